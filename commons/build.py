@@ -1,0 +1,135 @@
+"""Strict, atomic builds.
+
+Pelican writes straight into its output folder, so a build that fails half way
+leaves a half-written site. Commons builds into a fresh staging folder next to
+the output, with `--fatal warnings`, and only when Pelican exits cleanly does it
+swap the staging folder in. Files listed in OUTPUT_RETENTION (a CNAME, a .git
+folder for gh-pages) are carried over from the old output first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING")
+
+
+class BuildError(RuntimeError):
+    """Pelican failed; the message carries its log so the editor sees why."""
+
+    def __init__(self, message: str, log: str):
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    log: str
+
+
+def pelican_command(
+    settings_file: Path,
+    output: Path,
+    content: Path,
+    overrides: dict | None = None,
+    fatal: str | None = "warnings",
+) -> list[str]:
+    """The command line that runs Pelican for one build."""
+    command = [
+        sys.executable,
+        "-m",
+        "pelican",
+        str(content),
+        "--settings",
+        str(settings_file),
+        "--output",
+        str(output),
+    ]
+    if fatal:
+        command += ["--fatal", fatal]
+    for key, value in (overrides or {}).items():
+        command += ["--extra-settings", f"{key}={json.dumps(value)}"]
+    return command
+
+
+def build_site(
+    output: Path,
+    *,
+    settings_file: Path = DEV_SETTINGS,
+    content: Path = CONTENT_DIR,
+    overrides: dict | None = None,
+    fatal: str | None = "warnings",
+    env: dict | None = None,
+) -> BuildResult:
+    """Build the site into `output` atomically; raise BuildError and leave `output` as it was."""
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{output.name}-", dir=output.parent))
+    try:
+        completed = subprocess.run(
+            pelican_command(Path(settings_file), staging, Path(content), overrides, fatal),
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
+            check=False,
+        )
+        log = completed.stdout + completed.stderr
+        if completed.returncode != 0:
+            raise BuildError(
+                f"The build failed (Pelican exit code {completed.returncode}); "
+                f"{output} was left as it was.\n{_errors_only(log)}",
+                log,
+            )
+        _carry_over(output, staging, output_retention(Path(settings_file)))
+        _swap_in(staging, output)
+        return BuildResult(output=output, log=log)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def output_retention(settings_file: Path) -> list[str]:
+    """OUTPUT_RETENTION as the settings file sets it."""
+    from pelican.settings import get_settings_from_file
+
+    return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
+
+
+def _errors_only(log: str) -> str:
+    """The lines an editor needs: Pelican's errors, not its traceback."""
+    wanted = [line for line in log.splitlines() if any(level in line for level in LOG_LEVELS)]
+    return "\n".join(wanted) or log[-4000:]
+
+
+def _carry_over(old: Path, new: Path, retention: list[str]) -> None:
+    for name in retention:
+        source = old / name
+        if not source.exists() or (new / name).exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, new / name, symlinks=True)
+        else:
+            shutil.copy2(source, new / name)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    # Two renames on one file system: readers see either the old site or the
+    # new one, never a mix, and a crash between them leaves the old copy.
+    previous = None
+    if output.exists():
+        previous = output.with_name(f".previous-{output.name}-{os.getpid()}")
+        shutil.rmtree(previous, ignore_errors=True)
+        output.rename(previous)
+    staging.rename(output)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)

@@ -1,0 +1,85 @@
+"""Publishing: check a freshly built site, then send it to its host.
+
+The site is always built into a fresh folder first (see tasks.publish), so a
+failed or empty build never reaches the target: rsync's --delete only ever
+runs with a complete, checked site as its source.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+METHODS = ("rsync", "gh-pages")
+
+
+class PublishError(RuntimeError):
+    """Publishing cannot go ahead; the message says what to set or fix."""
+
+
+def check_site(site: Path, settings: dict) -> None:
+    """Refuse to publish a site that lacks its home page, its articles or its main feeds."""
+    required = [site / "index.html"]
+    for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
+        if settings.get(key):
+            required.append(site / settings[key])
+    missing = [str(path.relative_to(site)) for path in required if not path.is_file()]
+    if missing:
+        raise PublishError(f"The new build lacks {', '.join(missing)}; nothing was published.")
+    pages = list(site.rglob("*.html"))
+    if len(pages) < 2:
+        raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
+
+
+def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> list[str]:
+    """The command that deploys `site`, or PublishError saying what to configure."""
+    method = options.get("method")
+    if method not in METHODS:
+        raise PublishError(
+            "Publishing is not configured. In publishconf.py set PUBLISH['method'] to "
+            f"one of {', '.join(repr(m) for m in METHODS)} (or the environment variable "
+            "COMMONS_PUBLISH_METHOD), then for 'rsync' set PUBLISH['rsync_target'] "
+            "(COMMONS_RSYNC_TARGET, for example user@host:/var/www/site/). See README, Publishing."
+        )
+    if method == "rsync":
+        target = options.get("rsync_target")
+        if not target:
+            raise PublishError(
+                "PUBLISH['method'] is 'rsync' but PUBLISH['rsync_target'] is empty: set it "
+                "(or COMMONS_RSYNC_TARGET) to user@host:/path/ or a local folder."
+            )
+        if shutil.which("rsync") is None:
+            raise PublishError("rsync is not installed: apt-get install rsync")
+        command = ["rsync", "--archive", "--compress", "--delete", "--itemize-changes"]
+        if ":" in target:
+            command += ["-e", f"ssh -p {int(options.get('ssh_port') or 22)}"]
+        if dry_run:
+            command.append("--dry-run")
+        return [*command, f"{site}/", target]
+    command = [
+        "ghp-import",
+        "--no-jekyll",
+        "--branch",
+        options.get("gh_pages_branch") or "gh-pages",
+        "--remote",
+        options.get("gh_pages_remote") or "origin",
+        "--message",
+        "Publish the site",
+    ]
+    if not dry_run:
+        command.append("--push")
+    return [*command, str(site)]
+
+
+def publish_site(site: Path, options: dict, dry_run: bool, repo: Path) -> None:
+    command = publish_command(site, options, dry_run, repo)
+    if dry_run and command[0] == "ghp-import":
+        print("Dry run: would commit the site to the branch and push it with:")
+        print("  " + shlex.join([*command, "--push"]))
+        return
+    print("$ " + shlex.join(command))
+    completed = subprocess.run(command, cwd=repo, check=False)
+    if completed.returncode != 0:
+        raise PublishError(f"{command[0]} failed with exit code {completed.returncode}.")

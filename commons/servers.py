@@ -1,0 +1,194 @@
+"""Local servers for preview and tests: the static site and Isso.
+
+Each runs as a child process on 127.0.0.1, is waited for until its port
+answers, and is stopped by its PID. Both are context managers so that a test
+or a task that starts one always stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with code {process.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f} s")
+
+
+class ChildServer:
+    """A server process started on entry and stopped, by PID, on exit."""
+
+    name = "server"
+
+    def __init__(self, host: str = LOOPBACK, port: int | None = None):
+        self.host = host
+        self.port = port or free_port(host)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, log_file=None) -> ChildServer:
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=log_file or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(self.host, self.port, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        # The server runs in its own session: signal the whole group so that
+        # workers it forked stop with it.
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> ChildServer:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class StaticSiteServer(ChildServer):
+    """Serves a built site folder with Python's http.server."""
+
+    name = "site"
+
+    def __init__(self, directory: Path, host: str = LOOPBACK, port: int | None = None):
+        super().__init__(host, port)
+        self.directory = Path(directory)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(self.port),
+            "--bind",
+            self.host,
+            "--directory",
+            str(self.directory),
+        ]
+
+
+ISSO_CONFIG = """\
+[general]
+dbpath = {dbpath}
+host =
+{hosts}
+notify = stdout
+log-file =
+max-age = 15m
+
+[server]
+listen = http://{host}:{port}/
+public-endpoint = http://{host}:{port}
+
+[moderation]
+enabled = false
+
+[guard]
+enabled = {guard}
+ratelimit = 2
+direct-reply = 3
+reply-to-self = true
+require-author = false
+require-email = false
+
+[markup]
+options = strikethrough, superscript, autolink, fenced-code
+
+[hash]
+salt = Eech7co8Ohloopo9Ol6baimi
+algorithm = pbkdf2
+"""
+
+
+class IssoServer(ChildServer):
+    """Isso, from PyPI, with an SQLite file, on loopback.
+
+    `site_origins` are the origins allowed to embed it (Isso's CORS list).
+    `guard=False` turns off Isso's rate limit, which tests that post several
+    comments in a minute would otherwise trip.
+    """
+
+    name = "isso"
+
+    def __init__(
+        self,
+        data_dir: Path,
+        site_origins: list[str],
+        host: str = LOOPBACK,
+        port: int | None = None,
+        guard: bool = True,
+    ):
+        super().__init__(host, port)
+        self.data_dir = Path(data_dir)
+        self.site_origins = site_origins
+        self.guard = guard
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "isso.cfg"
+
+    def write_config(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(
+            ISSO_CONFIG.format(
+                dbpath=self.data_dir / "comments.db",
+                hosts="\n".join(f"    {origin}" for origin in self.site_origins),
+                host=self.host,
+                port=self.port,
+                guard="true" if self.guard else "false",
+            ),
+            encoding="utf-8",
+        )
+        return self.config_path
+
+    def command(self) -> list[str]:
+        self.write_config()
+        isso = Path(sys.executable).with_name("isso")
+        return [str(isso), "-c", str(self.config_path), "run"]

@@ -1,0 +1,141 @@
+"""Receivers and checks for the METADATA_CHECK setting."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from pelican import signals
+from pelican.contents import Article
+
+logger = logging.getLogger(__name__)
+
+SETTING = "METADATA_CHECK"
+DEFAULTS = {
+    "required": ["title", "date"],
+    "statuses": ["published", "draft", "hidden"],
+}
+KNOWN_STATUSES = ("published", "draft", "hidden", "skip")
+
+# What an editor should write instead, per field Pelican parses.
+FIXES = {
+    "date": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, for example 2011-03-07 09:00",
+    "modified": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, for example 2011-03-08 10:30",
+    "title": "add a line such as `Title: Sharing Your Work` to the metadata block",
+    "status": "use one of: {statuses}",
+}
+
+
+class SettingsError(ValueError):
+    """A Commons setting has a value the plugin cannot use."""
+
+
+class MetadataError(ValueError):
+    """A content file's metadata is missing or malformed."""
+
+    def __init__(self, source_path: str, field: str, problem: str, fix: str):
+        self.source_path = source_path
+        self.field = field
+        super().__init__(f"{source_path}: metadata field '{field}' {problem}. Fix: {fix}.")
+
+
+def validate_settings(raw) -> dict:
+    """Return the METADATA_CHECK dict with defaults filled in, or raise SettingsError."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise SettingsError(
+            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
+        )
+    merged = {**DEFAULTS, **raw}
+    for key in ("required", "statuses"):
+        value = merged[key]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{SETTING}['{key}'] must be a list of strings, got {value!r}")
+    bad = sorted(set(merged["statuses"]) - set(KNOWN_STATUSES))
+    if bad:
+        raise SettingsError(
+            f"{SETTING}['statuses']: {bad} are not Pelican statuses; "
+            f"accepted values are {list(KNOWN_STATUSES)}"
+        )
+    return {key: list(value) for key, value in merged.items()}
+
+
+def _relative(path: str, settings: dict) -> str:
+    content_root = settings.get("PATH") or os.getcwd()
+    try:
+        return os.path.relpath(path, content_root)
+    except ValueError:
+        return path
+
+
+class CheckedMetadataMixin:
+    """Turn Pelican's bare ValueError on a field into a MetadataError naming file and fix."""
+
+    _commons_source = "<settings>"
+
+    def read(self, source_path):
+        self._commons_source = _relative(source_path, self.settings)
+        return super().read(source_path)
+
+    def process_metadata(self, name, value):
+        try:
+            return super().process_metadata(name, value)
+        except ValueError as error:
+            fix = FIXES.get(name, "correct or remove the field")
+            raise _report(
+                MetadataError(self._commons_source, name, f"has the value {value!r} ({error})", fix)
+            ) from error
+
+
+def _report(error: MetadataError) -> MetadataError:
+    # Pelican logs only "Could not process <file>" for an exception raised while
+    # reading; log the full explanation ourselves so the editor sees it.
+    logger.error("%s", error)
+    return error
+
+
+def check_settings(pelican) -> None:
+    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+
+
+def wrap_readers(readers) -> None:
+    for extension, reader_class in list(readers.reader_classes.items()):
+        if issubclass(reader_class, CheckedMetadataMixin):
+            continue
+        readers.reader_classes[extension] = type(
+            f"Checked{reader_class.__name__}", (CheckedMetadataMixin, reader_class), {}
+        )
+
+
+def check_content(content) -> None:
+    """Raise MetadataError for a missing required field or an unknown status.
+
+    Runs on every article and page as it is created, before Pelican's own
+    checks, which would skip the file with a vaguer message.
+    """
+    settings = content.settings
+    options = settings[SETTING]
+    source = _relative(content.source_path or "<unknown file>", settings)
+    status = getattr(content, "status", "published")
+    if status not in options["statuses"]:
+        fix = FIXES["status"].format(statuses=", ".join(options["statuses"]))
+        raise _report(MetadataError(source, "status", f"has the unknown value {status!r}", fix))
+    required = options["required"]
+    if not isinstance(content, Article):
+        # Pages are undated: only the other fields are required of them.
+        required = [field for field in required if field != "date"]
+    for field in required:
+        value = content.metadata.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            fix = FIXES.get(field, f"add a line `{field.capitalize()}: ...` to the metadata block")
+            raise _report(MetadataError(source, field, "is missing", fix))
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.readers_init.connect(wrap_readers)
+    signals.content_object_init.connect(check_content)

@@ -1,0 +1,36 @@
+"""Production settings: the real address, absolute URLs, every feed.
+
+Used by `invoke preview` and `invoke publish`. Anything not set here comes
+from pelicanconf.py.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pelicanconf import *  # noqa: F403
+
+SITEURL = os.environ.get("COMMONS_SITEURL", "https://commons.example.org").rstrip("/")
+RELATIVE_URLS = False
+FEED_DOMAIN = SITEURL
+
+# Production builds start from an empty cache, so the output never depends on
+# what a previous local build left behind.
+LOAD_CONTENT_CACHE = False
+
+# Where `invoke publish` sends the site. method: "rsync" or "gh-pages"
+# (None: not configured; publish says what to set). Environment variables
+# override these so CI secrets stay out of the repository.
+PUBLISH = {
+    "method": os.environ.get("COMMONS_PUBLISH_METHOD") or None,
+    "rsync_target": os.environ.get("COMMONS_RSYNC_TARGET", ""),
+    "ssh_port": int(os.environ.get("COMMONS_SSH_PORT", "22")),
+    "gh_pages_remote": os.environ.get("COMMONS_GH_PAGES_REMOTE", "origin"),
+    "gh_pages_branch": os.environ.get("COMMONS_GH_PAGES_BRANCH", "gh-pages"),
+}
+
+# Drafts are previewed locally only; production never writes them.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""

@@ -1,0 +1,201 @@
+"""The editor's and maintainer's commands: `invoke --list` shows them.
+
+Every path here is relative to this file, so `invoke -r /path/to/commons build`
+works from any directory.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from invoke import Exit, task
+
+REPO_ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
+from commons.build import BuildError, build_site, output_retention  # noqa: E402
+from commons.publish import PublishError, check_site, publish_site  # noqa: E402
+from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
+
+ISSO_DATA = REPO_ROOT / ".isso"
+CACHE_DIR = REPO_ROOT / ".cache"
+PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
+
+
+def _settings(settings_file: Path) -> dict:
+    from pelican.settings import read_settings
+
+    return read_settings(str(settings_file))
+
+
+def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **kwargs) -> None:
+    started = time.perf_counter()
+    try:
+        build_site(output, settings_file=settings_file, **kwargs)
+    except BuildError as error:
+        raise Exit(str(error), code=1) from None
+    print(f"Built {output} in {time.perf_counter() - started:.1f} s")
+
+
+@task
+def build(c):
+    """Build the site into output/ with the local settings (warnings are fatal)."""
+    _build()
+
+
+@task
+def clean(c):
+    """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""
+    keep = set(output_retention(DEV_SETTINGS))
+    if DEFAULT_OUTPUT.is_dir():
+        for entry in DEFAULT_OUTPUT.iterdir():
+            if entry.name in keep:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(sorted(keep))}) and the cache")
+
+
+@task(pre=[clean])
+def rebuild(c):
+    """Clean, then build from scratch."""
+    _build()
+
+
+def _local_servers(output: Path):
+    local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+    origin = f"http://{local['host']}:{local['site_port']}"
+    isso = IssoServer(
+        ISSO_DATA,
+        site_origins=[origin, f"http://localhost:{local['site_port']}"],
+        host=local["host"],
+        port=local["isso_port"],
+    )
+    site = StaticSiteServer(output, host=local["host"], port=local["site_port"])
+    return isso, site
+
+
+def _run_until_interrupted(*servers) -> None:
+    started = []
+    try:
+        for server in servers:
+            started.append(server.start())
+            print(f"{server.name}: {server.url} (pid {server.pid})")
+        print("Press Ctrl-C to stop.")
+        while all(server.process.poll() is None for server in started):
+            time.sleep(0.5)
+        stopped = [server.name for server in started if server.process.poll() is not None]
+        raise Exit(f"{', '.join(stopped)} stopped unexpectedly", code=1)
+    except KeyboardInterrupt:
+        print("\nStopping.")
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+@task
+def serve(c):
+    """Build, then serve output/ on 127.0.0.1 with a local Isso comment server."""
+    _build()
+    _run_until_interrupted(*_local_servers(DEFAULT_OUTPUT))
+
+
+@task
+def livereload(c):
+    """Serve with live reload: rebuilds on changes to content, theme, plugins or settings."""
+    from livereload import Server
+
+    _build()
+    local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+    isso, _site = _local_servers(DEFAULT_OUTPUT)
+
+    def rebuild_quietly():
+        # A failed rebuild keeps the last good site; the editor reads why here.
+        try:
+            build_site(DEFAULT_OUTPUT)
+            print("Rebuilt.")
+        except BuildError as error:
+            print(error, file=sys.stderr)
+
+    server = Server()
+    for watched in ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py"):
+        path = REPO_ROOT / watched
+        server.watch(str(path / "**" / "*") if path.is_dir() else str(path), rebuild_quietly)
+    with isso:
+        print(f"isso: {isso.url} (pid {isso.pid})")
+        server.serve(host=local["host"], port=local["site_port"], root=str(DEFAULT_OUTPUT))
+
+
+@task
+def preview(c):
+    """Build with the production settings and serve that build on 127.0.0.1."""
+    local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+    siteurl = f"http://{local['host']}:{local['site_port']}"
+    _build(PREVIEW_OUTPUT, PUBLISH_SETTINGS, env={"COMMONS_SITEURL": siteurl})
+    site = StaticSiteServer(PREVIEW_OUTPUT, host=local["host"], port=local["site_port"])
+    _run_until_interrupted(site)
+
+
+@task(help={"dry_run": "Show what would change on the target, change nothing."})
+def publish(c, dry_run=False):
+    """Build with publishconf.py into a fresh folder, check it, then deploy it."""
+    settings = _settings(PUBLISH_SETTINGS)
+    try:
+        with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
+            site = Path(staging) / "site"
+            _build(site, PUBLISH_SETTINGS)
+            check_site(site, settings)
+            publish_site(site, settings["PUBLISH"], dry_run=dry_run, repo=REPO_ROOT)
+    except PublishError as error:
+        raise Exit(str(error), code=1) from None
+
+
+@task(help={"title": "The post's title, in quotes."})
+def new_post(c, title):
+    """Write content/<slug>.md with its metadata filled in (a draft) and print its path."""
+    from pelican.utils import slugify
+
+    settings = _settings(DEV_SETTINGS)
+    slug = slugify(title, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
+    if not slug:
+        raise Exit(f"Cannot make a file name from the title {title!r}: use some letters.", code=1)
+    path = CONTENT_DIR / f"{slug}.md"
+    if path.exists():
+        raise Exit(f"{path} already exists: choose another title or edit that file.", code=1)
+    now = datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
+    path.write_text(
+        f"Title: {title}\n"
+        f"Date: {now:%Y-%m-%d %H:%M}\n"
+        f"Slug: {slug}\n"
+        "Status: draft\n"
+        "Category: Community\n"
+        "\n"
+        "Write your post here. End with a question for readers to answer in the comments.\n",
+        encoding="utf-8",
+    )
+    print(path)
+
+
+@task
+def lint(c):
+    """Check style with ruff (lint and format)."""
+    c.run(f"{sys.executable} -m ruff check {REPO_ROOT}", pty=False)
+    c.run(f"{sys.executable} -m ruff format --check {REPO_ROOT}", pty=False)
+
+
+@task
+def test(c):
+    """Run the test suite in the current environment (bin/test also installs what it needs)."""
+    result = subprocess.run([sys.executable, "-m", "pytest", str(REPO_ROOT / "tests")], check=False)
+    raise Exit(code=result.returncode)

@@ -1,0 +1,68 @@
+"""Bad metadata fails the build, names the file, the field and the fix, and loses nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from commons.build import BuildError, build_site
+from tests.conftest import copy_content
+
+BAD_POSTS = {
+    "date": "Title: A post\nDate: yesterday\n\nBody.\n",
+    "title": "Date: 2024-05-01\n\nA post with no title.\n",
+    "status": "Title: A post\nDate: 2024-05-01\nStatus: publishd\n\nBody.\n",
+}
+
+
+@pytest.mark.parametrize("field", sorted(BAD_POSTS))
+def test_bad_metadata_fails_naming_file_field_and_fix(tmp_path, field):
+    content = copy_content(tmp_path / "content")
+    (content / "broken-post.md").write_text(BAD_POSTS[field], encoding="utf-8")
+    with pytest.raises(BuildError) as failure:
+        build_site(tmp_path / "output", content=content)
+    message = str(failure.value)
+    assert "broken-post.md" in message
+    assert f"'{field}'" in message
+    assert "Fix:" in message
+
+
+def test_a_failed_build_leaves_the_last_good_output_exactly_as_it_was(tmp_path):
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "output"
+    build_site(output, content=content)
+    before = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    assert before
+
+    (content / "broken-post.md").write_text(BAD_POSTS["date"], encoding="utf-8")
+    with pytest.raises(BuildError):
+        build_site(output, content=content)
+
+    after = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".staging-*")), "the staging folder was left behind"
+
+
+def test_rebuilding_keeps_the_files_named_in_output_retention(tmp_path):
+    output = tmp_path / "output"
+    build_site(output)
+    (output / "CNAME").write_text("commons.example.org\n")
+    (output / ".git").mkdir()
+    (output / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (output / "stale.html").write_text("not generated any more")
+
+    build_site(output)
+
+    assert (output / "CNAME").read_text() == "commons.example.org\n"
+    assert (output / ".git" / "HEAD").exists()
+    assert not (output / "stale.html").exists(), "files the site no longer makes are dropped"
+
+
+def test_a_warning_fails_the_build(tmp_path):
+    content = copy_content(tmp_path / "content")
+    # An image with an empty alt is only a Pelican warning: fatal under --fatal warnings.
+    (content / "warned.md").write_text(
+        'Title: Warned\nDate: 2024-05-01\n\n<img src="x.png" alt="">\n', encoding="utf-8"
+    )
+    with pytest.raises(BuildError) as failure:
+        build_site(tmp_path / "output", content=content)
+    assert "warned.md" in failure.value.log

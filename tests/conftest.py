@@ -1,0 +1,141 @@
+"""Shared fixtures: one per real part (a build, Isso, the HTTP server, Chromium).
+
+Every server a fixture starts listens on a free 127.0.0.1 port and is stopped,
+by PID, when the fixture ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
+from commons.build import build_site  # noqa: E402
+from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
+VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
+SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
+SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
+SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+
+
+def require(available: bool, what: str, install: str) -> None:
+    """Skip a test whose external tool is missing, except in CI, where it must fail."""
+    if available:
+        return
+    message = f"{what} is missing: {install}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: no test may be skipped)")
+    pytest.skip(message)
+
+
+def parse_html(path: Path):
+    """A parsed HTML document, for XPath and CSS-like queries."""
+    return html.fromstring(Path(path).read_bytes())
+
+
+def copy_content(destination: Path) -> Path:
+    """A writable copy of the real content folder, for tests that add posts."""
+    shutil.copytree(CONTENT_DIR, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The real project built with the local settings (warnings fatal)."""
+    output = tmp_path_factory.mktemp("site") / "output"
+    build_site(output, settings_file=DEV_SETTINGS)
+    return output
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory) -> Path:
+    """The real project built with the production settings."""
+    output = tmp_path_factory.mktemp("published") / "output"
+    build_site(output, settings_file=PUBLISH_SETTINGS)
+    return output
+
+
+@pytest.fixture
+def build(tmp_path):
+    """Build any content folder with any settings into tmp_path; returns the output path."""
+
+    def run(content: Path = CONTENT_DIR, settings_file: Path = DEV_SETTINGS, **kwargs) -> Path:
+        output = tmp_path / "output"
+        build_site(output, settings_file=settings_file, content=content, **kwargs)
+        return output
+
+    return run
+
+
+@pytest.fixture
+def isso_server(tmp_path):
+    """A factory for Isso on a free loopback port; every server it starts is stopped."""
+    started: list[IssoServer] = []
+
+    def start(site_origins: list[str], guard: bool = False) -> IssoServer:
+        server = IssoServer(tmp_path / f"isso-{len(started)}", site_origins, guard=guard)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def served_site():
+    """A factory serving a built folder over HTTP on a free loopback port."""
+    started: list[StaticSiteServer] = []
+
+    def serve(directory: Path, port: int | None = None) -> StaticSiteServer:
+        server = StaticSiteServer(directory, port=port)
+        started.append(server)
+        return server.start()
+
+    yield serve
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright; never a downloaded browser."""
+    require(CHROMIUM.exists(), "Chromium (/usr/bin/chromium)", "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A fresh browser context (no cookies, no storage) per test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()

@@ -1,0 +1,44 @@
+"""METADATA_CHECK: the setting is validated with messages that name the key."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "plugins"))
+
+from metadata_check.metadata_check import (
+    DEFAULTS,
+    MetadataError,
+    SettingsError,
+    validate_settings,
+)
+
+
+def test_defaults_apply_when_the_setting_is_absent():
+    assert validate_settings(None) == DEFAULTS
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("title", "must be a dict"),
+        ({"requird": ["title"]}, "unknown key(s) ['requird']; accepted keys are"),
+        ({"required": "title"}, "METADATA_CHECK['required'] must be a list of strings"),
+        ({"statuses": ["published", "live"]}, "['live'] are not Pelican statuses"),
+    ],
+)
+def test_bad_settings_name_the_key_and_the_accepted_values(value, expected):
+    with pytest.raises(SettingsError) as failure:
+        validate_settings(value)
+    assert expected in str(failure.value)
+
+
+def test_metadata_error_names_file_field_and_fix():
+    error = MetadataError("posts/a.md", "date", "has the value 'yesterday'", "write 2011-03-07")
+    assert str(error) == (
+        "posts/a.md: metadata field 'date' has the value 'yesterday'. Fix: write 2011-03-07."
+    )

@@ -1,0 +1,74 @@
+"""The Invoke tasks, run as an editor runs them: `invoke -r <repo> ...` from elsewhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from commons.publish import PublishError, publish_command
+from tests.conftest import REPO_ROOT
+
+INVOKE = Path(sys.executable).with_name("invoke")
+
+
+def run_invoke(*args, cwd, env=None):
+    return subprocess.run(
+        [str(INVOKE), "-r", str(REPO_ROOT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_new_post_writes_a_draft_with_its_metadata_and_prints_the_path(tmp_path):
+    title = "Tool Library Night, Take 2"
+    expected = REPO_ROOT / "content" / "tool-library-night-take-2.md"
+    try:
+        result = run_invoke("new-post", title, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert Path(result.stdout.strip()) == expected
+        lines = expected.read_text(encoding="utf-8").splitlines()
+        fields = dict(line.split(": ", 1) for line in lines[: lines.index("")])
+        assert fields["Title"] == title
+        assert fields["Slug"] == "tool-library-night-take-2"
+        assert fields["Status"] == "draft"
+        assert fields["Date"][:4].isdigit()
+        again = run_invoke("new-post", title, cwd=tmp_path)
+        assert again.returncode != 0 and "already exists" in again.stderr
+    finally:
+        expected.unlink(missing_ok=True)
+
+
+def test_publish_without_configuration_says_what_to_set_without_a_traceback(tmp_path):
+    result = run_invoke("publish", cwd=tmp_path, env={"COMMONS_PUBLISH_METHOD": ""})
+    assert result.returncode == 1
+    assert "PUBLISH['method']" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    (target / "keep-me-until-real-run.txt").write_text("old")
+    env = {"COMMONS_PUBLISH_METHOD": "rsync", "COMMONS_RSYNC_TARGET": f"{target}/"}
+    dry = run_invoke("publish", "--dry-run", cwd=tmp_path, env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert not (target / "index.html").exists()
+    assert (target / "keep-me-until-real-run.txt").exists()
+
+    real = run_invoke("publish", cwd=tmp_path, env=env)
+    assert real.returncode == 0, real.stderr
+    assert (target / "index.html").is_file()
+    assert (target / "feeds" / "all.atom.xml").is_file()
+
+
+def test_rsync_publish_needs_a_target():
+    with pytest.raises(PublishError) as failure:
+        publish_command(Path("site"), {"method": "rsync", "rsync_target": ""}, False, REPO_ROOT)
+    assert "rsync_target" in str(failure.value)
