@@ -22,6 +22,14 @@ ARTICLE_PATHS = [""]
 ARTICLE_EXCLUDES = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 THEME = str(SITE_ROOT / "theme")
+# Escape every value by default: templates mark only rendered HTML (a post's
+# body, its formatted summary) as safe. Pelican leaves this off.
+JINJA_ENVIRONMENT = {
+    "autoescape": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+}
 
 # Posts have no author unless their metadata names one: the sample article's
 # byline is empty, and the site does not invent one.
