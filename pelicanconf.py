@@ -66,6 +66,9 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 
+# Cross-file checks: None accepts any category; a list makes the list strict.
+CONTENT_CHECK = {"categories": None, "check_references": True}
+
 # Local preview: where `invoke serve` starts the site and the Isso server.
 LOCAL_SERVER = {"host": "127.0.0.1", "site_port": 8000, "isso_port": 8081}
 
@@ -88,6 +91,7 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    "content_check",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,19 @@ from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 
-LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING")
+# With Pelican's plain log handler, its messages come first; under --fatal the
+# first of these lines ends them and a traceback follows.
+LOG_END_MARKERS = ("RuntimeError: Warning or error encountered", "Traceback", "CRITICAL")
+PELICAN_FIXES = [
+    (
+        re.compile(r'There are \d+ items "with slug'),
+        "Fix: give each of these posts its own Slug (or a different title).",
+    ),
+    (
+        re.compile(r"Unable to find '.*', skipping url replacement"),
+        "Fix: correct the {filename} or {static} link, or add the file it names.",
+    ),
+]
 
 
 class BuildError(RuntimeError):
@@ -57,6 +70,8 @@ def pelican_command(
     ]
     if fatal:
         command += ["--fatal", fatal]
+    # Plain lines (no columns, no wrapping) so errors reach the editor whole.
+    command += ["--log-handler", "plain"]
     for key, value in (overrides or {}).items():
         command += ["--extra-settings", f"{key}={json.dumps(value)}"]
     return command
@@ -81,14 +96,14 @@ def build_site(
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
-            env={**os.environ, "COLUMNS": "200", **(env or {})},
+            env={**os.environ, **(env or {})},
             check=False,
         )
         log = completed.stdout + completed.stderr
         if completed.returncode != 0:
             raise BuildError(
                 f"The build failed (Pelican exit code {completed.returncode}); "
-                f"{output} was left as it was.\n{_errors_only(log)}",
+                f"{output} was left as it was.\n{explain(log)}",
                 log,
             )
         _carry_over(output, staging, output_retention(Path(settings_file)))
@@ -105,10 +120,19 @@ def output_retention(settings_file: Path) -> list[str]:
     return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
 
 
-def _errors_only(log: str) -> str:
-    """The lines an editor needs: Pelican's errors, not its traceback."""
-    wanted = [line for line in log.splitlines() if any(level in line for level in LOG_LEVELS)]
-    return "\n".join(wanted) or log[-4000:]
+def explain(log: str) -> str:
+    """What the editor needs from Pelican's log: its messages, not its traceback.
+
+    Pelican's own messages get Commons' fix appended where Pelican gives none.
+    """
+    lines = []
+    for line in log.splitlines():
+        if line.startswith(LOG_END_MARKERS):
+            break
+        lines.append(line)
+    message = "\n".join(lines).strip() or log[-4000:]
+    fixes = [fix for pattern, fix in PELICAN_FIXES if pattern.search(message)]
+    return "\n".join([message, *fixes])
 
 
 def _carry_over(old: Path, new: Path, retention: list[str]) -> None:

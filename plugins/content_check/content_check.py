@@ -1,0 +1,204 @@
+"""Receivers and checks for the CONTENT_CHECK setting."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+SETTING = "CONTENT_CHECK"
+DEFAULTS = {"categories": None, "check_references": True}
+SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
+REFERENCE_KINDS = {"filename", "static", "attach"}
+# Pelican's own syntax for links to other content: {filename}path or |filename|path.
+REFERENCE = re.compile(
+    r"""(?P<attr>href|src)\s*=\s*(?P<quote>["'])(?P<url>[^"']*)(?P=quote)""", re.IGNORECASE
+)
+INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
+
+
+class SettingsError(ValueError):
+    """CONTENT_CHECK has a value the plugin cannot use."""
+
+
+class ContentError(ValueError):
+    """One or more content files are inconsistent; the message lists each with its fix."""
+
+
+def validate_settings(raw) -> dict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise SettingsError(
+            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
+        )
+    merged = {**DEFAULTS, **raw}
+    categories = merged["categories"]
+    if categories is not None and (
+        not isinstance(categories, (list, tuple))
+        or not all(isinstance(name, str) and name.strip() == name and name for name in categories)
+    ):
+        raise SettingsError(
+            f"{SETTING}['categories'] must be None (any category) or a list of category "
+            f"names without surrounding spaces, got {categories!r}"
+        )
+    if not isinstance(merged["check_references"], bool):
+        raise SettingsError(f"{SETTING}['check_references'] must be True or False")
+    return merged
+
+
+def unreadable_sources(content_root: Path) -> list[str]:
+    """Problems with source files that Pelican would fail on before reading them."""
+    problems = []
+    for path in sorted(content_root.rglob("*")):
+        if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_dir():
+            continue
+        name = path.relative_to(content_root)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            problems.append(
+                f"{name}: cannot be read ({error.strerror}). Fix: restore the file or "
+                "its permissions, or delete it (a broken link counts)."
+            )
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            problems.append(
+                f"{name}: is not UTF-8 (byte 0x{raw[error.start]:02x} on line {line}). "
+                "Fix: save the file as UTF-8 in your editor."
+            )
+    return problems
+
+
+def _source(content, content_root: Path) -> str:
+    try:
+        return str(Path(content.source_path).relative_to(content_root))
+    except ValueError:
+        return content.source_path
+
+
+def reference_problems(content, content_root: Path, source: str) -> list[str]:
+    """Links and images in one post or page that point at files that do not exist."""
+    problems = []
+    folder = Path(content.source_path).parent
+    for match in REFERENCE.finditer(content._content or ""):
+        url = match["url"]
+        intrasite = INTRASITE.match(url)
+        if intrasite and intrasite["kind"] in REFERENCE_KINDS:
+            path = unquote(urlsplit(intrasite["path"]).path)
+            target = content_root / path.lstrip("/") if path.startswith("/") else folder / path
+            if not target.exists():
+                problems.append(
+                    f"{source}: {url} points to {_shown(target, content_root)}, which does not "
+                    "exist. Fix: correct the path (from content/ when it starts with /, "
+                    "otherwise from the post's folder) or add the file."
+                )
+        elif match["attr"].lower() == "src" and _is_local(url):
+            path = unquote(urlsplit(url).path)
+            target = content_root / path.lstrip("/")
+            if not path.startswith("/") or not target.exists():
+                problems.append(
+                    f"{source}: the image {url} is not a file under content/. Fix: put it in "
+                    "content/images/ and write {static}/images/<name>."
+                )
+    return problems
+
+
+def _shown(target: Path, content_root: Path) -> str:
+    try:
+        return f"content/{target.resolve().relative_to(content_root.resolve())}"
+    except ValueError:
+        return str(target)
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc or url.startswith(("data:", "#")) or not url)
+
+
+def thread_ids(content) -> str:
+    return str(content.metadata.get("comments_id") or content.slug)
+
+
+def consistency_problems(
+    contents: list, settings: dict, content_root: Path, articles: bool = True
+) -> list[str]:
+    options = settings[SETTING]
+    problems = []
+    threads = defaultdict(list)
+    # Pages get a category from their folder name; only posts are checked.
+    allowed = options["categories"] if articles else None
+    for content in contents:
+        source = _source(content, content_root)
+        if options["check_references"]:
+            problems += reference_problems(content, content_root, source)
+        if content.metadata.get("comments_id") is not None or hasattr(content, "category"):
+            threads[thread_ids(content)].append(source)
+        if allowed is not None:
+            for category in getattr(content, "categories", None) or [
+                getattr(content, "category", None)
+            ]:
+                if category is not None and str(category) not in allowed:
+                    problems.append(
+                        f"{source}: category {str(category)!r} is not in "
+                        f"{SETTING}['categories']. Fix: use one of {', '.join(allowed)}, "
+                        "or add it to the list in pelicanconf.py."
+                    )
+    for thread, sources in sorted(threads.items()):
+        if len(sources) > 1:
+            problems.append(
+                f"{', '.join(sorted(sources))}: share the discussion thread {thread!r}. "
+                "Fix: give each post its own Comments_id (or Slug)."
+            )
+    return problems
+
+
+def report(problems: list[str]) -> None:
+    if not problems:
+        return
+    message = "The content has problems:\n  " + "\n  ".join(problems)
+    # With --fatal warnings, logging the error is what stops Pelican; without
+    # it, the exception does.
+    logger.error("%s", message)
+    raise ContentError(message)
+
+
+def check_settings(pelican) -> None:
+    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+    report(unreadable_sources(Path(pelican.settings["PATH"])))
+
+
+def check_articles(generator) -> None:
+    # Runs when the articles are read and before the static files are: a missing
+    # {static} image is reported here, with its post, not later by the cache.
+    contents = (
+        generator.articles + generator.translations + generator.drafts + generator.hidden_articles
+    )
+    report(consistency_problems(contents, generator.settings, Path(generator.settings["PATH"])))
+
+
+def check_pages(generator) -> None:
+    contents = generator.pages + generator.hidden_pages + generator.draft_pages
+    report(
+        consistency_problems(
+            contents, generator.settings, Path(generator.settings["PATH"]), articles=False
+        )
+    )
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.article_generator_finalized.connect(check_articles)
+    signals.page_generator_finalized.connect(check_pages)

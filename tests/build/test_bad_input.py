@@ -1,0 +1,96 @@
+"""Bad input: a clear error naming the file, the problem and the fix; nothing lost."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from commons.build import BuildError, build_site
+from tests.conftest import copy_content
+
+
+def broken_link(content):
+    os.symlink(content / "no-such-file.md", content / "gone.md")
+
+
+def latin1(content):
+    (content / "cafe.md").write_bytes(b"Title: Caf\xe9\nDate: 2020-01-01\n\nUn caf\xe9.\n")
+
+
+def same_slug(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nSlug: twin\n\nA.\n")
+    (content / "two.md").write_text("Title: Two\nDate: 2020-01-02\nSlug: twin\n\nB.\n")
+
+
+def same_thread(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nComments_id: talk\n\nA.\n")
+    (content / "two.md").write_text("Title: Two\nDate: 2020-01-02\nComments_id: talk\n\nB.\n")
+
+
+def unknown_category(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nCategory: Comunity\n\nA.\n")
+
+
+def missing_post(content):
+    (content / "one.md").write_text(
+        "Title: One\nDate: 2020-01-01\n\nSee [the other]({filename}/other-post.md).\n"
+    )
+
+
+def missing_static_image(content):
+    (content / "one.md").write_text(
+        "Title: One\nDate: 2020-01-01\n\n![A desk]({static}/images/desk.jpg)\n"
+    )
+
+
+def missing_plain_image(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\n\n![A desk](/images/desk.jpg)\n")
+
+
+STRICT_CATEGORIES = {
+    "CONTENT_CHECK": {
+        "categories": ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+    }
+}
+
+CASES = [
+    # (breakage, settings overrides, what the message must contain)
+    (broken_link, {}, ["gone.md", "cannot be read", "Fix:"]),
+    (latin1, {}, ["cafe.md", "is not UTF-8", "line 1", "Fix: save the file as UTF-8"]),
+    (same_slug, {}, ["one.md", "two.md", "twin", "Fix: give each of these posts its own Slug"]),
+    (same_thread, {}, ["one.md, two.md", "'talk'", "Fix: give each post its own Comments_id"]),
+    (unknown_category, STRICT_CATEGORIES, ["one.md", "'Comunity'", "Fix: use one of"]),
+    (missing_post, {}, ["one.md", "{filename}/other-post.md", "content/other-post.md", "Fix:"]),
+    (missing_static_image, {}, ["one.md", "content/images/desk.jpg", "Fix:"]),
+    (missing_plain_image, {}, ["one.md", "/images/desk.jpg", "Fix: put it in content/images/"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "overrides", "expected"), CASES, ids=[case[0].__name__ for case in CASES]
+)
+def test_bad_input_fails_with_file_problem_and_fix_and_keeps_the_last_site(
+    tmp_path, breakage, overrides, expected
+):
+    content = copy_content(tmp_path / "content")
+    output = tmp_path / "output"
+    build_site(output, content=content, overrides=overrides)
+    before = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+
+    breakage(content)
+    with pytest.raises(BuildError) as failure:
+        build_site(output, content=content, overrides=overrides)
+
+    message = str(failure.value)
+    for fragment in expected:
+        assert fragment in message
+    assert "Traceback" not in message
+    after = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_strict_categories_accept_the_listed_ones(tmp_path):
+    output = tmp_path / "output"
+    build_site(output, overrides=STRICT_CATEGORIES)
+    assert (output / "category" / "community" / "index.html").is_file()
