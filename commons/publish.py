@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .linkcheck import broken_links
+
 METHODS = ("rsync", "gh-pages")
 
 
@@ -31,6 +33,12 @@ def check_site(site: Path, settings: dict) -> None:
     pages = list(site.rglob("*.html"))
     if len(pages) < 2:
         raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
+    broken = broken_links(site, settings["SITEURL"])
+    if broken:
+        raise PublishError(
+            "The new build has broken internal links; nothing was published:\n  "
+            + "\n  ".join(broken)
+        )
 
 
 def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> list[str]:

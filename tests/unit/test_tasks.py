@@ -72,3 +72,21 @@ def test_rsync_publish_needs_a_target():
     with pytest.raises(PublishError) as failure:
         publish_command(Path("site"), {"method": "rsync", "rsync_target": ""}, False, REPO_ROOT)
     assert "rsync_target" in str(failure.value)
+
+
+def test_publish_refuses_a_site_with_a_broken_link(tmp_path, published_site):
+    import shutil
+
+    from pelican.settings import read_settings
+
+    from commons.publish import check_site
+
+    site = tmp_path / "site"
+    shutil.copytree(published_site, site)
+    (site / "about" / "index.html").write_text(
+        '<!DOCTYPE html><title>x</title><a href="https://commons.example.org/nowhere/">x</a>'
+    )
+    settings = read_settings(str(REPO_ROOT / "publishconf.py"))
+    with pytest.raises(PublishError) as failure:
+        check_site(site, settings)
+    assert "about/index.html" in str(failure.value) and "nowhere" in str(failure.value)

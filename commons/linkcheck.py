@@ -1,0 +1,61 @@
+"""Internal link integrity of a built site: every link, asset and #fragment resolves.
+
+Used by `invoke publish` before anything is sent, and by the tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import html
+
+LINK_ATTRIBUTES = {"a": "href", "link": "href", "img": "src", "script": "src", "source": "src"}
+SKIPPED_SCHEMES = ("mailto:", "data:", "javascript:", "tel:")
+
+
+def target_file(output: Path, path: str) -> Path:
+    candidate = output / unquote(path).lstrip("/")
+    return candidate / "index.html" if path.endswith("/") or candidate.is_dir() else candidate
+
+
+def _anchors(path: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if path not in cache:
+        document = html.fromstring(path.read_bytes())
+        cache[path] = {element.get("id") for element in document.xpath("//*[@id]")} | {
+            element.get("name") for element in document.xpath("//a[@name]")
+        }
+    return cache[path]
+
+
+def broken_links(output: Path, site_origin: str) -> list[str]:
+    """Every internal reference in `output`'s pages that points at nothing.
+
+    `site_origin` is the site's own absolute origin (SITEURL in production);
+    links to other origins are not checked.
+    """
+    problems: list[str] = []
+    anchor_cache: dict[Path, set[str]] = {}
+    for page in sorted(output.rglob("*.html")):
+        page_url = f"{site_origin}/{page.relative_to(output).as_posix()}"
+        document = html.fromstring(page.read_bytes())
+        for tag, attribute in LINK_ATTRIBUTES.items():
+            for element in document.iter(tag):
+                reference = element.get(attribute)
+                if not reference or reference.startswith(SKIPPED_SCHEMES):
+                    continue
+                absolute = urljoin(page_url, reference)
+                if not absolute.startswith(f"{site_origin}/"):
+                    continue
+                parts = urlsplit(absolute)
+                target = target_file(output, parts.path)
+                where = f"{page.relative_to(output)}: <{tag} {attribute}={reference!r}>"
+                if not target.is_file():
+                    problems.append(f"{where} points to the missing {target.relative_to(output)}")
+                elif (
+                    parts.fragment
+                    and target.suffix == ".html"
+                    and unquote(parts.fragment) not in _anchors(target, anchor_cache)
+                ):
+                    problems.append(f"{where}: no element has the id {parts.fragment!r}")
+    return problems

@@ -1,0 +1,32 @@
+"""Two builds of the same commit into different folders are byte-identical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from commons import DEV_SETTINGS, PUBLISH_SETTINGS
+from commons.build import build_site
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("settings_file", [DEV_SETTINGS, PUBLISH_SETTINGS], ids=["local", "prod"])
+def test_two_builds_are_byte_identical(tmp_path, settings_file):
+    # Different folder names and a cold cache for the second build: nothing
+    # about where or when the build ran may leak into the site.
+    first = build_site(tmp_path / "first" / "output", settings_file=settings_file).output
+    second = build_site(
+        tmp_path / "elsewhere" / "site",
+        settings_file=settings_file,
+        overrides={"CACHE_PATH": str(tmp_path / "cold-cache")},
+    ).output
+    one, other = snapshot(first), snapshot(second)
+    assert sorted(one) == sorted(other)
+    differing = [name for name in one if one[name] != other[name]]
+    assert differing == []
