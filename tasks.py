@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
 from commons.build import BuildError, build_site, output_retention  # noqa: E402
-from commons.publish import PublishError, check_site, publish_site  # noqa: E402
+from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
 
 ISSO_DATA = REPO_ROOT / ".isso"
@@ -152,6 +152,7 @@ def publish(c, dry_run=False):
     """Build with publishconf.py into a fresh folder, check it, then deploy it."""
     settings = _settings(PUBLISH_SETTINGS)
     try:
+        validate_options(settings["PUBLISH"])
         with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS)

@@ -41,8 +41,8 @@ def check_site(site: Path, settings: dict) -> None:
         )
 
 
-def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> list[str]:
-    """The command that deploys `site`, or PublishError saying what to configure."""
+def validate_options(options: dict) -> None:
+    """Raise PublishError, saying what to set, unless PUBLISH names a usable target."""
     method = options.get("method")
     if method not in METHODS:
         raise PublishError(
@@ -60,6 +60,13 @@ def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> lis
             )
         if shutil.which("rsync") is None:
             raise PublishError("rsync is not installed: apt-get install rsync")
+
+
+def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> list[str]:
+    """The command that deploys `site`, or PublishError saying what to configure."""
+    validate_options(options)
+    if options["method"] == "rsync":
+        target = options["rsync_target"]
         command = ["rsync", "--archive", "--compress", "--delete", "--itemize-changes"]
         if ":" in target:
             command += ["-e", f"ssh -p {int(options.get('ssh_port') or 22)}"]

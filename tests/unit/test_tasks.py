@@ -50,6 +50,7 @@ def test_publish_without_configuration_says_what_to_set_without_a_traceback(tmp_
     assert result.returncode == 1
     assert "PUBLISH['method']" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    assert "Built" not in result.stdout, "it should say what to set before building anything"
 
 
 def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
