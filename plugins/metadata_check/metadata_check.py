@@ -6,7 +6,7 @@ import logging
 import os
 
 from pelican import signals
-from pelican.contents import Article
+from pelican.contents import Article, Static
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,9 @@ def check_content(content) -> None:
     Runs on every article and page as it is created, before Pelican's own
     checks, which would skip the file with a vaguer message.
     """
+    if isinstance(content, Static):
+        # Images and other static files have no metadata block to check.
+        return
     settings = content.settings
     options = settings[SETTING]
     source = _relative(content.source_path or "<unknown file>", settings)
