@@ -35,6 +35,17 @@ JINJA_ENVIRONMENT = {
 # byline is empty, and the site does not invent one.
 # (AUTHOR is deliberately left unset.)
 
+# Pelican's slug rules, plus a length cap: a slug becomes a folder name, and a
+# 2,000-character title or tag must not become a file name the OS refuses.
+SLUG_REGEX_SUBSTITUTIONS = [
+    (r"[^\w\s-]", ""),
+    (r"(?u)\A\s*", ""),
+    (r"(?u)\s*\Z", ""),
+    (r"[-\s]+", "-"),
+    (r"\A(.{80}).+\Z", r"\1"),
+    (r"-+\Z", ""),
+]
+
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
 ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
 PAGE_URL = "{slug}/"
@@ -60,6 +71,11 @@ TAGS_URL = "tags/"
 AUTHORS_SAVE_AS = "authors/index.html"
 AUTHORS_URL = "authors/"
 INDEX_SAVE_AS = "index.html"
+# The theme's 404 page, and the list of drafts (local builds only: publishconf.py
+# turns it off with DRAFTS_SAVE_AS = "").
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404", "drafts"]
+DRAFTS_SAVE_AS = "drafts/index.html"
+DRAFTS_URL = "drafts/"
 DEFAULT_PAGINATION = 10
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
@@ -68,6 +84,10 @@ PAGINATION_PATTERNS = (
 
 # Cross-file checks: None accepts any category; a list makes the list strict.
 CONTENT_CHECK = {"categories": None, "check_references": True}
+
+# Raw HTML in posts: "sanitize" (nh3) keeps Markdown's output and safe markup
+# and drops scripts, styles, frames and event handlers; "keep" trusts editors.
+BODY_HTML = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 
 # Local preview: where `invoke serve` starts the site and the Isso server.
 LOCAL_SERVER = {"host": "127.0.0.1", "site_port": 8000, "isso_port": 8081}
@@ -91,7 +111,10 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    "page_meta",
+    "post_navigation",
     "content_check",
+    "body_html",
 ]
 
 # Files in output/ that Commons does not generate but must never delete
@@ -99,7 +122,9 @@ PLUGINS = [
 # it swaps the new site in; see commons/build.py.
 OUTPUT_RETENTION = [".git", ".nojekyll", "CNAME", ".well-known"]
 
-# The content cache speeds up rebuilds; it lives outside the output folder.
+# The content cache speeds up rebuilds. commons.build gives each output folder
+# its own cache beside it (.pelican-cache-<output>); this path is for a bare
+# `pelican` run.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
@@ -109,3 +134,17 @@ METADATA_CHECK = {
     "required": ["title", "date"],
     "statuses": ["published", "draft", "hidden"],
 }
+
+# The theme's page metadata: canonical URLs, descriptions, reading time,
+# JSON-LD and the share links (plugins/page_meta; see README).
+PAGE_META = {
+    "site_url": None,
+    "words_per_minute": 220,
+    "description_length": 160,
+    "share_networks": ["email", "mastodon", "bluesky", "linkedin", "facebook", "x"],
+    "mastodon_instance": "mastodon.social",
+    "twitter_site": "",
+}
+
+# Previous/next and related posts under each post (plugins/post_navigation).
+POST_NAVIGATION = {"related_count": 3}

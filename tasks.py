@@ -21,12 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
-from commons.build import BuildError, build_site, output_retention  # noqa: E402
+from commons.build import BuildError, build_site, cache_path, output_retention  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
 
 ISSO_DATA = REPO_ROOT / ".isso"
-CACHE_DIR = REPO_ROOT / ".cache"
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
 
 
@@ -63,7 +62,7 @@ def clean(c):
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
-    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(cache_path(DEFAULT_OUTPUT), ignore_errors=True)
     print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(sorted(keep))}) and the cache")
 
 
@@ -200,3 +199,42 @@ def test(c):
     """Run the test suite in the current environment (bin/test also installs what it needs)."""
     result = subprocess.run([sys.executable, "-m", "pytest", str(REPO_ROOT / "tests")], check=False)
     raise Exit(code=result.returncode)
+
+
+SCREENSHOTS_DIR = REPO_ROOT / "docs" / "screenshots"
+SCREENSHOT_VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
+
+
+@task(help={"page": "Site-relative path of the page to photograph (default: the sample post)."})
+def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
+    """Build, serve on 127.0.0.1 and photograph a page (phone and desktop, light and dark)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        raise Exit("Chromium is missing: apt-get install chromium", code=1)
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="commons-screenshots-") as staging:
+        site = Path(staging) / "site"
+        _build(site)
+        with StaticSiteServer(site) as server, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium),
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
+            try:
+                for device, (width, height) in SCREENSHOT_VIEWPORTS.items():
+                    for scheme in ("light", "dark"):
+                        context = browser.new_context(
+                            viewport={"width": width, "height": height},
+                            device_scale_factor=2 if device == "phone" else 1,
+                            color_scheme=scheme,
+                        )
+                        tab = context.new_page()
+                        tab.goto(server.url + page.lstrip("/"), wait_until="networkidle")
+                        path = SCREENSHOTS_DIR / f"article-{device}-{scheme}.png"
+                        tab.screenshot(path=str(path))
+                        context.close()
+                        print(path.relative_to(REPO_ROOT))
+            finally:
+                browser.close()

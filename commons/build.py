@@ -72,8 +72,11 @@ def pelican_command(
         command += ["--fatal", fatal]
     # Plain lines (no columns, no wrapping) so errors reach the editor whole.
     command += ["--log-handler", "plain"]
-    for key, value in (overrides or {}).items():
-        command += ["--extra-settings", f"{key}={json.dumps(value)}"]
+    if overrides:
+        # One --extra-settings with every pair: Pelican keeps only the last
+        # occurrence of the option.
+        command += ["--extra-settings"]
+        command += [f"{key}={json.dumps(value)}" for key, value in overrides.items()]
     return command
 
 
@@ -89,6 +92,9 @@ def build_site(
     """Build the site into `output` atomically; raise BuildError and leave `output` as it was."""
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
+    # Each output has its own content cache: concurrent builds of different
+    # outputs (tests, benchmarks, an editor's livereload) never share one.
+    overrides = {"CACHE_PATH": str(cache_path(output)), **(overrides or {})}
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{output.name}-", dir=output.parent))
     try:
         completed = subprocess.run(
@@ -111,6 +117,12 @@ def build_site(
         return BuildResult(output=output, log=log)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def cache_path(output: Path) -> Path:
+    """Where the content cache of the build into `output` lives: beside it."""
+    output = Path(output).resolve()
+    return output.parent / f".pelican-cache-{output.name}"
 
 
 def output_retention(settings_file: Path) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 from pelican import signals
 from pelican.contents import Article, Static
+from pelican.utils import slugify
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +18,8 @@ DEFAULTS = {
     "statuses": ["published", "draft", "hidden"],
 }
 KNOWN_STATUSES = ("published", "draft", "hidden", "skip")
+# Tab, newline and carriage return are text; the other C0 controls are not.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # What an editor should write instead, per field Pelican parses.
 FIXES = {
@@ -79,9 +83,14 @@ class CheckedMetadataMixin:
 
     def read(self, source_path):
         self._commons_source = _relative(source_path, self.settings)
-        return super().read(source_path)
+        content, metadata = super().read(source_path)
+        return (without_control_characters(content) if content else content), metadata
 
     def process_metadata(self, name, value):
+        if isinstance(value, str):
+            value = without_control_characters(value)
+        if name == "slug":
+            return self._clean_slug(value)
         try:
             return super().process_metadata(name, value)
         except ValueError as error:
@@ -89,6 +98,26 @@ class CheckedMetadataMixin:
             raise _report(
                 MetadataError(self._commons_source, name, f"has the value {value!r} ({error})", fix)
             ) from error
+
+    def _clean_slug(self, value: str) -> str:
+        # A slug becomes a folder name and a URL: whatever the editor wrote,
+        # only its slugified form may reach the file system.
+        slug = slugify(value, regex_subs=self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
+        if not slug:
+            raise _report(
+                MetadataError(
+                    self._commons_source,
+                    "slug",
+                    f"has the value {value!r}, which has no letters or digits",
+                    "write a slug such as sharing-your-work, or remove the line",
+                )
+            )
+        return slug
+
+
+def without_control_characters(text: str) -> str:
+    """Drop C0 control characters (NUL and friends): no HTML or XML may carry them."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _report(error: MetadataError) -> MetadataError:

@@ -30,3 +30,12 @@ def test_two_builds_are_byte_identical(tmp_path, settings_file):
     assert sorted(one) == sorted(other)
     differing = [name for name in one if one[name] != other[name]]
     assert differing == []
+
+
+def test_a_rebuild_from_the_warm_cache_matches_a_cold_build(tmp_path):
+    # The second build loads the content cache the first one pickled: a
+    # setting or object that cannot be pickled breaks exactly this.
+    output = tmp_path / "output"
+    cold = snapshot(build_site(output).output)
+    warm = snapshot(build_site(output).output)
+    assert warm == cold

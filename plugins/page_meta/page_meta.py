@@ -1,0 +1,236 @@
+"""Receivers, settings and the lazily computed `page_meta` of each post and page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property, partial
+
+from markupsafe import Markup
+from pelican import signals
+from pelican.contents import Article, Page
+
+from .share import NETWORKS, ShareLink, share_links
+from .structured_data import blog_posting, script_safe_json, web_page
+
+logger = logging.getLogger(__name__)
+
+SETTING = "PAGE_META"
+DEFAULTS = {
+    # Where the site lives, for canonical URLs and share links. None: SITEURL
+    # when it is absolute (production), else FEED_DOMAIN (the local server).
+    "site_url": None,
+    "words_per_minute": 220,
+    "description_length": 160,
+    "share_networks": list(NETWORKS),
+    "mastodon_instance": "mastodon.social",
+    # An @handle for twitter:site; empty: the tag is left out.
+    "twitter_site": "",
+}
+
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"\S+")
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+_HANDLE = re.compile(r"^(@[A-Za-z0-9_]{1,15})?$")
+
+
+class SettingsError(ValueError):
+    """PAGE_META has a value the plugin cannot use."""
+
+
+def _absolute(url) -> bool:
+    return isinstance(url, str) and url.startswith(("https://", "http://"))
+
+
+def validate_settings(raw, settings: dict) -> dict:
+    """PAGE_META with defaults filled in and `site_url` resolved, or SettingsError."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise SettingsError(
+            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
+        )
+    options = {**DEFAULTS, **raw}
+    for key in ("words_per_minute", "description_length"):
+        value = options[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SettingsError(f"{SETTING}['{key}'] must be a positive integer, got {value!r}")
+    networks = options["share_networks"]
+    if not isinstance(networks, (list, tuple)) or any(n not in NETWORKS for n in networks):
+        raise SettingsError(
+            f"{SETTING}['share_networks'] must be a list drawn from {list(NETWORKS)}, "
+            f"got {networks!r}"
+        )
+    instance = options["mastodon_instance"]
+    if not isinstance(instance, str) or not _HOSTNAME.match(instance):
+        raise SettingsError(
+            f"{SETTING}['mastodon_instance'] must be a host name such as 'mastodon.social' "
+            f"(no scheme, no path), got {instance!r}"
+        )
+    if not isinstance(options["twitter_site"], str) or not _HANDLE.match(options["twitter_site"]):
+        raise SettingsError(
+            f"{SETTING}['twitter_site'] must be '' or an @handle such as '@cohere', "
+            f"got {options['twitter_site']!r}"
+        )
+    site_url = options["site_url"]
+    if site_url is None:
+        site_url = next(
+            (u for u in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if _absolute(u)),
+            None,
+        )
+    if not _absolute(site_url):
+        raise SettingsError(
+            f"{SETTING}['site_url'] must be an absolute http(s) address; it defaults to "
+            "SITEURL or FEED_DOMAIN, and neither is absolute. Set one of the three."
+        )
+    options["site_url"] = site_url.rstrip("/")
+    options["share_networks"] = list(networks)
+    return options
+
+
+def absolute_url(path: str, site_url: str) -> str:
+    """The absolute address of a site-relative URL or output file ('a/b/index.html' -> 'a/b/')."""
+    path = str(path or "").lstrip("/")
+    if path == "index.html" or path.endswith("/index.html"):
+        path = path[: -len("index.html")]
+    return f"{site_url}/{path}"
+
+
+def plain_text(html: str) -> str:
+    """Text of an HTML fragment, entities decoded, whitespace collapsed."""
+    return " ".join(Markup(html or "").striptags().split())
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+class PageMeta:
+    """Everything the head and the share section say about one post or page.
+
+    Computed on first use, while the page is written: by then Pelican has
+    resolved every internal link, so the content and summary are final.
+    """
+
+    def __init__(self, content, options: dict):
+        self._content = content
+        self._options = options
+
+    @cached_property
+    def url(self) -> str:
+        return absolute_url(self._content.url, self._options["site_url"])
+
+    @cached_property
+    def title(self) -> str:
+        return plain_text(getattr(self._content, "title", ""))
+
+    @cached_property
+    def description(self) -> str:
+        metadata = self._content.metadata
+        source = metadata.get("description") or getattr(self._content, "summary", "")
+        return shorten(plain_text(source), self._options["description_length"])
+
+    @cached_property
+    def word_count(self) -> int:
+        return len(_WORD.findall(_TAG.sub(" ", self._content.content or "")))
+
+    @cached_property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / self._options["words_per_minute"]))
+
+    @cached_property
+    def published(self) -> str | None:
+        date = getattr(self._content, "date", None)
+        return date.isoformat() if date else None
+
+    @cached_property
+    def modified(self) -> str | None:
+        modified = getattr(self._content, "modified", None)
+        return modified.isoformat() if modified else self.published
+
+    @cached_property
+    def authors(self) -> list[str]:
+        return [str(author) for author in getattr(self._content, "authors", None) or []]
+
+    @cached_property
+    def sections(self) -> list[str]:
+        categories = getattr(self._content, "categories", None)
+        if categories is None:
+            category = getattr(self._content, "category", None)
+            categories = [category] if category else []
+        return [str(category) for category in categories]
+
+    @cached_property
+    def keywords(self) -> list[str]:
+        return [str(tag) for tag in getattr(self._content, "tags", None) or []]
+
+    @cached_property
+    def json_ld(self) -> Markup:
+        settings = self._content.settings
+        language = getattr(self._content, "lang", None) or settings.get("DEFAULT_LANG", "en")
+        if isinstance(self._content, Article):
+            data = blog_posting(
+                headline=self.title,
+                url=self.url,
+                description=self.description,
+                published=self.published,
+                modified=self.modified,
+                authors=self.authors,
+                site_name=settings.get("SITENAME", ""),
+                site_url=self._options["site_url"],
+                sections=self.sections,
+                keywords=self.keywords,
+                word_count=self.word_count,
+                language=language,
+            )
+        else:
+            data = web_page(
+                name=self.title,
+                url=self.url,
+                description=self.description,
+                site_name=settings.get("SITENAME", ""),
+                language=language,
+            )
+        return script_safe_json(data)
+
+    @cached_property
+    def share_links(self) -> list[ShareLink]:
+        return share_links(
+            self._options["share_networks"],
+            self.title,
+            self.url,
+            self._options["mastodon_instance"],
+        )
+
+
+def check_settings(pelican) -> None:
+    try:
+        options = validate_settings(pelican.settings.get(SETTING), pelican.settings)
+    except SettingsError as error:
+        logger.error("%s", error)
+        raise
+    pelican.settings[SETTING] = options
+    site_url = options["site_url"]
+    # Templates turn a page's output path into its canonical address with
+    # `output_file|absolute_url`; copy the dict so Pelican's default stays untouched.
+    pelican.settings["JINJA_FILTERS"] = {
+        **pelican.settings.get("JINJA_FILTERS", {}),
+        # A partial, not a lambda: Pelican's content cache pickles the settings.
+        "absolute_url": partial(absolute_url, site_url=site_url),
+    }
+
+
+def attach(content) -> None:
+    if isinstance(content, (Article, Page)):
+        content.page_meta = PageMeta(content, content.settings[SETTING])
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.content_object_init.connect(attach)

@@ -1,0 +1,153 @@
+"""Hostile values in every field an editor controls come out as text, everywhere.
+
+The corpus (tests/hostile_corpus.py) puts markup, script breakers, quotes,
+ampersands, Jinja syntax, emoji, right-to-left text, 2,000-character strings
+and a NUL byte into titles, summaries, tags, categories, authors, slugs,
+thread ids and image credits. Every generated page and feed is parsed, and
+nothing may appear that the content did not legitimately ask for.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+
+from tests.conftest import copy_content
+from tests.hostile_corpus import MARKER, POSTS, write_corpus
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    from commons.build import build_site
+
+    root = tmp_path_factory.mktemp("hostile")
+    content = copy_content(root / "content")
+    write_corpus(content)
+    return build_site(root / "output", content=content).output
+
+
+@pytest.fixture(scope="module")
+def hostile_site_keeping_html(tmp_path_factory):
+    from commons.build import build_site
+
+    root = tmp_path_factory.mktemp("hostile-keep")
+    content = copy_content(root / "content")
+    write_corpus(content)
+    overrides = {"BODY_HTML": {"policy": "keep"}}
+    return build_site(root / "output", content=content, overrides=overrides).output
+
+
+def pages(site: Path):
+    for path in sorted(site.rglob("*.html")):
+        yield path, html.fromstring(path.read_bytes())
+
+
+def escaped_field_leaks(document) -> list[str]:
+    """Elements that only an unescaped plain-text field (title, tag, ...) could have made."""
+    found = []
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if MARKER in (element.get("class") or "").split():
+            found.append(f"<{element.tag} class={MARKER}>")
+        if element.tag == "img" and element.get("src") == "x":
+            found.append("<img src=x>")
+    return found
+
+
+def injected(document) -> list[str]:
+    """Elements, attributes and scripts that no value may add under the sanitize policy."""
+    found = escaped_field_leaks(document)
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        found += [f"<{element.tag} {name}=…>" for name in element.attrib if name.startswith("on")]
+        if element.tag == "script":
+            found += script_problems(element)
+    return found
+
+
+def script_problems(script) -> list[str]:
+    kind = (script.get("type") or "").strip().lower()
+    text = script.text or ""
+    if kind in DATA_SCRIPT_TYPES:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            return [f"<script type={kind}> is not JSON: {error}"]
+        return []
+    if "__pwned" in text:
+        return ["an inline script carrying the payload"]
+    if script.get("src") and "://" in script.get("src"):
+        return [f"a third-party script {script.get('src')}"]
+    return []
+
+
+def test_no_page_carries_an_element_attribute_or_script_from_a_value(hostile_site):
+    problems = {
+        str(path.relative_to(hostile_site)): found
+        for path, document in pages(hostile_site)
+        if (found := injected(document))
+    }
+    assert problems == {}
+
+
+def test_titles_read_exactly_as_written(hostile_site):
+    for post in POSTS:
+        matches = [
+            document
+            for _, document in pages(hostile_site)
+            if document.xpath("normalize-space(//main//h1)") == " ".join(post.shown_title.split())
+        ]
+        assert matches, f"no page shows the title of {post.filename} as written"
+
+
+def test_json_ld_carries_the_title_intact(hostile_site):
+    post = POSTS[0]
+    headlines = []
+    for _, document in pages(hostile_site):
+        for script in document.xpath("//script[@type='application/ld+json']"):
+            data = json.loads(script.text)
+            if isinstance(data, dict) and "headline" in data:
+                headlines.append(data["headline"])
+    assert post.shown_title in headlines
+
+
+def test_feeds_are_well_formed_and_carry_titles_as_text(hostile_site):
+    feeds = sorted((hostile_site / "feeds").rglob("*.xml"))
+    assert feeds
+    titles = set()
+    for feed in feeds:
+        tree = etree.parse(str(feed))  # raises on a control character or broken markup
+        titles.update(t.text for t in tree.iter(f"{ATOM}title", "title") if t.text)
+    for post in POSTS:
+        assert post.shown_title in titles, post.filename
+
+
+def test_sanitize_policy_drops_script_and_handlers_from_body_and_summary(hostile_site):
+    for path, document in pages(hostile_site):
+        for script in document.xpath("//script[not(@type) or @type='text/javascript']"):
+            assert "__pwned" not in (script.text or ""), path
+        assert not document.xpath("//*[@onclick or @onmouseover]"), path
+        # The summary's legitimate markup survives sanitising.
+    assert any(
+        document.xpath("//b[@class='summary-markup']") for _, document in pages(hostile_site)
+    )
+
+
+def test_keep_policy_keeps_raw_html_in_the_body_only(hostile_site_keeping_html):
+    bodies_with_script = []
+    for path, document in pages(hostile_site_keeping_html):
+        for script in document.xpath("//script[contains(., '__pwned=3')]"):
+            in_body = script.xpath("ancestor::*[contains(@class, 'entry-content')]")
+            assert in_body, f"{path}: the body's script escaped the body"
+            bodies_with_script.append(path)
+        # Plain-text fields are still escaped under the keep policy.
+        assert escaped_field_leaks(document) == [], path
+    assert bodies_with_script, "policy 'keep' should have kept the body's raw <script>"
