@@ -34,3 +34,4 @@ PUBLISH = {
 # Drafts are previewed locally only; production never writes them.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
+DRAFTS_SAVE_AS = ""  # the theme's list of drafts

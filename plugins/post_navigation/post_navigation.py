@@ -1,0 +1,102 @@
+"""Neighbours by date, and related posts by shared categories and tags."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+SETTING = "POST_NAVIGATION"
+DEFAULTS = {"related_count": 3}
+
+
+class SettingsError(ValueError):
+    """POST_NAVIGATION has a value the plugin cannot use."""
+
+
+def validate_settings(raw) -> dict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise SettingsError(
+            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
+        )
+    options = {**DEFAULTS, **raw}
+    count = options["related_count"]
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 12:
+        raise SettingsError(
+            f"{SETTING}['related_count'] must be an integer from 0 to 12, got {count!r}"
+        )
+    return options
+
+
+def _categories(article) -> list:
+    categories = getattr(article, "categories", None)
+    if categories is None:
+        categories = [article.category] if getattr(article, "category", None) else []
+    return categories
+
+
+def link_neighbours(articles: list) -> None:
+    """Set newer_article / older_article by date (None at either end)."""
+    ordered = sorted(articles, key=lambda a: (a.date, a.slug))
+    for index, article in enumerate(ordered):
+        article.older_article = ordered[index - 1] if index > 0 else None
+        article.newer_article = ordered[index + 1] if index + 1 < len(ordered) else None
+
+
+def link_related(articles: list, count: int) -> None:
+    """Up to `count` posts sharing the most categories and tags, newest first on ties.
+
+    An index from each category and tag to its posts keeps this linear in the
+    number of shared labels instead of comparing every pair of posts.
+    """
+    posts_by_label: dict[tuple[str, str], list] = defaultdict(list)
+    labels_of = {}
+    for article in articles:
+        labels = {("category", c.slug) for c in _categories(article)}
+        labels |= {("tag", t.slug) for t in getattr(article, "tags", None) or []}
+        labels_of[id(article)] = labels
+        for label in labels:
+            posts_by_label[label].append(article)
+    for article in articles:
+        shared: dict[int, int] = defaultdict(int)
+        candidates = {}
+        for label in labels_of[id(article)]:
+            for other in posts_by_label[label]:
+                if other is not article:
+                    shared[id(other)] += 1
+                    candidates[id(other)] = other
+        ranked = sorted(
+            candidates.values(),
+            key=lambda other: (-shared[id(other)], -other.date.timestamp(), other.slug),
+        )
+        article.related_posts = ranked[:count]
+
+
+def check_settings(pelican) -> None:
+    try:
+        pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+    except SettingsError as error:
+        logger.error("%s", error)
+        raise
+
+
+def link_articles(generator) -> None:
+    options = generator.settings[SETTING]
+    link_neighbours(generator.articles)
+    link_related(generator.articles, options["related_count"])
+    for draft in getattr(generator, "drafts", []):
+        draft.older_article = draft.newer_article = None
+        draft.related_posts = []
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.article_generator_finalized.connect(link_articles)
