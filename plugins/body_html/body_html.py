@@ -12,7 +12,8 @@ DEFAULTS = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 # nh3's defaults (ammonia's) plus what Markdown itself writes: ids for
 # headings and footnotes, classes for code highlighting and footnotes.
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
-# Never allowed, whatever extra_tags says: they run code or restyle the page.
+# Never allowed, whatever extra_tags says: they run code, restyle the page, or
+# (frames, objects) load a third party before the reader has chosen to.
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
 
 
