@@ -18,6 +18,10 @@ from pathlib import Path
 class MeasureError(RuntimeError):
     """The measured command failed; the message ends with the tail of its output."""
 
+    def __init__(self, message: str, log_path: Path):
+        super().__init__(message)
+        self.log_path = Path(log_path)
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -43,8 +47,8 @@ def run_measured(
     if process.returncode != 0:
         tail = Path(log_path).read_text(encoding="utf-8", errors="replace")[-3000:]
         raise MeasureError(
-            f"{' '.join(map(str, command))} exited with code {process.returncode}; "
-            f"full log: {log_path}\n{tail}"
+            f"{' '.join(map(str, command))} exited with code {process.returncode}:\n{tail}",
+            log_path,
         )
     # Linux reports ru_maxrss in KiB.
     return Measurement(

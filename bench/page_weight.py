@@ -1,0 +1,245 @@
+"""What a reader downloads: the sample article's weight, measured in Chromium.
+
+    python -m bench.page_weight          # prints the figures as JSON
+
+Builds the real project with the production settings (what readers get),
+pointed at a local address, serves it and a local Isso on free loopback
+ports, and opens the sample article in Debian's Chromium through Playwright.
+A CDP session on the Network domain counts every request the page makes
+(the favicon too, which Playwright's own request events miss) and the bytes of
+each body, by resource type. That is the weight before interaction. Then it
+presses the discussion's consent button, the control the README's "Markup
+interface" documents, and counts what consenting adds (Isso's script and its
+API calls).
+
+Figures that cannot be measured are reported as unavailable with the reason,
+never estimated.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from commons import PUBLISH_SETTINGS  # noqa: E402
+from commons.build import BuildError, build_site  # noqa: E402
+from commons.servers import IssoServer, StaticSiteServer, free_port  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The same flags as the test fixtures (tests/conftest.py).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
+# The theme's budget for the article page before interaction: HTML + CSS + JS.
+WEIGHT_BUDGET_BYTES = 30_000
+BUDGETED_TYPES = ("html", "css", "js")
+# The consent button: the documented data attribute (README, "Markup interface").
+CONSENT_SELECTOR = "[data-discussion-load]"
+# CDP resource types, in the words of the report.
+RESOURCE_KINDS = {
+    "Document": "html",
+    "Stylesheet": "css",
+    "Script": "js",
+    "Image": "image",
+    "Font": "font",
+    "XHR": "api",
+    "Fetch": "api",
+}
+QUIET_SECONDS = 0.75
+SETTLE_TIMEOUT = 20.0
+
+
+class NetworkLog:
+    """Requests and body bytes as Chromium's Network domain reports them."""
+
+    def __init__(self, cdp_session):
+        self.requests: dict[str, dict] = {}
+        self.last_event = time.monotonic()
+        cdp_session.on("Network.requestWillBeSent", self._sent)
+        cdp_session.on("Network.responseReceived", self._response)
+        cdp_session.on("Network.dataReceived", self._data)
+        cdp_session.on("Network.loadingFinished", self._finished)
+        cdp_session.on("Network.loadingFailed", self._failed)
+        cdp_session.send("Network.enable")
+
+    def _touch(self) -> None:
+        self.last_event = time.monotonic()
+
+    def _sent(self, event: dict) -> None:
+        self._touch()
+        url = event["request"]["url"]
+        if url.startswith("data:"):
+            return  # inline data: its bytes are already in the HTML or CSS
+        self.requests[event["requestId"]] = {
+            "url": url,
+            "kind": RESOURCE_KINDS.get(event.get("type", ""), "other"),
+            "status": None,
+            "body_bytes": 0,
+            "transferred_bytes": 0,
+            "done": False,
+        }
+
+    def _entry(self, event: dict) -> dict | None:
+        self._touch()
+        return self.requests.get(event["requestId"])
+
+    def _response(self, event: dict) -> None:
+        entry = self._entry(event)
+        if entry is not None:
+            entry["status"] = event["response"]["status"]
+            entry["kind"] = RESOURCE_KINDS.get(event.get("type", ""), entry["kind"])
+
+    def _data(self, event: dict) -> None:
+        entry = self._entry(event)
+        if entry is not None:
+            entry["body_bytes"] += event["dataLength"]
+
+    def _finished(self, event: dict) -> None:
+        entry = self._entry(event)
+        if entry is not None:
+            entry["transferred_bytes"] = int(event["encodedDataLength"])
+            entry["done"] = True
+
+    def _failed(self, event: dict) -> None:
+        entry = self._entry(event)
+        if entry is not None:
+            entry["done"] = True
+            entry["failed"] = event.get("errorText", "failed")
+
+    def pending(self) -> int:
+        return sum(not entry["done"] for entry in self.requests.values())
+
+    def snapshot(self) -> dict:
+        return summarize_requests(list(self.requests.values()))
+
+
+def summarize_requests(requests: list[dict]) -> dict:
+    """Totals by kind, the budgeted sum (HTML+CSS+JS) and the request list."""
+    by_kind: dict[str, int] = {}
+    for entry in requests:
+        by_kind[entry["kind"]] = by_kind.get(entry["kind"], 0) + entry["body_bytes"]
+    ordered = {kind: by_kind[kind] for kind in sorted(by_kind, key=_kind_order)}
+    return {
+        "requests": len(requests),
+        "bytes_by_type": ordered,
+        "body_bytes": sum(by_kind.values()),
+        "budgeted_bytes": sum(by_kind.get(kind, 0) for kind in BUDGETED_TYPES),
+        "transferred_bytes": sum(entry["transferred_bytes"] for entry in requests),
+        "failed": [entry["url"] for entry in requests if entry.get("failed")],
+        "resources": [
+            {key: entry[key] for key in ("url", "kind", "status", "body_bytes")}
+            for entry in requests
+        ],
+    }
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    order = ("html", "css", "js", "image", "font", "api", "other")
+    return (order.index(kind) if kind in order else len(order), kind)
+
+
+def settle(page, network: NetworkLog, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until no request is in flight and none has started for a moment."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright deliver the CDP events
+        quiet = time.monotonic() - network.last_event
+        if network.pending() == 0 and quiet >= QUIET_SECONDS:
+            return
+    raise TimeoutError(f"the page still had {network.pending()} requests after {timeout:.0f} s")
+
+
+def measure_page(url: str, consent_selector: str = CONSENT_SELECTOR) -> dict:
+    """Load `url` in a fresh Chromium context; count before and after consenting."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict = {"url": url}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            network = NetworkLog(context.new_cdp_session(page))
+            page.goto(url, wait_until="load")
+            settle(page, network)
+            before = network.snapshot()
+            result["before"] = before
+            consent = page.locator(consent_selector)
+            if consent.count() == 0:
+                result["after_consent"] = None
+                result["consent_note"] = (
+                    f"the page has no consent button ({consent_selector}): "
+                    "the discussion plugin has not landed or the article has no discussion"
+                )
+                return result
+            consent.first.click()
+            settle(page, network)
+            after = network.snapshot()
+            after["added_requests"] = after["requests"] - before["requests"]
+            after["added_bytes"] = after["body_bytes"] - before["body_bytes"]
+            result["after_consent"] = after
+        finally:
+            browser.close()
+    return result
+
+
+def discussion_overrides(isso_url: str) -> dict:
+    """Settings that point the built site's discussion at our local Isso."""
+    return {}
+
+
+def measure_sample_article() -> dict:
+    """Build the site (production settings, local address), serve it, measure the article."""
+    if not CHROMIUM.exists():
+        return {"unavailable": "Chromium is not installed (apt-get install chromium)"}
+    with tempfile.TemporaryDirectory(prefix="commons-weight-") as scratch:
+        scratch = Path(scratch)
+        site_port = free_port()
+        site_origin = f"http://127.0.0.1:{site_port}"
+        isso = IssoServer(scratch / "isso", site_origins=[site_origin], guard=False)
+        with isso:
+            output = scratch / "site"
+            try:
+                build_site(
+                    output,
+                    settings_file=PUBLISH_SETTINGS,
+                    overrides={
+                        "CACHE_PATH": str(scratch / "cache"),
+                        **discussion_overrides(isso.url),
+                    },
+                    env={"COMMONS_SITEURL": site_origin},
+                )
+            except BuildError as error:
+                return {"unavailable": f"the site did not build: {error}"}
+            with StaticSiteServer(output, port=site_port) as site:
+                result = measure_page(site.url + SAMPLE_ARTICLE)
+        result["isso"] = isso.url
+        result["settings"] = "publishconf.py"
+        return result
+
+
+def main() -> int:
+    result = measure_sample_article()
+    print(json.dumps(result, indent=2))
+    return 0 if "before" in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
