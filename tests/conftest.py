@@ -139,3 +139,19 @@ def browser(chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def theme_site(tmp_path_factory) -> Path:
+    """The real content plus the theme's extra posts, built with the local settings.
+
+    Twelve more posts (pagination, authors, tags, related posts, three years of
+    archives), a draft and a post with a hostile title: every template renders.
+    """
+    from tests.theme_content import add_theme_posts
+
+    root = tmp_path_factory.mktemp("theme-site")
+    content = add_theme_posts(copy_content(root / "content"), hostile=True)
+    output = root / "output"
+    build_site(output, settings_file=DEV_SETTINGS, content=content)
+    return output
