@@ -238,3 +238,22 @@ def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
                         print(path.relative_to(REPO_ROOT))
             finally:
                 browser.close()
+
+
+@task(
+    help={
+        "sizes": "Comma-separated post counts (default 100,1000,5000).",
+        "runs": "Timed runs per build (default 5).",
+        "quick": "N=100, 3 runs: a smoke test, not figures.",
+        "markdown": "Also write the full-build table as Markdown to this file.",
+    }
+)
+def bench(c, sizes="", runs=0, quick=False, markdown=""):
+    """Benchmark the build against plain Pelican and Hugo; print the table and budgets."""
+    from bench.run import main as run_benchmarks
+
+    argv = ["--quick"] if quick else []
+    argv += ["--sizes", sizes] if sizes else []
+    argv += ["--runs", str(runs)] if runs else []
+    argv += ["--markdown", markdown] if markdown else []
+    raise Exit(code=run_benchmarks(argv))
