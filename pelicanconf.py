@@ -89,6 +89,9 @@ CONTENT_CHECK = {"categories": None, "check_references": True}
 # and drops scripts, styles, frames and event handlers; "keep" trusts editors.
 BODY_HTML = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 
+# Production writes _headers and an nginx snippet (publishconf.py turns it on).
+SECURITY_HEADERS = {"enabled": False}
+
 # Local preview: where `invoke serve` starts the site and the Isso server.
 LOCAL_SERVER = {"host": "127.0.0.1", "site_port": 8000, "isso_port": 8081}
 
@@ -115,6 +118,7 @@ PLUGINS = [
     "post_navigation",
     "content_check",
     "body_html",
+    "security_headers",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

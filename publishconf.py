@@ -35,3 +35,7 @@ PUBLISH = {
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 DRAFTS_SAVE_AS = ""  # the theme's list of drafts
+
+# The Content-Security-Policy and other headers, as `_headers` (Netlify,
+# Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.
+SECURITY_HEADERS = {**SECURITY_HEADERS, "enabled": True}  # noqa: F405

@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -62,6 +63,7 @@ class ChildServer:
     def start(self, log_file=None) -> ChildServer:
         self.process = subprocess.Popen(
             self.command(),
+            cwd=REPO_ROOT,
             stdout=log_file or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
             start_new_session=True,
@@ -93,25 +95,35 @@ class ChildServer:
 
 
 class StaticSiteServer(ChildServer):
-    """Serves a built site folder with Python's http.server."""
+    """Serves a built site folder, optionally with the headers its `_headers` file sets."""
 
     name = "site"
 
-    def __init__(self, directory: Path, host: str = LOOPBACK, port: int | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        host: str = LOOPBACK,
+        port: int | None = None,
+        headers_file: str | None = None,
+    ):
         super().__init__(host, port)
         self.directory = Path(directory)
+        self.headers_file = headers_file
 
     def command(self) -> list[str]:
-        return [
+        command = [
             sys.executable,
             "-m",
-            "http.server",
-            str(self.port),
+            "commons.static_server",
+            str(self.directory),
             "--bind",
             self.host,
-            "--directory",
-            str(self.directory),
+            "--port",
+            str(self.port),
         ]
+        if self.headers_file:
+            command += ["--headers", self.headers_file]
+        return command
 
 
 ISSO_CONFIG = """\

@@ -1,0 +1,160 @@
+"""Receivers for the SECURITY_HEADERS setting."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import logging
+from pathlib import Path
+
+from lxml import html
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+SETTING = "SECURITY_HEADERS"
+DEFAULTS = {
+    "enabled": False,
+    "headers_file": "_headers",
+    "nginx_file": "nginx-security-headers.conf",
+    "referrer_policy": "strict-origin-when-cross-origin",
+    "permissions_policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+    ),
+    "extra_sources": {},
+}
+DIRECTIVES = ("script", "style", "img", "connect", "frame", "font", "media")
+# Scripts the browser does not execute need no hash.
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
+
+
+class SettingsError(ValueError):
+    """SECURITY_HEADERS has a value the plugin cannot use."""
+
+
+def validate_settings(raw) -> dict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise SettingsError(
+            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
+        )
+    merged = {**DEFAULTS, **raw}
+    if not isinstance(merged["enabled"], bool):
+        raise SettingsError(f"{SETTING}['enabled'] must be True or False")
+    for key in ("headers_file", "nginx_file", "referrer_policy", "permissions_policy"):
+        if not isinstance(merged[key], str) or not merged[key] or "\n" in merged[key]:
+            raise SettingsError(f"{SETTING}['{key}'] must be a one-line, non-empty string")
+    extra = merged["extra_sources"]
+    if not isinstance(extra, dict) or not set(extra) <= set(DIRECTIVES):
+        raise SettingsError(
+            f"{SETTING}['extra_sources'] must map some of {list(DIRECTIVES)} to lists of sources"
+        )
+    for kind, sources in extra.items():
+        if not isinstance(sources, list) or not all(_is_source(s) for s in sources):
+            raise SettingsError(
+                f"{SETTING}['extra_sources']['{kind}'] must be a list of origins such as "
+                "'https://media.example.org' (no spaces, semicolons or commas)"
+            )
+    return merged
+
+
+def _is_source(source) -> bool:
+    return isinstance(source, str) and source and not any(c in source for c in " ;,\n'\"")
+
+
+def inline_script_hashes(output: Path) -> list[str]:
+    """CSP hashes of every inline script the site's pages execute."""
+    hashes = set()
+    for page in output.rglob("*.html"):
+        for script in html.fromstring(page.read_bytes()).iter("script"):
+            kind = (script.get("type") or "").strip().lower()
+            if script.get("src") or kind in DATA_SCRIPT_TYPES or not script.text:
+                continue
+            digest = hashlib.sha256(script.text.encode("utf-8")).digest()
+            hashes.add(f"'sha256-{base64.b64encode(digest).decode('ascii')}'")
+    return sorted(hashes)
+
+
+def discussion_origins(settings: dict) -> dict[str, list[str]]:
+    """The comment provider's origins, from the discussion plugin when it is in use."""
+    if "discussion" not in [str(name).rsplit(".", 1)[-1] for name in settings["PLUGINS"]]:
+        return {}
+    providers = importlib.import_module("discussion.providers")
+    return providers.provider_origins(settings)
+
+
+def content_security_policy(
+    provider: dict[str, list[str]], extra: dict[str, list[str]], script_hashes: list[str]
+) -> str:
+    def sources(kind: str, *own: str) -> str:
+        found = [*own, *provider.get(kind, []), *extra.get(kind, [])]
+        return " ".join(dict.fromkeys(found))
+
+    self_ = "'self'"
+    directives = [
+        "default-src 'self'",
+        # wasm-unsafe-eval: the Pagefind search runs WebAssembly, nothing else.
+        "script-src " + sources("script", self_, "'wasm-unsafe-eval'", *script_hashes),
+        "style-src " + sources("style", self_),
+        "img-src " + sources("img", self_, "data:"),
+        "connect-src " + sources("connect", self_),
+        "font-src " + sources("font", self_),
+        "media-src " + sources("media", self_),
+        "frame-src " + (sources("frame") or "'none'"),
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+    return "; ".join(directives)
+
+
+def security_headers(settings: dict, output: Path) -> dict[str, str]:
+    options = settings[SETTING]
+    policy = content_security_policy(
+        discussion_origins(settings), options["extra_sources"], inline_script_hashes(output)
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "Referrer-Policy": options["referrer_policy"],
+        "X-Content-Type-Options": "nosniff",
+        "Permissions-Policy": options["permissions_policy"],
+    }
+
+
+def netlify_headers(headers: dict[str, str]) -> str:
+    lines = ["/*", *(f"  {name}: {value}" for name, value in headers.items())]
+    return "\n".join(lines) + "\n"
+
+
+def nginx_snippet(headers: dict[str, str]) -> str:
+    lines = ["# Include inside the site's server block: include <this file>;"]
+    lines += [f'add_header {name} "{value}" always;' for name, value in headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def check_settings(pelican) -> None:
+    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+
+
+def write_headers(pelican) -> None:
+    options = pelican.settings[SETTING]
+    if not options["enabled"]:
+        return
+    output = Path(pelican.output_path)
+    headers = security_headers(pelican.settings, output)
+    (output / options["headers_file"]).write_text(netlify_headers(headers), encoding="utf-8")
+    (output / options["nginx_file"]).write_text(nginx_snippet(headers), encoding="utf-8")
+    logger.info(
+        "Wrote security headers to %s and %s", options["headers_file"], options["nginx_file"]
+    )
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.finalized.connect(write_headers)

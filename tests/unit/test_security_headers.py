@@ -1,0 +1,86 @@
+"""SECURITY_HEADERS: settings, the policy it composes, and the files it writes."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from commons.static_server import HeadersFileError, headers_for, parse_headers_file
+from tests.conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "plugins"))
+
+from security_headers.security_headers import (
+    SettingsError,
+    content_security_policy,
+    inline_script_hashes,
+    netlify_headers,
+    nginx_snippet,
+    validate_settings,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, "SECURITY_HEADERS must be a dict"),
+        ({"enable": True}, "unknown key(s) ['enable']"),
+        ({"enabled": "yes"}, "SECURITY_HEADERS['enabled'] must be True or False"),
+        ({"referrer_policy": ""}, "SECURITY_HEADERS['referrer_policy'] must be a one-line"),
+        ({"extra_sources": {"scripts": []}}, "must map some of ['script', 'style'"),
+        ({"extra_sources": {"img": ["https://a.example; script-src *"]}}, "list of origins"),
+    ],
+)
+def test_bad_settings_name_the_key(value, expected):
+    with pytest.raises(SettingsError) as failure:
+        validate_settings(value)
+    assert expected in str(failure.value)
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    return {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+
+
+def test_policy_allows_exactly_the_provider_and_the_site():
+    provider = {"script": ["https://giscus.app"], "frame": ["https://giscus.app"]}
+    policy = directives(
+        content_security_policy(provider, {"img": ["https://img.example"]}, ["'sha256-abc='"])
+    )
+    assert policy["script-src"] == [
+        "'self'",
+        "'wasm-unsafe-eval'",
+        "'sha256-abc='",
+        "https://giscus.app",
+    ]
+    assert policy["frame-src"] == ["https://giscus.app"]
+    assert policy["img-src"] == ["'self'", "data:", "https://img.example"]
+    assert policy["connect-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+
+
+def test_no_provider_means_no_frames():
+    assert directives(content_security_policy({}, {}, []))["frame-src"] == ["'none'"]
+
+
+def test_inline_scripts_are_hashed_and_data_blocks_are_not(tmp_path):
+    (tmp_path / "index.html").write_text(
+        "<script>document.documentElement.dataset.js='1'</script>"
+        '<script type="application/ld+json">{"a": 1}</script><script src="/x.js"></script>'
+    )
+    # sha256 of the one executable inline script, as CSP wants it.
+    assert inline_script_hashes(tmp_path) == [
+        "'sha256-21WQj2DafzAzvaeGGpWPE+07y3A77gffb94Rthus9H8='"
+    ]
+
+
+def test_headers_file_round_trips_through_the_parser_the_local_server_uses():
+    headers = {"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff"}
+    rules = parse_headers_file(netlify_headers(headers))
+    assert headers_for("/2011/03/post/", rules) == headers
+    assert 'add_header X-Content-Type-Options "nosniff" always;' in nginx_snippet(headers)
+
+
+def test_a_malformed_headers_file_is_refused():
+    with pytest.raises(HeadersFileError):
+        parse_headers_file("  X-Orphan: header before any path\n")
