@@ -109,8 +109,10 @@ def served_site():
     """A factory serving a built folder over HTTP on a free loopback port."""
     started: list[StaticSiteServer] = []
 
-    def serve(directory: Path, port: int | None = None) -> StaticSiteServer:
-        server = StaticSiteServer(directory, port=port)
+    def serve(
+        directory: Path, port: int | None = None, headers_file: str | None = None
+    ) -> StaticSiteServer:
+        server = StaticSiteServer(directory, port=port, headers_file=headers_file)
         started.append(server)
         return server.start()
 
