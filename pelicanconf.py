@@ -4,6 +4,7 @@
 Every Commons plugin reads one dict setting, documented in README.md.
 """
 
+import os
 from pathlib import Path
 
 SITE_ROOT = Path(__file__).resolve().parent
@@ -93,7 +94,13 @@ BODY_HTML = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 SECURITY_HEADERS = {"enabled": False}
 
 # Local preview: where `invoke serve` starts the site and the Isso server.
-LOCAL_SERVER = {"host": "127.0.0.1", "site_port": 8000, "isso_port": 8081}
+# The ports can be moved with COMMONS_SITE_PORT / COMMONS_ISSO_PORT (the tests
+# run `invoke serve` on free ports that way).
+LOCAL_SERVER = {
+    "host": "127.0.0.1",
+    "site_port": int(os.environ.get("COMMONS_SITE_PORT", "8000")),
+    "isso_port": int(os.environ.get("COMMONS_ISSO_PORT", "8081")),
+}
 
 # Feeds are on in local builds too, so editors see what subscribers get; they
 # point at the local server, the only absolute address a local build has.
@@ -110,15 +117,29 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = False
 
+# Feeds and discovery (plugins/feeds; README "Feeds"). Entry ids are tag: URIs
+# built on id_authority and id_date, never on the site's address: set them once
+# and keep them, or every subscriber sees every post again as new.
+FEEDS = {
+    "id_authority": "commons.example.org",
+    "id_date": "2011-03",
+    "author": None,  # the feed-level author; None: SITENAME
+    "stylesheet": "theme/feeds/feed.xsl",
+    "sitemap": "sitemap.xml",
+    "robots_txt": False,  # production only (publishconf.py)
+}
+
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    "feeds",
     "page_meta",
     "post_navigation",
     "content_check",
     "body_html",
     "security_headers",
+    "discussion",
 ]
 
 # Files in output/ that Commons does not generate but must never delete
@@ -152,3 +173,13 @@ PAGE_META = {
 
 # Previous/next and related posts under each post (plugins/post_navigation).
 POST_NAVIGATION = {"related_count": 3}
+
+# The comment thread under each post (plugins/discussion; README "Comments /
+# discussion"). Locally: the Isso server `invoke serve` starts on 127.0.0.1.
+DISCUSSION = {
+    "provider": "isso",
+    "articles": True,
+    "pages": False,
+    "mode": "consent",
+    "isso": {"url": f"http://{LOCAL_SERVER['host']}:{LOCAL_SERVER['isso_port']}/"},
+}

@@ -142,8 +142,18 @@ def preview(c):
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
     siteurl = f"http://{local['host']}:{local['site_port']}"
     _build(PREVIEW_OUTPUT, PUBLISH_SETTINGS, env={"COMMONS_SITEURL": siteurl})
-    site = StaticSiteServer(PREVIEW_OUTPUT, host=local["host"], port=local["site_port"])
+    # Served with the _headers file production writes, so the preview shows
+    # what the Content-Security-Policy allows before it is published.
+    headers_file = settings_headers_file()
+    site = StaticSiteServer(
+        PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
+    )
     _run_until_interrupted(site)
+
+
+def settings_headers_file() -> str | None:
+    options = _settings(PUBLISH_SETTINGS).get("SECURITY_HEADERS") or {}
+    return options.get("headers_file", "_headers") if options.get("enabled") else None
 
 
 @task(help={"dry_run": "Show what would change on the target, change nothing."})

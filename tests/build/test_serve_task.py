@@ -1,0 +1,61 @@
+"""The README's first command, as an editor runs it: `invoke serve` builds the
+site and serves it with a local Isso, both on 127.0.0.1; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from commons.servers import free_port, wait_for_port
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html
+
+INVOKE = Path(sys.executable).with_name("invoke")
+
+
+def port_is_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_serve_starts_site_and_isso_and_stops_both_on_ctrl_c(tmp_path):
+    site_port, isso_port = free_port(), free_port()
+    env = {**os.environ, "COMMONS_SITE_PORT": str(site_port), "COMMONS_ISSO_PORT": str(isso_port)}
+    task = subprocess.Popen(
+        [str(INVOKE), "-r", str(REPO_ROOT), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        try:
+            wait_for_port("127.0.0.1", site_port, task, timeout=60)
+        except RuntimeError as error:
+            raise AssertionError(f"{error}:\n{task.stdout.read()}") from error
+        wait_for_port("127.0.0.1", isso_port, task, timeout=30)
+        with urllib.request.urlopen(f"http://127.0.0.1:{site_port}/{SAMPLE_ARTICLE}") as page:
+            served = page.read()
+        (tmp_path / "page.html").write_bytes(served)
+        assert parse_html(tmp_path / "page.html").xpath("normalize-space(//h1)") == SAMPLE_TITLE
+        # The page's thread points at this Isso, and this Isso answers.
+        with urllib.request.urlopen(f"http://127.0.0.1:{isso_port}/config") as config:
+            assert "reply_to_self" in json.loads(config.read())["config"]
+    finally:
+        if task.poll() is None:
+            os.killpg(task.pid, signal.SIGINT)
+        output, _ = task.communicate(timeout=30)
+    assert task.returncode == 0, output
+    deadline = time.monotonic() + 10
+    while not (port_is_closed(site_port) and port_is_closed(isso_port)):
+        assert time.monotonic() < deadline, f"a server outlived Ctrl-C:\n{output}"
+        time.sleep(0.2)
+    assert "Stopping." in output
