@@ -39,3 +39,12 @@ DRAFTS_SAVE_AS = ""  # the theme's list of drafts
 # The Content-Security-Policy and other headers, as `_headers` (Netlify,
 # Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.
 SECURITY_HEADERS = {**SECURITY_HEADERS, "enabled": True}  # noqa: F405
+
+# Production comments: the site's own Isso server (README "Comments / discussion").
+DISCUSSION = {
+    **DISCUSSION,  # noqa: F405
+    "isso": {
+        **DISCUSSION["isso"],  # noqa: F405
+        "url": os.environ.get("COMMONS_ISSO_URL", "https://comments.commons.example.org/"),
+    },
+}

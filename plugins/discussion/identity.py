@@ -1,0 +1,173 @@
+"""A post's thread: whether it has one, its state, its stable id, title and URL.
+
+Front matter:
+- `Comments: off` (or no/false): no thread; `Comments: closed`: the thread is
+  closed; `Comments: on` (or open/yes/true): a thread, which pages need to ask
+  for since only articles have one by default (DISCUSSION['articles'/'pages']).
+- `Comments_id: some-id`: the thread id; by default it is the post's slug
+  (`pages/<slug>` for a page), so a thread survives a change of URL pattern.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from .providers import PROVIDERS, label
+
+STATE_FIELD = "comments"
+ID_FIELD = "comments_id"
+STATE_WORDS = {
+    "on": "open",
+    "open": "open",
+    "yes": "open",
+    "true": "open",
+    "off": None,
+    "no": None,
+    "false": None,
+    "closed": "closed",
+}
+MAX_ID_LENGTH = 200
+ANCHOR = "discussion"
+
+
+class ThreadError(ValueError):
+    """A post's comment metadata cannot be used; names the file, the field and the fix."""
+
+    def __init__(self, source: str, field_name: str, problem: str, fix: str):
+        self.source = source
+        self.field = field_name
+        super().__init__(f"{source}: metadata field '{field_name}' {problem}. Fix: {fix}.")
+
+
+def thread_state(value, default_open: bool, source: str = "<post>") -> str | None:
+    """'open', 'closed', or None (no thread) from the `comments` field."""
+    if value is None:
+        return "open" if default_open else None
+    word = str(value).strip().lower()
+    if word not in STATE_WORDS:
+        raise ThreadError(
+            source,
+            STATE_FIELD,
+            f"has the value {value!r}",
+            "write one of: on, off, closed (on/open/yes/true and off/no/false are synonyms)",
+        )
+    return STATE_WORDS[word]
+
+
+def default_thread_id(slug: str, is_page: bool = False) -> str:
+    """The id of a post's thread when its metadata sets none: its slug."""
+    return f"pages/{slug}" if is_page else slug
+
+
+def thread_id(explicit, slug: str, is_page: bool = False, source: str = "<post>") -> str:
+    """`comments_id` when set (checked), else the id derived from the slug."""
+    if explicit is None:
+        return default_thread_id(slug, is_page)
+    value = str(explicit).strip()
+    if not value:
+        raise ThreadError(source, ID_FIELD, "is empty", "remove the line or give an id")
+    if len(value) > MAX_ID_LENGTH:
+        raise ThreadError(
+            source, ID_FIELD, f"is {len(value)} characters long", f"use at most {MAX_ID_LENGTH}"
+        )
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ThreadError(
+            source, ID_FIELD, f"has the value {value!r}", "remove the control characters"
+        )
+    return value
+
+
+def post_url(site_url: str, url: str) -> str:
+    """The post's URL: absolute when SITEURL is, else site-relative ('/2011/03/slug/')."""
+    return f"{site_url.rstrip('/')}/{url.lstrip('/')}"
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """Everything the theme needs about one post's thread; templates only read it."""
+
+    enabled: bool
+    state: str | None
+    thread_id: str
+    title: str
+    url: str
+    provider: str
+    anchor: str = ANCHOR
+    mode: str = "consent"
+    label: str = ""
+    notice: str = ""
+    closed_text: str = ""
+    # Show the widget? False for a closed thread when the provider cannot show
+    # one read-only: then only the closed line is shown.
+    show_thread: bool = False
+    remember: bool = True
+    counts: bool = False
+    partial: str = ""
+    count_partial: str = ""
+    options: dict = field(default_factory=dict)
+    web_url: str | None = None
+
+    @property
+    def thread_path(self) -> str:
+        """The thread id as a path ('/<id>'), for providers whose id must be one (Comentario)."""
+        return "/" + self.thread_id.lstrip("/")
+
+    @property
+    def link(self) -> str:
+        """The post's discussion link: its URL and the section's anchor."""
+        return f"{self.url}#{self.anchor}"
+
+
+def discussion_for(
+    *,
+    config: dict,
+    metadata: dict,
+    slug: str,
+    title: str,
+    url: str,
+    is_page: bool,
+    source: str,
+) -> Discussion:
+    """The Discussion of one article or page, from validated settings and its metadata."""
+    default_open = config["pages"] if is_page else config["articles"]
+    state = thread_state(metadata.get(STATE_FIELD), default_open, source)
+    identifier = thread_id(metadata.get(ID_FIELD), slug, is_page, source)
+    provider = PROVIDERS[config["provider"]]
+    options = config[provider.name]
+    if state is None:
+        return Discussion(
+            enabled=False,
+            state=None,
+            thread_id=identifier,
+            title=title,
+            url=url,
+            provider=provider.name,
+        )
+    read_only = provider.read_only or bool(options.get("read_only"))
+    service = label(provider, options)
+    partial = (
+        options["template"]
+        if provider.name == "custom"
+        else f"partials/discussion/{provider.name}.html"
+    )
+    counts = config["counts"] and provider.counts
+    return Discussion(
+        enabled=True,
+        state=state,
+        thread_id=identifier,
+        title=title,
+        url=url,
+        provider=provider.name,
+        mode=config["mode"],
+        label=service,
+        notice=config["consent_text"].format(provider=service),
+        closed_text=config["closed_text"],
+        show_thread=state == "open" or read_only,
+        remember=config["remember"],
+        counts=counts,
+        partial=partial,
+        count_partial=f"partials/discussion/{provider.name}_count.html" if counts else "",
+        options=options,
+        web_url=provider.web_url(options, identifier),
+    )
