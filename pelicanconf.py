@@ -129,10 +129,23 @@ FEEDS = {
     "robots_txt": False,  # production only (publishconf.py)
 }
 
+# Feeds and discovery (plugins/feeds; README "Feeds"). Entry ids are tag: URIs
+# built on id_authority and id_date, never on the site's address: set them once
+# and keep them, or every subscriber sees every post again as new.
+FEEDS = {
+    "id_authority": "commons.example.org",
+    "id_date": "2011-03",
+    "author": None,  # the feed-level author; None: SITENAME
+    "stylesheet": "theme/feeds/feed.xsl",
+    "sitemap": "sitemap.xml",
+    "robots_txt": False,  # production only (publishconf.py)
+}
+
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    "feeds",
     "feeds",
     "page_meta",
     "post_navigation",

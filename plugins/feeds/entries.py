@@ -1,0 +1,164 @@
+"""Pure functions that turn a post into feed data: ids, absolute links, discussion links."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+DISCUSSION_ANCHOR = "discussion"
+# Characters RFC 4151 allows, unescaped, in a tag URI's specific part.
+TAG_SPECIFIC_SAFE = "-._~!$&'()*+,;=:@/?"
+
+
+def absolute_url(base: str, url: str) -> str:
+    """`url` (absolute, or relative to the site root) as an absolute URL under `base`."""
+    if urlsplit(url).scheme:
+        return url
+    return f"{base.rstrip('/')}/{url.lstrip('/')}"
+
+
+def thread_key(article) -> str:
+    """What identifies a post for good: its Comments_id metadata, else its slug."""
+    explicit = str(article.metadata.get("comments_id") or "").strip()
+    return explicit or str(article.slug)
+
+
+def tag_uri(authority: str, tag_date: str, specific: str) -> str:
+    """An RFC 4151 tag URI; it names a thing, it is not an address."""
+    return f"tag:{authority},{tag_date}:{quote(specific, safe=TAG_SPECIFIC_SAFE)}"
+
+
+def entry_id(options: dict, article, default_lang: str | None = None) -> str:
+    """A post's feed id: stable when the domain, the URL or the title change.
+
+    A translation shares its original's slug, so its language is part of its id.
+    """
+    specific = f"post/{thread_key(article)}"
+    lang = getattr(article, "lang", None)
+    if lang and default_lang and lang != default_lang:
+        specific += f"/{lang}"
+    return tag_uri(options["id_authority"], options["id_date"], specific)
+
+
+def feed_id(options: dict, key: str) -> str:
+    return tag_uri(options["id_authority"], options["id_date"], f"feed/{key}")
+
+
+FEED_TITLES = {
+    "category": "{sitename}: {name}",
+    "tag": "{sitename}: posts tagged {name}",
+    "author": "{sitename}: posts by {name}",
+    "translation": "{sitename} ({name})",
+}
+
+
+def feed_title(sitename: str, kind: str, name: str | None = None) -> str:
+    """A feed's title, as a feed reader lists it among a subscriber's other feeds."""
+    if not name:
+        return sitename
+    return FEED_TITLES.get(kind, "{sitename}: {name}").format(sitename=sitename, name=name)
+
+
+def discussion_link(article, base: str) -> str | None:
+    """The absolute address of a post's discussion, or None when it has none.
+
+    Reads only the discussion plugin's public object (`enabled`, `url`, `anchor`),
+    and reads it defensively: without that plugin a post simply has no link.
+    """
+    discussion = getattr(article, "discussion", None)
+    if discussion is None or not getattr(discussion, "enabled", False):
+        return None
+    page = absolute_url(base, getattr(discussion, "url", None) or article.url)
+    anchor = getattr(discussion, "anchor", None) or DISCUSSION_ANCHOR
+    return f"{page.split('#', 1)[0]}#{anchor}"
+
+
+def absolutize_html(fragment: str, page_url: str) -> str:
+    """An HTML fragment with every link and image made absolute against `page_url`.
+
+    A feed reader shows the post away from the site, where `../images/a.jpg` or
+    `#note-1` means nothing.
+    """
+    if not fragment or not fragment.strip():
+        return fragment or ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root.make_links_absolute(page_url, resolve_base_href=False, handle_failures="ignore")
+    # lxml leaves srcset (a list of candidates) and poster alone.
+    for element in root.iter(etree.Element):
+        if element.get("poster"):
+            element.set("poster", urljoin(page_url, element.get("poster").strip()))
+        if element.get("srcset"):
+            element.set("srcset", _absolute_srcset(element.get("srcset"), page_url))
+    leading = html.escape(root.text, quote=False) if root.text else ""
+    return leading + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in root
+    )
+
+
+def _absolute_srcset(srcset: str, page_url: str) -> str:
+    candidates = []
+    for candidate in srcset.split(","):
+        parts = candidate.strip().split(None, 1)
+        if not parts:
+            continue
+        parts[0] = urljoin(page_url, parts[0])
+        candidates.append(" ".join(parts))
+    return ", ".join(candidates)
+
+
+@dataclass(frozen=True)
+class FeedDescription:
+    """What a feed file is about: its kind, its subject's slug, its page on the site."""
+
+    kind: str  # "all", "posts", "category", "tag", "author", "translation" or "other"
+    slug: str
+    page_url: str  # site-relative URL of the page that lists the same posts
+
+    @property
+    def key(self) -> str:
+        return self.kind if not self.slug else f"{self.kind}/{self.slug}"
+
+
+# (kind, Atom setting, RSS setting, setting of the matching page's URL)
+FEED_KINDS = (
+    ("all", "FEED_ALL_ATOM", "FEED_ALL_RSS", None),
+    ("posts", "FEED_ATOM", "FEED_RSS", None),
+    ("category", "CATEGORY_FEED_ATOM", "CATEGORY_FEED_RSS", "CATEGORY_URL"),
+    ("tag", "TAG_FEED_ATOM", "TAG_FEED_RSS", "TAG_URL"),
+    ("author", "AUTHOR_FEED_ATOM", "AUTHOR_FEED_RSS", "AUTHOR_URL"),
+    ("translation", "TRANSLATION_FEED_ATOM", "TRANSLATION_FEED_RSS", None),
+)
+
+
+def describe_feed(path: str, settings: dict) -> FeedDescription:
+    """Recognise a feed file by matching its path against the feed path settings."""
+    for kind, atom_setting, rss_setting, page_setting in FEED_KINDS:
+        for setting in (atom_setting, rss_setting):
+            pattern = settings.get(setting)
+            if not pattern:
+                continue
+            slug = _match_pattern(str(pattern), path)
+            if slug is None:
+                continue
+            page_url = ""
+            if page_setting and slug:
+                page_url = str(settings.get(page_setting, "")).format(slug=slug)
+            return FeedDescription(kind, slug, page_url)
+    stem = re.sub(r"(\.(atom|rss))?\.xml$", "", path)
+    return FeedDescription("other", stem, "")
+
+
+def _match_pattern(pattern: str, path: str) -> str | None:
+    """The {slug} (or {lang}) a feed path setting produced `path` with; "" if it has none."""
+    regex = re.escape(pattern)
+    for field in ("slug", "lang"):
+        regex = regex.replace(re.escape("{" + field + "}"), "(?P<value>.+?)")
+    match = re.fullmatch(regex, path)
+    if match is None:
+        return None
+    return match.groupdict().get("value") or ""

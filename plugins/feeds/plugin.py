@@ -1,0 +1,117 @@
+"""Receivers for the FEEDS setting: validation, the feed writer, discovery, the sitemap."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pelican import signals
+
+from . import sitemap
+from .discovery import feed_links
+from .entries import entry_id
+from .options import SETTING, SettingsError, feeds_enabled, site_base, validate_settings
+from .writer import CommonsFeedWriter
+
+logger = logging.getLogger(__name__)
+
+
+class DuplicateEntryIdError(ValueError):
+    """Two posts would share one feed id, and feed readers would show only one."""
+
+
+class MissingStylesheetError(FileNotFoundError):
+    """The feeds point at a stylesheet the build did not write."""
+
+
+# What the current build has written, for the sitemap; reset when a build starts.
+_pages: list[sitemap.SitemapEntry] = []
+_output_path: list[str] = []
+
+
+def check_settings(pelican) -> None:
+    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING), pelican.settings)
+    _pages.clear()
+    _output_path[:] = [pelican.output_path]
+
+
+def provide_writer(pelican):
+    return CommonsFeedWriter
+
+
+def add_template_globals(generator) -> None:
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.globals["feed_links"] = feed_links
+
+
+def check_entry_ids(generator) -> None:
+    """Fail on two posts that would share a feed id (same slug, no Comments_id)."""
+    settings = generator.settings
+    if not feeds_enabled(settings):
+        return
+    seen: dict[str, object] = {}
+    for article in [*generator.articles, *generator.translations]:
+        identifier = entry_id(settings[SETTING], article, settings.get("DEFAULT_LANG"))
+        other = seen.setdefault(identifier, article)
+        if other is not article:
+            error = DuplicateEntryIdError(
+                f"{_source(other, settings)} and {_source(article, settings)} would have the "
+                f"same feed id {identifier!r}. Fix: give one of them a different slug or a "
+                "`Comments_id:` line of its own."
+            )
+            logger.error("%s", error)
+            raise error
+
+
+def queue_page(path, context) -> None:
+    if _output_path:
+        entry = sitemap.entry_for(path, _output_path[0], context)
+        if entry is not None:
+            _pages.append(entry)
+
+
+def finish(pelican) -> None:
+    settings = pelican.settings
+    options = settings[SETTING]
+    output = Path(pelican.output_path)
+    base = site_base(settings)
+    stylesheet = options["stylesheet"]
+    if stylesheet and feeds_enabled(settings) and not (output / stylesheet).is_file():
+        error = MissingStylesheetError(
+            f"{SETTING}['stylesheet'] is {stylesheet!r}, but the build wrote no such file. "
+            "Fix: point it at the XSL file the theme copies (theme/static/feeds/feed.xsl is "
+            "written as theme/feeds/feed.xsl), or set it to None."
+        )
+        logger.error("%s", error)
+        raise error
+    if options["sitemap"]:
+        target = output / options["sitemap"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(sitemap.sitemap_xml(_pages, base))
+        logger.info('Writing "%s"', target)
+    if options["robots_txt"]:
+        target = output / "robots.txt"
+        target.write_text(sitemap.robots_txt(base, options["sitemap"]), encoding="utf-8")
+        logger.info('Writing "%s"', target)
+    _pages.clear()
+
+
+def _source(article, settings) -> str:
+    try:
+        return os.path.relpath(article.source_path, settings.get("PATH") or os.getcwd())
+    except ValueError:
+        return str(article.source_path)
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.get_writer.connect(provide_writer)
+    signals.generator_init.connect(add_template_globals)
+    signals.article_generator_finalized.connect(check_entry_ids)
+    signals.content_written.connect(queue_page)
+    signals.finalized.connect(finish)
+
+
+__all__ = ["SettingsError", "register"]

@@ -1,0 +1,75 @@
+"""sitemap.xml and robots.txt.
+
+Pelican's sitemap plugin writes relative addresses when SITEURL is empty (every
+local build) and dates listing pages with the build time; this one writes the
+same absolute addresses as the feeds, and dates a listing by its newest post.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+
+from .entries import absolute_url
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+# Pages written for people who are already on the site, not for crawlers.
+UNLISTED_TEMPLATES = ("search",)
+UNLISTED_FILES = ("404.html",)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str  # site-relative
+    lastmod: datetime | None
+
+
+def entry_for(path: str, output_path: str, context: dict) -> SitemapEntry | None:
+    """The sitemap entry for a page Pelican just wrote, or None if it has no place there."""
+    relative = Path(os.path.relpath(path, output_path)).as_posix()
+    if not relative.endswith(".html") or relative.rsplit("/", 1)[-1] in UNLISTED_FILES:
+        return None
+    if context.get("template_name") in UNLISTED_TEMPLATES:
+        return None
+    content = context.get("article") or context.get("page")
+    if content is not None:
+        if getattr(content, "status", "published") != "published":
+            return None  # drafts and hidden pages
+        return SitemapEntry(content.url, _changed(content))
+    url = relative[: -len("index.html")] if relative.endswith("index.html") else relative
+    listed = context.get("articles_page")
+    articles = listed.object_list if listed is not None else context.get("articles") or []
+    dates = [_changed(article) for article in articles]
+    return SitemapEntry(url, max((d for d in dates if d), default=None))
+
+
+def _changed(content) -> datetime | None:
+    return getattr(content, "modified", None) or getattr(content, "date", None)
+
+
+def sitemap_xml(entries: list[SitemapEntry], base: str) -> bytes:
+    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+    seen = set()
+    for entry in sorted(entries, key=lambda e: e.url):
+        if entry.url in seen:
+            continue
+        seen.add(entry.url)
+        url = etree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = absolute_url(base, entry.url)
+        if entry.lastmod is not None:
+            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = entry.lastmod.isoformat()
+    return etree.tostring(urlset, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def robots_txt(base: str, sitemap_path: str) -> str:
+    return (
+        "# Every crawler may read every page; the sitemap lists them.\n"
+        "User-agent: *\n"
+        "Disallow:\n"
+        "\n"
+        f"Sitemap: {absolute_url(base, sitemap_path)}\n"
+    )

@@ -1,0 +1,97 @@
+"""The feed-writing part of Pelican's Writer, replaced for Commons' feeds."""
+
+from __future__ import annotations
+
+import posixpath
+
+from feedgenerator import Rss201rev2Feed, Stylesheet
+from pelican.utils import set_date_tzinfo
+from pelican.writers import Writer
+
+from .entries import (
+    absolute_url,
+    absolutize_html,
+    describe_feed,
+    discussion_link,
+    entry_id,
+    feed_id,
+    feed_title,
+)
+from .options import SETTING, site_base
+from .syndication import CommonsAtomFeed, CommonsRssFeed
+
+
+class CommonsFeedWriter(Writer):
+    """Pelican's Writer with full-content, absolute-URL, stable-id feeds.
+
+    Pages are written exactly as Pelican writes them; only the two methods that
+    build a feed and its items are replaced.
+    """
+
+    _feed_path = ""
+
+    def write_feed(self, elements, context, path=None, url=None, feed_type="atom", **kwargs):
+        # Pelican does not hand the path on to the methods below; the feed's
+        # id, its page link and its stylesheet link all depend on it.
+        self._feed_path = path or url or ""
+        return super().write_feed(elements, context, path, url, feed_type, **kwargs)
+
+    def _create_new_feed(self, feed_type, feed_title_suffix, context):
+        options = self.settings[SETTING]
+        base = site_base(self.settings)
+        about = describe_feed(self._feed_path, self.settings)
+        stylesheets = None
+        if options["stylesheet"]:
+            directory = posixpath.dirname(self._feed_path) or "."
+            href = posixpath.relpath(options["stylesheet"], directory)
+            stylesheets = [Stylesheet(href, mimetype="text/xsl", media=None)]
+        feed_class = CommonsRssFeed if feed_type == "rss" else CommonsAtomFeed
+        return feed_class(
+            title=feed_title(context["SITENAME"], about.kind, feed_title_suffix),
+            link=absolute_url(base, about.page_url),
+            feed_url=self.feed_url,
+            description=context.get("SITESUBTITLE") or context["SITENAME"],
+            subtitle=context.get("SITESUBTITLE"),
+            language=self.settings.get("DEFAULT_LANG"),
+            author_name=options["author"] or context["SITENAME"],
+            author_link=absolute_url(base, ""),
+            feed_guid=feed_id(options, about.key),
+            stylesheets=stylesheets,
+        )
+
+    def _add_item_to_the_feed(self, feed, item):
+        options = self.settings[SETTING]
+        base = site_base(self.settings)
+        timezone = self.settings.get("TIMEZONE")
+        page_url = absolute_url(base, item.url)
+        link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
+        content = absolutize_html(item.get_content(base), page_url)
+        # A Summary field may still hold {filename} links: resolve them first.
+        summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+        summary_only = isinstance(feed, Rss201rev2Feed) and self.settings.get(
+            "RSS_FEED_SUMMARY_ONLY"
+        )
+        modified = getattr(item, "modified", None)
+        feed.add_item(
+            # Titles are plain text in Commons (templates escape them); so are feeds'.
+            title=str(item.title),
+            link=link,
+            description=summary,
+            content=None if summary_only else content,
+            unique_id=entry_id(options, item, self.settings.get("DEFAULT_LANG")),
+            unique_id_is_permalink=False,
+            categories=terms(item),
+            pubdate=set_date_tzinfo(item.date, timezone),
+            updateddate=set_date_tzinfo(modified, timezone) if modified else None,
+            comments=discussion_link(item, base),
+            authors=[str(author) for author in getattr(item, "authors", None) or []],
+        )
+
+
+def terms(item) -> list[str]:
+    """Every category (a post may have several) and tag of a post, once each."""
+    names = [str(category) for category in getattr(item, "categories", None) or []]
+    if not names and getattr(item, "category", None):
+        names.append(str(item.category))
+    names += [str(tag) for tag in getattr(item, "tags", None) or []]
+    return list(dict.fromkeys(names))
