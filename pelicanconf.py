@@ -136,6 +136,7 @@ FEEDS = {
     "id_authority": "commons.example.org",
     "id_date": "2011-03",
     "author": None,  # the feed-level author; None: SITENAME
+    "css_minify",
     "stylesheet": "theme/feeds/feed.xsl",
     "sitemap": "sitemap.xml",
     "robots_txt": False,  # production only (publishconf.py)
@@ -174,6 +175,10 @@ METADATA_CHECK = {
 }
 
 # The theme's page metadata: canonical URLs, descriptions, reading time,
+# The theme's stylesheets are written minified (comments and layout whitespace
+# removed) to keep the article page within its weight budget (plugins/css_minify).
+CSS_MINIFY = {"enabled": True}
+
 # JSON-LD and the share links (plugins/page_meta; see README).
 PAGE_META = {
     "site_url": None,

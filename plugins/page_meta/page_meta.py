@@ -128,7 +128,9 @@ class PageMeta:
 
     @cached_property
     def title(self) -> str:
-        return plain_text(getattr(self._content, "title", ""))
+        # Titles are plain text (Markdown does not format metadata fields): kept
+        # exactly as written, and escaped by whoever places them.
+        return str(getattr(self._content, "title", ""))
 
     @cached_property
     def description(self) -> str:
