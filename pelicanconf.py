@@ -72,6 +72,7 @@ TAGS_URL = "tags/"
 AUTHORS_SAVE_AS = "authors/index.html"
 AUTHORS_URL = "authors/"
 INDEX_SAVE_AS = "index.html"
+INDEX_URL = ""  # the home page is the site's root: links to it end in "/"
 # The theme's 404 page, and the list of drafts (local builds only: publishconf.py
 # turns it off with DRAFTS_SAVE_AS = "").
 DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404", "drafts"]
