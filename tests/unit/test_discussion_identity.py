@@ -1,0 +1,169 @@
+"""Thread identity: state from front matter, the stable id, and the Discussion object."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "plugins"))
+
+from discussion.identity import (
+    ThreadError,
+    default_thread_id,
+    discussion_for,
+    post_url,
+    thread_id,
+    thread_state,
+)
+from discussion.plugin import AssetsOncePerPage
+from discussion.settings import validate_settings
+
+ISSO = {"isso": {"url": "https://comments.example.org/"}}
+
+
+@pytest.mark.parametrize(
+    ("value", "default_open", "expected"),
+    [
+        (None, True, "open"),
+        (None, False, None),
+        ("on", False, "open"),
+        ("Open", False, "open"),
+        ("yes", False, "open"),
+        (" true ", False, "open"),
+        ("off", True, None),
+        ("No", True, None),
+        ("false", True, None),
+        ("closed", True, "closed"),
+        ("CLOSED", False, "closed"),
+    ],
+)
+def test_thread_state_from_the_comments_field(value, default_open, expected):
+    assert thread_state(value, default_open) == expected
+
+
+def test_an_unknown_comments_value_names_the_file_field_and_fix():
+    with pytest.raises(ThreadError) as failure:
+        thread_state("maybe", True, "posts/tools.md")
+    assert str(failure.value) == (
+        "posts/tools.md: metadata field 'comments' has the value 'maybe'. Fix: write one of: "
+        "on, off, closed (on/open/yes/true and off/no/false are synonyms)."
+    )
+
+
+def test_the_default_id_is_the_slug_and_pages_have_their_own_namespace():
+    assert default_thread_id("sharing-your-work") == "sharing-your-work"
+    assert default_thread_id("about", is_page=True) == "pages/about"
+    assert thread_id(None, "tool-night") == "tool-night"
+    assert thread_id(None, "about", is_page=True) == "pages/about"
+
+
+def test_comments_id_overrides_the_slug_and_survives_a_new_slug():
+    assert thread_id("  old-thread  ", "new-slug") == "old-thread"
+    assert thread_id("old-thread", "renamed-again") == "old-thread"
+    assert thread_id(2011, "x") == "2011"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("   ", "is empty"),
+        ("a" * 201, "is 201 characters long"),
+        ("line\nbreak", "has the value 'line\\nbreak'"),
+        ("bell\x07", "has the value"),
+    ],
+)
+def test_a_bad_comments_id_is_refused(value, problem):
+    with pytest.raises(ThreadError) as failure:
+        thread_id(value, "slug", source="posts/x.md")
+    assert str(failure.value).startswith(f"posts/x.md: metadata field 'comments_id' {problem}")
+
+
+def test_post_url_is_absolute_with_a_siteurl_and_site_relative_without():
+    assert post_url("https://c.example.org", "2011/03/x/") == "https://c.example.org/2011/03/x/"
+    assert post_url("https://c.example.org/", "/2011/03/x/") == "https://c.example.org/2011/03/x/"
+    assert post_url("", "2011/03/x/") == "/2011/03/x/"
+
+
+def make(config, metadata=None, is_page=False, slug="tools"):
+    return discussion_for(
+        config=config,
+        metadata=metadata or {},
+        slug=slug,
+        title="Tools & Things",
+        url="/2026/01/tools/",
+        is_page=is_page,
+        source="tools.md",
+    )
+
+
+def test_an_article_has_an_open_thread_by_default():
+    thread = make(validate_settings(ISSO))
+    assert thread.enabled and thread.state == "open" and thread.show_thread
+    assert (thread.thread_id, thread.title, thread.url) == (
+        "tools",
+        "Tools & Things",
+        "/2026/01/tools/",
+    )
+    assert thread.provider == "isso" and thread.anchor == "discussion"
+    assert thread.link == "/2026/01/tools/#discussion"
+    assert thread.notice == "Comments are hosted by Isso at comments.example.org. Load comments?"
+    assert thread.partial == "partials/discussion/isso.html"
+    assert thread.counts and thread.count_partial == "partials/discussion/isso_count.html"
+
+
+def test_off_has_no_thread_and_pages_need_to_ask():
+    assert not make(validate_settings(ISSO), {"comments": "off"}).enabled
+    assert not make(validate_settings(ISSO), is_page=True, slug="about").enabled
+    page = make(validate_settings(ISSO), {"comments": "on"}, is_page=True, slug="about")
+    assert page.enabled and page.thread_id == "pages/about"
+    quiet = validate_settings({**ISSO, "articles": False})
+    assert not make(quiet).enabled
+    assert make(quiet, {"comments": "on"}).enabled
+
+
+def test_closed_shows_the_thread_read_only_only_where_the_provider_can():
+    isso = make(validate_settings(ISSO), {"comments": "closed"})
+    assert isso.enabled and isso.state == "closed" and not isso.show_thread
+    giscus = validate_settings(
+        {
+            "provider": "giscus",
+            "giscus": {"repo": "a/b", "repo_id": "R", "category": "C", "category_id": "D"},
+        }
+    )
+    locked = make(giscus, {"comments": "closed"})
+    assert locked.state == "closed" and locked.show_thread
+    assert locked.web_url == "https://github.com/a/b/discussions"
+    assert not locked.counts
+
+
+def test_the_consent_text_and_the_custom_template_come_from_settings():
+    config = validate_settings(
+        {
+            "provider": "custom",
+            "consent_text": "Talk happens on {provider}. Open it?",
+            "custom": {"template": "partials/talk.html", "name": "our forum", "read_only": True},
+        }
+    )
+    thread = make(config, {"comments": "closed"})
+    assert thread.notice == "Talk happens on our forum. Open it?"
+    assert thread.partial == "partials/talk.html"
+    assert thread.show_thread
+
+
+def test_comentario_gets_the_thread_id_as_a_path():
+    config = validate_settings(
+        {"provider": "comentario", "comentario": {"url": "https://c.example.org/"}}
+    )
+    assert make(config, {"comments_id": "old/thread"}).thread_path == "/old/thread"
+
+
+def test_assets_are_emitted_once_per_page_and_again_after_a_rebuild():
+    once = AssetsOncePerPage()  # Jinja passes the page's context; a dict stands in for it
+    assert once({"output_file": "index.html"}) is True
+    assert once({"output_file": "index.html"}) is False
+    assert once({"output_file": "page/2/index.html"}) is True
+    once.reset()
+    assert once({"output_file": "index.html"}) is True

@@ -1,0 +1,221 @@
+"""DISCUSSION: defaults, normalisation, and one clear message per bad value."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "plugins"))
+
+from discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
+from discussion.settings import COMMON_DEFAULTS, SettingsError, validate_settings
+
+ISSO = {"url": "https://comments.example.org"}
+GISCUS = {
+    "repo": "cohere/commons",
+    "repo_id": "R_kgDOExample",
+    "category": "Comments",
+    "category_id": "DIC_kwDOExample",
+}
+SAMPLES = {
+    "isso": ISSO,
+    "giscus": GISCUS,
+    "utterances": {"repo": "cohere/commons"},
+    "disqus": {"shortname": "cohere-commons"},
+    "remark42": {"host": "https://remark42.example.org", "site_id": "cohere"},
+    "cusdis": {"app_id": "0f8c1c9e-1111-2222-3333-444455556666"},
+    "comentario": {"url": "https://comentario.example.org/"},
+    "custom": {"template": "comments.html", "name": "Talkyard"},
+}
+
+
+def test_defaults_need_only_the_isso_url():
+    config = validate_settings({"isso": ISSO})
+    for key, value in COMMON_DEFAULTS.items():
+        assert config[key] == value
+    assert config["isso"] == {"url": "https://comments.example.org/", "lang": "en", "css": True}
+
+
+def test_every_provider_has_a_sample_and_accepts_it():
+    assert set(SAMPLES) == set(PROVIDERS)
+    for name, options in SAMPLES.items():
+        config = validate_settings({"provider": name, name: options})
+        assert set(config[name]) == set(PROVIDERS[name].options)
+
+
+@pytest.mark.parametrize(
+    ("site_lang", "provider", "expected"),
+    [
+        ("pt-BR", "cusdis", "pt-br"),
+        ("pt-BR", "disqus", "pt_BR"),
+        ("pt-BR", "isso", "pt-BR"),
+        ("de-AT", "giscus", "de"),
+        ("zh-tw", "giscus", "zh-TW"),
+        ("fr", "comentario", "fr"),
+    ],
+)
+def test_language_defaults_to_the_sites_in_the_providers_spelling(site_lang, provider, expected):
+    config = validate_settings({"provider": provider, provider: SAMPLES[provider]}, site_lang)
+    assert config[provider]["lang"] == expected
+
+
+BAD = [
+    ("comments", "DISCUSSION must be a dict"),
+    ({"isso": ISSO, "providr": "isso"}, "unknown key(s) ['providr']; accepted keys are"),
+    ({"provider": "facebook"}, "DISCUSSION['provider'] is 'facebook'; accepted values are isso,"),
+    (
+        {"isso": ISSO, "mode": "auto"},
+        "DISCUSSION['mode'] is 'auto'; accepted values are consent, lazy, eager",
+    ),
+    (
+        {"isso": ISSO, "articles": "yes"},
+        "DISCUSSION['articles'] is 'yes'; accepted values are true, false",
+    ),
+    (
+        {"isso": ISSO, "consent_text": " "},
+        "DISCUSSION['consent_text'] is ' '; it must be a non-empty string",
+    ),
+    (
+        {"isso": ISSO, "consent_text": "Hosted by {host}"},
+        "DISCUSSION['consent_text'] uses ['host']; the placeholders it may use: {provider}",
+    ),
+    ({"isso": ISSO, "closed_text": "Closed {provider}"}, "placeholders it may use: none"),
+    ({"isso": ISSO, "consent_text": "Load {"}, "write literal braces as {{ and }}"),
+    ({}, "DISCUSSION['isso']['url'] is missing; isso needs it"),
+    ({"isso": "http://x/"}, "DISCUSSION['isso'] must be a dict with the keys url, lang, css"),
+    (
+        {"isso": {**ISSO, "theme": "dark"}},
+        "DISCUSSION['isso']: unknown key(s) ['theme']; isso accepts",
+    ),
+    (
+        {"isso": {"url": "comments.example.org"}},
+        "DISCUSSION['isso']['url'] is 'comments.example.org'; isso accepts an absolute http(s) URL",
+    ),
+    ({"isso": {"url": " https://c.example.org/"}}, "isso accepts an absolute http(s) URL"),
+    ({"isso": {"url": "https://c.example.org/?a=1"}}, "without query or fragment"),
+    (
+        {"isso": {**ISSO, "lang": "english"}},
+        "DISCUSSION['isso']['lang'] is 'english'; isso accepts one of: bg,",
+    ),
+    (
+        {"isso": {**ISSO, "css": "no"}},
+        "DISCUSSION['isso']['css'] is 'no'; isso accepts true or false",
+    ),
+    (
+        {"provider": "giscus", "giscus": {**GISCUS, "lang": " en"}},
+        "DISCUSSION['giscus']['lang'] is ' en'; giscus accepts one of: " + ", ".join(GISCUS_LANGS),
+    ),
+    (
+        {"provider": "giscus", "giscus": {**GISCUS, "repo": "commons"}},
+        "giscus accepts a GitHub repository as 'owner/name'",
+    ),
+    (
+        {"provider": "giscus", "giscus": {"repo": "a/b"}},
+        "DISCUSSION['giscus']['repo_id'] is missing",
+    ),
+    (
+        {"provider": "giscus", "giscus": {**GISCUS, "theme_dark": "night"}},
+        "DISCUSSION['giscus']['theme_dark'] is 'night'; giscus accepts one of: light,",
+    ),
+    (
+        {"provider": "giscus", "giscus": {**GISCUS, "input_position": "middle"}},
+        "giscus accepts one of: bottom, top",
+    ),
+    (
+        {"provider": "utterances", "utterances": {"repo": "a/b", "theme_light": "light"}},
+        "utterances accepts one of: github-light,",
+    ),
+    (
+        {"provider": "disqus", "disqus": {"shortname": "Cohere Commons"}},
+        "disqus accepts a Disqus shortname",
+    ),
+    (
+        {"provider": "disqus", "disqus": {"shortname": "c", "lang": "en-US"}},
+        "disqus accepts a Disqus language code",
+    ),
+    (
+        {"provider": "remark42", "remark42": {"host": "https://r.example.org", "lang": "pt"}},
+        "DISCUSSION['remark42']['lang'] is 'pt'; remark42 accepts one of: en,",
+    ),
+    (
+        {"provider": "cusdis", "cusdis": {"app_id": "x y"}},
+        "cusdis accepts the website's app id from the Cusdis dashboard",
+    ),
+    (
+        {"provider": "comentario", "comentario": {"url": "https://c.example.org", "max_level": 3}},
+        "comentario accepts a nesting level",
+    ),
+    (
+        {"provider": "custom", "custom": {"name": "T"}},
+        "DISCUSSION['custom']['template'] is missing",
+    ),
+    (
+        {
+            "provider": "custom",
+            "custom": {"template": "c.html", "name": "T", "origins": {"scripts": []}},
+        },
+        "custom accepts a dict with the keys script, frame, connect, img, style",
+    ),
+    # A sub-dict for a provider that is not in use is still checked.
+    ({"isso": ISSO, "giscus": {**GISCUS, "lang": "EN"}}, "DISCUSSION['giscus']['lang'] is 'EN'"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), BAD)
+def test_bad_settings_name_the_key_the_provider_and_the_accepted_values(value, expected):
+    with pytest.raises(SettingsError) as failure:
+        validate_settings(value)
+    assert expected in str(failure.value)
+
+
+def test_an_unsupported_site_language_is_named_with_the_fix():
+    with pytest.raises(SettingsError) as failure:
+        validate_settings({"provider": "remark42", "remark42": SAMPLES["remark42"]}, "sw")
+    message = str(failure.value)
+    assert "DISCUSSION['remark42']['lang'] defaults to the site's DEFAULT_LANG 'sw'" in message
+    assert "set it to one of: en, be, bp" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("isso", {"script", "connect", "img", "style"}),
+        ("giscus", {"script", "frame", "style"}),
+        ("utterances", {"script", "frame"}),
+        ("disqus", {"script", "frame", "connect", "img", "style"}),
+        ("remark42", {"script", "frame", "connect", "img", "style"}),
+        ("cusdis", {"script", "connect", "img", "style"}),
+        ("comentario", {"script", "connect", "img", "style"}),
+    ],
+)
+def test_provider_origins_list_what_each_provider_contacts(name, expected):
+    origins = provider_origins({"provider": name, name: SAMPLES[name]})
+    assert set(origins) == {"script", "frame", "connect", "img", "style"}
+    assert {kind for kind, values in origins.items() if values} == expected
+    for values in origins.values():
+        for origin in values:
+            assert origin.startswith("https://") and origin.count("/") == 2, origin
+
+
+def test_provider_origins_read_pelican_settings_and_custom_lists():
+    settings = {
+        "DEFAULT_LANG": "en",
+        "DISCUSSION": {
+            "provider": "custom",
+            "custom": {
+                "template": "comments.html",
+                "name": "Talkyard",
+                "origins": {"script": ["https://talk.example.org/js/"], "frame": []},
+            },
+        },
+    }
+    origins = provider_origins(settings)
+    assert origins["script"] == ["https://talk.example.org"]
+    assert origins["frame"] == [] and origins["connect"] == []
+    isso = provider_origins({"DEFAULT_LANG": "en", "DISCUSSION": {"isso": ISSO}})
+    assert isso["script"] == ["https://comments.example.org"]
+    giscus = provider_origins({"provider": "giscus", "giscus": GISCUS})
+    assert giscus["frame"] == ["https://giscus.app"]
