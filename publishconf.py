@@ -34,6 +34,9 @@ PUBLISH = {
 # Drafts are previewed locally only; production never writes them.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
+
+# robots.txt, pointing crawlers at the sitemap, is for the public site only.
+FEEDS = {**FEEDS, "robots_txt": True}  # noqa: F405
 DRAFTS_SAVE_AS = ""  # the theme's list of drafts
 
 # The Content-Security-Policy and other headers, as `_headers` (Netlify,

@@ -157,3 +157,59 @@ def theme_site(tmp_path_factory) -> Path:
     output = root / "output"
     build_site(output, settings_file=DEV_SETTINGS, content=content)
     return output
+
+
+# Feeds: posts that exercise what the feeds must carry (tests/build/test_feeds_*).
+FEED_HOSTILE_TITLE = '<script>alert("x")</script> & \'quotes\' "double" 🎉 שלום עולם'
+FEED_TEST_POSTS = {
+    "hostile.md": f"""Title: {FEED_HOSTILE_TITLE}
+Date: 2012-01-02 10:00
+Modified: 2012-02-03 11:30
+Category: Community
+Tags: Tools & Things, Workshops
+Author: Ana Díaz
+Slug: hostile
+Comments: off
+Summary: A summary with a [relative link](../../../about/) and an ampersand: tea & cake.
+
+See [the first post](../../../2011/03/sharing-your-work-and-coworking-to-share/),
+[a note](#note) and ![A pixel]({{static}}/images/pixel.png).
+
+<img src="/images/pixel.png" alt="A pixel again">
+""",
+    "tool-library-night.md": """Title: Tool Library Night
+Date: 2012-03-01 18:30
+Category: Events, Community
+Tags: Workshops
+Author: Ana Díaz
+Slug: tool-library-night
+Comments_id: tool-library-2012
+Summary: Bring a drill, borrow a saw.
+
+The tool library opens on Thursday. Which tool should we buy next?
+""",
+}
+# A one-pixel PNG, so the posts' images are real files under content/images/.
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000b49444154789c63f80f040009fb03fdfb5e6b2b0000000049454e44ae426082"
+)
+
+
+def add_feed_posts(content: Path) -> Path:
+    """Add FEED_TEST_POSTS (and the image they show) to a copy of the content."""
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images" / "pixel.png").write_bytes(PIXEL_PNG)
+    for name, text in FEED_TEST_POSTS.items():
+        (content / name).write_text(text, encoding="utf-8")
+    return content
+
+
+@pytest.fixture(scope="session")
+def feeds_site(tmp_path_factory) -> Path:
+    """The real content plus FEED_TEST_POSTS, built with the local settings."""
+    root = tmp_path_factory.mktemp("feeds-site")
+    content = add_feed_posts(copy_content(root / "content"))
+    output = root / "output"
+    build_site(output, settings_file=DEV_SETTINGS, content=content)
+    return output

@@ -1,0 +1,186 @@
+"""The feed plugin's pure functions: ids, absolute links, discussion links, feed names."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import lxml.html
+import pytest
+
+from plugins.feeds.discovery import links_for
+from plugins.feeds.entries import (
+    absolute_url,
+    absolutize_html,
+    describe_feed,
+    discussion_link,
+    entry_id,
+    feed_title,
+    tag_uri,
+)
+from plugins.feeds.writer import terms
+
+OPTIONS = {"id_authority": "commons.example.org", "id_date": "2011-03"}
+FEED_PATHS = {
+    "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "FEED_ALL_RSS": "feeds/all.rss.xml",
+    "CATEGORY_FEED_ATOM": "feeds/category/{slug}.atom.xml",
+    "CATEGORY_FEED_RSS": "feeds/category/{slug}.rss.xml",
+    "TAG_FEED_ATOM": "feeds/tag/{slug}.atom.xml",
+    "AUTHOR_FEED_RSS": "feeds/author/{slug}.rss.xml",
+    "CATEGORY_URL": "category/{slug}/",
+    "TAG_URL": "tag/{slug}/",
+    "AUTHOR_URL": "author/{slug}/",
+}
+
+
+def post(**attributes):
+    metadata = attributes.pop("metadata", {})
+    defaults = {"slug": "a-post", "url": "2011/03/a-post/", "lang": "en"}
+    return SimpleNamespace(metadata=metadata, **{**defaults, **attributes})
+
+
+def test_entry_id_is_a_tag_uri_on_the_authority_and_the_slug():
+    assert entry_id(OPTIONS, post()) == "tag:commons.example.org,2011-03:post/a-post"
+
+
+def test_entry_id_ignores_the_url_and_the_title():
+    moved = post(url="posts/renamed-elsewhere.html", title="A new title")
+    assert entry_id(OPTIONS, moved) == entry_id(OPTIONS, post())
+
+
+def test_entry_id_prefers_comments_id_so_a_new_slug_keeps_the_id():
+    before = post(slug="old-slug", metadata={"comments_id": "thread-7"})
+    after = post(slug="new-slug", metadata={"comments_id": "thread-7"})
+    assert entry_id(OPTIONS, before) == entry_id(OPTIONS, after)
+    assert entry_id(OPTIONS, before).endswith(":post/thread-7")
+
+
+def test_a_translation_gets_its_own_id():
+    original = post(lang="en")
+    translation = post(lang="fr")
+    assert entry_id(OPTIONS, original, "en") != entry_id(OPTIONS, translation, "en")
+
+
+def test_tag_uri_escapes_what_a_tag_uri_cannot_hold():
+    assert tag_uri("example.org", "2020", "post/a b#c") == "tag:example.org,2020:post/a%20b%23c"
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "expected"),
+    [
+        ("https://x.org", "2011/03/a/", "https://x.org/2011/03/a/"),
+        ("https://x.org/", "/2011/03/a/", "https://x.org/2011/03/a/"),
+        ("https://x.org/blog", "a/", "https://x.org/blog/a/"),
+        ("https://x.org", "https://elsewhere.org/a", "https://elsewhere.org/a"),
+    ],
+)
+def test_absolute_url(base, url, expected):
+    assert absolute_url(base, url) == expected
+
+
+def test_absolutize_html_rewrites_links_images_srcset_and_fragments():
+    page = "https://x.org/2011/03/a/"
+    fragment = (
+        'Intro <a href="../../../about/">about</a>'
+        '<p><img src="/images/a.png" srcset="/images/a.png 1x, b.png 2x" alt="A">'
+        '<a href="#note">note</a> <a href="https://other.org/">out</a></p>'
+        '<video poster="still.jpg"></video> tail &amp; more'
+    )
+    result = lxml.html.fragment_fromstring(absolutize_html(fragment, page), create_parent="div")
+    assert result.xpath("//a/@href") == [
+        "https://x.org/about/",
+        "https://x.org/2011/03/a/#note",
+        "https://other.org/",
+    ]
+    assert result.xpath("//img/@src") == ["https://x.org/images/a.png"]
+    assert result.xpath("//img/@srcset") == [
+        "https://x.org/images/a.png 1x, https://x.org/2011/03/a/b.png 2x"
+    ]
+    assert result.xpath("//video/@poster") == ["https://x.org/2011/03/a/still.jpg"]
+    # Text before, between and after the elements is kept, entities included.
+    assert result.text_content().startswith("Intro about")
+    assert result.text_content().endswith("tail & more")
+
+
+def test_absolutize_html_leaves_empty_content_alone():
+    assert absolutize_html("", "https://x.org/") == ""
+
+
+def discussion(**attributes):
+    return SimpleNamespace(**{"enabled": True, "url": "/2011/03/a-post/", **attributes})
+
+
+def test_discussion_link_is_the_post_url_and_the_anchor():
+    article = post(discussion=discussion(anchor="discussion"))
+    assert discussion_link(article, "https://x.org") == "https://x.org/2011/03/a-post/#discussion"
+
+
+def test_no_discussion_link_when_comments_are_off_or_the_plugin_is_absent():
+    assert discussion_link(post(discussion=discussion(enabled=False)), "https://x.org") is None
+    assert discussion_link(post(), "https://x.org") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "slug", "page_url"),
+    [
+        ("feeds/all.atom.xml", "all", "", ""),
+        (
+            "feeds/category/current-members.rss.xml",
+            "category",
+            "current-members",
+            "category/current-members/",
+        ),
+        ("feeds/tag/tools-things.atom.xml", "tag", "tools-things", "tag/tools-things/"),
+        ("feeds/author/ana-diaz.rss.xml", "author", "ana-diaz", "author/ana-diaz/"),
+        ("elsewhere/odd.xml", "other", "elsewhere/odd", ""),
+    ],
+)
+def test_describe_feed_recognises_each_feed_path_setting(path, kind, slug, page_url):
+    about = describe_feed(path, FEED_PATHS)
+    assert (about.kind, about.slug, about.page_url) == (kind, slug, page_url)
+
+
+def test_feed_titles_say_what_the_feed_holds():
+    assert feed_title("Commons", "all") == "Commons"
+    assert feed_title("Commons", "category", "Community") == "Commons: Community"
+    assert feed_title("Commons", "tag", "Workshops") == "Commons: posts tagged Workshops"
+    assert feed_title("Commons", "author", "Ana") == "Commons: posts by Ana"
+
+
+def test_terms_are_every_category_then_every_tag_once():
+    item = SimpleNamespace(categories=["Community", "Coworking"], tags=["Community", "Tools"])
+    assert terms(item) == ["Community", "Coworking", "Tools"]
+    assert terms(SimpleNamespace(category="Misc")) == ["Misc"]
+
+
+class Category(SimpleNamespace):
+    def __str__(self):
+        return self.name
+
+
+def test_discovery_on_a_category_page_adds_that_categorys_feeds():
+    category = Category(slug="community", name="Community")
+    context = {**FEED_PATHS, "SITENAME": "Commons", "SITEURL": "../..", "category": category}
+    links = links_for(context)
+    assert [(link.href, link.type) for link in links] == [
+        ("../../feeds/all.atom.xml", "application/atom+xml"),
+        ("../../feeds/all.rss.xml", "application/rss+xml"),
+        ("../../feeds/category/community.atom.xml", "application/atom+xml"),
+        ("../../feeds/category/community.rss.xml", "application/rss+xml"),
+    ]
+    assert links[2].title == "Commons: Community (Atom)"
+
+
+def test_discovery_on_a_post_announces_only_the_site_feeds():
+    category = SimpleNamespace(slug="community")
+    context = {
+        **FEED_PATHS,
+        "SITENAME": "C",
+        "SITEURL": "",
+        "category": category,
+        "article": post(),
+    }
+    assert [link.href for link in links_for(context)] == [
+        "/feeds/all.atom.xml",
+        "/feeds/all.rss.xml",
+    ]
