@@ -130,27 +130,14 @@ FEEDS = {
     "robots_txt": False,  # production only (publishconf.py)
 }
 
-# Feeds and discovery (plugins/feeds; README "Feeds"). Entry ids are tag: URIs
-# built on id_authority and id_date, never on the site's address: set them once
-# and keep them, or every subscriber sees every post again as new.
-FEEDS = {
-    "id_authority": "commons.example.org",
-    "id_date": "2011-03",
-    "author": None,  # the feed-level author; None: SITENAME
-    "css_minify",
-    "stylesheet": "theme/feeds/feed.xsl",
-    "sitemap": "sitemap.xml",
-    "robots_txt": False,  # production only (publishconf.py)
-}
-
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
     "feeds",
-    "feeds",
     "page_meta",
     "post_navigation",
+    "css_minify",
     "content_check",
     "body_html",
     "security_headers",
@@ -176,10 +163,6 @@ METADATA_CHECK = {
 }
 
 # The theme's page metadata: canonical URLs, descriptions, reading time,
-# The theme's stylesheets are written minified (comments and layout whitespace
-# removed) to keep the article page within its weight budget (plugins/css_minify).
-CSS_MINIFY = {"enabled": True}
-
 # JSON-LD and the share links (plugins/page_meta; see README).
 PAGE_META = {
     "site_url": None,
@@ -192,6 +175,10 @@ PAGE_META = {
 
 # Previous/next and related posts under each post (plugins/post_navigation).
 POST_NAVIGATION = {"related_count": 3}
+
+# The theme's stylesheets are written minified (comments and layout whitespace
+# removed) to keep the article page within its weight budget (plugins/css_minify).
+CSS_MINIFY = {"enabled": True}
 
 # The comment thread under each post (plugins/discussion; README "Comments /
 # discussion"). Locally: the Isso server `invoke serve` starts on 127.0.0.1.
