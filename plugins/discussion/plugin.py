@@ -58,12 +58,31 @@ def check_settings(pelican) -> None:
         )
     except SettingsError as error:
         raise _fail(error) from None
+    if config["provider"] == "custom":
+        try:
+            _check_custom_template(config["custom"]["template"], settings)
+        except SettingsError as error:
+            raise _fail(error) from None
     settings[SETTING] = config
     settings["JINJA_GLOBALS"] = {
         **settings.get("JINJA_GLOBALS", {}),
         "discussion_assets_once": assets_once,
         "discussion_config_json": json_for_script(script_config(config)),
     }
+
+
+def _check_custom_template(template: str, settings: dict) -> None:
+    """The `custom` provider's template must be where Pelican looks for templates."""
+    folders = [*settings.get("THEME_TEMPLATES_OVERRIDES", [])]
+    if settings.get("THEME"):
+        folders.append(os.path.join(settings["THEME"], "templates"))
+    if any(os.path.isfile(os.path.join(folder, template)) for folder in folders):
+        return
+    raise SettingsError(
+        f"{SETTING}['custom']['template'] is {template!r}, which is in none of the template "
+        f"folders ({', '.join(folders)}). Fix: put the file in a folder listed in "
+        "THEME_TEMPLATES_OVERRIDES, or correct the path"
+    )
 
 
 def _source(content) -> str:

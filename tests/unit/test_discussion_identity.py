@@ -18,7 +18,7 @@ from discussion.identity import (
     thread_id,
     thread_state,
 )
-from discussion.plugin import AssetsOncePerPage
+from discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _attach_all
 from discussion.settings import validate_settings
 
 ISSO = {"isso": {"url": "https://comments.example.org/"}}
@@ -167,3 +167,30 @@ def test_assets_are_emitted_once_per_page_and_again_after_a_rebuild():
     assert once({"output_file": "page/2/index.html"}) is True
     once.reset()
     assert once({"output_file": "index.html"}) is True
+
+
+def post(slug, metadata=None, path=None):
+    from types import SimpleNamespace
+
+    settings = {"DISCUSSION": validate_settings(ISSO), "PATH": "/site/content", "SITEURL": ""}
+    return SimpleNamespace(
+        settings=settings,
+        metadata=metadata or {},
+        slug=slug,
+        title=slug.title(),
+        url=f"2026/01/{slug}/",
+        source_path=path or f"/site/content/{slug}.md",
+    )
+
+
+def test_two_posts_sharing_a_thread_id_are_refused_naming_both():
+    first, second = post("tools"), post("tools-again", {"comments_id": "tools"})
+    with pytest.raises(DuplicateThreadError) as failure:
+        _attach_all([first, second], is_page=False)
+    assert str(failure.value) == (
+        "tools-again.md: thread id 'tools' is already used by tools.md. "
+        "Fix: give one of them its own `Comments_id:`"
+    )
+    quiet = post("tools-off", {"comments_id": "tools", "comments": "off"})
+    _attach_all([post("tools"), quiet], is_page=False)
+    assert quiet.discussion.enabled is False

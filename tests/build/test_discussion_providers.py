@@ -1,0 +1,228 @@
+"""Each provider, built for real: one thread per article with the provider's own
+attributes, none where `Comments: off`, a closed line where `Comments: closed`,
+threads on pages only on request, and count slots on listings where the
+provider has a count API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from commons import DEV_SETTINGS
+from commons.build import build_site
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, copy_content, parse_html
+from tests.unit.test_discussion_settings import SAMPLES
+
+SAMPLE_ID = "sharing-your-work-and-coworking-to-share"
+CUSTOM_TEMPLATE = (
+    '<div class="talk-thread" data-talk-id="{{ discussion.thread_id }}" '
+    'data-talk-title="{{ discussion.title }}" data-talk-url="{{ discussion.url }}"></div>\n'
+)
+EXTRA = {
+    "tool-night.md": "Title: Tool Night\nDate: 2026-01-15 18:30\nCategory: Community\n\n"
+    "Bring a drill.\n",
+    "quiet-post.md": "Title: Quiet Post\nDate: 2026-01-10 09:00\nCategory: Community\n"
+    "Comments: off\n\nNo thread.\n",
+    "old-thread.md": "Title: Old Thread\nDate: 2026-01-05 09:00\nCategory: Community\n"
+    "Comments: closed\n\nClosed.\n",
+    "pages/house-rules.md": "Title: House Rules\nSlug: house-rules\nComments: on\n\nBe kind.\n",
+}
+
+
+def with_provider(name: str, options: dict) -> dict:
+    return {"provider": name, name: options}
+
+
+@pytest.fixture(scope="module")
+def provider_site(tmp_path_factory):
+    """A factory: the content plus EXTRA, built once per provider; returns the output folder."""
+    root = tmp_path_factory.mktemp("discussion-providers")
+    content = copy_content(root / "content")
+    for name, text in EXTRA.items():
+        (content / name).write_text(text, encoding="utf-8")
+    templates = root / "templates"
+    (templates / "partials").mkdir(parents=True)
+    (templates / "partials" / "talk.html").write_text(CUSTOM_TEMPLATE, encoding="utf-8")
+    built: dict[str, Path] = {}
+
+    def site(name: str) -> Path:
+        if name not in built:
+            options = SAMPLES[name]
+            if name == "custom":
+                options = {**options, "template": "partials/talk.html"}
+            output = root / f"output-{name}"
+            build_site(
+                output,
+                settings_file=DEV_SETTINGS,
+                content=content,
+                overrides={
+                    "DISCUSSION": with_provider(name, options),
+                    "THEME_TEMPLATES_OVERRIDES": [str(templates)],
+                },
+            )
+            built[name] = output
+        return built[name]
+
+    return site
+
+
+def discussion_sections(doc):
+    return doc.xpath("//section[@id='discussion']")
+
+
+def embed(section):
+    (template,) = section.xpath(".//template[@data-discussion-embed]")
+    return template
+
+
+# The element that carries the thread in each provider's embed, and the
+# attributes its documentation defines, with the values the sample post needs.
+THREADS = {
+    "isso": (
+        "//*[@id='isso-thread']",
+        {"data-isso-id": SAMPLE_ID, "data-title": SAMPLE_TITLE},
+    ),
+    "giscus": (
+        "//script[@data-term]",
+        {
+            "src": "https://giscus.app/client.js",
+            "data-repo": "cohere/commons",
+            "data-repo-id": "R_kgDOExample",
+            "data-category": "Comments",
+            "data-category-id": "DIC_kwDOExample",
+            "data-mapping": "specific",
+            "data-term": SAMPLE_ID,
+            "data-strict": "1",
+            "data-lang": "en",
+            "data-theme": "light",
+        },
+    ),
+    "utterances": (
+        "//script[@data-issue-term]",
+        {
+            "src": "https://utteranc.es/client.js",
+            "data-repo": "cohere/commons",
+            "data-issue-term": SAMPLE_ID,
+            "data-label": "comments",
+            "data-theme": "github-light",
+        },
+    ),
+    "disqus": ("//*[@id='disqus_thread']", {}),
+    "remark42": ("//*[@id='remark42']", {}),
+    "cusdis": (
+        "//*[@id='cusdis_thread']",
+        {
+            "data-host": "https://cusdis.com",
+            "data-app-id": "0f8c1c9e-1111-2222-3333-444455556666",
+            "data-page-id": SAMPLE_ID,
+            "data-page-title": SAMPLE_TITLE,
+            "data-page-url": f"/{SAMPLE_ARTICLE.removesuffix('index.html')}",
+            "data-theme": "light",
+        },
+    ),
+    "comentario": (
+        "//comentario-comments",
+        {"page-id": f"/{SAMPLE_ID}", "lang": "en", "theme": "light", "no-fonts": "true"},
+    ),
+    "custom": (
+        "//*[@class='talk-thread']",
+        {"data-talk-id": SAMPLE_ID, "data-talk-title": SAMPLE_TITLE},
+    ),
+}
+SCRIPTS = {
+    "isso": ["https://comments.example.org/js/embed.min.js"],
+    "giscus": ["https://giscus.app/client.js"],
+    "utterances": ["https://utteranc.es/client.js"],
+    "disqus": ["https://cohere-commons.disqus.com/embed.js"],
+    "remark42": ["https://remark42.example.org/web/embed.mjs"],
+    "cusdis": ["https://cusdis.com/js/cusdis.es.js"],
+    "comentario": ["https://comentario.example.org/comentario.js"],
+    "custom": [],
+}
+COUNT_SLOTS = {
+    "isso": "span[@data-discussion-count-value]",
+    "disqus": "span[contains(@class, 'disqus-comment-count')]"
+    f"[@data-disqus-identifier='{SAMPLE_ID}']",
+    "remark42": "span[contains(@class, 'remark42__counter')]"
+    f"[@data-url='/{SAMPLE_ARTICLE.removesuffix('index.html')}']",
+    "cusdis": f"span[@data-cusdis-count-page-id='{SAMPLE_ID}']",
+}
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_the_article_carries_exactly_one_thread_with_the_providers_attributes(provider_site, name):
+    doc = parse_html(provider_site(name) / SAMPLE_ARTICLE)
+    (section,) = discussion_sections(doc)
+    assert section.get("data-discussion-provider") == name
+    assert section.get("data-discussion-id") == SAMPLE_ID
+    assert section.get("data-discussion-title") == SAMPLE_TITLE
+    assert section.get("data-discussion-state") == "open"
+    template = embed(section)
+    xpath, attributes = THREADS[name]
+    (thread,) = template.xpath("." + xpath)
+    for attribute, value in attributes.items():
+        assert thread.get(attribute) == value, (name, attribute)
+    assert [s.get("src") for s in template.xpath(".//script")][-1:] == SCRIPTS[name][-1:]
+    # Outside the inert template the page loads only the site's own script.
+    outside = doc.xpath("//script[@src][not(ancestor::template)]/@src")
+    assert [src for src in outside if "discussion" in src] == ["../../../theme/js/discussion.js"]
+    assert not [src for src in outside if src.startswith(("http:", "https:", "//"))]
+    (config,) = doc.xpath("//script[@id='discussion-config']")
+    assert json.loads(config.text)["provider"] == name
+    assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_off_has_no_thread_and_pages_need_to_ask(provider_site, name):
+    output = provider_site(name)
+    assert discussion_sections(parse_html(output / "2026/01/quiet-post/index.html")) == []
+    assert discussion_sections(parse_html(output / "about/index.html")) == []
+    (page,) = discussion_sections(parse_html(output / "house-rules/index.html"))
+    assert page.get("data-discussion-id") == "pages/house-rules"
+
+
+def test_closed_shows_a_line_and_the_read_only_thread_where_the_provider_has_one(provider_site):
+    for name, read_only in [("isso", False), ("cusdis", False), ("giscus", True), ("disqus", True)]:
+        doc = parse_html(provider_site(name) / "2026/01/old-thread/index.html")
+        (section,) = discussion_sections(doc)
+        assert section.get("data-discussion-state") == "closed"
+        closed = section.xpath(".//*[contains(@class, 'discussion-closed')]")
+        assert [" ".join(p.text_content().split()) for p in closed] == [
+            "The discussion on this post is closed."
+        ]
+        has_thread = bool(section.xpath(".//template[@data-discussion-embed]"))
+        assert has_thread is read_only, name
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, name):
+    doc = parse_html(provider_site(name) / "index.html")
+    slots = doc.xpath("//a[@data-discussion-count]")
+    links = doc.xpath("//a[contains(@class, 'discussion-count')]")
+    hrefs = [a.get("href") for a in links]
+    assert any(h.endswith("sharing-your-work-and-coworking-to-share/#discussion") for h in hrefs)
+    assert not any("quiet-post" in h for h in hrefs), "a post without a thread links to one"
+    if name not in COUNT_SLOTS:
+        assert slots == []
+        assert doc.xpath("//script[@id='discussion-config']") == []
+        return
+    (sample,) = [a for a in slots if a.get("data-discussion-count") == SAMPLE_ID]
+    assert sample.xpath(COUNT_SLOTS[name])
+    assert " ".join(sample.text_content().split()).startswith("Discussion")
+    assert {a.get("data-discussion-count") for a in slots} >= {SAMPLE_ID, "tool-night"}
+    assert len(doc.xpath("//script[@id='discussion-config']")) == 1
+    assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
+
+
+def test_noscript_offers_the_providers_own_page_where_there_is_one(provider_site):
+    doc = parse_html(provider_site("giscus") / SAMPLE_ARTICLE)
+    (noscript,) = doc.xpath("//section[@id='discussion']//noscript")
+    markup = html.tostring(noscript, encoding="unicode")
+    assert 'href="https://github.com/cohere/commons/discussions"' in markup
+    doc = parse_html(provider_site("isso") / SAMPLE_ARTICLE)
+    (noscript,) = doc.xpath("//section[@id='discussion']//noscript")
+    markup = html.tostring(noscript, encoding="unicode")
+    assert "Comments need JavaScript." in markup and "href" not in markup

@@ -1,0 +1,107 @@
+"""DISCUSSION and the comment front matter, through real builds: the local and
+production comment services, and builds that fail with the key or file named."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from commons import PUBLISH_SETTINGS
+from commons.build import BuildError
+from tests.conftest import SAMPLE_ARTICLE, copy_content, parse_html
+
+SAMPLE_PATH = SAMPLE_ARTICLE.removesuffix("index.html")
+
+
+def isso_script(doc):
+    (script,) = doc.xpath("//template[@data-discussion-embed]//script[@data-isso]")
+    return script
+
+
+def test_local_builds_use_the_local_isso_from_local_server(built_site):
+    from pelican.settings import get_settings_from_file
+
+    from commons import DEV_SETTINGS
+
+    port = get_settings_from_file(str(DEV_SETTINGS))["LOCAL_SERVER"]["isso_port"]
+    doc = parse_html(built_site / SAMPLE_ARTICLE)
+    script = isso_script(doc)
+    assert script.get("data-isso") == f"http://127.0.0.1:{port}/"
+    assert script.get("src") == f"http://127.0.0.1:{port}/js/embed.min.js"
+    (section,) = doc.xpath("//section[@id='discussion']")
+    assert section.get("data-discussion-url") == "/" + SAMPLE_PATH
+    assert section.get("data-discussion-mode") == "consent"
+
+
+def test_production_uses_the_comment_service_and_absolute_urls(published_site):
+    doc = parse_html(published_site / SAMPLE_ARTICLE)
+    assert isso_script(doc).get("data-isso") == "https://comments.commons.example.org/"
+    (section,) = doc.xpath("//section[@id='discussion']")
+    assert section.get("data-discussion-url") == "https://commons.example.org/" + SAMPLE_PATH
+    (config,) = doc.xpath("//script[@id='discussion-config']")
+    assert json.loads(config.text)["countUrl"] == "https://comments.commons.example.org/count"
+
+
+def test_the_production_comment_service_comes_from_the_environment(build):
+    output = build(
+        settings_file=PUBLISH_SETTINGS,
+        env={"COMMONS_ISSO_URL": "https://talk.cohere.example/isso"},
+    )
+    script = isso_script(parse_html(output / SAMPLE_ARTICLE))
+    assert script.get("data-isso") == "https://talk.cohere.example/isso/"
+    assert script.get("src") == "https://talk.cohere.example/isso/js/embed.min.js"
+
+
+def test_lazy_and_eager_modes_reach_the_page(build):
+    for mode in ("lazy", "eager"):
+        output = build(overrides={"DISCUSSION": {"mode": mode, "isso": {"url": "http://c.test/"}}})
+        doc = parse_html(output / SAMPLE_ARTICLE)
+        (section,) = doc.xpath("//section[@id='discussion']")
+        assert section.get("data-discussion-mode") == mode
+        (config,) = doc.xpath("//script[@id='discussion-config']")
+        assert json.loads(config.text)["mode"] == mode
+
+
+@pytest.mark.parametrize(
+    ("discussion", "expected"),
+    [
+        (
+            {"provider": "giscus", "giscus": {"repo": "a/b", "repo_id": "R", "category": "C",
+                                              "category_id": "D", "lang": " en"}},
+            "DISCUSSION['giscus']['lang'] is ' en'; giscus accepts one of: ar, be, bg",
+        ),
+        ({"mode": "often", "isso": {"url": "http://c.test/"}}, "DISCUSSION['mode'] is 'often'"),
+        ({"provider": "isso", "isso": {}}, "DISCUSSION['isso']['url'] is missing"),
+        (
+            {"provider": "custom", "custom": {"template": "partials/nowhere.html", "name": "T"}},
+            "DISCUSSION['custom']['template'] is 'partials/nowhere.html', which is in none of",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_fails_the_build_naming_the_key(build, discussion, expected):
+    with pytest.raises(BuildError) as failure:
+        build(overrides={"DISCUSSION": discussion})
+    assert expected in failure.value.log
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ("Comments: maybe", "metadata field 'comments' has the value 'maybe'. Fix: write one of"),
+        # Another plugin (feeds) may report the shared id first; either way
+        # both files and the id are named.
+        ("Comments_id: sharing-your-work-and-coworking-to-share",
+         "sharing-your-work-and-coworking-to-share"),
+    ],
+)  # fmt: skip
+def test_bad_comment_metadata_fails_the_build_naming_the_file(build, tmp_path, metadata, expected):
+    content = copy_content(tmp_path / "content")
+    (content / "second.md").write_text(
+        f"Title: Second\nDate: 2026-01-01\nCategory: Community\n{metadata}\n\nText.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BuildError) as failure:
+        build(content=content)
+    assert "second.md" in failure.value.log
+    assert expected in failure.value.log
