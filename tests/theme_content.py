@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HOSTILE_TITLE = (
-    "Quote \" ' & </script><script>window.__pwned=1</script> "
-    "<img src=x onerror=window.__pwned=2>"
+    "Quote \" ' & </script><script>window.__pwned=1</script> <img src=x onerror=window.__pwned=2>"
 )
 
 EXTRA_POSTS = [

@@ -48,7 +48,6 @@ def blog_posting(
         "inLanguage": language,
         "wordCount": word_count,
         "publisher": {"@type": "Organization", "name": site_name, "url": site_url + "/"},
-        "isPartOf": {"@type": "Blog", "name": site_name, "url": site_url + "/"},
     }
     if description:
         data["description"] = description

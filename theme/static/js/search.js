@@ -1,0 +1,94 @@
+// The search page: asks the Pagefind index built with the site (plugins/search).
+// Pagefind's own script is imported only when a reader searches. Reads the
+// data-search-* attributes of search.html (README "Markup interface").
+const form = document.querySelector("[data-search-form]");
+const input = form && form.querySelector("[data-search-input]");
+const status = document.querySelector("[data-search-status]");
+const list = document.querySelector("[data-search-results]");
+const MAX_RESULTS = 20;
+let engine = null;
+let latest = 0;
+
+function loadEngine() {
+  if (!engine) {
+    const bundle = new URL(form.dataset.searchBundle, document.baseURI);
+    engine = import(new URL("pagefind.js", bundle).href).then(async (pagefind) => {
+      await pagefind.options({ excerptLength: 24 });
+      return pagefind;
+    });
+  }
+  return engine;
+}
+
+// Pagefind's excerpt is escaped text with <mark> around the matched words:
+// rebuild it from text nodes so nothing in it can become markup.
+function excerptNodes(excerpt) {
+  const decoder = document.createElement("textarea");
+  return excerpt.split(/(<\/?mark>)/).reduce((nodes, piece) => {
+    if (piece === "<mark>") nodes.push(document.createElement("mark"));
+    else if (piece === "</mark>") nodes.push(null);
+    else if (piece) {
+      decoder.innerHTML = piece;
+      const text = document.createTextNode(decoder.value);
+      const open = nodes.length && nodes[nodes.length - 1];
+      if (open && open.nodeName === "MARK" && !open.textContent) open.append(text);
+      else nodes.push(text);
+    }
+    return nodes;
+  }, []).filter(Boolean);
+}
+
+function render(item) {
+  const entry = document.createElement("li");
+  entry.className = "search-result";
+  const heading = document.createElement("h2");
+  const link = document.createElement("a");
+  link.href = item.url;
+  link.textContent = item.meta.title || item.url;
+  heading.append(link);
+  const excerpt = document.createElement("p");
+  excerpt.append(...excerptNodes(item.excerpt || ""));
+  entry.append(heading, excerpt);
+  return entry;
+}
+
+async function search(query) {
+  const ticket = ++latest;
+  list.replaceChildren();
+  if (!query) {
+    status.textContent = "";
+    return;
+  }
+  status.textContent = "Searching…";
+  try {
+    const pagefind = await loadEngine();
+    const found = await pagefind.search(query);
+    const items = await Promise.all(found.results.slice(0, MAX_RESULTS).map((r) => r.data()));
+    if (ticket !== latest) return; // a newer search has started
+    list.replaceChildren(...items.map(render));
+    const count = found.results.length;
+    status.textContent = count
+      ? `${count} ${count === 1 ? "post matches" : "posts match"} “${query}”.`
+      : `No post matches “${query}”. Try fewer or other words.`;
+  } catch (error) {
+    status.textContent = "Search could not start. Browse the archives instead.";
+    console.error(error);
+  }
+}
+
+if (form && input && status && list) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = input.value.trim();
+    const address = new URL(location.href);
+    if (query) address.searchParams.set("q", query);
+    else address.searchParams.delete("q");
+    history.replaceState(null, "", address);
+    search(query);
+  });
+  const initial = new URLSearchParams(location.search).get("q");
+  if (initial) {
+    input.value = initial;
+    search(initial.trim());
+  }
+}
