@@ -46,8 +46,8 @@ def load_and_measure(chromium, url: str) -> dict:
             list(JS_TYPES),
         )
         blocking = page.evaluate(
-            """() => Array.from(document.head.querySelectorAll(
-                    "link[rel=stylesheet], script[src]:not([async]):not([defer]):not([type=module])"))
+            """() => Array.from(document.head.querySelectorAll("link[rel=stylesheet], "
+                    + "script[src]:not([async]):not([defer]):not([type=module])"))
                 .map(e => e.href || e.src)"""
         )
         return {"requests": list(requests.values()), "inline_js": inline_js, "blocking": blocking}

@@ -37,8 +37,9 @@ def test_print_shows_the_post_without_the_site_chrome(chromium, built_site, serv
         page.emulate_media(media="print")
         shown = page.evaluate(
             """() => Object.fromEntries(
-                ["header.site-header", "footer.site-footer", ".share", "main h1", ".entry-content",
-                 ".image-credit"].map(s => [s, getComputedStyle(document.querySelector(s)).display]))"""
+                ["header.site-header", "footer.site-footer", ".share", "main h1",
+                 ".entry-content", ".image-credit"]
+                .map(s => [s, getComputedStyle(document.querySelector(s)).display]))"""
         )
         assert shown["header.site-header"] == shown["footer.site-footer"] == "none"
         assert shown[".share"] == "none"
@@ -46,7 +47,7 @@ def test_print_shows_the_post_without_the_site_chrome(chromium, built_site, serv
         assert shown[".image-credit"] != "none"
         # Print is black on white even for a reader in the dark scheme.
         colours = page.evaluate(
-            "[getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]"
+            "(s => [s.color, s.backgroundColor])(getComputedStyle(document.body))"
         )
         assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
     finally:

@@ -149,7 +149,8 @@ def test_focus_is_visible_on_links_and_buttons(chromium, site):
         page.keyboard.press("Tab")
         skip = page.evaluate(
             """() => { const el = document.activeElement, style = getComputedStyle(el);
-                return {text: el.textContent, outline: style.outlineStyle, top: el.getBoundingClientRect().top}; }"""
+                return {text: el.textContent, outline: style.outlineStyle,
+                        top: el.getBoundingClientRect().top}; }"""
         )
         assert skip["text"] == "Skip to content" and skip["top"] >= 0
         page.locator("[data-theme-toggle]").focus()
