@@ -75,9 +75,21 @@ INDEX_SAVE_AS = "index.html"
 INDEX_URL = ""  # the home page is the site's root: links to it end in "/"
 # The theme's 404 page, and the list of drafts (local builds only: publishconf.py
 # turns it off with DRAFTS_SAVE_AS = "").
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404", "drafts"]
+DIRECT_TEMPLATES = [
+    "index",
+    "tags",
+    "categories",
+    "authors",
+    "archives",
+    "404",
+    "drafts",
+    "search",
+]
 DRAFTS_SAVE_AS = "drafts/index.html"
 DRAFTS_URL = "drafts/"
+# The search page (plugins/search indexes the site with Pagefind).
+SEARCH_SAVE_AS = "search/index.html"
+SEARCH_URL = "search/"
 DEFAULT_PAGINATION = 10
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
@@ -130,11 +142,21 @@ FEEDS = {
     "robots_txt": False,  # production only (publishconf.py)
 }
 
+# Site search (plugins/search; README "Search"): Pagefind indexes the posts and
+# pages after each build; the search page needs no server beyond static files.
+SEARCH = {
+    "enabled": True,
+    "bundle_dir": "pagefind",
+    "root_selector": "main article",  # the post, without header, footer or nav
+    "exclude_selectors": ["#discussion", ".share"],
+}
+
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
     "feeds",
+    "search",
     "page_meta",
     "post_navigation",
     "css_minify",

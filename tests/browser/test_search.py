@@ -1,0 +1,113 @@
+"""Search in Chromium: type a word from the sample post, get the post.
+
+The site is only static files on a loopback HTTP server; Pagefind's index was
+built with the site, and its script loads only when the reader searches.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from commons import PUBLISH_SETTINGS
+from commons.build import build_site
+from commons.servers import StaticSiteServer, free_port
+from tests.conftest import SAMPLE_TITLE, copy_content
+
+SAMPLE_PATH = "/2011/03/sharing-your-work-and-coworking-to-share/"
+RESULT_LINKS = "[data-search-results] li a"
+
+
+def watch_requests(page) -> list[str]:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    return requested
+
+
+def search_for(page, words: str) -> None:
+    page.fill("[data-search-input]", words)
+    page.press("[data-search-input]", "Enter")
+    wait_for_answer(page)
+
+
+def wait_for_answer(page) -> None:
+    # A locator, not wait_for_function: that evaluates a string, which the
+    # production Content-Security-Policy rightly forbids.
+    expect(page.locator("[data-search-status]")).to_contain_text("match")
+
+
+def test_typing_a_word_from_the_sample_post_finds_it(built_site, served_site, browser):
+    server = served_site(built_site)
+    page = browser.new_page()
+    requested = watch_requests(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server.url}search/")
+    assert page.locator("h1").inner_text() == "Search"
+    assert page.get_by_label("Words to look for in the posts").is_visible()
+    # Nothing of Pagefind's is fetched until the reader searches.
+    assert not [url for url in requested if "/pagefind/" in url]
+
+    search_for(page, "collaborative")
+    results = page.locator(RESULT_LINKS)
+    assert results.count() == 1
+    assert results.first.inner_text() == SAMPLE_TITLE
+    assert urlsplit(results.first.get_attribute("href")).path == SAMPLE_PATH
+    assert page.locator("[data-search-status]").inner_text() == ("1 post matches “collaborative”.")
+    excerpt = page.locator("[data-search-results] li p")
+    # The matched word is highlighted (with the quotation mark the text puts before it).
+    assert excerpt.locator("mark").first.inner_text().strip("“”").lower() == "collaborative"
+    # The query is in the address, so a search can be shared or reloaded.
+    assert urlsplit(page.url).query == "q=collaborative"
+    assert [url for url in requested if "/pagefind/pagefind.js" in url]
+    assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}
+    assert not errors
+
+    results.first.click()
+    page.wait_for_url(f"**{SAMPLE_PATH}")
+    assert page.locator("h1").inner_text() == SAMPLE_TITLE
+
+
+def test_a_word_in_no_post_says_so_and_page_chrome_is_not_indexed(built_site, served_site, browser):
+    server = served_site(built_site)
+    page = browser.new_page()
+    page.goto(f"{server.url}search/?q=zyzzyva")
+    expect(page.locator("[data-search-status]")).to_have_text(
+        "No post matches “zyzzyva”. Try fewer or other words."
+    )
+    assert page.locator(RESULT_LINKS).count() == 0
+    # Words of the share links: on every post's page, in no post's text.
+    for word in ("Mastodon", "Bluesky"):
+        page.goto(f"{server.url}search/?q={word}")
+        wait_for_answer(page)
+        assert page.locator(RESULT_LINKS).count() == 0, word
+
+
+@pytest.fixture
+def production_server(tmp_path):
+    """The production build, for an address on loopback, served with its own headers."""
+    port = free_port()
+    output = tmp_path / "output"
+    build_site(
+        output,
+        settings_file=PUBLISH_SETTINGS,
+        content=copy_content(tmp_path / "content"),
+        env={"COMMONS_SITEURL": f"http://127.0.0.1:{port}"},
+    )
+    assert (output / "_headers").is_file()
+    server = StaticSiteServer(output, port=port, headers_file="_headers").start()
+    yield server
+    server.stop()
+
+
+def test_search_works_under_the_production_content_security_policy(production_server, browser):
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text))
+    response = page.goto(f"{production_server.url}search/")
+    assert "wasm-unsafe-eval" in response.headers["content-security-policy"]
+    search_for(page, "sharing")
+    assert page.locator(RESULT_LINKS).first.inner_text() == SAMPLE_TITLE
+    assert not [text for text in violations if "Content Security Policy" in text]

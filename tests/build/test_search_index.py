@@ -1,0 +1,84 @@
+"""The Pagefind index built with the site: posts and pages, their text only."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from plugins.search.plugin import SettingsError, result_url, validate_settings
+from tests.conftest import SAMPLE_TITLE, copy_content
+
+SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
+
+
+def indexed_pages(output: Path) -> dict[str, dict]:
+    """Pagefind's fragments (one per page): URL -> {"meta": ..., "content": ...}."""
+    pages = {}
+    for fragment in (output / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(fragment.read_bytes())
+        record = json.loads(data[data.index(b"{") :])  # after Pagefind's signature
+        pages[record["url"]] = record
+    return pages
+
+
+def test_posts_and_pages_are_indexed_and_listings_are_not(built_site):
+    pages = indexed_pages(built_site)
+    assert sorted(pages) == [SAMPLE_URL, "/about/"]
+    assert pages[SAMPLE_URL]["meta"]["title"] == SAMPLE_TITLE
+    assert (built_site / "pagefind" / "pagefind.js").is_file()
+    assert (built_site / "search" / "index.html").is_file()
+
+
+def test_only_the_posts_own_text_is_indexed(built_site):
+    text = indexed_pages(built_site)[SAMPLE_URL]["content"]
+    assert "collaborative consumption" in text
+    assert "Share your ideas in a comment!" in text
+    page = (built_site / SAMPLE_URL.strip("/") / "index.html").read_text(encoding="utf-8")
+    # On the page, but in the discussion section, the share links or the site's chrome.
+    for chrome in ("Load comments", "Mastodon", "Skip to content"):
+        assert chrome in page
+        assert chrome not in text
+
+
+def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
+    content = copy_content(tmp_path / "content")
+    (content / "secret.md").write_text(
+        "Title: Secret Plans\nDate: 2020-01-01\nStatus: draft\nCategory: Community\n\nHush.\n",
+        encoding="utf-8",
+    )
+    (content / "pages" / "hidden.md").write_text(
+        "Title: Hidden Page\nStatus: hidden\n\nUnlisted.\n", encoding="utf-8"
+    )
+    output = build(content=content)
+    assert (output / "drafts" / "secret-plans" / "index.html").is_file()
+    assert sorted(indexed_pages(output)) == [SAMPLE_URL, "/about/"]
+
+
+def test_result_urls_follow_a_site_under_a_folder():
+    assert result_url({"SITEURL": "https://x.org/community"}, "a/b/") == "/community/a/b/"
+    assert result_url({"SITEURL": ""}, "a/b/") == "/a/b/"
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"bundle_dir": "/pagefind"}, "bundle_dir"),
+        ({"bundle_dir": "../out"}, "bundle_dir"),
+        ({"root_selector": ""}, "root_selector"),
+        ({"exclude_selectors": "#discussion"}, "exclude_selectors"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"engine": "lunr"}, "unknown key"),
+    ],
+)
+def test_bad_settings_name_the_key(change, key):
+    with pytest.raises(SettingsError, match=key):
+        validate_settings(change, {"DIRECT_TEMPLATES": ["index", "search"]})
+
+
+def test_search_needs_its_page():
+    with pytest.raises(SettingsError, match="DIRECT_TEMPLATES"):
+        validate_settings({}, {"DIRECT_TEMPLATES": ["index"]})
+    assert validate_settings({"enabled": False}, {"DIRECT_TEMPLATES": []})["enabled"] is False
