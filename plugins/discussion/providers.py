@@ -430,5 +430,7 @@ def script_config(config: dict) -> dict:
         "remember": config["remember"],
         "counts": config["counts"] and provider.counts,
         "storageKey": f"commons.discussion.{provider.name}",
+        # theme/static/js/discussion/<name>.js; a custom provider has none.
+        "adapter": provider.name != "custom",
         **provider.runtime(config[provider.name]),
     }
