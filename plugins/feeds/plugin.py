@@ -27,13 +27,14 @@ class MissingStylesheetError(FileNotFoundError):
 
 # What the current build has written, for the sitemap; reset when a build starts.
 _pages: list[sitemap.SitemapEntry] = []
-_output_path: list[str] = []
+_build: dict = {}
 
 
 def check_settings(pelican) -> None:
     pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING), pelican.settings)
     _pages.clear()
-    _output_path[:] = [pelican.output_path]
+    _build["output_path"] = pelican.output_path
+    _build["unlisted"] = sitemap.unlisted_paths(pelican.settings)
 
 
 def provide_writer(pelican):
@@ -66,8 +67,8 @@ def check_entry_ids(generator) -> None:
 
 
 def queue_page(path, context) -> None:
-    if _output_path:
-        entry = sitemap.entry_for(path, _output_path[0], context)
+    if "output_path" in _build:
+        entry = sitemap.entry_for(path, _build["output_path"], context, _build["unlisted"])
         if entry is not None:
             _pages.append(entry)
 

@@ -17,8 +17,10 @@ from lxml import etree
 from .entries import absolute_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# Pages written for people who are already on the site, not for crawlers.
-UNLISTED_TEMPLATES = ("search",)
+# Pages written for people who are already on the site, not for crawlers:
+# where these settings save them (the search page, the local list of drafts)
+# and the 404 page.
+UNLISTED_SAVE_AS = ("SEARCH_SAVE_AS", "DRAFTS_SAVE_AS", "404_SAVE_AS")
 UNLISTED_FILES = ("404.html",)
 
 
@@ -28,12 +30,18 @@ class SitemapEntry:
     lastmod: datetime | None
 
 
-def entry_for(path: str, output_path: str, context: dict) -> SitemapEntry | None:
+def unlisted_paths(settings: dict) -> set[str]:
+    return {str(settings[name]) for name in UNLISTED_SAVE_AS if settings.get(name)}
+
+
+def entry_for(
+    path: str, output_path: str, context: dict, unlisted: set[str] = frozenset()
+) -> SitemapEntry | None:
     """The sitemap entry for a page Pelican just wrote, or None if it has no place there."""
     relative = Path(os.path.relpath(path, output_path)).as_posix()
     if not relative.endswith(".html") or relative.rsplit("/", 1)[-1] in UNLISTED_FILES:
         return None
-    if context.get("template_name") in UNLISTED_TEMPLATES:
+    if relative in unlisted:
         return None
     content = context.get("article") or context.get("page")
     if content is not None:

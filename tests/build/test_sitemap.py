@@ -56,6 +56,11 @@ def test_local_builds_have_a_sitemap_on_the_local_server_and_no_robots_txt(built
     entries = sitemap_entries(built_site)
     assert "http://127.0.0.1:8000/" in entries
     assert not (built_site / "robots.txt").exists()
+    # Pages for people already on the site: written, but not listed.
+    for unlisted in ("search/index.html", "drafts/index.html", "404.html"):
+        assert (built_site / unlisted).is_file()
+        loc = "http://127.0.0.1:8000/" + unlisted.removesuffix("index.html")
+        assert loc not in entries
 
 
 def test_drafts_are_left_out_and_a_listing_is_dated_by_its_newest_post(tmp_path, build):
