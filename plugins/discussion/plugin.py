@@ -85,17 +85,18 @@ def _check_custom_template(template: str, settings: dict) -> None:
     )
 
 
-def _source(content) -> str:
+def _source(content, settings: dict) -> str:
     path = content.source_path or "<unknown file>"
-    root = content.settings.get("PATH") or os.getcwd()
+    root = settings.get("PATH") or os.getcwd()
     try:
         return os.path.relpath(path, root)
     except ValueError:
         return path
 
 
-def attach(content, is_page: bool) -> None:
-    settings = content.settings
+def attach(content, settings: dict, is_page: bool) -> None:
+    # The generator's settings, not content.settings: a post loaded from
+    # Pelican's content cache carries the settings of the build that cached it.
     try:
         content.discussion = discussion_for(
             config=settings[SETTING],
@@ -104,20 +105,20 @@ def attach(content, is_page: bool) -> None:
             title=content.title,
             url=post_url(settings.get("SITEURL", ""), content.url),
             is_page=is_page,
-            source=_source(content),
+            source=_source(content, settings),
         )
     except ThreadError as error:
         raise _fail(error) from None
 
 
-def _attach_all(contents, is_page: bool) -> None:
+def _attach_all(contents, settings: dict, is_page: bool) -> None:
     seen: dict[str, str] = {}
     for content in contents:
-        attach(content, is_page)
+        attach(content, settings, is_page)
         thread = content.discussion
-        if not thread.enabled or getattr(content, "in_default_lang", True) is False:
+        if not thread.enabled:
             continue
-        source = _source(content)
+        source = _source(content, settings)
         if thread.thread_id in seen and seen[thread.thread_id] != source:
             raise _fail(
                 DuplicateThreadError(
@@ -131,8 +132,10 @@ def _attach_all(contents, is_page: bool) -> None:
 def on_articles(generator) -> None:
     # Runs on every build, cached posts included (content_object_init does not
     # fire for posts loaded from Pelican's content cache).
+    settings = generator.settings
     _attach_all(
         [*generator.articles, *generator.drafts, *getattr(generator, "hidden_articles", [])],
+        settings,
         is_page=False,
     )
     for content in [
@@ -140,17 +143,19 @@ def on_articles(generator) -> None:
         *generator.drafts_translations,
         *getattr(generator, "hidden_translations", []),
     ]:
-        attach(content, is_page=False)
+        attach(content, settings, is_page=False)
 
 
 def on_pages(generator) -> None:
-    _attach_all([*generator.pages, *generator.hidden_pages, *generator.draft_pages], is_page=True)
+    settings = generator.settings
+    pages = [*generator.pages, *generator.hidden_pages, *generator.draft_pages]
+    _attach_all(pages, settings, is_page=True)
     for content in [
         *generator.translations,
         *generator.hidden_translations,
         *generator.draft_translations,
     ]:
-        attach(content, is_page=True)
+        attach(content, settings, is_page=True)
 
 
 def register():

@@ -105,3 +105,15 @@ def test_bad_comment_metadata_fails_the_build_naming_the_file(build, tmp_path, m
         build(content=content)
     assert "second.md" in failure.value.log
     assert expected in failure.value.log
+
+
+def test_a_rebuild_from_the_content_cache_follows_a_changed_setting(build):
+    # Local builds reuse Pelican's content cache; cached posts must not keep
+    # the thread settings of the build that cached them.
+    first = build(overrides={"DISCUSSION": {"isso": {"url": "http://one.test/"}}})
+    assert isso_script(parse_html(first / SAMPLE_ARTICLE)).get("data-isso") == "http://one.test/"
+    second = build(overrides={"DISCUSSION": {"isso": {"url": "http://two.test/"}, "mode": "lazy"}})
+    doc = parse_html(second / SAMPLE_ARTICLE)
+    assert isso_script(doc).get("data-isso") == "http://two.test/"
+    (section,) = doc.xpath("//section[@id='discussion']")
+    assert section.get("data-discussion-mode") == "lazy"

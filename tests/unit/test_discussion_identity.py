@@ -169,12 +169,13 @@ def test_assets_are_emitted_once_per_page_and_again_after_a_rebuild():
     assert once({"output_file": "index.html"}) is True
 
 
+SITE_SETTINGS = {"DISCUSSION": validate_settings(ISSO), "PATH": "/site/content", "SITEURL": ""}
+
+
 def post(slug, metadata=None, path=None):
     from types import SimpleNamespace
 
-    settings = {"DISCUSSION": validate_settings(ISSO), "PATH": "/site/content", "SITEURL": ""}
     return SimpleNamespace(
-        settings=settings,
         metadata=metadata or {},
         slug=slug,
         title=slug.title(),
@@ -186,11 +187,11 @@ def post(slug, metadata=None, path=None):
 def test_two_posts_sharing_a_thread_id_are_refused_naming_both():
     first, second = post("tools"), post("tools-again", {"comments_id": "tools"})
     with pytest.raises(DuplicateThreadError) as failure:
-        _attach_all([first, second], is_page=False)
+        _attach_all([first, second], SITE_SETTINGS, is_page=False)
     assert str(failure.value) == (
         "tools-again.md: thread id 'tools' is already used by tools.md. "
         "Fix: give one of them its own `Comments_id:`"
     )
     quiet = post("tools-off", {"comments_id": "tools", "comments": "off"})
-    _attach_all([post("tools"), quiet], is_page=False)
+    _attach_all([post("tools"), quiet], SITE_SETTINGS, is_page=False)
     assert quiet.discussion.enabled is False
