@@ -185,11 +185,8 @@ class PageMeta:
                 modified=self.modified,
                 authors=self.authors,
                 site_name=settings.get("SITENAME", ""),
-                site_url=self._options["site_url"],
                 sections=self.sections,
                 keywords=self.keywords,
-                word_count=self.word_count,
-                language=language,
             )
         else:
             data = web_page(

@@ -36,7 +36,7 @@ def share_url(network: str, title: str, url: str, mastodon_instance: str) -> str
     """The address that opens `network`'s share dialog for the post `title` at `url`."""
     text = f"{title} {url}"
     if network == "email":
-        return "mailto:?" + _query({"subject": title, "body": f"{title}\n\n{url}"})
+        return "mailto:?" + _query({"subject": title, "body": url})
     if network == "mastodon":
         return f"https://{mastodon_instance}/share?" + _query({"text": text})
     if network == "bluesky":

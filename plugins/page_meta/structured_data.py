@@ -31,23 +31,17 @@ def blog_posting(
     modified: str,
     authors: list[str],
     site_name: str,
-    site_url: str,
     sections: list[str],
     keywords: list[str],
-    word_count: int,
-    language: str,
 ) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": headline,
         "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": published,
         "dateModified": modified,
-        "inLanguage": language,
-        "wordCount": word_count,
-        "publisher": {"@type": "Organization", "name": site_name, "url": site_url + "/"},
+        "publisher": {"@type": "Organization", "name": site_name},
     }
     if description:
         data["description"] = description

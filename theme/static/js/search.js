@@ -12,8 +12,10 @@ let latest = 0;
 function loadEngine() {
   if (!engine) {
     const bundle = new URL(form.dataset.searchBundle, document.baseURI);
+    // Results are paths from the site's root; the site may live in a folder.
+    const site = new URL(form.dataset.searchSite, document.baseURI).pathname;
     engine = import(new URL("pagefind.js", bundle).href).then(async (pagefind) => {
-      await pagefind.options({ excerptLength: 24 });
+      await pagefind.options({ baseUrl: site, excerptLength: 24 });
       return pagefind;
     });
   }

@@ -1,7 +1,5 @@
-/* Commons: colour-scheme toggle and Web Share button (README "Markup interface").
-   In <head>, not deferred: a remembered scheme applies before the first paint.
-   Sets <html data-theme="light|dark"> (absent: follow the system) and fires
-   "commons:themechange" {theme} on every change, for the comment widgets. */
+/* Commons scheme toggle and share button; README "Markup interface". Not
+   deferred: a remembered scheme applies before the first paint. */
 (function () {
   "use strict";
   var KEY = "commons-theme", root = document.documentElement;
@@ -9,43 +7,38 @@
   function systemTheme() { return system.matches ? "dark" : "light"; }
   function current() { return root.dataset.theme || systemTheme(); }
   function store(theme) {
-    try {
-      if (theme) localStorage.setItem(KEY, theme);
-      else localStorage.removeItem(KEY);
-    } catch (e) { /* storage blocked: the choice lasts for this page */ }
+    try { theme ? localStorage.setItem(KEY, theme) : localStorage.removeItem(KEY); } catch (e) {}
   }
   try {
     var saved = localStorage.getItem(KEY);
     if (saved === "light" || saved === "dark") root.dataset.theme = saved;
-  } catch (e) { /* follow the system */ }
+  } catch (e) {}
 
   function setUp() {
     var toggle = document.querySelector("[data-theme-toggle]");
-    function changed() {
-      if (toggle) toggle.setAttribute("aria-pressed", String(current() === "dark"));
-      document.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
+    var share = document.querySelector("[data-share-native]");
+    function changed(announce) {
+      if (toggle) toggle.setAttribute("aria-pressed", current() === "dark");
+      if (announce) document.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
     }
     if (toggle) {
-      toggle.setAttribute("aria-pressed", String(current() === "dark"));
+      changed(false);
       toggle.hidden = false;
-      toggle.addEventListener("click", function () {
+      toggle.onclick = function () {
         var theme = current() === "dark" ? "light" : "dark";
-        // Choosing the system's own scheme means "follow the system" again.
+        // The system's own scheme: follow the system again.
         if (theme === systemTheme()) delete root.dataset.theme;
         else root.dataset.theme = theme;
         store(root.dataset.theme);
-        changed();
-      });
+        changed(true);
+      };
     }
-    system.addEventListener("change", function () { if (!root.dataset.theme) changed(); });
-
-    var share = document.querySelector("[data-share-native]");
+    system.addEventListener("change", function () { if (!root.dataset.theme) changed(true); });
     if (share && navigator.share) {
       share.parentNode.hidden = false;
-      share.addEventListener("click", function () {
-        navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl })
-          .catch(function () { /* the reader closed the dialog */ });
-      });
+      share.onclick = function () {
+        navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl }).catch(function () {});
+      };
     }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
