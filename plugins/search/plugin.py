@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import posixpath
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pelican import signals
 
@@ -29,12 +30,6 @@ class SettingsError(ValueError):
 
 class SearchIndexError(RuntimeError):
     """Pagefind could not index the site."""
-
-
-@dataclass(frozen=True)
-class IndexedPage:
-    path: Path  # the written HTML file
-    url: str  # its URL from the site's root, as search results link to it
 
 
 def validate_settings(raw, settings: dict) -> dict:
@@ -84,21 +79,9 @@ def validate_settings(raw, settings: dict) -> dict:
     return options
 
 
-def site_path(settings: dict) -> str:
-    """The path the site lives under ('' at a domain's root, '/blog' under a folder)."""
-    siteurl = settings.get("SITEURL") or ""
-    if siteurl.startswith(("http://", "https://")):
-        return urlsplit(siteurl).path.rstrip("/")
-    return ""
-
-
-def result_url(settings: dict, content_url: str) -> str:
-    return f"{site_path(settings)}/{content_url.lstrip('/')}"
-
-
 # The current build's settings, and the pages it wrote that search should find.
 _build: dict = {}
-_pages: list[IndexedPage] = []
+_pages: list[Path] = []
 
 
 def check_settings(pelican) -> None:
@@ -114,53 +97,69 @@ def queue_page(path, context) -> None:
     content = context.get("article") or context.get("page")
     if content is None or getattr(content, "status", "published") != "published":
         return  # listings, drafts and hidden pages are not search results
-    _pages.append(IndexedPage(Path(path), result_url(settings, content.url)))
+    _pages.append(Path(path))
 
 
 def build_index(pelican) -> None:
     options = pelican.settings[SETTING]
-    pages, _pages[:] = list(_pages), []
+    pages, _pages[:] = sorted(set(_pages)), []
     if not options["enabled"]:
         return
-    bundle = Path(pelican.output_path) / options["bundle_dir"]
+    output = Path(pelican.output_path)
+    bundle = output / options["bundle_dir"]
     started = time.monotonic()
-    try:
-        indexed = asyncio.run(_index(pages, bundle, options, pelican.settings))
-    except (OSError, AssertionError, RuntimeError) as error:
-        # AssertionError: the Pagefind client reports an unexpected answer so.
-        failure = SearchIndexError(
-            f"Pagefind could not index the site ({error}). Fix: reinstall the pinned "
-            "pagefind and pagefind_bin packages (pip install -r requirements.txt), or set "
-            f"{SETTING}['enabled'] to False."
-        )
-        logger.error("%s", failure)
-        raise failure from error
+    # Pagefind indexes a folder. Give it one holding only the posts and pages,
+    # at their paths in the site, so that its result URLs are theirs.
+    with tempfile.TemporaryDirectory(prefix="commons-search-") as mirror:
+        for page in pages:
+            copy = Path(mirror) / page.relative_to(output)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, copy)
+        command = pagefind_command(Path(mirror), bundle, options, pelican.settings)
+        try:
+            completed = subprocess.run(
+                command, capture_output=True, text=True, timeout=600, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            _fail(str(error))
+    if completed.returncode != 0:
+        _fail((completed.stdout + completed.stderr).strip()[-2000:])
     logger.info(
-        "Search: indexed %d of %d pages into %s in %.1f s",
-        indexed,
+        "Search: indexed %d pages into %s in %.1f s",
         len(pages),
         bundle,
         time.monotonic() - started,
     )
 
 
-async def _index(pages: list[IndexedPage], bundle: Path, options: dict, settings: dict) -> int:
-    from pagefind.index import IndexConfig, PagefindIndex
+def pagefind_command(site: Path, bundle: Path, options: dict, settings: dict) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site),
+        "--output-path",
+        str(bundle),
+        "--root-selector",
+        options["root_selector"],
+        "--force-language",
+        settings.get("DEFAULT_LANG") or "en",
+        "--quiet",
+    ]
+    for selector in options["exclude_selectors"]:
+        command += ["--exclude-selectors", selector]
+    return command
 
-    config = IndexConfig(
-        root_selector=options["root_selector"],
-        exclude_selectors=options["exclude_selectors"],
-        force_language=settings.get("DEFAULT_LANG") or "en",
-        output_path=str(bundle),
+
+def _fail(detail: str):
+    failure = SearchIndexError(
+        f"Pagefind could not index the site: {detail}\nFix: reinstall the pinned pagefind "
+        "and pagefind-bin packages (pip install -r requirements.txt), or set "
+        f"{SETTING}['enabled'] to False."
     )
-    indexed = 0
-    async with PagefindIndex(config=config) as index:
-        for page in pages:
-            result = await index.add_html_file(
-                content=page.path.read_text(encoding="utf-8"), url=page.url
-            )
-            indexed += 1 if result["page_word_count"] else 0
-    return indexed
+    logger.error("%s", failure)
+    raise failure
 
 
 def register():

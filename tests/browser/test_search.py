@@ -87,27 +87,31 @@ def test_a_word_in_no_post_says_so_and_page_chrome_is_not_indexed(built_site, se
 
 @pytest.fixture
 def production_server(tmp_path):
-    """The production build, for an address on loopback, served with its own headers."""
+    """The production build of a site that lives in a folder (/community/) of a
+    loopback address, served with the headers the build wrote for it."""
     port = free_port()
-    output = tmp_path / "output"
+    web_root = tmp_path / "web"
     build_site(
-        output,
+        web_root / "community",
         settings_file=PUBLISH_SETTINGS,
         content=copy_content(tmp_path / "content"),
-        env={"COMMONS_SITEURL": f"http://127.0.0.1:{port}"},
+        env={"COMMONS_SITEURL": f"http://127.0.0.1:{port}/community"},
     )
-    assert (output / "_headers").is_file()
-    server = StaticSiteServer(output, port=port, headers_file="_headers").start()
+    server = StaticSiteServer(web_root, port=port, headers_file="community/_headers").start()
     yield server
     server.stop()
 
 
-def test_search_works_under_the_production_content_security_policy(production_server, browser):
+def test_search_works_in_a_folder_under_the_production_security_policy(production_server, browser):
     page = browser.new_page()
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text))
-    response = page.goto(f"{production_server.url}search/")
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    response = page.goto(f"{production_server.url}community/search/")
     assert "wasm-unsafe-eval" in response.headers["content-security-policy"]
     search_for(page, "sharing")
-    assert page.locator(RESULT_LINKS).first.inner_text() == SAMPLE_TITLE
-    assert not [text for text in violations if "Content Security Policy" in text]
+    result = page.locator(RESULT_LINKS).first
+    assert result.inner_text() == SAMPLE_TITLE
+    assert urlsplit(result.get_attribute("href")).path == f"/community{SAMPLE_PATH}"
+    assert not [text for text in console if "Content Security Policy" in text]
+    result.click()
+    page.wait_for_url(f"**/community{SAMPLE_PATH}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.search.plugin import SettingsError, result_url, validate_settings
+from plugins.search.plugin import SettingsError, validate_settings
 from tests.conftest import SAMPLE_TITLE, copy_content
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
@@ -55,11 +55,6 @@ def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
     output = build(content=content)
     assert (output / "drafts" / "secret-plans" / "index.html").is_file()
     assert sorted(indexed_pages(output)) == [SAMPLE_URL, "/about/"]
-
-
-def test_result_urls_follow_a_site_under_a_folder():
-    assert result_url({"SITEURL": "https://x.org/community"}, "a/b/") == "/community/a/b/"
-    assert result_url({"SITEURL": ""}, "a/b/") == "/a/b/"
 
 
 @pytest.mark.parametrize(
