@@ -226,3 +226,24 @@ def test_noscript_offers_the_providers_own_page_where_there_is_one(provider_site
     (noscript,) = doc.xpath("//section[@id='discussion']//noscript")
     markup = html.tostring(noscript, encoding="unicode")
     assert "Comments need JavaScript." in markup and "href" not in markup
+
+
+def test_every_providers_markup_is_valid_html(provider_site, tmp_path):
+    import shutil
+
+    from tests.build.test_html_validity import run_vnu
+
+    for name in sorted(THREADS):
+        output = provider_site(name)
+        for page in (SAMPLE_ARTICLE, "2026/01/old-thread/index.html", "index.html"):
+            target = tmp_path / name / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(output / page, target)
+    pages, messages = run_vnu(tmp_path)
+    assert len(pages) == 3 * len(THREADS)
+    errors = [
+        f"{m['url'].rsplit(str(tmp_path), 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+    ]
+    assert errors == []
