@@ -101,6 +101,12 @@ def content_security_policy(
         # wasm-unsafe-eval: the Pagefind search runs WebAssembly, nothing else.
         "script-src " + sources("script", self_, "'wasm-unsafe-eval'", *script_hashes),
         "style-src " + sources("style", self_),
+        *(
+            # Comment widgets write style="…" attributes on what they render
+            # (Isso does on every comment). This allows those attributes only:
+            # no <style> element, no inline script.
+            ["style-src-attr 'unsafe-inline'"] if provider else []
+        ),
         "img-src " + sources("img", self_, "data:"),
         "connect-src " + sources("connect", self_),
         "font-src " + sources("font", self_),

@@ -84,3 +84,10 @@ def test_headers_file_round_trips_through_the_parser_the_local_server_uses():
 def test_a_malformed_headers_file_is_refused():
     with pytest.raises(HeadersFileError):
         parse_headers_file("  X-Orphan: header before any path\n")
+
+
+def test_style_attributes_are_allowed_only_with_a_comment_widget():
+    assert "style-src-attr" not in directives(content_security_policy({}, {}, []))
+    with_widget = directives(content_security_policy({"script": ["https://c.example"]}, {}, []))
+    assert with_widget["style-src-attr"] == ["'unsafe-inline'"]
+    assert with_widget["style-src"] == ["'self'"]
