@@ -307,7 +307,18 @@ def test_drafts_are_listed_in_local_builds_only(theme_site, published_site):
     doc = parse_html(theme_site / "drafts/index.html")
     assert [text(a) for a in doc.xpath("//main//article//h2/a")] == ["Unfinished Idea"]
     assert doc.xpath("//main//article//*[@class='badge']")
+    footer_links = parse_html(theme_site / "index.html").xpath("//footer//a/text()")
+    assert "Drafts (1)" in footer_links
     assert not (published_site / "drafts").exists()
+    assert "Drafts (1)" not in parse_html(published_site / "index.html").xpath("//footer//a/text()")
+
+
+def test_drafts_page_says_when_there_are_none(built_site):
+    doc = parse_html(built_site / "drafts/index.html")
+    assert " ".join(doc.xpath("normalize-space(//main//p[@class='empty'])").split()) == (
+        "No drafts: every post is published."
+    )
+    assert not [a for a in doc.xpath("//footer//a/text()") if a.startswith("Drafts")]
 
 
 def test_post_navigation_settings_are_checked(build):
