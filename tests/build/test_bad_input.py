@@ -48,6 +48,12 @@ def missing_plain_image(content):
     (content / "one.md").write_text("Title: One\nDate: 2020-01-01\n\n![A desk](/images/desk.jpg)\n")
 
 
+def overlong_thread_id(content):
+    (content / "one.md").write_text(
+        "Title: One\nDate: 2020-01-01\nComments_id: " + "x" * 2000 + "\n\nA.\n"
+    )
+
+
 STRICT_CATEGORIES = {
     "CONTENT_CHECK": {
         "categories": ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
@@ -64,6 +70,7 @@ CASES = [
     (missing_post, {}, ["one.md", "{filename}/other-post.md", "content/other-post.md", "Fix:"]),
     (missing_static_image, {}, ["one.md", "content/images/desk.jpg", "Fix:"]),
     (missing_plain_image, {}, ["one.md", "/images/desk.jpg", "Fix: put it in content/images/"]),
+    (overlong_thread_id, {}, ["one.md", "'comments_id'", "2000 characters", "Fix: use at most"]),
 ]
 
 
