@@ -139,3 +139,19 @@ def test_eager_loads_the_thread_with_the_page(build, isso_server, served_site, b
     # Isso's vote arrows get a name from the Isso adapter (the theme hides
     # unnamed ones); the postbox has none, so check the adapter is present.
     assert page.evaluate("typeof window.commonsDiscussion.adapters.isso") == "function"
+
+
+def test_without_javascript_the_reader_is_told_and_nothing_loads(built_site, served_site, chromium):
+    site = served_site(built_site)
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        requests = RequestLog(context, page)
+        page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
+        assert page.locator("[data-discussion-gate]").is_hidden()
+        notice = page.locator("#discussion .discussion-noscript")
+        assert notice.is_visible()
+        assert notice.inner_text().strip() == "Comments need JavaScript."
+        assert requests.off_origin(site.url.rstrip("/")) == []
+    finally:
+        context.close()
