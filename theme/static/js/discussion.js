@@ -1,8 +1,5 @@
-/* Commons discussion: consent gate, lazy loading, theme sync, counts. Markup it
-   reads: README "Markup interface". Nothing leaves the site before the reader
-   asks (consent), nears the thread (lazy) or loads the page (eager).
-   The provider's adapter (discussion/<provider>.js) loads with the widget,
-   discussion/counts.js with the counts. */
+/* Commons discussion: consent gate, lazy loading, theme sync, counts (README
+   "Comments / discussion", "Markup interface"). Adapters: discussion/*.js. */
 (function () {
   "use strict";
   var node = document.getElementById("discussion-config");
@@ -30,7 +27,7 @@
       if (yes === undefined) return localStorage.getItem(cfg.storageKey) === "yes";
       if (yes) localStorage.setItem(cfg.storageKey, "yes");
       else localStorage.removeItem(cfg.storageKey);
-    } catch (e) { return false; } // storage blocked: the choice lasts for this page
+    } catch (e) { return false; } // storage blocked: this page only
   }
   // A script made here runs when inserted; parsed copies may not.
   function script(attrs) {
@@ -40,7 +37,7 @@
     return s;
   }
 
-  // A change waits until the widget says it is ready; only the latest is sent.
+  // Held until the widget is ready; then only the latest is sent.
   function applyTheme() {
     var t = theme();
     if (!sync.ready || !sync.send || t === sync.applied) return;
@@ -71,7 +68,7 @@
     $("[data-discussion-gate]", section).hidden = true;
     if (!cfg.adapter) return embed();
     var s = script({ src: asset(cfg.provider) });
-    s.onload = s.onerror = embed; // without its adapter the widget still loads, unsynced
+    s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
     doc.head.appendChild(s);
   }
 
