@@ -148,7 +148,15 @@ SEARCH = {
     "enabled": True,
     "bundle_dir": "pagefind",
     "root_selector": "main article",  # the post, without header, footer or nav
-    "exclude_selectors": ["#discussion", ".share"],
+    # Left out: the discussion, share links, and the post's categories, byline
+    # and tags (on every post, they would crowd the excerpts out).
+    "exclude_selectors": [
+        "#discussion",
+        ".share",
+        ".post-categories",
+        ".post-meta",
+        ".tag-list",
+    ],
 }
 
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 
 from . import sitemap
 from .discovery import feed_links
@@ -47,11 +48,17 @@ def add_template_globals(generator) -> None:
         env.globals["feed_links"] = feed_links
 
 
-def check_entry_ids(generator) -> None:
-    """Fail on two posts that would share a feed id (same slug, no Comments_id)."""
-    settings = generator.settings
-    if not feeds_enabled(settings):
+def check_entry_ids(generators) -> None:
+    """Fail on two posts that would share a feed id (same slug, no Comments_id).
+
+    Runs after every generator has finished, so that the content checks, which
+    report this with the rest of a post's problems, speak first.
+    """
+    articles = [g for g in generators if isinstance(g, ArticlesGenerator)]
+    if not articles or not feeds_enabled(articles[0].settings):
         return
+    generator = articles[0]
+    settings = generator.settings
     seen: dict[str, object] = {}
     for article in [*generator.articles, *generator.translations]:
         identifier = entry_id(settings[SETTING], article, settings.get("DEFAULT_LANG"))
@@ -110,7 +117,7 @@ def register():
     signals.initialized.connect(check_settings)
     signals.get_writer.connect(provide_writer)
     signals.generator_init.connect(add_template_globals)
-    signals.article_generator_finalized.connect(check_entry_ids)
+    signals.all_generators_finalized.connect(check_entry_ids)
     signals.content_written.connect(queue_page)
     signals.finalized.connect(finish)
 

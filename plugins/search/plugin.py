@@ -20,7 +20,9 @@ DEFAULTS = {
     "enabled": True,
     "bundle_dir": "pagefind",
     "root_selector": "main article",
-    "exclude_selectors": ["#discussion", ".share"],
+    # The discussion, the share links, and the post's categories, date, byline
+    # and tags: on every post, they would crowd the excerpts out.
+    "exclude_selectors": ["#discussion", ".share", ".post-categories", ".post-meta", ".tag-list"],
 }
 
 

@@ -37,8 +37,9 @@ def test_only_the_posts_own_text_is_indexed(built_site):
     assert "collaborative consumption" in text
     assert "Share your ideas in a comment!" in text
     page = (built_site / SAMPLE_URL.strip("/") / "index.html").read_text(encoding="utf-8")
-    # On the page, but in the discussion section, the share links or the site's chrome.
-    for chrome in ("Load comments", "Mastodon", "Skip to content"):
+    # On the page, but in the discussion section, the share links, the byline or
+    # the site's chrome.
+    for chrome in ("Load comments", "Mastodon", "Skip to content", "min read", "Current Members"):
         assert chrome in page
         assert chrome not in text
 

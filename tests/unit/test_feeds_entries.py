@@ -184,3 +184,24 @@ def test_discovery_on_a_post_announces_only_the_site_feeds():
         "/feeds/all.atom.xml",
         "/feeds/all.rss.xml",
     ]
+
+
+def test_two_posts_that_would_share_an_id_stop_the_build():
+    from pelican.generators import ArticlesGenerator
+
+    from plugins.feeds.plugin import DuplicateEntryIdError, check_entry_ids
+
+    generator = object.__new__(ArticlesGenerator)
+    generator.settings = {
+        "FEEDS": OPTIONS,
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "DEFAULT_LANG": "en",
+        "PATH": "/site/content",
+    }
+    first = post(source_path="/site/content/2011/talk.md", slug="talk")
+    second = post(source_path="/site/content/2012/talk.md", slug="talk")
+    generator.articles, generator.translations = [first, second], []
+    with pytest.raises(DuplicateEntryIdError, match=r"2011/talk.md and 2012/talk.md .*Comments_id"):
+        check_entry_ids([generator])
+    second.metadata = {"comments_id": "talk-2012"}
+    check_entry_ids([generator])
