@@ -158,7 +158,6 @@ class Option:
 @dataclass(frozen=True)
 class Provider:
     name: str
-    title: str
     options: dict[str, Option]
     counts: bool
     # Can the provider show an existing thread without a comment box? (A thread
@@ -166,7 +165,8 @@ class Provider:
     # closed Disqus thread, a read-only Remark42 post or Comentario page.)
     read_only: bool
     origins: Callable[[dict], dict[str, list[str]]]
-    host: Callable[[dict], str]
+    # The service's name in the consent notice.
+    label: Callable[[dict], str]
     runtime: Callable[[dict], dict] = field(default=lambda options: {})
     # A web page where the thread can be read without JavaScript, if there is one.
     web_url: Callable[[dict, str], str | None] = field(default=lambda options, thread_id: None)
@@ -182,8 +182,9 @@ def _same(*kinds: str) -> Callable:
     return origins
 
 
-def _host_of(key: str) -> Callable:
-    return lambda options: urlsplit(options[key]).netloc
+def _hosted_at(title: str, key: str) -> Callable:
+    """A label naming the service and the host readers' browsers will contact."""
+    return lambda options: f"{title} at {urlsplit(options[key]).netloc}"
 
 
 def _disqus_origins(options):
@@ -192,7 +193,11 @@ def _disqus_origins(options):
         "script": [forum, "https://c.disquscdn.com"],
         "frame": ["https://disqus.com"],
         "connect": [forum, "https://disqus.com", "https://links.services.disqus.com"],
-        "img": ["https://c.disquscdn.com", "https://referrer.disqus.com"],
+        "img": [
+            "https://a.disquscdn.com",
+            "https://c.disquscdn.com",
+            "https://referrer.disqus.com",
+        ],
         "style": ["https://c.disquscdn.com"],
     }
 
@@ -212,7 +217,6 @@ PROVIDERS: dict[str, Provider] = {
     for provider in (
         Provider(
             name="isso",
-            title="Isso",
             options={
                 "url": Option(base_url),
                 "lang": Option(choice(ISSO_LANGS), site_lang=True),
@@ -223,12 +227,11 @@ PROVIDERS: dict[str, Provider] = {
             counts=True,
             read_only=False,
             origins=_same("script", "connect", "img", "style"),
-            host=_host_of("url"),
+            label=_hosted_at("Isso", "url"),
             runtime=lambda o: {"countUrl": o["url"] + "count"},
         ),
         Provider(
             name="giscus",
-            title="giscus (GitHub Discussions)",
             options={
                 "repo": Option(REPO),
                 "repo_id": Option(text),
@@ -244,7 +247,7 @@ PROVIDERS: dict[str, Provider] = {
             counts=False,
             read_only=True,
             origins=_same("script", "frame", "style"),
-            host=lambda o: "GitHub Discussions via giscus",
+            label=lambda o: "giscus (GitHub Discussions)",
             runtime=lambda o: {
                 "themes": {"light": o["theme_light"], "dark": o["theme_dark"]},
                 "themeAttr": "data-theme",
@@ -254,7 +257,6 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider(
             name="utterances",
-            title="utterances (GitHub Issues)",
             options={
                 "repo": Option(REPO),
                 "label": Option(text, "comments"),
@@ -264,7 +266,7 @@ PROVIDERS: dict[str, Provider] = {
             counts=False,
             read_only=True,
             origins=lambda o: {"script": ["https://utteranc.es"], "frame": ["https://utteranc.es"]},
-            host=lambda o: "GitHub Issues via utterances",
+            label=lambda o: "utterances (GitHub Issues)",
             runtime=lambda o: {
                 "themes": {"light": o["theme_light"], "dark": o["theme_dark"]},
                 "themeAttr": "data-theme",
@@ -274,7 +276,6 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider(
             name="disqus",
-            title="Disqus",
             options={
                 "shortname": Option(pattern(r"[a-z0-9-]+", "a Disqus shortname: a-z, 0-9 and -")),
                 "lang": Option(
@@ -287,7 +288,7 @@ PROVIDERS: dict[str, Provider] = {
             counts=True,
             read_only=True,
             origins=_disqus_origins,
-            host=lambda o: "disqus.com",
+            label=lambda o: "Disqus",
             runtime=lambda o: {
                 "disqus": {"language": o["lang"]},
                 "countScript": {
@@ -298,7 +299,6 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider(
             name="remark42",
-            title="Remark42",
             options={
                 "host": Option(base_url),
                 "site_id": Option(text, "remark"),
@@ -307,7 +307,7 @@ PROVIDERS: dict[str, Provider] = {
             counts=True,
             read_only=True,
             origins=_same("script", "frame", "connect", "img", "style"),
-            host=_host_of("host"),
+            label=_hosted_at("Remark42", "host"),
             runtime=lambda o: {
                 "themes": LIGHT_DARK,
                 "remark42": {
@@ -321,7 +321,6 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider(
             name="cusdis",
-            title="Cusdis",
             options={
                 "host": Option(base_url, "https://cusdis.com/"),
                 "app_id": Option(
@@ -332,7 +331,7 @@ PROVIDERS: dict[str, Provider] = {
             counts=True,
             read_only=False,
             origins=_same("script", "connect", "img", "style"),
-            host=_host_of("host"),
+            label=_hosted_at("Cusdis", "host"),
             runtime=lambda o: {
                 "themes": LIGHT_DARK,
                 "themeAttr": "data-theme",
@@ -345,7 +344,6 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider(
             name="comentario",
-            title="Comentario",
             options={
                 "url": Option(base_url),
                 "lang": Option(LANG_TAG, site_lang=True),
@@ -357,12 +355,11 @@ PROVIDERS: dict[str, Provider] = {
             counts=False,
             read_only=True,
             origins=_same("script", "connect", "img", "style"),
-            host=_host_of("url"),
+            label=_hosted_at("Comentario", "url"),
             runtime=lambda o: {"themes": LIGHT_DARK, "themeAttr": "theme"},
         ),
         Provider(
             name="custom",
-            title="the site's comment service",
             options={
                 "template": Option(
                     pattern(
@@ -377,24 +374,15 @@ PROVIDERS: dict[str, Provider] = {
             counts=False,
             read_only=False,
             origins=lambda o: {kind: list(v) for kind, v in o["origins"].items()},
-            host=lambda o: o["name"],
+            label=lambda o: o["name"],
         ),
     )
 }
 
 
-def get(name: str) -> Provider:
-    return PROVIDERS[name]
-
-
 def label(provider: Provider, options: dict) -> str:
     """How the consent notice names the service: 'Isso at comments.example.org'."""
-    host = provider.host(options)
-    if provider.name in ("isso", "remark42", "cusdis", "comentario"):
-        return f"{provider.title} at {host}"
-    if provider.name == "custom":
-        return host
-    return provider.title
+    return provider.label(options)
 
 
 def provider_origins(settings: dict) -> dict[str, list[str]]:
