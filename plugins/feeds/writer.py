@@ -30,6 +30,27 @@ class CommonsFeedWriter(Writer):
 
     _feed_path = ""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # id(post) -> (post, (base, page URL), content, summary); the post is kept so
+        # that its id cannot be reused by another object during the build.
+        self._entry_html: dict[int, tuple] = {}
+
+    def _absolute_html(self, item, base: str, page_url: str) -> tuple[str, str]:
+        """A post's content and summary with absolute links, parsed once per build.
+
+        A post is an item of many feeds (all, each of its categories, tags and
+        authors; Atom and RSS): parsing its HTML again for each one cost more
+        than writing all the feeds.
+        """
+        cached = self._entry_html.get(id(item))
+        if cached is None or cached[0] is not item or cached[1] != (base, page_url):
+            content = absolutize_html(item.get_content(base), page_url)
+            # A Summary field may still hold {filename} links: resolve them first.
+            summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+            cached = self._entry_html[id(item)] = (item, (base, page_url), content, summary)
+        return cached[2], cached[3]
+
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", **kwargs):
         # Pelican does not hand the path on to the methods below; the feed's
         # id, its page link and its stylesheet link all depend on it.
@@ -65,9 +86,7 @@ class CommonsFeedWriter(Writer):
         timezone = self.settings.get("TIMEZONE")
         page_url = absolute_url(base, item.url)
         link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
-        content = absolutize_html(item.get_content(base), page_url)
-        # A Summary field may still hold {filename} links: resolve them first.
-        summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+        content, summary = self._absolute_html(item, base, page_url)
         summary_only = isinstance(feed, Rss201rev2Feed) and self.settings.get(
             "RSS_FEED_SUMMARY_ONLY"
         )

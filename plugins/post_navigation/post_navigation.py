@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from itertools import chain
 
 from pelican import signals
 
@@ -54,30 +55,28 @@ def link_neighbours(articles: list) -> None:
 def link_related(articles: list, count: int) -> None:
     """Up to `count` posts sharing the most categories and tags, newest first on ties.
 
-    An index from each category and tag to its posts keeps this linear in the
-    number of shared labels instead of comparing every pair of posts.
+    Posts are numbered once, newest first (then by slug), and each label keeps
+    the numbers of its posts. A post's candidates are counted by Counter over
+    the sorted numbers of its labels' posts: the counting and the ranking run
+    in C, and because Counter keeps the order in which it first sees a number
+    and most_common() is stable, equal counts stay newest first. A broad
+    category shared by most posts would otherwise make this a slow
+    Python loop over every pair of posts.
     """
-    posts_by_label: dict[tuple[str, str], list] = defaultdict(list)
-    labels_of = {}
-    for article in articles:
+    ordered = sorted(articles, key=lambda a: (-a.date.timestamp(), a.slug))
+    posts_by_label: dict[tuple[str, str], list[int]] = defaultdict(list)
+    labels_of = []
+    for number, article in enumerate(ordered):
         labels = {("category", c.slug) for c in _categories(article)}
         labels |= {("tag", t.slug) for t in getattr(article, "tags", None) or []}
-        labels_of[id(article)] = labels
+        labels_of.append(labels)
         for label in labels:
-            posts_by_label[label].append(article)
-    for article in articles:
-        shared: dict[int, int] = defaultdict(int)
-        candidates = {}
-        for label in labels_of[id(article)]:
-            for other in posts_by_label[label]:
-                if other is not article:
-                    shared[id(other)] += 1
-                    candidates[id(other)] = other
-        ranked = sorted(
-            candidates.values(),
-            key=lambda other: (-shared[id(other)], -other.date.timestamp(), other.slug),
-        )
-        article.related_posts = ranked[:count]
+            posts_by_label[label].append(number)
+    for number, article in enumerate(ordered):
+        candidates = chain.from_iterable(posts_by_label[label] for label in labels_of[number])
+        shared = Counter(sorted(candidates))
+        shared.pop(number, None)
+        article.related_posts = [ordered[other] for other, _n in shared.most_common(count)]
 
 
 def check_settings(pelican) -> None:
