@@ -282,7 +282,10 @@ def check_budgets(results: dict) -> list[dict]:
             )
     from bench.page_weight import WEIGHT_BUDGET_BYTES
 
-    name = f"Sample article: HTML+CSS+JS ≤ {WEIGHT_BUDGET_BYTES / 1000:.0f} kB before interaction"
+    name = (
+        f"Sample article: HTML+CSS+JS ≤ {WEIGHT_BUDGET_BYTES // 1024} KB "
+        f"({WEIGHT_BUDGET_BYTES:,} B) before interaction"
+    )
     weight = results.get("page_weight") or {}
     before = weight.get("before")
     if before is None:

@@ -238,7 +238,7 @@ def test_budgets_pass_fail_and_skip_on_synthetic_figures():
         "prod wall": "PASS",  # 1.05×
         "dev memory": "PASS",  # 250 MiB
         "prod memory": "FAIL",  # 320 MiB
-        "weight": "FAIL",  # 31,000 B > 30,000 B
+        "weight": "FAIL",  # 31,000 B > 30 KB (30,720 B)
     }
     del results["full_builds"]["5000"]
     results["page_weight"] = {"unavailable": "no Chromium"}
