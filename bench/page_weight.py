@@ -77,6 +77,7 @@ class NetworkLog:
         cdp_session.on("Network.loadingFinished", self._finished)
         cdp_session.on("Network.loadingFailed", self._failed)
         cdp_session.send("Network.enable")
+        cdp_session.send("Network.setCacheDisabled", {"cacheDisabled": True})
 
     def _touch(self) -> None:
         self.last_event = time.monotonic()
@@ -86,9 +87,12 @@ class NetworkLog:
         url = event["request"]["url"]
         if url.startswith("data:"):
             return  # inline data: its bytes are already in the HTML or CSS
+        kind = RESOURCE_KINDS.get(event.get("type", ""), "other")
+        if event["request"].get("method") == "OPTIONS":
+            kind = "preflight"  # a CORS check before a call to another origin (Isso)
         self.requests[event["requestId"]] = {
             "url": url,
-            "kind": RESOURCE_KINDS.get(event.get("type", ""), "other"),
+            "kind": kind,
             "status": None,
             "body_bytes": 0,
             "transferred_bytes": 0,
@@ -103,7 +107,8 @@ class NetworkLog:
         entry = self._entry(event)
         if entry is not None:
             entry["status"] = event["response"]["status"]
-            entry["kind"] = RESOURCE_KINDS.get(event.get("type", ""), entry["kind"])
+            if entry["kind"] != "preflight":
+                entry["kind"] = RESOURCE_KINDS.get(event.get("type", ""), entry["kind"])
             # The favicon's CDP type is "Other"; its MIME type says what it is.
             if entry["kind"] == "other" and event["response"]["mimeType"].startswith("image/"):
                 entry["kind"] = "image"
@@ -153,7 +158,7 @@ def summarize_requests(requests: list[dict]) -> dict:
 
 
 def _kind_order(kind: str) -> tuple[int, str]:
-    order = ("html", "css", "js", "image", "font", "api", "other")
+    order = ("html", "css", "js", "image", "font", "api", "preflight", "other")
     return (order.index(kind) if kind in order else len(order), kind)
 
 
@@ -198,6 +203,11 @@ def measure_page(url: str, consent_selector: str = CONSENT_SELECTOR) -> dict:
             after = network.snapshot()
             after["added_requests"] = after["requests"] - before["requests"]
             after["added_bytes"] = after["body_bytes"] - before["body_bytes"]
+            after["added_bytes_by_type"] = {
+                kind: size - before["bytes_by_type"].get(kind, 0)
+                for kind, size in after["bytes_by_type"].items()
+                if size != before["bytes_by_type"].get(kind, 0)
+            }
             result["after_consent"] = after
         finally:
             browser.close()

@@ -479,7 +479,9 @@ def format_page_weight(weight: dict) -> list[str]:
     else:
         lines.append(
             f"  after consenting to comments (local Isso): +{after['added_requests']} requests, "
-            f"+{after['added_bytes']:,} B; total {after['requests']} requests, "
+            f"+{after['added_bytes']:,} B ("
+            + ", ".join(f"{k} {v:,} B" for k, v in after.get("added_bytes_by_type", {}).items())
+            + f"); total {after['requests']} requests, "
             f"{after['transferred_bytes']:,} B transferred"
         )
     return lines
