@@ -233,6 +233,7 @@ def test_index_is_paginated_newest_first(theme_site):
     # 14 published posts in all: the 12 extra, the hostile one and the sample.
     assert len(rest) == 4 and rest[-1] == SAMPLE_TITLE
     assert text(second.xpath("//main//h1")[0]) == "Cohere Commons, page 2"
+    assert second.xpath("//title")[0].text == "Page 2 · Cohere Commons"
     assert second.xpath("//nav[@aria-label='Pages']//a[@rel='prev']/@href") == ["../../"]
 
 
@@ -260,6 +261,8 @@ def test_category_tag_and_author_pages_say_what_they_list(theme_site):
         assert text(doc.xpath("//main//*[@class='kicker']")[0]) == kind
         assert text(doc.xpath("//main//h1")[0]) == name
         assert doc.xpath("//title")[0].text == f"{kind}: {name} · Cohere Commons"
+        description = doc.xpath("//head/meta[@name='description']/@content")[0]
+        assert name in description and description.endswith("on Cohere Commons.")
 
 
 def test_categories_tags_and_authors_lists_count_posts(theme_site):
@@ -298,6 +301,7 @@ def test_404_page_is_written_with_links_home(theme_site, published_site):
     doc = parse_html(theme_site / "404.html")
     assert text(doc.xpath("//main//h1")[0]) == "Page not found"
     assert doc.xpath("//main//a/@href")[:2] == ["./", "./archives/"]
+    assert doc.xpath("//head/meta[@name='robots']/@content") == ["noindex"]
     # In production every link is absolute, so the page works at any missing address.
     prod = parse_html(published_site / "404.html")
     assert prod.xpath("//head/link[@rel='stylesheet']/@href")[0].startswith("https://")
