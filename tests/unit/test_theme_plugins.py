@@ -124,6 +124,8 @@ def test_neighbours_follow_dates():
 def test_css_minify_keeps_strings_and_selector_spaces():
     css = '/* note */\na :hover ,  b > c {\n  content: " ( /* x */ ) ";\n  color : red ;\n}\n'
     assert minify(css) == 'a :hover,b>c{content:" ( /* x */ ) ";color :red}'
+    # A rebuild into an existing output minifies the minified file again.
+    assert minify(minify(css)) == minify(css)
 
 
 def test_css_minify_output_of_the_theme_parses_to_the_same_rules(chromium):
