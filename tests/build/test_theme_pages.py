@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +13,8 @@ import pytest
 from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CATEGORIES, SAMPLE_TITLE, parse_html
 from tests.theme_content import EXTRA_POSTS, HOSTILE_TITLE
 
-LOCAL_ORIGIN = "http://127.0.0.1:8000"
+# Local builds' absolute address is the local server's (COMMONS_SITE_PORT moves it).
+LOCAL_ORIGIN = f"http://127.0.0.1:{os.environ.get('COMMONS_SITE_PORT', '8000')}"
 SAMPLE_URL = f"{LOCAL_ORIGIN}/2011/03/sharing-your-work-and-coworking-to-share/"
 
 
