@@ -15,7 +15,10 @@ from tests.conftest import SAMPLE_ARTICLE, parse_html
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI} ${event.sourceFile}:${event.lineNumber} ${event.sample}`);
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI} ` +
+      `${event.sourceFile}:${event.lineNumber} ${event.sample}`,
+  );
 });
 """
 

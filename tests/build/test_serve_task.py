@@ -48,7 +48,7 @@ def test_serve_starts_site_and_isso_and_stops_both_on_ctrl_c(tmp_path):
         assert parse_html(tmp_path / "page.html").xpath("normalize-space(//h1)") == SAMPLE_TITLE
         # The page's thread points at this Isso, and this Isso answers.
         with urllib.request.urlopen(f"http://127.0.0.1:{isso_port}/config") as config:
-            assert "reply_to_self" in json.loads(config.read())["config"]
+            assert "reply-to-self" in json.loads(config.read())["config"]
     finally:
         if task.poll() is None:
             os.killpg(task.pid, signal.SIGINT)
