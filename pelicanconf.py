@@ -163,6 +163,9 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    # discussion before feeds: it attaches each post's thread (and refuses two
+    # posts sharing one) before the feeds read the thread's id.
+    "discussion",
     "feeds",
     "search",
     "page_meta",
@@ -171,7 +174,6 @@ PLUGINS = [
     "content_check",
     "body_html",
     "security_headers",
-    "discussion",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

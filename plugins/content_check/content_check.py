@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -128,24 +127,17 @@ def _is_local(url: str) -> bool:
     return not (parts.scheme or parts.netloc or url.startswith(("data:", "#")) or not url)
 
 
-def thread_ids(content) -> str:
-    return str(content.metadata.get("comments_id") or content.slug)
-
-
 def consistency_problems(
     contents: list, settings: dict, content_root: Path, articles: bool = True
 ) -> list[str]:
     options = settings[SETTING]
     problems = []
-    threads = defaultdict(list)
     # Pages get a category from their folder name; only posts are checked.
     allowed = options["categories"] if articles else None
     for content in contents:
         source = _source(content, content_root)
         if options["check_references"]:
             problems += reference_problems(content, content_root, source)
-        if content.metadata.get("comments_id") is not None or hasattr(content, "category"):
-            threads[thread_ids(content)].append(source)
         if allowed is not None:
             for category in getattr(content, "categories", None) or [
                 getattr(content, "category", None)
@@ -156,12 +148,6 @@ def consistency_problems(
                         f"{SETTING}['categories']. Fix: use one of {', '.join(allowed)}, "
                         "or add it to the list in pelicanconf.py."
                     )
-    for thread, sources in sorted(threads.items()):
-        if len(sources) > 1:
-            problems.append(
-                f"{', '.join(sorted(sources))}: share the discussion thread {thread!r}. "
-                "Fix: give each post its own Comments_id (or Slug)."
-            )
     return problems
 
 

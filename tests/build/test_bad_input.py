@@ -65,7 +65,7 @@ CASES = [
     (broken_link, {}, ["gone.md", "cannot be read", "Fix:"]),
     (latin1, {}, ["cafe.md", "is not UTF-8", "line 1", "Fix: save the file as UTF-8"]),
     (same_slug, {}, ["one.md", "two.md", "twin", "Fix: give each of these posts its own Slug"]),
-    (same_thread, {}, ["one.md, two.md", "'talk'", "Fix: give each post its own Comments_id"]),
+    (same_thread, {}, ["one.md", "two.md", "'talk'", "Fix: give one of them its own `Comments_id"]),
     (unknown_category, STRICT_CATEGORIES, ["one.md", "'Comunity'", "Fix: use one of"]),
     (missing_post, {}, ["one.md", "{filename}/other-post.md", "content/other-post.md", "Fix:"]),
     (missing_static_image, {}, ["one.md", "content/images/desk.jpg", "Fix:"]),
