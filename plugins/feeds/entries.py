@@ -23,7 +23,14 @@ def absolute_url(base: str, url: str) -> str:
 
 
 def thread_key(article) -> str:
-    """What identifies a post for good: its Comments_id metadata, else its slug."""
+    """What identifies a post for good: its discussion thread's id.
+
+    The discussion plugin derives that id (Comments_id, else the slug) and
+    checks it; without that plugin the same rule applies here.
+    """
+    discussion = getattr(article, "discussion", None)
+    if discussion is not None:
+        return discussion.thread_id
     explicit = str(article.metadata.get("comments_id") or "").strip()
     return explicit or str(article.slug)
 
