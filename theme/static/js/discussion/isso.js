@@ -1,12 +1,15 @@
 /* Isso adapter for discussion.js: the site's stylesheet colours Isso, so a
    scheme change needs nothing here. Isso's vote arrows are links without a
-   name: this names them. */
+   name: this names them. Its thread heading is an h4 under the section's h2:
+   this makes it a level-3 heading for assistive technology. */
 (function (d) {
   "use strict";
   d.adapters.isso = function () {
     new MutationObserver(function () {
       d.section.querySelectorAll(".isso-upvote:not([aria-label]), .isso-downvote:not([aria-label])")
         .forEach(function (a) { a.setAttribute("aria-label", /upvote/.test(a.className) ? "Upvote" : "Downvote"); });
+      d.section.querySelectorAll(".isso-thread-heading:not([aria-level])")
+        .forEach(function (h) { h.setAttribute("aria-level", "3"); });
     }).observe(d.section, { childList: true, subtree: true });
     return null;
   };
