@@ -301,6 +301,23 @@ def _budget(name: str, passed: bool | None, detail: str) -> dict:
     return {"name": name, "status": status, "detail": detail}
 
 
+def project_state() -> dict:
+    """The commit measured, and whether the work tree had uncommitted changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            completed = subprocess.run(
+                ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return None
+        return completed.stdout.strip() if completed.returncode == 0 else None
+
+    commit = git("rev-parse", "--short", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "uncommitted_changes": bool(status) if commit else None}
+
+
 def _pelican_version() -> str:
     from importlib.metadata import version
 
@@ -315,6 +332,7 @@ def run_suite(args: argparse.Namespace) -> dict:
     started = datetime.datetime.now(datetime.UTC)
     results: dict = {
         "started": started.isoformat(timespec="seconds"),
+        "project": project_state(),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
@@ -410,6 +428,10 @@ def format_text(results: dict) -> str:
         f"{machine['hugo'] or 'no Hugo'}; load average before "
         f"{machine['load_average_before'][0]:.2f}, after {machine['load_average_after'][0]:.2f}"
     )
+    project = results.get("project") or {}
+    if project.get("commit"):
+        dirty = " plus uncommitted changes" if project.get("uncommitted_changes") else ""
+        lines.append(f"Project: commit {project['commit']}{dirty}")
     lines.append(
         f"Medians of {settings['runs']} runs, seed {settings['seed']}; "
         "× Pelican = median of the per-round ratios to plain Pelican."
