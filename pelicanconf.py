@@ -5,9 +5,14 @@ Every Commons plugin reads one dict setting, documented in README.md.
 """
 
 import os
+import sys
 from pathlib import Path
 
 SITE_ROOT = Path(__file__).resolve().parent
+# The plugins share small helpers from the `commons` package next to this
+# file; make it importable however Pelican is started (`pelican`, `python -m`).
+if str(SITE_ROOT) not in sys.path:
+    sys.path.insert(0, str(SITE_ROOT))
 
 SITENAME = "Cohere Commons"
 SITESUBTITLE = "Notes and conversations from the Cohere coworking community"

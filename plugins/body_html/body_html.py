@@ -6,6 +6,8 @@ import nh3
 from pelican import signals
 from pelican.contents import Article, Page
 
+from commons.settings import SettingsError, with_defaults
+
 SETTING = "BODY_HTML"
 POLICIES = ("sanitize", "keep")
 DEFAULTS = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
@@ -17,21 +19,8 @@ GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
 
 
-class SettingsError(ValueError):
-    """BODY_HTML has a value the plugin cannot use."""
-
-
 def validate_settings(raw) -> dict:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    merged = {**DEFAULTS, **raw}
+    merged = with_defaults(SETTING, raw, DEFAULTS)
     if merged["policy"] not in POLICIES:
         raise SettingsError(
             f"{SETTING}['policy'] is {merged['policy']!r}; accepted values are "

@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from pelican import signals
 
+from commons.settings import SettingsError, with_defaults
+
 logger = logging.getLogger(__name__)
 
 SETTING = "CONTENT_CHECK"
@@ -22,25 +24,12 @@ REFERENCE = re.compile(
 INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
 
 
-class SettingsError(ValueError):
-    """CONTENT_CHECK has a value the plugin cannot use."""
-
-
 class ContentError(ValueError):
     """One or more content files are inconsistent; the message lists each with its fix."""
 
 
 def validate_settings(raw) -> dict:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    merged = {**DEFAULTS, **raw}
+    merged = with_defaults(SETTING, raw, DEFAULTS)
     categories = merged["categories"]
     if categories is not None and (
         not isinstance(categories, (list, tuple))

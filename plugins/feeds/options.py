@@ -6,6 +6,8 @@ import posixpath
 import re
 from datetime import date
 
+from commons.settings import SettingsError, with_defaults
+
 SETTING = "FEEDS"
 DEFAULTS = {
     "id_authority": None,
@@ -38,22 +40,9 @@ AUTHORITY = re.compile(rf"^(?:{_DNS_NAME}|[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_D
 TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
-class SettingsError(ValueError):
-    """A Commons setting has a value the plugin cannot use."""
-
-
 def validate_settings(raw, settings: dict) -> dict:
     """Return FEEDS with defaults filled in, or raise SettingsError naming the key and the fix."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    options = {**DEFAULTS, **raw}
+    options = with_defaults(SETTING, raw, DEFAULTS)
 
     authority = options["id_authority"]
     if not isinstance(authority, str) or not AUTHORITY.match(authority):

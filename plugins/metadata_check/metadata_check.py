@@ -10,6 +10,8 @@ from pelican import signals
 from pelican.contents import Article, Static
 from pelican.utils import slugify
 
+from commons.settings import SettingsError, with_defaults
+
 logger = logging.getLogger(__name__)
 
 SETTING = "METADATA_CHECK"
@@ -30,10 +32,6 @@ FIXES = {
 }
 
 
-class SettingsError(ValueError):
-    """A Commons setting has a value the plugin cannot use."""
-
-
 class MetadataError(ValueError):
     """A content file's metadata is missing or malformed."""
 
@@ -45,16 +43,7 @@ class MetadataError(ValueError):
 
 def validate_settings(raw) -> dict:
     """Return the METADATA_CHECK dict with defaults filled in, or raise SettingsError."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    merged = {**DEFAULTS, **raw}
+    merged = with_defaults(SETTING, raw, DEFAULTS)
     for key in ("required", "statuses"):
         value = merged[key]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

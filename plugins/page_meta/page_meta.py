@@ -10,6 +10,8 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
+from commons.settings import SettingsError, with_defaults
+
 from .share import NETWORKS, ShareLink, share_links
 from .structured_data import blog_posting, script_safe_json, web_page
 
@@ -34,26 +36,13 @@ _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 _HANDLE = re.compile(r"^(@[A-Za-z0-9_]{1,15})?$")
 
 
-class SettingsError(ValueError):
-    """PAGE_META has a value the plugin cannot use."""
-
-
 def _absolute(url) -> bool:
     return isinstance(url, str) and url.startswith(("https://", "http://"))
 
 
 def validate_settings(raw, settings: dict) -> dict:
     """PAGE_META with defaults filled in and `site_url` resolved, or SettingsError."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    options = {**DEFAULTS, **raw}
+    options = with_defaults(SETTING, raw, DEFAULTS)
     for key in ("words_per_minute", "description_length"):
         value = options[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

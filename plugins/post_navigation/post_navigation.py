@@ -8,27 +8,16 @@ from itertools import chain
 
 from pelican import signals
 
+from commons.settings import SettingsError, with_defaults
+
 logger = logging.getLogger(__name__)
 
 SETTING = "POST_NAVIGATION"
 DEFAULTS = {"related_count": 3}
 
 
-class SettingsError(ValueError):
-    """POST_NAVIGATION has a value the plugin cannot use."""
-
-
 def validate_settings(raw) -> dict:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    options = {**DEFAULTS, **raw}
+    options = with_defaults(SETTING, raw, DEFAULTS)
     count = options["related_count"]
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 12:
         raise SettingsError(

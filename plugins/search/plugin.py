@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pelican import signals
 
+from commons.settings import SettingsError, with_defaults
+
 logger = logging.getLogger(__name__)
 
 SETTING = "SEARCH"
@@ -26,26 +28,13 @@ DEFAULTS = {
 }
 
 
-class SettingsError(ValueError):
-    """SEARCH has a value the plugin cannot use."""
-
-
 class SearchIndexError(RuntimeError):
     """Pagefind could not index the site."""
 
 
 def validate_settings(raw, settings: dict) -> dict:
     """Return SEARCH with defaults filled in, or raise SettingsError naming the key."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    options = {**DEFAULTS, **raw}
+    options = with_defaults(SETTING, raw, DEFAULTS)
     if not isinstance(options["enabled"], bool):
         raise SettingsError(f"{SETTING}['enabled'] must be True or False")
     bundle = options["bundle_dir"]

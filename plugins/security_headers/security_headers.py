@@ -11,6 +11,8 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
+from commons.settings import SettingsError, with_defaults
+
 logger = logging.getLogger(__name__)
 
 SETTING = "SECURITY_HEADERS"
@@ -29,21 +31,8 @@ DIRECTIVES = ("script", "style", "img", "connect", "frame", "font", "media")
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 
-class SettingsError(ValueError):
-    """SECURITY_HEADERS has a value the plugin cannot use."""
-
-
 def validate_settings(raw) -> dict:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise SettingsError(
-            f"{SETTING}: unknown key(s) {unknown}; accepted keys are {sorted(DEFAULTS)}"
-        )
-    merged = {**DEFAULTS, **raw}
+    merged = with_defaults(SETTING, raw, DEFAULTS)
     if not isinstance(merged["enabled"], bool):
         raise SettingsError(f"{SETTING}['enabled'] must be True or False")
     for key in ("headers_file", "nginx_file", "referrer_policy", "permissions_policy"):
