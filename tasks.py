@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
+from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
 from commons.build import BuildError, build_site, cache_path, output_retention  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
@@ -220,18 +221,14 @@ def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
     """Build, serve on 127.0.0.1 and photograph a page (phone and desktop, light and dark)."""
     from playwright.sync_api import sync_playwright
 
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        raise Exit("Chromium is missing: apt-get install chromium", code=1)
+    if not CHROMIUM.exists():
+        raise Exit(f"Chromium is missing ({CHROMIUM}): apt-get install chromium", code=1)
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="commons-screenshots-") as staging:
         site = Path(staging) / "site"
         _build(site)
         with StaticSiteServer(site) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(chromium),
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-            )
+            browser = launch_chromium(playwright)
             try:
                 for device, (width, height) in SCREENSHOT_VIEWPORTS.items():
                     for scheme in ("light", "dark"):

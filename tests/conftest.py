@@ -18,20 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
+from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
 from commons.build import build_site  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
@@ -128,9 +118,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
