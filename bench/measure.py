@@ -3,13 +3,16 @@
 `os.wait4` returns the resource usage of exactly the child it waited for (and
 of any processes that child waited for): its CPU time and its peak resident
 memory. That is the peak of the build alone, not of the runner, and it needs
-no external tool.
+no external tool. The peak is that of the build's largest process, which may
+be a helper the build starts (Commons runs Pagefind); the child's own peak
+(`VmHWM` in /proc, read while it runs) is recorded beside it.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +30,43 @@ class MeasureError(RuntimeError):
 class Measurement:
     wall: float  # seconds, from start to exit
     cpu: float  # seconds, user + system
-    max_rss: int  # bytes, peak resident set size
+    max_rss: int  # bytes, peak resident set size of the largest process of the build
+    own_max_rss: int | None = None  # bytes, the child's own peak (None: not seen)
 
     def as_dict(self) -> dict:
-        return {"wall": self.wall, "cpu": self.cpu, "max_rss": self.max_rss}
+        return {
+            "wall": self.wall,
+            "cpu": self.cpu,
+            "max_rss": self.max_rss,
+            "own_max_rss": self.own_max_rss,
+        }
+
+
+class _HighWaterMark(threading.Thread):
+    """Reads a process's VmHWM (its own peak RSS) every few milliseconds until it ends.
+
+    VmHWM only grows, so the last reading before the process exits is its peak
+    unless it grows in its very last moments.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.path = f"/proc/{pid}/status"
+        self.interval = interval
+        self.peak: int | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            try:
+                with open(self.path, encoding="ascii") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.peak = int(line.split()[1]) * 1024
+                            break
+            except (OSError, ValueError):
+                return  # gone, or a zombie without memory lines
+            self.done.wait(self.interval)
 
 
 def run_measured(
@@ -40,8 +76,12 @@ def run_measured(
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+        watcher = _HighWaterMark(process.pid)
+        watcher.start()
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        watcher.done.set()
+        watcher.join()
     # Tell Popen the child is reaped, so it does not wait for it again.
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
@@ -52,5 +92,8 @@ def run_measured(
         )
     # Linux reports ru_maxrss in KiB.
     return Measurement(
-        wall=wall, cpu=usage.ru_utime + usage.ru_stime, max_rss=usage.ru_maxrss * 1024
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        max_rss=usage.ru_maxrss * 1024,
+        own_max_rss=watcher.peak,
     )

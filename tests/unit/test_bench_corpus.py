@@ -267,10 +267,27 @@ def test_the_report_prints_every_budget_line():
     assert "smoke test" in text
 
 
+def test_the_peak_of_a_helper_process_is_told_apart_from_the_build_s_own(tmp_path):
+    # A small build process that runs a big helper (as Commons runs Pagefind).
+    helper = "y = bytearray(160 * 1024 * 1024); y[::4096] = b'1' * len(y[::4096])"
+    child = (
+        "import subprocess, sys, time\n"
+        f"subprocess.run([sys.executable, '-c', {helper!r}], check=True)\n"
+        "time.sleep(0.3)\n"
+    )
+    measurement = run_measured([sys.executable, "-c", child], tmp_path / "log")
+    assert measurement.max_rss >= 160 * MIB
+    assert measurement.own_max_rss is not None and measurement.own_max_rss < 100 * MIB
+
+
 def test_the_kernel_sees_the_child_s_cpu_time_and_peak_memory(tmp_path):
-    child = "x = bytearray(96 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096]); sum(range(10**6))"
+    child = (
+        "import time; x = bytearray(96 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096]); "
+        "sum(range(10**6)); time.sleep(0.3)"
+    )
     measurement = run_measured([sys.executable, "-c", child], tmp_path / "log")
     assert measurement.max_rss >= 96 * MIB
+    assert measurement.own_max_rss >= 96 * MIB
     assert measurement.cpu > 0
     assert measurement.wall > 0
     with pytest.raises(MeasureError, match="exited with code 3"):
