@@ -6,8 +6,10 @@ works from any directory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -86,7 +88,19 @@ def _local_servers(output: Path):
     return isso, site
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop_servers_on_terminate() -> None:
+    # `kill`, a closed terminal or a CI timeout must stop the servers as Ctrl-C
+    # does: each is a child in its own session that would otherwise live on.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+
+
 def _run_until_interrupted(*servers) -> None:
+    _stop_servers_on_terminate()
     started = []
     try:
         for server in servers:
@@ -132,9 +146,14 @@ def livereload(c):
     for watched in ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py"):
         path = REPO_ROOT / watched
         server.watch(str(path / "**" / "*") if path.is_dir() else str(path), rebuild_quietly)
+    _stop_servers_on_terminate()
     with isso:
         print(f"isso: {isso.url} (pid {isso.pid})")
-        server.serve(host=local["host"], port=local["site_port"], root=str(DEFAULT_OUTPUT))
+        # livereload handles Ctrl-C itself and returns; either way Isso stops
+        # when this block ends.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve(host=local["host"], port=local["site_port"], root=str(DEFAULT_OUTPUT))
+        print("\nStopping.")
 
 
 @task

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from commons.servers import free_port, wait_for_port
 from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html
 
@@ -24,11 +26,16 @@ def port_is_closed(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_serve_starts_site_and_isso_and_stops_both_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize(
+    ("task_name", "stop_signal"),
+    [("serve", signal.SIGINT), ("serve", signal.SIGTERM), ("livereload", signal.SIGTERM)],
+    ids=["serve-ctrl-c", "serve-kill", "livereload-kill"],
+)
+def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_signal):
     site_port, isso_port = free_port(), free_port()
     env = {**os.environ, "COMMONS_SITE_PORT": str(site_port), "COMMONS_ISSO_PORT": str(isso_port)}
     task = subprocess.Popen(
-        [str(INVOKE), "-r", str(REPO_ROOT), "serve"],
+        [str(INVOKE), "-r", str(REPO_ROOT), task_name],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -51,7 +58,8 @@ def test_serve_starts_site_and_isso_and_stops_both_on_ctrl_c(tmp_path):
             assert "reply-to-self" in json.loads(config.read())["config"]
     finally:
         if task.poll() is None:
-            os.killpg(task.pid, signal.SIGINT)
+            # Only the task itself is signalled: it must stop its servers.
+            os.kill(task.pid, stop_signal)
         output, _ = task.communicate(timeout=30)
     assert task.returncode == 0, output
     deadline = time.monotonic() + 10

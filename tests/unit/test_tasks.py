@@ -91,3 +91,11 @@ def test_publish_refuses_a_site_with_a_broken_link(tmp_path, published_site):
     with pytest.raises(PublishError) as failure:
         check_site(site, settings)
     assert "about/index.html" in str(failure.value) and "nowhere" in str(failure.value)
+
+
+def test_publish_refuses_an_empty_build(tmp_path):
+    from commons.publish import check_site
+
+    with pytest.raises(PublishError) as failure:
+        check_site(tmp_path, {"SITEURL": "https://commons.example.org"})
+    assert "index.html" in str(failure.value) and "nothing was published" in str(failure.value)
