@@ -29,21 +29,10 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from commons import PUBLISH_SETTINGS  # noqa: E402
+from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
 from commons.build import BuildError, build_site  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer, free_port  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-# The same flags as the test fixtures (tests/conftest.py).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
 # The theme's budget for the article page before interaction: HTML + CSS + JS,
 # 30 KB as tests/browser/test_theme_budget.py counts it.
@@ -179,9 +168,7 @@ def measure_page(url: str, consent_selector: str = CONSENT_SELECTOR) -> dict:
 
     result: dict = {"url": url}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch_chromium(playwright)  # Debian's Chromium, the tests' flags
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
