@@ -7,6 +7,10 @@ that every plugin words its errors the same way.
 
 from __future__ import annotations
 
+import logging
+
+logger = logging.getLogger(__name__)
+
 
 class SettingsError(ValueError):
     """A Commons setting has a value its plugin cannot use."""
@@ -24,3 +28,18 @@ def with_defaults(name: str, raw, defaults: dict) -> dict:
             f"{name}: unknown key(s) {unknown}; accepted keys are {sorted(defaults)}"
         )
     return {**defaults, **raw}
+
+
+def install(settings: dict, name: str, validate, *args) -> dict:
+    """Validate `settings[name]` with `validate(raw, *args)`, store the result and return it.
+
+    A failure is logged before it is raised, so the editor reads the sentence
+    on its own line rather than at the end of Pelican's traceback.
+    """
+    try:
+        options = validate(settings.get(name), *args)
+    except SettingsError as error:
+        logger.error("%s", error)
+        raise
+    settings[name] = options
+    return options

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican import signals
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def report(problems: list[str]) -> None:
 
 
 def check_settings(pelican) -> None:
-    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+    install(pelican.settings, SETTING, validate_settings)
     report(unreadable_sources(Path(pelican.settings["PATH"])))
 
 

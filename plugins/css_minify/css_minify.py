@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pelican import signals
 
+from commons.settings import install
+
 logger = logging.getLogger(__name__)
 
 SETTING = "CSS_MINIFY"
@@ -57,11 +59,7 @@ def minify(css: str) -> str:
 
 
 def check_settings(pelican) -> None:
-    try:
-        pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
-    except SettingsError as error:
-        logger.error("%s", error)
-        raise
+    install(pelican.settings, SETTING, validate_settings)
 
 
 def minify_output(pelican) -> None:

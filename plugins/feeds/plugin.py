@@ -9,6 +9,8 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from commons.settings import install
+
 from . import sitemap
 from .discovery import feed_links
 from .entries import entry_id
@@ -32,7 +34,7 @@ _build: dict = {}
 
 
 def check_settings(pelican) -> None:
-    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING), pelican.settings)
+    install(pelican.settings, SETTING, validate_settings, pelican.settings)
     _pages.clear()
     _build["output_path"] = pelican.output_path
     _build["unlisted"] = sitemap.unlisted_paths(pelican.settings)

@@ -10,7 +10,7 @@ from pelican import signals
 from pelican.contents import Article, Static
 from pelican.utils import slugify
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _report(error: MetadataError) -> MetadataError:
 
 
 def check_settings(pelican) -> None:
-    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+    install(pelican.settings, SETTING, validate_settings)
 
 
 def wrap_readers(readers) -> None:

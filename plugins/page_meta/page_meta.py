@@ -10,7 +10,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 from .share import NETWORKS, ShareLink, share_links
 from .structured_data import blog_posting, script_safe_json, web_page
@@ -198,12 +198,7 @@ class PageMeta:
 
 
 def check_settings(pelican) -> None:
-    try:
-        options = validate_settings(pelican.settings.get(SETTING), pelican.settings)
-    except SettingsError as error:
-        logger.error("%s", error)
-        raise
-    pelican.settings[SETTING] = options
+    options = install(pelican.settings, SETTING, validate_settings, pelican.settings)
     site_url = options["site_url"]
     # Templates turn a page's output path into its canonical address with
     # `output_file|absolute_url`; copy the dict so Pelican's default stays untouched.

@@ -8,7 +8,7 @@ from itertools import chain
 
 from pelican import signals
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,7 @@ def link_related(articles: list, count: int) -> None:
 
 
 def check_settings(pelican) -> None:
-    try:
-        pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
-    except SettingsError as error:
-        logger.error("%s", error)
-        raise
+    install(pelican.settings, SETTING, validate_settings)
 
 
 def link_articles(generator) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ _pages: list[Path] = []
 
 
 def check_settings(pelican) -> None:
-    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING), pelican.settings)
+    install(pelican.settings, SETTING, validate_settings, pelican.settings)
     _build["settings"] = pelican.settings
     _pages.clear()
 

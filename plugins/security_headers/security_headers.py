@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import SettingsError, install, with_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def nginx_snippet(headers: dict[str, str]) -> str:
 
 
 def check_settings(pelican) -> None:
-    pelican.settings[SETTING] = validate_settings(pelican.settings.get(SETTING))
+    install(pelican.settings, SETTING, validate_settings)
 
 
 def write_headers(pelican) -> None:
