@@ -62,7 +62,7 @@ def validate_options(options: dict) -> None:
             raise PublishError("rsync is not installed: apt-get install rsync")
 
 
-def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> list[str]:
+def publish_command(site: Path, options: dict, dry_run: bool) -> list[str]:
     """The command that deploys `site`, or PublishError saying what to configure."""
     validate_options(options)
     if options["method"] == "rsync":
@@ -89,7 +89,7 @@ def publish_command(site: Path, options: dict, dry_run: bool, repo: Path) -> lis
 
 
 def publish_site(site: Path, options: dict, dry_run: bool, repo: Path) -> None:
-    command = publish_command(site, options, dry_run, repo)
+    command = publish_command(site, options, dry_run)
     if dry_run and command[0] == "ghp-import":
         print("Dry run: would commit the site to the branch and push it with:")
         print("  " + shlex.join([*command, "--push"]))

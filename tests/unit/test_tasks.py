@@ -71,7 +71,7 @@ def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
 
 def test_rsync_publish_needs_a_target():
     with pytest.raises(PublishError) as failure:
-        publish_command(Path("site"), {"method": "rsync", "rsync_target": ""}, False, REPO_ROOT)
+        publish_command(Path("site"), {"method": "rsync", "rsync_target": ""}, False)
     assert "rsync_target" in str(failure.value)
 
 
