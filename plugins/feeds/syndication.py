@@ -5,9 +5,16 @@
   discussion.
 - RSS: the full post in content:encoded (the RSS content module) beside the
   summary in description, and one dc:creator per author.
+
+Both write each entry once per build: a post is an entry of up to a dozen
+feeds (all, its categories, tags and author), always with the same XML, so the
+text of its element is kept in `entry_cache` (shared by the writer) and copied
+into every other feed.
 """
 
 from __future__ import annotations
+
+import io
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
@@ -23,7 +30,43 @@ def _write_stylesheets(feed, handler) -> None:
         handler.processingInstruction("xml-stylesheet", str(stylesheet))
 
 
-class CommonsAtomFeed(Atom1Feed):
+class EntryCacheMixin:
+    """write_items with each entry's XML serialised once, for every feed of the build.
+
+    An item added with an `entry_key` (see writer.py) is looked up in
+    `entry_cache` under (feed class, entry_key); an item without one is
+    written as feedgenerator writes it.
+    """
+
+    item_element = ""
+    entry_cache: dict | None = None
+
+    def write_items(self, handler):
+        for item in self.items:
+            key = item.get("entry_key")
+            if key is None or self.entry_cache is None:
+                self._write_item(handler, item)
+                continue
+            key = (type(self).__name__, key)
+            text = self.entry_cache.get(key)
+            if text is None:
+                buffer = io.StringIO()
+                self._write_item(
+                    SimplerXMLGenerator(buffer, "utf-8", short_empty_elements=True), item
+                )
+                text = self.entry_cache[key] = buffer.getvalue()
+            # The element's text, already escaped, goes in as it is.
+            handler.ignorableWhitespace(text)
+
+    def _write_item(self, handler, item) -> None:
+        handler.startElement(self.item_element, self.item_attributes(item))
+        self.add_item_elements(handler, item)
+        handler.endElement(self.item_element)
+
+
+class CommonsAtomFeed(EntryCacheMixin, Atom1Feed):
+    item_element = "entry"
+
     def write(self, outfile, encoding):
         handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
         handler.startDocument()
@@ -48,7 +91,9 @@ class CommonsAtomFeed(Atom1Feed):
             )
 
 
-class CommonsRssFeed(Rss201rev2Feed):
+class CommonsRssFeed(EntryCacheMixin, Rss201rev2Feed):
+    item_element = "item"
+
     def rss_attributes(self):
         return {
             **super().rss_attributes(),

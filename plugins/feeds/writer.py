@@ -35,6 +35,8 @@ class CommonsFeedWriter(Writer):
         # id(post) -> (post, (base, page URL), content, summary); the post is kept so
         # that its id cannot be reused by another object during the build.
         self._entry_html: dict[int, tuple] = {}
+        # (feed class, entry key) -> the entry's XML; see syndication.py.
+        self._entry_xml: dict[tuple, str] = {}
 
     def _absolute_html(self, item, base: str, page_url: str) -> tuple[str, str]:
         """A post's content and summary with absolute links, parsed once per build.
@@ -67,7 +69,7 @@ class CommonsFeedWriter(Writer):
             href = posixpath.relpath(options["stylesheet"], directory)
             stylesheets = [Stylesheet(href, mimetype="text/xsl", media=None)]
         feed_class = CommonsRssFeed if feed_type == "rss" else CommonsAtomFeed
-        return feed_class(
+        feed = feed_class(
             title=feed_title(context["SITENAME"], about.kind, feed_title_suffix),
             link=absolute_url(base, about.page_url),
             feed_url=self.feed_url,
@@ -79,6 +81,8 @@ class CommonsFeedWriter(Writer):
             feed_guid=feed_id(options, about.key),
             stylesheets=stylesheets,
         )
+        feed.entry_cache = self._entry_xml
+        return feed
 
     def _add_item_to_the_feed(self, feed, item):
         options = self.settings[SETTING]
@@ -104,6 +108,10 @@ class CommonsFeedWriter(Writer):
             updateddate=set_date_tzinfo(modified, timezone) if modified else None,
             comments=discussion_link(item, base),
             authors=[str(author) for author in getattr(item, "authors", None) or []],
+            # Everything above depends only on the post, the settings and
+            # summary_only; _absolute_html keeps the post alive, so its id
+            # names it for the whole build.
+            entry_key=(id(item), base, bool(summary_only)),
         )
 
 
