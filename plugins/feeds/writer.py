@@ -35,6 +35,8 @@ class CommonsFeedWriter(Writer):
         # id(post) -> (post, (base, page URL), content, summary); the post is kept so
         # that its id cannot be reused by another object during the build.
         self._entry_html: dict[int, tuple] = {}
+        # (id(post), summary only) -> (post, add_item's keyword arguments).
+        self._entry_fields: dict[tuple, tuple] = {}
         # (feed class, entry key) -> the entry's XML; see syndication.py.
         self._entry_xml: dict[tuple, str] = {}
 
@@ -85,34 +87,44 @@ class CommonsFeedWriter(Writer):
         return feed
 
     def _add_item_to_the_feed(self, feed, item):
+        summary_only = bool(
+            isinstance(feed, Rss201rev2Feed) and self.settings.get("RSS_FEED_SUMMARY_ONLY")
+        )
+        # A post is an item of up to a dozen feeds; its fields are worked out
+        # once. The post is kept beside them so that its id names it for the
+        # whole build.
+        key = (id(item), summary_only)
+        cached = self._entry_fields.get(key)
+        if cached is None or cached[0] is not item:
+            cached = self._entry_fields[key] = (item, self._entry(item, summary_only, key))
+        feed.add_item(**cached[1])
+
+    def _entry(self, item, summary_only: bool, key: tuple) -> dict:
+        """The keyword arguments of feedgenerator's add_item for one post."""
         options = self.settings[SETTING]
         base = site_base(self.settings)
         timezone = self.settings.get("TIMEZONE")
         page_url = absolute_url(base, item.url)
         link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
         content, summary = self._absolute_html(item, base, page_url)
-        summary_only = isinstance(feed, Rss201rev2Feed) and self.settings.get(
-            "RSS_FEED_SUMMARY_ONLY"
-        )
         modified = getattr(item, "modified", None)
-        feed.add_item(
+        return {
             # Titles are plain text in Commons (templates escape them); so are feeds'.
-            title=str(item.title),
-            link=link,
-            description=summary,
-            content=None if summary_only else content,
-            unique_id=entry_id(options, item, self.settings.get("DEFAULT_LANG")),
-            unique_id_is_permalink=False,
-            categories=terms(item),
-            pubdate=set_date_tzinfo(item.date, timezone),
-            updateddate=set_date_tzinfo(modified, timezone) if modified else None,
-            comments=discussion_link(item, base),
-            authors=[str(author) for author in getattr(item, "authors", None) or []],
+            "title": str(item.title),
+            "link": link,
+            "description": summary,
+            "content": None if summary_only else content,
+            "unique_id": entry_id(options, item, self.settings.get("DEFAULT_LANG")),
+            "unique_id_is_permalink": False,
+            "categories": terms(item),
+            "pubdate": set_date_tzinfo(item.date, timezone),
+            "updateddate": set_date_tzinfo(modified, timezone) if modified else None,
+            "comments": discussion_link(item, base),
+            "authors": [str(author) for author in getattr(item, "authors", None) or []],
             # Everything above depends only on the post, the settings and
-            # summary_only; _absolute_html keeps the post alive, so its id
-            # names it for the whole build.
-            entry_key=(id(item), base, bool(summary_only)),
-        )
+            # summary_only: the entry's XML is the same in every feed.
+            "entry_key": key,
+        }
 
 
 def terms(item) -> list[str]:
