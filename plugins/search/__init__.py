@@ -1,9 +1,14 @@
 """Site search with Pagefind: a static index built with the site, no server.
 
-After Pelican has written the site (inside the staging folder of an atomic
-build), this plugin hands Pagefind the posts and pages it wrote and writes the
-search bundle beside them. The search page (`theme/templates/search.html`)
-loads Pagefind's own script from that bundle only when a reader searches.
+Before Pelican writes the site, this plugin cuts the published posts and pages
+into shards of at most SEARCH['pages_per_bundle'] pages (sorted by path); as
+soon as the last page of a shard is written, Pagefind indexes that shard in the
+background, one shard at a time, while Pelican goes on writing. At the end the
+bundles go into the site (inside the staging folder of an atomic build): the
+first at SEARCH['bundle_dir'], the others under its `shards/` folder, listed in
+its `shards.json`. The search page (`theme/templates/search.html`) loads
+Pagefind's script from the first bundle only when a reader searches, and merges
+the others into it.
 """
 
 from .plugin import register

@@ -1,19 +1,22 @@
-"""Receivers and indexing for the SEARCH setting."""
+"""Receivers for the SEARCH setting: plan the shards, feed them, assemble the bundles."""
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import os
 import posixpath
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from commons.settings import SettingsError, install, with_defaults
+
+from .shards import SHARDS_DIR, IndexRun, SearchIndexError, plan_shards
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +28,15 @@ DEFAULTS = {
     # The discussion, the share links, and the post's categories, date, byline
     # and tags: on every post, they would crowd the excerpts out.
     "exclude_selectors": ["#discussion", ".share", ".post-categories", ".post-meta", ".tag-list"],
+    # Pagefind holds about 240 KB per page whatever the page's size: 1,000
+    # pages stay near 240 MB, under the build's 300 MiB budget and below the
+    # Pelican process's own peak. Smaller sites keep a single bundle.
+    "pages_per_bundle": 1000,
 }
+# Next to the first bundle: the list of every bundle, which search.js reads.
+MANIFEST = "shards.json"
 
-
-class SearchIndexError(RuntimeError):
-    """Pagefind could not index the site."""
+__all__ = ["SearchIndexError", "SettingsError", "register", "validate_settings"]
 
 
 def validate_settings(raw, settings: dict) -> dict:
@@ -61,6 +68,12 @@ def validate_settings(raw, settings: dict) -> dict:
             f"{SETTING}['exclude_selectors'] must be a list of CSS selectors, got {excluded!r}"
         )
     options["exclude_selectors"] = list(excluded)
+    size = options["pages_per_bundle"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise SettingsError(
+            f"{SETTING}['pages_per_bundle'] is {size!r}; it must be a whole number of pages, "
+            "1 or more, such as 1000 (Pagefind needs about 240 MB per 1,000 pages)"
+        )
     if options["enabled"] and "search" not in settings.get("DIRECT_TEMPLATES", []):
         raise SettingsError(
             f"{SETTING}['enabled'] is True but 'search' is not in DIRECT_TEMPLATES, so there "
@@ -70,68 +83,112 @@ def validate_settings(raw, settings: dict) -> dict:
     return options
 
 
-# The current build's settings, and the pages it wrote that search should find.
+# The current build's settings, and its indexing while it lasts.
 _build: dict = {}
-_pages: list[Path] = []
+_state: dict[str, IndexRun | None] = {"run": None}
 
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SETTING, validate_settings, pelican.settings)
     _build["settings"] = pelican.settings
-    _pages.clear()
+    abandon_run()
 
 
-def queue_page(path, context) -> None:
+def searchable_paths(generators) -> list[str]:
+    """The site paths of the published posts and pages: what search finds.
+
+    Listings, drafts and hidden pages are not search results.
+    """
+    paths = set()
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            contents = [*generator.translations, *generator.articles]
+        elif isinstance(generator, PagesGenerator):
+            contents = [*generator.translations, *generator.pages]
+        else:
+            continue
+        for content in contents:
+            if getattr(content, "status", None) == "published" and content.save_as:
+                paths.add(posixpath.normpath(content.save_as))
+    return sorted(paths)
+
+
+def start_run(generators) -> None:
+    """Before anything is written: decide each page's shard, and get ready to index."""
+    abandon_run()  # an autoreload rebuild after a failed build starts clean
     settings = _build.get("settings")
-    if settings is None or not settings[SETTING]["enabled"]:
+    if settings is None or not settings[SETTING]["enabled"] or not generators:
         return
-    content = context.get("article") or context.get("page")
-    if content is None or getattr(content, "status", "published") != "published":
-        return  # listings, drafts and hidden pages are not search results
-    _pages.append(Path(path))
+    options = settings[SETTING]
+    output = Path(os.path.abspath(generators[0].output_path))
+    plan = plan_shards(searchable_paths(generators), options["pages_per_bundle"])
+    _state["run"] = IndexRun(output, plan, pagefind_options(options, settings))
+    logger.debug("Search: %d pages in %d shards", sum(map(len, plan)), len(plan))
+
+
+def page_written(path, context) -> None:
+    run = _state["run"]
+    if run is not None:
+        run.page_written(Path(path))
 
 
 def build_index(pelican) -> None:
-    options = pelican.settings[SETTING]
-    pages, _pages[:] = sorted(set(_pages)), []
-    if not options["enabled"]:
+    run, _state["run"] = _state["run"], None
+    if run is None:
         return
-    output = Path(pelican.output_path)
-    bundle = output / options["bundle_dir"]
+    options = pelican.settings[SETTING]
+    bundle = Path(pelican.output_path) / options["bundle_dir"]
     started = time.monotonic()
-    # Pagefind indexes a folder. Give it one holding only the posts and pages,
-    # at their paths in the site, so that its result URLs are theirs.
-    with tempfile.TemporaryDirectory(prefix="commons-search-") as mirror:
-        for page in pages:
-            copy = Path(mirror) / page.relative_to(output)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(page, copy)
-        command = pagefind_command(Path(mirror), bundle, options, pelican.settings)
-        try:
-            completed = subprocess.run(
-                command, capture_output=True, text=True, timeout=600, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            _fail(str(error))
-    if completed.returncode != 0:
-        _fail((completed.stdout + completed.stderr).strip()[-2000:])
     logger.info(
-        "Search: indexed %d pages into %s in %.1f s",
-        len(pages),
+        "Search: the site is written; %d of %d shards were already queued for Pagefind",
+        run.started_count,
+        len(run.shards),
+    )
+    try:
+        built = run.finish()
+        failures = [shard for shard in built if shard.failure is not None]
+        if failures:
+            _fail(failures[0].failure)
+        assemble(built, bundle)
+    finally:
+        run.close()
+    logger.info(
+        "Search: indexed %d pages in %d bundles into %s (%.1f s after the site was written)",
+        sum(len(shard.written) for shard in built),
+        len(built),
         bundle,
         time.monotonic() - started,
     )
 
 
-def pagefind_command(site: Path, bundle: Path, options: dict, settings: dict) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(site),
-        "--output-path",
-        str(bundle),
+def assemble(built, bundle: Path) -> None:
+    """Move the bundles into the site: the first at `bundle`, the others under shards/."""
+    if bundle.exists():
+        shutil.rmtree(bundle)  # a previous build's bundles, in a non-atomic build
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for position, shard in enumerate(built, start=1):
+        if position == 1:
+            target, entry = bundle, "./"
+        else:
+            target = bundle / SHARDS_DIR / str(position)
+            entry = f"{SHARDS_DIR}/{position}/"
+            target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(shard.bundle), str(target))
+        entries.append(entry)
+    manifest = json.dumps({"bundles": entries}, indent=1) + "\n"
+    (bundle / MANIFEST).write_text(manifest, encoding="utf-8")
+
+
+def abandon_run() -> None:
+    """Stop the indexing of a build that ended early (or of an earlier build)."""
+    run, _state["run"] = _state["run"], None
+    if run is not None:
+        run.close()
+
+
+def pagefind_options(options: dict, settings: dict) -> list[str]:
+    arguments = [
         "--root-selector",
         options["root_selector"],
         "--force-language",
@@ -139,8 +196,8 @@ def pagefind_command(site: Path, bundle: Path, options: dict, settings: dict) ->
         "--quiet",
     ]
     for selector in options["exclude_selectors"]:
-        command += ["--exclude-selectors", selector]
-    return command
+        arguments += ["--exclude-selectors", selector]
+    return arguments
 
 
 def _fail(detail: str):
@@ -155,5 +212,10 @@ def _fail(detail: str):
 
 def register():
     signals.initialized.connect(check_settings)
-    signals.content_written.connect(queue_page)
+    signals.all_generators_finalized.connect(start_run)
+    signals.content_written.connect(page_written)
     signals.finalized.connect(build_index)
+    # A build that fails never reaches `finalized`: stop its Pagefind before
+    # the process exits, so nothing keeps running or writing after it.
+    atexit.unregister(abandon_run)  # once, however often Pelican loads plugins
+    atexit.register(abandon_run)

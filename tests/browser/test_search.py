@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
 from commons.servers import StaticSiteServer, free_port
+from tests.build.test_search_shards import SHARDED, bundle_pages, post_url, sharded_content
 from tests.conftest import SAMPLE_TITLE, copy_content
 
 SAMPLE_PATH = "/2011/03/sharing-your-work-and-coworking-to-share/"
@@ -115,3 +116,33 @@ def test_search_works_in_a_folder_under_the_production_security_policy(productio
     assert not [text for text in console if "Content Security Policy" in text]
     result.click()
     page.wait_for_url(f"**/community{SAMPLE_PATH}")
+
+
+def test_a_sharded_index_is_searched_as_one(tmp_path, build, served_site, browser):
+    # Nine pages, two a bundle: five bundles, merged by search.js.
+    output = build(content=sharded_content(tmp_path / "content"), overrides=SHARDED)
+    server = served_site(output)
+    page = browser.new_page()
+    requested = watch_requests(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    # Post 7 lives in the fourth bundle, under pagefind/shards/4/.
+    assert post_url(7) in bundle_pages(output / "pagefind" / "shards" / "4")
+    page.goto(f"{server.url}search/?q=tapir")
+    wait_for_answer(page)
+    results = page.locator(RESULT_LINKS)
+    assert results.all_inner_texts() == ["Shard post 7"]
+    assert urlsplit(results.first.get_attribute("href")).path == post_url(7)
+    assert page.locator("[data-search-status]").inner_text() == "1 post matches “tapir”."
+
+    # Every shard post says "shard": four bundles answer, in one ranked list.
+    search_for(page, "shard")
+    assert sorted(results.all_inner_texts()) == [f"Shard post {n}" for n in range(1, 8)]
+    assert page.locator("[data-search-status]").inner_text() == "7 posts match “shard”."
+    fetched = {urlsplit(url).path for url in requested}
+    assert "/pagefind/shards.json" in fetched
+    for bundle in ("/pagefind/", *(f"/pagefind/shards/{n}/" for n in range(2, 6))):
+        assert f"{bundle}pagefind-entry.json" in fetched, bundle
+    assert not errors

@@ -14,9 +14,26 @@ function loadEngine() {
     const bundle = new URL(form.dataset.searchBundle, document.baseURI);
     // Results are paths from the site's root; the site may live in a folder.
     const site = new URL(form.dataset.searchSite, document.baseURI).pathname;
-    engine = import(new URL("pagefind.js", bundle).href).then(async (pagefind) => {
-      await pagefind.options({ baseUrl: site, excerptLength: 24 });
-      return pagefind;
+    const options = { baseUrl: site, excerptLength: 24 };
+    // A large site's index is cut into several bundles (plugins/search):
+    // shards.json lists them all, the first being the one pagefind.js is in.
+    const manifest = fetch(new URL("shards.json", bundle)).then((response) => {
+      if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
+      return response.json();
+    });
+    engine = Promise.all([import(new URL("pagefind.js", bundle).href), manifest]).then(
+      async ([pagefind, { bundles }]) => {
+        await pagefind.options(options);
+        // Pagefind searches every merged bundle and ranks all results together.
+        await Promise.all(
+          bundles.slice(1).map((path) => pagefind.mergeIndex(new URL(path, bundle).pathname, options)),
+        );
+        return pagefind;
+      },
+    );
+    // A failed start (say, the network dropped) is tried again on the next search.
+    engine.catch(() => {
+      engine = null;
     });
   }
   return engine;

@@ -1,0 +1,217 @@
+"""Index the site in shards, one Pagefind process at a time, while Pelican writes.
+
+Pagefind holds every page it indexes in memory (about 240 KB a page, whatever
+the page's size, and it has no option to limit that), so a large site is
+indexed in shards of at most `pages_per_bundle` pages, each its own bundle;
+the search page merges them (Pagefind's `mergeIndex`). Shards are decided
+before anything is written, from sorted page paths, so they are the same on
+every build. A shard is handed to Pagefind as soon as its last page is
+written: Pagefind then runs on another core while Pelican, single-threaded,
+writes the listings and feeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Where the second and later bundles go, inside the first: <bundle_dir>/shards/2/.
+SHARDS_DIR = "shards"
+# What a merged bundle is read for (the search page loads Pagefind's script,
+# WebAssembly and UI from the first bundle only).
+MERGED_BUNDLE_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+PAGEFIND_TIMEOUT = 600  # seconds, per shard
+
+
+class SearchIndexError(RuntimeError):
+    """Pagefind could not index the site."""
+
+
+def plan_shards(paths: list[str], size: int) -> list[list[str]]:
+    """`paths` sorted and cut into ceil(n / size) shards whose sizes differ by one at most.
+
+    Always at least one shard, so a site with nothing to search still gets an
+    (empty) index and a working search page.
+    """
+    paths = sorted(paths)
+    count = max(1, math.ceil(len(paths) / size))
+    small, extra = divmod(len(paths), count)
+    shards, start = [], 0
+    for number in range(count):
+        end = start + small + (1 if number < extra else 0)
+        shards.append(paths[start:end])
+        start = end
+    return shards
+
+
+@dataclass
+class Shard:
+    number: int
+    pages: frozenset[str]  # site paths, such as "2011/03/slug/index.html"
+    mirror: Path  # the folder Pagefind indexes: these pages at their site paths
+    bundle: Path  # the folder Pagefind writes, moved into the site at the end
+    written: set[str] = field(default_factory=set)
+    handed_over: bool = False
+    failure: str | None = None
+
+
+class IndexRun:
+    """One build's indexing: mirrors filled as pages are written, one Pagefind at a time."""
+
+    def __init__(self, output: Path, plan: list[list[str]], pagefind_options: list[str]):
+        self.output = output
+        self.pagefind_options = pagefind_options
+        # Outside the site: if the build fails, nothing of the index is in it.
+        self.workspace = Path(tempfile.mkdtemp(prefix="commons-search-"))
+        self.shards = [
+            Shard(
+                number,
+                frozenset(pages),
+                self.workspace / f"mirror-{number}",
+                self.workspace / f"bundle-{number}",
+            )
+            for number, pages in enumerate(plan, start=1)
+        ]
+        self.shard_of = {page: shard for shard in self.shards for page in shard.pages}
+        self.pending: queue.Queue[Shard | None] = queue.Queue()
+        self.lock = threading.Lock()  # guards `process` and `stopping`
+        self.process: subprocess.Popen | None = None
+        self.stopping = False
+        self.worker: threading.Thread | None = None
+
+    @property
+    def started_count(self) -> int:
+        return sum(shard.handed_over for shard in self.shards)
+
+    def page_written(self, path: Path) -> None:
+        try:
+            site_path = path.relative_to(self.output).as_posix()
+        except ValueError:
+            return  # written outside the site
+        shard = self.shard_of.get(site_path)
+        if shard is None or shard.handed_over:
+            return  # a listing, feed, draft or hidden page
+        copy = shard.mirror / site_path
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # A hard link costs nothing; Pelican writes each page once and
+            # does not touch it again.
+            os.link(path, copy)
+        except OSError:
+            shutil.copyfile(path, copy)  # another file system
+        shard.written.add(site_path)
+        if shard.written == shard.pages:
+            self.hand_over(shard)
+
+    def hand_over(self, shard: Shard) -> None:
+        shard.handed_over = True
+        if self.worker is None:
+            # A daemon, so that a failed build's exit is not held up by it;
+            # close() (at finalized, or at exit) stops its Pagefind and joins it.
+            self.worker = threading.Thread(
+                target=self._index_shards, name="commons-search", daemon=True
+            )
+            self.worker.start()
+        self.pending.put(shard)
+
+    def finish(self) -> list[Shard]:
+        """Index the shards not yet handed over, wait for all; return them in order."""
+        for shard in self.shards:
+            if not shard.handed_over:
+                # A planned page that was never written: index what was.
+                shard.mirror.mkdir(parents=True, exist_ok=True)
+                self.hand_over(shard)
+        self.pending.put(None)
+        self.worker.join()
+        self.worker = None
+        return self.shards
+
+    def close(self) -> None:
+        """Stop any Pagefind still running, join the worker, remove the workspace."""
+        with self.lock:
+            self.stopping = True
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.worker is not None:
+            self.pending.put(None)
+            self.worker.join()
+            self.worker = None
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+    def _index_shards(self) -> None:
+        # One Pagefind at a time: two at once would add up their memory.
+        while (shard := self.pending.get()) is not None:
+            shard.failure = self._run_pagefind(shard)
+            shutil.rmtree(shard.mirror, ignore_errors=True)
+
+    def _run_pagefind(self, shard: Shard) -> str | None:
+        """Index one shard; return None, or what went wrong."""
+        command = [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(shard.mirror),
+            "--output-path",
+            str(shard.bundle),
+            *self.pagefind_options,
+        ]
+        with self.lock:
+            if self.stopping:
+                return "the build stopped"
+            try:
+                process = subprocess.Popen(
+                    command,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                )
+            except OSError as error:
+                return str(error)
+            self.process = process
+        logger.info(
+            "Search: Pagefind started on shard %d of %d (pages: %d)",
+            shard.number,
+            len(self.shards),
+            len(shard.written),
+        )
+        try:
+            output, _ = process.communicate(timeout=PAGEFIND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return f"Pagefind took more than {PAGEFIND_TIMEOUT} s on shard {shard.number}"
+        if process.returncode != 0:
+            return output.strip()[-2000:] or f"Pagefind exited with code {process.returncode}"
+        if shard.number > 1:
+            prune_merged_bundle(shard.bundle)
+        return None
+
+
+def prune_merged_bundle(bundle: Path) -> None:
+    """Keep what the search page reads from a merged bundle; drop Pagefind's UI and scripts."""
+    for entry in bundle.iterdir():
+        if entry.name in MERGED_BUNDLE_FILES or entry.suffix == ".pf_meta":
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()

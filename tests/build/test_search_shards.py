@@ -1,0 +1,268 @@
+"""The search index in shards: every post once, balanced bundles, indexed while
+Pelican writes, and no Pagefind left behind by a build that fails."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from commons import DEV_SETTINGS
+from commons.build import BuildError, build_site, pelican_command
+from commons.settings import SettingsError
+from plugins.search.plugin import validate_settings
+from plugins.search.shards import IndexRun, plan_shards
+from tests.conftest import REPO_ROOT, copy_content
+
+SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
+# One word per post that no other post has, so a search finds exactly that post.
+ANIMALS = ["wombat", "narwhal", "axolotl", "pangolin", "okapi", "quokka", "tapir"]
+SHARDED = {"SEARCH": {"pages_per_bundle": 2}}
+
+
+def post_url(number: int) -> str:
+    return f"/2020/01/shard-post-{number}/"
+
+
+def write_posts(content: Path, count: int = len(ANIMALS)) -> Path:
+    """`count` more posts in January 2020, post N mentioning ANIMALS[N - 1]."""
+    for number, animal in enumerate(ANIMALS[:count], start=1):
+        (content / f"shard-post-{number}.md").write_text(
+            f"Title: Shard post {number}\nDate: 2020-01-{number:02d} 10:00\n"
+            f"Category: Community\nSlug: shard-post-{number}\n\n"
+            f"Our members met a {animal} at the open house, and every shard "
+            "keeps its own index of that.\n",
+            encoding="utf-8",
+        )
+    return content
+
+
+def sharded_content(folder: Path) -> Path:
+    """The real content (the sample post, the about page) and seven posts: nine pages."""
+    return write_posts(copy_content(folder))
+
+
+def bundles(output: Path) -> list[Path]:
+    """The bundles shards.json lists, first to last."""
+    root = output / "pagefind"
+    manifest = json.loads((root / "shards.json").read_text(encoding="utf-8"))
+    return [root / entry for entry in manifest["bundles"]]
+
+
+def bundle_pages(bundle: Path) -> dict[str, dict]:
+    """One bundle's fragments (one per page): URL -> {"meta": ..., "content": ...}."""
+    pages = {}
+    for fragment in (bundle / "fragment").iterdir():
+        data = gzip.decompress(fragment.read_bytes())
+        record = json.loads(data[data.index(b"{") :])  # after Pagefind's signature
+        pages[record["url"]] = record
+    return pages
+
+
+@pytest.mark.parametrize("value", [0, -5, 2.5, "1000", True, None])
+def test_pages_per_bundle_must_be_a_positive_whole_number(value):
+    with pytest.raises(SettingsError, match=r"pages_per_bundle.*1 or more, such as 1000"):
+        validate_settings({"pages_per_bundle": value}, {"DIRECT_TEMPLATES": ["search"]})
+
+
+def test_pages_per_bundle_defaults_to_a_thousand_and_takes_any_positive_count():
+    settings = {"DIRECT_TEMPLATES": ["search"]}
+    assert validate_settings({}, settings)["pages_per_bundle"] == 1000
+    assert validate_settings({"pages_per_bundle": 1}, settings)["pages_per_bundle"] == 1
+
+
+def test_a_bad_pages_per_bundle_stops_the_build_naming_the_key(tmp_path):
+    with pytest.raises(BuildError) as failure:
+        build_site(tmp_path / "output", overrides={"SEARCH": {"pages_per_bundle": 0}})
+    assert "SEARCH['pages_per_bundle'] is 0" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "sizes"),
+    [
+        (0, 1000, [0]),
+        (1, 1000, [1]),
+        (1000, 1000, [1000]),
+        (1001, 1000, [501, 500]),
+        (9, 2, [2, 2, 2, 2, 1]),
+        (5001, 1000, [834, 834, 834, 833, 833, 833]),
+    ],
+)
+def test_shards_are_balanced_and_cut_from_sorted_paths(count, size, sizes):
+    paths = [f"{number:05d}/index.html" for number in range(count)]
+    shards = plan_shards(list(reversed(paths)), size)
+    assert [len(shard) for shard in shards] == sizes
+    assert len(shards) == max(1, math.ceil(count / size))
+    assert [path for shard in shards for path in shard] == paths
+
+
+def test_every_post_and_page_is_indexed_once_across_balanced_shards(tmp_path, build):
+    content = sharded_content(tmp_path / "content")
+    (content / "secret.md").write_text(
+        "Title: Secret Plans\nDate: 2020-02-01\nStatus: draft\nCategory: Community\n\n"
+        "A wombat in a draft.\n",
+        encoding="utf-8",
+    )
+    (content / "pages" / "hidden.md").write_text(
+        "Title: Hidden Page\nStatus: hidden\n\nAn unlisted narwhal.\n", encoding="utf-8"
+    )
+    output = build(content=content, overrides=SHARDED)
+
+    found = bundles(output)
+    assert found[0] == output / "pagefind"
+    assert found[1:] == [output / "pagefind" / "shards" / str(n) for n in range(2, 6)]
+    per_bundle = [bundle_pages(bundle) for bundle in found]
+    # Nine pages, at most two a bundle: five bundles of 2, 2, 2, 2 and 1.
+    assert [len(pages) for pages in per_bundle] == [2, 2, 2, 2, 1]
+    urls = [url for pages in per_bundle for url in sorted(pages)]
+    expected = [SAMPLE_URL, *map(post_url, range(1, 8)), "/about/"]
+    assert urls == sorted(urls)  # shards follow the sorted paths
+    assert sorted(urls) == sorted(expected)  # each once: no listing, draft or hidden page
+    assert per_bundle[1][post_url(2)]["meta"]["title"] == "Shard post 2"
+    assert "narwhal" in per_bundle[1][post_url(2)]["content"]
+    # The first bundle is a whole Pagefind bundle; the others only what mergeIndex reads.
+    assert (output / "pagefind" / "pagefind.js").is_file()
+    for bundle in found[1:]:
+        assert (bundle / "pagefind-entry.json").is_file()
+        assert not (bundle / "pagefind.js").exists()
+        assert not list(bundle.glob("wasm.*"))
+    assert (output / "drafts" / "secret-plans" / "index.html").is_file()
+
+
+def test_a_small_site_keeps_a_single_bundle(built_site):
+    assert bundles(built_site) == [built_site / "pagefind"]
+    assert not (built_site / "pagefind" / "shards").exists()
+
+
+def verbose_build(tmp_path: Path, content: Path, overrides: dict) -> subprocess.CompletedProcess:
+    """A build logging Pelican's INFO messages too (one "Writing …" line per file).
+
+    Pelican's plain handler shows warnings only, so this one uses its rich
+    handler, wide enough never to wrap a line; temporary files go to
+    tmp_path/tmp, where the test can look for leftovers.
+    """
+    command = pelican_command(DEV_SETTINGS, tmp_path / "output", content, overrides)
+    return subprocess.run(
+        [*command, "--log-handler", "rich", "--verbose"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp"), "COLUMNS": "1000"},
+        check=False,
+    )
+
+
+def test_pagefind_indexes_finished_shards_while_pelican_is_still_writing(tmp_path):
+    (tmp_path / "tmp").mkdir()
+    content = sharded_content(tmp_path / "content")
+    overrides = {**SHARDED, "CACHE_PATH": str(tmp_path / "cache")}
+    completed = verbose_build(tmp_path, content, overrides)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    lines = (completed.stdout + completed.stderr).splitlines()
+
+    def first(pattern: str) -> int:
+        return next(n for n, line in enumerate(lines) if re.search(pattern, line))
+
+    def last(pattern: str) -> int:
+        return max(n for n, line in enumerate(lines) if re.search(pattern, line))
+
+    started = [n for n, line in enumerate(lines) if "Pagefind started on shard" in line]
+    assert len(started) == 5
+    finalized = first(r"Search: the site is written")
+    # Listings and the about page were still to be written when Pagefind
+    # began: indexing overlaps the writing instead of following it.
+    assert started[0] < last(r"Writing .*/category/") < finalized
+    assert started[0] < last(r"Writing .*/about/index\.html") < finalized
+    # Every shard was complete, and queued, before `finalized`.
+    assert re.search(r"5 of 5 shards were already queued", lines[finalized])
+    # Nothing of the index was left in the temporary folder.
+    assert not list((tmp_path / "tmp").iterdir())
+
+
+def test_a_build_that_fails_while_writing_leaves_no_pagefind_behind(tmp_path):
+    (tmp_path / "tmp").mkdir()
+    content = sharded_content(tmp_path / "content")
+    # The page template breaks, so the build fails after the posts (and
+    # their shards) were written but before Pelican's `finalized`.
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO_ROOT / "theme", theme)
+    page_template = theme / "templates" / "page.html"
+    page_template.write_text(
+        page_template.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}{{ page.no_such_thing.at_all }}", 1
+        ),
+        encoding="utf-8",
+    )
+    overrides = {**SHARDED, "CACHE_PATH": str(tmp_path / "cache"), "THEME": str(theme)}
+    completed = verbose_build(tmp_path, content, overrides)
+    log = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "Pagefind started on shard" in log  # the failure came after indexing began
+    assert "Search: the site is written" not in log
+    # No Pagefind (or anything else) still running from that build's folders,
+    # and its workspace is gone.
+    assert not running_with(str(tmp_path))
+    assert not list((tmp_path / "tmp").iterdir())
+    assert not (tmp_path / "output" / "pagefind").exists()
+
+
+def running_with(text: str) -> list[int]:
+    """Process ids whose command line mentions `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue  # ended meanwhile
+            if text.encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
+def test_closing_a_run_stops_its_pagefind_and_a_new_run_starts_clean(tmp_path):
+    # What an autoreloading Pelican does after a build that failed midway:
+    # the next build's plan replaces the old run, whose Pagefind is stopped.
+    site = tmp_path / "site"
+    for number in range(3):
+        page = site / f"p{number}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(
+            f"<html lang=en><body><main><article><h1>Page {number}</h1>"
+            "<p>Words to index.</p></article></main></body></html>",
+            encoding="utf-8",
+        )
+    options = ["--root-selector", "main article", "--quiet"]
+    run = IndexRun(
+        site, plan_shards(["p0/index.html", "p1/index.html", "p2/index.html"], 1), options
+    )
+    run.page_written(site / "p0" / "index.html")
+    assert run.started_count == 1
+    worker = run.worker
+    assert worker.is_alive()
+    run.close()
+    assert not worker.is_alive()
+    assert run.process is None or run.process.poll() is not None
+    assert not run.workspace.exists()
+    assert not running_with(str(run.workspace))
+
+    again = IndexRun(
+        site, plan_shards(["p0/index.html", "p1/index.html", "p2/index.html"], 2), options
+    )
+    for number in range(3):
+        again.page_written(site / f"p{number}" / "index.html")
+    built = again.finish()
+    try:
+        assert [shard.failure for shard in built] == [None, None]
+        assert [len(shard.written) for shard in built] == [2, 1]
+        assert all((shard.bundle / "pagefind-entry.json").is_file() for shard in built)
+    finally:
+        again.close()
+    assert not again.workspace.exists()
