@@ -180,6 +180,7 @@ PLUGINS = [
     "search",
     "page_meta",
     "post_navigation",
+    "render_once",
     "css_minify",
     "content_check",
     "body_html",
@@ -208,6 +209,10 @@ METADATA_CHECK = {
 # Markdown is read and converted on every core (plugins/parallel_read): on a
 # large site that is a third of the build, done by one process in plain Pelican.
 PARALLEL_READ = {"enabled": True, "processes": 0, "min_files": 40}
+
+# Each post's summary is rendered once per build, not once per listing it is
+# in (plugins/render_once). List only partials that depend on the post alone.
+RENDER_ONCE = {"enabled": True, "templates": ["partials/post_summary.html"]}
 
 # The theme's page metadata: canonical URLs, descriptions, reading time,
 # JSON-LD and the share links (plugins/page_meta; see README).

@@ -50,6 +50,15 @@ class AssetsOncePerPage:
 assets_once = AssetsOncePerPage()
 
 
+def counts_in(posts) -> bool:
+    """A Jinja global: whether any post of a listing has a comment count to fill in."""
+    for post in posts or ():
+        thread = getattr(post, "discussion", None)
+        if thread is not None and thread.enabled and thread.counts:
+            return True
+    return False
+
+
 def check_settings(pelican) -> None:
     settings = pelican.settings
     try:
@@ -67,6 +76,7 @@ def check_settings(pelican) -> None:
     settings["JINJA_GLOBALS"] = {
         **settings.get("JINJA_GLOBALS", {}),
         "discussion_assets_once": assets_once,
+        "discussion_counts_in": counts_in,
         "discussion_config_json": json_for_script(script_config(config)),
     }
 
