@@ -165,6 +165,9 @@ SEARCH = {
         ".post-meta",
         ".tag-list",
     ],
+    # Pagefind needs about 240 MB per 1,000 pages: a larger site is indexed in
+    # bundles of at most this many pages, one at a time (README "Search").
+    "pages_per_bundle": 1000,
 }
 
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]

@@ -71,6 +71,7 @@ class IndexRun:
 
     def __init__(self, output: Path, plan: list[list[str]], pagefind_options: list[str]):
         self.output = output
+        self.pagefind = pagefind_executable()
         self.pagefind_options = pagefind_options
         # Outside the site: if the build fails, nothing of the index is in it.
         self.workspace = Path(tempfile.mkdtemp(prefix="commons-search-"))
@@ -164,9 +165,7 @@ class IndexRun:
     def _run_pagefind(self, shard: Shard) -> str | None:
         """Index one shard; return None, or what went wrong."""
         command = [
-            sys.executable,
-            "-m",
-            "pagefind",
+            *self.pagefind,
             "--site",
             str(shard.mirror),
             "--output-path",
@@ -204,6 +203,20 @@ class IndexRun:
         if shard.number > 1:
             prune_merged_bundle(shard.bundle)
         return None
+
+
+def pagefind_executable() -> list[str]:
+    """The command that starts Pagefind: the pagefind-bin wheel's binary itself.
+
+    Started directly, it saves a Python start-up (about 0.1 s) per shard.
+    """
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, FileNotFoundError):
+        # Pagefind's own launcher, which says what is missing.
+        return [sys.executable, "-m", "pagefind"]
 
 
 def prune_merged_bundle(bundle: Path) -> None:

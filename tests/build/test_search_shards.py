@@ -266,3 +266,38 @@ def test_closing_a_run_stops_its_pagefind_and_a_new_run_starts_clean(tmp_path):
     finally:
         again.close()
     assert not again.workspace.exists()
+
+
+def test_a_pagefind_failure_fails_the_build_with_the_fix(tmp_path):
+    # Pagefind cannot parse this selector and exits with an error.
+    (tmp_path / "tmp").mkdir()
+    overrides = {"SEARCH": {"pages_per_bundle": 2, "root_selector": "main[["}}
+    with pytest.raises(BuildError) as failure:
+        build_site(
+            tmp_path / "output",
+            content=sharded_content(tmp_path / "content"),
+            overrides=overrides,
+            env={"TMPDIR": str(tmp_path / "tmp")},
+        )
+    message = str(failure.value)
+    assert "Pagefind could not index the site" in message
+    assert "SEARCH['enabled'] to False" in message
+    assert not (tmp_path / "output").exists()
+    assert not list((tmp_path / "tmp").iterdir())
+
+
+def test_sharded_bundles_are_byte_reproducible(tmp_path):
+    content = sharded_content(tmp_path / "content")
+
+    def index_files(name: str) -> dict[str, bytes]:
+        output = build_site(tmp_path / name, content=content, overrides=SHARDED).output
+        root = output / "pagefind"
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        }
+
+    first, second = index_files("first"), index_files("second")
+    assert "shards/5/pagefind-entry.json" in first
+    assert first == second
