@@ -11,12 +11,15 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from pelican.generators import ArticlesGenerator
 
 from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site, pelican_command
 from commons.settings import SettingsError
+from plugins.search import plugin
 from plugins.search.plugin import validate_settings
 from plugins.search.shards import IndexRun, plan_shards
 from tests.conftest import REPO_ROOT, copy_content
@@ -301,3 +304,41 @@ def test_sharded_bundles_are_byte_reproducible(tmp_path):
     first, second = index_files("first"), index_files("second")
     assert "shards/5/pagefind-entry.json" in first
     assert first == second
+
+
+def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_path, monkeypatch):
+    # Pelican's autoreload runs every build in one process: a build that
+    # failed midway never reached `finalized`, so the next one cleans up.
+    site = tmp_path / "site"
+    (site / "p0").mkdir(parents=True)
+    (site / "p0" / "index.html").write_text(
+        "<html lang=en><body><main><article><h1>P</h1></article></main></body></html>",
+        encoding="utf-8",
+    )
+    generator = object.__new__(ArticlesGenerator)  # only what the plan reads
+    generator.output_path = str(site)
+    generator.translations = []
+    generator.articles = [
+        SimpleNamespace(status="published", save_as="p0/index.html"),
+        SimpleNamespace(status="draft", save_as="drafts/d/index.html"),
+    ]
+    settings = {"DIRECT_TEMPLATES": ["search"], "DEFAULT_LANG": "en"}
+    settings["SEARCH"] = validate_settings({"pages_per_bundle": 1}, settings)
+    monkeypatch.setitem(plugin._build, "settings", settings)
+
+    plugin.start_run([generator])
+    first = plugin._state["run"]
+    assert [sorted(shard.pages) for shard in first.shards] == [["p0/index.html"]]
+    plugin.page_written(str(site / "p0" / "index.html"), {})
+    worker = first.worker
+    assert worker is not None
+
+    plugin.start_run([generator])  # the next build
+    second = plugin._state["run"]
+    assert second is not first
+    assert not worker.is_alive()
+    assert not first.workspace.exists()
+    assert second.started_count == 0 and second.worker is None
+    plugin.abandon_run()
+    assert plugin._state["run"] is None
+    assert not second.workspace.exists()
