@@ -6,6 +6,7 @@ import base64
 import hashlib
 import importlib
 import logging
+import re
 from pathlib import Path
 
 from lxml import html
@@ -56,11 +57,31 @@ def _is_source(source) -> bool:
     return isinstance(source, str) and source and not any(c in source for c in " ;,\n'\"")
 
 
+# A page needs parsing only when one of its script start tags may open an
+# inline script: one with neither a src attribute nor a data type. The test
+# errs towards parsing (an attribute value holding ">" ends the match early
+# and the page is parsed), so no executable inline script is ever skipped.
+SCRIPT_START_TAG = re.compile(rb"<script\b([^>]*)>", re.IGNORECASE)
+INERT_SCRIPT_ATTRIBUTE = re.compile(
+    rb"""\s(?:src\s*=|type\s*=\s*["']?application/(?:ld\+)?json["'\s])""", re.IGNORECASE
+)
+
+
+def may_hold_inline_script(page: bytes) -> bool:
+    return any(
+        not INERT_SCRIPT_ATTRIBUTE.search(tag.group(1) + b" ")
+        for tag in SCRIPT_START_TAG.finditer(page)
+    )
+
+
 def inline_script_hashes(output: Path) -> list[str]:
     """CSP hashes of every inline script the site's pages execute."""
     hashes = set()
     for page in output.rglob("*.html"):
-        for script in html.fromstring(page.read_bytes()).iter("script"):
+        source = page.read_bytes()
+        if not may_hold_inline_script(source):
+            continue  # only external scripts and data blocks: nothing to hash
+        for script in html.fromstring(source).iter("script"):
             kind = (script.get("type") or "").strip().lower()
             if script.get("src") or kind in DATA_SCRIPT_TYPES or not script.text:
                 continue

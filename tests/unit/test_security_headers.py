@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sys
 
 import pytest
@@ -15,6 +17,7 @@ from security_headers.security_headers import (
     SettingsError,
     content_security_policy,
     inline_script_hashes,
+    may_hold_inline_script,
     netlify_headers,
     nginx_snippet,
     validate_settings,
@@ -91,3 +94,34 @@ def test_style_attributes_are_allowed_only_with_a_comment_widget():
     with_widget = directives(content_security_policy({"script": ["https://c.example"]}, {}, []))
     assert with_widget["style-src-attr"] == ["'unsafe-inline'"]
     assert with_widget["style-src"] == ["'self'"]
+
+
+@pytest.mark.parametrize(
+    ("page", "parsed"),
+    [
+        ('<script src="/x.js"></script><script type="application/json">{}</script>', False),
+        ("<SCRIPT SRC='/x.js' defer></SCRIPT><script type=application/ld+json>{}</script>", False),
+        ("<p>No scripts at all.</p>", False),
+        ("<script>run()</script>", True),
+        ("<Script type=module>run()</Script>", True),
+        ('<script data-src="/x.js">run()</script>', True),
+        ('<script type="application/javascript">run()</script>', True),
+        ('<script title="a > b" src="/x.js"></script>', True),  # unsure: parse the page
+    ],
+)
+def test_only_pages_that_may_hold_an_inline_script_are_parsed(page, parsed):
+    assert may_hold_inline_script(page.encode()) is parsed
+
+
+def test_every_executable_inline_script_is_hashed_whatever_its_markup(tmp_path):
+    bodies = ["a()", "b()", "c()"]
+    (tmp_path / "one.html").write_text(
+        f"<SCRIPT>{bodies[0]}</SCRIPT><script data-src='/x.js'>{bodies[1]}</script>"
+    )
+    (tmp_path / "two.html").write_text(f'<script title="a > b">{bodies[2]}</script>')
+    (tmp_path / "three.html").write_text('<script src="/x.js"></script>')
+    expected = sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in bodies
+    )
+    assert inline_script_hashes(tmp_path) == expected
