@@ -141,7 +141,7 @@ def build_index(pelican) -> None:
     started = time.monotonic()
     logger.info(
         "Search: the site is written; %d of %d shards were already queued for Pagefind",
-        run.started_count,
+        run.queued_count,
         len(run.shards),
     )
     try:

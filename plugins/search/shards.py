@@ -12,6 +12,7 @@ writes the listings and feeds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +34,7 @@ SHARDS_DIR = "shards"
 # WebAssembly and UI from the first bundle only).
 MERGED_BUNDLE_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
 PAGEFIND_TIMEOUT = 600  # seconds, per shard
+PAGEFIND_NICENESS = 10
 
 
 class SearchIndexError(RuntimeError):
@@ -92,7 +95,7 @@ class IndexRun:
         self.worker: threading.Thread | None = None
 
     @property
-    def started_count(self) -> int:
+    def queued_count(self) -> int:
         return sum(shard.handed_over for shard in self.shards)
 
     def page_written(self, path: Path) -> None:
@@ -186,12 +189,18 @@ class IndexRun:
             except OSError as error:
                 return str(error)
             self.process = process
+        # Below Pelican's priority: while Pelican writes, Pagefind takes the
+        # idle core rather than slowing Pelican down. (Not on every system;
+        # and Pagefind may already have finished.)
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, process.pid, PAGEFIND_NICENESS)
         logger.info(
             "Search: Pagefind started on shard %d of %d (pages: %d)",
             shard.number,
             len(self.shards),
             len(shard.written),
         )
+        started = time.monotonic()
         try:
             output, _ = process.communicate(timeout=PAGEFIND_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -202,6 +211,7 @@ class IndexRun:
             return output.strip()[-2000:] or f"Pagefind exited with code {process.returncode}"
         if shard.number > 1:
             prune_merged_bundle(shard.bundle)
+        logger.info("Search: shard %d indexed in %.1f s", shard.number, time.monotonic() - started)
         return None
 
 

@@ -247,7 +247,7 @@ def test_closing_a_run_stops_its_pagefind_and_a_new_run_starts_clean(tmp_path):
         site, plan_shards(["p0/index.html", "p1/index.html", "p2/index.html"], 1), options
     )
     run.page_written(site / "p0" / "index.html")
-    assert run.started_count == 1
+    assert run.queued_count == 1
     worker = run.worker
     assert worker.is_alive()
     run.close()
@@ -338,7 +338,7 @@ def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_pat
     assert second is not first
     assert not worker.is_alive()
     assert not first.workspace.exists()
-    assert second.started_count == 0 and second.worker is None
+    assert second.queued_count == 0 and second.worker is None
     plugin.abandon_run()
     assert plugin._state["run"] is None
     assert not second.workspace.exists()
