@@ -113,9 +113,23 @@ def searchable_paths(generators) -> list[str]:
     return sorted(paths)
 
 
+def remember_generators(generators) -> None:
+    abandon_run()  # an autoreload rebuild after a failed build starts clean
+    _build["generators"] = generators
+
+
+def plan_before_writing(pelican) -> None:
+    """Pelican asks for its writer just before writing: decide the shards then.
+
+    Later than `all_generators_finalized`, so URLs that plugins settle there
+    (frozen_urls) are final and formatted once. Returns no writer of its own.
+    """
+    start_run(_build.pop("generators", None) or [])
+
+
 def start_run(generators) -> None:
     """Before anything is written: decide each page's shard, and get ready to index."""
-    abandon_run()  # an autoreload rebuild after a failed build starts clean
+    abandon_run()
     settings = _build.get("settings")
     if settings is None or not settings[SETTING]["enabled"] or not generators:
         return
@@ -212,7 +226,8 @@ def _fail(detail: str):
 
 def register():
     signals.initialized.connect(check_settings)
-    signals.all_generators_finalized.connect(start_run)
+    signals.all_generators_finalized.connect(remember_generators)
+    signals.get_writer.connect(plan_before_writing)
     signals.content_written.connect(page_written)
     signals.finalized.connect(build_index)
     # A build that fails never reaches `finalized`: stop its Pagefind before

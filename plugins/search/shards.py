@@ -106,14 +106,7 @@ class IndexRun:
         shard = self.shard_of.get(site_path)
         if shard is None or shard.handed_over:
             return  # a listing, feed, draft or hidden page
-        copy = shard.mirror / site_path
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # A hard link costs nothing; Pelican writes each page once and
-            # does not touch it again.
-            os.link(path, copy)
-        except OSError:
-            shutil.copyfile(path, copy)  # another file system
+        # Only noted here: the worker builds the mirror, off Pelican's thread.
         shard.written.add(site_path)
         if shard.written == shard.pages:
             self.hand_over(shard)
@@ -133,9 +126,7 @@ class IndexRun:
         """Index the shards not yet handed over, wait for all; return them in order."""
         for shard in self.shards:
             if not shard.handed_over:
-                # A planned page that was never written: index what was.
-                shard.mirror.mkdir(parents=True, exist_ok=True)
-                self.hand_over(shard)
+                self.hand_over(shard)  # a planned page was never written: index what was
         self.pending.put(None)
         self.worker.join()
         self.worker = None
@@ -162,8 +153,27 @@ class IndexRun:
     def _index_shards(self) -> None:
         # One Pagefind at a time: two at once would add up their memory.
         while (shard := self.pending.get()) is not None:
-            shard.failure = self._run_pagefind(shard)
+            try:
+                self._mirror(shard)
+            except OSError as error:
+                shard.failure = f"could not gather the pages of shard {shard.number}: {error}"
+            else:
+                shard.failure = self._run_pagefind(shard)
             shutil.rmtree(shard.mirror, ignore_errors=True)
+
+    def _mirror(self, shard: Shard) -> None:
+        """The folder Pagefind indexes: the shard's pages at their paths in the site,
+        so that its result URLs are theirs."""
+        shard.mirror.mkdir(parents=True, exist_ok=True)
+        for site_path in sorted(shard.written):
+            copy = shard.mirror / site_path
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                # A hard link costs nothing; Pelican writes each page once and
+                # does not touch it again.
+                os.link(self.output / site_path, copy)
+            except OSError:
+                shutil.copyfile(self.output / site_path, copy)  # another file system
 
     def _run_pagefind(self, shard: Shard) -> str | None:
         """Index one shard; return None, or what went wrong."""
