@@ -116,6 +116,32 @@ def searchable_paths(generators) -> list[str]:
 def remember_generators(generators) -> None:
     abandon_run()  # an autoreload rebuild after a failed build starts clean
     _build["generators"] = generators
+    settings = _build.get("settings")
+    if settings is not None and settings[SETTING]["enabled"]:
+        write_pages_first(generators)
+
+
+def write_pages_first(generators: list) -> None:
+    """Move Pelican's pages generator before its articles generator, in place.
+
+    Pelican writes the posts, then every listing, then the pages (About…).
+    A shard is indexed once all its pages are written, so the shard holding
+    a page could only start after the last listing, and the build waited for
+    it. Written first, the pages complete their shards with the posts, and
+    Pagefind indexes while Pelican writes the listings. The order of writing
+    changes nothing in what is written: every generator's context is complete
+    by now (`all_generators_finalized`), and a test builds both ways.
+    """
+    pages = [generator for generator in generators if isinstance(generator, PagesGenerator)]
+    articles = next(
+        (n for n, generator in enumerate(generators) if isinstance(generator, ArticlesGenerator)),
+        None,
+    )
+    if not pages or articles is None or generators.index(pages[0]) < articles:
+        return
+    for generator in pages:
+        generators.remove(generator)
+    generators[articles:articles] = pages
 
 
 def plan_before_writing(pelican) -> None:

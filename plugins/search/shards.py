@@ -121,6 +121,12 @@ class IndexRun:
             )
             self.worker.start()
         self.pending.put(shard)
+        logger.info(
+            "Search: shard %d of %d queued for Pagefind (%d pages written)",
+            shard.number,
+            len(self.shards),
+            len(shard.written),
+        )
 
     def finish(self) -> list[Shard]:
         """Index the shards not yet handed over, wait for all; return them in order."""

@@ -179,12 +179,18 @@ def test_pagefind_indexes_finished_shards_while_pelican_is_still_writing(tmp_pat
     started = [n for n, line in enumerate(lines) if "Pagefind started on shard" in line]
     assert len(started) == 5
     finalized = first(r"Search: the site is written")
-    # Listings and the about page were still to be written when Pagefind
-    # began: indexing overlaps the writing instead of following it.
+    # Listings were still to be written when Pagefind began: indexing
+    # overlaps the writing instead of following it.
     assert started[0] < last(r"Writing .*/category/") < finalized
-    assert started[0] < last(r"Writing .*/about/index\.html") < finalized
-    # Every shard was complete, and queued, before `finalized`.
+    # The about page is written before the posts (plugin.write_pages_first).
+    assert last(r"Writing .*/about/index\.html") < first(r"Writing .*/shard-post-\d/index\.html")
+    # Every shard was complete, and queued, before `finalized`; and, since
+    # Pelican writes the pages (About) before the posts, before the first
+    # listing too: nothing is left for Pagefind to start once writing ends.
     assert re.search(r"5 of 5 shards were already queued", lines[finalized])
+    queued = [n for n, line in enumerate(lines) if re.search(r"shard \d of 5 queued", line)]
+    assert len(queued) == 5
+    assert max(queued) < first(r"Writing .*/(category|tag|author|archives)/.*index\.html")
     # Nothing of the index was left in the temporary folder.
     assert not list((tmp_path / "tmp").iterdir())
 
@@ -192,14 +198,14 @@ def test_pagefind_indexes_finished_shards_while_pelican_is_still_writing(tmp_pat
 def test_a_build_that_fails_while_writing_leaves_no_pagefind_behind(tmp_path):
     (tmp_path / "tmp").mkdir()
     content = sharded_content(tmp_path / "content")
-    # The page template breaks, so the build fails after the posts (and
-    # their shards) were written but before Pelican's `finalized`.
+    # The category template breaks, so the build fails after the pages and
+    # posts (and their shards) were written but before Pelican's `finalized`.
     theme = tmp_path / "theme"
     shutil.copytree(REPO_ROOT / "theme", theme)
-    page_template = theme / "templates" / "page.html"
-    page_template.write_text(
-        page_template.read_text(encoding="utf-8").replace(
-            "{% block content %}", "{% block content %}{{ page.no_such_thing.at_all }}", 1
+    category_template = theme / "templates" / "category.html"
+    category_template.write_text(
+        category_template.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}{{ category.no_such_thing.at_all }}", 1
         ),
         encoding="utf-8",
     )
@@ -342,3 +348,43 @@ def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_pat
     plugin.abandon_run()
     assert plugin._state["run"] is None
     assert not second.workspace.exists()
+
+
+def snapshot_without_index(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] != "pagefind"
+    }
+
+
+def test_writing_the_pages_first_changes_nothing_in_the_site(tmp_path):
+    # With search on, Pelican writes the pages before the posts; with it off,
+    # in its own order. Apart from the index, the two sites are the same.
+    content = sharded_content(tmp_path / "content")
+    (content / "pages" / "code-of-conduct.md").write_text(
+        "Title: Code of Conduct\n\nBe kind. Read the [sample post]"
+        "({filename}/sharing-your-work-and-coworking-to-share.md).\n",
+        encoding="utf-8",
+    )
+    searched = build_site(tmp_path / "searched", content=content, overrides=SHARDED).output
+    unsearched = build_site(
+        tmp_path / "unsearched", content=content, overrides={"SEARCH": {"enabled": False}}
+    ).output
+    one, other = snapshot_without_index(searched), snapshot_without_index(unsearched)
+    assert sorted(one) == sorted(other)
+    assert [name for name in one if one[name] != other[name]] == []
+    assert (searched / "pagefind" / "shards.json").is_file()
+
+
+def test_pages_move_before_posts_and_nothing_else_moves():
+    from pelican.generators import PagesGenerator, StaticGenerator
+
+    articles = object.__new__(ArticlesGenerator)
+    pages = object.__new__(PagesGenerator)
+    static = object.__new__(StaticGenerator)
+    generators = [articles, pages, static]
+    plugin.write_pages_first(generators)
+    assert generators == [pages, articles, static]
+    plugin.write_pages_first(generators)  # already in order: left as it is
+    assert generators == [pages, articles, static]
