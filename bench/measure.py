@@ -4,7 +4,8 @@
 of any processes that child waited for): its CPU time and its peak resident
 memory. That is the peak of the build alone, not of the runner, and it needs
 no external tool. The peak is that of the build's largest process, which may
-be a helper the build starts (Commons runs Pagefind); the child's own peak
+be a helper the build starts (Commons forks read workers and runs Pagefind,
+one shard at a time); the child's own peak
 (`VmHWM` in /proc, read while it runs) is recorded beside it.
 """
 

@@ -454,7 +454,8 @@ def format_text(results: dict) -> str:
     lines.append(
         f"Medians of {settings['runs']} runs, seed {settings['seed']}; "
         "× Pelican = median of the per-round ratios to plain Pelican; peak MiB = "
-        "the build's largest process (Commons: Pagefind), main MiB = the build process."
+        "the build's largest process (Commons: Pelican, a read worker or a Pagefind shard), "
+        "main MiB = the build process."
     )
     if settings["runs"] < MIN_RUNS_FOR_FIGURES:
         lines.append(f"(Fewer than {MIN_RUNS_FOR_FIGURES} runs: a smoke test, not figures.)")
