@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import threading
 import time
 
 from pelican import signals
@@ -60,8 +61,10 @@ def usable_cores() -> int:
 
 def can_fork() -> bool:
     # The workers inherit the readers, plugins included, by forking; where a
-    # process cannot fork (Windows), Pelican reads serially as usual.
-    return "fork" in multiprocessing.get_all_start_methods()
+    # process cannot fork (Windows), Pelican reads serially as usual. Nor
+    # while another thread runs (an autoreloading Pelican's server, say): a
+    # lock it held at the fork would stay locked in the workers for ever.
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def source_folders(generator) -> tuple[list[str], list[str]] | None:

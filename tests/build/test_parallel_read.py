@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,17 @@ def test_an_edit_after_the_workers_read_a_file_is_read_again(tmp_path):
     source.write_text("Title: New\n\nnew, and longer\n", encoding="utf-8")
     content, _ = PreparedRead(read_from_disk, stale, settings)(str(source))
     assert content == "<p>from disk</p>"
+
+
+def test_no_fork_while_another_thread_runs():
+    # A lock held by that thread at the fork would never be released in the workers.
+    assert parallel_read.can_fork()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not parallel_read.can_fork()
+    finally:
+        release.set()
+        other.join()
+    assert parallel_read.can_fork()
