@@ -74,6 +74,10 @@ def run_measured(
     command: list[str], log_path: Path, cwd: Path | None = None, env: dict | None = None
 ) -> Measurement:
     """Run `command` to completion, output to `log_path`; raise MeasureError on failure."""
+    # Earlier builds' files go to disk first, untimed: otherwise the kernel
+    # writes them back during this build, on whichever core it finds idle,
+    # which is the core a build that uses two (Commons) is using.
+    os.sync()
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
