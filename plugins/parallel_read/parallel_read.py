@@ -7,8 +7,9 @@ import logging
 import multiprocessing
 import os
 import pickle
-import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
@@ -61,10 +62,8 @@ def usable_cores() -> int:
 
 def can_fork() -> bool:
     # The workers inherit the readers, plugins included, by forking; where a
-    # process cannot fork (Windows), Pelican reads serially as usual. Nor
-    # while another thread runs (an autoreloading Pelican's server, say): a
-    # lock it held at the fork would stay locked in the workers for ever.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    # process cannot fork (Windows), Pelican reads serially as usual.
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def source_folders(generator) -> tuple[list[str], list[str]] | None:
@@ -80,7 +79,9 @@ def files_to_read(generator, paths, excludes) -> list[tuple[str, str]]:
     """(absolute path, format) of each file Pelican will have to read, not take from a cache."""
     readers = generator.readers
     jobs = []
-    for relative in sorted(generator.get_files(paths, exclude=excludes)):
+    # In the order of Pelican's own loop (the same set, built the same way),
+    # so that results come back in the order Pelican asks for them.
+    for relative in generator.get_files(paths, exclude=excludes):
         path = os.path.abspath(os.path.join(generator.path, relative))
         fmt = file_suffix(path)
         if fmt not in readers.readers:
@@ -159,40 +160,105 @@ def _read_chunk(jobs: list[tuple[str, str]]) -> list[tuple[str, tuple | None, by
             results.append((path, stamp, None))  # let the serial read say it
             continue
         buffer = io.BytesIO()
-        _SettingsPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(read)
+        try:
+            _SettingsPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(read)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            # A plugin put something in the metadata that cannot travel:
+            # Pelican reads this file itself.
+            results.append((path, stamp, None))
+            continue
         results.append((path, stamp, buffer.getvalue()))
     return results
 
 
-def read_in_workers(generator, jobs, processes: int) -> dict[str, tuple]:
-    """Path -> (stamp, pickled (content, metadata)) for the files the workers read cleanly."""
-    _inherited.update(readers=generator.readers, settings=generator.settings)
-    chunks = [jobs[start : start + CHUNK_SIZE] for start in range(0, len(jobs), CHUNK_SIZE)]
-    context = multiprocessing.get_context("fork")
-    try:
-        with context.Pool(processes, initializer=_start_worker) as pool:
-            done = pool.map(_read_chunk, chunks, chunksize=1)
-    finally:
-        _inherited.clear()
-    return {path: (stamp, data) for chunk in done for path, stamp, data in chunk if data}
+class WorkerReads:
+    """The workers' results, taken as they arrive, waited for when Pelican asks for one.
+
+    The workers start reading when the generator is created and Pelican
+    processes each post (its signals, its objects) while they read the next
+    ones, so the parent's work overlaps theirs instead of following it. Jobs
+    are sent in the order Pelican will ask for them (that of its own file
+    list), so it rarely waits.
+    """
+
+    def __init__(self, generator, jobs: list[tuple[str, str]], processes: int):
+        self.settings = generator.settings
+        self.expected = {path for path, _fmt in jobs}
+        self.ready: dict[str, tuple] = {}
+        self.used = 0
+        self.total = len(jobs)
+        self.processes = processes
+        self.started = time.monotonic()
+        chunks = [jobs[at : at + CHUNK_SIZE] for at in range(0, len(jobs), CHUNK_SIZE)]
+        _inherited.update(readers=generator.readers, settings=generator.settings)
+        try:
+            self.executor = ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+            )
+            # With fork, the pool starts all its workers at the first
+            # submission, here, while the inherited state is set.
+            self.results = self.executor.map(_read_chunk, chunks)
+        finally:
+            _inherited.clear()
+
+    def take(self, path: str) -> tuple | None:
+        """(stamp, pickled read) of `path`, or None: Pelican then reads it itself."""
+        if path not in self.expected:
+            return None
+        while path not in self.ready and self.results is not None:
+            try:
+                chunk = next(self.results)
+            except StopIteration:
+                break
+            except BrokenProcessPool:
+                logger.warning("Parallel read: a worker stopped; Pelican reads the rest itself")
+                self.close()
+                break
+            self.ready.update((done, (stamp, data)) for done, stamp, data in chunk if data)
+        self.expected.discard(path)
+        entry = self.ready.pop(path, None)
+        self.used += entry is not None
+        if not self.expected:
+            self.close()
+        return entry
+
+    def close(self, *_args) -> None:
+        if self.results is None:
+            return
+        self.results = None
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.ready.clear()
+        logger.info(
+            "Parallel read: %d of %d files read by %d processes in %.2f s",
+            self.used,
+            self.total,
+            self.processes,
+            time.monotonic() - self.started,
+        )
 
 
 # ------------------------------------------------------------ the parent
 class PreparedRead:
     """A reader's `read`, answered from the workers' results when the file is unchanged."""
 
-    def __init__(self, read, prepared: dict, settings: dict):
+    def __init__(self, read, reads: WorkerReads):
         self.read = read
-        self.prepared = prepared
-        self.settings = settings
+        self.reads = reads
 
     def __call__(self, source_path):
-        entry = self.prepared.pop(os.path.abspath(source_path), None)
+        entry = self.reads.take(os.path.abspath(source_path))
         if entry is not None:
             stamp, data = entry
             if stamp == file_stamp(source_path):
-                return _SettingsUnpickler(data, self.settings).load()
+                return _SettingsUnpickler(data, self.reads.settings).load()
         return self.read(source_path)
+
+
+# The current build's worker pools, closed once their generator has read its
+# content (or the build stops).
+_open_reads: list[WorkerReads] = []
 
 
 def read_ahead(generator) -> None:
@@ -204,20 +270,21 @@ def read_ahead(generator) -> None:
     processes = min(options["processes"] or usable_cores(), len(jobs))
     if len(jobs) < max(options["min_files"], 1) or processes < 2:
         return
-    started = time.monotonic()
-    prepared = read_in_workers(generator, jobs, processes)
+    reads = WorkerReads(generator, jobs, processes)
+    _open_reads.append(reads)
     for reader in generator.readers.readers.values():
-        reader.read = PreparedRead(reader.read, prepared, generator.settings)
-    logger.info(
-        "Parallel read: %d of %d files read by %d processes in %.2f s",
-        len(prepared),
-        len(jobs),
-        processes,
-        time.monotonic() - started,
-    )
+        reader.read = PreparedRead(reader.read, reads)
+
+
+def close_reads(*_args) -> None:
+    """Stop the workers: every file was asked for, or Pelican needs no more."""
+    while _open_reads:
+        _open_reads.pop().close()
 
 
 def register():
     signals.initialized.connect(check_settings)
     signals.article_generator_init.connect(read_ahead)
     signals.page_generator_init.connect(read_ahead)
+    # Every generator has read its content by now.
+    signals.all_generators_finalized.connect(close_reads)

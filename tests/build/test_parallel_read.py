@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -179,32 +178,30 @@ def test_an_edit_after_the_workers_read_a_file_is_read_again(tmp_path):
         parallel_read._SettingsPickler(buffer).dump(("<p>old</p>", {"settings": settings}))
     finally:
         parallel_read._inherited.clear()
-    stale = {str(source): (parallel_read.file_stamp(str(source)), buffer.getvalue())}
-    fresh = dict(stale)
+    payload = buffer.getvalue()
+
+    class Answers:
+        """What WorkerReads.take gives PreparedRead: each path's answer, once."""
+
+        def __init__(self):
+            self.settings = settings
+            self.entries = {str(source): (parallel_read.file_stamp(str(source)), payload)}
+
+        def take(self, path):
+            return self.entries.pop(path, None)
 
     def read_from_disk(path):
         return "<p>from disk</p>", {}
 
     # Unchanged: the workers' answer, with the parent's own settings object.
-    content, metadata = PreparedRead(read_from_disk, fresh, settings)(str(source))
+    fresh = Answers()
+    content, metadata = PreparedRead(read_from_disk, fresh)(str(source))
     assert content == "<p>old</p>"
     assert metadata["settings"] is settings
-    assert fresh == {}  # each answer is used once
+    assert fresh.entries == {}  # each answer is used once
+    assert PreparedRead(read_from_disk, fresh)(str(source))[0] == "<p>from disk</p>"
 
+    stale = Answers()
     source.write_text("Title: New\n\nnew, and longer\n", encoding="utf-8")
-    content, _ = PreparedRead(read_from_disk, stale, settings)(str(source))
+    content, _ = PreparedRead(read_from_disk, stale)(str(source))
     assert content == "<p>from disk</p>"
-
-
-def test_no_fork_while_another_thread_runs():
-    # A lock held by that thread at the fork would never be released in the workers.
-    assert parallel_read.can_fork()
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        assert not parallel_read.can_fork()
-    finally:
-        release.set()
-        other.join()
-    assert parallel_read.can_fork()
