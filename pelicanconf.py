@@ -174,7 +174,6 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
-    # After metadata_check: the workers run the readers it has wrapped.
     "parallel_read",
     # discussion before feeds: it attaches each post's thread (and refuses two
     # posts sharing one) before the feeds read the thread's id.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 import nh3
 from pelican import signals
 from pelican.contents import Article, Page
 
 from commons.settings import SettingsError, with_defaults
+
+logger = logging.getLogger(__name__)
 
 SETTING = "BODY_HTML"
 POLICIES = ("sanitize", "keep")
@@ -63,18 +68,76 @@ def sanitizer(options: dict):
 
 
 _clean = None
+# The policy the current build cleans with, as recorded on what it cleaned.
+_fingerprint = ""
+# Set by the reader hook on what it has cleaned: Pelican keeps it with the
+# post's other metadata (in its content cache too).
+CLEANED_WITH = "commons_body_html"
 
 
 def configure(pelican) -> None:
-    global _clean
+    global _clean, _fingerprint
     options = validate_settings(pelican.settings.get(SETTING))
     pelican.settings[SETTING] = options
     _clean = sanitizer(options) if options["policy"] == "sanitize" else None
+    _fingerprint = fingerprint(options)
+
+
+def fingerprint(options: dict) -> str:
+    extra = {tag: sorted(names) for tag, names in options["extra_attributes"].items()}
+    return repr((options["policy"], sorted(options["extra_tags"]), sorted(extra.items())))
+
+
+class SanitizingReaderMixin:
+    """Clean a post's HTML as its reader returns it.
+
+    Reading may happen in parallel_read's worker processes, so the cleaning
+    does too, instead of on Pelican's one thread.
+    """
+
+    def read(self, source_path):
+        content, metadata = super().read(source_path)
+        if _clean is not None:
+            content, metadata = clean_read(content, metadata)
+        return content, metadata
+
+
+def clean_read(content: str, metadata: dict) -> tuple[str, dict]:
+    if content:
+        content = _clean(content)
+    summary = metadata.get("summary")
+    if isinstance(summary, str) and summary:
+        metadata["summary"] = _clean(summary)
+    metadata[CLEANED_WITH] = _fingerprint
+    return content, metadata
+
+
+def wrap_readers(readers) -> None:
+    for extension, reader_class in list(readers.reader_classes.items()):
+        if reader_class is None or issubclass(reader_class, SanitizingReaderMixin):
+            continue
+        readers.reader_classes[extension] = type(
+            f"Sanitizing{reader_class.__name__}", (SanitizingReaderMixin, reader_class), {}
+        )
 
 
 def sanitize_content(content) -> None:
-    if _clean is None or not isinstance(content, (Article, Page)):
+    """The safety net: clean whatever the reader hook did not clean under this policy."""
+    if not isinstance(content, (Article, Page)):
         return
+    cleaned_with = content.metadata.get(CLEANED_WITH)
+    if _clean is None:
+        if cleaned_with and cleaned_with != _fingerprint:
+            # Read (or cached) while the policy was 'sanitize': the raw HTML
+            # is not in this build.
+            logger.warning(
+                "%s was cleaned under an earlier BODY_HTML policy and Pelican's content "
+                "cache still holds that version. Fix: run `invoke rebuild` (it clears the cache).",
+                os.path.relpath(content.source_path, content.settings.get("PATH") or "."),
+            )
+        return
+    if cleaned_with == _fingerprint:
+        return  # cleaned as it was read
     if content._content:
         content._content = _clean(content._content)
     if "summary" in content.metadata:
@@ -85,4 +148,5 @@ def sanitize_content(content) -> None:
 
 def register():
     signals.initialized.connect(configure)
+    signals.readers_init.connect(wrap_readers)
     signals.content_object_init.connect(sanitize_content)

@@ -6,10 +6,12 @@ import io
 import logging
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 from bench.corpus import write_corpus
 from commons import DEV_SETTINGS, REPO_ROOT
@@ -205,3 +207,23 @@ def test_an_edit_after_the_workers_read_a_file_is_read_again(tmp_path):
     source.write_text("Title: New\n\nnew, and longer\n", encoding="utf-8")
     content, _ = PreparedRead(read_from_disk, stale)(str(source))
     assert content == "<p>from disk</p>"
+
+
+def test_raw_html_is_cleaned_in_the_workers_as_it_would_be_in_pelican(corpus, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(corpus, content)
+    (content / "raw-html.md").write_text(
+        "Title: Raw HTML\nDate: 2020-02-02\nCategory: Community\n"
+        'Summary: A summary <img src="x.png" onerror="steal()"> with a trap\n\n'
+        '<p onclick="steal()">Kept text</p>\n\n<script>steal()</script>\n\n'
+        '<iframe src="https://tracker.example"></iframe>\n',
+        encoding="utf-8",
+    )
+    run_pelican(content, tmp_path / "parallel", tmp_path / "cache-1", FORCED)
+    run_pelican(content, tmp_path / "serial", tmp_path / "cache-2", SERIAL)
+    for site in ("parallel", "serial"):
+        page = html.fromstring((tmp_path / site / "2020/02/raw-html/index.html").read_bytes())
+        (body,) = page.xpath("//div[contains(@class, 'entry-content')]")
+        assert "Kept text" in body.text_content()
+        assert body.xpath(".//script | .//iframe | .//*[@onclick] | .//*[@onerror]") == []
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
