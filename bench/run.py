@@ -355,6 +355,7 @@ def run_suite(args: argparse.Namespace) -> dict:
             "runs": args.runs,
             "seed": args.seed,
             "quick": args.quick,
+            "work_dir": str(args.work_dir or tempfile.gettempdir()),
             "variants": [v.key for v in variants],
         },
         "full_builds": {},
@@ -365,7 +366,7 @@ def run_suite(args: argparse.Namespace) -> dict:
         results["hugo_note"] = "Hugo is not installed (apt-get install hugo): no Hugo figures."
         progress(results["hugo_note"])
     rebuild_size = args.rebuild_size or _nearest(args.sizes, 1000)
-    work_root = Path(tempfile.mkdtemp(prefix="commons-bench-"))
+    work_root = Path(tempfile.mkdtemp(prefix="commons-bench-", dir=args.work_dir))
     try:
         for index, posts in enumerate(sorted(args.sizes)):
             progress(f"N={posts}: writing the corpus")
@@ -457,6 +458,8 @@ def format_text(results: dict) -> str:
         "the build's largest process (Commons: Pelican, a read worker or a Pagefind shard), "
         "main MiB = the build process."
     )
+    if settings.get("work_dir"):
+        lines.append(f"Corpus and builds in {settings['work_dir']}")
     if settings["runs"] < MIN_RUNS_FOR_FIGURES:
         lines.append(f"(Fewer than {MIN_RUNS_FOR_FIGURES} runs: a smoke test, not figures.)")
     if results.get("hugo_note"):
@@ -589,6 +592,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=None, help="timed runs per build (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where the corpus and the builds go (default: the system's temporary folder). "
+        "/dev/shm keeps a throttled virtual disk out of the figures",
+    )
     parser.add_argument(
         "--quick", action="store_true", help=f"N={QUICK_SIZES[0]}, {QUICK_RUNS} runs: a smoke test"
     )
