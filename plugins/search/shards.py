@@ -76,8 +76,11 @@ class IndexRun:
         self.output = output
         self.pagefind = pagefind_executable()
         self.pagefind_options = pagefind_options
-        # Outside the site: if the build fails, nothing of the index is in it.
-        self.workspace = Path(tempfile.mkdtemp(prefix="commons-search-"))
+        # Beside the site, not in it: if the build fails, nothing of the index
+        # is in the site. On the same file system as the site, so the pages
+        # are hard-linked into the mirrors and the bundles moved in by a
+        # rename (a system /tmp in memory would make both copies).
+        self.workspace = Path(tempfile.mkdtemp(prefix=".commons-search-", dir=output.parent))
         self.shards = [
             Shard(
                 number,

@@ -193,6 +193,7 @@ def test_pagefind_indexes_finished_shards_while_pelican_is_still_writing(tmp_pat
     assert max(queued) < first(r"Writing .*/(category|tag|author|archives)/.*index\.html")
     # Nothing of the index was left in the temporary folder.
     assert not list((tmp_path / "tmp").iterdir())
+    assert not list(tmp_path.glob(".commons-search-*"))  # the workspace, beside the site
 
 
 def test_a_build_that_fails_while_writing_leaves_no_pagefind_behind(tmp_path):
@@ -219,6 +220,7 @@ def test_a_build_that_fails_while_writing_leaves_no_pagefind_behind(tmp_path):
     # and its workspace is gone.
     assert not running_with(str(tmp_path))
     assert not list((tmp_path / "tmp").iterdir())
+    assert not list(tmp_path.glob(".commons-search-*"))  # the workspace, beside the site
     assert not (tmp_path / "output" / "pagefind").exists()
 
 
@@ -293,6 +295,7 @@ def test_a_pagefind_failure_fails_the_build_with_the_fix(tmp_path):
     assert "SEARCH['enabled'] to False" in message
     assert not (tmp_path / "output").exists()
     assert not list((tmp_path / "tmp").iterdir())
+    assert not list(tmp_path.glob(".commons-search-*"))  # the workspace, beside the site
 
 
 def test_sharded_bundles_are_byte_reproducible(tmp_path):
