@@ -272,9 +272,10 @@ def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
         "runs": "Timed runs per build (default 5).",
         "quick": "N=100, 3 runs: a smoke test, not figures.",
         "markdown": "Also write the full-build table as Markdown to this file.",
+        "work_dir": "Where the corpus and builds go, such as /dev/shm (default: the system's).",
     }
 )
-def bench(c, sizes="", runs=0, quick=False, markdown=""):
+def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir=""):
     """Benchmark the build against plain Pelican and Hugo; print the table and budgets."""
     from bench.run import main as run_benchmarks
 
@@ -282,4 +283,5 @@ def bench(c, sizes="", runs=0, quick=False, markdown=""):
     argv += ["--sizes", sizes] if sizes else []
     argv += ["--runs", str(runs)] if runs else []
     argv += ["--markdown", markdown] if markdown else []
+    argv += ["--work-dir", work_dir] if work_dir else []
     raise Exit(code=run_benchmarks(argv))
