@@ -32,28 +32,10 @@ class CommonsFeedWriter(Writer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # id(post) -> (post, (base, page URL), content, summary); the post is kept so
-        # that its id cannot be reused by another object during the build.
-        self._entry_html: dict[int, tuple] = {}
         # (id(post), summary only) -> (post, add_item's keyword arguments).
         self._entry_fields: dict[tuple, tuple] = {}
         # (feed class, entry key) -> the entry's XML; see syndication.py.
         self._entry_xml: dict[tuple, str] = {}
-
-    def _absolute_html(self, item, base: str, page_url: str) -> tuple[str, str]:
-        """A post's content and summary with absolute links, parsed once per build.
-
-        A post is an item of many feeds (all, each of its categories, tags and
-        authors; Atom and RSS): parsing its HTML again for each one cost more
-        than writing all the feeds.
-        """
-        cached = self._entry_html.get(id(item))
-        if cached is None or cached[0] is not item or cached[1] != (base, page_url):
-            content = absolutize_html(item.get_content(base), page_url)
-            # A Summary field may still hold {filename} links: resolve them first.
-            summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
-            cached = self._entry_html[id(item)] = (item, (base, page_url), content, summary)
-        return cached[2], cached[3]
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", **kwargs):
         # Pelican does not hand the path on to the methods below; the feed's
@@ -90,9 +72,10 @@ class CommonsFeedWriter(Writer):
         summary_only = bool(
             isinstance(feed, Rss201rev2Feed) and self.settings.get("RSS_FEED_SUMMARY_ONLY")
         )
-        # A post is an item of up to a dozen feeds; its fields are worked out
-        # once. The post is kept beside them so that its id names it for the
-        # whole build.
+        # A post is an item of up to a dozen feeds (all, each of its
+        # categories, tags and authors; Atom and RSS): its fields, and above
+        # all its HTML parsed to make links absolute, are worked out once. The
+        # post is kept beside them so that its id names it for the whole build.
         key = (id(item), summary_only)
         cached = self._entry_fields.get(key)
         if cached is None or cached[0] is not item:
@@ -106,14 +89,15 @@ class CommonsFeedWriter(Writer):
         timezone = self.settings.get("TIMEZONE")
         page_url = absolute_url(base, item.url)
         link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
-        content, summary = self._absolute_html(item, base, page_url)
+        # A Summary field may still hold {filename} links: resolve them first.
+        summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
         modified = getattr(item, "modified", None)
         return {
             # Titles are plain text in Commons (templates escape them); so are feeds'.
             "title": str(item.title),
             "link": link,
             "description": summary,
-            "content": None if summary_only else content,
+            "content": None if summary_only else absolutize_html(item.get_content(base), page_url),
             "unique_id": entry_id(options, item, self.settings.get("DEFAULT_LANG")),
             "unique_id_is_permalink": False,
             "categories": terms(item),
