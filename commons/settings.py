@@ -1,45 +1,505 @@
-"""The shape every Commons plugin setting shares: one dict, defaults filled in,
-unknown keys refused with the list of accepted ones.
+"""The settings schema every Commons plugin declares its one dict setting with.
 
-Each plugin then checks its own values; this is only the common prologue, so
-that every plugin words its errors the same way.
+In the spirit of mkdocs' `config_options`: a plugin describes its dict as a
+`Schema` of typed options (`Boolean`, `String`, `Integer`, `Choice`,
+`Pattern`, `URL`, `ListOf`, `DictOf`, `Nested`, `Optional`, or any `Option`
+with a custom check), each with its default. Validation fills the defaults in,
+refuses unknown keys, and collects EVERY problem before it raises one
+`SettingsError` that lists them all, one line each, naming the key (its full
+path, such as DISCUSSION['isso']['url']), the value, what is accepted and the
+fix. `install` is the one place that logs and raises, when Pelican starts.
+
+    SCHEMA = Schema("CSS_MINIFY", {"enabled": Boolean(True)})
+
+    def check_settings(pelican):
+        install(pelican.settings, SCHEMA)
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
+# The default of an option that has none: the setting must give it.
+REQUIRED = object()
+# The default of an option that is left out of the result when not given.
+ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: where it is, what it is, what is accepted and how to fix it."""
+
+    where: str
+    value: object
+    accepted: str
+    fix: str
+    # Who accepts it: a sub-schema's label ('isso accepts ...'), else the key.
+    label: str = ""
+    # What is wrong when "is <value>" does not say it ("is missing", ...).
+    problem: str = ""
+    # Why the value is refused, when its type alone does not say ("it has
+    # surrounding spaces"); options that hold others pass it on.
+    reason: str = ""
+
+    def __str__(self) -> str:
+        said = self.problem or f"is {self.value!r}"
+        if not self.accepted:
+            return f"{self.where} {said}. Fix: {self.fix}"
+        accepts = f"{self.label} accepts" if self.label else "it must be"
+        return f"{self.where} {said}; {accepts} {self.accepted}. Fix: {self.fix}"
+
 
 class SettingsError(ValueError):
-    """A Commons setting has a value its plugin cannot use."""
+    """One or more Commons settings have values their plugins cannot use."""
+
+    def __init__(self, problems: Iterable[Problem | str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-def with_defaults(name: str, raw, defaults: dict) -> dict:
-    """`raw` (the setting's value, None when unset) merged over `defaults`, or SettingsError."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{name} must be a dict with the keys {sorted(defaults)}")
-    unknown = sorted(set(raw) - set(defaults))
-    if unknown:
-        raise SettingsError(
-            f"{name}: unknown key(s) {unknown}; accepted keys are {sorted(defaults)}"
+class Invalid(Exception):
+    """Raised by an option's `clean` or check: the value is not accepted.
+
+    `problem` replaces "is <value>" when it says more (a forbidden tag, a
+    missing template); `fix` replaces the option's own fix.
+    """
+
+    def __init__(self, problem: str = "", fix: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+# ------------------------------------------------------------------ options
+
+
+class Option:
+    """A typed option: what it accepts (a noun phrase), its default and its fix.
+
+    `check(value)` is an extra rule after the type's own: it returns a problem
+    sentence (or raises Invalid), or None when the value is fine.
+    """
+
+    accepted = "a value"
+
+    def __init__(
+        self,
+        default=REQUIRED,
+        *,
+        accepted: str | None = None,
+        fix: str | None = None,
+        check: Callable | None = None,
+    ):
+        self.default = default
+        if accepted is not None:
+            self.accepted = accepted
+        self.fix = fix
+        self._check = check
+
+    def clean(self, value, context: Mapping):
+        """The value to use, or Invalid. Subclasses check their type here."""
+        return value
+
+    def fix_for(self, where: str) -> str:
+        if self.fix:
+            return self.fix
+        if self.default is REQUIRED:
+            return "correct the value"
+        if self.default is ABSENT:
+            return "correct the value, or remove the key"
+        return f"correct the value, or remove the key to use the default {self.default!r}"
+
+    def default_for(self, where: str, context: Mapping):
+        """The value when the key is not given (REQUIRED: a problem; ABSENT: left out)."""
+        return self.default
+
+    def collect(self, value, where: str, context: Mapping, label: str):
+        """(clean value, problems): the walk that nested options extend."""
+        try:
+            value = self.clean(value, context)
+            if self._check is not None:
+                problem = self._check(value)
+                if problem:
+                    raise Invalid(problem)
+        except Invalid as invalid:
+            reason = invalid.problem
+            problem = f"is {value!r} ({reason})" if reason else ""
+            fix = invalid.fix or self.fix_for(where)
+            return value, [Problem(where, value, self.accepted, fix, label, problem, reason)]
+        return value, []
+
+
+class Boolean(Option):
+    accepted = "True or False"
+
+    def clean(self, value, context):
+        if not isinstance(value, bool):
+            raise Invalid
+        return value
+
+
+class String(Option):
+    """A string; by default non-empty (not only spaces) and on one line."""
+
+    def __init__(self, default=REQUIRED, *, multiline: bool = False, **kwargs):
+        kwargs.setdefault("accepted", "a non-empty string" + ("" if multiline else " on one line"))
+        super().__init__(default, **kwargs)
+        self.multiline = multiline
+
+    def clean(self, value, context):
+        if not isinstance(value, str) or not value.strip():
+            raise Invalid
+        if not self.multiline and "\n" in value:
+            raise Invalid
+        return value
+
+
+class Integer(Option):
+    """A whole number (not a bool) from `minimum` to `maximum` (each optional)."""
+
+    def __init__(
+        self,
+        default=REQUIRED,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        **kwargs,
+    ):
+        if minimum is not None and maximum is not None:
+            phrase = f"a whole number from {minimum} to {maximum}"
+        elif minimum is not None:
+            phrase = f"a whole number, {minimum} or more"
+        elif maximum is not None:
+            phrase = f"a whole number, {maximum} or less"
+        else:
+            phrase = "a whole number"
+        kwargs.setdefault("accepted", phrase)
+        super().__init__(default, **kwargs)
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def clean(self, value, context):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid
+        if self.maximum is not None and value > self.maximum:
+            raise Invalid
+        return value
+
+
+class Float(Option):
+    """A number (int or float, not a bool), at least `minimum`; returned as a float."""
+
+    def __init__(self, default=REQUIRED, *, minimum: float | None = None, **kwargs):
+        phrase = "a number" if minimum is None else f"a number, {minimum} or more"
+        kwargs.setdefault("accepted", phrase)
+        super().__init__(default, **kwargs)
+        self.minimum = minimum
+
+    def clean(self, value, context):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid
+        return float(value)
+
+
+class Choice(Option):
+    """One of a fixed set of values."""
+
+    def __init__(self, values: Iterable, default=REQUIRED, **kwargs):
+        self.values = tuple(values)
+        kwargs.setdefault("accepted", "one of: " + ", ".join(str(v) for v in self.values))
+        super().__init__(default, **kwargs)
+
+    def clean(self, value, context):
+        if value not in self.values:
+            raise Invalid
+        return value
+
+
+class Pattern(Option):
+    """A string the regular expression matches in full; `accepted` says what it is in words."""
+
+    def __init__(self, regex: str, accepted: str, default=REQUIRED, **kwargs):
+        super().__init__(default, accepted=accepted, **kwargs)
+        self.regex = re.compile(regex)
+
+    def clean(self, value, context):
+        if not isinstance(value, str) or not self.regex.fullmatch(value):
+            raise Invalid
+        return value
+
+
+class URL(Option):
+    """An absolute http(s) URL without query or fragment, with exactly one trailing
+    slash (`trailing_slash=True`) or none (`False`)."""
+
+    def __init__(self, default=REQUIRED, *, trailing_slash: bool = True, **kwargs):
+        kwargs.setdefault(
+            "accepted",
+            "an absolute http(s) URL without query or fragment, for example "
+            + ("'https://comments.example.org/'" if trailing_slash else "'https://example.org'"),
         )
-    return {**defaults, **raw}
+        super().__init__(default, **kwargs)
+        self.trailing_slash = trailing_slash
+
+    def clean(self, value, context):
+        parts = urlsplit(value) if isinstance(value, str) else None
+        if (
+            parts is None
+            or any(c.isspace() for c in value)
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise Invalid
+        return value.rstrip("/") + ("/" if self.trailing_slash else "")
 
 
-def install(settings: dict, name: str, validate, *args) -> dict:
-    """Validate `settings[name]` with `validate(raw, *args)`, store the result and return it.
+class ListOf(Option):
+    """A list (tuple, set) whose every item `item` accepts; returned as a list."""
 
-    A failure is logged before it is raised, so the editor reads the sentence
-    on its own line rather than at the end of Pelican's traceback.
+    def __init__(self, item: Option, default=REQUIRED, **kwargs):
+        kwargs.setdefault("accepted", f"a list, each item {item.accepted}")
+        super().__init__(default, **kwargs)
+        self.item = item
+
+    def clean(self, value, context):
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise Invalid
+        cleaned = []
+        for position, entry in enumerate(value):
+            item, problems = self.item.collect(entry, f"[{position}]", context, "")
+            if problems:
+                why = problems[0].reason or f"not {self.item.accepted}"
+                raise Invalid(f"item {position}, {entry!r}: {why}")
+            cleaned.append(item)
+        return cleaned
+
+
+class DictOf(Option):
+    """A dict whose keys `keys` accepts (any string when None) and values `values` accepts."""
+
+    def __init__(self, values: Option, default=REQUIRED, *, keys: Option | None = None, **kwargs):
+        key_phrase = keys.accepted if keys is not None else "a string"
+        kwargs.setdefault("accepted", f"a dict mapping {key_phrase} to {values.accepted}")
+        super().__init__(default, **kwargs)
+        self.keys = keys or String(multiline=False)
+        self.values = values
+
+    def clean(self, value, context):
+        if not isinstance(value, dict):
+            raise Invalid
+        cleaned = {}
+        for key, entry in value.items():
+            _, problems = self.keys.collect(key, "", context, "")
+            if problems:
+                why = problems[0].reason or f"not {self.keys.accepted}"
+                raise Invalid(f"the key {key!r}: {why}")
+            item, problems = self.values.collect(entry, "", context, "")
+            if problems:
+                why = problems[0].reason or f"not {self.values.accepted}"
+                raise Invalid(f"{key!r} maps to {entry!r}: {why}")
+            cleaned[key] = item
+        return cleaned
+
+
+class Optional(Option):
+    """None, or what `inner` accepts. `none_means` says what None does ('turn it off')."""
+
+    def __init__(self, inner: Option, default=None, *, none_means: str = "", **kwargs):
+        meaning = f" ({none_means})" if none_means else ""
+        kwargs.setdefault("accepted", f"{inner.accepted}, or None{meaning}")
+        super().__init__(default, **kwargs)
+        self.inner = inner
+
+    def clean(self, value, context):
+        if value is None:
+            return None
+        value, problems = self.inner.collect(value, "", context, "")
+        if problems:
+            raise Invalid(problems[0].reason)
+        return value
+
+
+class Nested(Option):
+    """A sub-dict with its own schema; its problems are reported at their full path."""
+
+    def __init__(self, schema: Schema, default=None, **kwargs):
+        # Not given: the sub-schema's defaults (REQUIRED options then must be given).
+        kwargs.setdefault("accepted", schema.accepted_phrase())
+        super().__init__({} if default is None else default, **kwargs)
+        self.schema = schema
+
+    def default_for(self, where, context):
+        return self.default
+
+    def collect(self, value, where, context, label):
+        return self.schema.collect(value, where, context)
+
+
+# ------------------------------------------------------------------ schema
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule across keys, run once each of `keys` has a valid value.
+
+    `rule(options, context)` returns None, a list of Problems (from a nested
+    schema it ran), or (problem, accepted, fix) reported
+    at the first of `keys` (at the setting itself when `keys` is empty). It may
+    also set derived values in `options` (a default from another Pelican
+    setting). `accepted` may be "" when the problem sentence says it all.
+    """
+
+    keys: tuple[str, ...]
+    rule: Callable
+
+
+class Schema:
+    """The keys of one dict setting (`name`, or a sub-dict reached at a path).
+
+    `label` names who accepts the keys in messages ('isso accepts one of: ...');
+    without it a message reads '... it must be ...'.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        options: dict[str, Option],
+        *,
+        label: str = "",
+        checks: Iterable[Check] = (),
+    ):
+        self.name = name
+        self.options = options
+        self.label = label
+        self.checks = tuple(checks)
+
+    def accepted_phrase(self) -> str:
+        return "a dict with the keys " + ", ".join(self.options)
+
+    def defaults(self) -> dict:
+        """The keys that have a fixed default, with it."""
+        return {
+            key: option.default
+            for key, option in self.options.items()
+            if option.default is not REQUIRED and option.default is not ABSENT
+        }
+
+    def validate(self, raw, context: Mapping | None = None) -> dict:
+        """`raw` (None when the setting is unset) with defaults filled in, or SettingsError
+        listing every problem. `context` is Pelican's settings, for rules that need them."""
+        options, problems = self.collect(raw, self.name, context or {})
+        if problems:
+            raise SettingsError(problems)
+        return options
+
+    def collect(self, raw, where: str, context: Mapping) -> tuple[dict, list[Problem]]:
+        if raw is None:
+            raw = {}
+        keys = ", ".join(self.options)
+        if not isinstance(raw, dict):
+            return {}, [
+                Problem(
+                    where,
+                    raw,
+                    "",
+                    f"write {where} as a dict, such as {{{self._example()}}}",
+                    problem=f"must be a dict with the keys {keys}, got {raw!r}",
+                    label=self.label,
+                )
+            ]
+        problems: list[Problem] = []
+        unknown = sorted((key for key in raw if key not in self.options), key=str)
+        if unknown:
+            accepts = f"{self.label} accepts the keys" if self.label else "accepted keys are"
+            problems.append(
+                f"{where}: unknown key(s) {unknown}; {accepts} {keys}. "
+                "Fix: correct the spelling or remove the key"
+            )
+        options: dict = {}
+        bad: set[str] = set()
+        for key, option in self.options.items():
+            path = f"{where}['{key}']"
+            if key in raw:
+                value, found = option.collect(raw[key], path, context, self.label)
+            else:
+                try:
+                    value = option.default_for(path, context)
+                except Invalid as invalid:
+                    fix = invalid.fix or option.fix_for(path)
+                    problems.append(
+                        Problem(path, None, option.accepted, fix, self.label, invalid.problem)
+                    )
+                    bad.add(key)
+                    continue
+                if value is ABSENT:
+                    continue
+                if value is REQUIRED:
+                    who = self.label or "Commons"
+                    problems.append(
+                        Problem(
+                            path,
+                            None,
+                            option.accepted,
+                            option.fix or f"add {path}",
+                            self.label,
+                            f"is missing; {who} needs it",
+                        )
+                    )
+                    bad.add(key)
+                    continue
+                value, found = option.collect(value, path, context, self.label)
+            if found:
+                bad.add(key)
+                problems.extend(found)
+            options[key] = value
+        for check in self.checks:
+            if bad & set(check.keys):
+                continue
+            first = check.keys[0] if check.keys else None
+            path = f"{where}['{first}']" if first else where
+            found = check.rule(options, context)
+            if isinstance(found, list):
+                problems.extend(found)
+            elif found:
+                problem, accepted, fix = found
+                value = options.get(first) if first else raw
+                problems.append(Problem(path, value, accepted, fix, self.label, problem))
+        return options, problems
+
+    def _example(self) -> str:
+        for key, option in self.options.items():
+            if option.default not in (REQUIRED, ABSENT):
+                return f"{key!r}: {option.default!r}"
+        return f"{next(iter(self.options))!r}: ..." if self.options else ""
+
+
+# ------------------------------------------------------------------ install
+
+
+def install(settings: dict, schema: Schema) -> dict:
+    """Validate `settings[schema.name]` against `schema`, store the result and return it.
+
+    The one place a settings failure is logged and raised: each problem is
+    logged on its own line first, so the editor reads the sentences rather than
+    the end of Pelican's traceback.
     """
     try:
-        options = validate(settings.get(name), *args)
+        options = schema.validate(settings.get(schema.name), settings)
     except SettingsError as error:
-        logger.error("%s", error)
+        for problem in error.problems:
+            logger.error("%s", problem)
         raise
-    settings[name] = options
+    settings[schema.name] = options
     return options

@@ -9,13 +9,12 @@ import nh3
 from pelican import signals
 from pelican.contents import Article, Page
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import Choice, DictOf, ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "BODY_HTML"
 POLICIES = ("sanitize", "keep")
-DEFAULTS = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 # nh3's defaults (ammonia's) plus what Markdown itself writes: ids for
 # headings and footnotes, classes for code highlighting and footnotes.
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
@@ -24,32 +23,47 @@ GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
 
 
-def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    if merged["policy"] not in POLICIES:
-        raise SettingsError(
-            f"{SETTING}['policy'] is {merged['policy']!r}; accepted values are "
-            f"{', '.join(repr(p) for p in POLICIES)}"
-        )
-    tags = merged["extra_tags"]
-    if not isinstance(tags, (list, tuple)) or not all(isinstance(tag, str) for tag in tags):
-        raise SettingsError(f"{SETTING}['extra_tags'] must be a list of tag names")
+def _no_forbidden_tags(tags: list[str]) -> str | None:
     forbidden = sorted(set(tags) & FORBIDDEN_TAGS)
     if forbidden:
-        raise SettingsError(
-            f"{SETTING}['extra_tags'] may not contain {forbidden}: they run code or "
-            "restyle the page; use policy 'keep' if the editors are trusted with them"
+        return (
+            f"may not contain {forbidden}: they run code or restyle the page; use policy "
+            "'keep' if the editors are trusted with them"
         )
-    attributes = merged["extra_attributes"]
-    if not isinstance(attributes, dict) or not all(
-        isinstance(names, (list, tuple, set)) for names in attributes.values()
-    ):
-        raise SettingsError(
-            f"{SETTING}['extra_attributes'] must map a tag name (or '*') to a list of attributes"
-        )
+    return None
+
+
+def _no_event_handlers(attributes: dict) -> str | None:
     if any(name.lower().startswith("on") for names in attributes.values() for name in names):
-        raise SettingsError(f"{SETTING}['extra_attributes'] may not allow event handlers (on*)")
-    return merged
+        return "may not allow event handlers (on*)"
+    return None
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "policy": Choice(POLICIES, "sanitize"),
+        "extra_tags": ListOf(
+            String(),
+            [],
+            accepted="a list of tag names, such as ['video']",
+            check=_no_forbidden_tags,
+        ),
+        "extra_attributes": DictOf(
+            ListOf(String()),
+            {},
+            accepted="a dict that maps a tag name (or '*') to a list of attributes, such as "
+            "{'video': ['src', 'controls']}",
+            check=_no_event_handlers,
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
+
+
+def validate_settings(raw) -> dict:
+    """BODY_HTML with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def sanitizer(options: dict):
@@ -77,8 +91,7 @@ CLEANED_WITH = "commons_body_html"
 
 def configure(pelican) -> None:
     global _clean, _fingerprint
-    options = validate_settings(pelican.settings.get(SETTING))
-    pelican.settings[SETTING] = options
+    options = install(pelican.settings, SCHEMA)
     _clean = sanitizer(options) if options["policy"] == "sanitize" else None
     _fingerprint = fingerprint(options)
 

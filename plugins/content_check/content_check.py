@@ -9,12 +9,29 @@ from urllib.parse import unquote, urlsplit
 
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, ListOf, Optional, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "CONTENT_CHECK"
-DEFAULTS = {"categories": None, "check_references": True}
+
+
+def _category(name: str) -> str | None:
+    return None if name.strip() == name else "it has surrounding spaces"
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "categories": Optional(
+            ListOf(String(check=_category)),
+            none_means="any category",
+            accepted="None (any category) or a list of category names without surrounding spaces",
+        ),
+        "check_references": Boolean(True),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
 REFERENCE_KINDS = {"filename", "static", "attach"}
 # Pelican's own syntax for links to other content: {filename}path or |filename|path.
@@ -29,19 +46,8 @@ class ContentError(ValueError):
 
 
 def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    categories = merged["categories"]
-    if categories is not None and (
-        not isinstance(categories, (list, tuple))
-        or not all(isinstance(name, str) and name.strip() == name and name for name in categories)
-    ):
-        raise SettingsError(
-            f"{SETTING}['categories'] must be None (any category) or a list of category "
-            f"names without surrounding spaces, got {categories!r}"
-        )
-    if not isinstance(merged["check_references"], bool):
-        raise SettingsError(f"{SETTING}['check_references'] must be True or False")
-    return merged
+    """CONTENT_CHECK with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def unreadable_sources(content_root: Path) -> list[str]:
@@ -151,7 +157,7 @@ def report(problems: list[str]) -> None:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
     report(unreadable_sources(Path(pelican.settings["PATH"])))
 
 

@@ -13,33 +13,19 @@ from pathlib import Path
 
 from pelican import signals
 
-from commons.settings import install
+from commons.settings import Boolean, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "CSS_MINIFY"
-DEFAULTS = {"enabled": True}
+SCHEMA = Schema(SETTING, {"enabled": Boolean(True)})
+DEFAULTS = SCHEMA.defaults()
 
 # Strings first, so the other alternatives never look inside one.
 _TOKENS = re.compile(r'("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|(/\*.*?\*/)|(\s+)', re.S)
 _AROUND = re.compile(r"\s*([{};,>])\s*")
 # A space after a colon never matters; one before it does (`a :hover`).
 _AFTER_COLON = re.compile(r":\s+")
-
-
-class SettingsError(ValueError):
-    """CSS_MINIFY has a value the plugin cannot use."""
-
-
-def validate_settings(raw) -> dict:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict) or set(raw) - set(DEFAULTS):
-        raise SettingsError(f"{SETTING} must be a dict with the keys {sorted(DEFAULTS)}")
-    options = {**DEFAULTS, **raw}
-    if not isinstance(options["enabled"], bool):
-        raise SettingsError(f"{SETTING}['enabled'] must be true or false")
-    return options
 
 
 def minify(css: str) -> str:
@@ -59,7 +45,7 @@ def minify(css: str) -> str:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def minify_output(pelican) -> None:

@@ -8,10 +8,12 @@ import os
 from jinja2 import pass_context
 from pelican import signals
 
+from commons.settings import install
+
 from .identity import ThreadError, discussion_for, post_url
 from .markup import json_for_script
-from .providers import SettingsError, script_config
-from .settings import SETTING, validate_settings
+from .providers import script_config
+from .settings import SCHEMA, SETTING
 
 logger = logging.getLogger(__name__)
 
@@ -61,38 +63,13 @@ def counts_in(posts) -> bool:
 
 def check_settings(pelican) -> None:
     settings = pelican.settings
-    try:
-        config = validate_settings(
-            settings.get(SETTING), site_lang=settings.get("DEFAULT_LANG", "en")
-        )
-    except SettingsError as error:
-        raise _fail(error) from None
-    if config["provider"] == "custom":
-        try:
-            _check_custom_template(config["custom"]["template"], settings)
-        except SettingsError as error:
-            raise _fail(error) from None
-    settings[SETTING] = config
+    config = install(settings, SCHEMA)
     settings["JINJA_GLOBALS"] = {
         **settings.get("JINJA_GLOBALS", {}),
         "discussion_assets_once": assets_once,
         "discussion_counts_in": counts_in,
         "discussion_config_json": json_for_script(script_config(config)),
     }
-
-
-def _check_custom_template(template: str, settings: dict) -> None:
-    """The `custom` provider's template must be where Pelican looks for templates."""
-    folders = [*settings.get("THEME_TEMPLATES_OVERRIDES", [])]
-    if settings.get("THEME"):
-        folders.append(os.path.join(settings["THEME"], "templates"))
-    if any(os.path.isfile(os.path.join(folder, template)) for folder in folders):
-        return
-    raise SettingsError(
-        f"{SETTING}['custom']['template'] is {template!r}, which is in none of the template "
-        f"folders ({', '.join(folders)}). Fix: put the file in a folder listed in "
-        "THEME_TEMPLATES_OVERRIDES, or correct the path"
-    )
 
 
 def _source(content, settings: dict) -> str:
@@ -105,8 +82,10 @@ def _source(content, settings: dict) -> str:
 
 
 def attach(content, settings: dict, is_page: bool) -> None:
-    # The generator's settings, not content.settings: a post loaded from
-    # Pelican's content cache carries the settings of the build that cached it.
+    # The generator's settings, not content.settings: with Pelican's
+    # CONTENT_CACHING_LAYER = "generator", a post loaded from the content cache
+    # is the pickled object, holding the settings of the build that cached it.
+    # (Commons keeps Pelican's default, "reader": posts are made afresh.)
     try:
         content.discussion = discussion_for(
             config=settings[SETTING],
@@ -140,8 +119,9 @@ def _attach_all(contents, settings: dict, is_page: bool) -> None:
 
 
 def on_articles(generator) -> None:
-    # Runs on every build, cached posts included (content_object_init does not
-    # fire for posts loaded from Pelican's content cache).
+    # Runs on every build for every post, however it was read: with
+    # CONTENT_CACHING_LAYER = "generator", content_object_init does not fire
+    # for posts taken whole from Pelican's content cache; this signal does.
     settings = generator.settings
     _attach_all(
         [*generator.articles, *generator.drafts, *getattr(generator, "hidden_articles", [])],

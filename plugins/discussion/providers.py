@@ -10,100 +10,63 @@ discussion.js needs. The embed markup itself lives in the theme,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
-REQUIRED = object()
+from commons.settings import (
+    REQUIRED,
+    URL,
+    Boolean,
+    Choice,
+    DictOf,
+    Invalid,
+    ListOf,
+    Option,
+    Pattern,
+    Schema,
+    String,
+)
+
 ORIGIN_KINDS = ("script", "frame", "connect", "img", "style")
+SETTING = "DISCUSSION"
 
 
-class SettingsError(ValueError):
-    """DISCUSSION has a value that Commons cannot use."""
+class Origin(URL):
+    """An http(s) URL, reduced to its origin: 'https://talk.example.org/js/' -> 'https://talk.example.org'."""
+
+    def clean(self, value, context):
+        return origin_of(super().clean(value, context))
 
 
-def _where(provider: str, key: str) -> str:
-    return f"DISCUSSION['{provider}']['{key}']"
+class SiteLang(Option):
+    """A language option whose default is the site's DEFAULT_LANG, in the provider's
+    spelling ('pt-BR' -> 'pt-br', 'pt_BR', 'pt'); `inner` says what the provider accepts."""
 
+    def __init__(self, inner: Choice | Pattern, *, underscore: bool = False):
+        super().__init__(REQUIRED, accepted=inner.accepted)
+        self.inner = inner
+        self.underscore = underscore
 
-# Checks: each takes (provider, key, value) and returns the value to use, or
-# raises SettingsError naming the key, the provider and what is accepted.
+    def clean(self, value, context):
+        return self.inner.clean(value, context)
 
-
-def choice(values: tuple[str, ...]) -> Callable:
-    def check(provider, key, value):
-        if value not in values:
-            raise SettingsError(
-                f"{_where(provider, key)} is {value!r}; {provider} accepts one of: "
-                f"{', '.join(values)}"
-            )
-        return value
-
-    check.accepted = values
-    return check
-
-
-def boolean(provider, key, value):
-    if not isinstance(value, bool):
-        raise SettingsError(
-            f"{_where(provider, key)} is {value!r}; {provider} accepts true or false"
+    def default_for(self, where, context):
+        site_lang = context.get("DEFAULT_LANG") or "en"
+        if isinstance(self.inner, Choice):
+            lowered = {value.lower(): value for value in self.inner.values}
+            for candidate in (site_lang, site_lang.split("-")[0]):
+                if candidate.lower() in lowered:
+                    return lowered[candidate.lower()]
+        else:
+            candidate = site_lang.replace("-", "_") if self.underscore else site_lang
+            if self.inner.regex.fullmatch(candidate):
+                return candidate
+        raise Invalid(
+            f"defaults to the site's DEFAULT_LANG {site_lang!r}, which is not on the list",
+            f"set {where} to one of the accepted values (or change DEFAULT_LANG)",
         )
-    return value
-
-
-def pattern(regex: str, description: str) -> Callable:
-    compiled = re.compile(regex)
-
-    def check(provider, key, value):
-        if not isinstance(value, str) or not compiled.fullmatch(value):
-            raise SettingsError(
-                f"{_where(provider, key)} is {value!r}; {provider} accepts {description}"
-            )
-        return value
-
-    return check
-
-
-def base_url(provider, key, value):
-    """An absolute http(s) URL, returned with exactly one trailing slash."""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if (
-        parts is None
-        or value != value.strip()
-        or any(c.isspace() for c in value)
-        or parts.scheme not in ("http", "https")
-        or not parts.netloc
-        or parts.query
-        or parts.fragment
-    ):
-        raise SettingsError(
-            f"{_where(provider, key)} is {value!r}; {provider} accepts an absolute http(s) URL "
-            "without query or fragment, for example 'https://comments.example.org/'"
-        )
-    return value.rstrip("/") + "/"
-
-
-def text(provider, key, value):
-    if not isinstance(value, str) or not value.strip():
-        raise SettingsError(
-            f"{_where(provider, key)} is {value!r}; {provider} accepts a non-empty string"
-        )
-    return value
-
-
-def origin_lists(provider, key, value):
-    if not isinstance(value, dict) or set(value) - set(ORIGIN_KINDS):
-        raise SettingsError(
-            f"{_where(provider, key)} is {value!r}; {provider} accepts a dict with the keys "
-            f"{', '.join(ORIGIN_KINDS)}, each a list of origins such as 'https://comments.example.org'"
-        )
-    cleaned = {}
-    for kind, origins in value.items():
-        if not isinstance(origins, (list, tuple)):
-            raise SettingsError(f"{_where(provider, key)}['{kind}'] must be a list of origins")
-        cleaned[kind] = [origin_of(base_url(provider, f"{key}']['{kind}", o)) for o in origins]
-    return cleaned
 
 
 def origin_of(url: str) -> str:
@@ -111,8 +74,12 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-LANG_TAG = pattern(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", "a language tag such as 'en' or 'pt-BR'")
-REPO = pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a GitHub repository as 'owner/name'")
+def _lang_tag() -> Pattern:
+    return Pattern(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", "a language tag such as 'en' or 'pt-BR'")
+
+
+def _repo() -> Pattern:
+    return Pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a GitHub repository as 'owner/name'")
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -147,15 +114,7 @@ CUSDIS_LANGS = _words("ar bg ca cs de en es fi fr hu id ja ko oc pl pt-br ru th 
 LIGHT_DARK = {"light": "light", "dark": "dark"}
 
 
-@dataclass(frozen=True)
-class Option:
-    check: Callable
-    default: object = REQUIRED
-    # Options whose default is the site's DEFAULT_LANG (when the provider supports it).
-    site_lang: bool = False
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Provider:
     name: str
     options: dict[str, Option]
@@ -170,6 +129,11 @@ class Provider:
     runtime: Callable[[dict], dict] = field(default=lambda options: {})
     # A web page where the thread can be read without JavaScript, if there is one.
     web_url: Callable[[dict, str], str | None] = field(default=lambda options, thread_id: None)
+
+    @cached_property
+    def schema(self) -> Schema:
+        """The provider's sub-dict of DISCUSSION, as a schema ('isso accepts ...')."""
+        return Schema(f"{SETTING}['{self.name}']", self.options, label=self.name)
 
 
 def _same(*kinds: str) -> Callable:
@@ -218,11 +182,11 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="isso",
             options={
-                "url": Option(base_url),
-                "lang": Option(choice(ISSO_LANGS), site_lang=True),
+                "url": URL(),
+                "lang": SiteLang(Choice(ISSO_LANGS)),
                 # Isso's stylesheet (from the Isso server) lays the widget out;
                 # the site's stylesheet sets its --isso-* colours for light/dark.
-                "css": Option(boolean, True),
+                "css": Boolean(True),
             },
             counts=True,
             read_only=False,
@@ -233,16 +197,16 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="giscus",
             options={
-                "repo": Option(REPO),
-                "repo_id": Option(text),
-                "category": Option(text),
-                "category_id": Option(text),
-                "host": Option(base_url, "https://giscus.app/"),
-                "lang": Option(choice(GISCUS_LANGS), site_lang=True),
-                "theme_light": Option(choice(GISCUS_THEMES), "light"),
-                "theme_dark": Option(choice(GISCUS_THEMES), "dark"),
-                "reactions": Option(boolean, True),
-                "input_position": Option(choice(("bottom", "top")), "bottom"),
+                "repo": _repo(),
+                "repo_id": String(),
+                "category": String(),
+                "category_id": String(),
+                "host": URL("https://giscus.app/"),
+                "lang": SiteLang(Choice(GISCUS_LANGS)),
+                "theme_light": Choice(GISCUS_THEMES, "light"),
+                "theme_dark": Choice(GISCUS_THEMES, "dark"),
+                "reactions": Boolean(True),
+                "input_position": Choice(("bottom", "top"), "bottom"),
             },
             counts=False,
             read_only=True,
@@ -258,10 +222,10 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="utterances",
             options={
-                "repo": Option(REPO),
-                "label": Option(text, "comments"),
-                "theme_light": Option(choice(UTTERANCES_THEMES), "github-light"),
-                "theme_dark": Option(choice(UTTERANCES_THEMES), "github-dark"),
+                "repo": _repo(),
+                "label": String("comments"),
+                "theme_light": Choice(UTTERANCES_THEMES, "github-light"),
+                "theme_dark": Choice(UTTERANCES_THEMES, "github-dark"),
             },
             counts=False,
             read_only=True,
@@ -277,12 +241,12 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="disqus",
             options={
-                "shortname": Option(pattern(r"[a-z0-9-]+", "a Disqus shortname: a-z, 0-9 and -")),
-                "lang": Option(
-                    pattern(
+                "shortname": Pattern(r"[a-z0-9-]+", "a Disqus shortname: a-z, 0-9 and -"),
+                "lang": SiteLang(
+                    Pattern(
                         r"[a-z]{2,3}(_[A-Z]{2})?", "a Disqus language code such as 'en' or 'pt_BR'"
                     ),
-                    site_lang=True,
+                    underscore=True,
                 ),
             },
             counts=True,
@@ -300,9 +264,9 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="remark42",
             options={
-                "host": Option(base_url),
-                "site_id": Option(text, "remark"),
-                "lang": Option(choice(REMARK42_LOCALES), site_lang=True),
+                "host": URL(),
+                "site_id": String("remark"),
+                "lang": SiteLang(Choice(REMARK42_LOCALES)),
             },
             counts=True,
             read_only=True,
@@ -322,11 +286,11 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="cusdis",
             options={
-                "host": Option(base_url, "https://cusdis.com/"),
-                "app_id": Option(
-                    pattern(r"[A-Za-z0-9-]+", "the website's app id from the Cusdis dashboard")
+                "host": URL("https://cusdis.com/"),
+                "app_id": Pattern(
+                    r"[A-Za-z0-9-]+", "the website's app id from the Cusdis dashboard"
                 ),
-                "lang": Option(choice(CUSDIS_LANGS), site_lang=True),
+                "lang": SiteLang(Choice(CUSDIS_LANGS)),
             },
             counts=True,
             read_only=False,
@@ -345,12 +309,12 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="comentario",
             options={
-                "url": Option(base_url),
-                "lang": Option(LANG_TAG, site_lang=True),
-                "max_level": Option(
-                    pattern(r"[1-9][0-9]?", "a nesting level from 1 to 99 (as a string)"), "10"
+                "url": URL(),
+                "lang": SiteLang(_lang_tag()),
+                "max_level": Pattern(
+                    r"[1-9][0-9]?", "a nesting level from 1 to 99 (as a string)", "10"
                 ),
-                "fonts": Option(boolean, False),
+                "fonts": Boolean(False),
             },
             counts=False,
             read_only=True,
@@ -361,15 +325,18 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="custom",
             options={
-                "template": Option(
-                    pattern(
-                        r"[A-Za-z0-9_./-]+\.html",
-                        "a template path such as 'partials/comments.html'",
-                    )
+                "template": Pattern(
+                    r"[A-Za-z0-9_./-]+\.html", "a template path such as 'partials/comments.html'"
                 ),
-                "name": Option(text),
-                "origins": Option(origin_lists, {}),
-                "read_only": Option(boolean, False),
+                "name": String(),
+                "origins": DictOf(
+                    ListOf(Origin()),
+                    {},
+                    keys=Choice(ORIGIN_KINDS),
+                    accepted=f"a dict with the keys {', '.join(ORIGIN_KINDS)}, each a list of "
+                    "origins such as 'https://comments.example.org'",
+                ),
+                "read_only": Boolean(False),
             },
             counts=False,
             read_only=False,
@@ -385,21 +352,15 @@ def label(provider: Provider, options: dict) -> str:
     return provider.label(options)
 
 
-def provider_origins(settings: dict) -> dict[str, list[str]]:
+def provider_origins(config: dict) -> dict[str, list[str]]:
     """The third-party origins the configured provider needs, per CSP directive kind.
 
-    `settings` is Pelican's settings dict (or the DISCUSSION dict itself). The
-    result has the keys script, frame, connect, img and style, each a sorted
-    list of origins such as 'https://giscus.app'; the security-headers work
-    builds a Content-Security-Policy from it.
+    `config` is the validated DISCUSSION setting (what `validate_settings`
+    returns, and what Pelican's settings hold once the plugin has started).
+    The result has the keys script, frame, connect, img and style, each a
+    sorted list of origins such as 'https://giscus.app'; the security headers
+    build their Content-Security-Policy from it.
     """
-    from .settings import validate_settings
-
-    # Pelican's settings have upper-case keys; the DISCUSSION dict has none.
-    is_pelican = any(key.isupper() for key in settings)
-    raw = settings.get("DISCUSSION") if is_pelican else settings
-    site_lang = settings.get("DEFAULT_LANG", "en") if is_pelican else "en"
-    config = validate_settings(raw, site_lang=site_lang)
     provider = PROVIDERS[config["provider"]]
     found = provider.origins(config[provider.name])
     return {kind: sorted(set(found.get(kind, []))) for kind in ORIGIN_KINDS}

@@ -6,17 +6,19 @@ import posixpath
 import re
 from datetime import date
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import (
+    REQUIRED,
+    Boolean,
+    Check,
+    Invalid,
+    Option,
+    Optional,
+    Pattern,
+    Schema,
+    String,
+)
 
 SETTING = "FEEDS"
-DEFAULTS = {
-    "id_authority": None,
-    "id_date": None,
-    "author": None,
-    "stylesheet": "theme/feeds/feed.xsl",
-    "sitemap": "sitemap.xml",
-    "robots_txt": False,
-}
 # The Pelican settings that turn a feed on; any of them needs an absolute base.
 FEED_SETTINGS = (
     "FEED_ATOM",
@@ -41,53 +43,8 @@ TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
 def validate_settings(raw, settings: dict) -> dict:
-    """Return FEEDS with defaults filled in, or raise SettingsError naming the key and the fix."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-
-    authority = options["id_authority"]
-    if not isinstance(authority, str) or not AUTHORITY.match(authority):
-        raise SettingsError(
-            f"{SETTING}['id_authority'] is {authority!r}; it must be a domain name or an "
-            "e-mail address the community controls, without a scheme, for example "
-            "'commons.example.org'. Feed entry ids are built on it: set it once and "
-            "never change it."
-        )
-    id_date = options["id_date"]
-    if not isinstance(id_date, str) or not TAG_DATE.match(id_date) or not _real_date(id_date):
-        raise SettingsError(
-            f"{SETTING}['id_date'] is {id_date!r}; it must be a date on which the community "
-            "held id_authority, written YYYY, YYYY-MM or YYYY-MM-DD, for example '2011-03'."
-        )
-    author = options["author"]
-    if author is not None and (not isinstance(author, str) or not author.strip()):
-        raise SettingsError(
-            f"{SETTING}['author'] is {author!r}; it must be a non-empty string, "
-            "or None to use SITENAME."
-        )
-    for key, suffix in (("stylesheet", ".xsl"), ("sitemap", ".xml")):
-        value = options[key]
-        if value is None:
-            continue
-        if not isinstance(value, str) or not _site_path(value, suffix):
-            raise SettingsError(
-                f"{SETTING}['{key}'] is {value!r}; it must be a path inside the site ending in "
-                f"{suffix}, such as {DEFAULTS[key]!r}, or None to turn it off."
-            )
-    if not isinstance(options["robots_txt"], bool):
-        raise SettingsError(f"{SETTING}['robots_txt'] must be True or False")
-    if options["robots_txt"] and options["sitemap"] is None:
-        raise SettingsError(
-            f"{SETTING}['robots_txt'] is True but {SETTING}['sitemap'] is None; robots.txt "
-            "exists to point at the sitemap: set a sitemap path or robots_txt to False."
-        )
-    if (feeds_enabled(settings) or options["sitemap"]) and not site_base(settings):
-        raise SettingsError(
-            f"{SETTING}: feeds and the sitemap need absolute URLs, but neither SITEURL "
-            f"({settings.get('SITEURL')!r}) nor FEED_DOMAIN ({settings.get('FEED_DOMAIN')!r}) "
-            "starts with http:// or https://. Fix: set FEED_DOMAIN to the address the site "
-            "is served from, for example 'http://127.0.0.1:8000' for local builds."
-        )
-    return options
+    """FEEDS with defaults filled in, or SettingsError listing every bad key with its fix."""
+    return SCHEMA.validate(raw, settings)
 
 
 def feeds_enabled(settings: dict) -> bool:
@@ -125,3 +82,74 @@ def _site_path(value: str, suffix: str) -> bool:
         and normalised == value
         and not normalised.startswith("..")
     )
+
+
+class SitePath(Option):
+    """A relative path inside the site ending in `suffix` (no scheme, no '..')."""
+
+    def __init__(self, suffix: str, default, **kwargs):
+        super().__init__(default, accepted=f"a path inside the site ending in {suffix}", **kwargs)
+        self.suffix = suffix
+
+    def clean(self, value, context):
+        if not isinstance(value, str) or not _site_path(value, self.suffix):
+            raise Invalid
+        return value
+
+
+def _robots_need_a_sitemap(options, settings):
+    if options["robots_txt"] and options["sitemap"] is None:
+        return (
+            f"is True but {SETTING}['sitemap'] is None",
+            "",
+            "robots.txt exists to point at the sitemap: set a sitemap path or robots_txt to False",
+        )
+    return None
+
+
+def _absolute_base(options, settings):
+    if (feeds_enabled(settings) or options["sitemap"]) and not site_base(settings):
+        return (
+            "needs absolute URLs for feeds and the sitemap, but neither SITEURL "
+            f"({settings.get('SITEURL')!r}) nor FEED_DOMAIN ({settings.get('FEED_DOMAIN')!r}) "
+            "starts with http:// or https://",
+            "",
+            "set FEED_DOMAIN to the address the site is served from, for example "
+            "'http://127.0.0.1:8000' for local builds",
+        )
+    return None
+
+
+def _tag_date(value: str) -> str | None:
+    return None if _real_date(value) else "not a real date"
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "id_authority": Pattern(
+            AUTHORITY.pattern.strip("^$"),
+            "a domain name or an e-mail address the community controls, without a scheme, "
+            "for example 'commons.example.org'",
+            fix="set it once to a name the community holds and never change it: feed entry "
+            "ids are built on it",
+        ),
+        "id_date": Pattern(
+            TAG_DATE.pattern.strip("^$"),
+            "a date on which the community held id_authority, written YYYY, YYYY-MM or "
+            "YYYY-MM-DD, for example '2011-03'",
+            check=_tag_date,
+        ),
+        "author": Optional(String(), none_means="to use SITENAME"),
+        "stylesheet": Optional(
+            SitePath(".xsl", REQUIRED), "theme/feeds/feed.xsl", none_means="to turn it off"
+        ),
+        "sitemap": Optional(SitePath(".xml", REQUIRED), "sitemap.xml", none_means="to turn it off"),
+        "robots_txt": Boolean(False),
+    },
+    checks=[
+        Check(("robots_txt", "sitemap"), _robots_need_a_sitemap),
+        Check((), _absolute_base),
+    ],
+)
+DEFAULTS = SCHEMA.defaults()

@@ -14,7 +14,7 @@ from commons.settings import install
 from . import sitemap
 from .discovery import feed_links
 from .entries import entry_id
-from .options import SETTING, SettingsError, feeds_enabled, site_base, validate_settings
+from .options import SCHEMA, SETTING, feeds_enabled, site_base
 from .writer import CommonsFeedWriter
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ _build: dict = {}
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings, pelican.settings)
+    install(pelican.settings, SCHEMA)
     _pages.clear()
     _build["output_path"] = pelican.output_path
     _build["unlisted"] = sitemap.unlisted_paths(pelican.settings)
@@ -124,4 +124,4 @@ def register():
     signals.finalized.connect(finish)
 
 
-__all__ = ["SettingsError", "register"]
+__all__ = ["register"]

@@ -10,16 +10,24 @@ from pelican import signals
 from pelican.contents import Article, Static
 from pelican.utils import slugify
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Choice, ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "METADATA_CHECK"
-DEFAULTS = {
-    "required": ["title", "date"],
-    "statuses": ["published", "draft", "hidden"],
-}
 KNOWN_STATUSES = ("published", "draft", "hidden", "skip")
+SCHEMA = Schema(
+    SETTING,
+    {
+        "required": ListOf(String(), ["title", "date"], accepted="a list of metadata field names"),
+        "statuses": ListOf(
+            Choice(KNOWN_STATUSES),
+            ["published", "draft", "hidden"],
+            accepted=f"a list of Pelican statuses, drawn from {list(KNOWN_STATUSES)}",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 # Tab, newline and carriage return are text; the other C0 controls are not.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -42,19 +50,8 @@ class MetadataError(ValueError):
 
 
 def validate_settings(raw) -> dict:
-    """Return the METADATA_CHECK dict with defaults filled in, or raise SettingsError."""
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    for key in ("required", "statuses"):
-        value = merged[key]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(f"{SETTING}['{key}'] must be a list of strings, got {value!r}")
-    bad = sorted(set(merged["statuses"]) - set(KNOWN_STATUSES))
-    if bad:
-        raise SettingsError(
-            f"{SETTING}['statuses']: {bad} are not Pelican statuses; "
-            f"accepted values are {list(KNOWN_STATUSES)}"
-        )
-    return {key: list(value) for key, value in merged.items()}
+    """METADATA_CHECK with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def _relative(path: str, settings: dict) -> str:
@@ -117,7 +114,7 @@ def _report(error: MetadataError) -> MetadataError:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def wrap_readers(readers) -> None:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import URL, Check, Choice, Integer, ListOf, Optional, Pattern, Schema, install
 
 from .share import NETWORKS, ShareLink, share_links
 from .structured_data import blog_posting, script_safe_json, web_page
@@ -18,17 +18,6 @@ from .structured_data import blog_posting, script_safe_json, web_page
 logger = logging.getLogger(__name__)
 
 SETTING = "PAGE_META"
-DEFAULTS = {
-    # Where the site lives, for canonical URLs and share links. None: SITEURL
-    # when it is absolute (production), else FEED_DOMAIN (the local server).
-    "site_url": None,
-    "words_per_minute": 220,
-    "description_length": 160,
-    "share_networks": list(NETWORKS),
-    "mastodon_instance": "mastodon.social",
-    # An @handle for twitter:site; empty: the tag is left out.
-    "twitter_site": "",
-}
 
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\S+")
@@ -40,44 +29,56 @@ def _absolute(url) -> bool:
     return isinstance(url, str) and url.startswith(("https://", "http://"))
 
 
-def validate_settings(raw, settings: dict) -> dict:
-    """PAGE_META with defaults filled in and `site_url` resolved, or SettingsError."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    for key in ("words_per_minute", "description_length"):
-        value = options[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SettingsError(f"{SETTING}['{key}'] must be a positive integer, got {value!r}")
-    networks = options["share_networks"]
-    if not isinstance(networks, (list, tuple)) or any(n not in NETWORKS for n in networks):
-        raise SettingsError(
-            f"{SETTING}['share_networks'] must be a list drawn from {list(NETWORKS)}, "
-            f"got {networks!r}"
-        )
-    instance = options["mastodon_instance"]
-    if not isinstance(instance, str) or not _HOSTNAME.match(instance):
-        raise SettingsError(
-            f"{SETTING}['mastodon_instance'] must be a host name such as 'mastodon.social' "
-            f"(no scheme, no path), got {instance!r}"
-        )
-    if not isinstance(options["twitter_site"], str) or not _HANDLE.match(options["twitter_site"]):
-        raise SettingsError(
-            f"{SETTING}['twitter_site'] must be '' or an @handle such as '@cohere', "
-            f"got {options['twitter_site']!r}"
-        )
+def _site_url(options, settings):
+    """None: SITEURL when it is absolute (production), else FEED_DOMAIN (the local server)."""
     site_url = options["site_url"]
     if site_url is None:
         site_url = next(
             (u for u in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if _absolute(u)),
             None,
         )
-    if not _absolute(site_url):
-        raise SettingsError(
-            f"{SETTING}['site_url'] must be an absolute http(s) address; it defaults to "
-            "SITEURL or FEED_DOMAIN, and neither is absolute. Set one of the three."
-        )
+        if site_url is None:
+            return (
+                "is None, and neither SITEURL nor FEED_DOMAIN is an absolute http(s) address",
+                "",
+                f"set {SETTING}['site_url'], SITEURL or FEED_DOMAIN to the site's address, "
+                "such as 'https://commons.example.org'",
+            )
     options["site_url"] = site_url.rstrip("/")
-    options["share_networks"] = list(networks)
-    return options
+    return None
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        # Where the site lives, for canonical URLs and share links. None: SITEURL
+        # when it is absolute (production), else FEED_DOMAIN (the local server).
+        "site_url": Optional(
+            URL(trailing_slash=False), none_means="SITEURL or FEED_DOMAIN, whichever is absolute"
+        ),
+        "words_per_minute": Integer(220, minimum=1),
+        "description_length": Integer(160, minimum=1),
+        "share_networks": ListOf(
+            Choice(NETWORKS), list(NETWORKS), accepted=f"a list drawn from {list(NETWORKS)}"
+        ),
+        "mastodon_instance": Pattern(
+            _HOSTNAME.pattern.strip("^$"),
+            "a host name such as 'mastodon.social' (no scheme, no path)",
+            "mastodon.social",
+        ),
+        # An @handle for twitter:site; empty: the tag is left out.
+        "twitter_site": Pattern(
+            _HANDLE.pattern.strip("^$"), "'' or an @handle such as '@cohere'", ""
+        ),
+    },
+    checks=[Check(("site_url",), _site_url)],
+)
+DEFAULTS = SCHEMA.defaults()
+
+
+def validate_settings(raw, settings: dict) -> dict:
+    """PAGE_META with defaults filled in and `site_url` resolved, or SettingsError."""
+    return SCHEMA.validate(raw, settings)
 
 
 def absolute_url(path: str, site_url: str) -> str:
@@ -198,7 +199,7 @@ class PageMeta:
 
 
 def check_settings(pelican) -> None:
-    options = install(pelican.settings, SETTING, validate_settings, pelican.settings)
+    options = install(pelican.settings, SCHEMA)
     site_url = options["site_url"]
     # Templates turn a page's output path into its canonical address with
     # `output_file|absolute_url`; copy the dict so Pelican's default stays untouched.

@@ -15,18 +15,22 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import file_suffix
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, Integer, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "PARALLEL_READ"
-DEFAULTS = {
-    "enabled": True,
-    # 0: one worker per core this process may run on.
-    "processes": 0,
-    # Below this many files to read, forking costs more than it saves.
-    "min_files": 40,
-}
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(True),
+        # 0: one worker per core this process may run on.
+        "processes": Integer(0, minimum=0),
+        # Below this many files to read, forking costs more than it saves.
+        "min_files": Integer(40, minimum=0),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 # Files per task: big enough to amortise the round trip, small enough to
 # keep both workers busy until the end.
 CHUNK_SIZE = 16
@@ -36,21 +40,12 @@ SETTINGS_REFERENCE = "commons-settings"
 
 
 def validate_settings(raw) -> dict:
-    """Return PARALLEL_READ with defaults filled in, or raise SettingsError naming the key."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    if not isinstance(options["enabled"], bool):
-        raise SettingsError(f"{SETTING}['enabled'] must be True or False")
-    for key in ("processes", "min_files"):
-        value = options[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise SettingsError(
-                f"{SETTING}['{key}'] must be a whole number, 0 or more, got {value!r}"
-            )
-    return options
+    """PARALLEL_READ with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def usable_cores() -> int:

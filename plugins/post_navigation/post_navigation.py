@@ -8,22 +8,18 @@ from itertools import chain
 
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Integer, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "POST_NAVIGATION"
-DEFAULTS = {"related_count": 3}
+SCHEMA = Schema(SETTING, {"related_count": Integer(3, minimum=0, maximum=12)})
+DEFAULTS = SCHEMA.defaults()
 
 
 def validate_settings(raw) -> dict:
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    count = options["related_count"]
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 12:
-        raise SettingsError(
-            f"{SETTING}['related_count'] must be an integer from 0 to 12, got {count!r}"
-        )
-    return options
+    """POST_NAVIGATION with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def _categories(article) -> list:
@@ -69,7 +65,7 @@ def link_related(articles: list, count: int) -> None:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def link_articles(generator) -> None:

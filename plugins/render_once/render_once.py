@@ -6,32 +6,28 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, ListOf, Schema, String, install
 
 SETTING = "RENDER_ONCE"
-DEFAULTS = {
-    "enabled": True,
-    # Partials that depend only on the post and site-wide settings: never on
-    # the page they are shown on (its URL, its pagination, a `with` variable).
-    "templates": ["partials/post_summary.html"],
-}
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(True),
+        # Partials that depend only on the post and site-wide settings: never on
+        # the page they are shown on (its URL, its pagination, a `with` variable).
+        "templates": ListOf(
+            String(),
+            ["partials/post_summary.html"],
+            accepted="a list of template names, such as ['partials/post_summary.html']",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 
 
 def validate_settings(raw) -> dict:
-    """Return RENDER_ONCE with defaults filled in, or raise SettingsError naming the key."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    if not isinstance(options["enabled"], bool):
-        raise SettingsError(f"{SETTING}['enabled'] must be True or False")
-    templates = options["templates"]
-    if not isinstance(templates, (list, tuple)) or not all(
-        isinstance(name, str) and name.strip() for name in templates
-    ):
-        raise SettingsError(
-            f"{SETTING}['templates'] must be a list of template names, such as "
-            f"['partials/post_summary.html'], got {templates!r}"
-        )
-    options["templates"] = list(templates)
-    return options
+    """RENDER_ONCE with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 class RenderOnce:
@@ -66,7 +62,7 @@ render_once = RenderOnce()
 
 
 def check_settings(pelican) -> None:
-    render_once.options = install(pelican.settings, SETTING, validate_settings)
+    render_once.options = install(pelican.settings, SCHEMA)
     render_once.reset()
 
 

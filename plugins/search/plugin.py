@@ -14,73 +14,71 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, Check, Integer, ListOf, Schema, String, install
 
 from .shards import SHARDS_DIR, IndexRun, SearchIndexError, plan_shards
 
 logger = logging.getLogger(__name__)
 
 SETTING = "SEARCH"
-DEFAULTS = {
-    "enabled": True,
-    "bundle_dir": "pagefind",
-    "root_selector": "main article",
-    # The discussion, the share links, and the post's categories, date, byline
-    # and tags: on every post, they would crowd the excerpts out.
-    "exclude_selectors": ["#discussion", ".share", ".post-categories", ".post-meta", ".tag-list"],
-    # Pagefind holds about 240 KB per page whatever the page's size: 1,000
-    # pages stay near 240 MB, under the build's 300 MiB budget and below the
-    # Pelican process's own peak. Smaller sites keep a single bundle.
-    "pages_per_bundle": 1000,
-}
+
+
+def _folder_inside_site(bundle: str) -> str | None:
+    if bundle.startswith("/") or posixpath.normpath(bundle) != bundle or bundle.startswith(".."):
+        return "it is not a folder inside the site"
+    return None
+
+
+def _search_page(options, settings):
+    if options["enabled"] and "search" not in settings.get("DIRECT_TEMPLATES", []):
+        return (
+            "is True but 'search' is not in DIRECT_TEMPLATES, so there is no search page",
+            "",
+            "add 'search' to DIRECT_TEMPLATES (with SEARCH_SAVE_AS and SEARCH_URL), or set "
+            "enabled to False",
+        )
+    return None
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(True),
+        "bundle_dir": String(
+            "pagefind",
+            accepted="a folder inside the site, such as 'pagefind'",
+            check=_folder_inside_site,
+        ),
+        "root_selector": String("main article", accepted="a CSS selector, such as 'main article'"),
+        # The discussion, the share links, and the post's categories, date, byline
+        # and tags: on every post, they would crowd the excerpts out.
+        "exclude_selectors": ListOf(
+            String(),
+            ["#discussion", ".share", ".post-categories", ".post-meta", ".tag-list"],
+            accepted="a list of CSS selectors",
+        ),
+        # Pagefind holds about 240 KB per page whatever the page's size: 1,000
+        # pages stay near 240 MB, under the build's 300 MiB budget and below the
+        # Pelican process's own peak. Smaller sites keep a single bundle.
+        "pages_per_bundle": Integer(
+            1000,
+            minimum=1,
+            accepted="a whole number of pages, 1 or more, such as 1000 (Pagefind needs about "
+            "240 MB per 1,000 pages)",
+        ),
+    },
+    checks=[Check(("enabled",), _search_page)],
+)
+DEFAULTS = SCHEMA.defaults()
 # Next to the first bundle: the list of every bundle, which search.js reads.
 MANIFEST = "shards.json"
 
-__all__ = ["SearchIndexError", "SettingsError", "register", "validate_settings"]
+__all__ = ["SearchIndexError", "register", "validate_settings"]
 
 
 def validate_settings(raw, settings: dict) -> dict:
-    """Return SEARCH with defaults filled in, or raise SettingsError naming the key."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    if not isinstance(options["enabled"], bool):
-        raise SettingsError(f"{SETTING}['enabled'] must be True or False")
-    bundle = options["bundle_dir"]
-    if (
-        not isinstance(bundle, str)
-        or not bundle
-        or bundle.startswith("/")
-        or posixpath.normpath(bundle) != bundle
-        or bundle.startswith("..")
-    ):
-        raise SettingsError(
-            f"{SETTING}['bundle_dir'] is {bundle!r}; it must be a folder inside the site, "
-            "such as 'pagefind'"
-        )
-    if not isinstance(options["root_selector"], str) or not options["root_selector"].strip():
-        raise SettingsError(
-            f"{SETTING}['root_selector'] must be a CSS selector, such as 'main article'"
-        )
-    excluded = options["exclude_selectors"]
-    if not isinstance(excluded, (list, tuple)) or not all(
-        isinstance(selector, str) and selector.strip() for selector in excluded
-    ):
-        raise SettingsError(
-            f"{SETTING}['exclude_selectors'] must be a list of CSS selectors, got {excluded!r}"
-        )
-    options["exclude_selectors"] = list(excluded)
-    size = options["pages_per_bundle"]
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise SettingsError(
-            f"{SETTING}['pages_per_bundle'] is {size!r}; it must be a whole number of pages, "
-            "1 or more, such as 1000 (Pagefind needs about 240 MB per 1,000 pages)"
-        )
-    if options["enabled"] and "search" not in settings.get("DIRECT_TEMPLATES", []):
-        raise SettingsError(
-            f"{SETTING}['enabled'] is True but 'search' is not in DIRECT_TEMPLATES, so there "
-            "is no search page. Fix: add 'search' to DIRECT_TEMPLATES (with SEARCH_SAVE_AS "
-            "and SEARCH_URL), or set enabled to False."
-        )
-    return options
+    """SEARCH with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw, settings)
 
 
 # The current build's settings, and its indexing while it lasts.
@@ -89,7 +87,7 @@ _state: dict[str, IndexRun | None] = {"run": None}
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings, pelican.settings)
+    install(pelican.settings, SCHEMA)
     _build["settings"] = pelican.settings
     abandon_run()
 

@@ -12,49 +12,44 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, Choice, DictOf, ListOf, Pattern, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "SECURITY_HEADERS"
-DEFAULTS = {
-    "enabled": False,
-    "headers_file": "_headers",
-    "nginx_file": "nginx-security-headers.conf",
-    "referrer_policy": "strict-origin-when-cross-origin",
-    "permissions_policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
-    ),
-    "extra_sources": {},
-}
 DIRECTIVES = ("script", "style", "img", "connect", "frame", "font", "media")
+# A CSP source: no spaces, semicolons, commas, quotes or line breaks.
+SOURCE = Pattern(
+    r"[^\s;,'\"]+",
+    "an origin such as 'https://media.example.org' (no spaces, semicolons or commas)",
+)
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(False),
+        "headers_file": String("_headers"),
+        "nginx_file": String("nginx-security-headers.conf"),
+        "referrer_policy": String("strict-origin-when-cross-origin"),
+        "permissions_policy": String(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+        ),
+        "extra_sources": DictOf(
+            ListOf(SOURCE, accepted="a list of origins such as 'https://media.example.org'"),
+            {},
+            keys=Choice(DIRECTIVES),
+            accepted=f"a dict mapping some of {list(DIRECTIVES)} to lists of origins such as "
+            "'https://media.example.org' (no spaces, semicolons or commas)",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 # Scripts the browser does not execute need no hash.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 
 def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    if not isinstance(merged["enabled"], bool):
-        raise SettingsError(f"{SETTING}['enabled'] must be True or False")
-    for key in ("headers_file", "nginx_file", "referrer_policy", "permissions_policy"):
-        if not isinstance(merged[key], str) or not merged[key] or "\n" in merged[key]:
-            raise SettingsError(f"{SETTING}['{key}'] must be a one-line, non-empty string")
-    extra = merged["extra_sources"]
-    if not isinstance(extra, dict) or not set(extra) <= set(DIRECTIVES):
-        raise SettingsError(
-            f"{SETTING}['extra_sources'] must map some of {list(DIRECTIVES)} to lists of sources"
-        )
-    for kind, sources in extra.items():
-        if not isinstance(sources, list) or not all(_is_source(s) for s in sources):
-            raise SettingsError(
-                f"{SETTING}['extra_sources']['{kind}'] must be a list of origins such as "
-                "'https://media.example.org' (no spaces, semicolons or commas)"
-            )
-    return merged
-
-
-def _is_source(source) -> bool:
-    return isinstance(source, str) and source and not any(c in source for c in " ;,\n'\"")
+    """SECURITY_HEADERS with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 # A page needs parsing only when one of its script start tags may open an
@@ -95,7 +90,7 @@ def discussion_origins(settings: dict) -> dict[str, list[str]]:
     if "discussion" not in [str(name).rsplit(".", 1)[-1] for name in settings["PLUGINS"]]:
         return {}
     providers = importlib.import_module("discussion.providers")
-    return providers.provider_origins(settings)
+    return providers.provider_origins(settings["DISCUSSION"])
 
 
 def content_security_policy(
@@ -155,7 +150,7 @@ def nginx_snippet(headers: dict[str, str]) -> str:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def write_headers(pelican) -> None:

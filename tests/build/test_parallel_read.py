@@ -16,10 +16,10 @@ from lxml import html
 from bench.corpus import write_corpus
 from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import BuildError, pelican_command
+from commons.settings import SettingsError
 from plugins.parallel_read import parallel_read
 from plugins.parallel_read.parallel_read import (
     PreparedRead,
-    SettingsError,
     validate_settings,
 )
 

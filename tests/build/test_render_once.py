@@ -10,7 +10,8 @@ from jinja2 import DictLoader, Environment
 
 from bench.corpus import write_corpus
 from commons import PUBLISH_SETTINGS
-from plugins.render_once.render_once import RenderOnce, SettingsError, validate_settings
+from commons.settings import SettingsError
+from plugins.render_once.render_once import RenderOnce, validate_settings
 
 SUMMARY = "partials/post_summary.html"
 # Small pages: many listing pages, at two depths (category/x/ and

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plugins.search.plugin import SettingsError, validate_settings
+from commons.settings import SettingsError
+from plugins.search.plugin import validate_settings
 from tests.conftest import SAMPLE_TITLE, copy_content
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"

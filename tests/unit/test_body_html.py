@@ -7,11 +7,12 @@ import sys
 import pytest
 from lxml import html
 
+from commons.settings import SettingsError
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
-from body_html.body_html import SettingsError, sanitizer, validate_settings
+from body_html.body_html import sanitizer, validate_settings
 
 FRAGMENT = (
     '<h2 id="plan">Plan</h2><p class="lead" onclick="steal()">Hi <a href="{filename}/x.md">'
@@ -27,12 +28,12 @@ FRAGMENT = (
         ({"mode": "keep"}, "unknown key(s) ['mode']"),
         (
             {"policy": "strip"},
-            "BODY_HTML['policy'] is 'strip'; accepted values are 'sanitize', 'keep'",
+            "BODY_HTML['policy'] is 'strip'; it must be one of: sanitize, keep. Fix: ",
         ),
         ({"extra_tags": ["script"]}, "may not contain ['script']"),
         ({"extra_tags": ["iframe"]}, "may not contain ['iframe']"),
         ({"extra_attributes": {"a": ["onclick"]}}, "may not allow event handlers"),
-        ({"extra_attributes": {"a": "target"}}, "must map a tag name"),
+        ({"extra_attributes": {"a": "target"}}, "maps a tag name (or '*') to a list of attributes"),
     ],
 )
 def test_bad_settings_name_the_key_and_the_accepted_values(value, expected):

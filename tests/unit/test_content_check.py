@@ -6,11 +6,12 @@ import sys
 
 import pytest
 
+from commons.settings import SettingsError
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
-from content_check.content_check import DEFAULTS, SettingsError, validate_settings
+from content_check.content_check import DEFAULTS, validate_settings
 
 
 def test_defaults():
@@ -22,9 +23,15 @@ def test_defaults():
     [
         ([], "CONTENT_CHECK must be a dict"),
         ({"category": ["A"]}, "unknown key(s) ['category']"),
-        ({"categories": "Community"}, "CONTENT_CHECK['categories'] must be None"),
+        (
+            {"categories": "Community"},
+            "CONTENT_CHECK['categories'] is 'Community'; it must be None (any category)",
+        ),
         ({"categories": [" Community"]}, "without surrounding spaces"),
-        ({"check_references": "yes"}, "CONTENT_CHECK['check_references'] must be True or False"),
+        (
+            {"check_references": "yes"},
+            "CONTENT_CHECK['check_references'] is 'yes'; it must be True or False",
+        ),
     ],
 )
 def test_bad_settings_are_named(value, expected):

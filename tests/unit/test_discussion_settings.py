@@ -6,12 +6,13 @@ import sys
 
 import pytest
 
+from commons.settings import SettingsError
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
 from discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
-from discussion.settings import COMMON_DEFAULTS, SettingsError, validate_settings
+from discussion.settings import COMMON_DEFAULTS, validate_settings
 
 ISSO = {"url": "https://comments.example.org"}
 GISCUS = {
@@ -65,14 +66,14 @@ def test_language_defaults_to_the_sites_in_the_providers_spelling(site_lang, pro
 BAD = [
     ("comments", "DISCUSSION must be a dict"),
     ({"isso": ISSO, "providr": "isso"}, "unknown key(s) ['providr']; accepted keys are"),
-    ({"provider": "facebook"}, "DISCUSSION['provider'] is 'facebook'; accepted values are isso,"),
+    ({"provider": "facebook"}, "DISCUSSION['provider'] is 'facebook'; it must be one of: isso,"),
     (
         {"isso": ISSO, "mode": "auto"},
-        "DISCUSSION['mode'] is 'auto'; accepted values are consent, lazy, eager",
+        "DISCUSSION['mode'] is 'auto'; it must be one of: consent, lazy, eager",
     ),
     (
         {"isso": ISSO, "articles": "yes"},
-        "DISCUSSION['articles'] is 'yes'; accepted values are true, false",
+        "DISCUSSION['articles'] is 'yes'; it must be True or False",
     ),
     (
         {"isso": ISSO, "consent_text": " "},
@@ -80,7 +81,8 @@ BAD = [
     ),
     (
         {"isso": ISSO, "consent_text": "Hosted by {host}"},
-        "DISCUSSION['consent_text'] uses ['host']; the placeholders it may use: {provider}",
+        "DISCUSSION['consent_text'] is 'Hosted by {host}' (it uses ['host']; the placeholders "
+        "it may use: {provider})",
     ),
     ({"isso": ISSO, "closed_text": "Closed {provider}"}, "placeholders it may use: none"),
     ({"isso": ISSO, "consent_text": "Load {"}, "write literal braces as {{ and }}"),
@@ -102,7 +104,7 @@ BAD = [
     ),
     (
         {"isso": {**ISSO, "css": "no"}},
-        "DISCUSSION['isso']['css'] is 'no'; isso accepts true or false",
+        "DISCUSSION['isso']['css'] is 'no'; isso accepts True or False",
     ),
     (
         {"provider": "giscus", "giscus": {**GISCUS, "lang": " en"}},
@@ -176,7 +178,8 @@ def test_an_unsupported_site_language_is_named_with_the_fix():
         validate_settings({"provider": "remark42", "remark42": SAMPLES["remark42"]}, "sw")
     message = str(failure.value)
     assert "DISCUSSION['remark42']['lang'] defaults to the site's DEFAULT_LANG 'sw'" in message
-    assert "set it to one of: en, be, bp" in message
+    assert "remark42 accepts one of: en, be, bp" in message
+    assert "Fix: set DISCUSSION['remark42']['lang'] to one of the accepted values" in message
 
 
 @pytest.mark.parametrize(
@@ -192,7 +195,7 @@ def test_an_unsupported_site_language_is_named_with_the_fix():
     ],
 )
 def test_provider_origins_list_what_each_provider_contacts(name, expected):
-    origins = provider_origins({"provider": name, name: SAMPLES[name]})
+    origins = provider_origins(validate_settings({"provider": name, name: SAMPLES[name]}))
     assert set(origins) == {"script", "frame", "connect", "img", "style"}
     assert {kind for kind, values in origins.items() if values} == expected
     for values in origins.values():
@@ -200,22 +203,21 @@ def test_provider_origins_list_what_each_provider_contacts(name, expected):
             assert origin.startswith("https://") and origin.count("/") == 2, origin
 
 
-def test_provider_origins_read_pelican_settings_and_custom_lists():
-    settings = {
-        "DEFAULT_LANG": "en",
-        "DISCUSSION": {
+def test_provider_origins_read_the_validated_setting_and_custom_lists():
+    custom = validate_settings(
+        {
             "provider": "custom",
             "custom": {
                 "template": "comments.html",
                 "name": "Talkyard",
                 "origins": {"script": ["https://talk.example.org/js/"], "frame": []},
             },
-        },
-    }
-    origins = provider_origins(settings)
+        }
+    )
+    origins = provider_origins(custom)
     assert origins["script"] == ["https://talk.example.org"]
     assert origins["frame"] == [] and origins["connect"] == []
-    isso = provider_origins({"DEFAULT_LANG": "en", "DISCUSSION": {"isso": ISSO}})
+    isso = provider_origins(validate_settings({"isso": ISSO}))
     assert isso["script"] == ["https://comments.example.org"]
-    giscus = provider_origins({"provider": "giscus", "giscus": GISCUS})
+    giscus = provider_origins(validate_settings({"provider": "giscus", "giscus": GISCUS}))
     assert giscus["frame"] == ["https://giscus.app"]

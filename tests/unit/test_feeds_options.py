@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.feeds.options import DEFAULTS, SettingsError, site_base, validate_settings
+from commons.settings import SettingsError
+from plugins.feeds.options import DEFAULTS, site_base, validate_settings
 
 LOCAL = {
     "SITEURL": "",

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from commons.settings import SettingsError
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
@@ -13,7 +14,6 @@ sys.path.insert(0, str(REPO_ROOT / "plugins"))
 from metadata_check.metadata_check import (
     DEFAULTS,
     MetadataError,
-    SettingsError,
     validate_settings,
 )
 
@@ -27,8 +27,14 @@ def test_defaults_apply_when_the_setting_is_absent():
     [
         ("title", "must be a dict"),
         ({"requird": ["title"]}, "unknown key(s) ['requird']; accepted keys are"),
-        ({"required": "title"}, "METADATA_CHECK['required'] must be a list of strings"),
-        ({"statuses": ["published", "live"]}, "['live'] are not Pelican statuses"),
+        (
+            {"required": "title"},
+            "METADATA_CHECK['required'] is 'title'; it must be a list of metadata field names",
+        ),
+        (
+            {"statuses": ["published", "live"]},
+            "item 1, 'live': not one of: published, draft, hidden, skip",
+        ),
     ],
 )
 def test_bad_settings_name_the_key_and_the_accepted_values(value, expected):

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
+from commons.settings import SettingsError
 from commons.static_server import HeadersFileError, headers_for, parse_headers_file
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
 from security_headers.security_headers import (
-    SettingsError,
     content_security_policy,
     inline_script_hashes,
     may_hold_inline_script,
@@ -29,10 +29,13 @@ from security_headers.security_headers import (
     [
         (True, "SECURITY_HEADERS must be a dict"),
         ({"enable": True}, "unknown key(s) ['enable']"),
-        ({"enabled": "yes"}, "SECURITY_HEADERS['enabled'] must be True or False"),
-        ({"referrer_policy": ""}, "SECURITY_HEADERS['referrer_policy'] must be a one-line"),
-        ({"extra_sources": {"scripts": []}}, "must map some of ['script', 'style'"),
-        ({"extra_sources": {"img": ["https://a.example; script-src *"]}}, "list of origins"),
+        ({"enabled": "yes"}, "SECURITY_HEADERS['enabled'] is 'yes'; it must be True or False"),
+        (
+            {"referrer_policy": ""},
+            "SECURITY_HEADERS['referrer_policy'] is ''; it must be a non-empty string on one line",
+        ),
+        ({"extra_sources": {"scripts": []}}, "mapping some of ['script', 'style'"),
+        ({"extra_sources": {"img": ["https://a.example; script-src *"]}}, "not an origin such as"),
     ],
 )
 def test_bad_settings_name_the_key(value, expected):

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from commons.settings import SettingsError
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
 from css_minify.css_minify import minify
 from page_meta.page_meta import (
-    SettingsError,
     absolute_url,
     plain_text,
     shorten,
