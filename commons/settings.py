@@ -491,15 +491,15 @@ class Schema:
 def install(settings: dict, schema: Schema) -> dict:
     """Validate `settings[schema.name]` against `schema`, store the result and return it.
 
-    The one place a settings failure is logged and raised: each problem is
-    logged on its own line first, so the editor reads the sentences rather than
-    the end of Pelican's traceback.
+    The one place a settings failure is logged and raised. Every problem goes
+    into one log record, one per line, so the editor reads the sentences rather
+    than the end of Pelican's traceback, and so all of them are shown even when
+    Pelican runs with `--fatal errors` (which raises on the first record).
     """
     try:
         options = schema.validate(settings.get(schema.name), settings)
     except SettingsError as error:
-        for problem in error.problems:
-            logger.error("%s", problem)
+        logger.error("%s", error)
         raise
     settings[schema.name] = options
     return options

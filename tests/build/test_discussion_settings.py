@@ -117,3 +117,28 @@ def test_a_rebuild_from_the_content_cache_follows_a_changed_setting(build):
     assert isso_script(doc).get("data-isso") == "http://two.test/"
     (section,) = doc.xpath("//section[@id='discussion']")
     assert section.get("data-discussion-mode") == "lazy"
+
+
+def test_several_bad_settings_are_reported_together_each_with_value_accepted_and_fix(build):
+    discussion = {
+        "mode": "often",
+        "articles": "yes",
+        "consent_text": "Hosted by {host}",
+        "isso": {"url": "comments.example.org", "css": "no"},
+    }
+    with pytest.raises(BuildError) as failure:
+        build(overrides={"DISCUSSION": discussion})
+    # What the build says first (Pelican's messages, without the traceback).
+    log = " ".join(str(failure.value).split("Traceback")[0].split())
+    expected = [
+        ("DISCUSSION['mode'] is 'often'", "it must be one of: consent, lazy, eager"),
+        ("DISCUSSION['articles'] is 'yes'", "it must be True or False"),
+        ("DISCUSSION['consent_text'] is 'Hosted by {host}'", "the placeholders it may use"),
+        ("DISCUSSION['isso']['url'] is 'comments.example.org'", "isso accepts an absolute"),
+        ("DISCUSSION['isso']['css'] is 'no'", "isso accepts True or False"),
+    ]
+    for said, accepted in expected:
+        assert said in log, said
+        after = log[log.index(said) :]
+        assert accepted in after.split("Fix: ")[0], said
+        assert "Fix: " in after
