@@ -127,7 +127,8 @@ def clean_read(content: str, metadata: dict) -> tuple[str, dict]:
 
 def wrap_readers(readers) -> None:
     for extension, reader_class in list(readers.reader_classes.items()):
-        if reader_class is None or issubclass(reader_class, SanitizingReaderMixin):
+        # READERS = {"html": None} turns a reader off; Pelican skips falsy entries.
+        if not reader_class or issubclass(reader_class, SanitizingReaderMixin):
             continue
         readers.reader_classes[extension] = type(
             f"Sanitizing{reader_class.__name__}", (SanitizingReaderMixin, reader_class), {}

@@ -119,7 +119,8 @@ def check_settings(pelican) -> None:
 
 def wrap_readers(readers) -> None:
     for extension, reader_class in list(readers.reader_classes.items()):
-        if issubclass(reader_class, CheckedMetadataMixin):
+        # READERS = {"html": None} turns a reader off; Pelican skips falsy entries.
+        if not reader_class or issubclass(reader_class, CheckedMetadataMixin):
             continue
         readers.reader_classes[extension] = type(
             f"Checked{reader_class.__name__}", (CheckedMetadataMixin, reader_class), {}

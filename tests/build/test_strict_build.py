@@ -66,3 +66,20 @@ def test_a_warning_fails_the_build(tmp_path):
     with pytest.raises(BuildError) as failure:
         build_site(tmp_path / "output", content=content)
     assert "warned.md" in failure.value.log
+
+
+def test_a_reader_turned_off_with_none_is_not_read(tmp_path):
+    # Pelican's documented way to stop reading a format: READERS = {"html": None}.
+    content = copy_content(tmp_path / "content")
+    (content / "raw.html").write_text(
+        "<html><head><title>Raw</title><meta name='date' content='2024-05-01'></head>"
+        "<body>Raw page.</body></html>",
+        encoding="utf-8",
+    )
+    output = build_site(
+        tmp_path / "output",
+        content=content,
+        overrides={"READERS": {"html": None}, "SEARCH": {"enabled": False}},
+    ).output
+    assert (output / "index.html").is_file()
+    assert not list(output.rglob("raw*.html"))

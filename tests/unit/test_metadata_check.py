@@ -13,8 +13,10 @@ sys.path.insert(0, str(REPO_ROOT / "plugins"))
 
 from metadata_check.metadata_check import (
     DEFAULTS,
+    CheckedMetadataMixin,
     MetadataError,
     validate_settings,
+    wrap_readers,
 )
 
 
@@ -48,3 +50,16 @@ def test_metadata_error_names_file_field_and_fix():
     assert str(error) == (
         "posts/a.md: metadata field 'date' has the value 'yesterday'. Fix: write 2011-03-07."
     )
+
+
+def test_readers_turned_off_with_none_stay_off():
+    # Pelican documents READERS = {"html": None} to stop reading .html files.
+    from pelican.readers import Readers
+    from pelican.settings import DEFAULT_CONFIG
+
+    readers = Readers({**DEFAULT_CONFIG, "READERS": {"html": None, "htm": None}})
+    wrap_readers(readers)
+    assert readers.reader_classes["html"] is None and readers.reader_classes["htm"] is None
+    assert issubclass(readers.reader_classes["md"], CheckedMetadataMixin)
+    wrap_readers(readers)  # a second call (a second Readers) wraps nothing twice
+    assert readers.reader_classes["md"].__mro__.count(CheckedMetadataMixin) == 1
