@@ -159,8 +159,12 @@ def _carry_over(old: Path, new: Path, retention: list[str]) -> None:
 
 
 def _swap_in(staging: Path, output: Path) -> None:
-    # Two renames on one file system: readers see either the old site or the
-    # new one, never a mix, and a crash between them leaves the old copy.
+    # Two renames on one file system, so nobody ever sees old and new files
+    # mixed. They are two steps, not one: between them the output path does
+    # not exist (a server answers 404 for that instant), and a crash there
+    # leaves no site at the output path: the old one is beside it as
+    # .previous-<name>-<pid> (with the OUTPUT_RETENTION files), the new one as
+    # .staging-<name>-<random>; rename one of them back by hand.
     previous = None
     if output.exists():
         previous = output.with_name(f".previous-{output.name}-{os.getpid()}")

@@ -22,7 +22,8 @@ class PublishError(RuntimeError):
 
 
 def check_site(site: Path, settings: dict) -> None:
-    """Refuse to publish a site that lacks its home page, its articles or its main feeds."""
+    """Refuse to publish a site that lacks its home page or its main feeds (FEED_ALL_ATOM,
+    FEED_ALL_RSS, when set), has fewer than two HTML pages, or has broken internal links."""
     required = [site / "index.html"]
     for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(key):
