@@ -7,7 +7,8 @@ with a custom check), each with its default. Validation fills the defaults in,
 refuses unknown keys, and collects EVERY problem before it raises one
 `SettingsError` that lists them all, one line each, naming the key (its full
 path, such as DISCUSSION['isso']['url']), the value, what is accepted and the
-fix. `install` is the one place that logs and raises, when Pelican starts.
+fix. `install` is the one place that logs and raises, when Pelican starts;
+it reports the other plugins' bad settings in the same breath.
 
     SCHEMA = Schema("CSS_MINIFY", {"enabled": Boolean(True)})
 
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
@@ -491,15 +494,35 @@ class Schema:
 def install(settings: dict, schema: Schema) -> dict:
     """Validate `settings[schema.name]` against `schema`, store the result and return it.
 
-    The one place a settings failure is logged and raised. Every problem goes
-    into one log record, one per line, so the editor reads the sentences rather
-    than the end of Pelican's traceback, and so all of them are shown even when
-    Pelican runs with `--fatal errors` (which raises on the first record).
+    The one place a settings failure is logged and raised. When this setting
+    is bad, the other plugins' settings are checked too (each plugin package
+    exports its `SCHEMA`), so one build reports every bad setting, not only
+    those of the first plugin Pelican starts. Every problem goes into one log
+    record, one per line, so the editor reads the sentences rather than the end
+    of Pelican's traceback, and so all of them are shown even when Pelican runs
+    with `--fatal errors` (which raises on the first record).
     """
     try:
         options = schema.validate(settings.get(schema.name), settings)
     except SettingsError as error:
+        error = SettingsError([*error.problems, *_other_plugins_problems(settings, schema)])
         logger.error("%s", error)
-        raise
+        raise error from None
     settings[schema.name] = options
     return options
+
+
+def _other_plugins_problems(settings: dict, schema: Schema) -> list[Problem | str]:
+    """The problems of every other loaded plugin's setting (its package's SCHEMA)."""
+    problems: list[Problem | str] = []
+    for plugin in settings.get("PLUGINS") or ():
+        # Pelican has imported each plugin by the time its receivers run.
+        module = plugin if isinstance(plugin, ModuleType) else sys.modules.get(str(plugin))
+        other = getattr(module, "SCHEMA", None)
+        if not isinstance(other, Schema) or other.name == schema.name:
+            continue
+        try:
+            other.validate(settings.get(other.name), settings)
+        except SettingsError as error:
+            problems.extend(error.problems)
+    return problems

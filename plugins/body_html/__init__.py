@@ -5,6 +5,6 @@ with several editors sanitises by default; a site whose editors are trusted
 can keep raw HTML. Either way the choice is one setting, BODY_HTML.
 """
 
-from .body_html import register
+from .body_html import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

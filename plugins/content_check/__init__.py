@@ -7,6 +7,6 @@ are refused by the discussion plugin, which owns thread identity.)
 Every problem is reported at once, each with the file and the fix.
 """
 
-from .content_check import register
+from .content_check import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

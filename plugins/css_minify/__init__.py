@@ -5,6 +5,6 @@ interaction); comments and indentation are a sixth of the stylesheet.
 Settings: `CSS_MINIFY`.
 """
 
-from .css_minify import register
+from .css_minify import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

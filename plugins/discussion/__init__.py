@@ -16,5 +16,6 @@ Modules, one concern each:
 
 from .plugin import register
 from .providers import provider_origins
+from .settings import SCHEMA
 
-__all__ = ["provider_origins", "register"]
+__all__ = ["SCHEMA", "provider_origins", "register"]

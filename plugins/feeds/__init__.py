@@ -7,6 +7,7 @@ subscriber or a crawler find the site: autodiscovery links for the templates,
 `sitemap.xml` and, in production, `robots.txt`.
 """
 
+from .options import SCHEMA
 from .plugin import register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -5,6 +5,6 @@ This plugin names the file, the field, the value and the fix instead, so an
 editor knows what to change without reading a traceback.
 """
 
-from .metadata_check import register
+from .metadata_check import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

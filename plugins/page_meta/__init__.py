@@ -5,6 +5,6 @@ The theme's head and article templates read `content.page_meta`; nothing here
 is computed in Jinja. Settings: one dict, `PAGE_META` (see README).
 """
 
-from .page_meta import register
+from .page_meta import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

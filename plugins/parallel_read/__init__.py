@@ -9,6 +9,6 @@ an error, an edit in between) sends it back to Pelican's own serial read, so
 error messages and `--fatal warnings` behave exactly as without the plugin.
 """
 
-from .parallel_read import register
+from .parallel_read import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

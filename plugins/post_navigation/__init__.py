@@ -4,6 +4,6 @@ Sets `article.newer_article`, `article.older_article` and
 `article.related_posts` on every published post. Settings: `POST_NAVIGATION`.
 """
 
-from .post_navigation import register
+from .post_navigation import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

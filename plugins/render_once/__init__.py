@@ -7,6 +7,6 @@ settings, so this plugin gives the templates `render_once(template, post)`,
 which renders the partial the first time and hands back the same HTML after.
 """
 
-from .render_once import register
+from .render_once import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -11,6 +11,6 @@ Pagefind's script from the first bundle only when a reader searches, and merges
 the others into it.
 """
 
-from .plugin import register
+from .plugin import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

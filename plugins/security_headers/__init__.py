@@ -6,6 +6,6 @@ Written as `_headers` (the format Netlify and Cloudflare Pages read) and as an
 nginx snippet, both at the root of the built site.
 """
 
-from .security_headers import register
+from .security_headers import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -101,3 +101,27 @@ def test_strict_categories_accept_the_listed_ones(tmp_path):
     output = tmp_path / "output"
     build_site(output, overrides=STRICT_CATEGORIES)
     assert (output / "category" / "community" / "index.html").is_file()
+
+
+def test_bad_settings_of_several_plugins_are_reported_in_one_build(tmp_path):
+    overrides = {
+        "PARALLEL_READ": {"processes": -1},
+        "DISCUSSION": {"mode": "often", "isso": {"url": "comments.example.org"}},
+        "SEARCH": {"pages_per_bundle": 0},
+        "CSS_MINIFY": {"enabled": "no"},
+    }
+    with pytest.raises(BuildError) as failure:
+        build_site(tmp_path / "output", overrides=overrides)
+    message = " ".join(str(failure.value).split("Traceback")[0].split())
+    for said, accepted in [
+        ("PARALLEL_READ['processes'] is -1", "it must be a whole number, 0 or more"),
+        ("DISCUSSION['mode'] is 'often'", "it must be one of: consent, lazy, eager"),
+        ("DISCUSSION['isso']['url'] is 'comments.example.org'", "isso accepts an absolute"),
+        ("SEARCH['pages_per_bundle'] is 0", "1 or more, such as 1000"),
+        ("CSS_MINIFY['enabled'] is 'no'", "it must be True or False"),
+    ]:
+        assert said in message, said
+        after = message[message.index(said) :]
+        assert accepted in after.split("Fix: ")[0], said
+        assert "Fix: " in after, said
+    assert not (tmp_path / "output").exists()

@@ -5,6 +5,7 @@ the fix."""
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 
 import pytest
 
@@ -168,9 +169,8 @@ def test_a_rule_across_keys_runs_once_its_keys_are_valid_and_may_derive_values()
 def test_install_logs_every_problem_in_one_record_then_raises(caplog):
     schema = Schema("PLUGIN", {"on": Boolean(True), "size": Integer(1, minimum=1)})
     settings = {"PLUGIN": {"on": 1, "size": -1}}
-    with caplog.at_level(logging.ERROR, logger="commons.settings"):
-        with pytest.raises(SettingsError):
-            install(settings, schema)
+    with caplog.at_level(logging.ERROR, logger="commons.settings"), pytest.raises(SettingsError):
+        install(settings, schema)
     # One record: Pelican's `--fatal errors` stops at the first one.
     (record,) = caplog.records
     assert [line.split(" is ")[0] for line in record.getMessage().splitlines()] == [
@@ -181,3 +181,21 @@ def test_install_logs_every_problem_in_one_record_then_raises(caplog):
     settings = {"PLUGIN": {"size": 3}}
     assert install(settings, schema) == {"on": True, "size": 3}
     assert settings["PLUGIN"] == {"on": True, "size": 3}
+
+
+def test_install_reports_the_other_plugins_bad_settings_with_its_own():
+    first = Schema("FIRST", {"on": Boolean(True)})
+    other = ModuleType("other_plugin")
+    other.SCHEMA = Schema("OTHER", {"size": Integer(1, minimum=1)})
+    fine = ModuleType("fine_plugin")
+    fine.SCHEMA = Schema("FINE", {"on": Boolean(True)})
+    settings = {
+        "PLUGINS": [fine, other, "not_loaded_plugin"],
+        "FIRST": {"on": "yes"},
+        "OTHER": {"size": 0},
+    }
+    with pytest.raises(SettingsError) as failure:
+        install(settings, first)
+    assert [p.where for p in failure.value.problems] == ["FIRST['on']", "OTHER['size']"]
+    # A good setting does not look at the others.
+    assert install({**settings, "FIRST": {}}, first) == {"on": True}
