@@ -45,7 +45,11 @@ class SiteLang(Option):
     spelling ('pt-BR' -> 'pt-br', 'pt_BR', 'pt'); `inner` says what the provider accepts."""
 
     def __init__(self, inner: Choice | Pattern, *, underscore: bool = False):
-        super().__init__(REQUIRED, accepted=inner.accepted)
+        super().__init__(
+            REQUIRED,
+            accepted=inner.accepted,
+            fix="correct the value, or remove the key to use the site's DEFAULT_LANG",
+        )
         self.inner = inner
         self.underscore = underscore
 

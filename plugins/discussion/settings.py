@@ -18,7 +18,6 @@ from commons.settings import (
     Nested,
     Problem,
     Schema,
-    SettingsError,
     String,
 )
 
@@ -26,7 +25,7 @@ from .providers import PROVIDERS, SETTING
 
 MODES = ("consent", "lazy", "eager")
 
-__all__ = ["COMMON_DEFAULTS", "MODES", "SCHEMA", "SETTING", "SettingsError", "validate_settings"]
+__all__ = ["COMMON_DEFAULTS", "MODES", "SCHEMA", "SETTING", "validate_settings"]
 
 
 def _placeholders(allowed: set[str]):
