@@ -182,6 +182,8 @@ PLUGINS = [
     "search",
     "page_meta",
     "post_navigation",
+    "menu",
+    "code_style",
     "render_once",
     "css_minify",
     "content_check",
@@ -225,6 +227,19 @@ PAGE_META = {
     "share_networks": ["email", "mastodon", "bluesky", "linkedin", "facebook", "x"],
     "mastodon_instance": "mastodon.social",
     "twitter_site": "",
+}
+
+# The header menu (plugins/menu): pages with `Menu: true`, and these entries
+# first, in order: a page's path under content/, or {"title": …, "url": …}.
+MENU = {"items": []}
+
+# Colours for highlighted code (plugins/code_style): two Pygments styles, made
+# readable (WCAG AA) on the theme's code background; only pages with code load them.
+CODE_STYLE = {
+    "light": "default",
+    "dark": "github-dark",
+    "css_class": "highlight",
+    "save_as": "theme/css/code.css",
 }
 
 # Previous/next and related posts under each post (plugins/post_navigation).

@@ -31,10 +31,23 @@ DEFAULTS = SCHEMA.defaults()
 # Tab, newline and carriage return are text; the other C0 controls are not.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# Dates an editor may write: YYYY-MM-DD, optionally with a time (HH:MM or
+# HH:MM:SS, after a space or a T) and a UTC offset (Z, +01:00). Anything else
+# (01/02/2026, March 5th 2026) is ambiguous or locale-dependent, and dateutil
+# would guess: 01/02/2026 silently becomes 2 January.
+DATE_FORMAT = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"\Z"
+)
+DATE_FIELDS = ("date", "modified")
+LABEL_FIELDS = ("tags", "category", "author", "authors")
+
 # What an editor should write instead, per field Pelican parses.
 FIXES = {
-    "date": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, for example 2011-03-07 09:00",
-    "modified": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, for example 2011-03-08 10:30",
+    "date": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM (ISO 8601 with an offset, such as "
+    "2011-03-07T09:00+01:00, works too), for example 2011-03-07 09:00",
+    "modified": "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM (ISO 8601 with an offset, such as "
+    "2011-03-08T10:30+01:00, works too), for example 2011-03-08 10:30",
     "title": "add a line such as `Title: Sharing Your Work` to the metadata block",
     "status": "use one of: {statuses}",
 }
@@ -77,13 +90,40 @@ class CheckedMetadataMixin:
             value = without_control_characters(value)
         if name == "slug":
             return self._clean_slug(value)
+        if name in DATE_FIELDS and isinstance(value, str) and not DATE_FORMAT.match(value.strip()):
+            raise _report(
+                MetadataError(
+                    self._commons_source,
+                    name,
+                    f"has the value {value!r}, which is not an unambiguous date",
+                    FIXES[name],
+                )
+            )
         try:
-            return super().process_metadata(name, value)
+            processed = super().process_metadata(name, value)
         except ValueError as error:
             fix = FIXES.get(name, "correct or remove the field")
             raise _report(
                 MetadataError(self._commons_source, name, f"has the value {value!r} ({error})", fix)
             ) from error
+        if name in LABEL_FIELDS:
+            self._check_label_slugs(name, processed)
+        return processed
+
+    def _check_label_slugs(self, name: str, processed) -> None:
+        # A label whose name slugifies to nothing ("🎉") would get the URL
+        # tag//: Pelican only warns, naming no file.
+        labels = processed if isinstance(processed, list) else [processed]
+        for label in labels:
+            if not _label_slug(label, self.settings):
+                raise _report(
+                    MetadataError(
+                        self._commons_source,
+                        name,
+                        f"has the name {str(label)!r}, which gives no URL (no letters or digits)",
+                        f"add a word to the name, for example '{label} party', or remove it",
+                    )
+                )
 
     def _clean_slug(self, value: str) -> str:
         # A slug becomes a folder name and a URL: whatever the editor wrote,
@@ -99,6 +139,18 @@ class CheckedMetadataMixin:
                 )
             )
         return slug
+
+
+def _label_slug(label, settings: dict) -> str:
+    """The slug Pelican's URLWrapper.slug will give `label`, worked out without
+    touching that property: it logs a warning (fatal here) that names no file."""
+    kind = f"{type(label).__name__.upper()}_REGEX_SUBSTITUTIONS"
+    return slugify(
+        label.name,
+        regex_subs=settings.get(kind, settings.get("SLUG_REGEX_SUBSTITUTIONS", [])),
+        preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+        use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
+    )
 
 
 def without_control_characters(text: str) -> str:

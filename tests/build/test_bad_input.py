@@ -54,6 +54,32 @@ def overlong_thread_id(content):
     )
 
 
+def ambiguous_date(content):
+    (content / "one.md").write_text("Title: One\nDate: 01/02/2026\n\nA.\n")
+
+
+def day_first_date(content):
+    (content / "one.md").write_text("Title: One\nDate: 30/11/2026\n\nA.\n")
+
+
+def written_out_date(content):
+    (content / "one.md").write_text(
+        "Title: One\nDate: 2020-01-01\nModified: March 5th 2026\n\nA.\n"
+    )
+
+
+def emoji_only_tag(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nTags: fun, 🎉\n\nA.\n")
+
+
+def symbol_only_category(content):
+    (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nCategory: ★\n\nA.\n")
+
+
+def unclear_menu_field(content):
+    (content / "pages" / "help.md").write_text("Title: Help\nMenu: perhaps\n\nAsk us.\n")
+
+
 STRICT_CATEGORIES = {
     "CONTENT_CHECK": {
         "categories": ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
@@ -71,6 +97,12 @@ CASES = [
     (missing_static_image, {}, ["one.md", "content/images/desk.jpg", "Fix:"]),
     (missing_plain_image, {}, ["one.md", "/images/desk.jpg", "Fix: put it in content/images/"]),
     (overlong_thread_id, {}, ["one.md", "'comments_id'", "2000 characters", "Fix: use at most"]),
+    (ambiguous_date, {}, ["one.md", "'date'", "'01/02/2026'", "Fix: write it as YYYY-MM-DD"]),
+    (day_first_date, {}, ["one.md", "'date'", "'30/11/2026'", "Fix: write it as YYYY-MM-DD"]),
+    (written_out_date, {}, ["one.md", "'modified'", "'March 5th 2026'", "Fix: write it as"]),
+    (emoji_only_tag, {}, ["one.md", "'tags'", "'🎉'", "gives no URL", "Fix: add a word"]),
+    (symbol_only_category, {}, ["one.md", "'category'", "'★'", "Fix: add a word"]),
+    (unclear_menu_field, {}, ["pages/help.md", "'menu'", "'perhaps'", "Fix: write `Menu: true`"]),
 ]
 
 

@@ -1,0 +1,3 @@
+from .code_style import register
+
+__all__ = ["register"]

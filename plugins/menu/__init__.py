@@ -1,0 +1,3 @@
+from .menu import register
+
+__all__ = ["register"]

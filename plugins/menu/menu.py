@@ -1,0 +1,160 @@
+"""The header menu: the pages that ask for it and the links the MENU setting lists.
+
+A site with hundreds of pages cannot put every page in its header. A page joins
+the menu with `Menu: true` in its metadata; MENU['items'] lists pages (by their
+source path under content/) and links, in the order the header shows them.
+Pages marked `Menu: true` that the list does not name follow it, by title.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pelican import signals
+
+from commons.settings import SettingsError, install, with_defaults
+
+logger = logging.getLogger(__name__)
+
+SETTING = "MENU"
+DEFAULTS = {"items": []}
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+ITEMS_ACCEPTED = (
+    "a list whose entries are a page's source path under content/ (for example "
+    '"pages/about.md") or a link {"title": "Events", "url": "https://…" or "/events/"}'
+)
+
+
+class MenuError(ValueError):
+    """A page's `Menu` field, or a MENU entry, cannot be used."""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of the header menu, as the theme reads it (`menu_items`)."""
+
+    title: str
+    url: str
+    page: object | None = None  # the Page, for aria-current; None for a link
+    external: bool = False  # an absolute URL, not a path under SITEURL
+
+
+def validate_settings(raw) -> dict:
+    options = with_defaults(SETTING, raw, DEFAULTS)
+    items = options["items"]
+    if not isinstance(items, (list, tuple)):
+        raise SettingsError(f"{SETTING}['items'] is {items!r}; accepted: {ITEMS_ACCEPTED}")
+    problems = [
+        f"{SETTING}['items'][{index}] is {item!r}: {problem}. Accepted: {ITEMS_ACCEPTED}"
+        for index, item in enumerate(items)
+        if (problem := _item_problem(item))
+    ]
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return {"items": list(items)}
+
+
+def _item_problem(item) -> str | None:
+    if isinstance(item, str):
+        if not item or item.startswith("/") or ".." in item.split("/"):
+            return "a page is named by its path under content/, without a leading / or .."
+        return None
+    if not isinstance(item, dict) or set(item) != {"title", "url"}:
+        return 'a link is a dict with exactly the keys "title" and "url"'
+    title, url = item["title"], item["url"]
+    if not isinstance(title, str) or not title.strip():
+        return "the link's title must be non-empty text"
+    if not isinstance(url, str) or not _is_safe_url(url):
+        return "the link's url must be an http(s) address or a site path starting with /"
+    return None
+
+
+def _is_safe_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme:
+        return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return url.startswith("/") and not url.startswith("//") and not any(c.isspace() for c in url)
+
+
+def wants_menu(page) -> bool:
+    """The page's `Menu` field as a boolean; MenuError names the file and the fix."""
+    value = page.metadata.get("menu")
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise MenuError(
+        f"{_source(page)}: metadata field 'menu' has the value {value!r}. "
+        "Fix: write `Menu: true` to list the page in the header menu, or remove the line."
+    )
+
+
+def menu_items(pages: list, items: list, content_root: str) -> list[MenuItem]:
+    """The header menu: MENU's entries in order, then the other `Menu: true` pages by title."""
+    by_source = {_relative(page.source_path, content_root): page for page in pages}
+    menu: list[MenuItem] = []
+    listed = set()
+    missing = []
+    for item in items:
+        if isinstance(item, dict):
+            external = bool(urlsplit(item["url"]).scheme)
+            url = item["url"] if external else item["url"].lstrip("/")
+            menu.append(MenuItem(title=item["title"], url=url, external=external))
+            continue
+        page = by_source.get(item)
+        if page is None:
+            missing.append(item)
+            continue
+        listed.add(id(page))
+        menu.append(MenuItem(title=page.title, url=page.url, page=page))
+    if missing:
+        known = ", ".join(sorted(by_source)) or "none"
+        raise MenuError(
+            f"{SETTING}['items'] names {', '.join(repr(m) for m in missing)}, which is not a "
+            f"published page. Fix: name a page by its path under content/ (published pages: "
+            f"{known}), or remove the entry."
+        )
+    marked = sorted(
+        (page for page in pages if id(page) not in listed and wants_menu(page)),
+        key=lambda page: (page.title.casefold(), page.url),
+    )
+    menu += [MenuItem(title=page.title, url=page.url, page=page) for page in marked]
+    return menu
+
+
+def _relative(path: str, content_root: str) -> str:
+    return os.path.relpath(path, content_root).replace(os.sep, "/")
+
+
+def _source(page) -> str:
+    return _relative(page.source_path, page.settings.get("PATH") or os.getcwd())
+
+
+def check_settings(pelican) -> None:
+    install(pelican.settings, SETTING, validate_settings)
+
+
+def add_menu(generator) -> None:
+    """Put `menu_items` in the context every template reads."""
+    try:
+        items = menu_items(
+            generator.pages, generator.settings[SETTING]["items"], generator.settings["PATH"]
+        )
+    except MenuError as error:
+        logger.error("%s", error)
+        raise
+    generator.context["menu_items"] = items
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.page_generator_finalized.connect(add_menu)
