@@ -54,6 +54,19 @@ def build(c):
 
 
 @task
+def check(c):
+    """List every problem in the site at once, grouped by file, each with its fix."""
+    from commons.check import check_site as check_content
+
+    started = time.perf_counter()
+    report = check_content()
+    print(report.render())
+    print(f"Checked {CONTENT_DIR} in {time.perf_counter() - started:.1f} s")
+    if report.count:
+        raise Exit(code=1)
+
+
+@task
 def clean(c):
     """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""
     keep = set(output_retention(DEV_SETTINGS))

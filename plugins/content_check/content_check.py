@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lxml import html as lxml_html
 from pelican import signals
 
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
@@ -29,15 +30,15 @@ SCHEMA = Schema(
             accepted="None (any category) or a list of category names without surrounding spaces",
         ),
         "check_references": Boolean(True),
+        # False logs the problems and lets the build go on, so that `invoke
+        # check` sees the later stages' problems too.
+        "stop": Boolean(True),
     },
 )
 DEFAULTS = SCHEMA.defaults()
 SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
 REFERENCE_KINDS = {"filename", "static", "attach"}
 # Pelican's own syntax for links to other content: {filename}path or |filename|path.
-REFERENCE = re.compile(
-    r"""(?P<attr>href|src)\s*=\s*(?P<quote>["'])(?P<url>[^"']*)(?P=quote)""", re.IGNORECASE
-)
 INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
 
 
@@ -83,12 +84,30 @@ def _source(content, content_root: Path) -> str:
         return content.source_path
 
 
+def references(body: str) -> list[tuple[str, str]]:
+    """(attribute, URL) of every href and src in the parsed body, outside code.
+
+    Read from the document, not from the text, so a path written in a code
+    block or inside another attribute's value is not taken for a link.
+    """
+    if not body or not body.strip():
+        return []
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    return [
+        (attribute, node.get(attribute))
+        for node in root.iter()
+        if isinstance(node.tag, str) and not node.xpath("ancestor-or-self::code|ancestor::pre")
+        for attribute in ("href", "src")
+        if node.get(attribute) is not None
+    ]
+
+
 def reference_problems(content, content_root: Path, source: str) -> list[str]:
     """Links and images in one post or page that point at files that do not exist."""
     problems = []
     folder = Path(content.source_path).parent
-    for match in REFERENCE.finditer(content._content or ""):
-        url = match["url"]
+    static_paths = content.settings.get("STATIC_PATHS", [])
+    for attribute, url in references(content._content or ""):
         intrasite = INTRASITE.match(url)
         if intrasite and intrasite["kind"] in REFERENCE_KINDS:
             path = unquote(urlsplit(intrasite["path"]).path)
@@ -99,15 +118,59 @@ def reference_problems(content, content_root: Path, source: str) -> list[str]:
                     "exist. Fix: correct the path (from content/ when it starts with /, "
                     "otherwise from the post's folder) or add the file."
                 )
-        elif match["attr"].lower() == "src" and _is_local(url):
-            path = unquote(urlsplit(url).path)
-            target = content_root / path.lstrip("/")
-            if not path.startswith("/") or not target.exists():
+            elif intrasite["kind"] == "static" and not _under(target, content_root, static_paths):
                 problems.append(
-                    f"{source}: the image {url} is not a file under content/. Fix: put it in "
-                    "content/images/ and write {static}/images/<name>."
+                    f"{source}: {url} names {_shown(target, content_root)}, which is not under "
+                    f"STATIC_PATHS ({', '.join(static_paths) or 'none'}), so it is never "
+                    "copied to the site. Fix: move the file into one of those folders, or add "
+                    "its folder to STATIC_PATHS in pelicanconf.py."
                 )
-    return problems
+        elif attribute == "src" and _is_local(url):
+            problems.append(_local_image_problem(url, folder, content_root, static_paths, source))
+    return [problem for problem in problems if problem]
+
+
+def _local_image_problem(
+    url: str, folder: Path, content_root: Path, static_paths: list[str], source: str
+) -> str | None:
+    path = unquote(urlsplit(url).path)
+    if path.startswith("/"):
+        target = content_root / path.lstrip("/")
+        if not target.is_file():
+            return (
+                f"{source}: the image {url} is not a file under content/. Fix: put it in "
+                "content/images/ and write {static}/images/<name>."
+            )
+        if not _under(target, content_root, static_paths):
+            return (
+                f"{source}: the image {url} is in content/ but not under STATIC_PATHS "
+                f"({', '.join(static_paths) or 'none'}), so it is never copied to the site. "
+                "Fix: move it into content/images/, or add its folder to STATIC_PATHS."
+            )
+        return None
+    beside = folder / path
+    if beside.is_file():
+        shown = _shown(beside, content_root)
+        return (
+            f"{source}: the image {url} is a path relative to the post's file; the post is "
+            "published in a folder of its own, where that path does not lead to "
+            f"{shown}. Fix: write {{static}}/{shown.removeprefix('content/')}."
+        )
+    return (
+        f"{source}: the image {url} is not a file under content/. Fix: put it in "
+        "content/images/ and write {static}/images/<name>."
+    )
+
+
+def _under(target: Path, content_root: Path, static_paths: list[str]) -> bool:
+    try:
+        relative = target.resolve().relative_to(content_root.resolve()).as_posix()
+    except ValueError:
+        return False
+    return any(
+        relative == folder.strip("/") or relative.startswith(folder.strip("/") + "/")
+        for folder in static_paths
+    )
 
 
 def _shown(target: Path, content_root: Path) -> str:
@@ -146,19 +209,20 @@ def consistency_problems(
     return problems
 
 
-def report(problems: list[str]) -> None:
+def report(problems: list[str], stop: bool = True) -> None:
     if not problems:
         return
     message = "The content has problems:\n  " + "\n  ".join(problems)
     # With --fatal warnings, logging the error is what stops Pelican; without
-    # it, the exception does.
+    # it, the exception does, unless the settings ask to go on.
     logger.error("%s", message)
-    raise ContentError(message)
+    if stop:
+        raise ContentError(message)
 
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
-    report(unreadable_sources(Path(pelican.settings["PATH"])))
+    report(unreadable_sources(Path(pelican.settings["PATH"])), pelican.settings[SETTING]["stop"])
 
 
 def check_articles(generator) -> None:
@@ -167,7 +231,10 @@ def check_articles(generator) -> None:
     contents = (
         generator.articles + generator.translations + generator.drafts + generator.hidden_articles
     )
-    report(consistency_problems(contents, generator.settings, Path(generator.settings["PATH"])))
+    report(
+        consistency_problems(contents, generator.settings, Path(generator.settings["PATH"])),
+        generator.settings[SETTING]["stop"],
+    )
 
 
 def check_pages(generator) -> None:
@@ -175,7 +242,8 @@ def check_pages(generator) -> None:
     report(
         consistency_problems(
             contents, generator.settings, Path(generator.settings["PATH"]), articles=False
-        )
+        ),
+        generator.settings[SETTING]["stop"],
     )
 
 

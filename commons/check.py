@@ -1,0 +1,155 @@
+"""`invoke check`: every problem in the site at once, grouped by file, each with its fix.
+
+`invoke build` stops at Pelican's first warning (warnings are fatal there);
+`check` runs the same build with warnings not fatal, into a folder it throws
+away, and collects everything Pelican and Commons' plugins say: each reader
+error (one per file), the cross-file content problems, and Pelican's own
+warnings. A message that names a file under content/ is listed under that
+file; the others under "The site".
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
+from .build import pelican_command
+
+SITE_WIDE = "The site"
+# Lines that are not problems: Pelican's summary, and the traceback and the
+# repeated message that follow an error raised by a plugin (its lines were
+# logged once already).
+NOT_PROBLEMS = re.compile(
+    r"^(Traceback |  File |    |"
+    r"\w+(\.\w+)*Error: |\w+(\.\w+)*Exception: |"
+    r"RuntimeError: Warning or error encountered|The content has problems:$|\^+$)"
+)
+# Pelican's closing summary, wrapped over two lines.
+DONE = re.compile(r"^Done: Processed .*? seconds\.$", re.MULTILINE | re.DOTALL)
+# Pelican's warning for a {filename} link to a missing file names no file;
+# Commons' content check reports the same link with its file.
+UNRESOLVED = re.compile(r"^Unable to find '(?P<target>[^']*)', skipping url replacement")
+# Pelican's "Could not process ./x.md" after a reader error that Commons
+# already explained for that file.
+COULD_NOT_PROCESS = re.compile(r"^Could not process \.?/?(?P<path>.+?)(?:\s*$|\s+\S.*$)")
+
+
+@dataclass
+class CheckReport:
+    """The problems found, per file (relative to content/), in the order they were seen."""
+
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(messages) for messages in self.problems.values())
+
+    def render(self) -> str:
+        if not self.problems:
+            return "No problems found."
+        lines = []
+        for source, messages in self.problems.items():
+            lines.append(source if source == SITE_WIDE else f"content/{source}")
+            lines += [f"  - {message}" for message in messages]
+        files = len(self.problems)
+        noun = "problem" if self.count == 1 else "problems"
+        lines.append(f"{self.count} {noun} in {files} {'place' if files == 1 else 'places'}.")
+        return "\n".join(lines)
+
+
+def source_files(content: Path) -> list[str]:
+    """Every file under `content`, as a path relative to it, longest first."""
+    return sorted(
+        (p.relative_to(content).as_posix() for p in content.rglob("*") if not p.is_dir()),
+        key=lambda name: (-len(name), name),
+    )
+
+
+def group(log: str, sources: list[str]) -> CheckReport:
+    """Sort Pelican's log lines into problems per source file."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for raw_line in DONE.sub("", log).splitlines():
+        line = raw_line.strip()
+        if not line or NOT_PROBLEMS.match(raw_line):
+            continue
+        could_not = COULD_NOT_PROCESS.match(line)
+        if could_not:
+            path = could_not["path"]
+            if grouped.get(path):
+                continue  # its reason is listed already
+            grouped[path].append(
+                "Pelican could not read this file. Fix: see the message above it in the "
+                "build's log (`invoke build`), or correct its metadata block."
+            )
+            continue
+        unresolved = UNRESOLVED.match(line)
+        if unresolved and any(
+            unresolved["target"] in message for messages in grouped.values() for message in messages
+        ):
+            continue  # the file that links to it is listed with the fix
+        source = _source_named(line, sources)
+        message = line[len(source) + 2 :] if source and line.startswith(f"{source}: ") else line
+        if message.startswith("{filename} used for linking to static content"):
+            message += ". Fix: write {static} instead of {filename} in this link."
+        if message not in grouped[source or SITE_WIDE]:
+            grouped[source or SITE_WIDE].append(message)
+    ordered = {
+        name: grouped[name] for name in sorted(grouped) if name != SITE_WIDE and grouped[name]
+    }
+    if grouped.get(SITE_WIDE):
+        ordered[SITE_WIDE] = grouped[SITE_WIDE]
+    return CheckReport(ordered)
+
+
+def _source_named(line: str, sources: list[str]) -> str | None:
+    for name in sources:
+        if (
+            line.startswith(f"{name}: ")
+            or f"./{name}" in line
+            or f"'{name}'" in line
+            or line.endswith((f" in {name}. Use {{static}} instead", f" in {name}"))
+        ):
+            return name
+    return None
+
+
+def _content_check(settings_file: Path) -> dict:
+    from pelican.settings import get_settings_from_file
+
+    return dict(get_settings_from_file(str(settings_file)).get("CONTENT_CHECK") or {})
+
+
+def check_site(
+    settings_file: Path = DEV_SETTINGS, content: Path = CONTENT_DIR, env: dict | None = None
+) -> CheckReport:
+    """Build `content` with warnings not fatal, into a throw-away folder; report every problem."""
+    content = Path(content).resolve()
+    with tempfile.TemporaryDirectory(prefix="commons-check-") as scratch:
+        scratch_path = Path(scratch)
+        command = pelican_command(
+            Path(settings_file),
+            scratch_path / "output",
+            content,
+            overrides={
+                "CACHE_PATH": str(scratch_path / "cache"),
+                "LOAD_CONTENT_CACHE": False,
+                # Go on past the cross-file checks, so later stages report too.
+                "CONTENT_CHECK": {**_content_check(Path(settings_file)), "stop": False},
+            },
+            fatal=None,
+        )
+        completed = subprocess.run(
+            command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=False
+        )
+    report = group(completed.stdout + completed.stderr, source_files(content))
+    if completed.returncode != 0 and not report.problems:
+        report.problems[SITE_WIDE] = [
+            f"Pelican stopped (exit code {completed.returncode}) without saying why. "
+            "Fix: run `invoke build` to see its full log."
+        ]
+    return report
