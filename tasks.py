@@ -66,6 +66,26 @@ def check(c):
         raise Exit(code=1)
 
 
+@task(
+    help={
+        "dry_run": "Print the diff and change nothing.",
+        "patch": "Where a real run saves its diff (undo: patch -R -p1 < PATCH).",
+    }
+)
+def migrate_links(c, dry_run=False, patch="migrate-links.patch"):
+    """Rewrite links that have one right answer ({static}, {filename}, old .html URLs)."""
+    from commons.migrate_links import migrate
+
+    migration = migrate(CONTENT_DIR, _settings(DEV_SETTINGS), dry_run=dry_run)
+    if migration.patch:
+        if dry_run:
+            print(migration.patch, end="")
+        else:
+            (REPO_ROOT / patch).write_text(migration.patch, encoding="utf-8")
+            print(f"Saved the diff to {patch}; undo with: patch -R -p1 < {patch}")
+    print(("Would rewrite: " if dry_run else "") + migration.summary())
+
+
 @task
 def clean(c):
     """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""

@@ -95,7 +95,10 @@ def group(log: str, sources: list[str]) -> CheckReport:
         source = _source_named(line, sources)
         message = line[len(source) + 2 :] if source and line.startswith(f"{source}: ") else line
         if message.startswith("{filename} used for linking to static content"):
-            message += ". Fix: write {static} instead of {filename} in this link."
+            message += (
+                ". Fix: write {static} instead of {filename} in this link "
+                "(`invoke migrate-links` does it for every post)."
+            )
         if message not in grouped[source or SITE_WIDE]:
             grouped[source or SITE_WIDE].append(message)
     ordered = {

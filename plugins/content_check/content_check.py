@@ -154,7 +154,8 @@ def _local_image_problem(
         return (
             f"{source}: the image {url} is a path relative to the post's file; the post is "
             "published in a folder of its own, where that path does not lead to "
-            f"{shown}. Fix: write {{static}}/{shown.removeprefix('content/')}."
+            f"{shown}. Fix: write {{static}}/{shown.removeprefix('content/')} "
+            "(`invoke migrate-links` does it for every post)."
         )
     return (
         f"{source}: the image {url} is not a file under content/. Fix: put it in "

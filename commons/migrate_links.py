@@ -1,0 +1,214 @@
+"""`invoke migrate-links`: rewrite the links that have one right answer, in place.
+
+A Pelican blog moved to Commons keeps links written for another layout:
+- `|filename|path` (Pelican's old syntax) becomes `{filename}path` (also
+  `|static|`, `|attach|`);
+- `{filename}` aimed at a static file (an image, a PDF) becomes `{static}`;
+- an image path relative to the post's file (`images/x.png`), which breaks
+  once the post is published at /YYYY/MM/slug/, becomes `{static}/images/x.png`;
+- a link to an old `slug.html` URL that names one of the site's posts or pages
+  becomes `{filename}/that-post.md`.
+
+Code (fenced, indented and inline) is left alone. A dry run prints the unified
+diff and changes nothing; a real run writes the files and saves the same diff
+as a patch, so `patch -R -p1 < PATCH` undoes it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pelican.utils import slugify
+
+SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
+OLD_SYNTAX = re.compile(r"\|(?P<kind>filename|static|attach)\|")
+# A Markdown link or image target, or an HTML href/src value.
+TARGET = re.compile(
+    r"(?P<lead>\]\(\s*<?|(?:href|src)\s*=\s*[\"'])(?P<url>[^)\s\"'>]+)", re.IGNORECASE
+)
+FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
+INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+METADATA_LINE = re.compile(r"^(?P<key>[A-Za-z][\w-]*):\s*(?P<value>.*)$")
+
+
+@dataclass
+class Migration:
+    """What a run changed (or would change): a diff per file, and the reasons."""
+
+    diffs: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def patch(self) -> str:
+        return "".join(self.diffs[name] for name in sorted(self.diffs))
+
+    def summary(self) -> str:
+        count = sum(len(reasons) for reasons in self.changes.values())
+        return f"{count} link(s) rewritten in {len(self.changes)} file(s)."
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the rewrites need to know of the content folder."""
+
+    content: Path
+    static_paths: tuple[str, ...]
+    posts_by_slug: dict[str, str]  # slug -> source path under content/
+
+
+def read_site(content: Path, settings: dict) -> Site:
+    posts_by_slug = {}
+    for path in sorted(content.rglob("*")):
+        if path.suffix.lower() not in SOURCE_SUFFIXES or not path.is_file():
+            continue
+        metadata = _metadata(path.read_text(encoding="utf-8", errors="replace"))
+        slug = metadata.get("slug") or slugify(
+            metadata.get("title", path.stem),
+            regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+        )
+        posts_by_slug.setdefault(slug, path.relative_to(content).as_posix())
+    return Site(content, tuple(settings.get("STATIC_PATHS", [])), posts_by_slug)
+
+
+def _metadata(text: str) -> dict[str, str]:
+    metadata = {}
+    for line in text.splitlines():
+        match = METADATA_LINE.match(line)
+        if not match:
+            break
+        metadata[match["key"].lower()] = match["value"].strip()
+    return metadata
+
+
+def rewrite_text(text: str, source: Path, site: Site) -> tuple[str, list[str]]:
+    """`text` with its links rewritten, outside code, and a reason per rewrite."""
+    reasons: list[str] = []
+    lines = text.splitlines(keepends=True)
+    fence = None
+    previous_blank = True
+    for index, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence:
+            if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(fence):
+                fence = None
+            previous_blank = False
+            continue
+        if opening:
+            fence = opening["fence"]
+            continue
+        is_indented_code = previous_blank and line.startswith(("    ", "\t")) and line.strip()
+        previous_blank = not line.strip() or (previous_blank and bool(is_indented_code))
+        if is_indented_code:
+            continue
+        lines[index] = _outside_inline_code(
+            line, lambda part: _rewrite(part, source, site, reasons)
+        )
+    return "".join(lines), reasons
+
+
+def _outside_inline_code(line: str, rewrite: Callable[[str], str]) -> str:
+    pieces, last = [], 0
+    for code in INLINE_CODE.finditer(line):
+        pieces += [rewrite(line[last : code.start()]), code.group(0)]
+        last = code.end()
+    pieces.append(rewrite(line[last:]))
+    return "".join(pieces)
+
+
+def _rewrite(part: str, source: Path, site: Site, reasons: list[str]) -> str:
+    def old_syntax(match: re.Match) -> str:
+        reasons.append(f"|{match['kind']}| is Pelican's old syntax: {{{match['kind']}}}")
+        return f"{{{match['kind']}}}"
+
+    part = OLD_SYNTAX.sub(old_syntax, part)
+
+    def target(match: re.Match) -> str:
+        url = match["url"]
+        new = _new_target(url, source, site)
+        if new is None:
+            return match.group(0)
+        reasons.append(f"{url} -> {new}")
+        return match["lead"] + new
+
+    return TARGET.sub(target, part)
+
+
+def _new_target(url: str, source: Path, site: Site) -> str | None:
+    if url.startswith("{filename}"):
+        path = url.removeprefix("{filename}")
+        if Path(urlsplit(path).path).suffix.lower() in (*SOURCE_SUFFIXES, ".rst", ".html"):
+            return None
+        target = _resolve(path, source, site.content)
+        if target is not None and target.is_file():
+            return "{static}" + path
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("{", "#", "data:", "mailto:")):
+        return None
+    path = unquote(parts.path)
+    if not path:
+        return None
+    if not path.startswith("/"):
+        beside = (source.parent / path).resolve()
+        if beside.is_file() and _inside(beside, site.content):
+            relative = beside.relative_to(site.content.resolve()).as_posix()
+            kind = "{filename}" if beside.suffix.lower() in SOURCE_SUFFIXES else "{static}"
+            fragment = f"#{parts.fragment}" if parts.fragment else ""
+            return f"{kind}/{relative}{fragment}"
+    if path.endswith(".html"):
+        slug = Path(path).stem
+        post = site.posts_by_slug.get(slug)
+        if post and slug != "index":
+            fragment = f"#{parts.fragment}" if parts.fragment else ""
+            return "{filename}/" + post + fragment
+    return None
+
+
+def _resolve(path: str, source: Path, content: Path) -> Path | None:
+    path = unquote(urlsplit(path).path)
+    target = (content / path.lstrip("/")) if path.startswith("/") else source.parent / path
+    target = target.resolve()
+    return target if _inside(target, content) else None
+
+
+def _inside(path: Path, content: Path) -> bool:
+    try:
+        path.relative_to(content.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def migrate(content: Path, settings: dict, *, dry_run: bool, progress=print) -> Migration:
+    """Rewrite every Markdown file under `content`; with dry_run, only report."""
+    content = Path(content)
+    site = read_site(content, settings)
+    migration = Migration()
+    sources = [
+        p for p in sorted(content.rglob("*")) if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
+    ]
+    for number, path in enumerate(sources, 1):
+        text = path.read_text(encoding="utf-8")
+        new_text, reasons = rewrite_text(text, path, site)
+        if number % 100 == 0:
+            progress(f"  {number}/{len(sources)} files read")
+        if new_text == text:
+            continue
+        name = f"content/{path.relative_to(content).as_posix()}"
+        migration.diffs[name] = "".join(
+            difflib.unified_diff(
+                text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+            )
+        )
+        migration.changes[name] = reasons
+        if not dry_run:
+            path.write_text(new_text, encoding="utf-8")
+    return migration
