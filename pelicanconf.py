@@ -28,6 +28,19 @@ ARTICLE_PATHS = [""]
 ARTICLE_EXCLUDES = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 THEME = str(SITE_ROOT / "theme")
+# Markdown: Pelican's defaults (code highlighting, Markdown Extra, the metadata
+# block) plus `toc`, which gives every heading a stable id from its text
+# ("## Getting there" -> id "getting-there"; a repeated heading gets "_1",
+# "_2"), so in-page links such as [see below](#getting-there) work.
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight"},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
 # Escape every value by default: templates mark only rendered HTML (a post's
 # body, its formatted summary) as safe. Pelican leaves this off.
 JINJA_ENVIRONMENT = {

@@ -77,6 +77,36 @@ def unreadable_sources(content_root: Path) -> list[str]:
     return problems
 
 
+# Documents that a blog may hold but that no Commons reader reads: without a
+# word they would simply not be published.
+UNPUBLISHABLE = {
+    ".ipynb": ("a Jupyter notebook", "export it to Markdown (jupyter nbconvert --to markdown)"),
+    ".org": ("an Org file", "convert it to Markdown (pandoc -t markdown)"),
+    ".adoc": ("an AsciiDoc file", "convert it to Markdown (pandoc -t markdown)"),
+    ".asciidoc": ("an AsciiDoc file", "convert it to Markdown (pandoc -t markdown)"),
+    ".textile": ("a Textile file", "convert it to Markdown (pandoc -t markdown)"),
+    ".docx": ("a Word document", "convert it to Markdown (pandoc -t markdown)"),
+    ".odt": ("an OpenDocument text", "convert it to Markdown (pandoc -t markdown)"),
+}
+
+
+def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[str]:
+    """Documents outside STATIC_PATHS that no reader reads, each with the fix."""
+    problems = []
+    for path in sorted(content_root.rglob("*")):
+        kind = UNPUBLISHABLE.get(path.suffix.lower())
+        if kind is None or not path.is_file() or _under(path, content_root, static_paths):
+            continue
+        name = path.relative_to(content_root).as_posix()
+        what, conversion = kind
+        problems.append(
+            f"{name}: is {what}, which Commons has no reader for, so it would not be "
+            f"published. Fix: {conversion}, or move it into a STATIC_PATHS folder "
+            f"({', '.join(static_paths) or 'none'}) to publish it as a download."
+        )
+    return problems
+
+
 def _source(content, content_root: Path) -> str:
     try:
         return str(Path(content.source_path).relative_to(content_root))
@@ -223,7 +253,12 @@ def report(problems: list[str], stop: bool = True) -> None:
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
-    report(unreadable_sources(Path(pelican.settings["PATH"])), pelican.settings[SETTING]["stop"])
+    content_root = Path(pelican.settings["PATH"])
+    report(
+        unreadable_sources(content_root)
+        + unpublishable_sources(content_root, pelican.settings.get("STATIC_PATHS", [])),
+        pelican.settings[SETTING]["stop"],
+    )
 
 
 def check_articles(generator) -> None:

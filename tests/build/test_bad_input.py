@@ -76,6 +76,10 @@ def symbol_only_category(content):
     (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nCategory: ★\n\nA.\n")
 
 
+def notebook_post(content):
+    (content / "analysis.ipynb").write_text('{"cells": [], "nbformat": 4}')
+
+
 def unclear_menu_field(content):
     (content / "pages" / "help.md").write_text("Title: Help\nMenu: perhaps\n\nAsk us.\n")
 
@@ -102,6 +106,7 @@ CASES = [
     (written_out_date, {}, ["one.md", "'modified'", "'March 5th 2026'", "Fix: write it as"]),
     (emoji_only_tag, {}, ["one.md", "'tags'", "'🎉'", "gives no URL", "Fix: add a word"]),
     (symbol_only_category, {}, ["one.md", "'category'", "'★'", "Fix: add a word"]),
+    (notebook_post, {}, ["analysis.ipynb", "Jupyter notebook", "Fix: export it to Markdown"]),
     (unclear_menu_field, {}, ["pages/help.md", "'menu'", "'perhaps'", "Fix: write `Menu: true`"]),
 ]
 
