@@ -6,6 +6,7 @@ import logging
 import re
 from functools import cached_property, partial
 
+from lxml import html as lxml_html
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
@@ -207,7 +208,27 @@ def check_settings(pelican) -> None:
         **pelican.settings.get("JINJA_FILTERS", {}),
         # A partial, not a lambda: Pelican's content cache pickles the settings.
         "absolute_url": partial(absolute_url, site_url=site_url),
+        "fragments_to": fragments_to,
     }
+
+
+def fragments_to(html_text: str, page_href: str) -> str:
+    """`html_text` with its in-page links (`href="#x"`) aimed at `page_href#x`.
+
+    A post's summary is shown on listings, where `#x` would point at the
+    listing itself; on the post, the element with that id exists.
+    """
+    if not html_text or 'href="#' not in html_text:
+        return html_text
+    root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    for link in root.iter("a"):
+        href = link.get("href")
+        if href and href.startswith("#"):
+            link.set("href", page_href + href)
+    inner = (root.text or "") + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in root
+    )
+    return Markup(inner) if isinstance(html_text, Markup) else inner
 
 
 def attach(content) -> None:
