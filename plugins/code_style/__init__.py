@@ -1,3 +1,8 @@
-from .code_style import register
+"""Colours for highlighted code, light and dark, linked only from pages with code.
 
-__all__ = ["register"]
+Writes the stylesheet and sets `has_code` on posts and pages. Settings: `CODE_STYLE`.
+"""
+
+from .code_style import SCHEMA, register
+
+__all__ = ["SCHEMA", "register"]

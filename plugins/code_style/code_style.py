@@ -20,42 +20,28 @@ from pelican import signals
 from pygments.styles import get_all_styles, get_style_by_name
 from pygments.token import STANDARD_TYPES
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Choice, Pattern, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "CODE_STYLE"
-DEFAULTS = {
-    "light": "default",
-    "dark": "github-dark",
-    "css_class": "highlight",
-    "save_as": "theme/css/code.css",
-}
+SCHEMA = Schema(
+    SETTING,
+    {
+        "light": Choice(sorted(get_all_styles()), "default"),
+        "dark": Choice(sorted(get_all_styles()), "github-dark"),
+        "css_class": Pattern(r"[A-Za-z][\w-]*", "a CSS class name", "highlight"),
+        "save_as": Pattern(
+            r"(?!/)(?!.*\.\.)[\w./-]+\.css",
+            "a path inside the output, ending in .css",
+            "theme/css/code.css",
+        ),
+    },
+)
 # The theme's --code-bg in each scheme (theme/static/css/commons.css).
 BACKGROUNDS = {"light": "#f1efe9", "dark": "#1f2428"}
 TEXT = {"light": "#1d2125", "dark": "#e8e6e1"}
 MIN_CONTRAST = 4.5
-
-
-def validate_settings(raw) -> dict:
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    styles = sorted(get_all_styles())
-    problems = [
-        f"{SETTING}['{key}'] is {options[key]!r}; accepted: a Pygments style name, one of "
-        f"{', '.join(styles)}"
-        for key in ("light", "dark")
-        if options[key] not in styles
-    ]
-    for key in ("css_class", "save_as"):
-        value = options[key]
-        if not isinstance(value, str) or not value or value.startswith("/") or ".." in value:
-            problems.append(
-                f"{SETTING}['{key}'] is {value!r}; accepted: non-empty text, a path inside "
-                "the output for save_as"
-            )
-    if problems:
-        raise SettingsError("\n".join(problems))
-    return options
 
 
 def _luminance(rgb: tuple[float, float, float]) -> float:
@@ -144,7 +130,7 @@ def stylesheet(light: str, dark: str, css_class: str) -> str:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def mark_code(content) -> None:

@@ -1,3 +1,8 @@
-from .menu import register
+"""The header menu: pages with `Menu: true` and the entries of the MENU setting.
 
-__all__ = ["register"]
+Sets `menu_items` in every template's context. Settings: `MENU`.
+"""
+
+from .menu import SCHEMA, register
+
+__all__ = ["SCHEMA", "register"]

@@ -15,12 +15,11 @@ from urllib.parse import urlsplit
 
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import ListOf, Option, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "MENU"
-DEFAULTS = {"items": []}
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 ITEMS_ACCEPTED = (
@@ -43,21 +42,6 @@ class MenuItem:
     external: bool = False  # an absolute URL, not a path under SITEURL
 
 
-def validate_settings(raw) -> dict:
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    items = options["items"]
-    if not isinstance(items, (list, tuple)):
-        raise SettingsError(f"{SETTING}['items'] is {items!r}; accepted: {ITEMS_ACCEPTED}")
-    problems = [
-        f"{SETTING}['items'][{index}] is {item!r}: {problem}. Accepted: {ITEMS_ACCEPTED}"
-        for index, item in enumerate(items)
-        if (problem := _item_problem(item))
-    ]
-    if problems:
-        raise SettingsError("\n".join(problems))
-    return {"items": list(items)}
-
-
 def _item_problem(item) -> str | None:
     if isinstance(item, str):
         if not item or item.startswith("/") or ".." in item.split("/"):
@@ -78,6 +62,19 @@ def _is_safe_url(url: str) -> bool:
     if parts.scheme:
         return parts.scheme in ("http", "https") and bool(parts.netloc)
     return url.startswith("/") and not url.startswith("//") and not any(c.isspace() for c in url)
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "items": ListOf(
+            Option(accepted="a page's path or a link", check=_item_problem),
+            [],
+            accepted=ITEMS_ACCEPTED,
+            fix="correct the entry, or remove it",
+        )
+    },
+)
 
 
 def wants_menu(page) -> bool:
@@ -140,7 +137,7 @@ def _source(page) -> str:
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def add_menu(generator) -> None:
