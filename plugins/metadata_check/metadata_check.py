@@ -40,6 +40,9 @@ DATE_FORMAT = re.compile(
     r"\Z"
 )
 DATE_FIELDS = ("date", "modified")
+# Year first but without leading zeros (2015-8-5 9:09): unambiguous, so the
+# fix can give the exact value to write.
+UNPADDED_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 LABEL_FIELDS = ("tags", "category", "author", "authors")
 
 # What an editor should write instead, per field Pelican parses.
@@ -91,12 +94,13 @@ class CheckedMetadataMixin:
         if name == "slug":
             return self._clean_slug(value)
         if name in DATE_FIELDS and isinstance(value, str) and not DATE_FORMAT.match(value.strip()):
+            padded = padded_date(value.strip())
             raise _report(
                 MetadataError(
                     self._commons_source,
                     name,
                     f"has the value {value!r}, which is not an unambiguous date",
-                    FIXES[name],
+                    f"write {padded}" if padded else FIXES[name],
                 )
             )
         try:
@@ -139,6 +143,22 @@ class CheckedMetadataMixin:
                 )
             )
         return slug
+
+
+def padded_date(value: str) -> str | None:
+    """`2015-8-5 9:09` written as `2015-08-05 09:09`: year first, only the zeros missing."""
+    match = UNPADDED_DATE.fullmatch(value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second = match.groups()
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    padded = f"{year}-{int(month):02d}-{int(day):02d}"
+    if hour is not None:
+        padded += f" {int(hour):02d}:{minute}"
+        if second is not None:
+            padded += f":{second}"
+    return padded
 
 
 def _label_slug(label, settings: dict) -> str:

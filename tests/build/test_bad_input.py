@@ -68,6 +68,10 @@ def written_out_date(content):
     )
 
 
+def unpadded_date(content):
+    (content / "one.md").write_text("Title: One\nDate: 2015-8-5 9:09\n\nA.\n")
+
+
 def emoji_only_tag(content):
     (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nTags: fun, 🎉\n\nA.\n")
 
@@ -104,6 +108,7 @@ CASES = [
     (ambiguous_date, {}, ["one.md", "'date'", "'01/02/2026'", "Fix: write it as YYYY-MM-DD"]),
     (day_first_date, {}, ["one.md", "'date'", "'30/11/2026'", "Fix: write it as YYYY-MM-DD"]),
     (written_out_date, {}, ["one.md", "'modified'", "'March 5th 2026'", "Fix: write it as"]),
+    (unpadded_date, {}, ["one.md", "'date'", "'2015-8-5 9:09'", "Fix: write 2015-08-05 09:09."]),
     (emoji_only_tag, {}, ["one.md", "'tags'", "'🎉'", "gives no URL", "Fix: add a word"]),
     (symbol_only_category, {}, ["one.md", "'category'", "'★'", "Fix: add a word"]),
     (notebook_post, {}, ["analysis.ipynb", "Jupyter notebook", "Fix: export it to Markdown"]),
