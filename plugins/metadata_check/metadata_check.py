@@ -8,6 +8,7 @@ import re
 
 from pelican import signals
 from pelican.contents import Article, Static
+from pelican.urlwrappers import URLWrapper
 from pelican.utils import slugify
 
 from commons.settings import Choice, ListOf, Schema, String, install
@@ -119,7 +120,8 @@ class CheckedMetadataMixin:
         # tag//: Pelican only warns, naming no file.
         labels = processed if isinstance(processed, list) else [processed]
         for label in labels:
-            if not _label_slug(label, self.settings):
+            # An empty field gives Pelican's discard marker, not a label.
+            if isinstance(label, URLWrapper) and not _label_slug(label, self.settings):
                 raise _report(
                     MetadataError(
                         self._commons_source,

@@ -83,3 +83,16 @@ def test_a_reader_turned_off_with_none_is_not_read(tmp_path):
     ).output
     assert (output / "index.html").is_file()
     assert not list(output.rglob("raw*.html"))
+
+
+def test_empty_label_fields_are_accepted_in_markdown_and_rst(tmp_path, build):
+    # Real blogs leave fields empty (`:tags:` in reStructuredText, `Tags:` in
+    # Markdown); Pelican drops them, and the build goes on.
+    content = copy_content(tmp_path / "content")
+    (content / "empty-tags.md").write_text("Title: Empty\nDate: 2020-01-01\nTags:\n\nA.\n")
+    (content / "empty-tags.rst").write_text(
+        "Empty too\n#########\n\n:date: 2020-01-02\n:tags:\n:category: Notes\n\nB.\n"
+    )
+    output = build(content=content)
+    assert (output / "2020" / "01" / "empty" / "index.html").is_file()
+    assert (output / "2020" / "01" / "empty-too" / "index.html").is_file()
