@@ -25,8 +25,10 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 PATH = str(SITE_ROOT / "content")
 PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = [""]
-ARTICLE_EXCLUDES = ["pages"]
+# Uploads: copied as they are. Their folders are never read for posts, so an
+# HTML file there (a site-verification file, say) is not taken for a post.
 STATIC_PATHS = ["images", "extra"]
+ARTICLE_EXCLUDES = ["pages", *STATIC_PATHS]
 THEME = str(SITE_ROOT / "theme")
 # Markdown: Pelican's defaults (code highlighting, Markdown Extra, the metadata
 # block) plus `toc`, which gives every heading a stable id from its text
