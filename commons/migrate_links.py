@@ -7,7 +7,10 @@ A Pelican blog moved to Commons keeps links written for another layout:
 - an image path relative to the post's file (`images/x.png`), which breaks
   once the post is published at /YYYY/MM/slug/, becomes `{static}/images/x.png`;
 - a link to an old `slug.html` URL that names one of the site's posts or pages
-  becomes `{filename}/that-post.md`.
+  becomes `{filename}/that-post.md`;
+- a year-first date without leading zeros in the metadata (`Date: 2015-8-5
+  9:09`, `:date: 2015-8-5`), which Commons refuses, is written out in full
+  (`2015-08-05 09:09`).
 
 Code (fenced, indented and inline) is left alone. A dry run prints the unified
 diff and changes nothing; a real run writes the files and saves the same diff
@@ -25,7 +28,17 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
+from plugins.metadata_check.metadata_check import padded_date
+
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
+# Files whose metadata dates are padded (links are rewritten in Markdown only).
+DATED_SUFFIXES = (*SOURCE_SUFFIXES, ".rst")
+RST_FIELD = re.compile(r"^:[\w-]+:")
+DATE_LINE = re.compile(
+    r"^(?P<lead>(?::(?:date|modified):|(?:Date|Modified):)[ \t]*)"
+    r"(?P<value>[^\n]*?)(?P<end>[ \t]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 OLD_SYNTAX = re.compile(r"\|(?P<kind>filename|static|attach)\|")
 # A Markdown link or image target, or an HTML href/src value.
 TARGET = re.compile(
@@ -184,17 +197,55 @@ def _inside(path: Path, content: Path) -> bool:
     return True
 
 
+def pad_dates(text: str, suffix: str) -> tuple[str, list[str]]:
+    """`text` with its Date/Modified metadata written with leading zeros, where that is all
+    it lacks. Only the metadata block is read, never the body."""
+    reasons: list[str] = []
+    head_end = _metadata_end(text, suffix)
+
+    def pad(match: re.Match) -> str:
+        padded = padded_date(match["value"].strip())
+        if not padded or padded == match["value"].strip():
+            return match.group(0)
+        reasons.append(f"date {match['value'].strip()} -> {padded}")
+        return f"{match['lead']}{padded}{match['end']}"
+
+    return DATE_LINE.sub(pad, text[:head_end]) + text[head_end:], reasons
+
+
+def _metadata_end(text: str, suffix: str) -> int:
+    """Where the metadata block ends: Markdown's at its first blank line;
+    reStructuredText's field list (after the title) at the first line that is
+    not a field once a field has been seen."""
+    end = 0
+    seen_field = False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if suffix == ".rst":
+            if RST_FIELD.match(line):
+                seen_field = True
+            elif seen_field:
+                break
+        elif not stripped:
+            break
+        end += len(line)
+    return end
+
+
 def migrate(content: Path, settings: dict, *, dry_run: bool, progress=print) -> Migration:
     """Rewrite every Markdown file under `content`; with dry_run, only report."""
     content = Path(content)
     site = read_site(content, settings)
     migration = Migration()
     sources = [
-        p for p in sorted(content.rglob("*")) if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file()
+        p for p in sorted(content.rglob("*")) if p.suffix.lower() in DATED_SUFFIXES and p.is_file()
     ]
     for number, path in enumerate(sources, 1):
         text = path.read_text(encoding="utf-8")
-        new_text, reasons = rewrite_text(text, path, site)
+        new_text, reasons = pad_dates(text, path.suffix.lower())
+        if path.suffix.lower() in SOURCE_SUFFIXES:
+            new_text, link_reasons = rewrite_text(new_text, path, site)
+            reasons += link_reasons
         if number % 100 == 0:
             progress(f"  {number}/{len(sources)} files read")
         if new_text == text:

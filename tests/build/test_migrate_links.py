@@ -114,3 +114,29 @@ def test_the_saved_patch_undoes_the_run(tmp_path):
         ["patch", "-R", "-p1", "-i", str(patch)], cwd=tmp_path, check=True, capture_output=True
     )
     assert (content / "old.md").read_text() == original
+
+
+def test_dates_without_leading_zeros_are_written_out_in_the_metadata_only(tmp_path):
+    content = copy_content(tmp_path / "content")
+    (content / "old.md").write_text(
+        "Title: Old\nDate: 2015-8-5 9:09\nModified: 2016-1-27\n\n"
+        "Date: 2015-8-5 stays in the body.\n"
+    )
+    (content / "old.rst").write_text(
+        "Old rst\n#######\n\n:date: 2015-9-2 18:56\n:tags:\n\nBody: 2015-9-2 stays.\n"
+    )
+    before = check_site(content=content)
+    assert "Fix: write 2015-08-05 09:09" in before.problems["old.md"][0]
+
+    migrate(content, settings(), dry_run=False)
+
+    assert (content / "old.md").read_text() == (
+        "Title: Old\nDate: 2015-08-05 09:09\nModified: 2016-01-27\n\n"
+        "Date: 2015-8-5 stays in the body.\n"
+    )
+    assert (
+        ":date: 2015-09-02 18:56\n:tags:\n\nBody: 2015-9-2 stays.\n"
+        in (content / "old.rst").read_text()
+    )
+    after = check_site(content=content)
+    assert "old.md" not in after.problems and "old.rst" not in after.problems, after.problems
