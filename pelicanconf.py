@@ -189,6 +189,9 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
+    # content_check before search: its check of the links in bodies, at the end
+    # of the build, runs while Pagefind indexes the last shard.
+    "content_check",
     "parallel_read",
     # discussion before feeds: it attaches each post's thread (and refuses two
     # posts sharing one) before the feeds read the thread's id.
@@ -201,7 +204,6 @@ PLUGINS = [
     "code_style",
     "render_once",
     "css_minify",
-    "content_check",
     "body_html",
     "security_headers",
     "frozen_urls",

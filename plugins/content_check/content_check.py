@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from lxml import html as lxml_html
 from pelican import signals
 
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
+
+from .links import BodyLinks, references
 
 logger = logging.getLogger(__name__)
 
@@ -107,29 +108,11 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
     return problems
 
 
-def _source(content, content_root: Path) -> str:
+def source_of(content, content_root: Path) -> str:
     try:
         return str(Path(content.source_path).relative_to(content_root))
     except ValueError:
         return content.source_path
-
-
-def references(body: str) -> list[tuple[str, str]]:
-    """(attribute, URL) of every href and src in the parsed body, outside code.
-
-    Read from the document, not from the text, so a path written in a code
-    block or inside another attribute's value is not taken for a link.
-    """
-    if not body or not body.strip():
-        return []
-    root = lxml_html.fragment_fromstring(body, create_parent="div")
-    return [
-        (attribute, node.get(attribute))
-        for node in root.iter()
-        if isinstance(node.tag, str) and not node.xpath("ancestor-or-self::code|ancestor::pre")
-        for attribute in ("href", "src")
-        if node.get(attribute) is not None
-    ]
 
 
 def reference_problems(content, content_root: Path, source: str) -> list[str]:
@@ -224,7 +207,7 @@ def consistency_problems(
     # Pages get a category from their folder name; only posts are checked.
     allowed = options["categories"] if articles else None
     for content in contents:
-        source = _source(content, content_root)
+        source = source_of(content, content_root)
         if options["check_references"]:
             problems += reference_problems(content, content_root, source)
         if allowed is not None:
@@ -253,6 +236,8 @@ def report(problems: list[str], stop: bool = True) -> None:
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
+    stop = pelican.settings[SETTING]["stop"]
+    BodyLinks(pelican.settings, lambda problems: report(problems, stop)).connect()
     content_root = Path(pelican.settings["PATH"])
     report(
         unreadable_sources(content_root)
