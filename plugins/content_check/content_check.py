@@ -236,8 +236,9 @@ def report(problems: list[str], stop: bool = True) -> None:
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
-    stop = pelican.settings[SETTING]["stop"]
-    BodyLinks(pelican.settings, lambda problems: report(problems, stop)).connect()
+    options = pelican.settings[SETTING]
+    if options["check_references"]:
+        BodyLinks(pelican.settings, lambda problems: report(problems, options["stop"])).connect()
     content_root = Path(pelican.settings["PATH"])
     report(
         unreadable_sources(content_root)

@@ -139,7 +139,13 @@ def test_ids_survive_a_new_domain_and_new_urls(tmp_path, feeds_site):
         output,
         settings_file=PUBLISH_SETTINGS,
         content=content,
-        overrides={"ARTICLE_URL": "posts/{slug}.html", "ARTICLE_SAVE_AS": "posts/{slug}.html"},
+        overrides={
+            "ARTICLE_URL": "posts/{slug}.html",
+            "ARTICLE_SAVE_AS": "posts/{slug}.html",
+            # The test posts link to each other by their old addresses, which
+            # the new scheme breaks on purpose: the feed ids are the point here.
+            "CONTENT_CHECK": {"check_references": False},
+        },
         env={"COMMONS_SITEURL": "https://moved.example.net/community"},
     )
     before = feedparser.parse((feeds_site / "feeds/all.atom.xml").read_bytes()).entries
