@@ -162,7 +162,8 @@ algorithm = pbkdf2
 class IssoServer(ChildServer):
     """Isso, from PyPI, with an SQLite file, on loopback.
 
-    `site_origins` are the origins allowed to embed it (Isso's CORS list).
+    `site_origins` are the origins allowed to embed it (Isso's CORS list) and
+    the only ones the cross-site guard in front of it lets post.
     `guard=False` turns off Isso's rate limit, which tests that post several
     comments in a minute would otherwise trip.
     """
@@ -201,6 +202,7 @@ class IssoServer(ChildServer):
         return self.config_path
 
     def command(self) -> list[str]:
+        # Isso behind Commons' cross-site guard (commons/comments/guard.py):
+        # only the site's origins, sending JSON, may post.
         self.write_config()
-        isso = Path(sys.executable).with_name("isso")
-        return [str(isso), "-c", str(self.config_path), "run"]
+        return [sys.executable, "-m", "commons.comments.serve", str(self.config_path)]
