@@ -310,7 +310,7 @@ class _Anything:
 
 def refuse_mount_point(output: Path) -> None:
     """A mount point cannot be replaced by a rename: say so before building."""
-    if output.is_dir() and os.path.ismount(output):
+    if output.is_dir() and is_mount_point(output):
         raise BuildError(
             f"{output} is a mount point, and a build replaces its output folder by renaming "
             f"it, which a mount point cannot be. Fix: mount the file system one level up and "
@@ -320,20 +320,45 @@ def refuse_mount_point(output: Path) -> None:
         )
 
 
+def is_mount_point(path: Path) -> bool:
+    """Whether `path` is mounted on, bind mounts included (which os.path.ismount misses)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    target = str(Path(path).resolve())
+    for line in mountinfo.splitlines():
+        fields = line.split(" ")
+        # The fifth field is the mount point, with spaces and such as \ooo escapes.
+        if len(fields) > 4 and _unescape_mount_path(fields[4]) == target:
+            return True
+    return False
+
+
+def _unescape_mount_path(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
 def os_error_sentence(error: OSError, output: Path) -> str:
     """One sentence and the fix for a file-system refusal around `output`."""
     where = error.filename or output
     reason = error.strerror or str(error)
     if error.errno == errno.EBUSY:
-        fix = "build into a folder that is not a mount point or in use (see README, Builds)"
+        fix = (
+            f"if {output} is a mount point, mount the file system one level up and build "
+            "into a folder inside it; otherwise stop what holds it and build again"
+        )
     elif error.errno == errno.EROFS:
         fix = "build into a folder on a writable file system"
     elif error.errno == errno.EXDEV:
         fix = f"keep {output} and its parent folder on one file system"
     elif error.errno in (errno.EPERM, errno.EACCES):
         fix = (
-            f"if it is immutable, `chattr -i {where}`; otherwise give this user write access "
-            f"to {output} and {output.parent}, or build somewhere else"
+            f"if {output} or {output.parent} is immutable (`lsattr -d` shows an i), "
+            f"`chattr -i` it; otherwise give this user write access to both, "
+            f"or build somewhere else"
         )
     elif error.errno == errno.ENOSPC:
         fix = "free some space on that file system"
