@@ -53,6 +53,8 @@ LOCK_POLL = 0.2
 # Pelican's environment names the lock's descriptor, so that the search
 # plugin's Pagefind holds the lock too.
 LOCK_FD_VARIABLE = "COMMONS_BUILD_LOCK_FD"
+# Beside the cache files: their stamps as the last successful build left them.
+CACHE_RECORD = "commons-sound.json"
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 
@@ -162,6 +164,7 @@ def build_site(
                     log,
                 )
             try:
+                record_sound_cache(Path(overrides["CACHE_PATH"]))
                 _carry_over(output, staging, output_retention(Path(settings_file)))
                 publishable_modes(staging)
                 _swap_in(staging, output)
@@ -268,13 +271,17 @@ def drop_unreadable_cache(cache: Path) -> list[str]:
     EOFError) or warns on a corrupt one, which `--fatal warnings` turns into a
     failed build. Each file is read here first, without importing or building
     any of the objects it names; one that does not read is dropped, and the
-    build reads the content files instead.
+    build reads the content files instead. A file just as the last successful
+    build left it (same size, time and inode) is not read again.
     """
     notices = []
     if not cache.is_dir():
         return notices
+    sound = _sound_cache_record(cache)
     for path in sorted(cache.iterdir()):
-        if not path.is_file():
+        if path.name == CACHE_RECORD or not path.is_file():
+            continue
+        if sound.get(path.name) == _file_stamp(path):
             continue
         try:
             with open(path, "rb") as raw:
@@ -288,6 +295,34 @@ def drop_unreadable_cache(cache: Path) -> list[str]:
                 "it was dropped and this build reads every content file."
             )
     return notices
+
+
+def record_sound_cache(cache: Path) -> None:
+    """Note the cache files a successful build wrote: Pelican wrote them whole
+    (a failed write is a warning, which fails the build)."""
+    if not cache.is_dir():
+        return
+    record = {
+        path.name: _file_stamp(path)
+        for path in cache.iterdir()
+        if path.name != CACHE_RECORD and path.is_file()
+    }
+    partial = cache / f"{CACHE_RECORD}.{os.getpid()}"
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(partial, cache / CACHE_RECORD)
+
+
+def _sound_cache_record(cache: Path) -> dict:
+    try:
+        record = json.loads((cache / CACHE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _file_stamp(path: Path) -> list[int]:
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
 
 
 class _StructureOnly(pickle.Unpickler):
