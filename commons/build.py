@@ -414,17 +414,19 @@ def publishable_modes(site: Path) -> None:
     keeps its own modes.
     """
     site.chmod(DIR_MODE)
-    for folder, dirs, files in os.walk(site):
-        if Path(folder) == site and ".git" in dirs:
-            dirs.remove(".git")
-        for name in dirs:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                path.chmod(DIR_MODE)
-        for name in files:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                path.chmod(FILE_MODE)
+    _publishable_modes_below(site, top=True)
+
+
+def _publishable_modes_below(folder: Path | str, top: bool = False) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink() or (top and entry.name == ".git"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, DIR_MODE)
+                _publishable_modes_below(entry.path)
+            else:
+                os.chmod(entry.path, FILE_MODE)
 
 
 def cache_path(output: Path) -> Path:
