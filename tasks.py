@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
 from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
-from commons.build import BuildError, build_site, cache_path, output_retention  # noqa: E402
+from commons.build import BuildError, build_site, clean_output, output_retention  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
 
@@ -89,17 +88,11 @@ def migrate_links(c, dry_run=False, patch="migrate-links.patch"):
 @task
 def clean(c):
     """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""
-    keep = set(output_retention(DEV_SETTINGS))
-    if DEFAULT_OUTPUT.is_dir():
-        for entry in DEFAULT_OUTPUT.iterdir():
-            if entry.name in keep:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-    shutil.rmtree(cache_path(DEFAULT_OUTPUT), ignore_errors=True)
-    print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(sorted(keep))}) and the cache")
+    try:
+        kept = clean_output(DEFAULT_OUTPUT, output_retention(DEV_SETTINGS))
+    except BuildError as error:
+        raise Exit(str(error), code=1) from None
+    print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(kept) or 'nothing'}) and the cache")
 
 
 @task(pre=[clean])

@@ -9,15 +9,24 @@ folder for gh-pages) are carried over from the old output first.
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import gzip
 import json
+import logging
 import os
+import pickle
 import re
+import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 
@@ -36,6 +45,22 @@ PELICAN_FIXES = [
 ]
 
 
+STAGING_PREFIX = ".staging-"
+PREVIOUS_PREFIX = ".previous-"
+# A build waits this long for another build of the same output, then fails.
+LOCK_WAIT = 600.0
+LOCK_POLL = 0.2
+# Pelican's environment names the lock's descriptor, so that the search
+# plugin's Pagefind holds the lock too.
+LOCK_FD_VARIABLE = "COMMONS_BUILD_LOCK_FD"
+# Beside the cache files: their stamps as the last successful build left them.
+CACHE_RECORD = "commons-sound.json"
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+
+logger = logging.getLogger(__name__)
+
+
 class BuildError(RuntimeError):
     """Pelican failed; the message carries its log so the editor sees why."""
 
@@ -48,6 +73,7 @@ class BuildError(RuntimeError):
 class BuildResult:
     output: Path
     log: str
+    notices: list[str] = field(default_factory=list)
 
 
 def pelican_command(
@@ -88,35 +114,319 @@ def build_site(
     overrides: dict | None = None,
     fatal: str | None = "warnings",
     env: dict | None = None,
+    wait: float = LOCK_WAIT,
 ) -> BuildResult:
-    """Build the site into `output` atomically; raise BuildError and leave `output` as it was."""
+    """Build the site into `output` atomically; raise BuildError and leave `output` as it was.
+
+    One build of an output at a time: a second one waits up to `wait` seconds
+    for the first, then fails saying so.
+    """
     output = Path(output).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BuildError(os_error_sentence(error, output), "") from None
+    refuse_mount_point(output)
     # Each output has its own content cache: concurrent builds of different
     # outputs (tests, benchmarks, an editor's livereload) never share one.
     overrides = {"CACHE_PATH": str(cache_path(output)), **(overrides or {})}
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{output.name}-", dir=output.parent))
-    try:
-        completed = subprocess.run(
-            pelican_command(Path(settings_file), staging, Path(content), overrides, fatal),
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **(env or {})},
-            check=False,
-        )
-        log = completed.stdout + completed.stderr
-        if completed.returncode != 0:
-            raise BuildError(
-                f"The build failed (Pelican exit code {completed.returncode}); "
-                f"{output} was left as it was.\n{explain(log)}",
-                log,
+    with output_lock(output, wait) as lock:
+        notices = recover(output)
+        notices += drop_unreadable_cache(Path(overrides["CACHE_PATH"]))
+        for notice in notices:
+            logger.warning("%s", notice)
+        try:
+            # The build's own folder: the site Pelican writes (`site`) and,
+            # beside it, the search index's workspace. A build that is killed
+            # leaves only this folder, which the next build or `clean` removes.
+            work = output.parent / f"{STAGING_PREFIX}{output.name}-{secrets.token_hex(4)}"
+            work.mkdir(mode=0o700)
+        except OSError as error:
+            raise BuildError(os_error_sentence(error, output), "") from None
+        staging = work / "site"
+        try:
+            completed = subprocess.run(
+                pelican_command(Path(settings_file), staging, Path(content), overrides, fatal),
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **(env or {}), LOCK_FD_VARIABLE: str(lock.fileno())},
+                # Pelican holds the lock too: if this process is killed, no
+                # other build touches the output until Pelican has ended.
+                pass_fds=(lock.fileno(),),
+                check=False,
             )
-        _carry_over(output, staging, output_retention(Path(settings_file)))
-        _swap_in(staging, output)
-        return BuildResult(output=output, log=log)
+            log = completed.stdout + completed.stderr
+            if completed.returncode != 0:
+                raise BuildError(
+                    f"The build failed (Pelican exit code {completed.returncode}); "
+                    f"{output} was left as it was.\n{explain(log)}",
+                    log,
+                )
+            try:
+                record_sound_cache(Path(overrides["CACHE_PATH"]))
+                _carry_over(output, staging, output_retention(Path(settings_file)))
+                publishable_modes(staging)
+                _swap_in(staging, output)
+            except OSError as error:
+                raise BuildError(os_error_sentence(error, output), log) from None
+            return BuildResult(output=output, log=log, notices=notices)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def output_lock(output: Path, wait: float = LOCK_WAIT) -> Iterator[TextIO]:
+    """Hold the lock file beside `output` (an `fcntl.flock`) for one build or clean.
+
+    Waits up to `wait` seconds for a build that holds it, then raises BuildError.
+    The lock goes with the processes that hold it, so a killed build never
+    leaves it taken.
+    """
+    path = lock_path(output)
+    try:
+        lock = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held across the yield)
+    except OSError as error:
+        raise BuildError(os_error_sentence(error, output), "") from None
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _lock_holder(lock)
+                if time.monotonic() >= deadline:
+                    raise BuildError(
+                        f"Another build of {output} is running ({holder}), so this one did "
+                        f"not start. Fix: wait for it to finish, or stop it, then build again.",
+                        "",
+                    ) from None
+                if not told:
+                    logger.warning(
+                        "Waiting for the other build of %s (%s) to finish.", output, holder
+                    )
+                    told = True
+                time.sleep(LOCK_POLL)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}\n")
+        lock.flush()
+        yield lock
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        lock.close()  # releases the lock
+
+
+def lock_path(output: Path) -> Path:
+    """The lock file of builds into `output`: beside it, kept between builds."""
+    output = Path(output).resolve()
+    return output.parent / f".commons-lock-{output.name}"
+
+
+def _lock_holder(lock: TextIO) -> str:
+    lock.seek(0)
+    return lock.read().strip() or "pid unknown"
+
+
+def recover(output: Path) -> list[str]:
+    """Undo what a killed build left beside `output`; call with the output's lock held.
+
+    A build killed between the two renames of the swap left the old site in a
+    `.previous-` folder and no `output`: it comes back, retained files and all.
+    Staging and `.previous-` folders of finished or killed builds are removed.
+    Returns a sentence for each repair.
+    """
+    output = Path(output).resolve()
+    notices = []
+    previous = sorted(
+        _leftovers(output, PREVIOUS_PREFIX, r"\d+"), key=lambda path: path.stat().st_mtime_ns
+    )
+    if previous and not output.exists():
+        restored = previous.pop()
+        restored.rename(output)
+        notices.append(
+            f"A build was interrupted while it replaced {output}; the previous site was put back."
+        )
+    for leftover in [*previous, *_leftovers(output, STAGING_PREFIX, "[0-9a-f]{8}")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return notices
+
+
+def _leftovers(output: Path, prefix: str, suffix: str) -> list[Path]:
+    # Exactly this output's folders: `.staging-output-…` must not match the
+    # folders of `output-preview` beside it.
+    pattern = re.compile(re.escape(f"{prefix}{output.name}-") + suffix)
+    return [
+        path
+        for path in output.parent.iterdir()
+        if pattern.fullmatch(path.name) and path.is_dir() and not path.is_symlink()
+    ]
+
+
+def drop_unreadable_cache(cache: Path) -> list[str]:
+    """Remove content-cache files that cannot be read whole; a sentence for each.
+
+    Pelican reads its cache with pickle and stops on a truncated file (an
+    EOFError) or warns on a corrupt one, which `--fatal warnings` turns into a
+    failed build. Each file is read here first, without importing or building
+    any of the objects it names; one that does not read is dropped, and the
+    build reads the content files instead. A file just as the last successful
+    build left it (same size, time and inode) is not read again.
+    """
+    notices = []
+    if not cache.is_dir():
+        return notices
+    sound = _sound_cache_record(cache)
+    for path in sorted(cache.iterdir()):
+        if path.name == CACHE_RECORD or not path.is_file():
+            continue
+        if sound.get(path.name) == _file_stamp(path):
+            continue
+        try:
+            with open(path, "rb") as raw:
+                gzipped = raw.read(2) == b"\x1f\x8b"
+            with (gzip.open if gzipped else open)(path, "rb") as stream:
+                _StructureOnly(stream).load()
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, IndexError) as error:
+            path.unlink(missing_ok=True)
+            notices.append(
+                f"The content cache {path} could not be read ({error or type(error).__name__}); "
+                "it was dropped and this build reads every content file."
+            )
+    return notices
+
+
+def record_sound_cache(cache: Path) -> None:
+    """Note the cache files a successful build wrote: Pelican wrote them whole
+    (a failed write is a warning, which fails the build)."""
+    if not cache.is_dir():
+        return
+    record = {
+        path.name: _file_stamp(path)
+        for path in cache.iterdir()
+        if path.name != CACHE_RECORD and path.is_file()
+    }
+    partial = cache / f"{CACHE_RECORD}.{os.getpid()}"
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(partial, cache / CACHE_RECORD)
+
+
+def _sound_cache_record(cache: Path) -> dict:
+    try:
+        record = json.loads((cache / CACHE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _file_stamp(path: Path) -> list[int]:
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
+
+
+class _StructureOnly(pickle.Unpickler):
+    """Reads a pickle whole but makes no object of Pelican's: checks it is complete."""
+
+    def find_class(self, module: str, name: str) -> type:
+        return _Anything
+
+
+class _Anything:
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+
+def refuse_mount_point(output: Path) -> None:
+    """A mount point cannot be replaced by a rename: say so before building."""
+    if output.is_dir() and is_mount_point(output):
+        raise BuildError(
+            f"{output} is a mount point, and a build replaces its output folder by renaming "
+            f"it, which a mount point cannot be. Fix: mount the file system one level up and "
+            f"build into a folder inside it, or build elsewhere and copy the site over "
+            f"(as `invoke publish` does with rsync).",
+            "",
+        )
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether `path` is mounted on, bind mounts included (which os.path.ismount misses)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    target = str(Path(path).resolve())
+    for line in mountinfo.splitlines():
+        fields = line.split(" ")
+        # The fifth field is the mount point, with spaces and such as \ooo escapes.
+        if len(fields) > 4 and _unescape_mount_path(fields[4]) == target:
+            return True
+    return False
+
+
+def _unescape_mount_path(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
+def os_error_sentence(error: OSError, output: Path) -> str:
+    """One sentence and the fix for a file-system refusal around `output`."""
+    where = error.filename or output
+    reason = error.strerror or str(error)
+    if error.errno == errno.EBUSY:
+        fix = (
+            f"if {output} is a mount point, mount the file system one level up and build "
+            "into a folder inside it; otherwise stop what holds it and build again"
+        )
+    elif error.errno == errno.EROFS:
+        fix = "build into a folder on a writable file system"
+    elif error.errno == errno.EXDEV:
+        fix = f"keep {output} and its parent folder on one file system"
+    elif error.errno in (errno.EPERM, errno.EACCES):
+        fix = (
+            f"if {output} or {output.parent} is immutable (`lsattr -d` shows an i), "
+            f"`chattr -i` it; otherwise give this user write access to both, "
+            f"or build somewhere else"
+        )
+    elif error.errno == errno.ENOSPC:
+        fix = "free some space on that file system"
+    else:
+        fix = f"make {output.parent} a writable folder, or build somewhere else"
+    return (
+        f"Cannot write the site to {output}: {reason} ({where}); "
+        f"{output} was left as it was. Fix: {fix}."
+    )
+
+
+def publishable_modes(site: Path) -> None:
+    """Give the site the modes a web server running as another user can read.
+
+    Folders 0755 and files 0644 (whatever the umask, the temporary folder's
+    0700 or an upload's own mode), so neither a local web server nor an
+    rsync target (rsync copies modes) answers 403. A retained `.git` folder
+    keeps its own modes.
+    """
+    site.chmod(DIR_MODE)
+    _publishable_modes_below(site, top=True)
+
+
+def _publishable_modes_below(folder: Path | str, top: bool = False) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink() or (top and entry.name == ".git"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, DIR_MODE)
+                _publishable_modes_below(entry.path)
+            else:
+                os.chmod(entry.path, FILE_MODE)
 
 
 def cache_path(output: Path) -> Path:
@@ -162,14 +472,49 @@ def _swap_in(staging: Path, output: Path) -> None:
     # Two renames on one file system, so nobody ever sees old and new files
     # mixed. They are two steps, not one: between them the output path does
     # not exist (a server answers 404 for that instant), and a crash there
-    # leaves no site at the output path: the old one is beside it as
-    # .previous-<name>-<pid> (with the OUTPUT_RETENTION files), the new one as
-    # .staging-<name>-<random>; rename one of them back by hand.
+    # leaves the old site beside it as .previous-<name>-<pid> (with the
+    # OUTPUT_RETENTION files), which the next build or `clean` puts back
+    # (recover).
     previous = None
     if output.exists():
-        previous = output.with_name(f".previous-{output.name}-{os.getpid()}")
+        previous = output.with_name(f"{PREVIOUS_PREFIX}{output.name}-{os.getpid()}")
         shutil.rmtree(previous, ignore_errors=True)
-        output.rename(previous)
-    staging.rename(output)
+        os.rename(output, previous)
+    try:
+        os.rename(staging, output)
+    except OSError:
+        if previous is not None:
+            os.rename(previous, output)
+        raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+def clean_output(output: Path, retention: list[str], wait: float = LOCK_WAIT) -> list[str]:
+    """Empty `output` except the retained files, drop its cache and what killed builds left.
+
+    Takes the output's lock, so it never empties a site a build is writing;
+    returns the names it kept. Raises BuildError with the fix when the file
+    system refuses.
+    """
+    output = Path(output).resolve()
+    keep = set(retention)
+    if not output.parent.is_dir():
+        return []
+    with output_lock(output, wait):
+        try:
+            for notice in recover(output):
+                logger.warning("%s", notice)
+            kept = []
+            if output.is_dir():
+                for entry in output.iterdir():
+                    if entry.name in keep:
+                        kept.append(entry.name)
+                    elif entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+            shutil.rmtree(cache_path(output), ignore_errors=True)
+        except OSError as error:
+            raise BuildError(os_error_sentence(error, output), "") from None
+    return sorted(kept)

@@ -15,6 +15,7 @@ from pathlib import Path
 from .linkcheck import broken_links
 
 METHODS = ("rsync", "gh-pages")
+RSYNC_MODES = "D755,F644"
 
 
 class PublishError(RuntimeError):
@@ -68,7 +69,16 @@ def publish_command(site: Path, options: dict, dry_run: bool) -> list[str]:
     validate_options(options)
     if options["method"] == "rsync":
         target = options["rsync_target"]
-        command = ["rsync", "--archive", "--compress", "--delete", "--itemize-changes"]
+        # --chmod: the target gets modes a web server running as another user
+        # can read, whatever the modes of the folder the site was built in.
+        command = [
+            "rsync",
+            "--archive",
+            f"--chmod={RSYNC_MODES}",
+            "--compress",
+            "--delete",
+            "--itemize-changes",
+        ]
         if ":" in target:
             command += ["-e", f"ssh -p {int(options.get('ssh_port') or 22)}"]
         if dry_run:

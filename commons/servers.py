@@ -137,7 +137,7 @@ max-age = 15m
 
 [server]
 listen = http://{host}:{port}/
-public-endpoint = http://{host}:{port}
+public-endpoint = {public_endpoint}
 
 [moderation]
 enabled = false
@@ -162,9 +162,12 @@ algorithm = pbkdf2
 class IssoServer(ChildServer):
     """Isso, from PyPI, with an SQLite file, on loopback.
 
-    `site_origins` are the origins allowed to embed it (Isso's CORS list).
+    `site_origins` are the origins allowed to embed it (Isso's CORS list) and
+    the only ones the cross-site guard in front of it lets post.
     `guard=False` turns off Isso's rate limit, which tests that post several
-    comments in a minute would otherwise trip.
+    comments in a minute would otherwise trip. `cross_site_guard=False` runs
+    Isso alone (`isso run`), for testing a proxy's rule in front of it, and
+    `public_endpoint` is then the proxy's address.
     """
 
     name = "isso"
@@ -176,11 +179,15 @@ class IssoServer(ChildServer):
         host: str = LOOPBACK,
         port: int | None = None,
         guard: bool = True,
+        cross_site_guard: bool = True,
+        public_endpoint: str | None = None,
     ):
         super().__init__(host, port)
         self.data_dir = Path(data_dir)
         self.site_origins = site_origins
         self.guard = guard
+        self.cross_site_guard = cross_site_guard
+        self.public_endpoint = public_endpoint
 
     @property
     def config_path(self) -> Path:
@@ -194,6 +201,7 @@ class IssoServer(ChildServer):
                 hosts="\n".join(f"    {origin}" for origin in self.site_origins),
                 host=self.host,
                 port=self.port,
+                public_endpoint=self.public_endpoint or f"http://{self.host}:{self.port}",
                 guard="true" if self.guard else "false",
             ),
             encoding="utf-8",
@@ -201,6 +209,10 @@ class IssoServer(ChildServer):
         return self.config_path
 
     def command(self) -> list[str]:
+        # Isso behind Commons' cross-site guard (commons/comments/guard.py):
+        # only the site's origins, sending JSON, may post.
         self.write_config()
-        isso = Path(sys.executable).with_name("isso")
-        return [str(isso), "-c", str(self.config_path), "run"]
+        if not self.cross_site_guard:
+            isso = Path(sys.executable).with_name("isso")
+            return [str(isso), "-c", str(self.config_path), "run"]
+        return [sys.executable, "-m", "commons.comments.serve", str(self.config_path)]

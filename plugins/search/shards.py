@@ -204,6 +204,7 @@ class IndexRun:
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     text=True,
+                    pass_fds=build_lock_fds(),
                 )
             except OSError as error:
                 return str(error)
@@ -232,6 +233,23 @@ class IndexRun:
             prune_merged_bundle(shard.bundle)
         logger.info("Search: shard %d indexed in %.1f s", shard.number, time.monotonic() - started)
         return None
+
+
+def build_lock_fds() -> tuple[int, ...]:
+    """The build's lock (commons.build), for Pagefind to hold while it runs.
+
+    A build killed while Pagefind writes into the workspace then keeps the
+    next build of that output waiting until Pagefind has ended, so that the
+    next build's clean-up is not undone.
+    """
+    value = os.environ.get("COMMONS_BUILD_LOCK_FD", "")
+    if not value.isdigit():
+        return ()
+    try:
+        os.fstat(int(value))
+    except OSError:
+        return ()
+    return (int(value),)
 
 
 def pagefind_executable() -> list[str]:

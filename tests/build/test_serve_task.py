@@ -3,6 +3,7 @@ site and serves it with a local Isso, both on 127.0.0.1; Ctrl-C stops both."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -56,6 +57,18 @@ def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_sig
         # The page's thread points at this Isso, and this Isso answers.
         with urllib.request.urlopen(f"http://127.0.0.1:{isso_port}/config") as config:
             assert "reply-to-self" in json.loads(config.read())["config"]
+        # This Isso is behind the cross-site guard: a post from the site's own
+        # origin with no Content-Type (what a no-cors Blob sends) is refused.
+        forged = http.client.HTTPConnection("127.0.0.1", isso_port, timeout=10)
+        body = json.dumps({"text": "forged", "title": "T"})
+        forged.request(
+            "POST",
+            "/new?uri=%2Fforged%2F",
+            body=body,
+            headers={"Origin": f"http://127.0.0.1:{site_port}"},
+        )
+        assert forged.getresponse().status == 403
+        forged.close()
     finally:
         if task.poll() is None:
             # Only the task itself is signalled: it must stop its servers.

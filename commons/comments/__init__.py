@@ -1,0 +1,5 @@
+"""The comment server around Isso: what runs outside Pelican for the discussion.
+
+`guard` refuses forged cross-site requests before Isso sees them; `serve`
+runs Isso behind that guard on 127.0.0.1 for `invoke serve` and the tests.
+"""

@@ -1,0 +1,37 @@
+"""Run Isso behind the cross-site guard on the address its configuration listens on.
+
+`python -m commons.comments.serve isso.cfg`: what `invoke serve`, `invoke
+livereload` and the tests start instead of `isso run`, so that the local
+comment server refuses forged cross-site posts as production does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from urllib.parse import urlsplit
+
+from .guard import guarded_isso
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="the Isso configuration file")
+    args = parser.parse_args(argv)
+
+    from isso import config
+    from werkzeug.serving import run_simple
+
+    conf = config.load(config.default_file(), args.config)
+    listen = conf.get("server", "listen")
+    if not listen.startswith("http://"):
+        print(f"{args.config}: [server] listen must be http://HOST:PORT/, not {listen!r}")
+        return 2
+    address = urlsplit(listen)
+    app = guarded_isso(args.config)
+    run_simple(address.hostname, address.port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
