@@ -1,0 +1,113 @@
+"""Ids and names that content sets live in their own namespace: `user-content-`.
+
+A post can give an element an id (raw HTML, Markdown's `{: #id }`, footnotes,
+a table of contents) or a name. Left as written, such an id could take one the
+theme uses (`discussion`, `isso-thread`, `main`), or shadow a property of
+`window` or `document` that a script reads (DOM clobbering). Prefixed, as
+GitHub does, no id or name from content can equal one the theme or a browser
+API uses, since none of those starts with `user-content-`.
+
+Links inside the same post keep working: an `href="#x"` whose target `x` is an
+id of the same fragment becomes `#user-content-x`; other fragments (`#discussion`,
+the theme's own anchors) are left alone. Attributes that refer to ids
+(`headers`, `for`, `aria-labelledby`...) are prefixed like the ids.
+
+Two places apply it: the sanitiser (every id and name in a post under the
+`sanitize` policy), and a Markdown extension (the ids Markdown itself writes,
+under every policy).
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+PREFIX = "user-content-"
+# Attributes whose value is an id, or a space-separated list of ids.
+IDREF_ATTRIBUTES = frozenset(
+    {
+        "for",
+        "form",
+        "list",
+        "headers",
+        "itemref",
+        "popovertarget",
+        "commandfor",
+        "anchor",
+        "aria-activedescendant",
+        "aria-controls",
+        "aria-describedby",
+        "aria-details",
+        "aria-errormessage",
+        "aria-flowto",
+        "aria-labelledby",
+        "aria-owns",
+    }
+)
+# An id (or name) attribute inside a start tag, whatever its quoting.
+_ID_ATTRIBUTE = re.compile(
+    r"""<[A-Za-z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
+
+
+def prefixed(value: str) -> str:
+    """`value` in the content namespace (unchanged if it is in it already)."""
+    return value if value.startswith(PREFIX) else PREFIX + value
+
+
+def ids_in(fragment: str) -> set[str]:
+    """The ids and names a fragment's start tags set: the targets of its own `#links`."""
+    return {next(filter(None, match.groups()), "") for match in _ID_ATTRIBUTE.finditer(fragment)}
+
+
+def rewrite_fragment_link(href: str, targets) -> str:
+    """`#x` -> `#user-content-x` when `x` is an id of the same post."""
+    if href.startswith("#") and len(href) > 1 and href[1:] in targets:
+        return "#" + prefixed(href[1:])
+    return href
+
+
+def attribute_filter(targets):
+    """An nh3 `attribute_filter`: namespaces ids, names, id references and same-post links."""
+
+    def namespace(tag: str, attribute: str, value: str) -> str:
+        if attribute in ("id", "name"):
+            return prefixed(value) if value else value
+        if attribute in IDREF_ATTRIBUTES:
+            return " ".join(prefixed(part) for part in value.split())
+        if attribute == "href":
+            return rewrite_fragment_link(value, targets)
+        return value
+
+    return namespace
+
+
+class UserContentIds(Treeprocessor):
+    """Prefix the ids Markdown writes, and the links to them, once the tree is complete."""
+
+    def run(self, root) -> None:
+        elements = list(root.iter())
+        targets = {element.get("id") for element in elements if element.get("id")}
+        for element in elements:
+            for attribute in ("id", "name"):
+                value = element.get(attribute)
+                if value:
+                    element.set(attribute, prefixed(value))
+            href = element.get("href")
+            if href:
+                element.set("href", rewrite_fragment_link(href, targets))
+
+
+class UserContentIdsExtension(Extension):
+    """Markdown extension `body_html.user_content:UserContentIdsExtension`."""
+
+    def extendMarkdown(self, md) -> None:
+        # Priority 0: after every id-writing treeprocessor (attr_list 8, toc 5,
+        # footnotes, inline 20).
+        md.treeprocessors.register(UserContentIds(md), "commons_user_content_ids", 0)
+
+
+def makeExtension(**kwargs):
+    return UserContentIdsExtension(**kwargs)
