@@ -152,14 +152,19 @@ CLOBBER_POSTS = [
     ClobberPost(
         "clobber-widget",
         '<div id="isso-thread">summary</div>',
-        '<div id="isso-thread">Not the thread.</div>\n<div id="isso-root"></div>\n'
+        '<div id="isso-thread">Not the thread.</div>\n<div id="isso-root"></div>\n\n'
+        "What do you think?\n",
+    ),
+    ClobberPost(
+        "clobber-section",
+        "A summary.",
         '<div id="discussion">Not the discussion.</div>\n\n'
         "## Heading\n{: #discussion-heading }\n\nWhat do you think?\n",
     ),
     # A global the scripts guard on, shadowed by an element.
     ClobberPost(
         "clobber-global",
-        '<a id="commonsDiscussion" href="#">x</a>',
+        "A summary.",  # on a listing, it would hide what the others do
         '<a id="commonsDiscussion" href="#">x</a> <a id="remark_config" href="#">y</a>\n\n'
         "What do you think?\n",
     ),

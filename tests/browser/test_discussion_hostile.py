@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.servers import free_port
@@ -136,22 +137,33 @@ def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_conse
     # Listings carry the summaries: nothing may load from another origin there.
     page.goto(site.url, wait_until="networkidle")
     page.wait_for_timeout(300)
-    assert contacted() == [], "a listing contacted another origin"
-    assert page.evaluate("window.__pwned") is None
-
+    problems = {"home page": contacted()}
+    if page.evaluate("window.__pwned") is not None:
+        problems["home page"].append("the payload ran")
     for post in posts:
+        problems[post.slug] = found = []
         requests.urls.clear()
         page.goto(f"{site.url}2024/03/{post.slug}/", wait_until="networkidle")
         page.wait_for_timeout(300)
-        assert contacted() == [], f"{post.slug}: a request before consent"
+        if contacted():
+            found.append(f"requests before consent: {contacted()}")
         section = page.locator("main > article > section.discussion")
-        assert section.locator("[data-discussion-gate]").is_visible(), f"{post.slug}: no gate"
-
+        if not section.locator("[data-discussion-gate]").is_visible():
+            found.append("the consent gate is not shown")
+            continue
         page.click("[data-discussion-load]")
-        section.locator(".isso-postbox").first.wait_for(timeout=15000)
+        try:
+            section.locator(".isso-postbox").first.wait_for(timeout=15000)
+        except PlaywrightTimeout:
+            found.append("the widget did not load in the discussion")
         page.wait_for_timeout(300)
-        assert [url for url in contacted() if url.startswith(evil)] == [], post.slug
-        assert page.evaluate("window.__pwned") is None, post.slug
+        if [url for url in contacted() if url.startswith(evil)]:
+            found.append(f"script from another origin: {contacted()}")
+        if page.evaluate("window.__pwned") is not None:
+            found.append("the payload ran")
         # The widget is in the discussion, never in a container the post made.
-        assert page.locator(".entry-content .isso-postbox, .entry-content #isso-root").count() == 0
-        assert section.locator("#isso-thread #isso-root").count() == 1, post.slug
+        if page.locator(".entry-content .isso-postbox, .entry-content #isso-root").count():
+            found.append("the widget is inside the post's body")
+        if section.locator("#isso-thread #isso-root").count() != 1:
+            found.append("the widget is not in the discussion")
+    assert problems == {"home page": [], **{post.slug: [] for post in posts}}
