@@ -175,3 +175,26 @@ def write_clobber_corpus(content: Path, evil: str) -> list[ClobberPost]:
     for post in CLOBBER_POSTS:
         (content / f"{post.slug}.md").write_text(post.text(evil), encoding="utf-8")
     return CLOBBER_POSTS
+
+
+# Ids that content sets, in every way it can: attr_list, footnotes, raw HTML
+# (ids, names, id references), in the body and in the summary; and same-post
+# links to them, which must keep working once the ids are namespaced.
+IDS_POST = """Title: Ids in a post
+Date: 2024-04-01 10:00
+Slug: ids-in-a-post
+Category: Community
+Summary: A summary with <span id="summary-id">an id</span> and [a link](#summary-id).
+
+See [the plan](#plan), [the box](#box), [the table](#table) and a note[^1].
+[Join the discussion](#discussion) below.
+
+## The plan {: #plan }
+
+<div id="box">A box</div>
+
+<table id="table"><tr><th id="head">A</th></tr><tr><td headers="head">1</td></tr></table>
+
+[^1]: The note.
+"""
+IDS_POST_SLUG = "ids-in-a-post"

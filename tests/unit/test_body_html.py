@@ -46,7 +46,7 @@ def test_sanitize_keeps_markdown_output_and_drops_code_and_styles():
     cleaned = html.fragment_fromstring(
         sanitizer(validate_settings({}))(FRAGMENT), create_parent="div"
     )
-    assert cleaned.xpath("//h2[@id='plan']/text()") == ["Plan"]
+    assert cleaned.xpath("//h2[@id='user-content-plan']/text()") == ["Plan"]
     assert cleaned.xpath("//p[@class='lead']")
     assert cleaned.xpath("//a/@href") == ["{filename}/x.md"]
     assert cleaned.xpath("//img/@alt") == ["A"]
