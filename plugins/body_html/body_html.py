@@ -87,7 +87,8 @@ def sanitizer(options: dict):
     for tag, names in options["extra_attributes"].items():
         attributes.setdefault(tag, set()).update(names)
 
-    def clean(fragment: str) -> str:
+    def clean(fragment: str, targets: frozenset | set = frozenset()) -> str:
+        """`targets`: ids set elsewhere in the post (a summary's links point into its body)."""
         # link_rel=None: internal links must stay as written, without rel added.
         # Ids and names go into the user-content- namespace, and the links to them.
         return nh3.clean(
@@ -95,7 +96,7 @@ def sanitizer(options: dict):
             tags=tags,
             attributes=attributes,
             link_rel=None,
-            attribute_filter=attribute_filter(ids_in(fragment)),
+            attribute_filter=attribute_filter(ids_in(fragment) | targets),
         )
 
     return clean
@@ -140,11 +141,12 @@ class SanitizingReaderMixin:
 
 
 def clean_read(content: str, metadata: dict) -> tuple[str, dict]:
+    body_ids = ids_in(content or "")
     if content:
         content = _clean(content)
     summary = metadata.get("summary")
     if isinstance(summary, str) and summary:
-        metadata["summary"] = _clean(summary)
+        metadata["summary"] = _clean(summary, body_ids)
     metadata[CLEANED_WITH] = _fingerprint
     return content, metadata
 
@@ -176,12 +178,13 @@ def sanitize_content(content) -> None:
         return
     if cleaned_with == _fingerprint:
         return  # cleaned as it was read
+    body_ids = ids_in(content._content or "")
     if content._content:
         content._content = _clean(content._content)
     if "summary" in content.metadata:
-        content.metadata["summary"] = _clean(content.metadata["summary"])
+        content.metadata["summary"] = _clean(content.metadata["summary"], body_ids)
     if getattr(content, "_summary", None):
-        content._summary = _clean(content._summary)
+        content._summary = _clean(content._summary, body_ids)
 
 
 def register():

@@ -63,9 +63,10 @@ def ids_in(fragment: str) -> set[str]:
 
 
 def rewrite_fragment_link(href: str, targets) -> str:
-    """`#x` -> `#user-content-x` when `x` is an id of the same post."""
-    if href.startswith("#") and len(href) > 1 and href[1:] in targets:
-        return "#" + prefixed(href[1:])
+    """`#x` -> `#user-content-x` when `x` is an id of the same post (as written, or prefixed)."""
+    target = href[1:]
+    if href.startswith("#") and target and (target in targets or PREFIX + target in targets):
+        return "#" + prefixed(target)
     return href
 
 
