@@ -10,7 +10,9 @@ API uses, since none of those starts with `user-content-`.
 Links inside the same post keep working: an `href="#x"` whose target `x` is an
 id of the same fragment becomes `#user-content-x`; other fragments (`#discussion`,
 the theme's own anchors) are left alone. Attributes that refer to ids
-(`headers`, `for`, `aria-labelledby`...) are prefixed like the ids.
+(`headers`, `for`, `aria-labelledby`...) are prefixed like the ids. Classes
+that comment widgets look their container up by (`giscus`, `isso-*`...) are
+dropped.
 
 Two places apply it: the sanitiser (every id and name in a post under the
 `sanitize` policy), and a Markdown extension (the ids Markdown itself writes,
@@ -46,6 +48,20 @@ IDREF_ATTRIBUTES = frozenset(
         "aria-owns",
     }
 )
+# Classes by which comment widgets and their count scripts find their place
+# in the page: a post's element with one of them would take the widget in.
+WIDGET_CLASSES = frozenset(
+    {
+        "giscus",
+        "giscus-frame",
+        "utterances",
+        "utterances-frame",
+        "remark42__counter",
+        "disqus-comment-count",
+        "cusdis-count",
+    }
+)
+WIDGET_CLASS_PREFIXES = ("isso-", "discussion")
 # An id (or name) attribute inside a start tag, whatever its quoting.
 _ID_ATTRIBUTE = re.compile(
     r"""<[A-Za-z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
@@ -73,13 +89,20 @@ def rewrite_fragment_link(href: str, targets) -> str:
 def attribute_filter(targets):
     """An nh3 `attribute_filter`: namespaces ids, names, id references and same-post links."""
 
-    def namespace(tag: str, attribute: str, value: str) -> str:
+    def namespace(tag: str, attribute: str, value: str) -> str | None:
         if attribute in ("id", "name"):
             return prefixed(value) if value else value
         if attribute in IDREF_ATTRIBUTES:
             return " ".join(prefixed(part) for part in value.split())
         if attribute == "href":
             return rewrite_fragment_link(value, targets)
+        if attribute == "class":
+            kept = [
+                name
+                for name in value.split()
+                if name not in WIDGET_CLASSES and not name.startswith(WIDGET_CLASS_PREFIXES)
+            ]
+            return " ".join(kept) or None  # None: nh3 drops the attribute
         return value
 
     return namespace
