@@ -1,5 +1,4 @@
-/* Commons discussion: consent gate, lazy loading, theme sync, counts (README
-   "Comments / discussion", "Markup interface"). Adapters: discussion/*.js. */
+/* Consent gate, lazy loading, theme sync, counts: README "Markup interface". */
 (function () {
   "use strict";
   // Found by position, never by id or name, which a post could forge.
@@ -7,7 +6,7 @@
   function get(n) { return Object.getOwnPropertyDescriptor(Document.prototype, n).get.call(doc); }
   var me = get("currentScript"), node = me.previousElementSibling, root = get("documentElement");
   if (!node || !node.matches("script[data-discussion-config]") ||
-      Object.prototype.hasOwnProperty.call(win, "commonsDiscussion")) return;
+      ({}).hasOwnProperty.call(win, "commonsDiscussion")) return;
   var cfg = JSON.parse(node.textContent);
   var dark = win.matchMedia("(prefers-color-scheme: dark)");
   var section = $("main>article>section[data-discussion-provider]");
