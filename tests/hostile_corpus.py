@@ -198,3 +198,12 @@ See [the plan](#plan), [the box](#box), [the table](#table) and a note[^1].
 [^1]: The note.
 """
 IDS_POST_SLUG = "ids-in-a-post"
+# Another post linking to the first one's ids, and to its discussion.
+LINKING_POST = f"""Title: Linking to ids
+Date: 2024-04-02 10:00
+Slug: linking-to-ids
+Category: Community
+
+See [its plan]({{filename}}{IDS_POST_SLUG}.md#plan), [its box]({{filename}}/{IDS_POST_SLUG}.md#box)
+and <a href="{{filename}}{IDS_POST_SLUG}.md#discussion">its discussion</a>.
+"""

@@ -78,11 +78,26 @@ def ids_in(fragment: str) -> set[str]:
     return {next(filter(None, match.groups()), "") for match in _ID_ATTRIBUTE.finditer(fragment)}
 
 
+# A link to another post or page by its source file, whose ids are namespaced
+# as this post's are: `{filename}other.md#setup` -> `#user-content-setup`.
+_CONTENT_LINK = re.compile(
+    r"^(?:\{filename\}|\|filename\|)[^#]*\.(?:md|markdown|mkd|mdown|rst|html?)#(?P<target>.+)$"
+)
+# The theme's own anchors on every post (the discussion section, the main region).
+THEME_ANCHORS = frozenset({"discussion", "main"})
+
+
 def rewrite_fragment_link(href: str, targets) -> str:
-    """`#x` -> `#user-content-x` when `x` is an id of the same post (as written, or prefixed)."""
-    target = href[1:]
-    if href.startswith("#") and target and (target in targets or PREFIX + target in targets):
-        return "#" + prefixed(target)
+    """`#x` -> `#user-content-x` when `x` is an id of the same post (as written, or
+    prefixed); `{filename}other.md#x` likewise, unless `x` is one of the theme's anchors."""
+    if href.startswith("#"):
+        target = href[1:]
+        if target and (target in targets or PREFIX + target in targets):
+            return "#" + prefixed(target)
+        return href
+    match = _CONTENT_LINK.match(href)
+    if match and match["target"] not in THEME_ANCHORS:
+        return href[: match.start("target")] + prefixed(match["target"])
     return href
 
 

@@ -16,7 +16,14 @@ import pytest
 from lxml import etree, html
 
 from tests.conftest import copy_content
-from tests.hostile_corpus import IDS_POST, IDS_POST_SLUG, MARKER, POSTS, write_corpus
+from tests.hostile_corpus import (
+    IDS_POST,
+    IDS_POST_SLUG,
+    LINKING_POST,
+    MARKER,
+    POSTS,
+    write_corpus,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
@@ -170,6 +177,7 @@ def ids_site(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"ids-{request.param}")
     content = copy_content(root / "content")
     (content / f"{IDS_POST_SLUG}.md").write_text(IDS_POST, encoding="utf-8")
+    (content / "linking-to-ids.md").write_text(LINKING_POST, encoding="utf-8")
     settings = DEV_SETTINGS if request.param == "local" else PUBLISH_SETTINGS
     return build_site(root / "output", settings_file=settings, content=content).output
 
@@ -215,6 +223,17 @@ def test_links_inside_a_post_and_its_footnotes_still_resolve(ids_site):
     ]
     assert set(fragments) <= ids
     assert body.xpath(".//td/@headers") == ["user-content-head"]
+
+
+def test_links_from_another_post_reach_the_namespaced_ids(ids_site):
+    from commons.linkcheck import broken_links
+
+    document = html.fromstring((ids_site / "2024/04/linking-to-ids/index.html").read_bytes())
+    (body,) = document.xpath("//*[contains(@class, 'entry-content')]")
+    fragments = [href.split("#", 1)[1] for href in body.xpath(".//a/@href")]
+    assert fragments == ["user-content-plan", "user-content-box", "discussion"]
+    # Every internal link and #fragment of the whole site resolves (publish's check).
+    assert broken_links(ids_site, "https://commons.example.org") == []
 
 
 def test_keep_policy_namespaces_the_ids_markdown_writes(tmp_path):
