@@ -221,7 +221,9 @@ def fragments_to(html_text: str, page_href: str, body: str = "") -> str:
     """
     if not html_text or 'href="#' not in html_text:
         return html_text
-    root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    # huge_tree: past 256 levels libxml2 would silently drop the rest.
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    root = lxml_html.fragment_fromstring(html_text, create_parent="div", parser=parser)
     # A link to an element only the summary has stays on the listing: the
     # post does not show its Summary field (`body` is the post's HTML).
     own = {i for i in root.xpath(".//@id") if f'id="{i}"' not in body}

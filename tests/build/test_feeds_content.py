@@ -265,3 +265,16 @@ def test_summary_links_resolve_against_the_post_and_into_its_body(deep_site, fee
     assert summary.xpath("//a/@href") == [f"{DEEP_URL}#user-content-note", f"{BASE}/about/"]
     body = lxml.html.fragment_fromstring(deep.content[0].value, create_parent="div", parser=HUGE)
     assert body.xpath("//h2/@id") == ["user-content-note"]
+
+
+def test_a_deeply_nested_summary_keeps_its_text_on_the_listings(tmp_path):
+    content = copy_content(tmp_path / "content")
+    summary = "<span>" * DEEP + "Deep summary. [See](#note)" + "</span>" * DEEP
+    (content / "deep.md").write_text(
+        DEEP_POST.replace("Summary: Read [the note](#note) and", f"Summary: {summary} and"),
+        encoding="utf-8",
+    )
+    output = build_site(tmp_path / "output", content=content).output
+    home = (output / "index.html").read_text(encoding="utf-8")
+    assert "Deep summary." in home
+    assert "2013/01/deep/#user-content-note" in home  # the link leads into the post
