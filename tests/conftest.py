@@ -164,6 +164,9 @@ See [the first post](../../../2011/03/sharing-your-work-and-coworking-to-share/)
 [a note](#note) and ![A pixel]({{static}}/images/pixel.png).
 
 <img src="/images/pixel.png" alt="A pixel again">
+
+The note.
+{{: #note }}
 """,
     "tool-library-night.md": """Title: Tool Library Night
 Date: 2012-03-01 18:30

@@ -57,7 +57,7 @@ def test_a_hostile_title_survives_the_round_trip_as_text(feeds_site, feed):
 def test_links_and_images_in_posts_and_summaries_are_absolute(feeds_site, feed):
     hostile = entry(feeds_site, feed, FEED_HOSTILE_TITLE)
     content = lxml.html.fragment_fromstring(hostile.content[0].value, create_parent="div")
-    assert content.xpath("//a/@href") == [SAMPLE_URL, f"{HOSTILE_URL}#note"]
+    assert content.xpath("//a/@href") == [SAMPLE_URL, f"{HOSTILE_URL}#user-content-note"]
     assert content.xpath("//img/@src") == [f"{BASE}/images/pixel.png"] * 2
     summary = lxml.html.fragment_fromstring(hostile.summary, create_parent="div")
     assert summary.xpath("//a/@href") == [f"{BASE}/about/"]
