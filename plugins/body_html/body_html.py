@@ -11,13 +11,18 @@ from pelican.contents import Article, Page
 
 from commons.settings import Choice, DictOf, ListOf, Schema, String, install
 
+from .user_content import PREFIX, attribute_filter, ids_in
+
 logger = logging.getLogger(__name__)
 
 SETTING = "BODY_HTML"
 POLICIES = ("sanitize", "keep")
 # nh3's defaults (ammonia's) plus what Markdown itself writes: ids for
-# headings and footnotes, classes for code highlighting and footnotes.
+# headings and footnotes, classes for code highlighting and footnotes. Every
+# id (and name) comes out prefixed with `user-content-` (user_content.py).
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
+# The Markdown extension that namespaces the ids Markdown writes, under every policy.
+MARKDOWN_EXTENSION = "body_html.user_content:UserContentIdsExtension"
 # Never allowed, whatever extra_tags says: they run code, restyle the page, or
 # (frames, objects) load a third party before the reader has chosen to.
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
@@ -36,6 +41,14 @@ def _no_forbidden_tags(tags: list[str]) -> str | None:
 def _no_event_handlers(attributes: dict) -> str | None:
     if any(name.lower().startswith("on") for names in attributes.values() for name in names):
         return "may not allow event handlers (on*)"
+    data = sorted(
+        {n for names in attributes.values() for n in names if n.lower().startswith("data-")}
+    )
+    if data:
+        return (
+            f"may not allow {data}: the theme's scripts read data-* attributes, which content "
+            "must not be able to forge; use policy 'keep' if the editors are trusted with them"
+        )
     return None
 
 
@@ -74,9 +87,17 @@ def sanitizer(options: dict):
     for tag, names in options["extra_attributes"].items():
         attributes.setdefault(tag, set()).update(names)
 
-    def clean(fragment: str) -> str:
+    def clean(fragment: str, targets: frozenset | set = frozenset()) -> str:
+        """`targets`: ids set elsewhere in the post (a summary's links point into its body)."""
         # link_rel=None: internal links must stay as written, without rel added.
-        return nh3.clean(fragment, tags=tags, attributes=attributes, link_rel=None)
+        # Ids and names go into the user-content- namespace, and the links to them.
+        return nh3.clean(
+            fragment,
+            tags=tags,
+            attributes=attributes,
+            link_rel=None,
+            attribute_filter=attribute_filter(ids_in(fragment) | targets),
+        )
 
     return clean
 
@@ -94,11 +115,15 @@ def configure(pelican) -> None:
     options = install(pelican.settings, SCHEMA)
     _clean = sanitizer(options) if options["policy"] == "sanitize" else None
     _fingerprint = fingerprint(options)
+    markdown = pelican.settings.setdefault("MARKDOWN", {})
+    extensions = markdown.setdefault("extensions", [])
+    if MARKDOWN_EXTENSION not in extensions:
+        extensions.append(MARKDOWN_EXTENSION)
 
 
 def fingerprint(options: dict) -> str:
     extra = {tag: sorted(names) for tag, names in options["extra_attributes"].items()}
-    return repr((options["policy"], sorted(options["extra_tags"]), sorted(extra.items())))
+    return repr((options["policy"], sorted(options["extra_tags"]), sorted(extra.items()), PREFIX))
 
 
 class SanitizingReaderMixin:
@@ -116,11 +141,12 @@ class SanitizingReaderMixin:
 
 
 def clean_read(content: str, metadata: dict) -> tuple[str, dict]:
+    body_ids = ids_in(content or "")
     if content:
         content = _clean(content)
     summary = metadata.get("summary")
     if isinstance(summary, str) and summary:
-        metadata["summary"] = _clean(summary)
+        metadata["summary"] = _clean(summary, body_ids)
     metadata[CLEANED_WITH] = _fingerprint
     return content, metadata
 
@@ -152,12 +178,13 @@ def sanitize_content(content) -> None:
         return
     if cleaned_with == _fingerprint:
         return  # cleaned as it was read
+    body_ids = ids_in(content._content or "")
     if content._content:
         content._content = _clean(content._content)
     if "summary" in content.metadata:
-        content.metadata["summary"] = _clean(content.metadata["summary"])
+        content.metadata["summary"] = _clean(content.metadata["summary"], body_ids)
     if getattr(content, "_summary", None):
-        content._summary = _clean(content._summary)
+        content._summary = _clean(content._summary, body_ids)
 
 
 def register():

@@ -10,6 +10,7 @@ Front matter:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -76,6 +77,18 @@ def thread_id(explicit, slug: str, is_page: bool = False, source: str = "<post>"
             source, ID_FIELD, f"has the value {value!r}", "remove the control characters"
         )
     return value
+
+
+def thread_key(thread_id: str) -> str:
+    """What a provider makes of a thread id: ids with one key are one thread.
+
+    Comentario (and any provider that keys threads by path) reads `shared`,
+    `/shared` and `//shared` as the one path `/shared`; Unicode's two ways of
+    writing an accented letter are one name to a reader. So the key is the id
+    in NFC, with its runs of slashes made one and the leading one dropped.
+    """
+    normal = unicodedata.normalize("NFC", thread_id.strip())
+    return re.sub(r"/{2,}", "/", normal).lstrip("/")
 
 
 def post_url(site_url: str, url: str) -> str:

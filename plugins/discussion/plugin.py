@@ -7,10 +7,11 @@ import os
 
 from jinja2 import pass_context
 from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from commons.settings import install
 
-from .identity import ThreadError, discussion_for, post_url
+from .identity import ID_FIELD, ThreadError, discussion_for, post_url, thread_key
 from .markup import json_for_script
 from .providers import script_config
 from .settings import SCHEMA, SETTING
@@ -18,7 +19,7 @@ from .settings import SCHEMA, SETTING
 logger = logging.getLogger(__name__)
 
 
-class DuplicateThreadError(ValueError):
+class DuplicateThreadError(ThreadError):
     """Two posts would share one thread."""
 
 
@@ -100,56 +101,81 @@ def attach(content, settings: dict, is_page: bool) -> None:
         raise _fail(error) from None
 
 
-def _attach_all(contents, settings: dict, is_page: bool) -> None:
-    seen: dict[str, str] = {}
-    for content in contents:
-        attach(content, settings, is_page)
-        thread = content.discussion
-        if not thread.enabled:
-            continue
-        source = _source(content, settings)
-        if thread.thread_id in seen and seen[thread.thread_id] != source:
-            raise _fail(
-                DuplicateThreadError(
-                    f"{source}: thread id {thread.thread_id!r} is already used by "
-                    f"{seen[thread.thread_id]}. Fix: give one of them its own `Comments_id:`"
-                )
-            )
-        seen[thread.thread_id] = source
+def _check_unique(content, settings: dict, seen: dict) -> None:
+    """Refuse a second post whose thread id names a thread another post has.
+
+    `seen` maps each thread's key (identity.thread_key: `shared`, `/shared` and
+    `//shared` are one) to the post and the id that took it, for one build.
+    """
+    thread = content.discussion
+    if not thread.enabled:
+        return
+    source = _source(content, settings)
+    key = thread_key(thread.thread_id)
+    other = seen.setdefault(key, (source, thread.thread_id))
+    if other[0] == source:
+        return
+    same = "" if other[1] == thread.thread_id else f", written {other[1]!r} there,"
+    raise _fail(
+        DuplicateThreadError(
+            source,
+            ID_FIELD,
+            f"gives the thread id {thread.thread_id!r}, which is the thread {key!r}{same} "
+            f"already used by {other[0]}",
+            "give one of them its own `Comments_id:`",
+        )
+    )
 
 
 def on_articles(generator) -> None:
     # Runs on every build for every post, however it was read: with
     # CONTENT_CACHING_LAYER = "generator", content_object_init does not fire
     # for posts taken whole from Pelican's content cache; this signal does.
-    settings = generator.settings
-    _attach_all(
-        [*generator.articles, *generator.drafts, *getattr(generator, "hidden_articles", [])],
-        settings,
-        is_page=False,
-    )
     for content in [
+        *_posts(generator),
         *generator.translations,
         *generator.drafts_translations,
         *getattr(generator, "hidden_translations", []),
     ]:
-        attach(content, settings, is_page=False)
+        attach(content, generator.settings, is_page=False)
 
 
 def on_pages(generator) -> None:
-    settings = generator.settings
-    pages = [*generator.pages, *generator.hidden_pages, *generator.draft_pages]
-    _attach_all(pages, settings, is_page=True)
     for content in [
+        *_pages(generator),
         *generator.translations,
         *generator.hidden_translations,
         *generator.draft_translations,
     ]:
-        attach(content, settings, is_page=True)
+        attach(content, generator.settings, is_page=True)
+
+
+def _posts(generator) -> list:
+    return [*generator.articles, *generator.drafts, *getattr(generator, "hidden_articles", [])]
+
+
+def _pages(generator) -> list:
+    return [*generator.pages, *generator.hidden_pages, *generator.draft_pages]
+
+
+def check_threads(generators) -> None:
+    """One thread per post across posts and pages (translations share theirs)."""
+    seen: dict = {}
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            contents = _posts(generator)
+        elif isinstance(generator, PagesGenerator):
+            contents = _pages(generator)
+        else:
+            continue
+        for content in contents:
+            if getattr(content, "discussion", None) is not None:
+                _check_unique(content, generator.settings, seen)
 
 
 def register():
     signals.initialized.connect(check_settings)
     signals.article_generator_finalized.connect(on_articles)
     signals.page_generator_finalized.connect(on_pages)
+    signals.all_generators_finalized.connect(check_threads)
     signals.all_generators_finalized.connect(assets_once.reset)

@@ -371,7 +371,7 @@ def provider_origins(config: dict) -> dict[str, list[str]]:
 
 
 def script_config(config: dict) -> dict:
-    """The site-wide configuration discussion.js reads from `#discussion-config`.
+    """The site-wide configuration discussion.js reads from the JSON block before it.
 
     Only settings go here; a thread's own id, title and URL are `data-*`
     attributes of its section, so one block serves every page.

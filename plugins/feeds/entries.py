@@ -85,15 +85,31 @@ def discussion_link(article, base: str) -> str | None:
     return f"{page.split('#', 1)[0]}#{anchor}"
 
 
+# libxml2 stops at 256 levels of nesting unless told otherwise, and then drops
+# the rest of the post without an exception; huge_tree lifts that to 2,048.
+MAX_DEPTH = 2048
+
+
+class FeedContentError(ValueError):
+    """A post's HTML cannot be carried whole into a feed."""
+
+
 def absolutize_html(fragment: str, page_url: str) -> str:
     """An HTML fragment with every link and image made absolute against `page_url`.
 
     A feed reader shows the post away from the site, where `../images/a.jpg` or
-    `#note-1` means nothing.
+    `#note-1` means nothing. Raises FeedContentError rather than lose any of it.
     """
     if not fragment or not fragment.strip():
         return fragment or ""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
+    lost = [error for error in parser.error_log if error.type_name == "ERR_RESOURCE_LIMIT"]
+    if lost:
+        raise FeedContentError(
+            f"its HTML is nested more than {MAX_DEPTH:,} elements deep, and the feeds "
+            f"would lose what lies deeper ({lost[0].message.strip()})"
+        )
     root.make_links_absolute(page_url, resolve_base_href=False, handle_failures="ignore")
     # lxml leaves srcset (a list of candidates) and poster alone.
     for element in root.iter(etree.Element):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import posixpath
 
 from feedgenerator import Rss201rev2Feed, Stylesheet
@@ -9,6 +11,7 @@ from pelican.utils import set_date_tzinfo
 from pelican.writers import Writer
 
 from .entries import (
+    FeedContentError,
     absolute_url,
     absolutize_html,
     describe_feed,
@@ -19,6 +22,8 @@ from .entries import (
 )
 from .options import SETTING, site_base
 from .syndication import CommonsAtomFeed, CommonsRssFeed
+
+logger = logging.getLogger(__name__)
 
 
 class CommonsFeedWriter(Writer):
@@ -90,14 +95,25 @@ class CommonsFeedWriter(Writer):
         page_url = absolute_url(base, item.url)
         link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
         # A Summary field may still hold {filename} links: resolve them first.
-        summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+        # Links in the summary and the body are relative to the post, not the feed.
+        try:
+            summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+            content = None if summary_only else absolutize_html(item.get_content(base), page_url)
+        except FeedContentError as error:
+            source = os.path.relpath(item.source_path, self.settings.get("PATH") or ".")
+            message = (
+                f"{source}: the feeds cannot carry this post: {error}. "
+                "Fix: nest its HTML less deeply."
+            )
+            logger.error("%s", message)
+            raise FeedContentError(message) from None
         modified = getattr(item, "modified", None)
         return {
             # Titles are plain text in Commons (templates escape them); so are feeds'.
             "title": str(item.title),
             "link": link,
             "description": summary,
-            "content": None if summary_only else absolutize_html(item.get_content(base), page_url),
+            "content": content,
             "unique_id": entry_id(options, item, self.settings.get("DEFAULT_LANG")),
             "unique_id_is_permalink": False,
             "categories": terms(item),

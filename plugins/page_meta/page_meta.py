@@ -212,18 +212,24 @@ def check_settings(pelican) -> None:
     }
 
 
-def fragments_to(html_text: str, page_href: str) -> str:
+def fragments_to(html_text: str, page_href: str, body: str = "") -> str:
     """`html_text` with its in-page links (`href="#x"`) aimed at `page_href#x`.
 
     A post's summary is shown on listings, where `#x` would point at the
-    listing itself; on the post, the element with that id exists.
+    listing itself; on the post, the element with that id exists. A link to
+    an id that only the summary has (not in `body`, the post's HTML) stays.
     """
     if not html_text or 'href="#' not in html_text:
         return html_text
-    root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    # huge_tree: past 256 levels libxml2 would silently drop the rest.
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    root = lxml_html.fragment_fromstring(html_text, create_parent="div", parser=parser)
+    # A link to an element only the summary has stays on the listing: the
+    # post does not show its Summary field (`body` is the post's HTML).
+    own = {i for i in root.xpath(".//@id") if f'id="{i}"' not in body}
     for link in root.iter("a"):
         href = link.get("href")
-        if href and href.startswith("#"):
+        if href and href.startswith("#") and href[1:] not in own:
             link.set("href", page_href + href)
     inner = (root.text or "") + "".join(
         lxml_html.tostring(child, encoding="unicode") for child in root

@@ -28,6 +28,22 @@ def same_thread(content):
     (content / "two.md").write_text("Title: Two\nDate: 2020-01-02\nComments_id: talk\n\nB.\n")
 
 
+def same_thread_by_slashes(content):
+    # One thread to a provider that keys threads by path (Comentario: /shared).
+    for day, written in enumerate(["shared", "/shared", "//shared"], start=1):
+        (content / f"s{day}.md").write_text(
+            f"Title: S{day}\nDate: 2020-01-0{day}\nComments_id: {written}\n\nA.\n"
+        )
+
+
+def too_deep_for_feeds(content):
+    # Deeper than libxml2 can parse even with huge_tree: the feeds would lose it.
+    depth = 3000
+    (content / "deep.md").write_text(
+        "Title: Deep\nDate: 2020-01-01\n\n" + "<div>" * depth + "x" + "</div>" * depth + "\n"
+    )
+
+
 def unknown_category(content):
     (content / "one.md").write_text("Title: One\nDate: 2020-01-01\nCategory: Comunity\n\nA.\n")
 
@@ -100,6 +116,12 @@ CASES = [
     (latin1, {}, ["cafe.md", "is not UTF-8", "line 1", "Fix: save the file as UTF-8"]),
     (same_slug, {}, ["one.md", "two.md", "twin", "Fix: give each of these posts its own Slug"]),
     (same_thread, {}, ["one.md", "two.md", "'talk'", "Fix: give one of them its own `Comments_id"]),
+    (
+        same_thread_by_slashes,
+        {},
+        ["metadata field 'comments_id'", "the thread 'shared'", "already used by s", "Fix: give"],
+    ),
+    (too_deep_for_feeds, {}, ["deep.md", "the feeds cannot carry this post", "2,048", "Fix:"]),
     (unknown_category, STRICT_CATEGORIES, ["one.md", "'Comunity'", "Fix: use one of"]),
     (missing_post, {}, ["one.md", "{filename}/other-post.md", "content/other-post.md", "Fix:"]),
     (missing_static_image, {}, ["one.md", "content/images/desk.jpg", "Fix:"]),

@@ -170,7 +170,7 @@ def test_the_article_carries_exactly_one_thread_with_the_providers_attributes(pr
     outside = doc.xpath("//script[@src][not(ancestor::template)]/@src")
     assert [src for src in outside if "discussion" in src] == ["../../../theme/js/discussion.js"]
     assert not [src for src in outside if src.startswith(("http:", "https:", "//"))]
-    (config,) = doc.xpath("//script[@id='discussion-config']")
+    (config,) = doc.xpath("//script[@data-discussion-config]")
     assert json.loads(config.text)["provider"] == name
     assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
 
@@ -207,13 +207,13 @@ def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, na
     assert not any("quiet-post" in h for h in hrefs), "a post without a thread links to one"
     if name not in COUNT_SLOTS:
         assert slots == []
-        assert doc.xpath("//script[@id='discussion-config']") == []
+        assert doc.xpath("//script[@data-discussion-config]") == []
         return
     (sample,) = [a for a in slots if a.get("data-discussion-count") == SAMPLE_ID]
     assert sample.xpath(COUNT_SLOTS[name])
     assert " ".join(sample.text_content().split()).startswith("Discussion")
     assert {a.get("data-discussion-count") for a in slots} >= {SAMPLE_ID, "tool-night"}
-    assert len(doc.xpath("//script[@id='discussion-config']")) == 1
+    assert len(doc.xpath("//script[@data-discussion-config]")) == 1
     assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
 
 

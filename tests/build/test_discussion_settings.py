@@ -39,7 +39,7 @@ def test_production_uses_the_comment_service_and_absolute_urls(published_site):
     assert isso_script(doc).get("data-isso") == "https://comments.commons.example.org/"
     (section,) = doc.xpath("//section[@id='discussion']")
     assert section.get("data-discussion-url") == "https://commons.example.org/" + SAMPLE_PATH
-    (config,) = doc.xpath("//script[@id='discussion-config']")
+    (config,) = doc.xpath("//script[@data-discussion-config]")
     assert json.loads(config.text)["countUrl"] == "https://comments.commons.example.org/count"
 
 
@@ -59,7 +59,7 @@ def test_lazy_and_eager_modes_reach_the_page(build):
         doc = parse_html(output / SAMPLE_ARTICLE)
         (section,) = doc.xpath("//section[@id='discussion']")
         assert section.get("data-discussion-mode") == mode
-        (config,) = doc.xpath("//script[@id='discussion-config']")
+        (config,) = doc.xpath("//script[@data-discussion-config]")
         assert json.loads(config.text)["mode"] == mode
 
 

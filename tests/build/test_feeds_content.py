@@ -57,7 +57,7 @@ def test_a_hostile_title_survives_the_round_trip_as_text(feeds_site, feed):
 def test_links_and_images_in_posts_and_summaries_are_absolute(feeds_site, feed):
     hostile = entry(feeds_site, feed, FEED_HOSTILE_TITLE)
     content = lxml.html.fragment_fromstring(hostile.content[0].value, create_parent="div")
-    assert content.xpath("//a/@href") == [SAMPLE_URL, f"{HOSTILE_URL}#note"]
+    assert content.xpath("//a/@href") == [SAMPLE_URL, f"{HOSTILE_URL}#user-content-note"]
     assert content.xpath("//img/@src") == [f"{BASE}/images/pixel.png"] * 2
     summary = lxml.html.fragment_fromstring(hostile.summary, create_parent="div")
     assert summary.xpath("//a/@href") == [f"{BASE}/about/"]
@@ -229,3 +229,58 @@ def test_production_discovery_links_are_absolute(published_site):
         "https://commons.example.org/feeds/category/community.atom.xml",
         "https://commons.example.org/feeds/category/community.rss.xml",
     ]
+
+
+DEEP = 300  # deeper than libxml2's default limit (256), within huge_tree's (2,048)
+DEEP_POST = f"""Title: Deep and linked
+Date: 2013-01-01 10:00
+Slug: deep
+Summary: Read [the note](#note) and [the about page](../../../about/).
+
+{"<div>" * DEEP}Deep text.{"</div>" * DEEP}
+
+## The note {{: #note }}
+
+After the depths.
+"""
+DEEP_URL = f"{BASE}/2013/01/deep/"
+HUGE = lxml.html.HTMLParser(huge_tree=True)  # the test's own reading must not lose text
+
+
+@pytest.fixture(scope="module")
+def deep_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deep-feeds")
+    content = copy_content(root / "content")
+    (content / "deep.md").write_text(DEEP_POST, encoding="utf-8")
+    return build_site(root / "output", content=content).output
+
+
+@pytest.mark.parametrize("feed", ["all.atom.xml", "all.rss.xml"])
+def test_a_deeply_nested_post_keeps_all_its_text_in_the_feeds(deep_site, feed):
+    deep = entry(deep_site, feed, "Deep and linked")
+    assert "Deep text." in deep.content[0].value
+    text = lxml.html.fragment_fromstring(deep.content[0].value, create_parent="div", parser=HUGE)
+    assert "Deep text." in text.text_content()
+    assert "After the depths." in text.text_content()
+
+
+@pytest.mark.parametrize("feed", ["all.atom.xml", "all.rss.xml"])
+def test_summary_links_resolve_against_the_post_and_into_its_body(deep_site, feed):
+    deep = entry(deep_site, feed, "Deep and linked")
+    summary = lxml.html.fragment_fromstring(deep.summary, create_parent="div")
+    assert summary.xpath("//a/@href") == [f"{DEEP_URL}#user-content-note", f"{BASE}/about/"]
+    body = lxml.html.fragment_fromstring(deep.content[0].value, create_parent="div", parser=HUGE)
+    assert body.xpath("//h2/@id") == ["user-content-note"]
+
+
+def test_a_deeply_nested_summary_keeps_its_text_on_the_listings(tmp_path):
+    content = copy_content(tmp_path / "content")
+    summary = "<span>" * DEEP + "Deep summary. [See](#note)" + "</span>" * DEEP
+    (content / "deep.md").write_text(
+        DEEP_POST.replace("Summary: Read [the note](#note) and", f"Summary: {summary} and"),
+        encoding="utf-8",
+    )
+    output = build_site(tmp_path / "output", content=content).output
+    home = (output / "index.html").read_text(encoding="utf-8")
+    assert "Deep summary." in home
+    assert "2013/01/deep/#user-content-note" in home  # the link leads into the post

@@ -16,7 +16,14 @@ import pytest
 from lxml import etree, html
 
 from tests.conftest import copy_content
-from tests.hostile_corpus import MARKER, POSTS, write_corpus
+from tests.hostile_corpus import (
+    IDS_POST,
+    IDS_POST_SLUG,
+    LINKING_POST,
+    MARKER,
+    POSTS,
+    write_corpus,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
@@ -153,3 +160,94 @@ def test_keep_policy_keeps_raw_html_in_the_body_only(hostile_site_keeping_html):
         # Plain-text fields are still escaped under the keep policy.
         assert escaped_field_leaks(document) == [], path
     assert bodies_with_script, "policy 'keep' should have kept the body's raw <script>"
+
+
+# Ids and names that content sets are namespaced (user-content-), and the
+# post's own links follow them; the theme's anchors (#discussion) are not.
+CONTENT_CONTAINERS = (
+    "//*[contains(@class, 'entry-content') or contains(@class, 'post-summary-text')]"
+)
+
+
+@pytest.fixture(scope="module", params=["local", "production"])
+def ids_site(request, tmp_path_factory):
+    from commons import DEV_SETTINGS, PUBLISH_SETTINGS
+    from commons.build import build_site
+
+    root = tmp_path_factory.mktemp(f"ids-{request.param}")
+    content = copy_content(root / "content")
+    (content / f"{IDS_POST_SLUG}.md").write_text(IDS_POST, encoding="utf-8")
+    (content / "linking-to-ids.md").write_text(LINKING_POST, encoding="utf-8")
+    settings = DEV_SETTINGS if request.param == "local" else PUBLISH_SETTINGS
+    return build_site(root / "output", settings_file=settings, content=content).output
+
+
+def content_ids(document) -> list[str]:
+    return [
+        value
+        for container in document.xpath(CONTENT_CONTAINERS)
+        for value in container.xpath(".//@id | .//@name")
+    ]
+
+
+def test_every_id_and_name_from_content_is_namespaced(ids_site):
+    found = set()
+    for path, document in pages(ids_site):
+        values = content_ids(document)
+        found.update(values)
+        assert [v for v in values if not v.startswith("user-content-")] == [], path
+    assert {
+        "user-content-plan",
+        "user-content-box",
+        "user-content-table",
+        "user-content-head",
+        "user-content-fn:1",
+        "user-content-fnref:1",
+        "user-content-summary-id",
+    } <= found
+
+
+def test_links_inside_a_post_and_its_footnotes_still_resolve(ids_site):
+    (post,) = ids_site.glob(f"2024/04/{IDS_POST_SLUG}/index.html")
+    document = html.fromstring(post.read_bytes())
+    ids = set(document.xpath("//@id"))
+    (body,) = document.xpath("//*[contains(@class, 'entry-content')]")
+    fragments = [href[1:] for href in body.xpath(".//a/@href") if href.startswith("#")]
+    assert fragments == [
+        "user-content-plan",
+        "user-content-box",
+        "user-content-table",
+        "user-content-fn:1",
+        "discussion",  # the theme's own section, left as written
+        "user-content-fnref:1",
+    ]
+    assert set(fragments) <= ids
+    assert body.xpath(".//td/@headers") == ["user-content-head"]
+
+
+def test_links_from_another_post_reach_the_namespaced_ids(ids_site):
+    from commons.linkcheck import broken_links
+
+    document = html.fromstring((ids_site / "2024/04/linking-to-ids/index.html").read_bytes())
+    (body,) = document.xpath("//*[contains(@class, 'entry-content')]")
+    fragments = [href.split("#", 1)[1] for href in body.xpath(".//a/@href")]
+    assert fragments == ["user-content-plan", "user-content-box", "discussion"]
+    # Every internal link and #fragment of the whole site resolves (publish's check).
+    assert broken_links(ids_site, "https://commons.example.org") == []
+
+
+def test_keep_policy_namespaces_the_ids_markdown_writes(tmp_path):
+    from commons.build import build_site
+
+    content = copy_content(tmp_path / "content")
+    (content / f"{IDS_POST_SLUG}.md").write_text(IDS_POST, encoding="utf-8")
+    output = build_site(
+        tmp_path / "output", content=content, overrides={"BODY_HTML": {"policy": "keep"}}
+    ).output
+    document = html.fromstring((output / f"2024/04/{IDS_POST_SLUG}/index.html").read_bytes())
+    (body,) = document.xpath("//*[contains(@class, 'entry-content')]")
+    ids = set(body.xpath(".//@id"))
+    assert {"user-content-plan", "user-content-fn:1", "user-content-fnref:1"} <= ids
+    assert "box" in ids  # raw HTML is published as written under "keep"
+    hrefs = [href[1:] for href in body.xpath(".//a/@href") if href.startswith("#")]
+    assert set(hrefs) - {"discussion"} <= ids

@@ -46,7 +46,7 @@ def test_sanitize_keeps_markdown_output_and_drops_code_and_styles():
     cleaned = html.fragment_fromstring(
         sanitizer(validate_settings({}))(FRAGMENT), create_parent="div"
     )
-    assert cleaned.xpath("//h2[@id='plan']/text()") == ["Plan"]
+    assert cleaned.xpath("//h2[@id='user-content-plan']/text()") == ["Plan"]
     assert cleaned.xpath("//p[@class='lead']")
     assert cleaned.xpath("//a/@href") == ["{filename}/x.md"]
     assert cleaned.xpath("//img/@alt") == ["A"]
@@ -62,3 +62,36 @@ def test_extra_tags_and_attributes_are_allowed_when_configured():
     assert cleaned.xpath("//video/@src") == ["/media/tour.webm"]
     assert cleaned.xpath("//video/@controls") == [""]
     assert not cleaned.xpath("//script | //style | //iframe | //*[@onplay]")
+
+
+def test_ids_names_and_references_are_namespaced_and_same_post_links_follow():
+    options = validate_settings({"extra_attributes": {"img": ["name"], "label": ["for"]}})
+    options["extra_tags"] = ["label"]
+    cleaned = html.fragment_fromstring(
+        sanitizer(options)(
+            '<h2 id="plan">Plan</h2><a href="#plan">to plan</a><a href="#discussion">talk</a>'
+            '<img name="currentScript" src="a.png" alt="A"><label for="plan">L</label>'
+            '<table><tr><th id="h">H</th></tr><tr><td headers="h x">1</td></tr></table>'
+        ),
+        create_parent="div",
+    )
+    assert cleaned.xpath("//@id") == ["user-content-plan", "user-content-h"]
+    assert cleaned.xpath("//img/@name") == ["user-content-currentScript"]
+    assert cleaned.xpath("//a/@href") == ["#user-content-plan", "#discussion"]
+    assert cleaned.xpath("//label/@for") == ["user-content-plan"]
+    assert cleaned.xpath("//td/@headers") == ["user-content-h user-content-x"]
+
+
+def test_classes_comment_widgets_look_for_are_dropped():
+    cleaned = sanitizer(validate_settings({}))(
+        '<div class="giscus lead">a</div><p class="isso-postbox discussion-gate note">b</p>'
+    )
+    document = html.fragment_fromstring(cleaned, create_parent="div")
+    assert document.xpath("//@class") == ["lead", "note"]
+    assert sanitizer(validate_settings({}))('<i class="giscus">c</i>') == "<i>c</i>"
+
+
+def test_data_attributes_cannot_be_allowed():
+    with pytest.raises(SettingsError) as failure:
+        validate_settings({"extra_attributes": {"*": ["data-discussion-mode"]}})
+    assert "data-discussion-mode" in str(failure.value) and "policy 'keep'" in str(failure.value)

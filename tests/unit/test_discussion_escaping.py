@@ -146,5 +146,5 @@ def test_no_script_is_built_from_a_value(provider):
         assert not (script.text or "").strip(), "inline JavaScript in the discussion markup"
         assert script.get("src")
     # The JSON block holds only settings: no title or id from a post.
-    (config,) = doc.xpath("//script[@id='discussion-config']")
+    (config,) = doc.xpath("//script[@data-discussion-config]")
     assert "pwned" not in config.text

@@ -16,9 +16,10 @@ from discussion.identity import (
     discussion_for,
     post_url,
     thread_id,
+    thread_key,
     thread_state,
 )
-from discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _attach_all
+from discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
 from discussion.settings import validate_settings
 
 ISSO = {"isso": {"url": "https://comments.example.org/"}}
@@ -184,14 +185,47 @@ def post(slug, metadata=None, path=None):
     )
 
 
+def check(posts, is_page=False, seen=None):
+    seen = {} if seen is None else seen
+    for one in posts:
+        attach(one, SITE_SETTINGS, is_page=is_page)
+        _check_unique(one, SITE_SETTINGS, seen)
+
+
 def test_two_posts_sharing_a_thread_id_are_refused_naming_both():
     first, second = post("tools"), post("tools-again", {"comments_id": "tools"})
     with pytest.raises(DuplicateThreadError) as failure:
-        _attach_all([first, second], SITE_SETTINGS, is_page=False)
+        check([first, second])
     assert str(failure.value) == (
-        "tools-again.md: thread id 'tools' is already used by tools.md. "
-        "Fix: give one of them its own `Comments_id:`"
+        "tools-again.md: metadata field 'comments_id' gives the thread id 'tools', which is "
+        "the thread 'tools' already used by tools.md. Fix: give one of them its own "
+        "`Comments_id:`."
     )
     quiet = post("tools-off", {"comments_id": "tools", "comments": "off"})
-    _attach_all([post("tools"), quiet], SITE_SETTINGS, is_page=False)
+    check([post("tools"), quiet])
     assert quiet.discussion.enabled is False
+
+
+@pytest.mark.parametrize("written", ["/shared", "//shared", " shared ", "shared", "/shared/../x"])
+def test_ids_that_name_one_thread_are_refused_whatever_the_slashes(written):
+    first = post("first", {"comments_id": "shared"})
+    second = post("second", {"comments_id": written})
+    if written == "/shared/../x":
+        check([first, second])  # another thread: nothing to refuse
+        return
+    with pytest.raises(DuplicateThreadError) as failure:
+        check([first, second])
+    assert failure.value.source == "second.md" and failure.value.field == "comments_id"
+    assert "first.md" in str(failure.value) and "Fix: give one of them" in str(failure.value)
+
+
+def test_a_page_and_a_post_cannot_share_a_thread():
+    seen = {}
+    check([post("shared")], seen=seen)
+    with pytest.raises(DuplicateThreadError):
+        check([post("about", {"comments_id": "//shared", "comments": "on"})], True, seen)
+
+
+def test_thread_key_is_nfc_with_single_slashes_and_no_leading_one():
+    assert thread_key("//a//b/") == "a/b/"
+    assert thread_key("cafe\u0301") == thread_key("caf\u00e9")

@@ -1,22 +1,24 @@
-/* Commons discussion: consent gate, lazy loading, theme sync, counts (README
-   "Comments / discussion", "Markup interface"). Adapters: discussion/*.js. */
+/* Consent gate, lazy loading, theme sync, counts: README "Markup interface". */
 (function () {
   "use strict";
-  var node = document.getElementById("discussion-config");
-  if (!node || window.commonsDiscussion) return;
+  // Found by position, never by id or name, which a post could forge.
+  var doc = document, win = window;
+  function get(n) { return Object.getOwnPropertyDescriptor(Document.prototype, n).get.call(doc); }
+  var me = get("currentScript"), node = me.previousElementSibling, root = get("documentElement");
+  if (!node || !node.matches("script[data-discussion-config]") ||
+      ({}).hasOwnProperty.call(win, "commonsDiscussion")) return;
   var cfg = JSON.parse(node.textContent);
-  var doc = document, root = doc.documentElement, win = window;
   var dark = win.matchMedia("(prefers-color-scheme: dark)");
-  var section = doc.getElementById("discussion");
-  var here = doc.currentScript.src;
+  var section = $("main>article>section[data-discussion-provider]");
   var sync = { ready: false, applied: null, send: null };
   var api = win.commonsDiscussion = {
     config: cfg, section: section, sync: sync, adapters: {},
-    $: $, absolute: absolute, theme: theme, ready: ready, script: script
+    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script
   };
 
-  function $(s, scope) { return (scope || doc).querySelector(s); }
-  function asset(name) { return here.replace(/discussion\.js(\?.*)?$/, "discussion/" + name + ".js"); }
+  function $(s, scope) { return (scope || root).querySelector(s); }
+  function add(s) { doc.head.appendChild(s); }
+  function asset(name) { return me.src.replace(/discussion\.js(\?.*)?$/, "discussion/" + name + ".js"); }
   function absolute(url) { return new URL(url, location.href).href; }
   function theme() {
     var scheme = root.dataset.theme || (dark.matches ? "dark" : "light");
@@ -69,7 +71,7 @@
     if (!cfg.adapter) return embed();
     var s = script({ src: asset(cfg.provider) });
     s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
-    doc.head.appendChild(s);
+    add(s);
   }
 
   function offerForget() {
@@ -99,7 +101,7 @@
       var keep = $("[data-discussion-remember]", box);
       if (keep && keep.checked) { store(true); offerForget(); }
       load();
-      var heading = $("#discussion-heading");
+      var heading = $("h2", section);
       if (heading) { heading.tabIndex = -1; heading.focus(); }
     });
   }
@@ -107,7 +109,7 @@
   // Counts load under the same rule as threads: not before consent.
   function counts() {
     if (!cfg.counts || !$("[data-discussion-count]") || (cfg.mode === "consent" && !store())) return;
-    doc.head.appendChild(script({ src: asset("counts") }));
+    add(script({ src: asset("counts") }));
   }
 
   doc.addEventListener("commons:themechange", applyTheme);

@@ -15,8 +15,8 @@
   } catch (e) {}
 
   function setUp() {
-    var toggle = document.querySelector("[data-theme-toggle]");
-    var share = document.querySelector("[data-share-native]");
+    var toggle = root.querySelector("[data-theme-toggle]");
+    var share = root.querySelector("[data-share-native]");
     function changed(announce) {
       if (toggle) toggle.setAttribute("aria-pressed", current() === "dark");
       if (announce) document.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));

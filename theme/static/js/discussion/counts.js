@@ -5,7 +5,7 @@
 (function (d) {
   "use strict";
   var cfg = d.config;
-  var values = document.querySelectorAll("[data-discussion-count] [data-discussion-count-value]");
+  var values = d.root.querySelectorAll("[data-discussion-count] [data-discussion-count-value]");
 
   function show(value) {
     var text = value.textContent.trim();
@@ -40,7 +40,10 @@
   if (cfg.remark42) {
     // Remark42 keys counts by absolute URL, as its embed does.
     values.forEach(function (v) { if (v.dataset.url) v.dataset.url = d.absolute(v.dataset.url); });
-    window.remark_config = window.remark_config || Object.assign({}, cfg.remark42, { components: ["counter"] });
+    // Only a config a script set (an own property), never an element that a
+    // post's id would make window.remark_config.
+    if (!Object.prototype.hasOwnProperty.call(window, "remark_config"))
+      window.remark_config = Object.assign({}, cfg.remark42, { components: ["counter"] });
   }
-  if (cfg.countScript) document.body.appendChild(d.script(cfg.countScript));
+  if (cfg.countScript) d.add(d.script(cfg.countScript));
 })(window.commonsDiscussion);
