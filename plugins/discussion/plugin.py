@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import sys
+from pathlib import Path
 
 from jinja2 import pass_context
 from pelican import signals
@@ -14,6 +17,7 @@ from .identity import ThreadError, discussion_for, post_url
 from .markup import json_for_script
 from .providers import script_config
 from .settings import SCHEMA, SETTING
+from .snapshot import build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +152,100 @@ def on_pages(generator) -> None:
         attach(content, settings, is_page=True)
 
 
+def snapshot_dir(settings: dict) -> Path:
+    """The snapshot cache folder: a relative path is taken from the content folder's parent."""
+    folder = Path(settings[SETTING]["snapshot"]["cache_dir"]).expanduser()
+    if folder.is_absolute():
+        return folder
+    content = Path(settings.get("PATH") or os.getcwd()).resolve()
+    return content.parent / folder
+
+
+def _threads(generators) -> list:
+    """Every article and page with a thread, in a stable order."""
+    found = []
+    for generator in generators:
+        for name in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+            "draft_translations",
+        ):
+            for content in getattr(generator, name, None) or []:
+                thread = getattr(content, "discussion", None)
+                if thread is not None and thread.enabled:
+                    found.append(content)
+    return found
+
+
+def attach_snapshots(generators) -> None:
+    """Fetch the threads that have no snapshot yet, then give each thread its snapshot.
+
+    Runs once every post has its thread and before anything is rendered. A
+    comment server that does not answer leaves the cache as it is: the build
+    goes on with what the cache holds and prints one line saying so.
+    """
+    from commons.comments.snapshot import (
+        ThreadRef,
+        can_snapshot,
+        fetch_threads,
+        read_thread,
+        server_name,
+    )
+
+    if not generators:
+        return
+    settings = generators[0].settings
+    config = settings[SETTING]
+    options = config["snapshot"]
+    if not options["enabled"]:
+        return
+    cache = snapshot_dir(settings)
+    contents = _threads(generators)
+    provider = config["provider"]
+    if options["refresh"] != "never" and can_snapshot(provider):
+        refs = {c.discussion.thread_id: c.discussion.url for c in contents}
+        report = fetch_threads(
+            cache,
+            provider,
+            config[provider],
+            [ThreadRef(thread_id, url) for thread_id, url in sorted(refs.items())],
+            refresh=options["refresh"] == "all",
+            concurrency=options["concurrency"],
+            timeout=options["timeout"],
+        )
+        line = report.line(server_name(provider, config[provider]))
+        if line:
+            # A line, not a warning: builds run with warnings fatal, and a
+            # comment server that is down must not stop the site from building.
+            sys.stderr.write(line + "\n")
+    date_format = settings.get("DEFAULT_DATE_FORMAT") or "%Y-%m-%d"
+    built: dict[str, object] = {}
+    for content in contents:
+        thread = content.discussion
+        if thread.thread_id not in built:
+            data = read_thread(cache, thread.thread_id)
+            built[thread.thread_id] = build_snapshot(data, date_format) if data else None
+        snapshot = built[thread.thread_id]
+        if snapshot is not None:
+            content.discussion = dataclasses.replace(thread, snapshot=snapshot)
+    listed = [
+        article
+        for generator in generators
+        for article in getattr(generator, "articles", None) or []
+    ]
+    generators[0].context["discussion_recent"] = recent_comments(listed, options["recent"])
+
+
 def register():
     signals.initialized.connect(check_settings)
     signals.article_generator_finalized.connect(on_articles)
     signals.page_generator_finalized.connect(on_pages)
+    signals.all_generators_finalized.connect(attach_snapshots)
     signals.all_generators_finalized.connect(assets_once.reset)

@@ -1,0 +1,260 @@
+"""A thread's snapshot, ready for the templates: cleaned, escaped and threaded.
+
+The comments come from the cache that commons/comments/snapshot.py fills from
+the comment server. They are as untrusted as the server: every comment's HTML
+is cleaned here, with the posts' sanitiser (nh3, the same base policy as
+plugins/body_html) made stricter for strangers' text: no images or other
+elements that would load a third party before the reader has agreed to,
+no headings or landmarks, no classes, ids prefixed with the comment's own
+anchor, and links marked `rel="nofollow ugc"`. Authors are text; a website is
+kept only when it is an http(s) address. Nothing about a comment is decided
+in the templates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import nh3
+from markupsafe import Markup
+
+ANCHOR_PREFIX = "discussion-comment-"
+# Elements a comment may not use even though a post may: images and image
+# maps (they load before consent), headings and landmarks (they would break
+# the page's outline and landmarks).
+COMMENT_FORBIDDEN_TAGS = {
+    "img",
+    "map",
+    "area",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hgroup",
+    "header",
+    "footer",
+    "nav",
+    "article",
+    "aside",
+}
+COMMENT_TAGS = set(nh3.ALLOWED_TAGS) - COMMENT_FORBIDDEN_TAGS
+COMMENT_ATTRIBUTES = {
+    **{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in COMMENT_TAGS},
+    "*": {"id", "lang", "dir", "title"},
+}
+LINK_REL = "nofollow ugc noopener noreferrer"
+URL_SCHEMES = {"http", "https", "mailto"}
+# Deeper replies are shown at this depth, in order (Remark42 nests without end).
+MAX_DEPTH = 4
+ANONYMOUS = "Anonymous"
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_comment(text: str, anchor: str) -> Markup:
+    """A comment's HTML, safe to place in the page."""
+    cleaned = nh3.clean(
+        text or "",
+        tags=COMMENT_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=COMMENT_ATTRIBUTES,
+        link_rel=LINK_REL,
+        url_schemes=URL_SCHEMES,
+        id_prefix=f"{anchor}-",
+    )
+    return Markup(cleaned)
+
+
+def safe_website(value) -> str | None:
+    """The author's website when it is a plain http(s) address, else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def comment_anchor(identifier) -> str:
+    """The element id of a comment: the server's id under the snapshot's prefix."""
+    text = str(identifier)
+    if not _SAFE_ID.fullmatch(text):
+        text = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return ANCHOR_PREFIX + text
+
+
+def _moment(value) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC)
+
+
+@dataclass(frozen=True)
+class SnapshotComment:
+    anchor: str
+    author: str
+    website: str | None
+    created: str  # ISO 8601, UTC
+    created_text: str
+    html: Markup
+    deleted: bool
+    replies: tuple[SnapshotComment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A thread as last fetched: its published comments, threaded."""
+
+    count: int
+    fetched: str
+    fetched_text: str
+    comments: tuple[SnapshotComment, ...]
+    feed: str | None = None
+
+    @property
+    def count_label(self) -> str:
+        """After the number in a count slot, as discussion/counts.js writes it."""
+        return " comment" if self.count == 1 else " comments"
+
+    @property
+    def count_text(self) -> str:
+        return f"{self.count}{self.count_label}"
+
+    def published(self) -> list[SnapshotComment]:
+        """Every comment that is not a deleted placeholder, oldest first."""
+        found: list[SnapshotComment] = []
+
+        def walk(nodes):
+            for node in nodes:
+                if not node.deleted:
+                    found.append(node)
+                walk(node.replies)
+
+        walk(self.comments)
+        return sorted(found, key=lambda c: (c.created, c.anchor))
+
+
+def build_snapshot(data: dict, date_format: str = "%Y-%m-%d") -> Snapshot:
+    """A Snapshot from a cached thread (commons.comments.snapshot.read_thread)."""
+    nodes: dict[str, dict] = {}
+    order: list[str] = []
+    for raw in data.get("comments") or []:
+        if not isinstance(raw, dict) or raw.get("id") is None:
+            continue
+        identifier = str(raw["id"])
+        if identifier in nodes:
+            continue  # a duplicate id would give two elements one anchor
+        nodes[identifier] = raw
+        order.append(identifier)
+    children: dict[str | None, list[str]] = {}
+    for identifier in order:
+        parent = nodes[identifier].get("parent")
+        parent = str(parent) if parent is not None else None
+        if parent not in nodes or parent == identifier:
+            parent = None
+        children.setdefault(parent, []).append(identifier)
+
+    def created(identifier):
+        return (_moment(nodes[identifier].get("created")), identifier)
+
+    seen: set[str] = set()
+
+    def descendants(identifier) -> list[str]:
+        found = []
+        for child in sorted(children.get(identifier, []), key=created):
+            if child in seen:
+                continue
+            seen.add(child)
+            found.append(child)
+            found.extend(descendants(child))
+        return found
+
+    def make(identifier, depth) -> SnapshotComment | None:
+        if depth >= MAX_DEPTH:
+            kids = [make(k, MAX_DEPTH + 1) for k in sorted(descendants(identifier), key=created)]
+        else:
+            kids = []
+            for child in sorted(children.get(identifier, []), key=created):
+                if child not in seen:
+                    seen.add(child)
+                    kids.append(make(child, depth + 1))
+        kids = tuple(kid for kid in kids if kid is not None)
+        raw = nodes[identifier]
+        deleted = bool(raw.get("deleted"))
+        if deleted and not kids:
+            return None
+        anchor = comment_anchor(identifier)
+        moment = _moment(raw.get("created"))
+        author = raw.get("author")
+        author = str(author).strip() if isinstance(author, str) and author.strip() else ANONYMOUS
+        return SnapshotComment(
+            anchor=anchor,
+            author=author,
+            website=None if deleted else safe_website(raw.get("website")),
+            created=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created_text=moment.strftime(date_format),
+            html=Markup("") if deleted else clean_comment(str(raw.get("text") or ""), anchor),
+            deleted=deleted,
+            replies=kids,
+        )
+
+    roots = []
+    for identifier in sorted(children.get(None, []), key=created):
+        seen.add(identifier)
+        node = make(identifier, 1)
+        if node is not None:
+            roots.append(node)
+    fetched = _moment(data.get("fetched"))
+    snapshot = Snapshot(
+        count=0,
+        fetched=fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        fetched_text=fetched.strftime(date_format),
+        comments=tuple(roots),
+        feed=safe_website(data.get("feed")),
+    )
+    return Snapshot(
+        count=len(snapshot.published()),
+        fetched=snapshot.fetched,
+        fetched_text=snapshot.fetched_text,
+        comments=snapshot.comments,
+        feed=snapshot.feed,
+    )
+
+
+@dataclass(frozen=True)
+class RecentComment:
+    """One comment on the recent discussions page, with the post it is on."""
+
+    comment: SnapshotComment
+    post_title: str
+    post_url: str  # site-relative
+
+
+def recent_comments(posts, limit: int) -> list[RecentComment]:
+    """The latest `limit` comments across `posts` (those with a snapshot), newest first."""
+    found = []
+    for post in posts:
+        thread = getattr(post, "discussion", None)
+        snapshot = getattr(thread, "snapshot", None)
+        if snapshot is None:
+            continue
+        for comment in snapshot.published():
+            found.append(RecentComment(comment, post.title, post.url))
+    found.sort(key=lambda r: (r.comment.created, r.post_url, r.comment.anchor), reverse=True)
+    return found[:limit]
