@@ -140,7 +140,7 @@ listen = http://{host}:{port}/
 public-endpoint = http://{host}:{port}
 
 [moderation]
-enabled = false
+enabled = {moderation}
 
 [guard]
 enabled = {guard}
@@ -153,6 +153,10 @@ require-email = false
 [markup]
 options = strikethrough, superscript, autolink, fenced-code
 
+[rss]
+base = {rss_base}
+limit = 100
+
 [hash]
 salt = Eech7co8Ohloopo9Ol6baimi
 algorithm = pbkdf2
@@ -164,7 +168,9 @@ class IssoServer(ChildServer):
 
     `site_origins` are the origins allowed to embed it (Isso's CORS list).
     `guard=False` turns off Isso's rate limit, which tests that post several
-    comments in a minute would otherwise trip.
+    comments in a minute would otherwise trip. `moderation=True` holds new
+    comments for approval; `rss_base` (the site's address) turns on Isso's
+    per-thread Atom feeds (`/feed?uri=`).
     """
 
     name = "isso"
@@ -176,11 +182,15 @@ class IssoServer(ChildServer):
         host: str = LOOPBACK,
         port: int | None = None,
         guard: bool = True,
+        moderation: bool = False,
+        rss_base: str = "",
     ):
         super().__init__(host, port)
         self.data_dir = Path(data_dir)
         self.site_origins = site_origins
         self.guard = guard
+        self.moderation = moderation
+        self.rss_base = rss_base
 
     @property
     def config_path(self) -> Path:
@@ -195,6 +205,8 @@ class IssoServer(ChildServer):
                 host=self.host,
                 port=self.port,
                 guard="true" if self.guard else "false",
+                moderation="true" if self.moderation else "false",
+                rss_base=self.rss_base,
             ),
             encoding="utf-8",
         )

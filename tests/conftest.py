@@ -51,6 +51,27 @@ def copy_content(destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_comments_cache(tmp_path_factory):
+    """Builds in this session never read or write the working copy's comment snapshots."""
+    folder = tmp_path_factory.mktemp("comments-cache")
+    previous = os.environ.get("COMMONS_COMMENTS_CACHE")
+    os.environ["COMMONS_COMMENTS_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COMMONS_COMMENTS_CACHE", None)
+    else:
+        os.environ["COMMONS_COMMENTS_CACHE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def comments_cache(tmp_path, monkeypatch) -> Path:
+    """Each test's builds keep their comment snapshots in its own folder."""
+    folder = tmp_path / "comments-cache"
+    monkeypatch.setenv("COMMONS_COMMENTS_CACHE", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real project built with the local settings (warnings fatal)."""
@@ -84,8 +105,8 @@ def isso_server(tmp_path):
     """A factory for Isso on a free loopback port; every server it starts is stopped."""
     started: list[IssoServer] = []
 
-    def start(site_origins: list[str], guard: bool = False) -> IssoServer:
-        server = IssoServer(tmp_path / f"isso-{len(started)}", site_origins, guard=guard)
+    def start(site_origins: list[str], guard: bool = False, **options) -> IssoServer:
+        server = IssoServer(tmp_path / f"isso-{len(started)}", site_origins, guard=guard, **options)
         started.append(server)
         return server.start()
 

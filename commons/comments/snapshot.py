@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import html
 import json
 import os
 import re
@@ -159,8 +160,10 @@ def _isso_comment(item: dict, parent, comments: list[dict]) -> None:
         {
             "id": str(item.get("id")),
             "parent": None if parent is None else str(item.get("parent") or parent),
-            "author": None if deleted else _text_or_none(item.get("author")),
-            "website": None if deleted else _text_or_none(item.get("website")),
+            # Isso stores author and website HTML-escaped; keep them as typed
+            # (they are escaped again, once, where they are rendered).
+            "author": None if deleted else _unescaped(item.get("author")),
+            "website": None if deleted else _unescaped(item.get("website")),
             "created": _utc(item.get("created") or 0),
             "text": "" if deleted else str(item.get("text") or ""),
             "deleted": deleted,
@@ -219,6 +222,11 @@ def _remark42_time(value) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unescaped(value) -> str | None:
+    text = _text_or_none(value)
+    return html.unescape(text) if text else None
 
 
 def _text_or_none(value) -> str | None:

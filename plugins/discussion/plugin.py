@@ -20,6 +20,7 @@ from .settings import SCHEMA, SETTING
 from .snapshot import build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
+CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 
 
 class DuplicateThreadError(ValueError):
@@ -153,8 +154,13 @@ def on_pages(generator) -> None:
 
 
 def snapshot_dir(settings: dict) -> Path:
-    """The snapshot cache folder: a relative path is taken from the content folder's parent."""
-    folder = Path(settings[SETTING]["snapshot"]["cache_dir"]).expanduser()
+    """The snapshot cache folder: a relative path is taken from the content folder's parent.
+
+    The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
+    give each build its own cache that way.
+    """
+    chosen = os.environ.get(CACHE_ENV) or settings[SETTING]["snapshot"]["cache_dir"]
+    folder = Path(chosen).expanduser()
     if folder.is_absolute():
         return folder
     content = Path(settings.get("PATH") or os.getcwd()).resolve()
