@@ -21,6 +21,9 @@ from .snapshot import build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
 CACHE_ENV = "COMMONS_COMMENTS_CACHE"
+RECENT_URL = "discussions/"
+RECENT_SAVE_AS = "discussions/index.html"
+RECENT_FEED = "feeds/discussions.atom.xml"
 
 
 class DuplicateThreadError(ValueError):
@@ -246,7 +249,31 @@ def attach_snapshots(generators) -> None:
         for generator in generators
         for article in getattr(generator, "articles", None) or []
     ]
-    generators[0].context["discussion_recent"] = recent_comments(listed, options["recent"])
+    recent = recent_comments(listed, options["recent"])
+    context = generators[0].context
+    context["discussion_recent"] = recent
+    context["discussion_recent_url"] = RECENT_URL if options["recent"] else ""
+    context["discussion_recent_feed"] = RECENT_FEED if options["recent"] and recent else ""
+
+
+def write_recent(generator, writer) -> None:
+    """The recent discussions page and its Atom feed, from the snapshot."""
+    from .recent import recent_feed
+
+    context = generator.context
+    if not context.get("discussion_recent_url"):
+        return
+    writer.write_file(
+        RECENT_SAVE_AS,
+        generator.get_template("discussions"),
+        context,
+        relative_urls=generator.settings.get("RELATIVE_URLS"),
+        url=RECENT_URL,
+    )
+    if context.get("discussion_recent_feed"):
+        target = Path(writer.output_path) / RECENT_FEED
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(recent_feed(context["discussion_recent"], generator.settings))
 
 
 def register():
@@ -254,4 +281,5 @@ def register():
     signals.article_generator_finalized.connect(on_articles)
     signals.page_generator_finalized.connect(on_pages)
     signals.all_generators_finalized.connect(attach_snapshots)
+    signals.article_writer_finalized.connect(write_recent)
     signals.all_generators_finalized.connect(assets_once.reset)

@@ -1,0 +1,150 @@
+"""What the comment snapshot adds to a build, from a cache written by hand:
+listing counts, feed counts (RFC 4685, slash, wfw), JSON-LD, the recent
+discussions page and feed, closed threads and the `none` provider, and
+byte-identical builds from the same cache."""
+
+from __future__ import annotations
+
+import json
+
+import feedparser
+import pytest
+from lxml import etree
+
+from commons.build import build_site
+from commons.comments.snapshot import thread_file
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, parse_html
+
+THREAD_ID = "sharing-your-work-and-coworking-to-share"
+FEED = "http://127.0.0.1:9/feed?uri=sharing-your-work-and-coworking-to-share"
+ATOM = "http://www.w3.org/2005/Atom"
+THR = "http://purl.org/syndication/thread/1.0"
+COMMENTS = [
+    {
+        "id": "1",
+        "parent": None,
+        "author": "Ana",
+        "website": None,
+        "created": "2024-03-01T10:00:00Z",
+        "text": "<p>First words</p>",
+        "deleted": False,
+    },
+    {
+        "id": "2",
+        "parent": "1",
+        "author": "Bob",
+        "website": None,
+        "created": "2024-03-02T10:00:00Z",
+        "text": "<p>A reply</p>",
+        "deleted": False,
+    },
+]
+CLOSED_POST = """Title: A Closed Thread
+Date: 2012-05-01 10:00
+Slug: closed-thread
+Comments: closed
+
+An old conversation.
+"""
+
+
+def write_cache(folder, thread_id, comments, feed=None):
+    path = thread_file(folder, thread_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "format": 1,
+        "thread": thread_id,
+        "provider": "isso",
+        "comments": comments,
+        "fetched": "2024-04-01T00:00:00Z",
+        "feed": feed,
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def overrides(provider="isso", recent=30):
+    discussion = {"provider": provider, "snapshot": {"refresh": "never", "recent": recent}}
+    if provider == "isso":
+        discussion["isso"] = {"url": "http://127.0.0.1:9/"}
+    return {"DISCUSSION": discussion}
+
+
+@pytest.fixture
+def snapshot_site(tmp_path, comments_cache):
+    content = copy_content(tmp_path / "content")
+    (content / "closed-thread.md").write_text(CLOSED_POST, encoding="utf-8")
+    write_cache(comments_cache, THREAD_ID, COMMENTS, FEED)
+    write_cache(comments_cache, "closed-thread", [{**COMMENTS[0], "text": "<p>Archived</p>"}])
+    return content
+
+
+def test_counts_feeds_and_structured_data_come_from_the_snapshot(snapshot_site, tmp_path):
+    output = build_site(tmp_path / "out", content=snapshot_site, overrides=overrides()).output
+
+    listing = parse_html(output / "index.html")
+    slot = listing.xpath(f'//a[@data-discussion-count="{THREAD_ID}"]')[0]
+    assert slot.get("data-count") == "2"
+    assert " ".join(slot.text_content().split()).startswith("2 comments")
+
+    schema = etree.RelaxNG(etree.parse(str(REPO_ROOT / "tests/schemas/atom.rng")))
+    atom = etree.parse(str(output / "feeds/all.atom.xml"))
+    assert schema.validate(atom), schema.error_log
+    ns = {"a": ATOM, "thr": THR}
+    entry = atom.xpath(f'//a:entry[contains(a:id, "{THREAD_ID}")]', namespaces=ns)[0]
+    assert entry.xpath("string(thr:total)", namespaces=ns) == "2"
+    replies = entry.xpath('a:link[@rel="replies"]', namespaces=ns)
+    assert {link.get("type") for link in replies} == {"text/html", "application/atom+xml"}
+    assert all(link.get(f"{{{THR}}}count") == "2" for link in replies)
+    assert FEED in [link.get("href") for link in replies]
+
+    rss = feedparser.parse((output / "feeds/all.rss.xml").read_bytes())
+    assert not rss.bozo, rss.bozo_exception
+    item = next(i for i in rss.entries if THREAD_ID in i.link)
+    assert item.slash_comments == "2"
+    assert item.wfw_commentrss == FEED
+    parsed_atom = feedparser.parse((output / "feeds/all.atom.xml").read_bytes())
+    assert not parsed_atom.bozo, parsed_atom.bozo_exception
+
+    head = parse_html(output / SAMPLE_ARTICLE)
+    data = json.loads(head.xpath('//script[@type="application/ld+json"]')[0].text)
+    assert data["commentCount"] == 2
+    assert [c["text"] for c in data["comment"]] == ["First words", "A reply"]
+    assert data["comment"][0]["author"]["name"] == "Ana"
+
+    # Recent discussions: page, feed, link from the home page.
+    assert listing.xpath('//a[contains(@href, "discussions/")]')
+    recent = parse_html(output / "discussions/index.html")
+    texts = [" ".join(li.text_content().split()) for li in recent.xpath("//li[@class='comment']")]
+    assert texts[0].startswith("Bob on Sharing Your Work") and "A reply" in texts[0]
+    assert len(texts) == 3
+    feed = etree.parse(str(output / "feeds/discussions.atom.xml"))
+    assert schema.validate(feed), schema.error_log
+    assert len(feed.xpath("//a:entry", namespaces=ns)) == 3
+    assert not feedparser.parse((output / "feeds/discussions.atom.xml").read_bytes()).bozo
+
+    # A closed thread keeps its snapshot, read-only.
+    closed = parse_html(output / "2012/05/closed-thread/index.html")
+    section = closed.xpath('//section[@id="discussion"]')[0]
+    assert "Archived" in section.text_content()
+    assert not section.xpath(".//*[@data-discussion-gate]|.//template")
+
+
+def test_two_builds_from_the_same_cache_are_byte_identical(snapshot_site, tmp_path):
+    first = build_site(tmp_path / "a", content=snapshot_site, overrides=overrides()).output
+    second = build_site(tmp_path / "b", content=snapshot_site, overrides=overrides()).output
+    names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    differ = [n for n in names if (first / n).read_bytes() != (second / n).read_bytes()]
+    assert differ == []
+
+
+def test_provider_none_shows_the_last_snapshot_read_only(snapshot_site, tmp_path):
+    output = build_site(
+        tmp_path / "out", content=snapshot_site, overrides=overrides(provider="none")
+    ).output
+    page = parse_html(output / SAMPLE_ARTICLE)
+    section = page.xpath('//section[@id="discussion"]')[0]
+    assert "First words" in section.text_content() and "A reply" in section.text_content()
+    assert not section.xpath(".//*[@data-discussion-gate]|.//template|.//noscript")
+    assert section.xpath('.//p[@class="discussion-closed"]')
+    assert "127.0.0.1:9" not in (output / SAMPLE_ARTICLE).read_text(encoding="utf-8")
