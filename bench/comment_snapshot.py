@@ -31,25 +31,21 @@ from commons.build import build_site  # noqa: E402
 from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread  # noqa: E402
 from commons.servers import IssoServer  # noqa: E402
 
-WORDS = (
-    "the tool library opens on thursday bring a drill borrow a saw and stay for tea"
-).split(" ")
+WORDS = "the tool library opens on thursday bring a drill borrow a saw and stay for tea"
 
 
 def thread_comments(rng: random.Random, count: int, start: float) -> list[dict]:
     comments = []
     for number in range(1, count + 1):
         parent = str(rng.randint(1, number - 1)) if number > 1 and number % 3 == 0 else None
-        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60)))
+        text = " ".join(rng.choice(WORDS.split()) for _ in range(rng.randint(20, 60)))
         comments.append(
             {
                 "id": str(number),
                 "parent": parent,
                 "author": f"Member {rng.randint(1, 200)}",
                 "website": "https://member.example/" if number % 4 == 0 else None,
-                "created": time.strftime(
-                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + number * 3600)
-                ),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + number * 3600)),
                 "text": f"<p>{text.capitalize()}.</p>",
                 "deleted": False,
             }
