@@ -148,3 +148,22 @@ def test_provider_none_shows_the_last_snapshot_read_only(snapshot_site, tmp_path
     assert not section.xpath(".//*[@data-discussion-gate]|.//template|.//noscript")
     assert section.xpath('.//p[@class="discussion-closed"]')
     assert "127.0.0.1:9" not in (output / SAMPLE_ARTICLE).read_text(encoding="utf-8")
+
+
+def test_snapshot_pages_are_valid_html(snapshot_site, tmp_path):
+    from tests.build.test_html_validity import run_vnu
+
+    output = build_site(tmp_path / "out", content=snapshot_site, overrides=overrides()).output
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, path in {
+        "article.html": output / SAMPLE_ARTICLE,
+        "closed.html": output / "2012/05/closed-thread/index.html",
+        "recent.html": output / "discussions/index.html",
+        "home.html": output / "index.html",
+    }.items():
+        (pages / name).write_bytes(path.read_bytes())
+    checked, messages = run_vnu(pages)
+    assert len(checked) == 4
+    errors = [m for m in messages if m.get("type") == "error"]
+    assert errors == []
