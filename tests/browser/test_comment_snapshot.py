@@ -67,8 +67,13 @@ class IssoClient:
 
 
 @pytest.fixture
-def moderated_thread(isso_server):
-    origin = f"http://127.0.0.1:{free_port()}"
+def site_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def moderated_thread(isso_server, site_port):
+    origin = f"http://127.0.0.1:{site_port}"
     isso = isso_server([origin], moderation=True, rss_base=origin + "/")
     client = IssoClient(isso, origin)
     first = client.post(FIRST, "Ana", website="https://ana.example/")
@@ -141,3 +146,22 @@ def test_snapshot_shows_approved_comments_threaded_without_javascript(
     listing = parse_html(refreshed.output / "index.html")
     counts = listing.xpath(f'//a[@data-discussion-count="{THREAD_ID}"]')
     assert counts and counts[0].get("data-count") == "3"
+
+
+def test_the_live_widget_replaces_the_snapshot(
+    moderated_thread, tmp_path, site_port, served_site, browser
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
+    snapshot = page.locator("#discussion [data-discussion-snapshot]")
+    assert FIRST in snapshot.inner_text()
+    assert page.locator("#isso-thread").count() == 0
+    page.click("[data-discussion-load]")
+    live = page.locator("#isso-root .isso-comment .isso-text", has_text="tool library")
+    live.wait_for(timeout=15000)
+    assert snapshot.count() == 0
+    # The same comments, once: Isso's, not the snapshot's beside them.
+    assert page.get_by_text(REPLY).count() == 1
+    assert page.evaluate("window.__pwned") is None
