@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -27,7 +29,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench import corpus  # noqa: E402
-from commons.build import build_site  # noqa: E402
+from bench.measure import run_measured  # noqa: E402
+from commons import DEV_SETTINGS  # noqa: E402
+from commons.build import pelican_command  # noqa: E402
 from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread  # noqa: E402
 from commons.servers import IssoServer  # noqa: E402
 
@@ -63,10 +67,16 @@ def discussion(cache: Path, enabled: bool, isso_url: str = "http://127.0.0.1:9/"
     }
 
 
-def timed_build(work: Path, content: Path, overrides: dict, env: dict) -> float:
-    started = time.perf_counter()
-    build_site(work / "output", content=content, overrides=overrides, env=env)
-    return time.perf_counter() - started
+def measured_build(work: Path, content: Path, overrides: dict, env: dict, name: str):
+    """One full build (fresh output and content cache) with its wall and CPU time."""
+    output = work / f"output-{name}"
+    cache = work / f"pelican-cache-{name}"
+    for folder in (output, cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    command = pelican_command(
+        DEV_SETTINGS, output, content, {"CACHE_PATH": str(cache), **overrides}
+    )
+    return run_measured(command, work / f"{name}.log", cwd=REPO_ROOT, env={**os.environ, **env})
 
 
 def main(argv=None) -> int:
@@ -91,16 +101,24 @@ def main(argv=None) -> int:
         env = {"COMMONS_COMMENTS_CACHE": ""}
         print(f"{options.posts} posts x {options.comments} comments; {options.runs} runs each")
         off, on = [], []
-        timed_build(work, content, discussion(cache, True), env)  # warm-up (page cache)
+        measured_build(work, content, discussion(cache, True), env, "warm-up")
         for run in range(options.runs):
-            off.append(timed_build(work, content, discussion(cache, False), env))
-            on.append(timed_build(work, content, discussion(cache, True), env))
-            print(f"  run {run + 1}: snapshot off {off[-1]:.2f} s, on (warm cache) {on[-1]:.2f} s")
-        ratio = statistics.median(b / a for a, b in zip(off, on, strict=True))
-        print(
-            f"Build: median {statistics.median(off):.2f} s without the snapshot, "
-            f"{statistics.median(on):.2f} s with it; +{(ratio - 1) * 100:.1f} % (paired median)"
-        )
+            off.append(measured_build(work, content, discussion(cache, False), env, "off"))
+            on.append(measured_build(work, content, discussion(cache, True), env, "on"))
+            print(
+                f"  run {run + 1}: snapshot off {off[-1].wall:.2f} s wall, {off[-1].cpu:.2f} s "
+                f"CPU; on (warm cache) {on[-1].wall:.2f} s wall, {on[-1].cpu:.2f} s CPU",
+                flush=True,
+            )
+        for what in ("wall", "cpu"):
+            before = [getattr(m, what) for m in off]
+            after = [getattr(m, what) for m in on]
+            ratio = statistics.median(b / a for a, b in zip(before, after, strict=True))
+            print(
+                f"Build {what}: median {statistics.median(before):.2f} s without the snapshot, "
+                f"{statistics.median(after):.2f} s with it; {(ratio - 1) * 100:+.1f} % "
+                "(median of paired ratios)"
+            )
 
         isso = IssoServer(work / "isso", ["http://127.0.0.1:9"], guard=False)
         isso.write_config()

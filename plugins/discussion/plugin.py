@@ -17,7 +17,7 @@ from .identity import ThreadError, discussion_for, post_url
 from .markup import json_for_script
 from .providers import script_config
 from .settings import SCHEMA, SETTING
-from .snapshot import build_snapshot, recent_comments
+from .snapshot import Renderer, build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
 CACHE_ENV = "COMMONS_COMMENTS_CACHE"
@@ -234,13 +234,13 @@ def attach_snapshots(generators) -> None:
             # A line, not a warning: builds run with warnings fatal, and a
             # comment server that is down must not stop the site from building.
             sys.stderr.write(line + "\n")
-    date_format = settings.get("DEFAULT_DATE_FORMAT") or "%Y-%m-%d"
+    renderer = Renderer(settings.get("DEFAULT_DATE_FORMAT") or "%Y-%m-%d")
     built: dict[str, object] = {}
     for content in contents:
         thread = content.discussion
         if thread.thread_id not in built:
             data = read_thread(cache, thread.thread_id)
-            built[thread.thread_id] = build_snapshot(data, date_format) if data else None
+            built[thread.thread_id] = build_snapshot(data, renderer) if data else None
         snapshot = built[thread.thread_id]
         if snapshot is not None:
             content.discussion = dataclasses.replace(thread, snapshot=snapshot)

@@ -5,9 +5,10 @@ the comment server. They are as untrusted as the server: every comment's HTML
 is cleaned here, with the posts' sanitiser (nh3, the same base policy as
 plugins/body_html) made stricter for strangers' text: no images or other
 elements that would load a third party before the reader has agreed to,
-no headings or landmarks, no classes, ids prefixed with the comment's own
-anchor, and links marked `rel="nofollow ugc"`. Authors are text; a website is
-kept only when it is an http(s) address. Nothing about a comment is decided
+no headings or landmarks, no classes and no ids (a comment's only id is its
+anchor, `discussion-comment-<server id>`), and links marked
+`rel="nofollow ugc"`. Authors are text; a website is kept only when it is an
+http(s) address. Nothing about a comment is decided
 in the templates.
 """
 
@@ -44,9 +45,11 @@ COMMENT_FORBIDDEN_TAGS = {
     "aside",
 }
 COMMENT_TAGS = set(nh3.ALLOWED_TAGS) - COMMENT_FORBIDDEN_TAGS
+# No id or class from a comment reaches the page: a comment's only id is its
+# anchor, the server's id under the snapshot's prefix (discussion-comment-).
 COMMENT_ATTRIBUTES = {
     **{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in COMMENT_TAGS},
-    "*": {"id", "lang", "dir", "title"},
+    "*": {"lang", "dir", "title"},
 }
 LINK_REL = "nofollow ugc noopener noreferrer"
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -57,18 +60,40 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def clean_comment(text: str, anchor: str) -> Markup:
-    """A comment's HTML, safe to place in the page."""
-    cleaned = nh3.clean(
-        text or "",
+def comment_cleaner() -> nh3.Cleaner:
+    """The sanitiser for comments; build one per build and reuse it (10x faster than nh3.clean)."""
+    return nh3.Cleaner(
         tags=COMMENT_TAGS,
         clean_content_tags={"script", "style"},
         attributes=COMMENT_ATTRIBUTES,
         link_rel=LINK_REL,
         url_schemes=URL_SCHEMES,
-        id_prefix=f"{anchor}-",
     )
-    return Markup(cleaned)
+
+
+class Renderer:
+    """What turning one build's snapshots into page data needs: the sanitiser and
+    the date format, with each date formatted once."""
+
+    def __init__(self, date_format: str = "%Y-%m-%d"):
+        self.cleaner = comment_cleaner()
+        self.date_format = date_format
+        self._dates: dict[str, tuple[datetime.datetime, str, str]] = {}
+
+    def clean(self, text: str) -> Markup:
+        """A comment's HTML, safe to place in the page."""
+        return Markup(self.cleaner.clean(text or ""))
+
+    def date(self, value) -> tuple[datetime.datetime, str, str]:
+        """(moment, ISO 8601 UTC, display text) of a timestamp from the cache."""
+        key = str(value)
+        found = self._dates.get(key)
+        if found is None:
+            moment = _moment(key)
+            iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            found = (moment, iso, moment.strftime(self.date_format))
+            self._dates[key] = found
+        return found
 
 
 def safe_website(value) -> str | None:
@@ -150,8 +175,9 @@ class Snapshot:
         return sorted(found, key=lambda c: (c.created, c.anchor))
 
 
-def build_snapshot(data: dict, date_format: str = "%Y-%m-%d") -> Snapshot:
+def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
     """A Snapshot from a cached thread (commons.comments.snapshot.read_thread)."""
+    renderer = renderer or Renderer()
     nodes: dict[str, dict] = {}
     order: list[str] = []
     for raw in data.get("comments") or []:
@@ -171,7 +197,7 @@ def build_snapshot(data: dict, date_format: str = "%Y-%m-%d") -> Snapshot:
         children.setdefault(parent, []).append(identifier)
 
     def created(identifier):
-        return (_moment(nodes[identifier].get("created")), identifier)
+        return (renderer.date(nodes[identifier].get("created"))[0], identifier)
 
     seen: set[str] = set()
 
@@ -200,16 +226,16 @@ def build_snapshot(data: dict, date_format: str = "%Y-%m-%d") -> Snapshot:
         if deleted and not kids:
             return None
         anchor = comment_anchor(identifier)
-        moment = _moment(raw.get("created"))
+        _, created_iso, created_text = renderer.date(raw.get("created"))
         author = raw.get("author")
         author = str(author).strip() if isinstance(author, str) and author.strip() else ANONYMOUS
         return SnapshotComment(
             anchor=anchor,
             author=author,
             website=None if deleted else safe_website(raw.get("website")),
-            created=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            created_text=moment.strftime(date_format),
-            html=Markup("") if deleted else clean_comment(str(raw.get("text") or ""), anchor),
+            created=created_iso,
+            created_text=created_text,
+            html=Markup("") if deleted else renderer.clean(str(raw.get("text") or "")),
             deleted=deleted,
             replies=kids,
         )
@@ -220,11 +246,11 @@ def build_snapshot(data: dict, date_format: str = "%Y-%m-%d") -> Snapshot:
         node = make(identifier, 1)
         if node is not None:
             roots.append(node)
-    fetched = _moment(data.get("fetched"))
+    _fetched, fetched_iso, fetched_text = renderer.date(data.get("fetched"))
     snapshot = Snapshot(
         count=0,
-        fetched=fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        fetched_text=fetched.strftime(date_format),
+        fetched=fetched_iso,
+        fetched_text=fetched_text,
         comments=tuple(roots),
         feed=safe_website(data.get("feed")),
     )
