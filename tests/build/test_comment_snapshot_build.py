@@ -167,3 +167,73 @@ def test_snapshot_pages_are_valid_html(snapshot_site, tmp_path):
     assert len(checked) == 4
     errors = [m for m in messages if m.get("type") == "error"]
     assert errors == []
+
+
+def test_newsboat_reads_the_feeds_that_carry_counts_and_the_recent_discussions(
+    snapshot_site, tmp_path, served_site
+):
+    import os
+    import shutil
+    import sqlite3
+    import subprocess
+
+    from commons.servers import free_port
+    from tests.conftest import require
+
+    newsboat = shutil.which("newsboat")
+    require(newsboat is not None, "newsboat", "apt-get install newsboat")
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    settings = {**overrides(), "FEED_DOMAIN": origin}
+    output = build_site(tmp_path / "out", content=snapshot_site, overrides=settings).output
+    served_site(output, port=port)
+    feeds = [
+        f"{origin}/feeds/all.atom.xml",
+        f"{origin}/feeds/all.rss.xml",
+        f"{origin}/feeds/discussions.atom.xml",
+    ]
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    by_feed = {}
+    # One run per feed: newsboat keeps one copy of an item per guid, and the
+    # Atom and RSS feeds share their entries' ids.
+    for number, feed in enumerate(feeds):
+        folder = tmp_path / f"newsboat-{number}"
+        (folder / "home").mkdir(parents=True)
+        (folder / "urls").write_text(feed + "\n", encoding="utf-8")
+        (folder / "config").write_text("", encoding="utf-8")
+        home = folder / "home"
+        completed = subprocess.run(
+            [
+                newsboat,
+                "-u",
+                folder / "urls",
+                "-c",
+                folder / "cache.db",
+                "-C",
+                folder / "config",
+                "-x",
+                "reload",
+            ],
+            env={
+                **environment,
+                "HOME": str(home),
+                "XDG_CONFIG_HOME": str(home / ".config"),
+                "XDG_DATA_HOME": str(home / ".local/share"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=folder,
+        )
+        assert completed.returncode == 0, completed.stderr
+        with sqlite3.connect(folder / "cache.db") as database:
+            by_feed[feed] = database.execute("SELECT title, url FROM rss_item").fetchall()
+    assert len(by_feed[feeds[0]]) == len(by_feed[feeds[1]]) >= 2
+    recent = by_feed[feeds[2]]
+    assert sorted(title for title, _ in recent) == [
+        "Ana on A Closed Thread",
+        "Ana on Sharing Your Work And (Co)Working To Share",
+        "Bob on Sharing Your Work And (Co)Working To Share",
+    ]
+    assert all(url.startswith(origin + "/") and "#discussion-comment-" in url for _, url in recent)
