@@ -18,7 +18,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from commons.build import build_site
 from commons.servers import free_port
-from tests.conftest import SAMPLE_ARTICLE, parse_html
+from tests.browser.test_accessibility import axe_violations
+from tests.conftest import AXE_JS, SAMPLE_ARTICLE, parse_html, require
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 FIRST = "We run a tool library on Fridays: bring a drill, borrow a saw."
@@ -158,6 +159,8 @@ def test_the_live_widget_replaces_the_snapshot(
     snapshot = page.locator("#discussion [data-discussion-snapshot]")
     assert FIRST in snapshot.inner_text()
     assert page.locator("#isso-thread").count() == 0
+    require(AXE_JS.exists(), "axe-core", "npm ci --prefix tests/tools")
+    assert axe_violations(page) == []
     page.click("[data-discussion-load]")
     live = page.locator("#isso-root .isso-comment .isso-text", has_text="tool library")
     live.wait_for(timeout=15000)
