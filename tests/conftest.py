@@ -55,21 +55,33 @@ def copy_content(destination: Path) -> Path:
 def _session_comments_cache(tmp_path_factory):
     """Builds in this session never read or write the working copy's comment snapshots."""
     folder = tmp_path_factory.mktemp("comments-cache")
-    previous = os.environ.get("COMMONS_COMMENTS_CACHE")
-    os.environ["COMMONS_COMMENTS_CACHE"] = str(folder)
+    values = {"COMMONS_COMMENTS_CACHE": str(folder), "COMMONS_COMMENTS_OFFLINE": "1"}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     yield folder
-    if previous is None:
-        os.environ.pop("COMMONS_COMMENTS_CACHE", None)
-    else:
-        os.environ["COMMONS_COMMENTS_CACHE"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)
 def comments_cache(tmp_path, monkeypatch) -> Path:
-    """Each test's builds keep their comment snapshots in its own folder."""
+    """Each test's builds keep their comment snapshots in its own folder and, unless
+    the test asks for `fetch_comments`, fetch none (no build contacts a comment
+    server that is not the test's own)."""
     folder = tmp_path / "comments-cache"
     monkeypatch.setenv("COMMONS_COMMENTS_CACHE", str(folder))
+    monkeypatch.setenv("COMMONS_COMMENTS_OFFLINE", "1")
     return folder
+
+
+@pytest.fixture
+def fetch_comments(comments_cache, monkeypatch) -> Path:
+    """Builds in this test fetch comment snapshots (from the test's own local Isso)."""
+    monkeypatch.delenv("COMMONS_COMMENTS_OFFLINE")
+    return comments_cache
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ def site_port() -> int:
 
 
 @pytest.fixture
-def moderated_thread(isso_server, site_port):
+def moderated_thread(isso_server, site_port, fetch_comments):
     origin = f"http://127.0.0.1:{site_port}"
     isso = isso_server([origin], moderation=True, rss_base=origin + "/")
     client = IssoClient(isso, origin)

@@ -35,7 +35,7 @@ class RequestLog:
 
 
 @pytest.fixture
-def isso_site(build, isso_server, served_site):
+def isso_site(build, isso_server, served_site, fetch_comments):
     """The project built against a fresh Isso, both on loopback; yields (site, isso, origin)."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
