@@ -151,6 +151,8 @@ class Snapshot:
     fetched_text: str
     comments: tuple[SnapshotComment, ...]
     feed: str | None = None
+    # Every comment that is not a deleted placeholder, oldest first.
+    flat: tuple[SnapshotComment, ...] = ()
 
     @property
     def count_label(self) -> str:
@@ -163,16 +165,20 @@ class Snapshot:
 
     def published(self) -> list[SnapshotComment]:
         """Every comment that is not a deleted placeholder, oldest first."""
-        found: list[SnapshotComment] = []
+        return list(self.flat)
 
-        def walk(nodes):
-            for node in nodes:
-                if not node.deleted:
-                    found.append(node)
-                walk(node.replies)
 
-        walk(self.comments)
-        return sorted(found, key=lambda c: (c.created, c.anchor))
+def _published(roots) -> tuple[SnapshotComment, ...]:
+    found: list[SnapshotComment] = []
+
+    def walk(nodes):
+        for node in nodes:
+            if not node.deleted:
+                found.append(node)
+            walk(node.replies)
+
+    walk(roots)
+    return tuple(sorted(found, key=lambda c: (c.created, c.anchor)))
 
 
 def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
@@ -247,19 +253,14 @@ def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
         if node is not None:
             roots.append(node)
     _fetched, fetched_iso, fetched_text = renderer.date(data.get("fetched"))
-    snapshot = Snapshot(
-        count=0,
+    flat = _published(roots)
+    return Snapshot(
+        count=len(flat),
         fetched=fetched_iso,
         fetched_text=fetched_text,
         comments=tuple(roots),
         feed=safe_website(data.get("feed")),
-    )
-    return Snapshot(
-        count=len(snapshot.published()),
-        fetched=snapshot.fetched,
-        fetched_text=snapshot.fetched_text,
-        comments=snapshot.comments,
-        feed=snapshot.feed,
+        flat=flat,
     )
 
 
@@ -278,9 +279,10 @@ def recent_comments(posts, limit: int) -> list[RecentComment]:
     for post in posts:
         thread = getattr(post, "discussion", None)
         snapshot = getattr(thread, "snapshot", None)
-        if snapshot is None:
+        if snapshot is None or not snapshot.count:
             continue
-        for comment in snapshot.published():
-            found.append(RecentComment(comment, post.title, post.url))
+        # A post's url is computed by Pelican on every read: once per post.
+        title, url = post.title, post.url
+        found.extend(RecentComment(comment, title, url) for comment in snapshot.published())
     found.sort(key=lambda r: (r.comment.created, r.post_url, r.comment.anchor), reverse=True)
     return found[:limit]
