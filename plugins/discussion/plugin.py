@@ -256,7 +256,10 @@ def attach_snapshots(generators) -> None:
     recent = recent_comments(listed, options["recent"])
     context = generators[0].context
     context["discussion_recent"] = recent
-    context["discussion_recent_url"] = RECENT_URL if options["recent"] else ""
+    # A page only where there is a snapshot to show (not for giscus and the
+    # other providers that cannot be snapshotted).
+    has_snapshots = any(snapshot is not None for snapshot in built.values())
+    context["discussion_recent_url"] = RECENT_URL if options["recent"] and has_snapshots else ""
     context["discussion_recent_feed"] = RECENT_FEED if options["recent"] and recent else ""
 
 

@@ -237,3 +237,21 @@ def test_newsboat_reads_the_feeds_that_carry_counts_and_the_recent_discussions(
         "Bob on Sharing Your Work And (Co)Working To Share",
     ]
     assert all(url.startswith(origin + "/") and "#discussion-comment-" in url for _, url in recent)
+
+
+def test_a_provider_without_snapshots_gets_no_recent_discussions_page(tmp_path):
+    # An empty cache: giscus threads cannot be snapshotted, so there is nothing to list.
+    giscus = {
+        "provider": "giscus",
+        "giscus": {
+            "repo": "cohere/commons",
+            "repo_id": "R_1",
+            "category": "Comments",
+            "category_id": "DIC_1",
+        },
+        "snapshot": {"refresh": "never"},
+    }
+    output = build_site(tmp_path / "out", overrides={"DISCUSSION": giscus}).output
+    assert not (output / "discussions").exists()
+    assert not (output / "feeds/discussions.atom.xml").exists()
+    assert not parse_html(output / "index.html").xpath('//a[contains(@href, "discussions/")]')
