@@ -23,7 +23,14 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
 from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
-from commons.build import BuildError, build_site, clean_output, output_retention  # noqa: E402
+from commons.build import (  # noqa: E402
+    BuildError,
+    build_notes,
+    build_site,
+    clean_output,
+    output_retention,
+)
+from commons.comments.snapshot import refresh_override  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
 
@@ -40,16 +47,19 @@ def _settings(settings_file: Path) -> dict:
 def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **kwargs) -> None:
     started = time.perf_counter()
     try:
-        build_site(output, settings_file=settings_file, **kwargs)
+        result = build_site(output, settings_file=settings_file, **kwargs)
     except BuildError as error:
         raise Exit(str(error), code=1) from None
+    for line in build_notes(result.log):
+        print(line)
     print(f"Built {output} in {time.perf_counter() - started:.1f} s")
 
 
-@task
-def build(c):
+@task(help={"refresh_comments": "fetch every thread's comments again (README 'Comment snapshots')"})
+def build(c, refresh_comments=False):
     """Build the site into output/ with the local settings (warnings are fatal)."""
-    _build()
+    overrides = refresh_override(DEV_SETTINGS) if refresh_comments else None
+    _build(overrides=overrides)
 
 
 @task

@@ -442,6 +442,13 @@ def output_retention(settings_file: Path) -> list[str]:
     return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
 
 
+def build_notes(log: str) -> list[str]:
+    """The lines of a build's log meant for the person who ran it (the comment snapshot's)."""
+    from .comments.snapshot import NOTE_PREFIX
+
+    return [line for line in log.splitlines() if line.startswith(NOTE_PREFIX)]
+
+
 def explain(log: str) -> str:
     """What the editor needs from Pelican's log: its messages, not its traceback.
 

@@ -140,7 +140,7 @@ listen = http://{host}:{port}/
 public-endpoint = {public_endpoint}
 
 [moderation]
-enabled = false
+enabled = {moderation}
 
 [guard]
 enabled = {guard}
@@ -152,6 +152,10 @@ require-email = false
 
 [markup]
 options = strikethrough, superscript, autolink, fenced-code
+
+[rss]
+base = {rss_base}
+limit = 100
 
 [hash]
 salt = Eech7co8Ohloopo9Ol6baimi
@@ -167,7 +171,9 @@ class IssoServer(ChildServer):
     `guard=False` turns off Isso's rate limit, which tests that post several
     comments in a minute would otherwise trip. `cross_site_guard=False` runs
     Isso alone (`isso run`), for testing a proxy's rule in front of it, and
-    `public_endpoint` is then the proxy's address.
+    `public_endpoint` is then the proxy's address. `moderation=True` holds new
+    comments for approval; `rss_base` (the site's address) turns on Isso's
+    per-thread Atom feeds (`/feed?uri=`).
     """
 
     name = "isso"
@@ -181,6 +187,8 @@ class IssoServer(ChildServer):
         guard: bool = True,
         cross_site_guard: bool = True,
         public_endpoint: str | None = None,
+        moderation: bool = False,
+        rss_base: str = "",
     ):
         super().__init__(host, port)
         self.data_dir = Path(data_dir)
@@ -188,6 +196,8 @@ class IssoServer(ChildServer):
         self.guard = guard
         self.cross_site_guard = cross_site_guard
         self.public_endpoint = public_endpoint
+        self.moderation = moderation
+        self.rss_base = rss_base
 
     @property
     def config_path(self) -> Path:
@@ -203,6 +213,8 @@ class IssoServer(ChildServer):
                 port=self.port,
                 public_endpoint=self.public_endpoint or f"http://{self.host}:{self.port}",
                 guard="true" if self.guard else "false",
+                moderation="true" if self.moderation else "false",
+                rss_base=self.rss_base,
             ),
             encoding="utf-8",
         )

@@ -51,6 +51,39 @@ def copy_content(destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_comments_cache(tmp_path_factory):
+    """Builds in this session never read or write the working copy's comment snapshots."""
+    folder = tmp_path_factory.mktemp("comments-cache")
+    values = {"COMMONS_COMMENTS_CACHE": str(folder), "COMMONS_COMMENTS_OFFLINE": "1"}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    yield folder
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def comments_cache(tmp_path, monkeypatch) -> Path:
+    """Each test's builds keep their comment snapshots in its own folder and, unless
+    the test asks for `fetch_comments`, fetch none (no build contacts a comment
+    server that is not the test's own)."""
+    folder = tmp_path / "comments-cache"
+    monkeypatch.setenv("COMMONS_COMMENTS_CACHE", str(folder))
+    monkeypatch.setenv("COMMONS_COMMENTS_OFFLINE", "1")
+    return folder
+
+
+@pytest.fixture
+def fetch_comments(comments_cache, monkeypatch) -> Path:
+    """Builds in this test fetch comment snapshots (from the test's own local Isso)."""
+    monkeypatch.delenv("COMMONS_COMMENTS_OFFLINE")
+    return comments_cache
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real project built with the local settings (warnings fatal)."""
@@ -84,8 +117,8 @@ def isso_server(tmp_path):
     """A factory for Isso on a free loopback port; every server it starts is stopped."""
     started: list[IssoServer] = []
 
-    def start(site_origins: list[str], guard: bool = False) -> IssoServer:
-        server = IssoServer(tmp_path / f"isso-{len(started)}", site_origins, guard=guard)
+    def start(site_origins: list[str], guard: bool = False, **options) -> IssoServer:
+        server = IssoServer(tmp_path / f"isso-{len(started)}", site_origins, guard=guard, **options)
         started.append(server)
         return server.start()
 

@@ -1,5 +1,7 @@
 """The comment server around Isso: what runs outside Pelican for the discussion.
 
 `guard` refuses forged cross-site requests before Isso sees them; `serve`
-runs Isso behind that guard on 127.0.0.1 for `invoke serve` and the tests.
+runs Isso behind that guard on 127.0.0.1 for `invoke serve` and the tests;
+`snapshot` fetches each thread's published comments into a cache folder that
+the discussion plugin reads.
 """

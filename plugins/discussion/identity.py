@@ -120,6 +120,9 @@ class Discussion:
     count_partial: str = ""
     options: dict = field(default_factory=dict)
     web_url: str | None = None
+    # The thread's comments as last fetched (plugins/discussion/snapshot.py),
+    # or None when there is no snapshot; shown before the consent gate.
+    snapshot: object = None
 
     @property
     def thread_path(self) -> str:
@@ -162,6 +165,8 @@ def discussion_for(
     partial = (
         options["template"]
         if provider.name == "custom"
+        else ""
+        if provider.name == "none"
         else f"partials/discussion/{provider.name}.html"
     )
     counts = config["counts"] and provider.counts
@@ -176,7 +181,8 @@ def discussion_for(
         label=service,
         notice=config["consent_text"].format(provider=service),
         closed_text=config["closed_text"],
-        show_thread=state == "open" or read_only,
+        # No widget at all without a provider: only the snapshot is shown.
+        show_thread=bool(partial) and (state == "open" or read_only),
         remember=config["remember"],
         counts=counts,
         partial=partial,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import sys
+from pathlib import Path
 
 from jinja2 import pass_context
 from pelican import signals
@@ -15,8 +18,16 @@ from .identity import ID_FIELD, ThreadError, discussion_for, post_url, thread_ke
 from .markup import json_for_script
 from .providers import script_config
 from .settings import SCHEMA, SETTING
+from .snapshot import Renderer, build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
+CACHE_ENV = "COMMONS_COMMENTS_CACHE"
+# Set (to anything but 0): builds read the cache and fetch nothing (the tests
+# set it, so that no build contacts the production comment server).
+OFFLINE_ENV = "COMMONS_COMMENTS_OFFLINE"
+RECENT_URL = "discussions/"
+RECENT_SAVE_AS = "discussions/index.html"
+RECENT_FEED = "feeds/discussions.atom.xml"
 
 
 class DuplicateThreadError(ThreadError):
@@ -173,9 +184,135 @@ def check_threads(generators) -> None:
                 _check_unique(content, generator.settings, seen)
 
 
+def snapshot_dir(settings: dict) -> Path:
+    """The snapshot cache folder: a relative path is taken from the content folder's parent.
+
+    The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
+    give each build its own cache that way.
+    """
+    chosen = os.environ.get(CACHE_ENV) or settings[SETTING]["snapshot"]["cache_dir"]
+    folder = Path(chosen).expanduser()
+    if folder.is_absolute():
+        return folder
+    content = Path(settings.get("PATH") or os.getcwd()).resolve()
+    return content.parent / folder
+
+
+def _threads(generators) -> list:
+    """Every article and page with a thread, in a stable order."""
+    found = []
+    for generator in generators:
+        for name in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+            "draft_translations",
+        ):
+            for content in getattr(generator, name, None) or []:
+                thread = getattr(content, "discussion", None)
+                if thread is not None and thread.enabled:
+                    found.append(content)
+    return found
+
+
+def attach_snapshots(generators) -> None:
+    """Fetch the threads that have no snapshot yet, then give each thread its snapshot.
+
+    Runs once every post has its thread and before anything is rendered. A
+    comment server that does not answer leaves the cache as it is: the build
+    goes on with what the cache holds and prints one line saying so.
+    """
+    from commons.comments.snapshot import (
+        ThreadRef,
+        can_snapshot,
+        fetch_threads,
+        read_thread,
+        server_name,
+    )
+
+    if not generators:
+        return
+    settings = generators[0].settings
+    config = settings[SETTING]
+    options = config["snapshot"]
+    if not options["enabled"]:
+        return
+    cache = snapshot_dir(settings)
+    contents = _threads(generators)
+    provider = config["provider"]
+    offline = os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+    if options["refresh"] != "never" and not offline and can_snapshot(provider):
+        refs = {c.discussion.thread_id: c.discussion.url for c in contents}
+        report = fetch_threads(
+            cache,
+            provider,
+            config[provider],
+            [ThreadRef(thread_id, url) for thread_id, url in sorted(refs.items())],
+            refresh=options["refresh"] == "all",
+            concurrency=options["concurrency"],
+            timeout=options["timeout"],
+        )
+        line = report.line(server_name(provider, config[provider]))
+        if line:
+            # A line, not a warning: builds run with warnings fatal, and a
+            # comment server that is down must not stop the site from building.
+            sys.stderr.write(line + "\n")
+    renderer = Renderer(settings.get("DEFAULT_DATE_FORMAT") or "%Y-%m-%d")
+    built: dict[str, object] = {}
+    for content in contents:
+        thread = content.discussion
+        if thread.thread_id not in built:
+            data = read_thread(cache, thread.thread_id)
+            built[thread.thread_id] = build_snapshot(data, renderer) if data else None
+        snapshot = built[thread.thread_id]
+        if snapshot is not None:
+            content.discussion = dataclasses.replace(thread, snapshot=snapshot)
+    listed = [
+        article
+        for generator in generators
+        for article in getattr(generator, "articles", None) or []
+    ]
+    recent = recent_comments(listed, options["recent"])
+    context = generators[0].context
+    context["discussion_recent"] = recent
+    # A page only where there is a snapshot to show (not for giscus and the
+    # other providers that cannot be snapshotted).
+    has_snapshots = any(snapshot is not None for snapshot in built.values())
+    context["discussion_recent_url"] = RECENT_URL if options["recent"] and has_snapshots else ""
+    context["discussion_recent_feed"] = RECENT_FEED if options["recent"] and recent else ""
+
+
+def write_recent(generator, writer) -> None:
+    """The recent discussions page and its Atom feed, from the snapshot."""
+    from .recent import recent_feed
+
+    context = generator.context
+    if not context.get("discussion_recent_url"):
+        return
+    writer.write_file(
+        RECENT_SAVE_AS,
+        generator.get_template("discussions"),
+        context,
+        relative_urls=generator.settings.get("RELATIVE_URLS"),
+        url=RECENT_URL,
+    )
+    if context.get("discussion_recent_feed"):
+        target = Path(writer.output_path) / RECENT_FEED
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(recent_feed(context["discussion_recent"], generator.settings))
+
+
 def register():
     signals.initialized.connect(check_settings)
     signals.article_generator_finalized.connect(on_articles)
     signals.page_generator_finalized.connect(on_pages)
     signals.all_generators_finalized.connect(check_threads)
+    signals.all_generators_finalized.connect(attach_snapshots)
+    signals.article_writer_finalized.connect(write_recent)
     signals.all_generators_finalized.connect(assets_once.reset)

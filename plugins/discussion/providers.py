@@ -326,6 +326,16 @@ PROVIDERS: dict[str, Provider] = {
             label=_hosted_at("Comentario", "url"),
             runtime=lambda o: {"themes": LIGHT_DARK, "themeAttr": "theme"},
         ),
+        # No comment service (a site that has left one): posts show the last
+        # snapshot of their threads, read-only, and nothing is loaded.
+        Provider(
+            name="none",
+            options={},
+            counts=False,
+            read_only=True,
+            origins=lambda o: {},
+            label=lambda o: "",
+        ),
         Provider(
             name="custom",
             options={
@@ -384,6 +394,6 @@ def script_config(config: dict) -> dict:
         "counts": config["counts"] and provider.counts,
         "storageKey": f"commons.discussion.{provider.name}",
         # theme/static/js/discussion/<name>.js; a custom provider has none.
-        "adapter": provider.name != "custom",
+        "adapter": provider.name not in ("custom", "none"),
         **provider.runtime(config[provider.name]),
     }

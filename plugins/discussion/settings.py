@@ -15,6 +15,8 @@ from commons.settings import (
     Boolean,
     Check,
     Choice,
+    Float,
+    Integer,
     Nested,
     Problem,
     Schema,
@@ -24,6 +26,31 @@ from commons.settings import (
 from .providers import PROVIDERS, SETTING
 
 MODES = ("consent", "lazy", "eager")
+REFRESH = ("missing", "all", "never")
+
+# DISCUSSION['snapshot']: the comments each thread had when it was last fetched,
+# rendered into the page (commons/comments/snapshot.py fetches, this plugin reads).
+SNAPSHOT_SCHEMA = Schema(
+    f"{SETTING}['snapshot']",
+    {
+        "enabled": Boolean(True),
+        # Relative to the folder that holds the content folder; git ignores
+        # .cache/, so set another folder to commit the archive.
+        "cache_dir": String(".cache/comments", accepted="a folder path"),
+        # missing: fetch only threads without a snapshot; all: every thread
+        # again; never: read the cache only.
+        "refresh": Choice(REFRESH, "missing"),
+        "concurrency": Integer(4, minimum=1, maximum=64),
+        "timeout": Float(
+            10.0,
+            minimum=0.1,
+            check=lambda v: None if v <= 300 else "it is more than 300 seconds",
+            accepted="a number of seconds from 0.1 to 300",
+        ),
+        # Comments on the recent discussions page and in its feed (0: no page).
+        "recent": Integer(30, minimum=0, maximum=1000),
+    },
+)
 
 __all__ = ["COMMON_DEFAULTS", "MODES", "SCHEMA", "SETTING", "validate_settings"]
 
@@ -91,6 +118,7 @@ SCHEMA = Schema(
         "closed_text": String("The discussion on this post is closed.", check=_placeholders(set())),
         "remember": Boolean(True),
         "counts": Boolean(True),
+        "snapshot": Nested(SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA.defaults()),
         # One sub-dict per provider, checked whenever the setting mentions it.
         **{
             name: Nested(provider.schema, ABSENT, accepted=provider.schema.accepted_phrase())

@@ -94,6 +94,27 @@ class FeedContentError(ValueError):
     """A post's HTML cannot be carried whole into a feed."""
 
 
+def _snapshot(article):
+    discussion = getattr(article, "discussion", None)
+    if discussion is None or not getattr(discussion, "enabled", False):
+        return None
+    return getattr(discussion, "snapshot", None)
+
+
+def snapshot_count(article) -> int | None:
+    """The number of published comments in the post's comment snapshot, if it has one."""
+    snapshot = _snapshot(article)
+    count = getattr(snapshot, "count", None)
+    return count if isinstance(count, int) else None
+
+
+def snapshot_feed(article) -> str | None:
+    """The comment server's feed of the post's thread (Isso's /feed?uri=), if it has one."""
+    snapshot = _snapshot(article)
+    feed = getattr(snapshot, "feed", None)
+    return feed if isinstance(feed, str) and feed.startswith(("http://", "https://")) else None
+
+
 def absolutize_html(fragment: str, page_url: str) -> str:
     """An HTML fragment with every link and image made absolute against `page_url`.
 

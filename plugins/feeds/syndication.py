@@ -2,9 +2,11 @@
 
 - Atom: the xml-stylesheet instruction (feedgenerator writes it for RSS only),
   one atom:author per post author, and the RFC 4685 `replies` link to a post's
-  discussion.
+  discussion; with a comment snapshot, its count (thr:count, thr:total) and
+  the comment server's own feed of the thread as a second `replies` link.
 - RSS: the full post in content:encoded (the RSS content module) beside the
-  summary in description, and one dc:creator per author.
+  summary in description, and one dc:creator per author; with a comment
+  snapshot, slash:comments and wfw:commentRss.
 
 Both write each entry once per build: a post is an entry of up to a dozen
 feeds (all, its categories, tags and author), always with the same XML, so the
@@ -22,6 +24,8 @@ from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
 THREAD_NS = "http://purl.org/syndication/thread/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DUBLIN_CORE_NS = "http://purl.org/dc/elements/1.1/"
+SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+WFW_NS = "http://wellformedweb.org/CommentAPI/"
 
 
 def _write_stylesheets(feed, handler) -> None:
@@ -85,10 +89,27 @@ class CommonsAtomFeed(EntryCacheMixin, Atom1Feed):
             handler.startElement("author", {})
             handler.addQuickElement("name", name)
             handler.endElement("author")
+        count = item.get("comment_count")
+        counted = {} if count is None else {"thr:count": str(count)}
         if item["comments"]:
             handler.addQuickElement(
-                "link", "", {"rel": "replies", "type": "text/html", "href": item["comments"]}
+                "link",
+                "",
+                {"rel": "replies", "type": "text/html", "href": item["comments"], **counted},
             )
+        if item.get("comment_feed"):
+            handler.addQuickElement(
+                "link",
+                "",
+                {
+                    "rel": "replies",
+                    "type": "application/atom+xml",
+                    "href": item["comment_feed"],
+                    **counted,
+                },
+            )
+        if count is not None:
+            handler.addQuickElement("thr:total", str(count))
 
 
 class CommonsRssFeed(EntryCacheMixin, Rss201rev2Feed):
@@ -99,6 +120,8 @@ class CommonsRssFeed(EntryCacheMixin, Rss201rev2Feed):
             **super().rss_attributes(),
             "xmlns:content": CONTENT_NS,
             "xmlns:dc": DUBLIN_CORE_NS,
+            "xmlns:slash": SLASH_NS,
+            "xmlns:wfw": WFW_NS,
         }
 
     def add_item_elements(self, handler, item):
@@ -107,3 +130,7 @@ class CommonsRssFeed(EntryCacheMixin, Rss201rev2Feed):
             handler.addQuickElement("dc:creator", name)
         if item["content"]:
             handler.addQuickElement("content:encoded", item["content"])
+        if item.get("comment_count") is not None:
+            handler.addQuickElement("slash:comments", str(item["comment_count"]))
+        if item.get("comment_feed"):
+            handler.addQuickElement("wfw:commentRss", item["comment_feed"])

@@ -19,6 +19,8 @@ from .entries import (
     entry_id,
     feed_id,
     feed_title,
+    snapshot_count,
+    snapshot_feed,
 )
 from .options import SETTING, site_base
 from .syndication import CommonsAtomFeed, CommonsRssFeed
@@ -120,6 +122,10 @@ class CommonsFeedWriter(Writer):
             "pubdate": set_date_tzinfo(item.date, timezone),
             "updateddate": set_date_tzinfo(modified, timezone) if modified else None,
             "comments": discussion_link(item, base),
+            # From the discussion's comment snapshot, when it has one (RFC 4685
+            # thr:total and thr:count; RSS slash:comments and wfw:commentRss).
+            "comment_count": snapshot_count(item),
+            "comment_feed": snapshot_feed(item),
             "authors": [str(author) for author in getattr(item, "authors", None) or []],
             # Everything above depends only on the post, the settings and
             # summary_only: the entry's XML is the same in every feed.

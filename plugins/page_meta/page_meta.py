@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from functools import cached_property, partial
@@ -21,6 +22,9 @@ logger = logging.getLogger(__name__)
 SETTING = "PAGE_META"
 
 _TAG = re.compile(r"<[^>]+>")
+# JSON-LD carries the first few comments of a post's snapshot, each shortened.
+FIRST_COMMENTS = 3
+COMMENT_TEXT_LENGTH = 500
 _WORD = re.compile(r"\S+")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 _HANDLE = re.compile(r"^(@[A-Za-z0-9_]{1,15})?$")
@@ -178,6 +182,7 @@ class PageMeta:
                 site_name=settings.get("SITENAME", ""),
                 sections=self.sections,
                 keywords=self.keywords,
+                **self._comments(),
             )
         else:
             data = web_page(
@@ -188,6 +193,30 @@ class PageMeta:
                 language=language,
             )
         return script_safe_json(data)
+
+    def _comments(self) -> dict:
+        """commentCount and the first comments, from the discussion's comment snapshot."""
+        discussion = getattr(self._content, "discussion", None)
+        snapshot = getattr(discussion, "snapshot", None) if discussion else None
+        if snapshot is None or not getattr(discussion, "enabled", False):
+            return {}
+        first = snapshot.published()[:FIRST_COMMENTS]
+        return {
+            "comment_count": snapshot.count,
+            "comments": [
+                {
+                    "author": comment.author,
+                    "created": comment.created,
+                    "text": self._plain(str(comment.html))[:COMMENT_TEXT_LENGTH],
+                    "url": f"{self.url}#{comment.anchor}",
+                }
+                for comment in first
+            ],
+        }
+
+    @staticmethod
+    def _plain(fragment: str) -> str:
+        return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
     @cached_property
     def share_links(self) -> list[ShareLink]:

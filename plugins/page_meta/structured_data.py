@@ -33,6 +33,8 @@ def blog_posting(
     site_name: str,
     sections: list[str],
     keywords: list[str],
+    comment_count: int | None = None,
+    comments: list[dict] | None = None,
 ) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -51,6 +53,19 @@ def blog_posting(
         data["articleSection"] = sections
     if keywords:
         data["keywords"] = keywords
+    if comment_count is not None:
+        data["commentCount"] = comment_count
+    if comments:
+        data["comment"] = [
+            {
+                "@type": "Comment",
+                "author": {"@type": "Person", "name": item["author"]},
+                "dateCreated": item["created"],
+                "text": item["text"],
+                "url": item["url"],
+            }
+            for item in comments
+        ]
     return data
 
 

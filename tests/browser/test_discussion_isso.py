@@ -35,7 +35,7 @@ class RequestLog:
 
 
 @pytest.fixture
-def isso_site(build, isso_server, served_site):
+def isso_site(build, isso_server, served_site, fetch_comments):
     """The project built against a fresh Isso, both on loopback; yields (site, isso, origin)."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
@@ -109,4 +109,7 @@ def test_forgetting_the_choice_brings_the_gate_back(isso_site, browser):
     # Counts on the index wait for consent too.
     fresh.goto(site.url, wait_until="networkidle")
     assert requests.off_origin(origin) == []
-    assert fresh.locator("[data-discussion-count] [data-discussion-count-value]").first.is_hidden()
+    # The slot shows the build's comment snapshot (no comment yet), from the HTML.
+    slot = fresh.locator(f'[data-discussion-count="{THREAD_ID}"]').first
+    assert slot.get_attribute("data-count") == "0"
+    assert slot.locator("[data-discussion-count-value]").inner_text() == "0"

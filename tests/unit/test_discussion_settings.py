@@ -30,6 +30,7 @@ SAMPLES = {
     "cusdis": {"app_id": "0f8c1c9e-1111-2222-3333-444455556666"},
     "comentario": {"url": "https://comentario.example.org/"},
     "custom": {"template": "comments.html", "name": "Talkyard"},
+    "none": {},
 }
 
 

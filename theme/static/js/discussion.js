@@ -61,6 +61,8 @@
       for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
       old.replaceWith(script(attrs));
     });
+    var snapshot = $("[data-discussion-snapshot]", section);
+    if (snapshot) snapshot.remove(); // the live thread replaces the snapshot
     $("[data-discussion-thread]", section).appendChild(content);
   }
 

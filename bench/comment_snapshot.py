@@ -1,0 +1,171 @@
+"""What the comment snapshot costs: a warm-cache build, and a refresh against Isso.
+
+    python -m bench.comment_snapshot --posts 1000 --comments 10 --runs 3
+
+1. Builds the synthetic corpus (bench/corpus.py) with `pelicanconf.py` with the
+   snapshot off, then with it on and a warm cache holding `--comments`
+   comments per thread (a third of them replies), alternately, `--runs` times
+   each; prints the median wall times and the ratio.
+2. Starts a local Isso (commons.servers.IssoServer), writes the same comments
+   into its SQLite database, and times a refresh of every thread
+   (commons.comments.snapshot.fetch_threads, bounded concurrency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench import corpus  # noqa: E402
+from bench.measure import run_measured  # noqa: E402
+from commons import DEV_SETTINGS  # noqa: E402
+from commons.build import pelican_command  # noqa: E402
+from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread  # noqa: E402
+from commons.servers import IssoServer  # noqa: E402
+
+WORDS = "the tool library opens on thursday bring a drill borrow a saw and stay for tea"
+
+
+def thread_comments(rng: random.Random, count: int, start: float) -> list[dict]:
+    comments = []
+    for number in range(1, count + 1):
+        parent = str(rng.randint(1, number - 1)) if number > 1 and number % 3 == 0 else None
+        text = " ".join(rng.choice(WORDS.split()) for _ in range(rng.randint(20, 60)))
+        comments.append(
+            {
+                "id": str(number),
+                "parent": parent,
+                "author": f"Member {rng.randint(1, 200)}",
+                "website": "https://member.example/" if number % 4 == 0 else None,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + number * 3600)),
+                "text": f"<p>{text.capitalize()}.</p>",
+                "deleted": False,
+            }
+        )
+    return comments
+
+
+def discussion(cache: Path, enabled: bool, isso_url: str = "http://127.0.0.1:9/") -> dict:
+    return {
+        "DISCUSSION": {
+            "provider": "isso",
+            "isso": {"url": isso_url},
+            "snapshot": {"enabled": enabled, "cache_dir": str(cache), "refresh": "missing"},
+        }
+    }
+
+
+def measured_build(work: Path, content: Path, overrides: dict, env: dict, name: str):
+    """One full build (fresh output and content cache) with its wall and CPU time."""
+    output = work / f"output-{name}"
+    cache = work / f"pelican-cache-{name}"
+    for folder in (output, cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    command = pelican_command(
+        DEV_SETTINGS, output, content, {"CACHE_PATH": str(cache), **overrides}
+    )
+    return run_measured(command, work / f"{name}.log", cwd=REPO_ROOT, env={**os.environ, **env})
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--comments", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4)
+    options = parser.parse_args(argv)
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory(prefix="commons-bench-comments-") as folder:
+        work = Path(folder)
+        content = work / "content"
+        corpus.write_corpus(options.posts, 1, content)
+        posts = corpus.make_posts(options.posts, 1)
+        threads = {
+            post.comments_id: thread_comments(rng, options.comments, 1.7e9) for post in posts
+        }
+        cache = work / "cache"
+        for thread_id, comments in threads.items():
+            write_thread(cache, thread_id, "isso", comments)
+        env = {"COMMONS_COMMENTS_CACHE": ""}
+        print(f"{options.posts} posts x {options.comments} comments; {options.runs} runs each")
+        off, on = [], []
+        measured_build(work, content, discussion(cache, True), env, "warm-up")
+        for run in range(options.runs):
+            off.append(measured_build(work, content, discussion(cache, False), env, "off"))
+            on.append(measured_build(work, content, discussion(cache, True), env, "on"))
+            print(
+                f"  run {run + 1}: snapshot off {off[-1].wall:.2f} s wall, {off[-1].cpu:.2f} s "
+                f"CPU; on (warm cache) {on[-1].wall:.2f} s wall, {on[-1].cpu:.2f} s CPU",
+                flush=True,
+            )
+        for what in ("wall", "cpu"):
+            before = [getattr(m, what) for m in off]
+            after = [getattr(m, what) for m in on]
+            ratio = statistics.median(b / a for a, b in zip(before, after, strict=True))
+            print(
+                f"Build {what}: median {statistics.median(before):.2f} s without the snapshot, "
+                f"{statistics.median(after):.2f} s with it; {(ratio - 1) * 100:+.1f} % "
+                "(median of paired ratios)"
+            )
+
+        isso = IssoServer(work / "isso", ["http://127.0.0.1:9"], guard=False)
+        isso.write_config()
+        with isso:
+            database = sqlite3.connect(isso.data_dir / "comments.db")
+            with database:
+                for thread_number, (thread_id, comments) in enumerate(threads.items(), 1):
+                    database.execute(
+                        "INSERT INTO threads (id, uri, title) VALUES (?, ?, ?)",
+                        (thread_number, thread_id, thread_id),
+                    )
+                    base = thread_number * 1000
+                    for comment in comments:
+                        parent = comment["parent"]
+                        database.execute(
+                            "INSERT INTO comments (tid, id, parent, created, mode, remote_addr,"
+                            " text, author, website, voters) VALUES (?,?,?,?,1,?,?,?,?,?)",
+                            (
+                                thread_number,
+                                base + int(comment["id"]),
+                                base + int(parent) if parent else None,
+                                time.time(),
+                                "127.0.0.1",
+                                comment["text"][3:-4],
+                                comment["author"],
+                                comment["website"],
+                                b"",
+                            ),
+                        )
+            database.close()
+            refs = [ThreadRef(thread_id, "") for thread_id in threads]
+            report = fetch_threads(
+                work / "refreshed",
+                "isso",
+                {"url": isso.url},
+                refs,
+                refresh=True,
+                concurrency=options.concurrency,
+                timeout=10,
+            )
+        print(
+            f"Refresh: {report.fetched} of {report.wanted} threads from a local Isso in "
+            f"{report.seconds:.1f} s (concurrency {options.concurrency}); "
+            f"failed {len(report.failed)}, down: {report.down}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""Snapshots of comment threads: fetched from the comment server into a cache folder.
+
+The discussion plugin reads this cache on every build and renders each
+thread's published comments into the page, so the conversation is readable
+without JavaScript and outlives the comment service. The network is touched
+only here, and only for threads that have no snapshot yet (or all of them, on
+a refresh); a server that does not answer leaves the cache as it was.
+
+Cache layout: one JSON file per thread, `<cache>/<readable-id>-<hash>.json`:
+
+    {"format": 1, "thread": "<thread id>", "provider": "isso",
+     "fetched": "2026-11-30T05:00:00Z",
+     "comments": [{"id": "1", "parent": null, "author": "Ana", "website": "...",
+                   "created": "2026-11-29T10:00:00Z", "text": "<p>...</p>",
+                   "deleted": false}, ...]}
+
+`text` is the server's HTML, kept as the server sent it: it is cleaned when it
+is rendered, so a cache edited by hand (or a compromised server) is no more
+trusted than the server itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import html
+import json
+import os
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+FORMAT = 1
+# The prefix of the one line a build prints about the snapshot
+# (commons.build.notes() picks these lines out of Pelican's output).
+NOTE_PREFIX = "Comments snapshot: "
+# Providers whose public API returns a thread's published comments.
+FETCHERS: dict[str, Callable] = {}
+USER_AGENT = "Commons comment snapshot"
+MAX_RESPONSE = 64 * 1024 * 1024
+
+
+class FetchError(RuntimeError):
+    """One thread could not be fetched; `down` when the server did not answer at all."""
+
+    def __init__(self, message: str, down: bool = False):
+        super().__init__(message)
+        self.down = down
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(timestamp: float) -> str:
+    moment = datetime.datetime.fromtimestamp(float(timestamp), datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def thread_file(cache_dir: Path, thread_id: str) -> Path:
+    """The cache file of one thread: a readable part of its id plus a hash of all of it."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", thread_id).strip("-.")[:60] or "thread"
+    digest = hashlib.sha256(thread_id.encode("utf-8")).hexdigest()[:12]
+    return Path(cache_dir) / f"{readable}-{digest}.json"
+
+
+def read_thread(cache_dir: Path, thread_id: str) -> dict | None:
+    """The cached snapshot of a thread, or None when there is none (or it is unreadable)."""
+    path = thread_file(cache_dir, thread_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("thread") != thread_id:
+        return None
+    if not isinstance(data.get("comments"), list):
+        return None
+    return data
+
+
+def write_thread(
+    cache_dir: Path, thread_id: str, provider: str, comments: list[dict], feed: str | None = None
+) -> Path:
+    """Store a thread's snapshot atomically (a reader never sees half a file)."""
+    path = thread_file(cache_dir, thread_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "format": FORMAT,
+        "thread": thread_id,
+        "provider": provider,
+        "fetched": utc_now(),
+        "comments": comments,
+        "feed": feed,
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def _get_json(url: str, timeout: float):
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(MAX_RESPONSE + 1)
+    except urllib.error.HTTPError as error:
+        raise FetchError(f"{url} answered HTTP {error.code}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        reason = getattr(error, "reason", error)
+        raise FetchError(str(reason), down=True) from None
+    if len(body) > MAX_RESPONSE:
+        raise FetchError(f"{url} answered more than {MAX_RESPONSE} bytes")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise FetchError(f"{url} did not answer JSON") from None
+
+
+# Isso: GET /?uri=<thread id> returns the published (mode 1) comments and, so
+# that a thread keeps its shape, deleted ones that have replies (mode 4, text
+# emptied); comments waiting for moderation (mode 2) are never in it. Replies
+# are nested one level deep, as Isso stores them.
+# The thread's own Atom feed (`/feed?uri=`) exists when the server sets [rss] base.
+def fetch_isso(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
+    base = options["url"].rstrip("/")
+    url = base + "/?" + urlencode({"uri": thread.thread_id})
+    data = _get_json(url, timeout)
+    if not isinstance(data, dict) or not isinstance(data.get("replies"), list):
+        raise FetchError(f"{url} did not answer an Isso thread")
+    comments: list[dict] = []
+    for item in data["replies"]:
+        _isso_comment(item, None, comments)
+        for reply in item.get("replies") or []:
+            _isso_comment(reply, item.get("id"), comments)
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    feed = base + "/feed?" + urlencode({"uri": thread.thread_id}) if config.get("feed") else None
+    return Fetched(comments, feed)
+
+
+def _isso_comment(item: dict, parent, comments: list[dict]) -> None:
+    if not isinstance(item, dict):
+        return
+    mode = item.get("mode")
+    if mode not in (1, 4):
+        return  # 2: waiting for moderation; anything else is not published
+    deleted = mode == 4
+    comments.append(
+        {
+            "id": str(item.get("id")),
+            "parent": None if parent is None else str(item.get("parent") or parent),
+            # Isso stores author and website HTML-escaped; keep them as typed
+            # (they are escaped again, once, where they are rendered).
+            "author": None if deleted else _unescaped(item.get("author")),
+            "website": None if deleted else _unescaped(item.get("website")),
+            "created": _utc(item.get("created") or 0),
+            "text": "" if deleted else str(item.get("text") or ""),
+            "deleted": deleted,
+        }
+    )
+
+
+# Remark42: GET /api/v1/find?site=&url=&format=tree returns the thread as a
+# tree; deleted comments carry `delete: true` (kept, emptied, when they have
+# replies). Remark42 keys threads by the post's absolute URL.
+def fetch_remark42(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
+    if not thread.url.startswith(("http://", "https://")):
+        raise FetchError(
+            f"Remark42 keys threads by absolute URL and {thread.url!r} is not one (set SITEURL)"
+        )
+    query = urlencode({"site": options["site_id"], "url": thread.url, "format": "tree"})
+    url = options["host"].rstrip("/") + "/api/v1/find?" + query
+    data = _get_json(url, timeout)
+    if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
+        raise FetchError(f"{url} did not answer a Remark42 thread")
+    comments: list[dict] = []
+    _remark42_nodes(data["comments"], None, comments)
+    return Fetched(comments)
+
+
+def _remark42_nodes(nodes: list, parent: str | None, comments: list[dict]) -> None:
+    for node in nodes:
+        if not isinstance(node, dict) or not isinstance(node.get("comment"), dict):
+            continue
+        item = node["comment"]
+        deleted = bool(item.get("delete"))
+        replies = node.get("replies") or []
+        if deleted and not replies:
+            continue
+        user = item.get("user") if isinstance(item.get("user"), dict) else {}
+        identifier = str(item.get("id"))
+        comments.append(
+            {
+                "id": identifier,
+                "parent": parent,
+                "author": None if deleted else _text_or_none(user.get("name")),
+                "website": None,
+                "created": _remark42_time(item.get("time")),
+                "text": "" if deleted else str(item.get("text") or ""),
+                "deleted": deleted,
+            }
+        )
+        _remark42_nodes(replies, identifier, comments)
+
+
+def _remark42_time(value) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return "1970-01-01T00:00:00Z"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unescaped(value) -> str | None:
+    text = _text_or_none(value)
+    return html.unescape(text) if text else None
+
+
+def _text_or_none(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+FETCHERS.update({"isso": fetch_isso, "remark42": fetch_remark42})
+
+
+def can_snapshot(provider: str) -> bool:
+    return provider in FETCHERS
+
+
+@dataclass(frozen=True)
+class Fetched:
+    comments: list[dict]
+    feed: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """What a fetcher needs to find one thread on the server."""
+
+    thread_id: str
+    url: str
+
+
+@dataclass
+class Report:
+    """What one snapshot run did, for the one line the build prints."""
+
+    wanted: int = 0
+    fetched: int = 0
+    failed: list[str] = field(default_factory=list)
+    down: str | None = None
+    seconds: float = 0.0
+
+    def line(self, server: str) -> str | None:
+        if not self.wanted:
+            return None
+        if self.down:
+            return (
+                f"{NOTE_PREFIX}{server} did not answer ({self.down}); the cache was left as it "
+                f"is ({self.wanted - self.fetched} of {self.wanted} thread(s) not fetched)."
+            )
+        text = f"{NOTE_PREFIX}fetched {self.fetched} of {self.wanted} thread(s) from {server}"
+        text += f" in {self.seconds:.1f} s"
+        if self.failed:
+            text += f"; {len(self.failed)} failed (first: {self.failed[0]}), their cache kept"
+        return text + "."
+
+
+def fetch_threads(
+    cache_dir: Path,
+    provider: str,
+    options: dict,
+    threads: Iterable[ThreadRef],
+    *,
+    refresh: bool = False,
+    concurrency: int = 4,
+    timeout: float = 10.0,
+) -> Report:
+    """Fetch the threads that have no snapshot (all of them when `refresh`) into the cache.
+
+    At most `concurrency` requests run at once, each with `timeout` seconds. When
+    the server does not answer at all, the remaining threads are not tried: the
+    cache stays as it was and the report says so.
+    """
+    fetcher = FETCHERS[provider]
+    cache_dir = Path(cache_dir)
+    wanted = [
+        thread
+        for thread in threads
+        if refresh or not thread_file(cache_dir, thread.thread_id).is_file()
+    ]
+    report = Report(wanted=len(wanted))
+    if not wanted:
+        return report
+    started = time.perf_counter()
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def one(thread: ThreadRef) -> None:
+        if stop.is_set():
+            return
+        try:
+            fetched = fetcher(options, thread, timeout)
+        except FetchError as error:
+            with lock:
+                if error.down:
+                    stop.set()
+                    report.down = report.down or str(error)
+                else:
+                    report.failed.append(f"{thread.thread_id}: {error}")
+            return
+        write_thread(cache_dir, thread.thread_id, provider, fetched.comments, fetched.feed)
+        with lock:
+            report.fetched += 1
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        list(pool.map(one, wanted))
+    report.failed.sort()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def server_name(provider: str, options: dict) -> str:
+    address = options.get("url") or options.get("host") or ""
+    return f"{provider} at {address}" if address else provider
+
+
+def refresh_override(settings_file: Path) -> dict:
+    """Pelican setting overrides that make a build fetch every thread again."""
+    from pelican.settings import get_settings_from_file
+
+    discussion = dict(get_settings_from_file(str(settings_file)).get("DISCUSSION") or {})
+    snapshot = dict(discussion.get("snapshot") or {})
+    snapshot["refresh"] = "all"
+    discussion["snapshot"] = snapshot
+    return {"DISCUSSION": discussion}

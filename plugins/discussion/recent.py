@@ -1,0 +1,50 @@
+"""The Atom feed of recent discussions: the latest comments across the site."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from feedgenerator import Atom1Feed
+
+
+def _base(settings: dict) -> str:
+    for name in ("SITEURL", "FEED_DOMAIN"):
+        value = str(settings.get(name) or "")
+        if value.startswith(("http://", "https://")):
+            return value.rstrip("/")
+    return ""
+
+
+def _moment(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def recent_feed(recent, settings: dict) -> bytes:
+    """Atom XML for `recent` (plugins/discussion/snapshot.recent_comments), newest first."""
+    base = _base(settings)
+    sitename = settings.get("SITENAME", "")
+    feed = Atom1Feed(
+        title=f"{sitename}: recent discussions",
+        link=f"{base}/discussions/",
+        feed_url=f"{base}/feeds/discussions.atom.xml",
+        description="",
+        language=settings.get("DEFAULT_LANG"),
+        author_name=sitename,
+        feed_guid=f"{base}/discussions/",
+    )
+    for item in recent:
+        comment = item.comment
+        link = f"{base}/{item.post_url.lstrip('/')}#{comment.anchor}"
+        feed.add_item(
+            title=f"{comment.author} on {item.post_title}",
+            link=link,
+            description=str(comment.html),
+            unique_id=link,
+            author_name=comment.author,
+            pubdate=_moment(comment.created),
+            updateddate=_moment(comment.created),
+        )
+    buffer = io.StringIO()
+    feed.write(buffer, "utf-8")
+    return buffer.getvalue().encode("utf-8")

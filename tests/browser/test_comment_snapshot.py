@@ -1,0 +1,170 @@
+"""The comment snapshot end to end: a real Isso with moderation, a build, Chromium
+without JavaScript, then the same build with Isso stopped.
+
+Comments are posted through Isso's API: a comment, a reply to it, a hostile
+one (all three approved through Isso's own activation link), and one left
+waiting for moderation, which must never reach the page.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from commons.build import build_site
+from commons.servers import free_port
+from tests.browser.test_accessibility import axe_violations
+from tests.conftest import AXE_JS, SAMPLE_ARTICLE, parse_html, require
+
+THREAD_ID = "sharing-your-work-and-coworking-to-share"
+FIRST = "We run a tool library on Fridays: bring a drill, borrow a saw."
+REPLY = "Count me in for the drill press."
+PENDING = "PENDING-COMMENT-MUST-NOT-APPEAR"
+HOSTILE_TEXT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> hi'
+HOSTILE_AUTHOR = "<b onmouseover=alert(1)>Mallory</b>"
+
+pytestmark = pytest.mark.browser
+
+
+class IssoClient:
+    """Posts and approves comments through Isso's HTTP API, as its widget and admin do."""
+
+    def __init__(self, isso, origin: str):
+        self.isso = isso
+        self.origin = origin
+
+    def post(self, text: str, author: str, website: str | None = None, parent=None) -> dict:
+        body = {"text": text, "author": author, "title": "Sharing Your Work"}
+        if website:
+            body["website"] = website
+        if parent is not None:
+            body["parent"] = parent
+        request = urllib.request.Request(
+            f"{self.isso.url}new?uri={quote(THREAD_ID, safe='')}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Origin": self.origin},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def approve(self, comment_id: int) -> None:
+        # The moderator's activation link, signed with the server's own key.
+        with sqlite3.connect(self.isso.data_dir / "comments.db") as db:
+            (secret,) = db.execute(
+                "SELECT value FROM preferences WHERE key = 'session-key'"
+            ).fetchone()
+        key = URLSafeTimedSerializer(secret).dumps(comment_id)
+        request = urllib.request.Request(
+            f"{self.isso.url}id/{comment_id}/activate/{key}", data=b"", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+
+@pytest.fixture
+def site_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def moderated_thread(isso_server, site_port, fetch_comments):
+    origin = f"http://127.0.0.1:{site_port}"
+    isso = isso_server([origin], moderation=True, rss_base=origin + "/")
+    client = IssoClient(isso, origin)
+    first = client.post(FIRST, "Ana", website="https://ana.example/")
+    reply = client.post(REPLY, "Bob", parent=first["id"])
+    hostile = client.post(HOSTILE_TEXT, HOSTILE_AUTHOR)
+    pending = client.post(PENDING, "Pat")
+    for comment in (first, reply, hostile):
+        assert comment["mode"] == 2  # held for moderation until approved
+        client.approve(comment["id"])
+    assert pending["mode"] == 2
+    return isso
+
+
+def _build(tmp_path, isso, name: str, refresh: str = "missing"):
+    overrides = {
+        "DISCUSSION": {
+            "provider": "isso",
+            "isso": {"url": isso.url},
+            "snapshot": {"refresh": refresh, "timeout": 5},
+        }
+    }
+    return build_site(tmp_path / name, overrides=overrides)
+
+
+def test_snapshot_shows_approved_comments_threaded_without_javascript(
+    moderated_thread, tmp_path, browser, chromium
+):
+    isso = moderated_thread
+    result = _build(tmp_path, isso, "first")
+    assert "Comments snapshot: fetched" in result.log
+    article = result.output / SAMPLE_ARTICLE
+    source = article.read_text(encoding="utf-8")
+    assert PENDING not in source
+
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(article.as_uri())
+        snapshot = page.locator("#discussion [data-discussion-snapshot]")
+        assert snapshot.is_visible()
+        roots = snapshot.locator(":scope > ol.comment-list > li.comment")
+        assert roots.count() == 2  # the first comment and the hostile one; not the pending
+        first = roots.nth(0)
+        assert FIRST in first.locator(":scope > .comment-text").inner_text()
+        assert first.locator(".comment-author a").get_attribute("href") == "https://ana.example/"
+        assert "ugc" in first.locator(".comment-author a").get_attribute("rel")
+        reply = first.locator(":scope > ol.comment-replies > li.comment")
+        assert reply.count() == 1
+        assert REPLY in reply.inner_text()
+        assert "Bob" in reply.locator(".comment-author").inner_text()
+        hostile = roots.nth(1)
+        assert HOSTILE_AUTHOR in hostile.locator(".comment-author").inner_text()
+        assert hostile.locator("script, img, [onerror], [onmouseover]").count() == 0
+        assert PENDING not in page.content()
+        assert "3 comments" in snapshot.inner_text()
+    finally:
+        context.close()
+
+    # The comment server stops: the next build reads the cache and is the same.
+    isso.stop()
+    again = _build(tmp_path, isso, "second")
+    assert "Comments snapshot" not in again.log  # nothing missing: nothing fetched
+    assert (again.output / SAMPLE_ARTICLE).read_bytes() == article.read_bytes()
+
+    # A refresh with the server down keeps the cache, says so in one line, and builds.
+    refreshed = _build(tmp_path, isso, "third", refresh="all")
+    lines = [line for line in refreshed.log.splitlines() if "Comments snapshot" in line]
+    assert len(lines) == 1 and "did not answer" in lines[0], refreshed.log
+    assert (refreshed.output / SAMPLE_ARTICLE).read_bytes() == article.read_bytes()
+    listing = parse_html(refreshed.output / "index.html")
+    counts = listing.xpath(f'//a[@data-discussion-count="{THREAD_ID}"]')
+    assert counts and counts[0].get("data-count") == "3"
+
+
+def test_the_live_widget_replaces_the_snapshot(
+    moderated_thread, tmp_path, site_port, served_site, browser
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
+    snapshot = page.locator("#discussion [data-discussion-snapshot]")
+    assert FIRST in snapshot.inner_text()
+    assert page.locator("#isso-thread").count() == 0
+    require(AXE_JS.exists(), "axe-core", "npm ci --prefix tests/tools")
+    assert axe_violations(page) == []
+    page.click("[data-discussion-load]")
+    live = page.locator("#isso-root .isso-comment .isso-text", has_text="tool library")
+    live.wait_for(timeout=15000)
+    assert snapshot.count() == 0
+    # The same comments, once: Isso's, not the snapshot's beside them.
+    assert page.get_by_text(REPLY).count() == 1
+    assert page.evaluate("window.__pwned") is None

@@ -1,0 +1,140 @@
+"""The comment snapshot's settings, parsing and rendering rules, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from commons import DEV_SETTINGS
+from commons.comments.snapshot import _remark42_nodes, read_thread, refresh_override, write_thread
+from commons.settings import SettingsError
+from plugins.discussion.settings import validate_settings
+from plugins.discussion.snapshot import build_snapshot, safe_website
+
+ISSO = {"url": "https://comments.example.org/"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "accepted"),
+    [
+        ("enabled", "yes", "True or False"),
+        ("cache_dir", "", "a folder path"),
+        ("refresh", "always", "missing, all, never"),
+        ("concurrency", 0, "a whole number from 1 to 64"),
+        ("concurrency", True, "a whole number from 1 to 64"),
+        ("timeout", 0, "a number of seconds from 0.1 to 300"),
+        ("timeout", 301, "a number of seconds from 0.1 to 300"),
+        ("recent", -1, "a whole number from 0 to 1000"),
+    ],
+)
+def test_each_bad_snapshot_setting_is_named_with_what_is_accepted(key, value, accepted):
+    with pytest.raises(SettingsError) as error:
+        validate_settings({"isso": ISSO, "snapshot": {key: value}})
+    message = str(error.value)
+    assert f"DISCUSSION['snapshot']['{key}'] is " in message
+    assert repr(value) in message or repr(float(value)) in message
+    assert accepted in message and "Fix: " in message
+
+
+def test_every_bad_snapshot_setting_is_reported_at_once():
+    with pytest.raises(SettingsError) as error:
+        validate_settings({"isso": ISSO, "snapshot": {"refresh": "x", "recent": -1}})
+    assert "['refresh']" in str(error.value) and "['recent']" in str(error.value)
+
+
+def test_an_unknown_snapshot_key_lists_the_accepted_ones():
+    with pytest.raises(SettingsError, match=r"unknown key\(s\) \['refesh'\].*refresh"):
+        validate_settings({"isso": ISSO, "snapshot": {"refesh": "all"}})
+
+
+def test_refresh_override_keeps_the_site_settings_and_asks_for_every_thread():
+    override = refresh_override(DEV_SETTINGS)["DISCUSSION"]
+    assert override["snapshot"]["refresh"] == "all"
+    assert override["isso"]["url"].startswith("http://127.0.0.1:")
+    assert validate_settings(override)["snapshot"]["refresh"] == "all"
+
+
+def test_remark42_tree_keeps_threading_and_drops_deleted_leaves():
+    tree = [
+        {
+            "comment": {
+                "id": "a",
+                "text": "<p>root</p>",
+                "user": {"name": "Ana"},
+                "time": "2024-01-01T10:00:00+02:00",
+                "delete": False,
+            },
+            "replies": [
+                {
+                    "comment": {
+                        "id": "b",
+                        "text": "<p>reply</p>",
+                        "user": {"name": "Bob"},
+                        "time": "2024-01-01T11:00:00Z",
+                    },
+                    "replies": [],
+                },
+                {
+                    "comment": {
+                        "id": "c",
+                        "text": "gone",
+                        "user": {"name": "X"},
+                        "time": "2024-01-01T12:00:00Z",
+                        "delete": True,
+                    }
+                },
+            ],
+        }
+    ]
+    found: list[dict] = []
+    _remark42_nodes(tree, None, found)
+    assert [(c["id"], c["parent"], c["created"]) for c in found] == [
+        ("a", None, "2024-01-01T08:00:00Z"),
+        ("b", "a", "2024-01-01T11:00:00Z"),
+    ]
+    snapshot = build_snapshot({"comments": found, "fetched": "2024-02-01T00:00:00Z"})
+    assert snapshot.count == 2
+    assert snapshot.comments[0].replies[0].author == "Bob"
+
+
+def test_deep_threads_are_shown_at_a_bounded_depth():
+    chain = [
+        {
+            "id": str(i),
+            "parent": str(i - 1) if i else None,
+            "author": "A",
+            "created": f"2024-01-01T10:{i:02d}:00Z",
+            "text": str(i),
+        }
+        for i in range(50)
+    ]
+    snapshot = build_snapshot({"comments": chain})
+    depth, node = 1, snapshot.comments[0]
+    while node.replies and len(node.replies) == 1:
+        depth, node = depth + 1, node.replies[0]
+    assert snapshot.count == 50 and depth <= 5
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("https://ana.example/", True),
+        ("http://ana.example", True),
+        ("javascript:alert(1)", False),
+        ("JAVASCRIPT:alert(1)", False),
+        ("data:text/html,x", False),
+        ("//evil.example/", False),
+        ("https://a.example/\nx", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_http_websites_are_links(value, kept):
+    assert (safe_website(value) is not None) is kept
+
+
+def test_cache_round_trip_and_a_foreign_file_is_ignored(tmp_path):
+    path = write_thread(tmp_path, "a/b c", "isso", [{"id": "1"}], "https://x.example/feed")
+    assert read_thread(tmp_path, "a/b c")["comments"] == [{"id": "1"}]
+    assert read_thread(tmp_path, "a/b c")["fetched"].endswith("Z")
+    path.write_text('{"thread": "other", "comments": []}', encoding="utf-8")
+    assert read_thread(tmp_path, "a/b c") is None
