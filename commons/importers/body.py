@@ -17,7 +17,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -77,6 +77,8 @@ class Site:
     children: dict[str, list[str]] = field(default_factory=dict)
     # Media elements the site's sanitiser keeps (BODY_HTML's extra_tags/attributes).
     media_elements: frozenset[str] = frozenset()
+    # The old site's address: relative links and images not brought along point there.
+    old_base: str = ""
 
 
 @dataclass
@@ -379,7 +381,8 @@ class Localiser:
                     link = etree.SubElement(element, "a", href=url)
                     link.text = url
         for image in root.iter("img"):
-            src = image.get("src") or ""
+            src = self._absolute(image.get("src") or "")
+            image.set("src", src)
             if not (image.get("alt") or "").strip():
                 # Pelican refuses an empty alt; the file's name says at least what it was.
                 stem = PurePosixPath(urlsplit(src).path).stem
@@ -394,10 +397,10 @@ class Localiser:
             address = old_address(href, self.site)
             if address and address in self.site.links:
                 anchor.set("href", self.site.links[address])
-            elif upload_path(href, self.site):
-                local = self.upload(href, "file")
-                if local:
-                    anchor.set("href", local)
+            elif upload_path(href, self.site) and self.upload(href, "file"):
+                anchor.set("href", self.upload(href, "file"))
+            elif href:
+                anchor.set("href", self._absolute(href))
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue
@@ -410,6 +413,12 @@ class Localiser:
             [html.escape(root.text or "", quote=False)]
             + [etree.tostring(child, encoding="unicode", method="html") for child in root]
         )
+
+    def _absolute(self, url: str) -> str:
+        """A relative address made absolute on the old site (it is not part of the import)."""
+        if not url or not self.site.old_base or urlsplit(url).scheme or url.startswith("#"):
+            return url
+        return urljoin(self.site.old_base, url)
 
     def _replace_with_link(self, element, url: str, what: str) -> None:
         if url.startswith(("http://", "https://", "//")):

@@ -87,8 +87,9 @@ class Report:
             out.append(f"Comments left out: {items}.")
         out += [f"WARNING {warning}" for warning in self.warnings]
         for path, problems in sorted(self.problems.items()):
-            for problem in problems:
-                out.append(f"NOT CONVERTED {path}: {problem}")
+            for problem, times in Counter(problems).items():
+                repeat = f" (x{times})" if times > 1 else ""
+                out.append(f"NOT CONVERTED {path}: {problem}{repeat}")
         for path, images in sorted(self.remote_images.items()):
             for image in images:
                 out.append(f"REMOTE IMAGE {path}: {image}")
@@ -140,6 +141,10 @@ def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
             continue
         if item.status in SKIPPED_STATUSES:
             report.not_posts[f"{item.post_type} ({item.status})"] += 1
+            continue
+        if item.date_gmt is None and item.date_local is None and item.status == "publish":
+            # Only a stub: WordPress never exports a published post without its date.
+            report.not_posts[f"{item.post_type} without a date"] += 1
             continue
         base = _slugify(html.unescape(_unquote(item.slug)), settings) or _slugify(
             _plain(item.title), settings
@@ -271,11 +276,16 @@ def redirect_lines(export: Export, planned: list[Planned], settings: dict) -> li
         "# or a path in the built site. Written by `invoke import-wordpress`.",
     ]
     categories, tags, authors = {}, {}, {}
+    seen: set[str] = set()
     for entry in planned:
         if entry.status != "published":
             continue
         target = "{filename}/" + entry.path.as_posix()
-        lines += [f"{_encode(path)} {target}" for path in _old_paths(export, entry, base)]
+        for path in _old_paths(export, entry, base):
+            # Two items with one id or link (an export's duplicates): the first keeps it.
+            if path not in seen:
+                seen.add(path)
+                lines.append(f"{_encode(path)} {target}")
         if entry.kind == "post":
             for term in entry.item.terms:
                 if term.domain == "category" and term.nicename and _term(term.name):
@@ -341,6 +351,7 @@ def import_wordpress(
         content_dir=content_dir,
         uploads=Path(uploads) if uploads else None,
         media_elements=media_elements(settings),
+        old_base=export.link.rstrip("/") + "/" if export.link else "",
     )
     for item in export.items:
         if item.post_type == "attachment" and item.attachment_url:
@@ -351,7 +362,7 @@ def import_wordpress(
     for entry in planned:
         if entry.status == "published":
             for path in _old_paths(export, entry, base):
-                site.links[path] = "{filename}/" + entry.path.as_posix()
+                site.links.setdefault(path, "{filename}/" + entry.path.as_posix())
     thread_id = thread_id_function()
     db = None
     images: set[str] = set()
