@@ -62,7 +62,9 @@ def broken_links(output: Path, site_origin: str) -> list[str]:
     return problems
 
 
-def broken_redirects(output: Path, site_origin: str, redirects_file: str = "_redirects") -> list[str]:
+def broken_redirects(
+    output: Path, site_origin: str, redirects_file: str = "_redirects"
+) -> list[str]:
     """Every line of the site's `_redirects` whose target is not a file of the site.
 
     Targets on other origins are not checked (the site does not write them).

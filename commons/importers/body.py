@@ -162,11 +162,7 @@ class Shortcodes:
             closing = f"[/{name}]"
             end = match.end()
             inner = None
-            if not self_closing and name.lower() in KNOWN_SHORTCODES | {"youtube", "vimeo"}:
-                close_at = text.find(closing, end)
-                if close_at != -1:
-                    inner, end = text[end:close_at], close_at + len(closing)
-            elif not self_closing:
+            if not self_closing:
                 close_at = text.find(closing, end)
                 if close_at != -1:
                     inner, end = text[end:close_at], close_at + len(closing)

@@ -54,9 +54,7 @@ def open_database(path: Path):
     return SQLite3(str(path), config.load(config.default_file()))
 
 
-def add_thread(
-    db, thread_id: str, title: str, comments: list[NewComment]
-) -> tuple[int, int, int]:
+def add_thread(db, thread_id: str, title: str, comments: list[NewComment]) -> tuple[int, int, int]:
     """Add `comments` to the thread `thread_id`; returns (added, already there, pending added)."""
     if thread_id not in db.threads:
         db.threads.new(thread_id, title)

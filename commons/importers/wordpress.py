@@ -253,8 +253,8 @@ def comments_for(item: Item, site: Site, zone: ZoneInfo, report: Report) -> list
 
 def _old_paths(export: Export, entry: Planned, base: str) -> list[str]:
     paths = []
-    site_hosts = {urlsplit(export.link).netloc.lower()}
-    address = old_address(entry.item.link, Site(site_hosts | {urlsplit(entry.item.link).netloc.lower()}, Path(), None))
+    hosts = {urlsplit(export.link).netloc.lower(), urlsplit(entry.item.link).netloc.lower()}
+    address = old_address(entry.item.link, Site(hosts, Path(), None))
     if address:
         paths.append(address)
     if entry.item.post_id:
@@ -380,7 +380,7 @@ def import_wordpress(
         target = content_dir / entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(front_matter(fields) + "\n" + body.markdown, encoding="utf-8")
-        shown = target.relative_to(content_dir.parent) if content_dir.parent in target.parents else target
+        shown = target.relative_to(content_dir.parent)
         if entry.item.password:
             report.warnings.append(
                 f"{shown}: was password-protected in WordPress; imported as a draft (Commons "

@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from pelican import signals
-from pelican.urlwrappers import Author, Category, Tag
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.urlwrappers import Author, Category, Tag
 
 from commons.settings import SettingsError, install, with_defaults
 
@@ -158,10 +158,9 @@ def _resolve(reference: str, found: dict, where: str, settings: dict) -> str:
     match = REFERENCE.match(reference)
     if match:
         kind, name = match[1], match[2].strip()
-        if kind == "filename":
-            name = name.lstrip("/")
-        else:
+        if kind != "filename":
             name = URL_WRAPPERS[kind](name, settings).slug
+        name = name.lstrip("/")
         if name not in found[kind]:
             raise RedirectError(
                 f"{where}: {reference} names no published {kind} of the site. Fix: correct "

@@ -21,9 +21,7 @@ def site(tmp_path: Path, **kwargs) -> Site:
 
 def rendered(markdown_text: str):
     """The Markdown as Pelican's reader renders it (extra: tables, fenced code)."""
-    return html.fromstring(
-        f"<div>{markdown.markdown(markdown_text, extensions=['extra'])}</div>"
-    )
+    return html.fromstring(f"<div>{markdown.markdown(markdown_text, extensions=['extra'])}</div>")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +31,8 @@ def theme_items():
 
 def test_wpautop_makes_paragraphs_and_breaks_but_leaves_blocks():
     out = html.fromstring(
-        "<div>" + wpautop("One\ntwo\n\nThree\n<ul>\n<li>item</li>\n</ul>\n<pre>a\n\nb</pre>")
+        "<div>"
+        + wpautop("One\ntwo\n\nThree\n<ul>\n<li>item</li>\n</ul>\n<pre>a\n\nb</pre>")
         + "</div>"
     )
     paragraphs = out.findall("p")
