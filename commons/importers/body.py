@@ -187,7 +187,7 @@ class Shortcodes:
         if name == "gallery":
             return self.gallery(named)
         if name in MEDIA_SHORTCODES:
-            return self.media(name, named, inner)
+            return self.media(name, named, positional, inner)
         if name == "playlist":
             ids = [i.strip() for i in named.get("ids", "").split(",") if i.strip()]
             ids = ids or self.site.children.get(self.post_id, [])
@@ -228,10 +228,11 @@ class Shortcodes:
             self.body.problems.append("[gallery] has no images in the export")
         return "\n\n" + "\n\n".join(figures) + "\n\n"
 
-    def media(self, name: str, named: dict, inner: str | None) -> str:
+    def media(self, name: str, named: dict, positional: list, inner: str | None) -> str:
         url = named.get("src") or next(
             (value for key, value in named.items() if key in MEDIA_EXTENSIONS), ""
         )
+        url = url or next((p for p in positional if p.startswith(("http:", "https:"))), "")
         url = url or (inner or "").strip()
         if not url:
             self.body.problems.append(f"[{name}] without a file")
@@ -285,8 +286,23 @@ def wpautop(text: str) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], joined)
 
 
+# What Python-Markdown (with `extra`) reads as markup in text and lets a backslash escape;
+# `<` becomes an entity instead, so text about a tag never becomes one.
+MARKDOWN_SPECIALS = re.compile(r"([\\`\[\]>+|])")
+LINE_MARKERS = re.compile(r"^(\s*)(#{1,6}|-+)(?=\s|$)", re.MULTILINE)
+LIST_NUMBERS = re.compile(r"^(\s*[0-9]{1,9})([.)])(?=\s|$)", re.MULTILINE)
+
+
 class CommonsMarkdown(MarkdownConverter):
     """markdownify, keeping figures and allowed media players as HTML."""
+
+    def escape(self, text, parent_tags):
+        if not text:
+            return ""
+        text = MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("<", "&lt;")
+        text = LINE_MARKERS.sub(lambda m: m[1] + "".join("\\" + c for c in m[2]), text)
+        text = LIST_NUMBERS.sub(r"\1\\\2", text)
+        return super().escape(text, parent_tags)
 
     def _raw(self, el) -> str:
         return f"\n\n{el}\n\n"
@@ -313,7 +329,7 @@ def to_markdown(fragment: str) -> str:
     markdown = CommonsMarkdown(
         heading_style="ATX",
         bullets="-",
-        escape_misc=True,
+        escape_misc=False,
         table_infer_header=True,
         code_language_callback=_code_language,
         newline_style="backslash",

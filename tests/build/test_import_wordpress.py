@@ -7,6 +7,7 @@ export itself with XPath, independently of the importer's parser.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -19,9 +20,10 @@ from lxml import etree
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import build_site
+from commons.importers.body import Site, upload_path
 from commons.importers.wordpress import import_wordpress, thread_id_function
 from commons.linkcheck import broken_links, broken_redirects
-from tests.conftest import parse_html
+from tests.conftest import PIXEL_PNG, parse_html
 
 DATA = REPO_ROOT / "tests" / "data" / "wordpress"
 THEME_DATA = DATA / "themeunittestdata.wordpress.xml"
@@ -282,3 +284,34 @@ def test_bad_input_is_refused_with_the_file_and_the_fix(make, says, tmp_path):
     assert result.returncode != 0
     assert str(export) in result.stderr and says in result.stderr and "Fix:" in result.stderr
     assert not content.exists() or not any(content.rglob("*.md"))
+
+
+def test_with_uploads_every_image_is_copied_and_the_build_finds_it(tmp_path, build):
+    """The uploads folder is made from the image addresses in the export itself."""
+    export = etree.parse(str(THEME_DATA))
+    where = Site(old_hosts=set(), content_dir=tmp_path, uploads=None)
+    uploads = tmp_path / "uploads"
+    addresses = set(export.xpath("//*[local-name()='attachment_url']/text()"))
+    for text in export.xpath("//*[local-name()='encoded']/text()"):
+        addresses.update(re.findall(r"""<img[^>]+src=["']([^"']+)""", text))
+    made = set()
+    for address in addresses:
+        relative = upload_path(address, where)
+        if relative:
+            (uploads / relative).parent.mkdir(parents=True, exist_ok=True)
+            (uploads / relative).write_bytes(PIXEL_PNG)
+            made.add(relative)
+    assert len(made) > 30
+    content, report, lines = run_import(THEME_DATA, tmp_path / "import", uploads=uploads)
+    assert report.images > 30
+    copied = {p.relative_to(content / "images").as_posix() for p in content.rglob("images/**/*.*")}
+    assert len(copied) == report.images and copied <= made
+    assert not any(
+        line.startswith("REMOTE IMAGE") and "files.wordpress.com" in line for line in lines
+    )
+    gallery = (content / "post-format-gallery.md").read_text()
+    assert "{static}/images/2008/06/" in gallery
+    output = build(content=content)  # {static} links that name no file would fail it
+    page = parse_html(output / "2010" / "09" / "post-format-gallery" / "index.html")
+    sources = page.xpath("//main//img/@src")
+    assert sources and all("images/20" in src and "://" not in src for src in sources)

@@ -151,3 +151,24 @@ def test_links_to_old_posts_become_filename_links(tmp_path):
     body = convert_body('See <a href="https://example.org/2012/01/03/hello">this</a>.', where)
     assert "({filename}/hello.md)" in body.markdown
     assert old_address("https://elsewhere.net/2012/01/03/hello/", where) is None
+
+
+def test_text_that_looks_like_markup_stays_text(tmp_path):
+    text = (
+        "<p>Write &lt;b&gt; for bold, x=1 [sic] *not bold* 3 &lt; 4</p>\n\n"
+        "<p>1. not a list</p>\n\n<p># not a heading</p>"
+    )
+    page = rendered(convert_body(text, site(tmp_path)).markdown)
+    assert [p.text_content() for p in page.findall("p")] == [
+        "Write <b> for bold, x=1 [sic] *not bold* 3 < 4",
+        "1. not a list",
+        "# not a heading",
+    ]
+    assert page.find(".//b") is None and page.find(".//ol") is None
+
+
+def test_the_theme_datas_audio_shortcode_becomes_a_link(tmp_path, theme_items):
+    body = convert_body(theme_items["post-format-audio"].content, site(tmp_path))
+    links = rendered(body.markdown).xpath("//a/@href")
+    assert links.count(links[0]) == 2 and links[0].endswith("stlouisblues.mp3")
+    assert body.problems == []
