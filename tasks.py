@@ -271,9 +271,12 @@ def test(c):
         "force": "Replace files an earlier import (or anyone) wrote.",
         "isso_db": "The Isso database to add the comments to (default: the local one, .isso/).",
         "content": "The content folder to write into (default: content/).",
+        "comments_only": "Write no file: only add the comments to the Isso database.",
     }
 )
-def import_wordpress(c, export, uploads="", force=False, isso_db="", content=""):
+def import_wordpress(
+    c, export, uploads="", force=False, isso_db="", content="", comments_only=False
+):
     """Import a WordPress export: posts, pages, images, comments (into Isso) and redirects."""
     from commons.importers.wordpress import ExportError
     from commons.importers.wordpress import import_wordpress as run_import
@@ -286,6 +289,7 @@ def import_wordpress(c, export, uploads="", force=False, isso_db="", content="")
             uploads=Path(uploads) if uploads else None,
             force=force,
             isso_db=Path(isso_db) if isso_db else ISSO_DATA / ISSO_DB_NAME,
+            comments_only=comments_only,
         )
     except ExportError as error:
         raise Exit(f"ERROR  {error}", code=1) from None

@@ -71,6 +71,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
     remote_images: dict[str, list[str]] = field(default_factory=dict)
+    images_copied: set[str] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         out = [
@@ -307,6 +308,43 @@ def redirect_lines(export: Export, planned: list[Planned], settings: dict) -> li
     return lines
 
 
+def write_post(
+    entry: Planned, export: Export, site: Site, zone: ZoneInfo, target: Path, comments: list
+):
+    """Convert one post or page and write its file; returns its title and converted body."""
+    body = convert_body(entry.item.content, site, entry.item.post_id)
+    fields = metadata(entry, export, zone, body.teaser, site)
+    state = None
+    if entry.item.comment_status == "closed" and (entry.kind == "post" or comments):
+        state = "closed"
+    elif entry.kind == "page" and comments:
+        state = "on"
+    if state:
+        fields["Comments"] = state
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(front_matter(fields) + "\n" + body.markdown, encoding="utf-8")
+    return fields["Title"], body
+
+
+def record(report: Report, entry: Planned, shown: Path, body) -> None:
+    """What one written post adds to the report."""
+    if entry.item.password:
+        report.warnings.append(
+            f"{shown}: was password-protected in WordPress; imported as a draft (Commons "
+            "has no passwords: publish it only if everyone may read it)"
+        )
+    if entry.kind == "page":
+        report.pages += 1
+    else:
+        report.posts += 1
+    report.drafts += entry.status != "published"
+    if body.problems:
+        report.problems[str(shown)] = body.problems
+    if body.remote_images:
+        report.remote_images[str(shown)] = list(dict.fromkeys(body.remote_images))
+    report.images_copied.update(body.images_copied)
+
+
 def import_wordpress(
     export_path: Path,
     *,
@@ -315,9 +353,14 @@ def import_wordpress(
     uploads: Path | None = None,
     force: bool = False,
     isso_db: Path | None = None,
+    comments_only: bool = False,
     say=print,
 ) -> Report:
-    """Import `export_path` into `content_dir`; returns the report (also printed via `say`)."""
+    """Import `export_path` into `content_dir`; returns the report (also printed via `say`).
+
+    `comments_only`: write no file, only add the comments to `isso_db` (for a
+    production comment server, after the posts were imported and perhaps edited).
+    """
     started = time.monotonic()
     report = Report()
     export = read_export(export_path)
@@ -335,7 +378,7 @@ def import_wordpress(
     )
     targets = [content_dir / entry.path for entry in planned] + [content_dir / REDIRECTS_FILE]
     existing = [path for path in targets if path.exists()]
-    if existing and not force:
+    if existing and not force and not comments_only:
         shown = "\n  ".join(str(p) for p in existing[:20])
         more = f"\n  … and {len(existing) - 20} more" if len(existing) > 20 else ""
         raise ExportError(
@@ -365,43 +408,20 @@ def import_wordpress(
                 site.links.setdefault(path, "{filename}/" + entry.path.as_posix())
     thread_id = thread_id_function()
     db = None
-    images: set[str] = set()
     for number, entry in enumerate(planned, 1):
-        body = convert_body(entry.item.content, site, entry.item.post_id)
         comments = comments_for(entry.item, site, zone, report)
-        fields = metadata(entry, export, zone, body.teaser, site)
-        state = None
-        if entry.item.comment_status == "closed" and (entry.kind == "post" or comments):
-            state = "closed"
-        elif entry.kind == "page" and comments:
-            state = "on"
-        if state:
-            fields["Comments"] = state
-        target = content_dir / entry.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(front_matter(fields) + "\n" + body.markdown, encoding="utf-8")
-        shown = target.relative_to(content_dir.parent)
-        if entry.item.password:
-            report.warnings.append(
-                f"{shown}: was password-protected in WordPress; imported as a draft (Commons "
-                "has no passwords: publish it only if everyone may read it)"
-            )
-        if entry.kind == "page":
-            report.pages += 1
+        shown = (content_dir / entry.path).relative_to(content_dir.parent)
+        if comments_only:
+            title = _plain(entry.item.title) or f"Untitled {entry.kind} {entry.item.post_id}"
         else:
-            report.posts += 1
-        report.drafts += entry.status != "published"
-        if body.problems:
-            report.problems[str(shown)] = body.problems
-        if body.remote_images:
-            report.remote_images[str(shown)] = list(dict.fromkeys(body.remote_images))
-        images.update(body.images_copied)
+            title, body = write_post(entry, export, site, zone, content_dir / entry.path, comments)
+            record(report, entry, shown, body)
         added = existing_count = 0
         if comments:
             if db is None:
                 db = open_database(isso_db)
             thread = thread_id(None, entry.slug, entry.kind == "page", str(shown))
-            added, existing_count, pending = add_thread(db, thread, fields["Title"], comments)
+            added, existing_count, pending = add_thread(db, thread, title, comments)
             report.comments += added
             report.comments_already += existing_count
             report.pending += pending
@@ -409,11 +429,12 @@ def import_wordpress(
         note += f" ({existing_count} already there)" if existing_count else ""
         say(f"[{number}/{len(planned)}] {entry.kind} {shown} ({entry.status}{note})")
     lines = redirect_lines(export, planned, settings)
-    redirects = content_dir / REDIRECTS_FILE
-    redirects.parent.mkdir(parents=True, exist_ok=True)
-    redirects.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    report.redirects = sum(1 for line in lines if not line.startswith("#"))
-    report.images = len(images)
+    if not comments_only:
+        redirects = content_dir / REDIRECTS_FILE
+        redirects.parent.mkdir(parents=True, exist_ok=True)
+        redirects.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report.redirects = sum(1 for line in lines if not line.startswith("#"))
+    report.images = len(report.images_copied)
     report.seconds = time.monotonic() - started
     for line in report.lines():
         say(line)

@@ -149,6 +149,12 @@ def test_metadata_dates_status_and_closed_comments(theme_import):
         if gmt and gmt != "0000-00-00 00:00:00":
             expected = datetime.strptime(gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
             assert fields["Date"] == f"{expected.astimezone(zone):%Y-%m-%d %H:%M}", path
+            modified = field("post_modified_gmt")
+            if modified and modified > gmt:
+                changed = datetime.strptime(modified, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+                assert fields["Modified"] == f"{changed.astimezone(zone):%Y-%m-%d %H:%M}"
+            else:
+                assert "Modified" not in fields
         categories = item.xpath("category[@domain='category']/text()")
         written = fields["Category"].split(", ") if "Category" in fields else []
         assert len(written) == len(set(categories)), path
@@ -250,6 +256,25 @@ def test_the_task_imports_and_refuses_to_overwrite_without_force(tmp_path):
     assert third.returncode == 0, third.stderr
     assert (content / "test.md").read_text() == before
     assert "0 comments" in third.stdout and "7 were already there" in third.stdout
+
+
+def test_comments_only_writes_no_file(tmp_path):
+    content = tmp_path / "content"
+    result = invoke(
+        str(DATA / "isso-wordpress.xml"),
+        "--content",
+        str(content),
+        "--isso-db",
+        str(tmp_path / "production.db"),
+        "--comments-only",
+    )
+    assert result.returncode == 0, result.stderr
+    assert not content.exists()
+    rows = sqlite3.connect(tmp_path / "production.db").execute(
+        "SELECT threads.uri, COUNT(*) FROM comments JOIN threads ON threads.id = comments.tid "
+        "GROUP BY threads.uri"
+    )
+    assert rows.fetchall() == [("test", 7)]
 
 
 def not_wxr(tmp_path: Path) -> Path:
