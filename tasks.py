@@ -295,6 +295,29 @@ def import_wordpress(
         raise Exit(f"ERROR  {error}", code=1) from None
 
 
+@task(
+    help={
+        "export": "The .xml file Disqus sent (Admin > Moderation > Export), uncompressed.",
+        "isso_db": "The Isso database to add the comments to (default: the local one, .isso/).",
+        "content": "The content folder whose posts the threads are matched with.",
+    }
+)
+def import_disqus(c, export, isso_db="", content=""):
+    """Import a Disqus export's comments into Isso, matching each thread's URL with a post."""
+    from commons.importers.disqus import import_disqus as run_import
+    from commons.importers.wxr import ExportError
+
+    try:
+        run_import(
+            Path(export),
+            content_dir=Path(content) if content else CONTENT_DIR,
+            settings=_settings(DEV_SETTINGS),
+            isso_db=Path(isso_db) if isso_db else ISSO_DATA / ISSO_DB_NAME,
+        )
+    except ExportError as error:
+        raise Exit(f"ERROR  {error}", code=1) from None
+
+
 SCREENSHOTS_DIR = REPO_ROOT / "docs" / "screenshots"
 SCREENSHOT_VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
 

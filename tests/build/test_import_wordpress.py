@@ -228,15 +228,19 @@ def test_old_links_redirect_to_pages_that_exist(theme_import):
         assert target.startswith(PRODUCTION_ORIGIN + "/")
 
 
-def invoke(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+def run_task(task: str, *args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(Path(sys.executable).with_name("invoke")), "import-wordpress", *args],
+        [str(Path(sys.executable).with_name("invoke")), task, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess:
+    return run_task("import-wordpress", *args)
 
 
 def test_the_task_imports_and_refuses_to_overwrite_without_force(tmp_path):
