@@ -10,6 +10,6 @@ canonical link and a meta refresh) for hosts with neither; a page Commons
 generates is never replaced.
 """
 
-from .redirects import register
+from .redirects import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -14,18 +14,32 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Boolean, Pattern, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "REDIRECTS"
-DEFAULTS = {
-    "enabled": True,
-    "folder": "redirects",
-    "redirects_file": "_redirects",
-    "nginx_file": "nginx-redirects.conf",
-    "html_pages": True,
-}
+
+
+def file_name(default: str) -> Pattern:
+    return Pattern(
+        r"[^./\s][^/\s]*",
+        "a plain file or folder name (no '/', not starting with '.')",
+        default,
+    )
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(True),
+        "folder": file_name("redirects"),
+        "redirects_file": file_name("_redirects"),
+        "nginx_file": file_name("nginx-redirects.conf"),
+        "html_pages": Boolean(True),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 # Where the resolved redirects wait, in the build's settings, between the end
 # of reading (targets known) and the end of writing (the output exists).
 RESOLVED = "_COMMONS_REDIRECTS_RESOLVED"
@@ -49,22 +63,12 @@ class Redirect:
 
 
 def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    for key in ("enabled", "html_pages"):
-        if not isinstance(merged[key], bool):
-            raise SettingsError(f"{SETTING}['{key}'] is {merged[key]!r}; use True or False")
-    for key in ("folder", "redirects_file", "nginx_file"):
-        value = merged[key]
-        if not isinstance(value, str) or not value or "/" in value or value.startswith("."):
-            raise SettingsError(
-                f"{SETTING}['{key}'] is {value!r}; use a plain file or folder name, "
-                f"such as {DEFAULTS[key]!r}"
-            )
-    return merged
+    """REDIRECTS with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 def _targets(generators) -> dict[str, dict[str, str]]:
