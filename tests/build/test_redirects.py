@@ -104,3 +104,17 @@ def test_a_bad_redirect_line_stops_the_build(line, says, build, tmp_path):
     message = str(failure.value)
     assert "redirects/old.txt:1" in message and says in message
     assert "Fix:" in message or says == "no target"
+
+
+def test_redirect_pages_are_valid_html(build, tmp_path):
+    from tests.build.test_html_validity import run_vnu
+
+    content = with_redirects(tmp_path, f"/old/post/ {SAMPLE_SOURCE}", "/feed/ /feeds/all.atom.xml")
+    output = build(content=content)
+    pages = tmp_path / "pages"
+    for old in ("old/post", "feed"):
+        (pages / old).mkdir(parents=True)
+        (pages / old / "index.html").write_bytes((output / old / "index.html").read_bytes())
+    checked, messages = run_vnu(pages)
+    assert len(checked) == 2
+    assert [m["message"] for m in messages if m["type"] in ("error", "non-document-error")] == []
