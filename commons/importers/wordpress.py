@@ -265,6 +265,15 @@ def _old_paths(export: Export, entry: Planned, base: str) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+def category_path(export: Export, nicename: str) -> str:
+    """`parent/child` as WordPress writes a nested category's archive address."""
+    path, seen = [nicename], {nicename}
+    while (parent := export.category_parents.get(path[0])) and parent not in seen:
+        path.insert(0, parent)
+        seen.add(parent)
+    return "/".join(path)
+
+
 def _encode(path: str) -> str:
     return quote(path, safe="/?=&%-._~")
 
@@ -297,7 +306,8 @@ def redirect_lines(export: Export, planned: list[Planned], settings: dict) -> li
             if login:
                 authors[login] = _plain(export.authors.get(login, login))
     for nicename, name in sorted(categories.items()):
-        lines.append(f"{_encode(f'{base}category/{_unquote(nicename)}/')} {{category}}{name}")
+        for path in dict.fromkeys([nicename, category_path(export, nicename)]):
+            lines.append(f"{_encode(f'{base}category/{_unquote(path)}/')} {{category}}{name}")
     for nicename, name in sorted(tags.items()):
         lines.append(f"{_encode(f'{base}tag/{_unquote(nicename)}/')} {{tag}}{name}")
     for login, name in sorted(authors.items()):

@@ -77,6 +77,8 @@ class Export:
     wxr_version: str
     authors: dict[str, str]
     categories: dict[str, str]
+    # A category's nicename -> its parent's (WordPress nests category archives).
+    category_parents: dict[str, str]
     tags: dict[str, str]
     items: list[Item]
 
@@ -139,6 +141,11 @@ def read_export(path: Path) -> Export:
         _text(c, w("category_nicename")): _text(c, w("cat_name"))
         for c in channel.findall(w("category"))
     }
+    category_parents = {
+        _text(c, w("category_nicename")): _text(c, w("category_parent"))
+        for c in channel.findall(w("category"))
+        if _text(c, w("category_parent"))
+    }
     tags = {_text(t, w("tag_slug")): _text(t, w("tag_name")) for t in channel.findall(w("tag"))}
     items = []
     for element in channel.findall("item"):
@@ -197,6 +204,7 @@ def read_export(path: Path) -> Export:
         wxr_version=_text(channel, w("wxr_version")) or "1.0",
         authors=authors,
         categories=categories,
+        category_parents=category_parents,
         tags=tags,
         items=items,
     )

@@ -182,7 +182,8 @@ def test_comments_land_in_the_posts_threads_once(theme_import, tmp_path):
         slug = uri.removeprefix("pages/")
         assert (content / ("pages" if page else "") / f"{slug}.md").is_file()
         assert thread_id(None, slug, page) == uri
-    assert db.execute("SELECT COUNT(*) FROM comments WHERE mode = 2").fetchone()[0] == 3
+    pending = db.execute("SELECT COUNT(*) FROM comments WHERE mode = 2").fetchone()[0]
+    assert pending == report.pending > 0
     replies = db.execute("SELECT COUNT(*) FROM comments WHERE parent IS NOT NULL").fetchone()[0]
     assert replies > 0
     # Run again (files replaced with --force): no comment is added twice.
@@ -219,6 +220,14 @@ def test_old_links_redirect_to_pages_that_exist(theme_import):
     assert f'"{post_id}" "{new}";' in nginx
     # Category and tag archives, and the feed.
     assert any(r.startswith("/category/") and "/category/" in r.split()[1] for r in rules)
+    # A nested category's archive: /category/parent/child/, as WordPress wrote it.
+    nested = xpath(
+        THEME_DATA,
+        "//*[local-name()='category'][*[local-name()='category_parent']"
+        "='parent-category']/*[local-name()='category_nicename']/text()",
+    )
+    assert nested
+    assert any(r.startswith(f"/category/parent-category/{nested[0]}/ ") for r in rules)
     assert any(r.startswith("/tag/") for r in rules)
     assert f"/feed/ {PRODUCTION_ORIGIN}/feeds/all.atom.xml 301" in rules
     # Pages Commons generates are never replaced by a redirect page.
