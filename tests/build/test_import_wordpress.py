@@ -353,3 +353,20 @@ def test_with_uploads_every_image_is_copied_and_the_build_finds_it(tmp_path, bui
     page = parse_html(output / "2010" / "09" / "post-format-gallery" / "index.html")
     sources = page.xpath("//main//img/@src")
     assert sources and all("images/20" in src and "://" not in src for src in sources)
+
+
+def test_a_missing_uploads_folder_is_refused(tmp_path):
+    content = tmp_path / "content"
+    missing = tmp_path / "no-uploads"
+    result = invoke(
+        str(DATA / "isso-wordpress.xml"),
+        "--uploads",
+        str(missing),
+        "--content",
+        str(content),
+        "--isso-db",
+        str(tmp_path / "c.db"),
+    )
+    assert result.returncode != 0
+    assert str(missing) in result.stderr and "Fix:" in result.stderr
+    assert not content.exists()
