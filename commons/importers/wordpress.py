@@ -444,6 +444,12 @@ def import_wordpress(
         redirects.parent.mkdir(parents=True, exist_ok=True)
         redirects.write_text("\n".join(lines) + "\n", encoding="utf-8")
         report.redirects = sum(1 for line in lines if not line.startswith("#"))
+    provider = (settings.get("DISCUSSION") or {}).get("provider", "isso")
+    if provider != "isso" and report.comments:
+        report.warnings.append(
+            f"the site's comment provider is {provider!r}: the comments went into Isso's "
+            f"database {isso_db}, which {provider} does not read"
+        )
     report.images = len(report.images_copied)
     report.seconds = time.monotonic() - started
     for line in report.lines():
