@@ -127,6 +127,16 @@ CONTENT_CHECK = {"categories": None, "check_references": True}
 # and drops scripts, styles, frames and event handlers; "keep" trusts editors.
 BODY_HTML = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 
+# Old addresses (an import from WordPress) -> new ones: every content/redirects/*.txt
+# line becomes a _redirects line, an nginx map entry and a small HTML page.
+REDIRECTS = {
+    "enabled": True,
+    "folder": "redirects",
+    "redirects_file": "_redirects",
+    "nginx_file": "nginx-redirects.conf",
+    "html_pages": True,
+}
+
 # Production writes _headers and an nginx snippet (publishconf.py turns it on).
 SECURITY_HEADERS = {"enabled": False}
 
@@ -208,6 +218,7 @@ PLUGINS = [
     "body_html",
     "security_headers",
     "frozen_urls",
+    "redirects",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

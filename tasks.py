@@ -32,9 +32,9 @@ from commons.build import (  # noqa: E402
 )
 from commons.comments.snapshot import refresh_override  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
-from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
+from commons.servers import ISSO_DB_NAME, LOCAL_ISSO_DATA, IssoServer, StaticSiteServer  # noqa: E402
 
-ISSO_DATA = REPO_ROOT / ".isso"
+ISSO_DATA = LOCAL_ISSO_DATA
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
 
 
@@ -265,6 +265,60 @@ def test(c):
     """Run the test suite in the current environment (bin/test also installs what it needs)."""
     result = subprocess.run([sys.executable, "-m", "pytest", str(REPO_ROOT / "tests")], check=False)
     raise Exit(code=result.returncode)
+
+
+@task(
+    help={
+        "export": "The .xml file from WordPress's Tools > Export (All content).",
+        "uploads": "wp-content/uploads copied from the old server: images become local files.",
+        "force": "Replace files an earlier import (or anyone) wrote.",
+        "isso_db": "The Isso database to add the comments to (default: the local one, .isso/).",
+        "content": "The content folder to write into (default: content/).",
+        "comments_only": "Write no file: only add the comments to the Isso database.",
+    }
+)
+def import_wordpress(
+    c, export, uploads="", force=False, isso_db="", content="", comments_only=False
+):
+    """Import a WordPress export: posts, pages, images, comments (into Isso) and redirects."""
+    from commons.importers.wordpress import ExportError
+    from commons.importers.wordpress import import_wordpress as run_import
+
+    try:
+        run_import(
+            Path(export),
+            content_dir=Path(content) if content else CONTENT_DIR,
+            settings=_settings(DEV_SETTINGS),
+            uploads=Path(uploads) if uploads else None,
+            force=force,
+            isso_db=Path(isso_db) if isso_db else ISSO_DATA / ISSO_DB_NAME,
+            comments_only=comments_only,
+        )
+    except ExportError as error:
+        raise Exit(f"ERROR  {error}", code=1) from None
+
+
+@task(
+    help={
+        "export": "The .xml file Disqus sent (Admin > Moderation > Export), uncompressed.",
+        "isso_db": "The Isso database to add the comments to (default: the local one, .isso/).",
+        "content": "The content folder whose posts the threads are matched with.",
+    }
+)
+def import_disqus(c, export, isso_db="", content=""):
+    """Import a Disqus export's comments into Isso, matching each thread's URL with a post."""
+    from commons.importers.disqus import import_disqus as run_import
+    from commons.importers.wxr import ExportError
+
+    try:
+        run_import(
+            Path(export),
+            content_dir=Path(content) if content else CONTENT_DIR,
+            settings=_settings(DEV_SETTINGS),
+            isso_db=Path(isso_db) if isso_db else ISSO_DATA / ISSO_DB_NAME,
+        )
+    except ExportError as error:
+        raise Exit(f"ERROR  {error}", code=1) from None
 
 
 SCREENSHOTS_DIR = REPO_ROOT / "docs" / "screenshots"

@@ -1,4 +1,5 @@
-"""Internal link integrity of a built site: every link, asset and #fragment resolves.
+"""Internal link integrity of a built site: every link, asset and #fragment resolves,
+and every redirect in `_redirects` leads to a file of the site.
 
 Used by `invoke publish` before anything is sent, and by the tests.
 """
@@ -58,4 +59,34 @@ def broken_links(output: Path, site_origin: str) -> list[str]:
                     and unquote(parts.fragment) not in _anchors(target, anchor_cache)
                 ):
                     problems.append(f"{where}: no element has the id {parts.fragment!r}")
+    return problems
+
+
+def broken_redirects(
+    output: Path, site_origin: str, redirects_file: str = "_redirects"
+) -> list[str]:
+    """Every line of the site's `_redirects` whose target is not a file of the site.
+
+    Targets on other origins are not checked (the site does not write them).
+    The redirect HTML pages are checked by `broken_links`: their canonical link
+    and their one link are the target.
+    """
+    path = output / redirects_file
+    if not path.is_file():
+        return []
+    problems = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#") or len(fields) < 2:
+            continue
+        target = next((f for f in fields[1:] if f.startswith(("/", "http://", "https://"))), "")
+        absolute = urljoin(f"{site_origin}/", target)
+        if not absolute.startswith(f"{site_origin}/"):
+            continue
+        file = target_file(output, urlsplit(absolute).path)
+        if not file.is_file():
+            problems.append(
+                f"{redirects_file}:{number}: {fields[0]} redirects to {target}, which is not "
+                "in the built site"
+            )
     return problems

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .linkcheck import broken_links
+from .linkcheck import broken_links, broken_redirects
 
 METHODS = ("rsync", "gh-pages")
 RSYNC_MODES = "D755,F644"
@@ -36,6 +36,8 @@ def check_site(site: Path, settings: dict) -> None:
     if len(pages) < 2:
         raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
     broken = broken_links(site, settings["SITEURL"])
+    redirects = (settings.get("REDIRECTS") or {}).get("redirects_file", "_redirects")
+    broken += broken_redirects(site, settings["SITEURL"], redirects)
     if broken:
         raise PublishError(
             "The new build has broken internal links; nothing was published:\n  "

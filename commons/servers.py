@@ -18,6 +18,9 @@ from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The local Isso's folder (`bin/serve`, `invoke serve`); its database is ISSO_DB_NAME in it.
+LOCAL_ISSO_DATA = REPO_ROOT / ".isso"
+ISSO_DB_NAME = "comments.db"
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -203,11 +206,15 @@ class IssoServer(ChildServer):
     def config_path(self) -> Path:
         return self.data_dir / "isso.cfg"
 
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / ISSO_DB_NAME
+
     def write_config(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(
             ISSO_CONFIG.format(
-                dbpath=self.data_dir / "comments.db",
+                dbpath=self.db_path,
                 hosts="\n".join(f"    {origin}" for origin in self.site_origins),
                 host=self.host,
                 port=self.port,

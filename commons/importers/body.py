@@ -1,0 +1,492 @@
+"""A WordPress post body -> Commons Markdown.
+
+The steps, in WordPress's own order: `<!--more-->` splits off the summary;
+Gutenberg block comments are removed (dynamic blocks, which WordPress renders
+at view time, have no HTML to keep and are reported); the shortcodes WordPress
+ships (caption, gallery, audio, video, embed, code) become HTML; classic
+posts get `wpautop`'s paragraphs; then one lxml pass localises images and links
+and turns what the sanitiser would drop (frames, media players it does not
+allow) into links; markdownify writes the Markdown. What cannot be converted
+is reported, per post, by the caller.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+from markdownify import MarkdownConverter
+
+MORE = re.compile(r"<!--more(?:\s[^>]*)?-->", re.IGNORECASE)
+NOPAGING = re.compile(r"<!--(?:noteaser|nextpage)-->", re.IGNORECASE)
+BLOCK_COMMENT = re.compile(r"<!--\s+(/?)wp:([a-z0-9/-]+)(\s+\{.*?\})?\s+(/?)-->", re.DOTALL)
+SHORTCODE = re.compile(r"\[(\[?)([A-Za-z][\w-]*)(?![\w-])([^\]]*?)(/?)\](\]?)")
+ATTRIBUTE = re.compile(
+    r"""([\w-]+)\s*=\s*"([^"]*)"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'"]+)|"([^"]*)"|(\S+)"""
+)
+URL_LINE = re.compile(r"^\s*(https?://[^\s<>\"']+)\s*$", re.MULTILINE)
+SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.\w+$)")
+# Elements wpautop never wraps in a paragraph, and the containers whose
+# contents it does split into paragraphs.
+BLOCK_TAGS = (
+    "table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|"
+    "map|area|blockquote|address|math|style|script|p|h[1-6]|hr|fieldset|legend|section|"
+    "article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary|audio|"
+    "video|iframe|object|embed|source|noscript"
+)
+CONTAINER_TAGS = "blockquote|div|section|article|aside|header|footer|nav|details"
+BLOCK_OPEN = re.compile(rf"(<(?:{BLOCK_TAGS})[\s/>])", re.IGNORECASE)
+BLOCK_CLOSE = re.compile(rf"(</(?:{BLOCK_TAGS})>)", re.IGNORECASE)
+CONTAINER_OPEN = re.compile(rf"(<(?:{CONTAINER_TAGS})(?:\s[^>]*)?>)", re.IGNORECASE)
+CONTAINER_CLOSE = re.compile(rf"(</(?:{CONTAINER_TAGS})>)", re.IGNORECASE)
+STARTS_BLOCK = re.compile(rf"^</?(?:{BLOCK_TAGS})[\s/>]", re.IGNORECASE)
+PRESERVED = re.compile(r"<(pre|script|style)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
+# Attributes kept on the HTML the Markdown carries as is (figures, players).
+KEPT_ATTRIBUTES = {"src", "alt", "href", "title", "width", "height", "controls", "poster"}
+MEDIA_SHORTCODES = {"audio", "video"}
+KNOWN_SHORTCODES = {
+    "caption",
+    "wp_caption",
+    "gallery",
+    "audio",
+    "video",
+    "playlist",
+    "embed",
+    "code",
+    "sourcecode",
+}
+
+
+@dataclass
+class Site:
+    """What every post's conversion shares: the old site, the uploads, the links."""
+
+    old_hosts: set[str]
+    content_dir: Path
+    uploads: Path | None
+    # Site-relative old address (path and query) -> `{filename}/…` of an imported post.
+    links: dict[str, str] = field(default_factory=dict)
+    # Attachment id -> (url, caption); parent post id -> its attachments' ids.
+    attachments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    # Media elements the site's sanitiser keeps (BODY_HTML's extra_tags/attributes).
+    media_elements: frozenset[str] = frozenset()
+    # The old site's address: relative links and images not brought along point there.
+    old_base: str = ""
+
+
+@dataclass
+class Body:
+    """One converted body and what its conversion found."""
+
+    markdown: str
+    teaser: str = ""
+    problems: list[str] = field(default_factory=list)
+    images_copied: list[str] = field(default_factory=list)
+    remote_images: list[str] = field(default_factory=list)
+
+
+def old_address(url: str, site: Site) -> str | None:
+    """`/path/?query` of a URL on the old site (or already site-relative), else None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return None
+    if parts.netloc and parts.netloc.lower() not in site.old_hosts:
+        return None
+    if not parts.netloc and not parts.path.startswith("/"):
+        return None
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    if not path.endswith("/") and "." not in PurePosixPath(path).name:
+        path += "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def upload_path(url: str, site: Site) -> str | None:
+    """The path of a WordPress upload under `wp-content/uploads/`, or None for other URLs."""
+    parts = urlsplit(html.unescape(url.strip()))
+    path = unquote(parts.path)
+    if "/wp-content/uploads/" in path:
+        relative = path.split("/wp-content/uploads/", 1)[1]
+    elif parts.netloc.lower().endswith(".files.wordpress.com"):
+        relative = path.lstrip("/")
+    else:
+        return None
+    segments = [s for s in relative.split("/") if s not in ("", ".")]
+    if not segments or ".." in segments:
+        return None
+    return "/".join(segments)
+
+
+def _attributes(text: str) -> tuple[dict[str, str], list[str]]:
+    named, positional = {}, []
+    for match in ATTRIBUTE.finditer(text):
+        if match[1]:
+            named[match[1].lower()] = html.unescape(match[2])
+        elif match[3]:
+            named[match[3].lower()] = html.unescape(match[4])
+        elif match[5]:
+            named[match[5].lower()] = html.unescape(match[6])
+        else:
+            positional.append(html.unescape(match[7] or match[8] or ""))
+    return named, positional
+
+
+def _link(url: str, text: str | None = None) -> str:
+    label = text or PurePosixPath(urlsplit(url).path).name or url
+    return f'<p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+
+
+class Shortcodes:
+    """Expands the shortcodes WordPress itself ships; reports the others."""
+
+    def __init__(self, site: Site, post_id: str, body: Body):
+        self.site = site
+        self.post_id = post_id
+        self.body = body
+
+    def expand(self, text: str) -> str:
+        out, position = [], 0
+        while True:
+            match = SHORTCODE.search(text, position)
+            if match is None:
+                out.append(text[position:])
+                return "".join(out)
+            out.append(text[position : match.start()])
+            escaped, name, raw_attributes, self_closing, _ = match.groups()
+            closing = f"[/{name}]"
+            end = match.end()
+            inner = None
+            if not self_closing:
+                close_at = text.find(closing, end)
+                if close_at != -1:
+                    inner, end = text[end:close_at], close_at + len(closing)
+            if escaped and match[5]:
+                out.append(text[match.start() + 1 : match.end() - 1])
+                position = match.end()
+                continue
+            named, positional = _attributes(raw_attributes)
+            replacement = self.replace(name.lower(), named, positional, inner)
+            if replacement is None:
+                if inner is not None or named:
+                    self.body.problems.append(f"shortcode [{name}] left as text")
+                out.append(text[match.start() : match.end()])
+                position = match.end()
+                continue
+            out.append(replacement)
+            position = end
+
+    def replace(self, name, named, positional, inner) -> str | None:
+        if name in ("caption", "wp_caption"):
+            return self.caption(named, inner or "")
+        if name == "gallery":
+            return self.gallery(named)
+        if name in MEDIA_SHORTCODES:
+            return self.media(name, named, positional, inner)
+        if name == "playlist":
+            ids = [i.strip() for i in named.get("ids", "").split(",") if i.strip()]
+            ids = ids or self.site.children.get(self.post_id, [])
+            urls = [self.site.attachments[i][0] for i in ids if i in self.site.attachments]
+            return "".join(_link(url) for url in urls)
+        if name in ("embed", "youtube", "vimeo"):
+            url = (inner or "").strip() or named.get("url", "") or "".join(positional)
+            url = url.lstrip("=")
+            return _link(url, url) if url.startswith(("http://", "https://")) else None
+        if name in ("code", "sourcecode"):
+            language = named.get("language") or named.get("lang") or ""
+            code = html.escape(html.unescape(inner or ""), quote=False)
+            css = f' class="language-{html.escape(language)}"' if language else ""
+            return f"<pre><code{css}>{code.strip(chr(10))}</code></pre>"
+        return None
+
+    def caption(self, named: dict, inner: str) -> str:
+        inner = inner.strip()
+        match = re.match(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", inner, re.S)
+        media, text = (match[1], match[2].strip()) if match else (inner, "")
+        text = text or named.get("caption", "")
+        caption = f"<figcaption>{text}</figcaption>" if text else ""
+        return f"\n\n<figure>{media}{caption}</figure>\n\n"
+
+    def gallery(self, named: dict) -> str:
+        ids = [i.strip() for i in named.get("ids", named.get("include", "")).split(",")]
+        ids = [i for i in ids if i] or self.site.children.get(self.post_id, [])
+        figures = []
+        for attachment in ids:
+            if attachment not in self.site.attachments:
+                self.body.problems.append(f"gallery image {attachment} is not in the export")
+                continue
+            url, caption = self.site.attachments[attachment]
+            image = f'<img src="{html.escape(url)}" alt="{html.escape(caption)}">'
+            text = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+            figures.append(f"<figure>{image}{text}</figure>")
+        if not figures:
+            self.body.problems.append("[gallery] has no images in the export")
+        return "\n\n" + "\n\n".join(figures) + "\n\n"
+
+    def media(self, name: str, named: dict, positional: list, inner: str | None) -> str:
+        url = named.get("src") or next(
+            (value for key, value in named.items() if key in MEDIA_EXTENSIONS), ""
+        )
+        url = url or next((p for p in positional if p.startswith(("http:", "https:"))), "")
+        url = url or (inner or "").strip()
+        if not url:
+            self.body.problems.append(f"[{name}] without a file")
+            return ""
+        return f'\n\n<{name} controls src="{html.escape(url)}"></{name}>\n\n'
+
+
+MEDIA_EXTENSIONS = {"mp3", "ogg", "oga", "wav", "m4a", "flac", "wma", "mp4", "m4v", "webm", "ogv"}
+MEDIA_EXTENSIONS |= {"wmv", "flv", "mov"}
+
+
+def strip_blocks(text: str, body: Body) -> str:
+    """Remove Gutenberg's block comments; report dynamic (server-rendered) blocks."""
+
+    def replace(match):
+        closing, name, _attrs, self_closing = match.groups()
+        if self_closing and name not in ("more", "nextpage", "separator", "spacer"):
+            body.problems.append(f"block wp:{name} (drawn by WordPress at view time) left out")
+        if name == "more" and not closing:
+            return "<!--more-->"
+        return ""
+
+    return BLOCK_COMMENT.sub(replace, text)
+
+
+def wpautop(text: str) -> str:
+    """WordPress's automatic paragraphs: blank lines part paragraphs, a newline is a break."""
+    if not text.strip():
+        return ""
+    kept: list[str] = []
+
+    def keep(match):
+        kept.append(match[0])
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = PRESERVED.sub(keep, text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = BLOCK_OPEN.sub(r"\n\n\1", text)
+    text = BLOCK_CLOSE.sub(r"\1\n\n", text)
+    text = CONTAINER_OPEN.sub(r"\1\n\n", text)
+    text = CONTAINER_CLOSE.sub(r"\n\n\1", text)
+    paragraphs = []
+    for chunk in re.split(r"\n\s*\n", text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if STARTS_BLOCK.match(chunk) or re.fullmatch(r"\x00\d+\x00", chunk):
+            paragraphs.append(chunk)
+        else:
+            paragraphs.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
+    joined = "\n".join(paragraphs)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], joined)
+
+
+# What Python-Markdown (with `extra`) reads as markup in text and lets a backslash escape;
+# `<` becomes an entity instead, so text about a tag never becomes one.
+MARKDOWN_SPECIALS = re.compile(r"([\\`\[\]>+|])")
+LINE_MARKERS = re.compile(r"^(\s*)(#{1,6}|-+)(?=\s|$)", re.MULTILINE)
+LIST_NUMBERS = re.compile(r"^(\s*[0-9]{1,9})([.)])(?=\s|$)", re.MULTILINE)
+
+
+class CommonsMarkdown(MarkdownConverter):
+    """markdownify, keeping figures and allowed media players as HTML."""
+
+    def escape(self, text, parent_tags):
+        if not text:
+            return ""
+        text = MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("<", "&lt;")
+        text = LINE_MARKERS.sub(lambda m: m[1] + "".join("\\" + c for c in m[2]), text)
+        text = LIST_NUMBERS.sub(r"\1\\\2", text)
+        return super().escape(text, parent_tags)
+
+    def _raw(self, el) -> str:
+        return f"\n\n{el}\n\n"
+
+    def convert_figure(self, el, text, parent_tags):
+        return self._raw(el)
+
+    def convert_audio(self, el, text, parent_tags):
+        return self._raw(el)
+
+    def convert_video(self, el, text, parent_tags):
+        return self._raw(el)
+
+
+def _code_language(el) -> str | None:
+    for element in (el, *el.find_all("code")):
+        for css in element.get("class") or []:
+            if css.startswith("language-"):
+                return css.removeprefix("language-")
+    return None
+
+
+def to_markdown(fragment: str) -> str:
+    markdown = CommonsMarkdown(
+        heading_style="ATX",
+        bullets="-",
+        escape_misc=False,
+        table_infer_header=True,
+        code_language_callback=_code_language,
+        newline_style="backslash",
+    ).convert(fragment)
+    return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+
+
+class Localiser:
+    """The lxml pass: images and uploads made local, links to old posts made {filename}."""
+
+    def __init__(self, site: Site, body: Body):
+        self.site = site
+        self.body = body
+
+    def upload(self, url: str, kind: str) -> str | None:
+        relative = upload_path(url, self.site)
+        if relative is None or self.site.uploads is None:
+            return None
+        uploads = self.site.uploads.resolve()
+        for candidate in (relative, SIZE_SUFFIX.sub("", relative)):
+            source = (uploads / candidate).resolve()
+            if source.is_file() and source.is_relative_to(uploads):
+                target = self.site.content_dir / "images" / candidate
+                if not target.exists() or target.stat().st_size != source.stat().st_size:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                if candidate not in self.body.images_copied:
+                    self.body.images_copied.append(candidate)
+                return "{static}/images/" + quote(candidate)
+        if kind == "image":
+            self.body.problems.append(f"upload {relative} is not in the uploads folder")
+        return None
+
+    def run(self, fragment: str) -> str:
+        if not fragment.strip():
+            return ""
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+        for element in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+            _remove_keeping_tail(element)
+        for element in list(root.iter("script", "style", "form")):
+            self.body.problems.append(f"<{element.tag}> left out")
+            element.drop_tree()
+        for element in list(root.iter("iframe", "object", "embed")):
+            url = element.get("src") or element.get("data") or ""
+            self._replace_with_link(element, url, f"<{element.tag}>")
+        for element in list(root.iter("audio", "video")):
+            url = element.get("src") or next(
+                (s.get("src") for s in element.iter("source") if s.get("src")), ""
+            )
+            if element.tag in self.site.media_elements and url:
+                element.set("src", self.upload(url, "media") or url)
+                for child in list(element):
+                    element.remove(child)
+            else:
+                self._replace_with_link(element, url, f"<{element.tag}>")
+        for element in list(root.iter("div", "figure")):
+            if "wp-block-embed__wrapper" in (element.get("class") or ""):
+                url = (element.text_content() or "").strip()
+                if url.startswith(("http://", "https://")) and len(url.split()) == 1:
+                    element.clear()
+                    link = etree.SubElement(element, "a", href=url)
+                    link.text = url
+        for image in root.iter("img"):
+            src = self._absolute(image.get("src") or "")
+            image.set("src", src)
+            if not (image.get("alt") or "").strip():
+                # Pelican refuses an empty alt; the file's name says at least what it was.
+                stem = PurePosixPath(urlsplit(src).path).stem
+                image.set("alt", re.sub(r"[-_]+", " ", stem).strip() or "image")
+            local = self.upload(src, "image")
+            if local:
+                image.set("src", local)
+            elif src.startswith(("http://", "https://", "//")):
+                self.body.remote_images.append(src)
+        for anchor in root.iter("a"):
+            href = anchor.get("href") or ""
+            address = old_address(href, self.site)
+            if address and address in self.site.links:
+                anchor.set("href", self.site.links[address])
+            elif upload_path(href, self.site) and self.upload(href, "file"):
+                anchor.set("href", self.upload(href, "file"))
+            elif href:
+                anchor.set("href", self._absolute(href))
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for name in list(element.attrib):
+                if name not in KEPT_ATTRIBUTES and not (
+                    name == "class" and element.tag in ("code", "pre")
+                ):
+                    del element.attrib[name]
+        return "".join(
+            [html.escape(root.text or "", quote=False)]
+            + [etree.tostring(child, encoding="unicode", method="html") for child in root]
+        )
+
+    def _absolute(self, url: str) -> str:
+        """A relative address made absolute on the old site (it is not part of the import)."""
+        if not url or not self.site.old_base or urlsplit(url).scheme or url.startswith("#"):
+            return url
+        return urljoin(self.site.old_base, url)
+
+    def _replace_with_link(self, element, url: str, what: str) -> None:
+        if url.startswith(("http://", "https://", "//")):
+            paragraph = lxml_html.fragment_fromstring(_link(url))
+            paragraph.tail = element.tail
+            element.getparent().replace(element, paragraph)
+        else:
+            self.body.problems.append(f"{what} without an address left out")
+            element.drop_tree()
+
+
+def _remove_keeping_tail(element) -> None:
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _prepare(text: str, site: Site, post_id: str, body: Body) -> str:
+    text = NOPAGING.sub("", text)
+    blocks = "<!-- wp:" in text
+    if blocks:
+        text = strip_blocks(text, body)
+    text = Shortcodes(site, post_id, body).expand(text)
+    if not blocks:
+        # WordPress turns a URL alone on its line into an embed (oEmbed): here, a link.
+        text = URL_LINE.sub(lambda m: _link(m[1], m[1]), text)
+        text = wpautop(text)
+    return text
+
+
+def convert_body(text: str, site: Site, post_id: str = "") -> Body:
+    """The Markdown of one post body, with the part before `<!--more-->` as its teaser."""
+    body = Body(markdown="")
+    parts = MORE.split(text, maxsplit=1)
+    localiser = Localiser(site, body)
+    if len(parts) == 2:
+        # The teaser repeats the body's start: what it finds is reported once, below.
+        scratch = Body(markdown="")
+        teaser_html = Localiser(site, scratch).run(_prepare(parts[0], site, post_id, scratch))
+        body.teaser = one_line(to_markdown(teaser_html))
+    whole = _prepare(MORE.sub("", text), site, post_id, body)
+    body.markdown = to_markdown(localiser.run(whole))
+    return body
+
+
+def convert_fragment(text: str, site: Site) -> str:
+    """Markdown for a small piece of WordPress text (an excerpt, a comment)."""
+    body = Body(markdown="")
+    return to_markdown(Localiser(site, body).run(wpautop(Shortcodes(site, "", body).expand(text))))
+
+
+def one_line(markdown: str) -> str:
+    """Markdown on one line, as a metadata value must be (paragraphs joined by a space)."""
+    return re.sub(r"\s+", " ", markdown.replace("\\\n", " ")).strip()

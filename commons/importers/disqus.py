@@ -1,0 +1,227 @@
+"""`invoke import-disqus`: a Disqus export's comments -> Isso, in the threads of Commons' posts.
+
+Disqus names a thread by the page's URL. Each thread's URL is matched, by its
+path, with a post: the post's own URL in Commons (the same pattern as before),
+or an old address that a redirect file (content/redirects/*.txt, as the
+WordPress importer writes) sends to the post's file. Comments go into Isso
+under the thread id Commons gives that post (the discussion plugin's rule).
+Threads that match no post are listed and left out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from .body import Site, convert_fragment
+from .isso_db import MODE_APPROVED, NewComment, add_thread, anonymized, open_database
+from .wordpress import thread_id_function
+from .wxr import ExportError
+
+DISQUS = "http://disqus.com"
+INTERNALS = "http://disqus.com/disqus-internals"
+DSQ_ID = f"{{{INTERNALS}}}id"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A content file as the discussion plugin sees it."""
+
+    source: str  # relative to content/
+    slug: str
+    comments_id: str | None
+    title: str
+    is_page: bool
+    url: str  # its Commons URL path, "/…/"
+
+
+@dataclass
+class DisqusReport:
+    comments: int = 0
+    comments_already: int = 0
+    threads: int = 0
+    seconds: float = 0.0
+    left_out: Counter = field(default_factory=Counter)
+    unmatched: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Imported {self.comments} comments ({self.comments_already} were already there) "
+            f"into {self.threads} threads in {self.seconds:.1f} s."
+        ]
+        if self.left_out:
+            items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))
+            out.append(f"Comments left out: {items}.")
+        out += [
+            f"NO POST FOR {url}: {n} comments left out. Fix: add a line `{urlsplit(url).path} "
+            "{filename}/<the post>.md` to a file in content/redirects/ and run again."
+            for url, n in sorted(self.unmatched.items())
+        ]
+        return out
+
+
+def _front_matter(path: Path) -> dict[str, str]:
+    fields = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip().lower()] = value.strip()
+    return fields
+
+
+def _normal(path: str) -> str:
+    path = re.sub(r"/{2,}", "/", unquote(path) or "/")
+    path = re.sub(r"/index\.html?$", "/", path)
+    return path if path.endswith("/") or "." in path.rsplit("/", 1)[-1] else path + "/"
+
+
+def content_posts(content_dir: Path, settings: dict) -> list[Post]:
+    """Every Markdown post and page under `content_dir`, with its URL where it can be computed."""
+    from pelican.utils import slugify
+
+    pages_dirs = [content_dir / p for p in settings.get("PAGE_PATHS", ["pages"])]
+    posts = []
+    for path in sorted(content_dir.rglob("*.md")):
+        fields = _front_matter(path)
+        if "title" not in fields:
+            continue
+        is_page = any(folder in path.parents for folder in pages_dirs)
+        slug = fields.get("slug") or slugify(
+            fields["title"], regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"]
+        )
+        url = ""
+        try:
+            date = datetime.strptime(fields.get("date", "")[:16].strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            try:
+                date = datetime.strptime(fields.get("date", "")[:10], "%Y-%m-%d")
+            except ValueError:
+                date = None
+        pattern = settings["PAGE_URL" if is_page else "ARTICLE_URL"]
+        try:
+            url = "/" + pattern.format(slug=slug, date=date, lang=settings.get("DEFAULT_LANG"))
+        except (KeyError, AttributeError, TypeError, ValueError):
+            url = ""
+        posts.append(
+            Post(
+                source=path.relative_to(content_dir).as_posix(),
+                slug=slug,
+                comments_id=fields.get("comments_id"),
+                title=fields["title"],
+                is_page=is_page,
+                url=_normal(url) if url else "",
+            )
+        )
+    return posts
+
+
+def url_map(content_dir: Path, settings: dict, posts: list[Post]) -> dict[str, Post]:
+    """Old or current URL path -> the post it belongs to."""
+    by_source = {post.source: post for post in posts}
+    mapping = {post.url: post for post in posts if post.url}
+    folder = content_dir / (settings.get("REDIRECTS") or {}).get("folder", "redirects")
+    for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            old, _, target = line.strip().partition(" ")
+            target = target.strip()
+            if old.startswith("/") and "?" not in old and target.startswith("{filename}"):
+                post = by_source.get(target.removeprefix("{filename}").lstrip("/"))
+                if post is not None:
+                    mapping.setdefault(_normal(old), post)
+    return mapping
+
+
+def read_disqus(path: Path):
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(
+            f"{path}: no such file. Fix: give the .xml file Disqus sent (Admin > "
+            "Moderation > Export), uncompressed."
+        )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError as error:
+        raise ExportError(
+            f"{path}: is not well-formed XML ({error.msg}, line {error.lineno}). Fix: export "
+            "again from Disqus and uncompress the .gz file it sends."
+        ) from None
+    if root.tag != f"{{{DISQUS}}}disqus":
+        raise ExportError(
+            f"{path}: is not a Disqus export: its root is <{etree.QName(root).localname}>. "
+            "Fix: give the .xml file Disqus sent."
+        )
+    return root
+
+
+def import_disqus(
+    export_path: Path, *, content_dir: Path, settings: dict, isso_db: Path, say=print
+) -> DisqusReport:
+    started = time.monotonic()
+    report = DisqusReport()
+    root = read_disqus(export_path)
+    d = f"{{{DISQUS}}}"
+    threads = {
+        element.get(DSQ_ID): (element.findtext(f"{d}link") or "").strip()
+        for element in root.findall(f"{d}thread")
+    }
+    posts = url_map(Path(content_dir), settings, content_posts(Path(content_dir), settings))
+    thread_id = thread_id_function()
+    site = Site(old_hosts=set(), content_dir=Path(content_dir), uploads=None)
+    grouped: dict[str, tuple[Post, list[NewComment]]] = {}
+    for element in root.findall(f"{d}post"):
+        if element.findtext(f"{d}isDeleted") == "true":
+            report.left_out["deleted"] += 1
+            continue
+        if element.findtext(f"{d}isSpam") == "true":
+            report.left_out["spam"] += 1
+            continue
+        thread = element.find(f"{d}thread")
+        link = threads.get(thread.get(DSQ_ID) if thread is not None else None)
+        if not link:
+            report.left_out["without a thread"] += 1
+            continue
+        post = posts.get(_normal(urlsplit(link).path))
+        if post is None:
+            report.unmatched[link] = report.unmatched.get(link, 0) + 1
+            continue
+        parent = element.find(f"{d}parent")
+        created = datetime.fromisoformat(
+            (element.findtext(f"{d}createdAt") or "").strip().replace("Z", "+00:00")
+        )
+        comment = NewComment(
+            key=element.get(DSQ_ID),
+            parent=parent.get(DSQ_ID) if parent is not None else None,
+            created=created.timestamp(),
+            mode=MODE_APPROVED,
+            author=(element.findtext(f"{d}author/{d}name") or "").strip(),
+            email=(element.findtext(f"{d}author/{d}email") or "").strip(),
+            website="",
+            remote_addr=anonymized(element.findtext(f"{d}ipAddress") or ""),
+            text=convert_fragment(element.findtext(f"{d}message") or "", site).strip(),
+        )
+        if not comment.text:
+            report.left_out["empty"] += 1
+            continue
+        key = thread_id(post.comments_id, post.slug, post.is_page, post.source)
+        grouped.setdefault(key, (post, []))[1].append(comment)
+    db = open_database(isso_db) if grouped else None
+    for number, (key, (post, comments)) in enumerate(sorted(grouped.items()), 1):
+        added, existing, _pending = add_thread(db, key, post.title, comments)
+        report.comments += added
+        report.comments_already += existing
+        report.threads += 1
+        say(f"[{number}/{len(grouped)}] {post.source} (thread {key!r}): {added} comments")
+    report.seconds = time.monotonic() - started
+    for line in report.lines():
+        say(line)
+    return report

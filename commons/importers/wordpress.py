@@ -1,0 +1,460 @@
+"""`invoke import-wordpress`: a WordPress export -> posts, pages, comments and redirects.
+
+Writes one Markdown file per post (content/<slug>.md) and page
+(content/pages/<slug>.md), copies the uploads the posts show into
+content/images/, adds the comments to Isso's database under the thread id
+Commons gives each post, and lists every old address with its new place in
+content/redirects/wordpress.txt (published by plugins/redirects). Nothing is
+written when a file it would write exists, unless `force`.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import nh3
+from lxml import html as lxml_html
+
+from . import REDIRECTS_FILE
+from .body import Site, convert_body, convert_fragment, old_address, one_line
+from .isso_db import MODE_APPROVED, MODE_PENDING, NewComment, add_thread, anonymized, open_database
+from .wxr import Export, ExportError, Item, read_export
+
+POST_TYPES = ("post", "page")
+DRAFT_STATUSES = {"draft", "pending", "future", "private"}
+SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
+COMMENT_TYPES = {"", "comment"}
+
+
+def thread_id_function():
+    """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
+    plugins = str(Path(__file__).resolve().parents[2] / "plugins")
+    if plugins not in sys.path:
+        sys.path.insert(0, plugins)
+    return importlib.import_module("discussion.identity").thread_id
+
+
+@dataclass
+class Planned:
+    item: Item
+    kind: str  # "post" or "page"
+    slug: str
+    path: Path  # relative to content/
+    status: str
+
+
+@dataclass
+class Report:
+    """What an import did and what it could not do; printed as the summary."""
+
+    posts: int = 0
+    pages: int = 0
+    drafts: int = 0
+    comments: int = 0
+    pending: int = 0
+    comments_already: int = 0
+    images: int = 0
+    redirects: int = 0
+    seconds: float = 0.0
+    not_posts: Counter = field(default_factory=Counter)
+    comments_left_out: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    remote_images: dict[str, list[str]] = field(default_factory=dict)
+    images_copied: set[str] = field(default_factory=set)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Imported {self.posts} posts and {self.pages} pages ({self.drafts} as drafts), "
+            f"{self.comments} comments ({self.pending} pending; {self.comments_already} were "
+            f"already there), {self.images} images, {self.redirects} redirects "
+            f"in {self.seconds:.1f} s.",
+        ]
+        if self.not_posts:
+            items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.not_posts.items()))
+            out.append(f"Not posts, left out: {items}.")
+        if self.comments_left_out:
+            items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.comments_left_out.items()))
+            out.append(f"Comments left out: {items}.")
+        out += [f"WARNING {warning}" for warning in self.warnings]
+        for path, problems in sorted(self.problems.items()):
+            for problem, times in Counter(problems).items():
+                repeat = f" (x{times})" if times > 1 else ""
+                out.append(f"NOT CONVERTED {path}: {problem}{repeat}")
+        for path, images in sorted(self.remote_images.items()):
+            for image in images:
+                out.append(f"REMOTE IMAGE {path}: {image}")
+        return out
+
+
+def _slugify(text: str, settings: dict) -> str:
+    from pelican.utils import slugify
+
+    return slugify(text, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
+
+
+def _plain(text: str) -> str:
+    """Text for a one-line metadata value: entities decoded, tags and line breaks gone."""
+    text = html.unescape(text or "")
+    if "<" in text:
+        text = lxml_html.fragment_fromstring(text, create_parent="div").text_content()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _local_date(item: Item, zone: ZoneInfo) -> datetime | None:
+    if item.date_gmt is not None:
+        return item.date_gmt.astimezone(zone)
+    if item.date_local is not None:
+        return item.date_local.replace(tzinfo=zone)
+    return None
+
+
+def media_elements(settings: dict) -> frozenset[str]:
+    """The players (audio, video) the site's BODY_HTML sanitiser keeps, with their src."""
+    options = settings.get("BODY_HTML") or {}
+    if options.get("policy") == "keep":
+        return frozenset({"audio", "video"})
+    tags = set(nh3.ALLOWED_TAGS) | set(options.get("extra_tags", []))
+    attributes = options.get("extra_attributes", {})
+    return frozenset(
+        tag
+        for tag in ("audio", "video")
+        if tag in tags and "src" in set(attributes.get(tag, [])) | set(attributes.get("*", []))
+    )
+
+
+def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
+    planned: list[Planned] = []
+    used: dict[str, set[str]] = {"post": set(), "page": set()}
+    for item in export.items:
+        if item.post_type not in POST_TYPES:
+            report.not_posts[item.post_type] += 1
+            continue
+        if item.status in SKIPPED_STATUSES:
+            report.not_posts[f"{item.post_type} ({item.status})"] += 1
+            continue
+        if item.date_gmt is None and item.date_local is None and item.status == "publish":
+            # Only a stub: WordPress never exports a published post without its date.
+            report.not_posts[f"{item.post_type} without a date"] += 1
+            continue
+        base = _slugify(html.unescape(_unquote(item.slug)), settings) or _slugify(
+            _plain(item.title), settings
+        )
+        base = base or f"{item.post_type}-{item.post_id}"
+        slug, n = base, 2
+        while slug in used[item.post_type]:
+            slug, n = f"{base}-{n}", n + 1
+        used[item.post_type].add(slug)
+        status = "published"
+        if item.status in DRAFT_STATUSES or item.password:
+            status = "draft"
+        folder = Path("pages") if item.post_type == "page" else Path()
+        planned.append(Planned(item, item.post_type, slug, folder / f"{slug}.md", status))
+    return planned
+
+
+def _unquote(slug: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(slug)
+
+
+def metadata(entry: Planned, export: Export, zone: ZoneInfo, teaser: str, site: Site) -> dict:
+    item = entry.item
+    fields = {"Title": _plain(item.title) or f"Untitled {entry.kind} {item.post_id}"}
+    date = _local_date(item, zone)
+    if date is not None:
+        fields["Date"] = f"{date:%Y-%m-%d %H:%M}"
+    if item.modified_gmt is not None and item.date_gmt and item.modified_gmt > item.date_gmt:
+        fields["Modified"] = f"{item.modified_gmt.astimezone(zone):%Y-%m-%d %H:%M}"
+    fields["Slug"] = entry.slug
+    if entry.kind == "post":
+        categories = [_term(t.name) for t in item.terms if t.domain == "category"]
+        tags = [_term(t.name) for t in item.terms if t.domain == "post_tag"]
+        if categories:
+            fields["Category"] = ", ".join(dict.fromkeys(c for c in categories if c))
+        if tags:
+            fields["Tags"] = ", ".join(dict.fromkeys(t for t in tags if t))
+    author = export.authors.get(item.author, item.author)
+    if author:
+        fields["Author"] = _plain(author)
+    summary = one_line(convert_fragment(item.excerpt, site)) if item.excerpt.strip() else teaser
+    if summary:
+        fields["Summary"] = summary
+    if entry.status != "published":
+        fields["Status"] = entry.status
+    return fields
+
+
+def _term(name: str) -> str:
+    # Pelican splits these fields on commas: a comma inside one name would make two.
+    return _plain(name).replace(",", " ")
+
+
+def front_matter(fields: dict) -> str:
+    return "".join(f"{key}: {_plain_line(value)}\n" for key, value in fields.items())
+
+
+def _plain_line(value) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _comment_time(comment, zone: ZoneInfo) -> float:
+    if comment.date_gmt is not None:
+        return comment.date_gmt.timestamp()
+    if comment.date_local is not None:
+        return comment.date_local.replace(tzinfo=zone).timestamp()
+    return datetime.now(UTC).timestamp()
+
+
+def comments_for(item: Item, site: Site, zone: ZoneInfo, report: Report) -> list[NewComment]:
+    kept = []
+    for comment in item.comments:
+        kind = comment.type or "comment"
+        if comment.type not in COMMENT_TYPES:
+            report.comments_left_out[kind] += 1
+            continue
+        if comment.approved == "1":
+            mode = MODE_APPROVED
+        elif comment.approved == "0":
+            mode = MODE_PENDING
+        else:
+            report.comments_left_out[comment.approved or "unknown"] += 1
+            continue
+        text = convert_fragment(comment.content, site).strip()
+        if not text:
+            report.comments_left_out["empty"] += 1
+            continue
+        website = comment.url if urlsplit(comment.url).scheme in ("http", "https") else ""
+        kept.append(
+            NewComment(
+                key=comment.id,
+                parent=comment.parent,
+                created=_comment_time(comment, zone),
+                mode=mode,
+                author=_plain(comment.author),
+                email=comment.email,
+                website=website,
+                remote_addr=anonymized(comment.ip),
+                text=text,
+            )
+        )
+    return kept
+
+
+def _old_paths(export: Export, entry: Planned, base: str) -> list[str]:
+    paths = []
+    hosts = {urlsplit(export.link).netloc.lower(), urlsplit(entry.item.link).netloc.lower()}
+    address = old_address(entry.item.link, Site(hosts, Path(), None))
+    if address:
+        paths.append(address)
+    if entry.item.post_id:
+        paths.append(f"{base}?p={entry.item.post_id}")
+        if entry.kind == "page":
+            paths.append(f"{base}?page_id={entry.item.post_id}")
+    return list(dict.fromkeys(paths))
+
+
+def category_path(export: Export, nicename: str) -> str:
+    """`parent/child` as WordPress writes a nested category's archive address."""
+    path, seen = [nicename], {nicename}
+    while (parent := export.category_parents.get(path[0])) and parent not in seen:
+        path.insert(0, parent)
+        seen.add(parent)
+    return "/".join(path)
+
+
+def _encode(path: str) -> str:
+    return quote(path, safe="/?=&%-._~")
+
+
+def redirect_lines(export: Export, planned: list[Planned], settings: dict) -> list[str]:
+    base = (urlsplit(export.link).path.rstrip("/") or "") + "/"
+    lines = [
+        "# Old WordPress addresses and their new place: OLD-PATH TARGET, one a line.",
+        "# TARGET is {filename}/<file>, {category}<name>, {tag}<name>, {author}<name>",
+        "# or a path in the built site. Written by `invoke import-wordpress`.",
+    ]
+    categories, tags, authors = {}, {}, {}
+    seen: set[str] = set()
+    for entry in planned:
+        if entry.status != "published":
+            continue
+        target = "{filename}/" + entry.path.as_posix()
+        for path in _old_paths(export, entry, base):
+            # Two items with one id or link (an export's duplicates): the first keeps it.
+            if path not in seen:
+                seen.add(path)
+                lines.append(f"{_encode(path)} {target}")
+        if entry.kind == "post":
+            for term in entry.item.terms:
+                if term.domain == "category" and term.nicename and _term(term.name):
+                    categories[term.nicename] = _term(term.name)
+                elif term.domain == "post_tag" and term.nicename and _term(term.name):
+                    tags[term.nicename] = _term(term.name)
+            login = entry.item.author
+            if login:
+                authors[login] = _plain(export.authors.get(login, login))
+    for nicename, name in sorted(categories.items()):
+        for path in dict.fromkeys([nicename, category_path(export, nicename)]):
+            lines.append(f"{_encode(f'{base}category/{_unquote(path)}/')} {{category}}{name}")
+    for nicename, name in sorted(tags.items()):
+        lines.append(f"{_encode(f'{base}tag/{_unquote(nicename)}/')} {{tag}}{name}")
+    for login, name in sorted(authors.items()):
+        lines.append(f"{_encode(f'{base}author/{_unquote(login)}/')} {{author}}{name}")
+    feed = settings.get("FEED_ALL_ATOM")
+    if feed:
+        lines.append(f"{base}feed/ /{feed}")
+    return lines
+
+
+def write_post(
+    entry: Planned, export: Export, site: Site, zone: ZoneInfo, target: Path, comments: list
+):
+    """Convert one post or page and write its file; returns its title and converted body."""
+    body = convert_body(entry.item.content, site, entry.item.post_id)
+    fields = metadata(entry, export, zone, body.teaser, site)
+    state = None
+    if entry.item.comment_status == "closed" and (entry.kind == "post" or comments):
+        state = "closed"
+    elif entry.kind == "page" and comments:
+        state = "on"
+    if state:
+        fields["Comments"] = state
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(front_matter(fields) + "\n" + body.markdown, encoding="utf-8")
+    return fields["Title"], body
+
+
+def record(report: Report, entry: Planned, shown: Path, body) -> None:
+    """What one written post adds to the report."""
+    if entry.item.password:
+        report.warnings.append(
+            f"{shown}: was password-protected in WordPress; imported as a draft (Commons "
+            "has no passwords: publish it only if everyone may read it)"
+        )
+    if entry.kind == "page":
+        report.pages += 1
+    else:
+        report.posts += 1
+    report.drafts += entry.status != "published"
+    if body.problems:
+        report.problems[str(shown)] = body.problems
+    if body.remote_images:
+        report.remote_images[str(shown)] = list(dict.fromkeys(body.remote_images))
+    report.images_copied.update(body.images_copied)
+
+
+def import_wordpress(
+    export_path: Path,
+    *,
+    content_dir: Path,
+    settings: dict,
+    uploads: Path | None = None,
+    force: bool = False,
+    isso_db: Path | None = None,
+    comments_only: bool = False,
+    say=print,
+) -> Report:
+    """Import `export_path` into `content_dir`; returns the report (also printed via `say`).
+
+    `comments_only`: write no file, only add the comments to `isso_db` (for a
+    production comment server, after the posts were imported and perhaps edited).
+    """
+    started = time.monotonic()
+    report = Report()
+    export = read_export(export_path)
+    if uploads is not None and not Path(uploads).is_dir():
+        raise ExportError(
+            f"{uploads}: no such folder. Fix: copy wp-content/uploads from the old server and "
+            "give that folder, or leave --uploads out to keep images on the old host."
+        )
+    zone = ZoneInfo(settings["TIMEZONE"])
+    content_dir = Path(content_dir)
+    planned = plan(export, settings, report)
+    say(
+        f"Reading {export_path}: WXR {export.wxr_version}, {len(export.items)} items, "
+        f"{len(planned)} posts and pages to import"
+    )
+    targets = [content_dir / entry.path for entry in planned] + [content_dir / REDIRECTS_FILE]
+    existing = [path for path in targets if path.exists()]
+    if existing and not force and not comments_only:
+        shown = "\n  ".join(str(p) for p in existing[:20])
+        more = f"\n  … and {len(existing) - 20} more" if len(existing) > 20 else ""
+        raise ExportError(
+            f"{len(existing)} file(s) the import would write already exist; nothing was "
+            f"written:\n  {shown}{more}\nFix: move them away, or run again with --force to "
+            "replace them."
+        )
+    hosts = {urlsplit(export.link).netloc.lower()} | {
+        urlsplit(item.link).netloc.lower() for item in export.items if item.link
+    }
+    site = Site(
+        old_hosts={h for h in hosts if h},
+        content_dir=content_dir,
+        uploads=Path(uploads) if uploads else None,
+        media_elements=media_elements(settings),
+        old_base=export.link.rstrip("/") + "/" if export.link else "",
+    )
+    for item in export.items:
+        if item.post_type == "attachment" and item.attachment_url:
+            caption = _plain(item.excerpt) or _plain(item.title)
+            site.attachments[item.post_id] = (item.attachment_url, caption)
+            site.children.setdefault(item.parent_id, []).append(item.post_id)
+    base = (urlsplit(export.link).path.rstrip("/") or "") + "/"
+    for entry in planned:
+        if entry.status == "published":
+            for path in _old_paths(export, entry, base):
+                site.links.setdefault(path, "{filename}/" + entry.path.as_posix())
+    thread_id = thread_id_function()
+    db = None
+    for number, entry in enumerate(planned, 1):
+        comments = comments_for(entry.item, site, zone, report)
+        shown = (content_dir / entry.path).relative_to(content_dir.parent)
+        if comments_only:
+            title = _plain(entry.item.title) or f"Untitled {entry.kind} {entry.item.post_id}"
+        else:
+            title, body = write_post(entry, export, site, zone, content_dir / entry.path, comments)
+            record(report, entry, shown, body)
+        added = existing_count = 0
+        if comments:
+            if db is None:
+                db = open_database(isso_db)
+            thread = thread_id(None, entry.slug, entry.kind == "page", str(shown))
+            added, existing_count, pending = add_thread(db, thread, title, comments)
+            report.comments += added
+            report.comments_already += existing_count
+            report.pending += pending
+        note = f", {added} comments" if added else ""
+        note += f" ({existing_count} already there)" if existing_count else ""
+        say(f"[{number}/{len(planned)}] {entry.kind} {shown} ({entry.status}{note})")
+    lines = redirect_lines(export, planned, settings)
+    if not comments_only:
+        redirects = content_dir / REDIRECTS_FILE
+        redirects.parent.mkdir(parents=True, exist_ok=True)
+        redirects.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report.redirects = sum(1 for line in lines if not line.startswith("#"))
+    provider = (settings.get("DISCUSSION") or {}).get("provider", "isso")
+    if provider != "isso" and report.comments:
+        report.warnings.append(
+            f"the site's comment provider is {provider!r}: the comments went into Isso's "
+            f"database {isso_db}, which {provider} does not read"
+        )
+    report.images = len(report.images_copied)
+    report.seconds = time.monotonic() - started
+    for line in report.lines():
+        say(line)
+    return report
+
+
+__all__ = ["ExportError", "Report", "import_wordpress"]
