@@ -90,6 +90,8 @@ class Body:
     problems: list[str] = field(default_factory=list)
     images_copied: list[str] = field(default_factory=list)
     remote_images: list[str] = field(default_factory=list)
+    # (number, footnote id) of each Gutenberg footnote reference, in order.
+    footnotes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def old_address(url: str, site: Site) -> str | None:
@@ -293,6 +295,12 @@ LINE_MARKERS = re.compile(r"^(\s*)(#{1,6}|-+)(?=\s|$)", re.MULTILINE)
 LIST_NUMBERS = re.compile(r"^(\s*[0-9]{1,9})([.)])(?=\s|$)", re.MULTILINE)
 
 
+# A footnote reference while the body is converted: letters only, so that
+# markdownify's escaping leaves it whole.
+FOOTNOTE_MARKER = "WPFOOTNOTE"
+FOOTNOTE_REFERENCE = re.compile(rf"{FOOTNOTE_MARKER}(\d+){FOOTNOTE_MARKER}")
+
+
 class CommonsMarkdown(MarkdownConverter):
     """markdownify, keeping figures and allowed media players as HTML."""
 
@@ -363,10 +371,12 @@ class Localiser:
             self.body.problems.append(f"upload {relative} is not in the uploads folder")
         return None
 
-    def run(self, fragment: str) -> str:
+    def run(self, fragment: str, footnotes: dict[str, str] | None = None) -> str:
         if not fragment.strip():
             return ""
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+        if footnotes:
+            self._mark_footnotes(root, footnotes)
         for element in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
             _remove_keeping_tail(element)
         for element in list(root.iter("script", "style", "form")):
@@ -426,6 +436,20 @@ class Localiser:
             + [etree.tostring(child, encoding="unicode", method="html") for child in root]
         )
 
+    def _mark_footnotes(self, root, footnotes: dict[str, str]) -> None:
+        # Gutenberg's reference, <sup data-fn="ID"><a href="#ID">1</a></sup>,
+        # becomes a marker that to_markdown keeps and footnote_markdown turns
+        # into Markdown's [^1].
+        for number, sup in enumerate(root.xpath("//sup[@data-fn]"), 1):
+            note_id = sup.get("data-fn")
+            if note_id not in footnotes:
+                continue
+            marker = etree.Element("span")
+            marker.text = f"{FOOTNOTE_MARKER}{number}{FOOTNOTE_MARKER}"
+            marker.tail = sup.tail
+            sup.getparent().replace(sup, marker)
+            self.body.footnotes.append((number, note_id))
+
     def _absolute(self, url: str) -> str:
         """A relative address made absolute on the old site (it is not part of the import)."""
         if not url or not self.site.old_base or urlsplit(url).scheme or url.startswith("#"):
@@ -466,8 +490,24 @@ def _prepare(text: str, site: Site, post_id: str, body: Body) -> str:
     return text
 
 
-def convert_body(text: str, site: Site, post_id: str = "") -> Body:
-    """The Markdown of one post body, with the part before `<!--more-->` as its teaser."""
+def footnote_markdown(markdown: str, body: Body, footnotes: dict[str, str], site: Site) -> str:
+    """Markdown footnotes: each marker becomes [^n], and the notes follow the body."""
+    markdown = FOOTNOTE_REFERENCE.sub(lambda m: f"[^{m[1]}]", markdown)
+    notes = [
+        f"[^{number}]: {one_line(convert_fragment(footnotes[note_id], site)) or note_id}"
+        for number, note_id in body.footnotes
+    ]
+    return markdown.rstrip() + ("\n\n" + "\n".join(notes) + "\n" if notes else "\n")
+
+
+def convert_body(
+    text: str, site: Site, post_id: str = "", footnotes: dict[str, str] | None = None
+) -> Body:
+    """The Markdown of one post body, with the part before `<!--more-->` as its teaser.
+
+    `footnotes` are the post's Gutenberg footnotes (id -> HTML), which WordPress
+    keeps outside the body; they become Markdown footnotes.
+    """
     body = Body(markdown="")
     parts = MORE.split(text, maxsplit=1)
     localiser = Localiser(site, body)
@@ -477,7 +517,10 @@ def convert_body(text: str, site: Site, post_id: str = "") -> Body:
         teaser_html = Localiser(site, scratch).run(_prepare(parts[0], site, post_id, scratch))
         body.teaser = one_line(to_markdown(teaser_html))
     whole = _prepare(MORE.sub("", text), site, post_id, body)
-    body.markdown = to_markdown(localiser.run(whole))
+    body.markdown = to_markdown(localiser.run(whole, footnotes))
+    if body.footnotes:
+        body.markdown = footnote_markdown(body.markdown, body, footnotes or {}, site)
+    body.teaser = FOOTNOTE_REFERENCE.sub("", body.teaser)
     return body
 
 

@@ -322,7 +322,7 @@ def write_post(
     entry: Planned, export: Export, site: Site, zone: ZoneInfo, target: Path, comments: list
 ):
     """Convert one post or page and write its file; returns its title and converted body."""
-    body = convert_body(entry.item.content, site, entry.item.post_id)
+    body = convert_body(entry.item.content, site, entry.item.post_id, entry.item.footnotes)
     fields = metadata(entry, export, zone, body.teaser, site)
     state = None
     if entry.item.comment_status == "closed" and (entry.kind == "post" or comments):

@@ -7,6 +7,7 @@ parsed with lxml without resolving entities and without network access.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +68,10 @@ class Item:
     attachment_url: str
     terms: list[Term] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # Gutenberg's footnotes (post meta `footnotes`): id -> the note's HTML.
+    # WordPress renders the list of notes when the page is viewed, so the
+    # export's body holds only the links to them.
+    footnotes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,6 +200,7 @@ def read_export(path: Path) -> Export:
                     for term in element.findall("category")
                 ],
                 comments=comments,
+                footnotes=_footnotes(element, w),
             )
         )
     return Export(
@@ -208,3 +214,22 @@ def read_export(path: Path) -> Export:
         tags=tags,
         items=items,
     )
+
+
+def _footnotes(element, w) -> dict[str, str]:
+    """The item's Gutenberg footnotes (`footnotes` post meta, a JSON list of {id, content})."""
+    for meta in element.findall(w("postmeta")):
+        if meta.findtext(w("meta_key")) != "footnotes":
+            continue
+        try:
+            notes = json.loads(meta.findtext(w("meta_value")) or "[]")
+        except ValueError:
+            return {}
+        if not isinstance(notes, list):
+            return {}
+        return {
+            str(note["id"]): str(note.get("content", ""))
+            for note in notes
+            if isinstance(note, dict) and note.get("id")
+        }
+    return {}

@@ -172,3 +172,25 @@ def test_the_theme_datas_audio_shortcode_becomes_a_link(tmp_path, theme_items):
     links = rendered(body.markdown).xpath("//a/@href")
     assert links.count(links[0]) == 2 and links[0].endswith("stlouisblues.mp3")
     assert body.problems == []
+
+
+def test_gutenberg_footnotes_become_markdown_footnotes(tmp_path):
+    # WordPress keeps the notes in post meta and renders the list when the
+    # page is viewed: the export's body has only the references.
+    blocks = read_export(DATA / "64-block-test-data.xml")
+    item = next(item for item in blocks.items if item.slug == "footnotes")
+    assert len(item.footnotes) == 2
+
+    body = convert_body(item.content, site(tmp_path), item.post_id, item.footnotes)
+    page = rendered(body.markdown)
+
+    references = page.xpath("//sup//a/@href")
+    notes = page.xpath('//div[@class="footnote"]//li')
+    assert len(references) == 2 and len(notes) == 2
+    assert [note.text_content().strip().rstrip("↩").strip() for note in notes] == [
+        "A note",
+        "Another note",
+    ]
+    ids = set(page.xpath("//@id"))
+    for href in references:
+        assert href.startswith("#") and href[1:] in ids
