@@ -200,8 +200,6 @@ PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
     "more_categories",
     "metadata_check",
-    # content_check before search: its check of the links in bodies, at the end
-    # of the build, runs while Pagefind indexes the last shard.
     "content_check",
     "parallel_read",
     # discussion before feeds: it attaches each post's thread (and refuses two

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from .body import Site, convert_fragment
 from .isso_db import MODE_APPROVED, NewComment, add_thread, anonymized, open_database
-from .wordpress import thread_id_function
+from .wordpress import site_thread_id
 from .wxr import ExportError
 
 DISQUS = "http://disqus.com"
@@ -40,6 +41,10 @@ class Post:
     title: str
     is_page: bool
     url: str  # its Commons URL path, "/…/"
+    # What DISCUSSION['thread_id'] may use besides the slug.
+    date: datetime | None = None
+    category: str = ""
+    author: str = ""
 
 
 @dataclass
@@ -119,6 +124,9 @@ def content_posts(content_dir: Path, settings: dict) -> list[Post]:
                 title=fields["title"],
                 is_page=is_page,
                 url=_normal(url) if url else "",
+                date=date.replace(tzinfo=ZoneInfo(settings["TIMEZONE"])) if date else None,
+                category=fields.get("category", "").split(",")[0].strip(),
+                author=fields.get("author", fields.get("authors", "")).split(",")[0].strip(),
             )
         )
     return posts
@@ -175,7 +183,6 @@ def import_disqus(
         for element in root.findall(f"{d}thread")
     }
     posts = url_map(Path(content_dir), settings, content_posts(Path(content_dir), settings))
-    thread_id = thread_id_function()
     site = Site(old_hosts=set(), content_dir=Path(content_dir), uploads=None)
     grouped: dict[str, tuple[Post, list[NewComment]]] = {}
     for element in root.findall(f"{d}post"):
@@ -212,7 +219,16 @@ def import_disqus(
         if not comment.text:
             report.left_out["empty"] += 1
             continue
-        key = thread_id(post.comments_id, post.slug, post.is_page, post.source)
+        key = site_thread_id(
+            settings,
+            explicit=post.comments_id,
+            slug=post.slug,
+            is_page=post.is_page,
+            source=post.source,
+            date=post.date,
+            category=post.category,
+            author=post.author,
+        )
         grouped.setdefault(key, (post, []))[1].append(comment)
     db = open_database(isso_db) if grouped else None
     for number, (key, (post, comments)) in enumerate(sorted(grouped.items()), 1):

@@ -44,6 +44,43 @@ def thread_id_function():
     return importlib.import_module("discussion.identity").thread_id
 
 
+def site_thread_id(
+    settings: dict,
+    *,
+    explicit: str | None,
+    slug: str,
+    is_page: bool,
+    source: str,
+    date: datetime | None = None,
+    category: str = "",
+    author: str = "",
+) -> str:
+    """The thread id the build will give this post: its Comments_id, or the site's
+    rule (DISCUSSION['thread_id'] / ['page_thread_id']) over the same fields."""
+    from pelican.utils import slugify
+
+    def label_slug(name: str) -> str:
+        return slugify(name, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"]) if name else ""
+
+    config = settings.get("DISCUSSION") or {}
+    fields = {
+        "slug": slug,
+        "lang": settings.get("DEFAULT_LANG", ""),
+        "category": label_slug(category),
+        "author": label_slug(author),
+    }
+    if not is_page and date is not None:
+        fields["date"] = date
+    return thread_id_function()(
+        explicit,
+        slug,
+        is_page,
+        source,
+        rule=config.get("page_thread_id" if is_page else "thread_id"),
+        fields=fields,
+    )
+
+
 @dataclass
 class Planned:
     item: Item
@@ -416,7 +453,6 @@ def import_wordpress(
         if entry.status == "published":
             for path in _old_paths(export, entry, base):
                 site.links.setdefault(path, "{filename}/" + entry.path.as_posix())
-    thread_id = thread_id_function()
     db = None
     for number, entry in enumerate(planned, 1):
         comments = comments_for(entry.item, site, zone, report)
@@ -430,7 +466,17 @@ def import_wordpress(
         if comments:
             if db is None:
                 db = open_database(isso_db)
-            thread = thread_id(None, entry.slug, entry.kind == "page", str(shown))
+            categories = [_term(t.name) for t in entry.item.terms if t.domain == "category"]
+            thread = site_thread_id(
+                settings,
+                explicit=None,
+                slug=entry.slug,
+                is_page=entry.kind == "page",
+                source=str(shown),
+                date=_local_date(entry.item, zone),
+                category=categories[0] if categories and entry.kind == "post" else "",
+                author=_plain(export.authors.get(entry.item.author, entry.item.author)),
+            )
             added, existing_count, pending = add_thread(db, thread, title, comments)
             report.comments += added
             report.comments_already += existing_count

@@ -4,8 +4,9 @@ Front matter:
 - `Comments: off` (or no/false): no thread; `Comments: closed`: the thread is
   closed; `Comments: on` (or open/yes/true): a thread, which pages need to ask
   for since only articles have one by default (DISCUSSION['articles'/'pages']).
-- `Comments_id: some-id`: the thread id; by default it is the post's slug
-  (`pages/<slug>` for a page), so a thread survives a change of URL pattern.
+- `Comments_id: some-id`: the thread id; by default the site's rule
+  (DISCUSSION['thread_id'], `{slug}`; `pages/{slug}` for a page) gives it, so
+  a thread survives a change of URL pattern.
 """
 
 from __future__ import annotations
@@ -56,15 +57,34 @@ def thread_state(value, default_open: bool, source: str = "<post>") -> str | Non
     return STATE_WORDS[word]
 
 
-def default_thread_id(slug: str, is_page: bool = False) -> str:
-    """The id of a post's thread when its metadata sets none: its slug."""
-    return f"pages/{slug}" if is_page else slug
+# DISCUSSION['thread_id'] and ['page_thread_id']: the site-wide rule for a
+# thread's id, as a format string over these fields (pages have no date).
+DEFAULT_RULES = {False: "{slug}", True: "pages/{slug}"}
+RULE_FIELDS = ("slug", "date", "lang", "category", "author")
+PAGE_RULE_FIELDS = ("slug", "lang", "category", "author")
 
 
-def thread_id(explicit, slug: str, is_page: bool = False, source: str = "<post>") -> str:
-    """`comments_id` when set (checked), else the id derived from the slug."""
+def default_thread_id(
+    slug: str, is_page: bool = False, rule: str | None = None, fields: dict | None = None
+) -> str:
+    """The id of a post's thread when its metadata sets none: the site's rule
+    (DISCUSSION['thread_id'], or ['page_thread_id'] for a page) over the post's
+    fields; by default its slug (`pages/<slug>` for a page)."""
+    rule = rule or DEFAULT_RULES[is_page]
+    return rule.format(**{**(fields or {}), "slug": slug})
+
+
+def thread_id(
+    explicit,
+    slug: str,
+    is_page: bool = False,
+    source: str = "<post>",
+    rule: str | None = None,
+    fields: dict | None = None,
+) -> str:
+    """`comments_id` when set (checked), else the id the site's rule gives."""
     if explicit is None:
-        return default_thread_id(slug, is_page)
+        return default_thread_id(slug, is_page, rule, fields)
     value = str(explicit).strip()
     if not value:
         raise ThreadError(source, ID_FIELD, "is empty", "remove the line or give an id")
@@ -144,11 +164,19 @@ def discussion_for(
     url: str,
     is_page: bool,
     source: str,
+    fields: dict | None = None,
 ) -> Discussion:
     """The Discussion of one article or page, from validated settings and its metadata."""
     default_open = config["pages"] if is_page else config["articles"]
     state = thread_state(metadata.get(STATE_FIELD), default_open, source)
-    identifier = thread_id(metadata.get(ID_FIELD), slug, is_page, source)
+    identifier = thread_id(
+        metadata.get(ID_FIELD),
+        slug,
+        is_page,
+        source,
+        rule=config["page_thread_id" if is_page else "thread_id"],
+        fields=fields,
+    )
     provider = PROVIDERS[config["provider"]]
     options = config[provider.name]
     if state is None:

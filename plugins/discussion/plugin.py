@@ -107,9 +107,27 @@ def attach(content, settings: dict, is_page: bool) -> None:
             url=post_url(settings.get("SITEURL", ""), content.url),
             is_page=is_page,
             source=_source(content, settings),
+            fields=rule_fields(content, is_page),
         )
     except ThreadError as error:
         raise _fail(error) from None
+
+
+def rule_fields(content, is_page: bool) -> dict:
+    """What DISCUSSION['thread_id'] may use of a post: its slug, date, language,
+    and the slugs of its first category and author."""
+    category = getattr(content, "category", None)
+    author = getattr(content, "author", None)
+    fields = {
+        "slug": content.slug,
+        "lang": getattr(content, "lang", "") or "",
+        "category": category.slug if category else "",
+        "author": author.slug if author else "",
+    }
+    date = getattr(content, "date", None)
+    if not is_page and date is not None:
+        fields["date"] = date
+    return fields
 
 
 def _check_unique(content, settings: dict, seen: dict) -> None:

@@ -8,6 +8,7 @@ mistakes (a giscus `lang` of " en") break the widget silently in the browser.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from string import Formatter
 
 from commons.settings import (
@@ -23,6 +24,7 @@ from commons.settings import (
     String,
 )
 
+from .identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from .providers import PROVIDERS, SETTING
 
 MODES = ("consent", "lazy", "eager")
@@ -66,6 +68,32 @@ def _placeholders(allowed: set[str]):
         if fields - allowed:
             shown = ", ".join("{" + name + "}" for name in sorted(allowed)) or "none"
             return f"it uses {sorted(fields - allowed)}; the placeholders it may use: {shown}"
+        return None
+
+    return check
+
+
+def _thread_rule(allowed: tuple[str, ...]):
+    """A check: the rule uses {slug}, only these fields, and formats without error."""
+    placeholders = _placeholders(set(allowed))
+    sample = {
+        "slug": "a-post",
+        "date": datetime(2011, 3, 7, 9, 0),
+        "lang": "en",
+        "category": "community",
+        "author": "ana",
+    }
+
+    def check(value: str) -> str | None:
+        problem = placeholders(value)
+        if problem:
+            return problem
+        if "{slug" not in value:
+            return "it does not use {slug}, so every post would share one thread"
+        try:
+            value.format(**sample)
+        except (ValueError, KeyError, IndexError) as error:
+            return f"it cannot be filled in ({error})"
         return None
 
     return check
@@ -116,6 +144,19 @@ SCHEMA = Schema(
             check=_placeholders({"provider"}),
         ),
         "closed_text": String("The discussion on this post is closed.", check=_placeholders(set())),
+        # The site-wide rule for a thread's id, when a post sets no Comments_id:
+        # keep the ids an earlier comment service knows ("{slug}.html",
+        # "/{date:%Y}/{date:%m}/{slug}/").
+        "thread_id": String(
+            "{slug}",
+            check=_thread_rule(RULE_FIELDS),
+            accepted="a format string with {slug}, and {date}, {lang}, {category}, {author}",
+        ),
+        "page_thread_id": String(
+            "pages/{slug}",
+            check=_thread_rule(PAGE_RULE_FIELDS),
+            accepted="a format string with {slug}, and {lang}, {category}, {author}",
+        ),
         "remember": Boolean(True),
         "counts": Boolean(True),
         "snapshot": Nested(SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA.defaults()),

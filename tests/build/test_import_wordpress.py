@@ -370,3 +370,35 @@ def test_a_missing_uploads_folder_is_refused(tmp_path):
     assert result.returncode != 0
     assert str(missing) in result.stderr and "Fix:" in result.stderr
     assert not content.exists()
+
+
+def test_a_site_wide_thread_rule_is_the_one_the_import_and_the_build_use(tmp_path, build):
+    # A blog whose threads an earlier service keyed by path keeps them:
+    # DISCUSSION['thread_id'] gives every post that id, imported or not.
+    from pelican.settings import get_settings_from_file, read_settings
+
+    discussion = {
+        **get_settings_from_file(str(DEV_SETTINGS))["DISCUSSION"],
+        "thread_id": "/{date:%Y}/{date:%m}/{slug}/",
+    }
+    settings = read_settings(str(DEV_SETTINGS), override={"DISCUSSION": discussion})
+    content = tmp_path / "content"
+    database = tmp_path / "comments.db"
+    import_wordpress(
+        DATA / "isso-wordpress.xml", content_dir=content, settings=settings, isso_db=database
+    )
+    threads = {
+        uri
+        for (uri,) in sqlite3.connect(database).execute(
+            "SELECT threads.uri FROM threads JOIN comments ON comments.tid = threads.id"
+        )
+    }
+    assert threads and all(re.fullmatch(r"/\d{4}/\d{2}/[\w-]+/", uri) for uri in threads)
+
+    output = build(content=content, overrides={"DISCUSSION": discussion})
+    built = {
+        element.get("data-isso-id")
+        for page in output.rglob("index.html")
+        for element in parse_html(page).xpath("//template//*[@data-isso-id] | //*[@data-isso-id]")
+    }
+    assert threads <= built

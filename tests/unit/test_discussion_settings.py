@@ -222,3 +222,32 @@ def test_provider_origins_read_the_validated_setting_and_custom_lists():
     assert isso["script"] == ["https://comments.example.org"]
     giscus = provider_origins(validate_settings({"provider": "giscus", "giscus": GISCUS}))
     assert giscus["frame"] == ["https://giscus.app"]
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "expected"),
+    [
+        ("thread_id", "{url}", "the placeholders it may use"),
+        ("thread_id", "all-one-thread", "every post would share one thread"),
+        ("thread_id", "{slug", "write literal braces"),
+        ("page_thread_id", "/{date:%Y}/{slug}/", "'date'"),
+    ],
+)
+def test_a_bad_thread_rule_names_the_key_and_what_it_may_use(key, rule, expected):
+    with pytest.raises(SettingsError) as failure:
+        validate_settings({"isso": ISSO, key: rule})
+    message = str(failure.value)
+    assert f"DISCUSSION['{key}']" in message
+    assert expected in message
+
+
+def test_a_thread_rule_gives_the_ids_an_earlier_service_used():
+    from datetime import datetime
+
+    from discussion.identity import thread_id
+
+    options = validate_settings({"isso": ISSO, "thread_id": "/{date:%Y}/{date:%m}/{slug}/"})
+    fields = {"date": datetime(2012, 1, 3), "lang": "en", "category": "", "author": ""}
+    assert thread_id(None, "hello", rule=options["thread_id"], fields=fields) == "/2012/01/hello/"
+    assert thread_id("kept", "hello", rule=options["thread_id"], fields=fields) == "kept"
+    assert thread_id(None, "about", True, rule=options["page_thread_id"]) == "pages/about"
