@@ -198,6 +198,9 @@ SEARCH = {
 
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
+    # First: it refuses pipes, devices and links out of content/ before any
+    # other plugin opens a file.
+    "source_guard",
     "more_categories",
     "metadata_check",
     # content_check before search: its check of the links in bodies, at the end
@@ -234,6 +237,13 @@ LOAD_CONTENT_CACHE = True
 CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
 # Commons' own plugins: each reads exactly one dict, validated at start.
+# Limits per content file (plugins/source_guard): bad markup costs seconds.
+SOURCE_GUARD = {"max_bytes": 2_000_000, "max_seconds": 10}
+
+# reStructuredText posts may not insert files or fetch URLs (`include`,
+# `raw`, `csv-table :file:/:url:`): docutils' file insertion and raw markup are off.
+DOCUTILS_SETTINGS = {"file_insertion_enabled": False, "raw_enabled": False}
+
 METADATA_CHECK = {
     "required": ["title", "date"],
     "statuses": ["published", "draft", "hidden"],
