@@ -203,6 +203,7 @@ PLUGINS = [
     "source_guard",
     "more_categories",
     "metadata_check",
+    "output_paths",
     # content_check before search: its check of the links in bodies, at the end
     # of the build, runs while Pagefind indexes the last shard.
     "content_check",
@@ -248,6 +249,10 @@ METADATA_CHECK = {
     "required": ["title", "date"],
     "statuses": ["published", "draft", "hidden"],
 }
+
+# Paths no post may take, beside the pages, feeds and files Commons writes
+# itself and OUTPUT_RETENTION (plugins/output_paths): "downloads/" or "x.html".
+OUTPUT_PATHS = {"reserved": []}
 
 # Markdown is read and converted on every core (plugins/parallel_read): on a
 # large site that is a third of the build, done by one process in plain Pelican.
