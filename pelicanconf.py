@@ -219,6 +219,7 @@ PLUGINS = [
     "code_style",
     "render_once",
     "css_minify",
+    "media_check",
     "body_html",
     "security_headers",
     "frozen_urls",
@@ -249,6 +250,11 @@ METADATA_CHECK = {
     "required": ["title", "date"],
     "statuses": ["published", "draft", "hidden"],
 }
+
+# Uploads a browser would run in the site's origin (SVG with script, .html,
+# .js...) fail the build unless listed here, as paths under content/, by a
+# maintainer who has read them (plugins/media_check).
+MEDIA_CHECK = {"trusted_files": []}
 
 # Paths no post may take, beside the pages, feeds and files Commons writes
 # itself and OUTPUT_RETENTION (plugins/output_paths): "downloads/" or "x.html".
