@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pelican import signals
+from pelican.contents import Static
 
 from commons.settings import SettingsError, install, with_defaults
 
@@ -198,10 +199,13 @@ def _metadata_field(content, field: str) -> str | None:
 class Checker:
     """Collects the problems of every post and page of one generator."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, full: bool = True):
+        # Light (full=False): only what one file shows, for each file as it is
+        # read, before Pelican's own checks; full: the generated paths and
+        # the theme's templates too, once all the content is read.
         self.settings = settings
-        self.reserved = reserved_matcher(settings)
-        self.templates = theme_templates(settings)
+        self.reserved = reserved_matcher(settings) if full else None
+        self.templates = theme_templates(settings) if full else None
         self.problems: list[str] = []
 
     def fail(self, source: str, field: str, value: str, problem: str, fix: str) -> None:
@@ -238,13 +242,17 @@ class Checker:
             )
             return
         template = _metadata_field(content, "template")
-        if template is not None and template not in self.templates:
+        if template is not None and (
+            not TEMPLATE_NAME.match(template)
+            or (self.templates is not None and template not in self.templates)
+        ):
+            names = sorted(theme_templates(self.settings))
             self.fail(
                 source,
                 "template",
                 template,
                 "is not one of the theme's page templates",
-                f"use one of {', '.join(sorted(self.templates))}, or remove the line",
+                f"use one of {', '.join(names)}, or remove the line",
             )
             return
         self.check_location(content, source, save_fix)
@@ -266,7 +274,7 @@ class Checker:
                 )
                 return
         save_as = content.save_as
-        if not save_as:
+        if not save_as or self.reserved is None:
             return
         taken = self.reserved(save_as)
         if taken:
@@ -340,6 +348,16 @@ def check_contents(generator, contents: list) -> None:
     report(checker.problems)
 
 
+def check_new_content(content) -> None:
+    """One post or page as Pelican creates it: before its own checks, which name no field."""
+    if isinstance(content, Static) or content.source_path is None:
+        return
+    unpublish_drafts([content])
+    checker = Checker(content.settings, full=False)
+    checker.check(content)
+    report(checker.problems)
+
+
 def check_articles(generator) -> None:
     check_contents(
         generator,
@@ -387,6 +405,7 @@ def check_attached(generator, writer=None) -> None:
 
 def register():
     signals.initialized.connect(check_settings)
+    signals.content_object_init.connect(check_new_content)
     signals.article_generator_finalized.connect(check_articles)
     signals.page_generator_finalized.connect(check_pages)
     signals.page_writer_finalized.connect(check_attached)

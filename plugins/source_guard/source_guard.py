@@ -223,7 +223,7 @@ class LimitedReaderMixin:
                 "was reached). Fix: flatten the deeply nested lists, quotes or brackets."
             ) from None
         except SystemMessage as error:
-            reason = str(error).strip().rstrip(".")
+            reason = (str(error).strip().splitlines() or ["?"])[0].rstrip(".")
             raise _fail(
                 f"{source}: reStructuredText error: {reason}. Fix: correct the "
                 "markup on that line; note that `include`, `raw` and `:url:`/`:file:` options "
