@@ -9,6 +9,6 @@ loads from another site is reported too: the production Content-Security-Policy
 blocks it unless SECURITY_HEADERS['extra_sources'] names that site.
 """
 
-from .media_check import register
+from .media_check import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -10,16 +10,11 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "MEDIA_CHECK"
-DEFAULTS = {
-    # Files (paths under content/) a maintainer has read and lets through
-    # although a browser would run them: "extra/widget.html".
-    "trusted_files": [],
-}
 # Served as HTML, script or an XSLT stylesheet, or read by a web server as
 # its configuration: nothing to check, they run (or rule) in the site's origin.
 ACTIVE_SUFFIXES = {
@@ -65,30 +60,44 @@ class MediaError(ValueError):
     """An upload would run in the site's origin, or a post loads media from another site."""
 
 
+def _trusted_problem(path: str) -> str | None:
+    if path.startswith("/") or ".." in path.replace("\\", "/").split("/"):
+        return "a leading / or a .. leads out of content/"
+    return None
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        # Files (paths under content/) a maintainer has read and lets through
+        # although a browser would run them: "extra/widget.js".
+        "trusted_files": ListOf(
+            String(check=_trusted_problem),
+            [],
+            accepted="a list of paths relative to content/, such as 'extra/widget.js'",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
+
+
 def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    trusted = merged["trusted_files"]
-    if not isinstance(trusted, (list, tuple)) or not all(
-        isinstance(path, str) and path and not path.startswith("/") and ".." not in path.split("/")
-        for path in trusted
-    ):
-        raise SettingsError(
-            f"{SETTING}['trusted_files'] must be a list of paths relative to content/, such as "
-            f"'extra/widget.html', got {trusted!r}"
-        )
-    return {"trusted_files": [os.path.normpath(path) for path in trusted]}
+    """MEDIA_CHECK with defaults filled in, or SettingsError naming every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
-def report(problems: list[str], heading: str) -> None:
+def report(problems: list[str], settings: dict) -> None:
     if not problems:
         return
-    message = f"{heading}:\n  " + "\n  ".join(problems)
+    message = "The content has problems:\n  " + "\n  ".join(problems)
     logger.error("%s", message)
-    raise MediaError(message)
+    # `invoke check` (CONTENT_CHECK['stop'] False) goes on, to list the later problems too.
+    if (settings.get("CONTENT_CHECK") or {}).get("stop", True):
+        raise MediaError(message)
 
 
 # ------------------------------------------------------------ uploads
@@ -174,7 +183,7 @@ def upload_problem(path: str) -> str | None:
 
 def check_uploads(generator) -> None:
     settings = generator.settings
-    trusted = set(settings[SETTING]["trusted_files"])
+    trusted = {os.path.normpath(path) for path in settings[SETTING]["trusted_files"]}
     problems = []
     for static in generator.staticfiles:
         relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
@@ -187,7 +196,7 @@ def check_uploads(generator) -> None:
                 "without scripts, links or embedded pages), or, if a maintainer has checked it, "
                 f"list '{relative}' in {SETTING}['trusted_files'] in pelicanconf.py."
             )
-    report(problems, "Some uploads would run in the site's origin")
+    report(problems, settings)
 
 
 # ------------------------------------------------------------ remote media
@@ -274,7 +283,7 @@ def check_remote(generator, contents: list) -> None:
                 f"if {origin} is trusted, add it to SECURITY_HEADERS['extra_sources']"
                 f"['{directive}'] in publishconf.py."
             )
-    report(problems, "Some posts load images or media from other sites")
+    report(problems, settings)
 
 
 def check_articles(generator) -> None:

@@ -9,6 +9,6 @@ pages) or keeps (OUTPUT_RETENTION). A draft is never written when the site
 does not publish drafts, whatever its `Save_as` says.
 """
 
-from .output_paths import register
+from .output_paths import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

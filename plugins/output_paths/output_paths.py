@@ -12,16 +12,11 @@ from urllib.parse import unquote, urlsplit
 from pelican import signals
 from pelican.contents import Static
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "OUTPUT_PATHS"
-DEFAULTS = {
-    # More paths no post may take, beside those Commons computes from the
-    # settings: a file ("downloads/index.html") or a folder ("downloads/").
-    "reserved": [],
-}
 # The patterns that place content itself: a post matching another post's
 # pattern is an ordinary (if unusual) Save_as; Pelican reports two posts on one path.
 CONTENT_PATTERNS = {
@@ -41,22 +36,33 @@ class PathError(ValueError):
     """Content sets a path or link Commons cannot publish safely."""
 
 
+def _reserved_problem(path: str) -> str | None:
+    return relative_problem(path.strip("/")) if path.strip("/") else "it names no path"
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        # More paths no post may take, beside those Commons computes from the
+        # settings: a file ("status.html") or a folder ("downloads/").
+        "reserved": ListOf(
+            String(check=_reserved_problem),
+            [],
+            accepted="a list of paths relative to the output folder, such as 'downloads/' "
+            "or 'status.html'",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
+
+
 def validate_settings(raw) -> dict:
-    merged = with_defaults(SETTING, raw, DEFAULTS)
-    reserved = merged["reserved"]
-    if not isinstance(reserved, (list, tuple)) or not all(
-        isinstance(path, str) and path.strip("/") and not relative_problem(path.strip("/"))
-        for path in reserved
-    ):
-        raise SettingsError(
-            f"{SETTING}['reserved'] must be a list of paths relative to the output folder, "
-            f"such as 'downloads/' or 'status.html', got {reserved!r}"
-        )
-    return {"reserved": list(reserved)}
+    """OUTPUT_PATHS with defaults filled in, or SettingsError naming every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SETTING, validate_settings)
+    install(pelican.settings, SCHEMA)
 
 
 # ------------------------------------------------------------ what Commons writes
@@ -332,12 +338,18 @@ def unpublish_drafts(contents: list) -> None:
             content.override_save_as = ""
 
 
-def report(problems: list[str]) -> None:
+def report(problems: list[str], stop: bool = True) -> None:
     if not problems:
         return
-    message = "Some paths or links in the content cannot be published:\n  " + "\n  ".join(problems)
+    message = "The content has problems:\n  " + "\n  ".join(problems)
     logger.error("%s", message)
-    raise PathError(message)
+    if stop:  # `invoke check` goes on, to list the later problems too
+        raise PathError(message)
+
+
+def stops(settings: dict) -> bool:
+    """False under `invoke check`, which lists every problem of a throw-away build."""
+    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
 
 
 def check_contents(generator, contents: list) -> None:
@@ -345,7 +357,7 @@ def check_contents(generator, contents: list) -> None:
     checker = Checker(generator.settings)
     for content in contents:
         checker.check(content)
-    report(checker.problems)
+    report(checker.problems, stops(generator.settings))
 
 
 def check_new_content(content) -> None:
@@ -400,7 +412,7 @@ def check_attached(generator, writer=None) -> None:
                 f"{_source(static, settings)}: an {{attach}} link puts it at {static.save_as!r}, "
                 f"which is {taken}. Fix: rename the file, or link to it with {{static}}."
             )
-    report(problems)
+    report(problems, stops(settings))
 
 
 def register():

@@ -7,6 +7,6 @@ names the file and the reason. `{static}`, `{attach}` and `{filename}` links
 must name files inside content/.
 """
 
-from .source_guard import register
+from .source_guard import SCHEMA, register
 
-__all__ = ["register"]
+__all__ = ["SCHEMA", "register"]

@@ -14,17 +14,25 @@ from urllib.parse import unquote, urlparse
 from docutils.utils import SystemMessage
 from pelican import signals
 
-from commons.settings import SettingsError, install, with_defaults
+from commons.settings import Float, Integer, Schema, install
 
 logger = logging.getLogger(__name__)
 
 SETTING = "SOURCE_GUARD"
-DEFAULTS = {
-    # Per content file: a post is text; 2 MB is a long book.
-    "max_bytes": 2_000_000,
-    # Per content file, to read and convert it (Markdown or reStructuredText).
-    "max_seconds": 10,
-}
+SCHEMA = Schema(
+    SETTING,
+    {
+        # Per content file: a post is text; 2 MB is a long book.
+        "max_bytes": Integer(
+            2_000_000, minimum=1, fix="use the default, 2_000_000, or a larger number of bytes"
+        ),
+        # Per content file, to read and convert it (Markdown or reStructuredText).
+        "max_seconds": Float(
+            10, minimum=0.1, fix="use the default, 10, or a larger number of seconds"
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 # reStructuredText may not insert files (`include`, `csv-table :file:`), fetch
 # URLs (`raw :url:`, `csv-table :url:`) or pass raw markup through.
 DOCUTILS_DEFAULTS = {"file_insertion_enabled": False, "raw_enabled": False}
@@ -47,16 +55,8 @@ class _Deadline(BaseException):
 
 
 def validate_settings(raw) -> dict:
-    """Return SOURCE_GUARD with defaults filled in, or raise SettingsError naming the key."""
-    options = with_defaults(SETTING, raw, DEFAULTS)
-    for key, unit in (("max_bytes", "bytes"), ("max_seconds", "seconds")):
-        value = options[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise SettingsError(
-                f"{SETTING}['{key}'] must be a number of {unit} above 0, got {value!r}. "
-                f"Fix: use the default, {DEFAULTS[key]}, or a larger number"
-            )
-    return options
+    """SOURCE_GUARD with defaults filled in, or SettingsError naming every bad key."""
+    return SCHEMA.validate(raw)
 
 
 def _options(settings: dict) -> dict:
@@ -65,7 +65,7 @@ def _options(settings: dict) -> dict:
 
 def check_settings(pelican) -> None:
     settings = pelican.settings
-    install(settings, SETTING, validate_settings)
+    install(settings, SCHEMA)
     # What a maintainer sets explicitly wins; file insertion and raw markup
     # are off unless they say otherwise.
     chosen = settings.get("DOCUTILS_SETTINGS") or {}
@@ -139,16 +139,20 @@ def path_problem(path: str, root: str) -> str | None:
     return None
 
 
-UNREAD = "The content has files Commons will not read"
-
-
-def report(problems: list[str], heading: str = UNREAD) -> None:
+def report(problems: list[str], stop: bool = True) -> None:
     if not problems:
         return
-    message = f"{heading}:\n  " + "\n  ".join(f"{problem}." for problem in problems)
-    # Under --fatal warnings, logging the error is what stops Pelican.
+    message = "The content has problems:\n  " + "\n  ".join(f"{problem}." for problem in problems)
+    # Under --fatal warnings, logging the error is what stops Pelican; without
+    # it, the exception does, unless `invoke check` asks to go on.
     logger.error("%s", message)
-    raise SourceError(message)
+    if stop:
+        raise SourceError(message)
+
+
+def stops(settings: dict) -> bool:
+    """False under `invoke check`, which lists every problem of a throw-away build."""
+    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
 
 
 # ------------------------------------------------------------ reading, limited
@@ -212,7 +216,7 @@ class LimitedReaderMixin:
                 return super().read(source_path)
         except _Deadline:
             raise _fail(
-                f"{source}: reading it took more than {options['max_seconds']} s, the limit per "
+                f"{source}: reading it took more than {options['max_seconds']:g} s, the limit per "
                 f"file ({SETTING}['max_seconds']); its markup is probably nested very deeply or "
                 "repeated many times (for example thousands of nested brackets). Fix: simplify "
                 "that markup, or raise the limit in pelicanconf.py."
@@ -278,9 +282,9 @@ def link_problems(contents: list, settings: dict) -> list[str]:
                 target = _link_target(content, candidate)
                 if _escapes(target, content_path, root):
                     problems.append(
-                        f"{source}: the link {match['path']} points outside content/. Fix: put "
-                        "the file under content/ (images in content/images/) and link to it "
-                        "from there"
+                        f"{source}: the link {match['path']} points outside content/, and "
+                        "nothing outside content/ is published. Fix: put the file under "
+                        "content/ (images in content/images/) and link to it from there"
                     )
                     break
     return problems
@@ -297,7 +301,7 @@ def check_links(generator, contents: list) -> None:
     linked = generator.context.get("static_links")
     if linked:
         generator.context["static_links"] = {p for p in linked if _inside_content(p, settings)}
-    report(link_problems(contents, settings), "The content links to files outside content/")
+    report(link_problems(contents, settings), stops(settings))
 
 
 def check_article_links(generator) -> None:

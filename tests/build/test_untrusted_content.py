@@ -28,7 +28,8 @@ UP = "../" * 40  # more than any folder is deep: from content/ to /
 
 
 def post(content: Path, fields: str = "", body: str = "Body.\n", name: str = "hostile.md"):
-    (content / name).write_text(HEADER + fields + "\n" + body, encoding="utf-8")
+    header = HEADER.replace("Hostile", f"Hostile {Path(name).stem}")
+    (content / name).write_text(header + fields + "\n" + body, encoding="utf-8")
 
 
 def upload(content: Path, name: str, text: str) -> None:
@@ -513,3 +514,21 @@ def test_the_time_limit_holds_when_workers_read(tmp_path):
     # The worker gives up after 3 s; Pelican's serial read tries once more.
     assert time.monotonic() - started < 20
     assert "hostile.md: reading it took more than 3 s" in message
+
+
+def test_invoke_check_lists_every_refusal_at_once(tmp_path):
+    from commons.check import check_site
+
+    content = copy_content(tmp_path / "content")
+    post(content, "Save_as: index.html\n", name="home.md")
+    post(content, "Url: javascript:alert(1)\n", name="link.md")
+    post(content, body=f"[env]({{attach}}{UP}proc/self/environ)\n", name="attach.md")
+    post(content, body="![x](https://images.example/x.png)\n", name="remote.md")
+    upload(content, "a.svg", f"{SVG}<script>1</script></svg>")
+    report = check_site(content=content)
+    problems = {name: " ".join(found) for name, found in report.problems.items()}
+    assert "'save_as'" in problems["home.md"]
+    assert "'url'" in problems["link.md"]
+    assert "outside content/" in problems["attach.md"]
+    assert "(img-src)" in problems["remote.md"]
+    assert "<script>" in problems["images/a.svg"]

@@ -20,14 +20,14 @@ def test_defaults_apply_when_the_setting_is_absent(module):
 @pytest.mark.parametrize(
     ("module", "value", "expected"),
     [
-        (source_guard, {"max_bytes": 0}, "SOURCE_GUARD['max_bytes'] must be a number of bytes"),
-        (source_guard, {"max_seconds": "10"}, "SOURCE_GUARD['max_seconds'] must be a number"),
-        (source_guard, {"max_seconds": True}, "SOURCE_GUARD['max_seconds'] must be a number"),
+        (source_guard, {"max_bytes": 0}, "SOURCE_GUARD['max_bytes'] is 0; it must be a whole"),
+        (source_guard, {"max_seconds": "10"}, "SOURCE_GUARD['max_seconds'] is '10'; it must be"),
+        (source_guard, {"max_seconds": True}, "SOURCE_GUARD['max_seconds'] is True; it must be"),
         (source_guard, {"max_size": 1}, "unknown key(s) ['max_size']"),
-        (output_paths, {"reserved": "downloads/"}, "OUTPUT_PATHS['reserved'] must be a list"),
-        (output_paths, {"reserved": ["../x"]}, "OUTPUT_PATHS['reserved'] must be a list"),
-        (media_check, {"trusted_files": ["/etc/x.js"]}, "MEDIA_CHECK['trusted_files'] must be"),
-        (media_check, {"trusted_files": ["../x.js"]}, "MEDIA_CHECK['trusted_files'] must be"),
+        (output_paths, {"reserved": "downloads/"}, "OUTPUT_PATHS['reserved'] is 'downloads/'"),
+        (output_paths, {"reserved": ["../x"]}, "'../x': contains a . or .. segment"),
+        (media_check, {"trusted_files": ["/etc/x.js"]}, "'/etc/x.js': a leading / or a .."),
+        (media_check, {"trusted_files": ["../x.js"]}, "'../x.js': a leading / or a .."),
     ],
 )
 def test_bad_values_are_refused_with_the_key(module, value, expected):
