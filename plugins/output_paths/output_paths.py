@@ -406,7 +406,10 @@ def check_attached(generator, writer=None) -> None:
     reserved = reserved_matcher(settings)
     problems = []
     for static in generator.context.get("staticfiles") or ():
-        taken = reserved(static.save_as) if static.save_as else None
+        # Moved by {attach}: an override that no metadata (EXTRA_PATH_METADATA,
+        # a maintainer's choice such as extra/robots.txt -> robots.txt) set.
+        attached = hasattr(static, "override_save_as") and "save_as" not in static.metadata
+        taken = reserved(static.save_as) if attached and static.save_as else None
         if taken:
             problems.append(
                 f"{_source(static, settings)}: an {{attach}} link puts it at {static.save_as!r}, "

@@ -123,6 +123,17 @@ def test_an_attached_file_cannot_land_on_a_retained_file(tmp_path, settings):
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=SETTINGS_IDS)
+def test_a_maintainer_may_still_place_a_static_file_on_a_kept_path(tmp_path, settings):
+    content = copy_content(tmp_path / "content")
+    (content / "extra").mkdir()
+    (content / "extra" / "CNAME").write_text("commons.example.org\n")
+    output = tmp_path / "output"
+    overrides = {**FAST, "EXTRA_PATH_METADATA": {"extra/CNAME": {"path": "CNAME"}}}
+    build_site(output, settings_file=settings, content=content, overrides=overrides)
+    assert (output / "CNAME").read_text() == "commons.example.org\n"
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=SETTINGS_IDS)
 def test_a_draft_is_never_published_where_drafts_are_not(tmp_path, settings):
     content = copy_content(tmp_path / "content")
     post(content, "Status: draft\nSave_as: leaked/index.html\nUrl: leaked/\n", "Secret plan.\n")
