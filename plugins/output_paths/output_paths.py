@@ -121,7 +121,7 @@ def generated_paths(settings: dict) -> list[tuple[str, str]]:
     feeds = settings.get("FEEDS") or {}
     if feeds.get("sitemap"):
         paths[feeds["sitemap"].lstrip("/")] = "the sitemap"
-    paths["robots.txt"] = "robots.txt"
+    paths["robots.txt"] = "the robots.txt file (FEEDS['robots_txt'])"
     headers = settings.get("SECURITY_HEADERS") or {}
     for key, default in (
         ("headers_file", "_headers"),

@@ -244,7 +244,7 @@ def _fail(message: str) -> SourceError:
 
 def wrap_readers(readers) -> None:
     for extension, reader_class in list(readers.reader_classes.items()):
-        if issubclass(reader_class, LimitedReaderMixin):
+        if not isinstance(reader_class, type) or issubclass(reader_class, LimitedReaderMixin):
             continue
         readers.reader_classes[extension] = type(
             f"Limited{reader_class.__name__}", (LimitedReaderMixin, reader_class), {}
