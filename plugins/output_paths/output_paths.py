@@ -261,14 +261,16 @@ class Checker:
                 f"use one of {', '.join(names)}, or remove the line",
             )
             return
-        self.check_location(content, source, save_fix)
+        if self.reserved is not None:
+            self.check_location(content, source, save_fix)
 
     def check_location(self, content, source: str, save_fix: str) -> None:
         """The paths Pelican built from the patterns and the fields, as it will write them."""
         field = "save_as" if "save_as" in content.metadata else "slug"
         if field == "slug" and "url" in content.metadata:
             field = "url"
-        for value in (content.url, content.save_as):
+        url, save_as = content.url, content.save_as
+        for value in (url, save_as):
             problem = relative_problem(value) if value else None
             if problem:
                 self.fail(
@@ -279,8 +281,7 @@ class Checker:
                     "remove the characters a path cannot hold from the fields it is built from",
                 )
                 return
-        save_as = content.save_as
-        if not save_as or self.reserved is None:
+        if not save_as:
             return
         taken = self.reserved(save_as)
         if taken:
