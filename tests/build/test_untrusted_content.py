@@ -372,6 +372,7 @@ UPLOAD_CASES = [
         '<doc><h:script xmlns:h="http://www.w3.org/1999/xhtml">x()</h:script></doc>',
         "holds HTML",
     ),
+    ("html", "a.html", "<script>window.__pwned = 1</script>", "is an HTML page"),
     ("script", "a.js", "window.__pwned = 1;", "is a script"),
     ("xhtml", "a.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"/>', "an XHTML page"),
     ("htaccess", ".htaccess", "AddType text/html .png", "web server configuration"),
