@@ -198,8 +198,12 @@ SEARCH = {
 
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
 PLUGINS = [
+    # First: it refuses pipes, devices and links out of content/ before any
+    # other plugin opens a file.
+    "source_guard",
     "more_categories",
     "metadata_check",
+    "output_paths",
     "content_check",
     "parallel_read",
     # discussion before feeds: it attaches each post's thread (and refuses two
@@ -213,6 +217,7 @@ PLUGINS = [
     "code_style",
     "render_once",
     "css_minify",
+    "media_check",
     "body_html",
     "security_headers",
     "frozen_urls",
@@ -232,10 +237,26 @@ LOAD_CONTENT_CACHE = True
 CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
 # Commons' own plugins: each reads exactly one dict, validated at start.
+# Limits per content file (plugins/source_guard): bad markup costs seconds.
+SOURCE_GUARD = {"max_bytes": 2_000_000, "max_seconds": 10}
+
+# reStructuredText posts may not insert files or fetch URLs (`include`,
+# `raw`, `csv-table :file:/:url:`): docutils' file insertion and raw markup are off.
+DOCUTILS_SETTINGS = {"file_insertion_enabled": False, "raw_enabled": False}
+
 METADATA_CHECK = {
     "required": ["title", "date"],
     "statuses": ["published", "draft", "hidden"],
 }
+
+# Uploads a browser would run in the site's origin (SVG with script, .html,
+# .js...) fail the build unless listed here, as paths under content/, by a
+# maintainer who has read them (plugins/media_check).
+MEDIA_CHECK = {"trusted_files": []}
+
+# Paths no post may take, beside the pages, feeds and files Commons writes
+# itself and OUTPUT_RETENTION (plugins/output_paths): "downloads/" or "x.html".
+OUTPUT_PATHS = {"reserved": []}
 
 # Markdown is read and converted on every core (plugins/parallel_read): on a
 # large site that is a third of the build, done by one process in plain Pelican.

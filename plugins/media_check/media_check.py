@@ -1,0 +1,327 @@
+"""Receivers and checks for the MEDIA_CHECK setting."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree, html
+from pelican import signals
+
+from commons.settings import ListOf, Schema, String, install
+
+logger = logging.getLogger(__name__)
+
+SETTING = "MEDIA_CHECK"
+# Served as HTML, script or an XSLT stylesheet, or read by a web server as
+# its configuration: nothing to check, they run (or rule) in the site's origin.
+ACTIVE_SUFFIXES = {
+    ".html": "an HTML page",
+    ".htm": "an HTML page",
+    ".xhtml": "an XHTML page",
+    ".xht": "an XHTML page",
+    ".shtml": "an HTML page",
+    ".js": "a script",
+    ".mjs": "a script",
+    ".xsl": "an XSLT stylesheet",
+    ".xslt": "an XSLT stylesheet",
+    ".svgz": "a compressed SVG image (it cannot be checked)",
+    ".htaccess": "a web server configuration file",
+}
+XML_SUFFIXES = {".svg", ".xml"}
+SVG_NS = "http://www.w3.org/2000/svg"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+RENDERED = {SVG_NS, MATHML_NS}
+# Elements that run script, embed another document or react to events.
+ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+ANIMATIONS = {"set", "animate", "animatemotion", "animatetransform", "discard"}
+# Raster images embedded in an SVG: no script, no request.
+INERT_DATA = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif);", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(?P<quote>['"]?)\s*(?P<url>[^'")]*)""", re.IGNORECASE)
+
+# What a post may load, and the CSP directive that rules it.
+MEDIA_ATTRIBUTES = {
+    "img": (("src", "img"), ("srcset", "img")),
+    "video": (("src", "media"), ("poster", "img")),
+    "audio": (("src", "media"),),
+    "track": (("src", "media"),),
+    "input": (("src", "img"),),
+}
+# A cheap test before parsing: an attribute value starting with another host
+# ("//host" or "http(s)://host") right after src= or poster=, or any srcset.
+# (One regular expression for all of it scans each post ten times slower.)
+ABSOLUTE_VALUE = re.compile(r"""=\s*["']?\s*(?:https?:)?//""")
+LOADING_NAME = re.compile(r"(?:src|poster)\s*$", re.IGNORECASE)
+
+
+class MediaError(ValueError):
+    """An upload would run in the site's origin, or a post loads media from another site."""
+
+
+def _trusted_problem(path: str) -> str | None:
+    if path.startswith("/") or ".." in path.replace("\\", "/").split("/"):
+        return "a leading / or a .. leads out of content/"
+    return None
+
+
+SCHEMA = Schema(
+    SETTING,
+    {
+        # Files (paths under content/) a maintainer has read and lets through
+        # although a browser would run them: "extra/widget.js".
+        "trusted_files": ListOf(
+            String(check=_trusted_problem),
+            [],
+            accepted="a list of paths relative to content/, such as 'extra/widget.js'",
+        ),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
+
+
+def validate_settings(raw) -> dict:
+    """MEDIA_CHECK with defaults filled in, or SettingsError naming every bad key."""
+    return SCHEMA.validate(raw)
+
+
+def check_settings(pelican) -> None:
+    install(pelican.settings, SCHEMA)
+
+
+def report(problems: list[str], settings: dict) -> None:
+    if not problems:
+        return
+    message = "The content has problems:\n  " + "\n  ".join(problems)
+    logger.error("%s", message)
+    # `invoke check` (CONTENT_CHECK['stop'] False) goes on, to list the later problems too.
+    if (settings.get("CONTENT_CHECK") or {}).get("stop", True):
+        raise MediaError(message)
+
+
+# ------------------------------------------------------------ uploads
+def xml_problem(data: bytes) -> str | None:
+    """Why a browser would run or fetch something from this SVG or XML file, or None."""
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, parser))
+    except etree.XMLSyntaxError as error:
+        return f"is not well-formed XML ({error.msg})"
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        return "declares XML entities, which a browser expands into markup"
+    if tree.xpath("//processing-instruction('xml-stylesheet')"):
+        return "has an xml-stylesheet instruction, which a browser runs"
+    for node in tree.iter():
+        if isinstance(node, etree._Entity):
+            return "uses an XML entity, which a browser expands into markup"
+        if not isinstance(node.tag, str):
+            continue  # comments and processing instructions
+        problem = element_problem(node)
+        if problem:
+            return problem
+    return None
+
+
+def element_problem(element) -> str | None:
+    name = etree.QName(element)
+    local = name.localname.lower()
+    if name.namespace == XHTML_NS:
+        return f"holds HTML (<{name.localname}>), which a browser renders and runs"
+    rendered = name.namespace in RENDERED
+    if local == "script" or (rendered and local in ACTIVE_ELEMENTS):
+        return f"has a <{name.localname}> element, which runs script or embeds a page"
+    for attribute, value in element.attrib.items():
+        attribute_name = etree.QName(attribute).localname.lower()
+        if attribute_name.startswith("on") and (rendered or name.namespace is None):
+            return f"has an event handler ({attribute_name}), which runs script"
+        if attribute_name == "href" and not _inert_reference(value):
+            return f"links to {value.strip()[:80]!r}, outside the file"
+        animated = rendered and local in ANIMATIONS and attribute_name == "attributename"
+        if animated and "href" in value.lower():
+            return f"animates a link (<{name.localname} attributeName={value!r}>)"
+        if rendered and (css_problem := _css_problem(value)):
+            return css_problem
+    if rendered and local == "style" and element.text:
+        return _css_problem(element.text)
+    return None
+
+
+def _inert_reference(value: str) -> bool:
+    value = value.strip()
+    return not value or value.startswith("#") or bool(INERT_DATA.match(value))
+
+
+def _css_problem(text: str) -> str | None:
+    if "@import" in text.lower():
+        return "imports a stylesheet (@import), outside the file"
+    for match in CSS_URL.finditer(text):
+        if not _inert_reference(match["url"]):
+            return f"loads {match['url'].strip()[:80]!r} from a stylesheet, outside the file"
+    return None
+
+
+def upload_problem(path: str) -> str | None:
+    """Why a browser would run this upload in the site's origin, or None."""
+    name = os.path.basename(path).lower()
+    suffix = os.path.splitext(name)[1] or (name if name.startswith(".") else "")
+    if suffix in ACTIVE_SUFFIXES:
+        return f"is {ACTIVE_SUFFIXES[suffix]}, which a browser runs in the site's origin"
+    if suffix in XML_SUFFIXES:
+        with open(path, "rb") as handle:
+            return xml_problem(handle.read())
+    return None
+
+
+def check_uploads(generator) -> None:
+    settings = generator.settings
+    trusted = {os.path.normpath(path) for path in settings[SETTING]["trusted_files"]}
+    problems = []
+    for static in generator.staticfiles:
+        relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
+        if relative in trusted:
+            continue
+        problem = upload_problem(static.source_path)
+        if problem:
+            problems.append(
+                f"{relative}: {problem}. Fix: remove it (export SVG images as plain drawings, "
+                "without scripts, links or embedded pages), or, if a maintainer has checked it, "
+                f"list '{relative}' in {SETTING}['trusted_files'] in pelicanconf.py."
+            )
+    report(problems, settings)
+
+
+# ------------------------------------------------------------ remote media
+def allowed_sources(settings: dict, directive: str) -> list[str]:
+    extra = (settings.get("SECURITY_HEADERS") or {}).get("extra_sources") or {}
+    return list(extra.get(directive) or ())
+
+
+def source_allows(source: str, url) -> bool:
+    """Whether the CSP source expression `source` allows the URL (split)."""
+    source = source.strip().rstrip("/")
+    if source.endswith(":") and "/" not in source:
+        return url.scheme == source[:-1].lower()
+    parts = urlsplit(source if "//" in source else f"{url.scheme}://{source}")
+    if parts.scheme and parts.scheme.lower() != url.scheme:
+        return False
+    host, wanted = (url.hostname or ""), (parts.hostname or "")
+    host_ok = host.endswith(wanted[1:]) if wanted.startswith("*.") else host == wanted
+    return host_ok and (parts.port is None or parts.port == url.port)
+
+
+def _remote(url: str, site_origin: str):
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    if site_origin and url.startswith(site_origin + "/"):
+        return None
+    return parts
+
+
+def may_be_remote(content_html: str) -> bool:
+    if "srcset" in content_html.lower():
+        return True
+    return any(
+        LOADING_NAME.search(content_html, max(0, found.start() - 12), found.start())
+        for found in ABSOLUTE_VALUE.finditer(content_html)
+    )
+
+
+def _urls(element, attribute: str) -> list[str]:
+    value = element.get(attribute) or ""
+    if attribute == "srcset":
+        return [part.strip().split(" ")[0] for part in value.split(",") if part.strip()]
+    return [value] if value.strip() else []
+
+
+def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
+    """(url, CSP directive) of each image or media file the HTML loads from another site."""
+    if not content_html or not may_be_remote(content_html):
+        return []
+    site = urlsplit(settings.get("SITEURL") or "")
+    site_origin = f"{site.scheme}://{site.netloc}" if site.scheme and site.netloc else ""
+    found = []
+    for element in html.fragment_fromstring(content_html, create_parent="div").iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower().rsplit("}", 1)[-1]
+        loads = MEDIA_ATTRIBUTES.get(tag, ())
+        if tag == "source":
+            parent = element.getparent()
+            in_picture = parent is not None and parent.tag == "picture"
+            directive = "img" if in_picture else "media"
+            loads = (("src", directive), ("srcset", directive))
+        for attribute, directive in loads:
+            for url in _urls(element, attribute):
+                parts = _remote(url, site_origin)
+                if parts is not None and not any(
+                    source_allows(source, parts) for source in allowed_sources(settings, directive)
+                ):
+                    found.append((url, directive))
+    return found
+
+
+def check_remote(generator, contents: list) -> None:
+    settings = generator.settings
+    problems = []
+    for content in contents:
+        source = os.path.relpath(content.source_path, settings["PATH"])
+        shown = (getattr(content, "_content", None) or "") + (
+            getattr(content, "_summary", None) or ""
+        )
+        for url, directive in remote_media(shown, settings):
+            origin = urlsplit(url if not url.startswith("//") else "https:" + url)
+            origin = f"{origin.scheme}://{origin.netloc}"
+            what = "image" if directive == "img" else "media file"
+            problems.append(
+                f"{source}: the {what} {url} is on another site; the production "
+                f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole. "
+                f"Fix: download it into content/images/ and write {{static}}/images/<name>, or, "
+                f"if {origin} is trusted, add it to SECURITY_HEADERS['extra_sources']"
+                f"['{directive}'] in publishconf.py."
+            )
+    report(problems, settings)
+
+
+def check_articles(generator) -> None:
+    check_remote(
+        generator,
+        generator.articles
+        + generator.translations
+        + generator.drafts
+        + generator.drafts_translations
+        + generator.hidden_articles
+        + generator.hidden_translations,
+    )
+
+
+def check_pages(generator) -> None:
+    check_remote(
+        generator,
+        generator.pages
+        + generator.translations
+        + generator.hidden_pages
+        + generator.hidden_translations
+        + generator.draft_pages
+        + generator.draft_translations,
+    )
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.article_generator_finalized.connect(check_articles)
+    signals.page_generator_finalized.connect(check_pages)
+    signals.static_generator_finalized.connect(check_uploads)
