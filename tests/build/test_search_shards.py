@@ -16,13 +16,13 @@ from types import SimpleNamespace
 import pytest
 from pelican.generators import ArticlesGenerator
 
-from commons import DEV_SETTINGS
+from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, pelican_command
 from commons.settings import SettingsError
 from plugins.search import plugin
 from plugins.search.plugin import validate_settings
 from plugins.search.shards import IndexRun, plan_shards
-from tests.conftest import REPO_ROOT, copy_content
+from tests.conftest import copy_content
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
 # One word per post that no other post has, so a search finds exactly that post.

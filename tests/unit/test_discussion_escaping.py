@@ -10,23 +10,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from types import SimpleNamespace
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader
 from lxml import html
 
-from tests.conftest import REPO_ROOT
+from commons import REPO_ROOT
+from plugins.discussion.identity import discussion_for
+from plugins.discussion.markup import json_for_script
+from plugins.discussion.plugin import AssetsOncePerPage
+from plugins.discussion.providers import script_config
+from plugins.discussion.settings import validate_settings
 from tests.unit.test_discussion_settings import SAMPLES
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.identity import discussion_for
-from discussion.markup import json_for_script
-from discussion.plugin import AssetsOncePerPage
-from discussion.providers import script_config
-from discussion.settings import validate_settings
 
 HOSTILE_TITLES = [
     "</script><script>alert(1)</script>",

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.identity import (
+from plugins.discussion.identity import (
     ThreadError,
     default_thread_id,
     discussion_for,
@@ -19,8 +13,8 @@ from discussion.identity import (
     thread_key,
     thread_state,
 )
-from discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
-from discussion.settings import validate_settings
+from plugins.discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
+from plugins.discussion.settings import validate_settings
 
 ISSO = {"isso": {"url": "https://comments.example.org/"}}
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from commons.settings import SettingsError
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
-from discussion.settings import COMMON_DEFAULTS, validate_settings
+from plugins.discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
+from plugins.discussion.settings import COMMON_DEFAULTS, validate_settings
 
 ISSO = {"url": "https://comments.example.org"}
 GISCUS = {

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from commons import REPO_ROOT
 from commons.settings import SettingsError
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from css_minify.css_minify import minify
-from page_meta.page_meta import (
+from plugins.css_minify.css_minify import minify
+from plugins.page_meta.page_meta import (
     absolute_url,
     plain_text,
     shorten,
     validate_settings,
 )
-from page_meta.share import NETWORKS, share_url
-from page_meta.structured_data import script_safe_json
-from post_navigation.post_navigation import link_neighbours, link_related
+from plugins.page_meta.share import NETWORKS, share_url
+from plugins.page_meta.structured_data import script_safe_json
+from plugins.post_navigation.post_navigation import link_neighbours, link_related
 
 HOSTILE = "</script><script>alert(1)</script> & \" ' \u2028"
 
