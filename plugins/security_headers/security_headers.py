@@ -86,7 +86,7 @@ def inline_script_hashes(output: Path) -> list[str]:
 
 def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
-    if "discussion" not in [str(name).rsplit(".", 1)[-1] for name in settings["PLUGINS"]]:
+    if "plugins.discussion" not in settings["PLUGINS"]:
         return {}
     from plugins.discussion.providers import provider_origins
 
