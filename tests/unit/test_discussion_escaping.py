@@ -46,7 +46,7 @@ def test_the_script_config_is_inert_html_and_parses_back_to_the_value(value):
         SITEURL="", THEME_STATIC_DIR="theme"
     )
     doc = html.fromstring(f"<div>{rendered}<p id='after'>x</p></div>")
-    (config,) = doc.xpath("//script[@id='discussion-config']")
+    (config,) = doc.xpath("//script[@data-discussion-config]")
     for character in "<>&":
         assert character not in config.text
     assert json.loads(config.text) == data
