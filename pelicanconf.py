@@ -5,14 +5,9 @@ Every Commons plugin reads one dict setting, documented in README.md.
 """
 
 import os
-import sys
 from pathlib import Path
 
 SITE_ROOT = Path(__file__).resolve().parent
-# The plugins share small helpers from the `commons` package next to this
-# file; make it importable however Pelican is started (`pelican`, `python -m`).
-if str(SITE_ROOT) not in sys.path:
-    sys.path.insert(0, str(SITE_ROOT))
 
 SITENAME = "Cohere Commons"
 SITESUBTITLE = "Notes and conversations from the Cohere coworking community"
@@ -196,32 +191,35 @@ SEARCH = {
     "pages_per_bundle": 1000,
 }
 
-PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
+# Commons' plugins are the packages under plugins/, imported as `plugins.<name>`
+# from the repository's root, the one folder on Python's path (Pelican runs
+# from it: `invoke` tasks and the tests start `python -m pelican` there). No
+# PLUGIN_PATHS: it would load each plugin a second time, as a top-level module.
 PLUGINS = [
     # First: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file.
-    "source_guard",
-    "more_categories",
-    "metadata_check",
-    "output_paths",
-    "content_check",
-    "parallel_read",
+    "plugins.source_guard",
+    "more_categories",  # pelican-more-categories, installed from PyPI
+    "plugins.metadata_check",
+    "plugins.output_paths",
+    "plugins.content_check",
+    "plugins.parallel_read",
     # discussion before feeds: it attaches each post's thread (and refuses two
     # posts sharing one) before the feeds read the thread's id.
-    "discussion",
-    "feeds",
-    "search",
-    "page_meta",
-    "post_navigation",
-    "menu",
-    "code_style",
-    "render_once",
-    "css_minify",
-    "media_check",
-    "body_html",
-    "security_headers",
-    "frozen_urls",
-    "redirects",
+    "plugins.discussion",
+    "plugins.feeds",
+    "plugins.search",
+    "plugins.page_meta",
+    "plugins.post_navigation",
+    "plugins.menu",
+    "plugins.code_style",
+    "plugins.render_once",
+    "plugins.css_minify",
+    "plugins.media_check",
+    "plugins.body_html",
+    "plugins.security_headers",
+    "plugins.frozen_urls",
+    "plugins.redirects",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

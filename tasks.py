@@ -18,21 +18,19 @@ from zoneinfo import ZoneInfo
 
 from invoke import Exit, task
 
-REPO_ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
-from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
-from commons.build import (  # noqa: E402
+# Invoke puts this file's folder, the repository's root, on Python's path.
+from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
+from commons.browser import CHROMIUM, launch_chromium
+from commons.build import (
     BuildError,
     build_notes,
     build_site,
     clean_output,
     output_retention,
 )
-from commons.comments.snapshot import refresh_override  # noqa: E402
-from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
-from commons.servers import ISSO_DB_NAME, LOCAL_ISSO_DATA, IssoServer, StaticSiteServer  # noqa: E402
+from commons.comments.snapshot import refresh_override
+from commons.publish import PublishError, check_site, publish_site, validate_options
+from commons.servers import ISSO_DB_NAME, LOCAL_ISSO_DATA, IssoServer, StaticSiteServer
 
 ISSO_DATA = LOCAL_ISSO_DATA
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"

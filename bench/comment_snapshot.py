@@ -24,16 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from bench import corpus  # noqa: E402
-from bench.measure import run_measured  # noqa: E402
-from commons import DEV_SETTINGS  # noqa: E402
-from commons.build import pelican_command  # noqa: E402
-from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread  # noqa: E402
-from commons.servers import IssoServer  # noqa: E402
+from bench import corpus
+from bench.measure import run_measured
+from commons import DEV_SETTINGS, REPO_ROOT
+from commons.build import pelican_command
+from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread
+from commons.servers import IssoServer
 
 WORDS = "the tool library opens on thursday bring a drill borrow a saw and stay for tea"
 

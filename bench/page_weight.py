@@ -24,14 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from commons import PUBLISH_SETTINGS  # noqa: E402
-from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
-from commons.build import BuildError, build_site  # noqa: E402
-from commons.servers import IssoServer, StaticSiteServer, free_port  # noqa: E402
+from commons import PUBLISH_SETTINGS
+from commons.browser import CHROMIUM, launch_chromium
+from commons.build import BuildError, build_site
+from commons.servers import IssoServer, StaticSiteServer, free_port
 
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
 # The theme's budget for the article page before interaction: HTML + CSS + JS,

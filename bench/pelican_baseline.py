@@ -15,13 +15,8 @@ and plugins cost and nothing else:
 Everything else (theme, URL layout, Jinja environment) is Pelican's default.
 """
 
-import sys
-from pathlib import Path
-
-_repo_root = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(_repo_root))
-
-import pelicanconf as _commons  # noqa: E402
+# The runner starts Pelican from the repository's root, where pelicanconf is.
+import pelicanconf as _commons
 
 SITENAME = "Plain Pelican"
 SITEURL = ""

@@ -34,15 +34,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from bench import corpus  # noqa: E402
-from bench.measure import MeasureError, Measurement, run_measured  # noqa: E402
-from bench.stats import median, paired_ratio, schedule  # noqa: E402
-from commons import DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
-from commons.build import pelican_command  # noqa: E402
+from bench import corpus
+from bench.measure import MeasureError, Measurement, run_measured
+from bench.stats import median, paired_ratio, schedule
+from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
+from commons.build import pelican_command
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 BASELINE_SETTINGS = REPO_ROOT / "bench" / "pelican_baseline.py"

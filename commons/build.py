@@ -60,6 +60,14 @@ FILE_MODE = 0o644
 
 logger = logging.getLogger(__name__)
 
+# Pelican unpickles its content cache without catching a missing module: a
+# cache written before a plugin (or a class it stored) moved stops the build.
+CACHE_LOAD_FAILURE = "self._cache = pickle.load("
+CACHE_FIX = (
+    "Fix: Pelican's content cache was written by another version of Commons' plugins; "
+    "run `invoke rebuild` (it empties the output and drops the cache)."
+)
+
 
 class BuildError(RuntimeError):
     """Pelican failed; the message carries its log so the editor sees why."""
@@ -461,6 +469,8 @@ def explain(log: str) -> str:
         lines.append(line)
     message = "\n".join(lines).strip() or log[-4000:]
     fixes = [fix for pattern, fix in PELICAN_FIXES if pattern.search(message)]
+    if CACHE_LOAD_FAILURE in log:
+        fixes.append(CACHE_FIX)
     return "\n".join([message, *fixes])
 
 

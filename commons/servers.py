@@ -16,8 +16,9 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from . import REPO_ROOT
+
 LOOPBACK = "127.0.0.1"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # The local Isso's folder (`bin/serve`, `invoke serve`); its database is ISSO_DB_NAME in it.
 LOCAL_ISSO_DATA = REPO_ROOT / ".isso"
 ISSO_DB_NAME = "comments.db"

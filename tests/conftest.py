@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import html
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS  # noqa: E402
-from commons.browser import CHROMIUM, launch_chromium  # noqa: E402
-from commons.build import build_site  # noqa: E402
-from commons.servers import IssoServer, StaticSiteServer  # noqa: E402
+from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
+from commons.browser import CHROMIUM, launch_chromium
+from commons.build import build_site
+from commons.servers import IssoServer, StaticSiteServer
 
 TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -11,9 +11,7 @@ written when a file it would write exists, unless `force`.
 from __future__ import annotations
 
 import html
-import importlib
 import re
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,10 +36,9 @@ COMMENT_TYPES = {"", "comment"}
 
 def thread_id_function():
     """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
-    plugins = str(Path(__file__).resolve().parents[2] / "plugins")
-    if plugins not in sys.path:
-        sys.path.insert(0, plugins)
-    return importlib.import_module("discussion.identity").thread_id
+    from plugins.discussion.identity import thread_id
+
+    return thread_id
 
 
 def site_thread_id(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import nh3
 from pelican import signals
 from pelican.contents import Article, Page
 
+from commons.paths import source_name
 from commons.settings import Choice, DictOf, ListOf, Schema, String, install
 
 from .user_content import PREFIX, attribute_filter, ids_in
@@ -22,7 +22,7 @@ POLICIES = ("sanitize", "keep")
 # id (and name) comes out prefixed with `user-content-` (user_content.py).
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 # The Markdown extension that namespaces the ids Markdown writes, under every policy.
-MARKDOWN_EXTENSION = "body_html.user_content:UserContentIdsExtension"
+MARKDOWN_EXTENSION = "plugins.body_html.user_content:UserContentIdsExtension"
 # Never allowed, whatever extra_tags says: they run code, restyle the page, or
 # (frames, objects) load a third party before the reader has chosen to.
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
@@ -173,7 +173,7 @@ def sanitize_content(content) -> None:
             logger.warning(
                 "%s was cleaned under an earlier BODY_HTML policy and Pelican's content "
                 "cache still holds that version. Fix: run `invoke rebuild` (it clears the cache).",
-                os.path.relpath(content.source_path, content.settings.get("PATH") or "."),
+                source_name(content.source_path, content.settings.get("PATH")),
             )
         return
     if cleaned_with == _fingerprint:

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican import signals
 
+from commons.paths import source_name
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
 
 from .links import BodyLinks, references
@@ -108,13 +109,6 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
     return problems
 
 
-def source_of(content, content_root: Path) -> str:
-    try:
-        return str(Path(content.source_path).relative_to(content_root))
-    except ValueError:
-        return content.source_path
-
-
 def reference_problems(content, content_root: Path, source: str) -> list[str]:
     """Links and images in one post or page that point at files that do not exist."""
     problems = []
@@ -207,7 +201,7 @@ def consistency_problems(
     # Pages get a category from their folder name; only posts are checked.
     allowed = options["categories"] if articles else None
     for content in contents:
-        source = source_of(content, content_root)
+        source = source_name(content.source_path, content_root)
         if options["check_references"]:
             problems += reference_problems(content, content_root, source)
         if allowed is not None:

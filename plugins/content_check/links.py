@@ -21,6 +21,8 @@ from lxml import html as lxml_html
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
+from commons.paths import source_name
+
 # An origin no site has: bodies are rendered against it so that every link the
 # site itself resolves becomes an absolute URL we can recognise.
 CHECK_ORIGIN = "https://commons-link-check.invalid"
@@ -104,7 +106,8 @@ def broken_body_links(
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
             problems.append(
-                f"{_source(content, content_root)}: the {kind} {reference} points to "
+                f"{source_name(content.source_path, content_root)}: the {kind} {reference} "
+                "points to "
                 f"{target.relative_to(output).as_posix()}, which the site does not have. Fix: "
                 "link to the post or page with {filename}/its-file.md (it follows the page "
                 "when its address changes), or correct the address."
@@ -113,7 +116,7 @@ def broken_body_links(
             fragment = unquote(parts.fragment)
             if fragment not in _ids(target, anchors):
                 problems.append(
-                    f"{_source(content, content_root)}: the link {reference} names "
+                    f"{source_name(content.source_path, content_root)}: the link {reference} names "
                     f"#{fragment}, but "
                     f"{target.relative_to(output).as_posix()} has no element with that id. Fix: "
                     "link to a heading that exists (its id is the heading's text in lower "
@@ -153,13 +156,6 @@ def _is_file(path: Path, written: dict[Path, bool]) -> bool:
     if path not in written:
         written[path] = path.is_file()
     return written[path]
-
-
-def _source(content, content_root: Path) -> str:
-    try:
-        return Path(content.source_path).relative_to(content_root).as_posix()
-    except ValueError:
-        return content.source_path
 
 
 def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:

@@ -10,7 +10,6 @@ Modules, one concern each:
 - `settings`: the DISCUSSION schema, defaults and validation;
 - `providers`: the provider registry (options, origins, runtime config);
 - `identity`: a post's thread: state, id, title, URL;
-- `markup`: escaping for data that goes inside a `<script>` element;
 - `plugin`: the Pelican receivers that tie them together.
 """
 

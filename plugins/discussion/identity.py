@@ -111,11 +111,6 @@ def thread_key(thread_id: str) -> str:
     return re.sub(r"/{2,}", "/", normal).lstrip("/")
 
 
-def post_url(site_url: str, url: str) -> str:
-    """The post's URL: absolute when SITEURL is, else site-relative ('/2011/03/slug/')."""
-    return f"{site_url.rstrip('/')}/{url.lstrip('/')}"
-
-
 @dataclass(frozen=True)
 class Discussion:
     """Everything the theme needs about one post's thread; templates only read it."""

@@ -12,10 +12,11 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.paths import source_name
 from commons.settings import install
+from commons.urls import absolute_url
 
-from .identity import ID_FIELD, ThreadError, discussion_for, post_url, thread_key
-from .markup import json_for_script
+from .identity import ID_FIELD, ThreadError, discussion_for, thread_key
 from .providers import script_config
 from .settings import SCHEMA, SETTING
 from .snapshot import Renderer, build_snapshot, recent_comments
@@ -80,17 +81,9 @@ def check_settings(pelican) -> None:
         **settings.get("JINJA_GLOBALS", {}),
         "discussion_assets_once": assets_once,
         "discussion_counts_in": counts_in,
-        "discussion_config_json": json_for_script(script_config(config)),
+        # The theme writes it with Jinja's `tojson`, escaped for a script element.
+        "discussion_config": script_config(config),
     }
-
-
-def _source(content, settings: dict) -> str:
-    path = content.source_path or "<unknown file>"
-    root = settings.get("PATH") or os.getcwd()
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:
-        return path
 
 
 def attach(content, settings: dict, is_page: bool) -> None:
@@ -104,9 +97,10 @@ def attach(content, settings: dict, is_page: bool) -> None:
             metadata=content.metadata,
             slug=content.slug,
             title=content.title,
-            url=post_url(settings.get("SITEURL", ""), content.url),
+            # Absolute when SITEURL is, else site-relative ('/2011/03/slug/').
+            url=absolute_url(settings.get("SITEURL", ""), content.url),
             is_page=is_page,
-            source=_source(content, settings),
+            source=source_name(content.source_path, settings.get("PATH")),
             fields=rule_fields(content, is_page),
         )
     except ThreadError as error:
@@ -139,7 +133,7 @@ def _check_unique(content, settings: dict, seen: dict) -> None:
     thread = content.discussion
     if not thread.enabled:
         return
-    source = _source(content, settings)
+    source = source_name(content.source_path, settings.get("PATH"))
     key = thread_key(thread.thread_id)
     other = seen.setdefault(key, (source, thread.thread_id))
     if other[0] == source:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from jinja2 import pass_context
 
+from commons.urls import absolute_url
+
 from .entries import feed_title
 
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
@@ -61,7 +63,7 @@ def _link(siteurl: str, path: str, fmt: str, title: str) -> FeedLink:
     # SITEURL is relative in local builds ("..") and absolute in production, so
     # the link works wherever the site is served.
     return FeedLink(
-        href=f"{siteurl}/{path}" if siteurl else f"/{path}",
+        href=absolute_url(siteurl, path),
         type=MEDIA_TYPES[fmt],
         title=f"{title} ({FORMAT_NAMES[fmt]})",
     )

@@ -5,34 +5,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import lxml.html
 from lxml import etree
 
+from commons.urls import absolute_url
+
 DISCUSSION_ANCHOR = "discussion"
 # Characters RFC 4151 allows, unescaped, in a tag URI's specific part.
 TAG_SPECIFIC_SAFE = "-._~!$&'()*+,;=:@/?"
-
-
-def absolute_url(base: str, url: str) -> str:
-    """`url` (absolute, or relative to the site root) as an absolute URL under `base`."""
-    if urlsplit(url).scheme:
-        return url
-    return f"{base.rstrip('/')}/{url.lstrip('/')}"
-
-
-def thread_key(article) -> str:
-    """What identifies a post for good: its discussion thread's id.
-
-    The discussion plugin derives that id (Comments_id, else the slug) and
-    checks it; without that plugin the same rule applies here.
-    """
-    discussion = getattr(article, "discussion", None)
-    if discussion is not None:
-        return discussion.thread_id
-    explicit = str(article.metadata.get("comments_id") or "").strip()
-    return explicit or str(article.slug)
 
 
 def tag_uri(authority: str, tag_date: str, specific: str) -> str:
@@ -43,9 +25,11 @@ def tag_uri(authority: str, tag_date: str, specific: str) -> str:
 def entry_id(options: dict, article, default_lang: str | None = None) -> str:
     """A post's feed id: stable when the domain, the URL or the title change.
 
+    It is built on what identifies a post for good, its discussion thread's
+    id, as the discussion plugin worked it out (Comments_id, else the slug).
     A translation shares its original's slug, so its language is part of its id.
     """
-    specific = f"post/{thread_key(article)}"
+    specific = f"post/{article.discussion.thread_id}"
     lang = getattr(article, "lang", None)
     if lang and default_lang and lang != default_lang:
         specific += f"/{lang}"

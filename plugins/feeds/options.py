@@ -17,6 +17,7 @@ from commons.settings import (
     Schema,
     String,
 )
+from commons.urls import site_base
 
 SETTING = "FEEDS"
 # The Pelican settings that turn a feed on; any of them needs an absolute base.
@@ -49,19 +50,6 @@ def validate_settings(raw, settings: dict) -> dict:
 
 def feeds_enabled(settings: dict) -> bool:
     return any(settings.get(name) for name in FEED_SETTINGS)
-
-
-def site_base(settings: dict) -> str:
-    """The absolute address every feed and sitemap URL starts with, without a trailing slash.
-
-    SITEURL in production; in a local build (SITEURL "", relative URLs) the
-    FEED_DOMAIN, so that local feeds are valid too.
-    """
-    for name in ("SITEURL", "FEED_DOMAIN"):
-        value = settings.get(name) or ""
-        if value.startswith(("http://", "https://")):
-            return value.rstrip("/")
-    return ""
 
 
 def _real_date(text: str) -> bool:
@@ -120,6 +108,22 @@ def _absolute_base(options, settings):
     return None
 
 
+# A post's feed id is built on its discussion thread's id, which that plugin works out.
+DISCUSSION_PLUGIN = "plugins.discussion"
+
+
+def _thread_ids(options, settings):
+    if feeds_enabled(settings) and DISCUSSION_PLUGIN not in (settings.get("PLUGINS") or []):
+        return (
+            f"needs {DISCUSSION_PLUGIN!r} in PLUGINS: each post's feed id is built on its "
+            "discussion thread's id, which that plugin works out (Comments_id, else the slug)",
+            "",
+            f"add {DISCUSSION_PLUGIN!r} to PLUGINS before 'plugins.feeds' (its DISCUSSION "
+            "setting can turn the comment section off), or turn the feeds off",
+        )
+    return None
+
+
 def _tag_date(value: str) -> str | None:
     return None if _real_date(value) else "not a real date"
 
@@ -150,6 +154,7 @@ SCHEMA = Schema(
     checks=[
         Check(("robots_txt", "sitemap"), _robots_need_a_sitemap),
         Check((), _absolute_base),
+        Check((), _thread_ids),
     ],
 )
 DEFAULTS = SCHEMA.defaults()

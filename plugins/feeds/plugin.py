@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from commons.paths import source_name
 from commons.settings import install
+from commons.urls import site_base
 
 from . import sitemap
 from .discovery import feed_links
 from .entries import entry_id
-from .options import SCHEMA, SETTING, feeds_enabled, site_base
+from .options import SCHEMA, SETTING, feeds_enabled
 from .writer import CommonsFeedWriter
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def check_entry_ids(generators) -> None:
         other = seen.setdefault(identifier, article)
         if other is not article:
             error = DuplicateEntryIdError(
-                f"{_source(other, settings)} and {_source(article, settings)} would have the "
+                f"{source_name(other.source_path, settings['PATH'])} and "
+                f"{source_name(article.source_path, settings['PATH'])} would have the "
                 f"same feed id {identifier!r}. Fix: give one of them a different slug or a "
                 "`Comments_id:` line of its own."
             )
@@ -106,13 +108,6 @@ def finish(pelican) -> None:
         target.write_text(sitemap.robots_txt(base, options["sitemap"]), encoding="utf-8")
         logger.info('Writing "%s"', target)
     _pages.clear()
-
-
-def _source(article, settings) -> str:
-    try:
-        return os.path.relpath(article.source_path, settings.get("PATH") or os.getcwd())
-    except ValueError:
-        return str(article.source_path)
 
 
 def register():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .entries import absolute_url
+from commons.urls import absolute_url, page_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # Pages written for people who are already on the site, not for crawlers:
@@ -48,7 +48,7 @@ def entry_for(
         if getattr(content, "status", "published") != "published":
             return None  # drafts and hidden pages
         return SitemapEntry(content.url, _changed(content))
-    url = relative[: -len("index.html")] if relative.endswith("index.html") else relative
+    url = page_url(relative)
     listed = context.get("articles_page")
     articles = listed.object_list if listed is not None else context.get("articles") or []
     dates = [_changed(article) for article in articles]

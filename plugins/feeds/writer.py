@@ -10,9 +10,10 @@ from feedgenerator import Rss201rev2Feed, Stylesheet
 from pelican.utils import set_date_tzinfo
 from pelican.writers import Writer
 
+from commons.urls import absolute_url, site_base
+
 from .entries import (
     FeedContentError,
-    absolute_url,
     absolutize_html,
     describe_feed,
     discussion_link,
@@ -22,7 +23,7 @@ from .entries import (
     snapshot_count,
     snapshot_feed,
 )
-from .options import SETTING, site_base
+from .options import SETTING
 from .syndication import CommonsAtomFeed, CommonsRssFeed
 
 logger = logging.getLogger(__name__)

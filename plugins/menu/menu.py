@@ -9,12 +9,12 @@ Pages marked `Menu: true` that the list does not name follow it, by title.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pelican import signals
 
+from commons.paths import source_name
 from commons.settings import ListOf, Option, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -90,14 +90,15 @@ def wants_menu(page) -> bool:
     if word in FALSE_WORDS:
         return False
     raise MenuError(
-        f"{_source(page)}: metadata field 'menu' has the value {value!r}. "
+        f"{source_name(page.source_path, page.settings.get('PATH'))}: metadata field 'menu' "
+        f"has the value {value!r}. "
         "Fix: write `Menu: true` to list the page in the header menu, or remove the line."
     )
 
 
 def menu_items(pages: list, items: list, content_root: str) -> list[MenuItem]:
     """The header menu: MENU's entries in order, then the other `Menu: true` pages by title."""
-    by_source = {_relative(page.source_path, content_root): page for page in pages}
+    by_source = {source_name(page.source_path, content_root): page for page in pages}
     menu: list[MenuItem] = []
     listed = set()
     missing = []
@@ -126,14 +127,6 @@ def menu_items(pages: list, items: list, content_root: str) -> list[MenuItem]:
     )
     menu += [MenuItem(title=page.title, url=page.url, page=page) for page in marked]
     return menu
-
-
-def _relative(path: str, content_root: str) -> str:
-    return os.path.relpath(path, content_root).replace(os.sep, "/")
-
-
-def _source(page) -> str:
-    return _relative(page.source_path, page.settings.get("PATH") or os.getcwd())
 
 
 def check_settings(pelican) -> None:

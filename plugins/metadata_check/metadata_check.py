@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 
 from pelican import signals
@@ -11,6 +10,7 @@ from pelican.contents import Article, Static
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import slugify
 
+from commons.paths import source_name
 from commons.settings import Choice, ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
@@ -71,21 +71,13 @@ def validate_settings(raw) -> dict:
     return SCHEMA.validate(raw)
 
 
-def _relative(path: str, settings: dict) -> str:
-    content_root = settings.get("PATH") or os.getcwd()
-    try:
-        return os.path.relpath(path, content_root)
-    except ValueError:
-        return path
-
-
 class CheckedMetadataMixin:
     """Turn Pelican's bare ValueError on a field into a MetadataError naming file and fix."""
 
     _commons_source = "<settings>"
 
     def read(self, source_path):
-        self._commons_source = _relative(source_path, self.settings)
+        self._commons_source = source_name(source_path, self.settings.get("PATH"))
         content, metadata = super().read(source_path)
         return (without_control_characters(content) if content else content), metadata
 
@@ -212,7 +204,7 @@ def check_content(content) -> None:
         return
     settings = content.settings
     options = settings[SETTING]
-    source = _relative(content.source_path or "<unknown file>", settings)
+    source = source_name(content.source_path, settings.get("PATH"))
     status = getattr(content, "status", "published")
     if status not in options["statuses"]:
         fix = FIXES["status"].format(statuses=", ".join(options["statuses"]))

@@ -13,9 +13,10 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from commons.settings import URL, Check, Choice, Integer, ListOf, Optional, Pattern, Schema, install
+from commons.urls import absolute_url, site_base
 
 from .share import NETWORKS, ShareLink, share_links
-from .structured_data import blog_posting, script_safe_json, web_page
+from .structured_data import blog_posting, web_page
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +31,12 @@ _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 _HANDLE = re.compile(r"^(@[A-Za-z0-9_]{1,15})?$")
 
 
-def _absolute(url) -> bool:
-    return isinstance(url, str) and url.startswith(("https://", "http://"))
-
-
 def _site_url(options, settings):
     """None: SITEURL when it is absolute (production), else FEED_DOMAIN (the local server)."""
     site_url = options["site_url"]
     if site_url is None:
-        site_url = next(
-            (u for u in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if _absolute(u)),
-            None,
-        )
-        if site_url is None:
+        site_url = site_base(settings)
+        if not site_url:
             return (
                 "is None, and neither SITEURL nor FEED_DOMAIN is an absolute http(s) address",
                 "",
@@ -86,14 +80,6 @@ def validate_settings(raw, settings: dict) -> dict:
     return SCHEMA.validate(raw, settings)
 
 
-def absolute_url(path: str, site_url: str) -> str:
-    """The absolute address of a site-relative URL or output file ('a/b/index.html' -> 'a/b/')."""
-    path = str(path or "").lstrip("/")
-    if path == "index.html" or path.endswith("/index.html"):
-        path = path[: -len("index.html")]
-    return f"{site_url}/{path}"
-
-
 def plain_text(html: str) -> str:
     """Text of an HTML fragment, entities decoded, whitespace collapsed."""
     return " ".join(Markup(html or "").striptags().split())
@@ -119,7 +105,7 @@ class PageMeta:
 
     @cached_property
     def url(self) -> str:
-        return absolute_url(self._content.url, self._options["site_url"])
+        return absolute_url(self._options["site_url"], self._content.url)
 
     @cached_property
     def title(self) -> str:
@@ -168,7 +154,8 @@ class PageMeta:
         return [str(tag) for tag in getattr(self._content, "tags", None) or []]
 
     @cached_property
-    def json_ld(self) -> Markup:
+    def json_ld(self) -> dict:
+        """The page's schema.org data; the theme writes it with Jinja's `tojson`."""
         settings = self._content.settings
         language = getattr(self._content, "lang", None) or settings.get("DEFAULT_LANG", "en")
         if isinstance(self._content, Article):
@@ -192,7 +179,7 @@ class PageMeta:
                 site_name=settings.get("SITENAME", ""),
                 language=language,
             )
-        return script_safe_json(data)
+        return data
 
     def _comments(self) -> dict:
         """commentCount and the first comments, from the discussion's comment snapshot."""
@@ -236,7 +223,7 @@ def check_settings(pelican) -> None:
     pelican.settings["JINJA_FILTERS"] = {
         **pelican.settings.get("JINJA_FILTERS", {}),
         # A partial, not a lambda: Pelican's content cache pickles the settings.
-        "absolute_url": partial(absolute_url, site_url=site_url),
+        "absolute_url": partial(absolute_url, site_url),
         "fragments_to": fragments_to,
     }
 
@@ -266,6 +253,18 @@ def fragments_to(html_text: str, page_href: str, body: str = "") -> str:
     return Markup(inner) if isinstance(html_text, Markup) else inner
 
 
+def compact_json(generator) -> None:
+    """The theme's `tojson` (JSON-LD, the discussion script's settings) without spaces.
+
+    Jinja's `tojson` escapes what could end a script element; its policy sets
+    only how `json.dumps` lays the text out. Keys stay sorted: builds are
+    reproducible.
+    """
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
+
+
 def attach(content) -> None:
     if isinstance(content, (Article, Page)):
         content.page_meta = PageMeta(content, content.settings[SETTING])
@@ -274,3 +273,4 @@ def attach(content) -> None:
 def register():
     signals.initialized.connect(check_settings)
     signals.content_object_init.connect(attach)
+    signals.generator_init.connect(compact_json)

@@ -1,25 +1,10 @@
-"""JSON-LD for the page head, safe inside a <script> element.
+"""JSON-LD for the page head: schema.org's BlogPosting and WebPage, as dicts.
 
-`json.dumps` alone is not enough: a title containing `</script>` would end the
-element. Escaping `<`, `>` and `&` as JSON unicode escapes keeps the data
-identical for a JSON parser and inert for the HTML parser.
+The theme writes them with Jinja's `tojson`, which escapes `<`, `>`, `&` and
+`'` so that no value can end the script element.
 """
 
 from __future__ import annotations
-
-import json
-
-from markupsafe import Markup
-
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
-def script_safe_json(data) -> Markup:
-    """`data` as JSON that can be placed verbatim inside <script type="application/ld+json">."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # U+2028/2029 are valid JSON but end a line in older JavaScript parsers.
-    text = text.translate(_SCRIPT_SAFE).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)
 
 
 def blog_posting(

@@ -8,7 +8,8 @@ bundles go into the site (inside the staging folder of an atomic build): the
 first at SEARCH['bundle_dir'], the others under its `shards/` folder, listed in
 its `shards.json`. The search page (`theme/templates/search.html`) loads
 Pagefind's script from the first bundle only when a reader searches, and merges
-the others into it.
+the others into it. `plugin.py` gives the timeline: which Pelican signal does
+what, and why the pages are written before the posts.
 """
 
 from .plugin import SCHEMA, register

@@ -1,8 +1,30 @@
-"""Receivers for the SEARCH setting: plan the shards, feed them, assemble the bundles."""
+"""Site search for one Pelican build: SiteSearch, and the signals that drive it.
+
+Timeline of a build, in the order Pelican sends its signals:
+
+1. `initialized`: `start` checks SEARCH and, when search is on, creates this
+   Pelican's SiteSearch and connects its receivers (steps 2 to 5).
+2. `all_generators_finalized` (every post and page is read):
+   `SiteSearch.keep_generators` keeps the generators for step 3, and
+   `write_pages_first` moves the pages generator before the posts' (why: in
+   its docstring).
+3. `get_writer` (Pelican asks for its writer just before it writes the first
+   file): `SiteSearch.plan` cuts the published posts and pages into shards of
+   at most `pages_per_bundle` pages and starts an `IndexRun` (shards.py). Not
+   at step 2: URLs that plugins settle there (frozen_urls) are final only now.
+4. `content_written` (each file Pelican writes): `SiteSearch.page_written`;
+   when the last page of a shard is written, the shard goes to Pagefind, in a
+   background thread, one shard at a time, while Pelican writes the rest.
+5. `finalized` (the site is written): `SiteSearch.finish` waits for Pagefind,
+   moves the bundles into the site and writes the list of bundles.
+
+A build that fails never reaches step 5: the IndexRun stops its Pagefind and
+removes its workspace when the process exits (or, in Pelican's autoreload,
+when the next build plans, or another Pelican starts).
+"""
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
@@ -73,7 +95,7 @@ DEFAULTS = SCHEMA.defaults()
 # Next to the first bundle: the list of every bundle, which search.js reads.
 MANIFEST = "shards.json"
 
-__all__ = ["SearchIndexError", "register", "validate_settings"]
+__all__ = ["SearchIndexError", "SiteSearch", "register", "validate_settings"]
 
 
 def validate_settings(raw, settings: dict) -> dict:
@@ -81,15 +103,107 @@ def validate_settings(raw, settings: dict) -> dict:
     return SCHEMA.validate(raw, settings)
 
 
-# The current build's settings, and its indexing while it lasts.
-_build: dict = {}
-_state: dict[str, IndexRun | None] = {"run": None}
+def start(pelican) -> None:
+    """`initialized`: check SEARCH; with search on, this Pelican's SiteSearch starts listening."""
+    options = install(pelican.settings, SCHEMA)
+    if options["enabled"]:
+        SiteSearch(pelican.settings).connect()
 
 
-def check_settings(pelican) -> None:
-    install(pelican.settings, SCHEMA)
-    _build["settings"] = pelican.settings
-    abandon_run()
+class SiteSearch:
+    """The search index of one Pelican's builds: steps 2 to 5 of the timeline above.
+
+    It holds what one build needs between signals (the generators, then the
+    IndexRun) and lets go of it when the build ends.
+    """
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.options = settings[SETTING]
+        self.generators: list = []
+        self.run: IndexRun | None = None
+
+    def receivers(self) -> list:
+        return [
+            (signals.initialized, self.stop_if_replaced),
+            (signals.all_generators_finalized, self.keep_generators),
+            (signals.all_generators_finalized, write_pages_first),
+            (signals.get_writer, self.plan),
+            (signals.content_written, self.page_written),
+            (signals.finalized, self.finish),
+        ]
+
+    def connect(self) -> None:
+        # Strong references: the signals are what keeps this object alive.
+        for signal, receiver in self.receivers():
+            signal.connect(receiver, weak=False)
+
+    def disconnect(self) -> None:
+        for signal, receiver in self.receivers():
+            signal.disconnect(receiver)
+
+    def stop_if_replaced(self, pelican) -> None:
+        """`initialized` again: another Pelican (autoreload after a settings change) takes over."""
+        if pelican.settings is not self.settings:
+            self.disconnect()
+            self.abandon_run()
+
+    def keep_generators(self, generators: list) -> None:
+        """Step 2: the generators hold the posts and pages that step 3 plans."""
+        self.generators = generators
+
+    def plan(self, pelican) -> None:
+        """Step 3, before anything is written: decide each page's shard, get ready to index.
+
+        Returns no writer of its own (`get_writer` is only the moment).
+        """
+        self.abandon_run()  # a build that failed midway in this process (autoreload)
+        generators, self.generators = self.generators, []
+        if not generators:
+            return
+        output = Path(os.path.abspath(generators[0].output_path))
+        plan = plan_shards(searchable_paths(generators), self.options["pages_per_bundle"])
+        self.run = IndexRun(output, plan, pagefind_options(self.options, self.settings))
+        logger.debug("Search: %d pages in %d shards", sum(map(len, plan)), len(plan))
+
+    def page_written(self, path, context=None) -> None:
+        """Step 4: note a written file; a shard whose pages are all written goes to Pagefind."""
+        if self.run is not None:
+            self.run.page_written(Path(path))
+
+    def finish(self, pelican) -> None:
+        """Step 5: wait for Pagefind, then put the bundles into the site."""
+        run, self.run = self.run, None
+        if run is None:
+            return
+        bundle = Path(pelican.output_path) / self.options["bundle_dir"]
+        started = time.monotonic()
+        logger.info(
+            "Search: the site is written; %d of %d shards were already queued for Pagefind",
+            run.queued_count,
+            len(run.shards),
+        )
+        try:
+            built = run.finish()
+            failures = [shard for shard in built if shard.failure is not None]
+            if failures:
+                _fail(failures[0].failure)
+            assemble(built, bundle)
+        finally:
+            run.close()
+        logger.info(
+            "Search: indexed %d pages in %d bundles into %s (%.1f s after the site was written)",
+            sum(len(shard.written) for shard in built),
+            len(built),
+            bundle,
+            time.monotonic() - started,
+        )
+
+    def abandon_run(self) -> None:
+        """Stop the indexing of a build that ended early."""
+        run, self.run = self.run, None
+        if run is not None:
+            run.close()
 
 
 def searchable_paths(generators) -> list[str]:
@@ -111,16 +225,8 @@ def searchable_paths(generators) -> list[str]:
     return sorted(paths)
 
 
-def remember_generators(generators) -> None:
-    abandon_run()  # an autoreload rebuild after a failed build starts clean
-    _build["generators"] = generators
-    settings = _build.get("settings")
-    if settings is not None and settings[SETTING]["enabled"]:
-        write_pages_first(generators)
-
-
 def write_pages_first(generators: list) -> None:
-    """Move Pelican's pages generator before its articles generator, in place.
+    """Step 2: move Pelican's pages generator before its articles generator, in place.
 
     Pelican writes the posts, then every listing, then the pages (About…).
     A shard is indexed once all its pages are written, so the shard holding
@@ -142,63 +248,6 @@ def write_pages_first(generators: list) -> None:
     generators[articles:articles] = pages
 
 
-def plan_before_writing(pelican) -> None:
-    """Pelican asks for its writer just before writing: decide the shards then.
-
-    Later than `all_generators_finalized`, so URLs that plugins settle there
-    (frozen_urls) are final and formatted once. Returns no writer of its own.
-    """
-    start_run(_build.pop("generators", None) or [])
-
-
-def start_run(generators) -> None:
-    """Before anything is written: decide each page's shard, and get ready to index."""
-    abandon_run()
-    settings = _build.get("settings")
-    if settings is None or not settings[SETTING]["enabled"] or not generators:
-        return
-    options = settings[SETTING]
-    output = Path(os.path.abspath(generators[0].output_path))
-    plan = plan_shards(searchable_paths(generators), options["pages_per_bundle"])
-    _state["run"] = IndexRun(output, plan, pagefind_options(options, settings))
-    logger.debug("Search: %d pages in %d shards", sum(map(len, plan)), len(plan))
-
-
-def page_written(path, context) -> None:
-    run = _state["run"]
-    if run is not None:
-        run.page_written(Path(path))
-
-
-def build_index(pelican) -> None:
-    run, _state["run"] = _state["run"], None
-    if run is None:
-        return
-    options = pelican.settings[SETTING]
-    bundle = Path(pelican.output_path) / options["bundle_dir"]
-    started = time.monotonic()
-    logger.info(
-        "Search: the site is written; %d of %d shards were already queued for Pagefind",
-        run.queued_count,
-        len(run.shards),
-    )
-    try:
-        built = run.finish()
-        failures = [shard for shard in built if shard.failure is not None]
-        if failures:
-            _fail(failures[0].failure)
-        assemble(built, bundle)
-    finally:
-        run.close()
-    logger.info(
-        "Search: indexed %d pages in %d bundles into %s (%.1f s after the site was written)",
-        sum(len(shard.written) for shard in built),
-        len(built),
-        bundle,
-        time.monotonic() - started,
-    )
-
-
 def assemble(built, bundle: Path) -> None:
     """Move the bundles into the site: the first at `bundle`, the others under shards/."""
     if bundle.exists():
@@ -216,13 +265,6 @@ def assemble(built, bundle: Path) -> None:
         entries.append(entry)
     manifest = json.dumps({"bundles": entries}, indent=1) + "\n"
     (bundle / MANIFEST).write_text(manifest, encoding="utf-8")
-
-
-def abandon_run() -> None:
-    """Stop the indexing of a build that ended early (or of an earlier build)."""
-    run, _state["run"] = _state["run"], None
-    if run is not None:
-        run.close()
 
 
 def pagefind_options(options: dict, settings: dict) -> list[str]:
@@ -249,12 +291,4 @@ def _fail(detail: str):
 
 
 def register():
-    signals.initialized.connect(check_settings)
-    signals.all_generators_finalized.connect(remember_generators)
-    signals.get_writer.connect(plan_before_writing)
-    signals.content_written.connect(page_written)
-    signals.finalized.connect(build_index)
-    # A build that fails never reaches `finalized`: stop its Pagefind before
-    # the process exits, so nothing keeps running or writing after it.
-    atexit.unregister(abandon_run)  # once, however often Pelican loads plugins
-    atexit.register(abandon_run)
+    signals.initialized.connect(start)

@@ -12,6 +12,7 @@ writes the listings and feeds.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import math
@@ -96,6 +97,9 @@ class IndexRun:
         self.process: subprocess.Popen | None = None
         self.stopping = False
         self.worker: threading.Thread | None = None
+        # A build that fails never finishes its run: stop its Pagefind and
+        # remove the workspace before the process exits.
+        atexit.register(self.close)
 
     @property
     def queued_count(self) -> int:
@@ -143,6 +147,7 @@ class IndexRun:
 
     def close(self) -> None:
         """Stop any Pagefind still running, join the worker, remove the workspace."""
+        atexit.unregister(self.close)
         with self.lock:
             self.stopping = True
             process = self.process

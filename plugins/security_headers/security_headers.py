@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import logging
 import re
 from pathlib import Path
@@ -87,10 +86,11 @@ def inline_script_hashes(output: Path) -> list[str]:
 
 def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
-    if "discussion" not in [str(name).rsplit(".", 1)[-1] for name in settings["PLUGINS"]]:
+    if "plugins.discussion" not in settings["PLUGINS"]:
         return {}
-    providers = importlib.import_module("discussion.providers")
-    return providers.provider_origins(settings["DISCUSSION"])
+    from plugins.discussion.providers import provider_origins
+
+    return provider_origins(settings["DISCUSSION"])
 
 
 def content_security_policy(

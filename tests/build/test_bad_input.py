@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from pelican.settings import read_settings
 
+from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
 from tests.conftest import copy_content
 
@@ -188,4 +190,14 @@ def test_bad_settings_of_several_plugins_are_reported_in_one_build(tmp_path):
         after = message[message.index(said) :]
         assert accepted in after.split("Fix: ")[0], said
         assert "Fix: " in after, said
+
+
+def test_feeds_without_the_discussion_plugin_name_the_plugin_to_add(tmp_path):
+    plugins = [name for name in read_settings(str(DEV_SETTINGS))["PLUGINS"]]
+    plugins.remove("plugins.discussion")
+    with pytest.raises(BuildError) as failure:
+        build_site(tmp_path / "output", overrides={"PLUGINS": plugins})
+    message = str(failure.value)
+    assert "FEEDS needs 'plugins.discussion' in PLUGINS" in message
+    assert "Fix: add 'plugins.discussion' to PLUGINS before 'plugins.feeds'" in message
     assert not (tmp_path / "output").exists()

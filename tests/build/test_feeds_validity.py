@@ -10,7 +10,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from tests.conftest import REPO_ROOT, SAMPLE_CATEGORIES, SAMPLE_TITLE
+from commons import REPO_ROOT
+from tests.conftest import SAMPLE_CATEGORIES, SAMPLE_TITLE
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SCHEMA = REPO_ROOT / "tests" / "schemas" / "atom.rng"

@@ -16,13 +16,13 @@ from types import SimpleNamespace
 import pytest
 from pelican.generators import ArticlesGenerator
 
-from commons import DEV_SETTINGS
+from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, pelican_command
 from commons.settings import SettingsError
 from plugins.search import plugin
-from plugins.search.plugin import validate_settings
+from plugins.search.plugin import SiteSearch, validate_settings
 from plugins.search.shards import IndexRun, plan_shards
-from tests.conftest import REPO_ROOT, copy_content
+from tests.conftest import copy_content
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
 # One word per post that no other post has, so a search finds exactly that post.
@@ -315,7 +315,7 @@ def test_sharded_bundles_are_byte_reproducible(tmp_path):
     assert first == second
 
 
-def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_path, monkeypatch):
+def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_path):
     # Pelican's autoreload runs every build in one process: a build that
     # failed midway never reached `finalized`, so the next one cleans up.
     site = tmp_path / "site"
@@ -333,23 +333,29 @@ def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_pat
     ]
     settings = {"DIRECT_TEMPLATES": ["search"], "DEFAULT_LANG": "en"}
     settings["SEARCH"] = validate_settings({"pages_per_bundle": 1}, settings)
-    monkeypatch.setitem(plugin._build, "settings", settings)
+    pelican = SimpleNamespace(settings=settings, output_path=str(site))
+    search = SiteSearch(settings)
 
-    plugin.start_run([generator])
-    first = plugin._state["run"]
+    search.keep_generators([generator])
+    search.plan(pelican)
+    first = search.run
     assert [sorted(shard.pages) for shard in first.shards] == [["p0/index.html"]]
-    plugin.page_written(str(site / "p0" / "index.html"), {})
+    assert search.generators == []  # the build's generators are not kept past the plan
+    search.page_written(str(site / "p0" / "index.html"), {})
     worker = first.worker
     assert worker is not None
 
-    plugin.start_run([generator])  # the next build
-    second = plugin._state["run"]
+    search.keep_generators([generator])
+    search.plan(pelican)  # the next build of the same Pelican
+    second = search.run
     assert second is not first
     assert not worker.is_alive()
     assert not first.workspace.exists()
     assert second.queued_count == 0 and second.worker is None
-    plugin.abandon_run()
-    assert plugin._state["run"] is None
+
+    # Another Pelican starts in this process (its settings changed): this one stops.
+    search.stop_if_replaced(SimpleNamespace(settings=dict(settings)))
+    assert search.run is None
     assert not second.workspace.exists()
 
 
@@ -391,3 +397,25 @@ def test_pages_move_before_posts_and_nothing_else_moves():
     assert generators == [pages, articles, static]
     plugin.write_pages_first(generators)  # already in order: left as it is
     assert generators == [pages, articles, static]
+
+
+def test_a_site_search_listens_until_another_pelican_starts():
+    settings = {"DIRECT_TEMPLATES": ["search"], "DEFAULT_LANG": "en"}
+    settings["SEARCH"] = validate_settings({}, settings)
+    search = SiteSearch(settings)
+
+    def connected() -> int:
+        return sum(
+            any(known == receiver for known in signal.receivers.values())
+            for signal, receiver in search.receivers()
+        )
+
+    search.connect()
+    try:
+        assert connected() == len(search.receivers()) == 6
+        search.stop_if_replaced(SimpleNamespace(settings=settings))  # its own Pelican
+        assert connected() == 6
+        search.stop_if_replaced(SimpleNamespace(settings=dict(settings)))  # another one
+        assert connected() == 0
+    finally:
+        search.disconnect()

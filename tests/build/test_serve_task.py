@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from commons import REPO_ROOT
 from commons.servers import free_port, wait_for_port
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html
 
 INVOKE = Path(sys.executable).with_name("invoke")
 

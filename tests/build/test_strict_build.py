@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
-from commons.build import BuildError, build_site
+from commons.build import BuildError, build_site, cache_path
 from tests.conftest import copy_content
 
 BAD_POSTS = {
@@ -96,3 +98,17 @@ def test_empty_label_fields_are_accepted_in_markdown_and_rst(tmp_path, build):
     output = build(content=content)
     assert (output / "2020" / "01" / "empty" / "index.html").is_file()
     assert (output / "2020" / "01" / "empty-too" / "index.html").is_file()
+
+
+def test_a_content_cache_written_by_other_plugins_fails_with_the_fix(tmp_path):
+    output = tmp_path / "output"
+    build_site(output)
+    # What a cache holds after a plugin module moved: a reference Pelican cannot import.
+    for cache_file in cache_path(output).iterdir():
+        cache_file.write_bytes(gzip.compress(b"cno_such_plugin.module\nThing\n."))
+    with pytest.raises(BuildError) as failure:
+        build_site(output)
+    message = str(failure.value)
+    assert "No module named 'no_such_plugin'" in message
+    assert "Fix: Pelican's content cache was written by another version" in message
+    assert "invoke rebuild" in message

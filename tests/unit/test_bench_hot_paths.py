@@ -9,17 +9,12 @@ first, then newest, then by slug; never the post itself; at most `count`.
 from __future__ import annotations
 
 import datetime
-import sys
 import types
 
 import pytest
 
 from bench.corpus import make_posts
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from post_navigation.post_navigation import link_related
+from plugins.post_navigation.post_navigation import link_related
 
 
 def label(name: str):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from lxml import html
 
 from commons.settings import SettingsError
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from body_html.body_html import sanitizer, validate_settings
+from plugins.body_html.body_html import sanitizer, validate_settings
 
 FRAGMENT = (
     '<h2 id="plan">Plan</h2><p class="lead" onclick="steal()">Hi <a href="{filename}/x.md">'

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from commons.settings import SettingsError
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from content_check.content_check import DEFAULTS, validate_settings
+from plugins.content_check.content_check import DEFAULTS, validate_settings
 
 
 def test_defaults():

@@ -1,6 +1,6 @@
 """Hostile titles and ids, escaped for each context they travel through.
 
-- JSON inside `<script type="application/json">`: `json_for_script`;
+- JSON inside `<script type="application/json">`: the theme's `tojson`;
 - HTML attributes: the theme's partials, rendered by Jinja with autoescaping
   as Pelican renders them, then parsed back;
 - JavaScript source: none is ever built from a value; the partials' scripts
@@ -10,23 +10,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from types import SimpleNamespace
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader
 from lxml import html
 
-from tests.conftest import REPO_ROOT
+from commons import REPO_ROOT
+from plugins.discussion.identity import discussion_for
+from plugins.discussion.plugin import AssetsOncePerPage
+from plugins.discussion.providers import script_config
+from plugins.discussion.settings import validate_settings
 from tests.unit.test_discussion_settings import SAMPLES
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.identity import discussion_for
-from discussion.markup import json_for_script
-from discussion.plugin import AssetsOncePerPage
-from discussion.providers import script_config
-from discussion.settings import validate_settings
 
 HOSTILE_TITLES = [
     "</script><script>alert(1)</script>",
@@ -43,19 +38,20 @@ CUSTOM_TEMPLATE = (
 
 
 @pytest.mark.parametrize("value", HOSTILE_TITLES)
-def test_json_for_script_is_inert_html_and_parses_back_to_the_value(value):
+def test_the_script_config_is_inert_html_and_parses_back_to_the_value(value):
     data = {"title": value, "nested": [value, {"id": HOSTILE_ID}]}
-    text = str(json_for_script(data))
-    for character in "<>&\u2028\u2029":
-        assert character not in text
-    assert json.loads(text) == data
-    doc = html.fromstring(
-        f'<div><script type="application/json" id="c">{text}</script><p id="after">x</p></div>'
+    env = pelican_like_environment()
+    env.globals["discussion_config"] = data
+    rendered = env.get_template("partials/discussion/assets.html").render(
+        SITEURL="", THEME_STATIC_DIR="theme"
     )
-    (script,) = doc.xpath("//script")
-    assert script.text == text
+    doc = html.fromstring(f"<div>{rendered}<p id='after'>x</p></div>")
+    (config,) = doc.xpath("//script[@data-discussion-config]")
+    for character in "<>&":
+        assert character not in config.text
+    assert json.loads(config.text) == data
     assert doc.xpath("//p[@id='after']"), "the JSON ended the script element early"
-    assert len(doc.xpath("//script")) == 1
+    assert len(doc.xpath("//script")) == 2  # the config and discussion.js, nothing more
 
 
 def pelican_like_environment() -> Environment:
@@ -88,7 +84,7 @@ def render_section(provider: str, title: str, identifier: str, state: str = "ope
     )
     env = pelican_like_environment()
     env.globals["discussion_assets_once"] = AssetsOncePerPage()
-    env.globals["discussion_config_json"] = json_for_script(script_config(config))
+    env.globals["discussion_config"] = script_config(config)
     rendered = env.get_template("partials/discussion.html").render(
         article=SimpleNamespace(discussion=thread, url="2026/01/tools/", title=title),
         SITEURL="",

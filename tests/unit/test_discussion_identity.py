@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.identity import (
+from plugins.discussion.identity import (
     ThreadError,
     default_thread_id,
     discussion_for,
-    post_url,
     thread_id,
     thread_key,
     thread_state,
 )
-from discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
-from discussion.settings import validate_settings
+from plugins.discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
+from plugins.discussion.settings import validate_settings
 
 ISSO = {"isso": {"url": "https://comments.example.org/"}}
 
@@ -80,12 +73,6 @@ def test_a_bad_comments_id_is_refused(value, problem):
     with pytest.raises(ThreadError) as failure:
         thread_id(value, "slug", source="posts/x.md")
     assert str(failure.value).startswith(f"posts/x.md: metadata field 'comments_id' {problem}")
-
-
-def test_post_url_is_absolute_with_a_siteurl_and_site_relative_without():
-    assert post_url("https://c.example.org", "2011/03/x/") == "https://c.example.org/2011/03/x/"
-    assert post_url("https://c.example.org/", "/2011/03/x/") == "https://c.example.org/2011/03/x/"
-    assert post_url("", "2011/03/x/") == "/2011/03/x/"
 
 
 def make(config, metadata=None, is_page=False, slug="tools"):

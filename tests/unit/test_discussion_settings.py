@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from commons.settings import SettingsError
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
-from discussion.settings import COMMON_DEFAULTS, validate_settings
+from plugins.discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
+from plugins.discussion.settings import COMMON_DEFAULTS, validate_settings
 
 ISSO = {"url": "https://comments.example.org"}
 GISCUS = {
@@ -244,7 +238,7 @@ def test_a_bad_thread_rule_names_the_key_and_what_it_may_use(key, rule, expected
 def test_a_thread_rule_gives_the_ids_an_earlier_service_used():
     from datetime import datetime
 
-    from discussion.identity import thread_id
+    from plugins.discussion.identity import thread_id
 
     options = validate_settings({"isso": ISSO, "thread_id": "/{date:%Y}/{date:%m}/{slug}/"})
     fields = {"date": datetime(2012, 1, 3), "lang": "en", "category": "", "author": ""}

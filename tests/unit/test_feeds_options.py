@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from commons.settings import SettingsError
-from plugins.feeds.options import DEFAULTS, site_base, validate_settings
+from plugins.feeds.options import DEFAULTS, validate_settings
 
 LOCAL = {
     "SITEURL": "",
     "FEED_DOMAIN": "http://127.0.0.1:8000",
     "FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "PLUGINS": ["plugins.discussion", "plugins.feeds"],
 }
 GOOD = {"id_authority": "commons.example.org", "id_date": "2011-03"}
 
@@ -53,8 +54,3 @@ def test_bad_values_name_the_key(change, names):
 def test_feeds_need_an_absolute_address():
     with pytest.raises(SettingsError, match="FEED_DOMAIN"):
         validate_settings(GOOD, {**LOCAL, "FEED_DOMAIN": ""})
-
-
-def test_the_base_is_siteurl_in_production_and_feed_domain_locally():
-    assert site_base(LOCAL) == "http://127.0.0.1:8000"
-    assert site_base({**LOCAL, "SITEURL": "https://x.org/"}) == "https://x.org"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO_ROOT
+from commons import REPO_ROOT
 
 
 def run_ruff(*args):

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import sys
 
 import pytest
 
 from commons.settings import SettingsError
 from commons.static_server import HeadersFileError, headers_for, parse_headers_file
-from tests.conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "plugins"))
-
-from security_headers.security_headers import (
+from plugins.security_headers.security_headers import (
     content_security_policy,
     inline_script_hashes,
     may_hold_inline_script,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from commons import REPO_ROOT
 from commons.publish import PublishError, publish_command
-from tests.conftest import REPO_ROOT
 
 INVOKE = Path(sys.executable).with_name("invoke")
 

@@ -1,0 +1,23 @@
+"""How Commons names a content file in a message: its path inside the content folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePath
+
+UNKNOWN_SOURCE = "<unknown file>"
+
+
+def source_name(path, content_root) -> str:
+    """`path` relative to `content_root` (Pelican's PATH), as an editor finds it: '2011/post.md'.
+
+    Pass the build's own PATH (the generator's settings): a post loaded from
+    Pelican's content cache carries the settings of the build that cached it.
+    """
+    if not path:
+        return UNKNOWN_SOURCE
+    try:
+        relative = os.path.relpath(path, content_root or os.getcwd())
+    except ValueError:  # another drive (Windows): the full path is still a name
+        return str(path)
+    return PurePath(relative).as_posix()

@@ -1,0 +1,1 @@
+"""Commons' Pelican plugins, one package each, listed in PLUGINS as `plugins.<name>`."""
