@@ -40,6 +40,8 @@ class Hub:
     def __init__(self, server_id: str):
         self.server_id = server_id
         self.error: str | None = None
+        # True while a save is being built (read by benchmarks and tests).
+        self.busy = False
         self._lock = threading.Lock()
         self._listeners: list[queue.Queue] = []
 
@@ -76,6 +78,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == PREFIX + "events":
             self._events()
+        elif path == PREFIX + "status":
+            state = {"busy": self.hub.busy, "error": self.hub.error}
+            self._send(json.dumps(state).encode("utf-8"), "application/json")
         elif path == PREFIX + "client.js":
             self._send(CLIENT_JS.read_bytes(), "text/javascript; charset=utf-8")
         elif path.startswith(PREFIX):
@@ -233,10 +238,13 @@ class Preview:
     def run(self, stop: threading.Event) -> bool:
         """Run until `stop` is set (True) or the code changed (False: re-execute)."""
         for changes in watch_changes(self.watched, stop):
-            if changes and not self.on_changes(changes):
-                return False
+            if changes:
+                self.hub.busy = True
+                if not self.on_changes(changes):
+                    return False
             if self.site.poll_full_pass():
                 self.finish()
+            self.hub.busy = self.site.running is not None
         return True
 
 
