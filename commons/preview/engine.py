@@ -276,6 +276,25 @@ class WarmSite:
         if pid == 0:  # the child: write, then leave without returning to the caller
             self._write_in_child(log)
         self.running = FullPass(pid=pid, log=log, started=time.monotonic())
+        self._compile_templates()
+
+    def _compile_templates(self) -> None:
+        # Each pass has a new template environment and readers; read and
+        # render one post and one page here (nothing written), while the
+        # child writes, so that the next save's page does not wait for
+        # templates to compile or Markdown's extensions to load.
+        for generator in self.model.generators:
+            content = next(iter(_contents(generator)), None)
+            if content is None or content.status not in ("published", "hidden"):
+                continue
+            saved = generator.context.get("localsiteurl")
+            try:
+                self._read(generator, Path(content.source_path))
+                self._render(generator, content)
+            except Exception:  # noqa: BLE001 -- only a warm-up: the child reports real failures
+                logger.debug("Could not render %s ahead of time", content.source_path)
+            finally:
+                generator.context["localsiteurl"] = saved
 
     def _prepare(self) -> Model:
         # Pelican.run up to the writing, with the same signals in the same order.
