@@ -42,6 +42,8 @@ class Hub:
         self.error: str | None = None
         # True while a save is being built (read by benchmarks and tests).
         self.busy = False
+        # How many times the preview came to rest after handling saves.
+        self.rests = 0
         self._lock = threading.Lock()
         self._listeners: list[queue.Queue] = []
 
@@ -79,7 +81,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if path == PREFIX + "events":
             self._events()
         elif path == PREFIX + "status":
-            state = {"busy": self.hub.busy, "error": self.hub.error}
+            hub = self.hub
+            state = {"busy": hub.busy, "rests": hub.rests, "error": hub.error}
             self._send(json.dumps(state).encode("utf-8"), "application/json")
         elif path == PREFIX + "client.js":
             self._send(CLIENT_JS.read_bytes(), "text/javascript; charset=utf-8")
@@ -244,7 +247,9 @@ class Preview:
                     return False
             if self.site.poll_full_pass():
                 self.finish()
-            self.hub.busy = self.site.running is not None
+            was_busy, self.hub.busy = self.hub.busy, self.site.running is not None
+            if was_busy and not self.hub.busy:
+                self.hub.rests += 1
         return True
 
 
