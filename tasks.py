@@ -348,9 +348,10 @@ def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
         "quick": "N=100, 3 runs: a smoke test, not figures.",
         "markdown": "Also write the full-build table as Markdown to this file.",
         "work_dir": "Where the corpus and builds go, such as /dev/shm (default: the system's).",
+        "edits": "Edit-to-visible: edits per server (default 5; -1 skips it).",
     }
 )
-def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir=""):
+def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir="", edits=0):
     """Benchmark the build against plain Pelican and Hugo; print the table and budgets."""
     from bench.run import main as run_benchmarks
 
@@ -359,4 +360,5 @@ def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir=""):
     argv += ["--runs", str(runs)] if runs else []
     argv += ["--markdown", markdown] if markdown else []
     argv += ["--work-dir", work_dir] if work_dir else []
+    argv += ["--edits", str(max(edits, 0))] if edits else []
     raise Exit(code=run_benchmarks(argv))

@@ -137,6 +137,7 @@ def measure_server(
             samples.append(time.perf_counter() - began)
             progress(f"  {name}: edit {number + 1}/{edits} visible after {samples[-1]:.3f} s")
         return {
+            "load_average": list(os.getloadavg()),
             "start_s": start_s,
             "samples": samples,
             "median": statistics.median(samples),
@@ -205,7 +206,7 @@ def format_text(results: dict) -> list[str]:
         lines.append(
             f"  {labels[key]:<36} median {entry['median']:.3f} s "
             f"(min {entry['min']:.3f}, max {entry['max']:.3f}); serving after "
-            f"{entry['start_s']:.1f} s"
+            f"{entry['start_s']:.1f} s; load average {entry['load_average'][0]:.1f}"
         )
     if "ratio" in results:
         lines.append(f"  Commons ÷ Hugo: {results['ratio']:.2f}")
