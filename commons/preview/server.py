@@ -254,14 +254,22 @@ class Preview:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS, REPO_ROOT
+    from commons import CONTENT_DIR, DEFAULT_OUTPUT, DEV_SETTINGS
 
     parser = argparse.ArgumentParser(prog="python -m commons.preview", description=__doc__)
     parser.add_argument("--settings", type=Path, default=DEV_SETTINGS)
     parser.add_argument("--content", type=Path, default=CONTENT_DIR)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--theme", type=Path, default=REPO_ROOT / "theme")
-    parser.add_argument("--plugins", type=Path, default=REPO_ROOT / "plugins")
+    parser.add_argument(
+        "--theme", type=Path, default=None, help="the theme folder to watch (default: THEME)"
+    )
+    parser.add_argument(
+        "--plugins",
+        type=Path,
+        action="append",
+        default=None,
+        help="a plugin folder to watch (default: PLUGIN_PATHS); a change restarts the preview",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     return parser.parse_args(argv)
@@ -276,14 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     hub = Hub(f"{os.getpid()}-{time.time_ns()}")
     args.output.mkdir(parents=True, exist_ok=True)
     server = make_server(args.output.resolve(), hub, args.host, args.port)
-    code = [Path(args.plugins).resolve(), (REPO_ROOT / "commons").resolve()]
-    watched = [
-        Path(args.content).resolve(),
-        Path(args.theme).resolve(),
-        *code,
-        Path(args.settings).resolve(),
-    ]
-    preview = Preview(site, hub, [path for path in watched if path.exists()], code)
+    preview = Preview(site, hub, [], [])
     stop = threading.Event()
 
     def interrupt(signum, frame):
@@ -296,6 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         site.load_settings()
+    except PreviewError as error:
+        preview.report(error)
+    settings = site.pelican.settings if site.pelican else {}
+    # Code (plugins, Commons' own modules) cannot be reloaded: a change restarts.
+    preview.code = [
+        Path(folder).resolve()
+        for folder in [*(args.plugins or settings.get("PLUGIN_PATHS", [])), REPO_ROOT / "commons"]
+    ]
+    theme = args.theme or settings.get("THEME") or REPO_ROOT / "theme"
+    watched = [args.content, theme, *preview.code, args.settings]
+    preview.watched = [Path(path).resolve() for path in watched if Path(path).exists()]
+    try:
         site.start_full_pass()
         changed = site.wait_full_pass()
         elapsed = time.monotonic() - started

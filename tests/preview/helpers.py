@@ -23,7 +23,7 @@ from pelicanconf import *  # noqa: F403
 
 THEME = {theme!r}
 SITESUBTITLE = {subtitle!r}
-"""
+{extra}"""
 
 
 def restore_sigint() -> None:
@@ -53,8 +53,9 @@ def post_text(
 class Site:
     """A site folder: content, a copy of the theme, and a settings file importing pelicanconf."""
 
-    def __init__(self, root: Path, posts: int = 4):
+    def __init__(self, root: Path, posts: int = 4, extra_settings: str = ""):
         self.root = root
+        self.extra_settings = extra_settings
         self.content = root / "content"
         self.theme = root / "theme"
         self.settings = root / "siteconf.py"
@@ -76,7 +77,10 @@ class Site:
 
     def write_settings(self, subtitle: str) -> None:
         self.settings.write_text(
-            SETTINGS_TEMPLATE.format(theme=str(self.theme), subtitle=subtitle), encoding="utf-8"
+            SETTINGS_TEMPLATE.format(
+                theme=str(self.theme), subtitle=subtitle, extra=self.extra_settings
+            ),
+            encoding="utf-8",
         )
 
     def write_post(self, name: str, **fields) -> Path:
