@@ -138,3 +138,24 @@ def test_preview_output_equals_a_fresh_build_after_random_edits(tmp_path, seed):
             assert differences(fresh, preview.output) == [], (
                 f"round {round_} after {done}:\n{preview.log.read_text()}"
             )
+
+
+def test_the_page_written_first_is_already_the_final_page(tmp_path):
+    # A body edit's page, rendered from memory before the full pass, must be the
+    # very bytes the full pass makes: the sync then leaves the file alone (a
+    # rewrite would be a new file, a new inode) and the browser reloads once.
+    site = Site(tmp_path / "site")
+    preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
+    page = preview.output / "2024/03/post-number-2/index.html"
+    with preview:
+        rests = preview.status()["rests"]
+        post = site.content / "post-2.md"
+        post.write_text(post.read_text() + "\nA paragraph shown first.\n", encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while b"A paragraph shown first." not in page.read_bytes():
+            assert time.monotonic() < deadline, preview.log.read_text()
+            time.sleep(0.01)
+        written_first = page.stat().st_ino
+        preview.settle(rests)
+        assert page.stat().st_ino == written_first
+        assert differences(site.fresh_build(tmp_path / "fresh"), preview.output) == []
