@@ -219,6 +219,7 @@ PLUGINS = [
     "security_headers",
     "frozen_urls",
     "redirects",
+    "taxonomy_index",
 ]
 
 # Files in output/ that Commons does not generate but must never delete
@@ -270,6 +271,10 @@ CODE_STYLE = {
     "css_class": "highlight",
     "save_as": "theme/css/code.css",
 }
+
+# Tag, category and author pages in linear time (plugins/taxonomy_index):
+# Pelican 4.12 matches every post against each label's list, quadratic in size.
+TAXONOMY_INDEX = {"enabled": True}
 
 # Previous/next and related posts under each post (plugins/post_navigation).
 POST_NAVIGATION = {"related_count": 3}
