@@ -6,7 +6,8 @@ run. Each edit appends a paragraph with a fresh marker to the same post (the
 middle one), and the post's URL is fetched every POLL_S until the marker shows;
 the figure is the median over the edits. Before each edit the server is at
 rest: Commons' preview says so on its status endpoint (its full pass after the
-previous save has ended); Hugo is given SETTLE_S.
+previous save has ended); Hugo has logged the end of one more build ("Built
+in …" first, "Total in …" after each change) than the edits made so far.
 
     python -m bench.edit_to_visible --posts 1000 --edits 5 --work-dir /dev/shm
 """
@@ -33,7 +34,7 @@ from commons import DEV_SETTINGS, REPO_ROOT
 from commons.servers import LOOPBACK, free_port
 
 POLL_S = 0.01
-SETTLE_S = 1.0
+SETTLE_S = 0.2
 START_TIMEOUT_S = 900
 VISIBLE_TIMEOUT_S = 120
 
@@ -105,6 +106,18 @@ def commons_at_rest(port: int, timeout: float = 600) -> None:
     raise TimeoutError("Commons' preview stayed busy")
 
 
+def hugo_at_rest(log: Path, builds: int, timeout: float = 900) -> None:
+    """Wait until Hugo has logged the end of `builds` builds, then a moment more."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if text.count("Built in") + text.count("Total in") >= builds:
+            time.sleep(SETTLE_S)
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"hugo server did not finish build {builds}")
+
+
 def append_paragraph(post: Path, marker: str) -> None:
     with post.open("a", encoding="utf-8") as handle:
         handle.write(f"\n\nAn added paragraph, {marker}.\n")
@@ -124,12 +137,12 @@ def measure_server(
         )
     try:
         wait_for(url, process, b"</html>", START_TIMEOUT_S)
-        at_rest()
+        at_rest(0)
         start_s = time.perf_counter() - started
         progress(f"  {name}: serving after {start_s:.1f} s")
         samples = []
         for number in range(edits):
-            at_rest()
+            at_rest(number)
             marker = f"marker-{secrets.token_hex(6)}"
             began = time.perf_counter()
             append_paragraph(post, marker)
@@ -172,7 +185,7 @@ def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None)
                 post,
                 f"http://{LOOPBACK}:{port}/{path}",
                 edits,
-                lambda: time.sleep(SETTLE_S),
+                lambda done: hugo_at_rest(root / "hugo.log", done + 1),
                 root / "hugo.log",
             )
         else:
@@ -185,7 +198,7 @@ def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None)
             post,
             f"http://{LOOPBACK}:{port}/{path}",
             edits,
-            lambda: commons_at_rest(port),
+            lambda done: commons_at_rest(port),
             root / "commons.log",
         )
         hugo = results["servers"].get("hugo")
@@ -215,6 +228,10 @@ def format_text(results: dict) -> list[str]:
     return lines
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.edit_to_visible", description=__doc__)
     parser.add_argument("--posts", type=int, default=1000)
@@ -222,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args(argv)
+    # `kill` (or a background job's Ctrl-C) stops the servers too.
+    signal.signal(signal.SIGTERM, _interrupt)
     results = measure(args.posts, args.edits, args.seed, args.work_dir)
     print("\n".join(format_text(results)))
     print(json.dumps(results, indent=1))

@@ -29,6 +29,7 @@ import pelican.log  # isort: skip
 
 import atexit
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -49,6 +50,8 @@ from commons.build import cache_path, explain, output_retention
 from .sync import sync_tree, write_if_changed
 
 logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class PreviewError(RuntimeError):
@@ -131,6 +134,18 @@ def _contents(generator) -> list:
             *generator.draft_translations,
         ]
     return []
+
+
+def _die_with_parent(parent: int) -> None:
+    # In its own process group, the child would outlive a preview killed
+    # outright (SIGKILL); on Linux the kernel stops it when the preview goes.
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the preview went before prctl took effect
+        os._exit(1)
 
 
 class WarmSite:
@@ -272,9 +287,10 @@ class WarmSite:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
         log = self.output.parent / f".preview-log-{self.output.name}"
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without returning to the caller
-            self._write_in_child(log)
+            self._write_in_child(log, parent)
         self.running = FullPass(pid=pid, log=log, started=time.monotonic())
         self._compile_templates()
 
@@ -325,10 +341,11 @@ class WarmSite:
                 generator.refresh_metadata_intersite_links()
         return Model(context=context, generators=generators)
 
-    def _write_in_child(self, log: Path) -> None:
+    def _write_in_child(self, log: Path, parent: int) -> None:
         code = 1
         try:
             os.setpgid(0, 0)  # its own group: stopping it stops its workers and Pagefind
+            _die_with_parent(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

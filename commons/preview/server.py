@@ -276,7 +276,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from commons import REPO_ROOT
 
     args = parse_args(argv)
     recorder = install_fatal_logging(None)  # errors are printed once, by Preview.report
@@ -288,11 +287,38 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
 
     def interrupt(signum, frame):
+        # Stop whatever runs, even a long first build, at once.
         stop.set()
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGHUP, interrupt)
+
+    try:
+        finished = _serve(args, site, hub, preview, server, stop)
+    except KeyboardInterrupt:
+        finished = True
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda signum, frame: stop.set())  # cleaning up: no second stop
+    site.stop_full_pass()
+    if finished:
+        if getattr(server, "serving", False):
+            server.shutdown()
+        server.server_close()
+        say("Stopped.")
+        return 0
+    say("Plugin code changed: restarting the preview.")
+    descriptor = server.socket.fileno()
+    os.set_inheritable(descriptor, True)
+    environment = {**os.environ, SOCKET_ENV: str(descriptor)}
+    os.execve(sys.executable, [sys.executable, "-m", "commons.preview", *sys.argv[1:]], environment)
+    return 1  # not reached
+
+
+def _serve(args, site: WarmSite, hub: Hub, preview: Preview, server, stop) -> bool:
+    """The first build, then the loop; True when stopped, False when the code changed."""
+    from commons import REPO_ROOT
 
     started = time.monotonic()
     try:
@@ -316,16 +342,6 @@ def main(argv: list[str] | None = None) -> int:
     except PreviewError as error:
         preview.report(error)
     threading.Thread(target=server.serve_forever, name="preview-http", daemon=True).start()
+    server.serving = True
     say(f"Preview: http://{args.host}:{server.server_address[1]}/ (pid {os.getpid()})")
-    finished = preview.run(stop)
-    site.stop_full_pass()
-    if finished:
-        server.shutdown()
-        say("Stopped.")
-        return 0
-    say("Plugin code changed: restarting the preview.")
-    descriptor = server.socket.fileno()
-    os.set_inheritable(descriptor, True)
-    environment = {**os.environ, SOCKET_ENV: str(descriptor)}
-    os.execve(sys.executable, [sys.executable, "-m", "commons.preview", *sys.argv[1:]], environment)
-    return 1  # not reached
+    return preview.run(stop)
