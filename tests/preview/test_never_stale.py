@@ -155,7 +155,8 @@ def test_the_page_written_first_is_already_the_final_page(tmp_path):
         while b"A paragraph shown first." not in page.read_bytes():
             assert time.monotonic() < deadline, preview.log.read_text()
             time.sleep(0.01)
-        written_first = page.stat().st_ino
+        written_first, first_bytes = page.stat().st_ino, page.read_bytes()
         preview.settle(rests)
-        assert page.stat().st_ino == written_first
+        assert page.read_bytes() == first_bytes, preview.log.read_text()
+        assert page.stat().st_ino == written_first, preview.log.read_text()
         assert differences(site.fresh_build(tmp_path / "fresh"), preview.output) == []
