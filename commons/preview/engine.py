@@ -216,8 +216,7 @@ class WarmSite:
         # that follows recomputes it.
         for key, value in vars(old).items():
             vars(new).setdefault(key, value)
-        with self._failure_as_preview_error():
-            data = self._render(generator, new).encode("utf-8")
+        data = self._render_apart(generator, new)
         self.model.by_source[os.path.realpath(source)] = (generator, new)
         written = write_if_changed(self.output / new.save_as, data)
         return [new.save_as] if written else []
@@ -250,7 +249,39 @@ class WarmSite:
             return None
         return content
 
-    def _render(self, generator, content) -> str:
+    def _render_apart(self, generator, content) -> bytes:
+        """Render in a fork: what plugins remember while rendering a page stays there.
+
+        A plugin may keep state per output file for one build (the discussion
+        plugin emits its script once per page); rendering the same page twice
+        in one process would not give the same bytes as one build does.
+        """
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: render, send the bytes (or the error), leave
+            code = 1
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                with os.fdopen(write_end, "wb") as pipe:
+                    try:
+                        pipe.write(b"\x00" + self._render(generator, content).encode("utf-8"))
+                        code = 0
+                    except Exception as error:  # noqa: BLE001 -- sent to the preview as text
+                        lines = [*self.recorder.messages, f"{type(error).__name__}: {error}"]
+                        pipe.write(b"\x01" + "\n".join(lines).encode("utf-8", "replace"))
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            answer = pipe.read()
+        os.waitpid(pid, 0)
+        if not answer.startswith(b"\x00"):
+            raise PreviewError(explain(answer[1:].decode("utf-8", "replace") or "rendering failed"))
+        return answer[1:]
+
+    def _render(self, generator, content, output_file: str | None = None) -> str:
         # What Pelican's Writer.write_file does for one unpaginated page.
         context = generator.context
         name = content.save_as
@@ -260,7 +291,7 @@ class WarmSite:
             relative = path_to_url(get_relative_path(name))
             local["SITEURL"] = relative
             local["localsiteurl"] = relative
-        local["output_file"] = name
+        local["output_file"] = output_file or name
         if isinstance(generator, ArticlesGenerator):
             local.update(
                 article=content,
@@ -306,7 +337,8 @@ class WarmSite:
             saved = generator.context.get("localsiteurl")
             try:
                 self._read(generator, Path(content.source_path))
-                self._render(generator, content)
+                # Under a name no page has: per-page state stays untouched.
+                self._render(generator, content, output_file="\x00warm-up")
             except Exception:  # noqa: BLE001 -- only a warm-up: the child reports real failures
                 logger.debug("Could not render %s ahead of time", content.source_path)
             finally:

@@ -238,9 +238,9 @@ class Preview:
                 f"in {time.monotonic() - started:.2f} s; updating the rest of the site."
             )
 
-    def run(self, stop: threading.Event) -> bool:
-        """Run until `stop` is set (True) or the code changed (False: re-execute)."""
-        for changes in watch_changes(self.watched, stop):
+    def run(self, changes_seen) -> bool:
+        """Run until the watch stops (True) or the code changed (False: re-execute)."""
+        for changes in changes_seen:
             if changes:
                 self.hub.busy = True
                 if not self.on_changes(changes):
@@ -334,6 +334,10 @@ def _serve(args, site: WarmSite, hub: Hub, preview: Preview, server, stop) -> bo
     theme = args.theme or settings.get("THEME") or REPO_ROOT / "theme"
     watched = [args.content, theme, *preview.code, args.settings]
     preview.watched = [Path(path).resolve() for path in watched if Path(path).exists()]
+    # Watch from before the first build: a save made while it runs, or just
+    # after, is seen (the watcher starts with the first step of the iteration).
+    changes_seen = watch_changes(preview.watched, stop)
+    next(changes_seen)
     try:
         site.start_full_pass()
         changed = site.wait_full_pass()
@@ -344,4 +348,4 @@ def _serve(args, site: WarmSite, hub: Hub, preview: Preview, server, stop) -> bo
     threading.Thread(target=server.serve_forever, name="preview-http", daemon=True).start()
     server.serving = True
     say(f"Preview: http://{args.host}:{server.server_address[1]}/ (pid {os.getpid()})")
-    return preview.run(stop)
+    return preview.run(changes_seen)
