@@ -220,6 +220,7 @@ PLUGINS = [
     "plugins.security_headers",
     "plugins.frozen_urls",
     "plugins.redirects",
+    "plugins.taxonomy_index",
 ]
 
 # Files in output/ that Commons does not generate but must never delete
@@ -287,6 +288,10 @@ CODE_STYLE = {
     "css_class": "highlight",
     "save_as": "theme/css/code.css",
 }
+
+# Tag, category and author pages in linear time (plugins/taxonomy_index):
+# Pelican 4.12 matches every post against each label's list, quadratic in size.
+TAXONOMY_INDEX = {"enabled": True}
 
 # Previous/next and related posts under each post (plugins/post_navigation).
 POST_NAVIGATION = {"related_count": 3}

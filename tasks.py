@@ -6,7 +6,6 @@ works from any directory.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import signal
 import subprocess
@@ -30,7 +29,13 @@ from commons.build import (
 )
 from commons.comments.snapshot import refresh_override
 from commons.publish import PublishError, check_site, publish_site, validate_options
-from commons.servers import ISSO_DB_NAME, LOCAL_ISSO_DATA, IssoServer, StaticSiteServer
+from commons.servers import (
+    ISSO_DB_NAME,
+    LOCAL_ISSO_DATA,
+    IssoServer,
+    PreviewServer,
+    StaticSiteServer,
+)
 
 ISSO_DATA = LOCAL_ISSO_DATA
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
@@ -161,33 +166,13 @@ def serve(c):
 
 @task
 def livereload(c):
-    """Serve with live reload: rebuilds on changes to content, theme, plugins or settings."""
-    from livereload import Server
-
-    _build()
+    """Serve with live reload: a save shows its page at once, then the rest of the site follows."""
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
     isso, _site = _local_servers(DEFAULT_OUTPUT)
-
-    def rebuild_quietly():
-        # A failed rebuild keeps the last good site; the editor reads why here.
-        try:
-            build_site(DEFAULT_OUTPUT)
-            print("Rebuilt.")
-        except BuildError as error:
-            print(error, file=sys.stderr)
-
-    server = Server()
-    for watched in ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py"):
-        path = REPO_ROOT / watched
-        server.watch(str(path / "**" / "*") if path.is_dir() else str(path), rebuild_quietly)
-    _stop_servers_on_terminate()
-    with isso:
-        print(f"isso: {isso.url} (pid {isso.pid})")
-        # livereload handles Ctrl-C itself and returns; either way Isso stops
-        # when this block ends.
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve(host=local["host"], port=local["site_port"], root=str(DEFAULT_OUTPUT))
-        print("\nStopping.")
+    site = PreviewServer(
+        DEV_SETTINGS, CONTENT_DIR, DEFAULT_OUTPUT, host=local["host"], port=local["site_port"]
+    )
+    _run_until_interrupted(isso, site)
 
 
 @task
@@ -361,9 +346,10 @@ def screenshots(c, page="2011/03/sharing-your-work-and-coworking-to-share/"):
         "quick": "N=100, 3 runs: a smoke test, not figures.",
         "markdown": "Also write the full-build table as Markdown to this file.",
         "work_dir": "Where the corpus and builds go, such as /dev/shm (default: the system's).",
+        "edits": "Edit-to-visible: edits per server (default 5; -1 skips it).",
     }
 )
-def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir=""):
+def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir="", edits=0):
     """Benchmark the build against plain Pelican and Hugo; print the table and budgets."""
     from bench.run import main as run_benchmarks
 
@@ -372,4 +358,5 @@ def bench(c, sizes="", runs=0, quick=False, markdown="", work_dir=""):
     argv += ["--runs", str(runs)] if runs else []
     argv += ["--markdown", markdown] if markdown else []
     argv += ["--work-dir", work_dir] if work_dir else []
+    argv += ["--edits", str(max(edits, 0))] if edits else []
     raise Exit(code=run_benchmarks(argv))

@@ -298,6 +298,15 @@ def check_budgets(results: dict) -> list[dict]:
     else:
         total = before["budgeted_bytes"]
         budgets.append(_budget(name, total <= WEIGHT_BUDGET_BYTES, f"{total:,} bytes"))
+    edit = results.get("edit_to_visible") or {}
+    name = "Edit-to-visible: Commons' preview median ≤ hugo server's"
+    if "ratio" not in edit:
+        detail = edit.get("hugo_note") or "not measured"
+        budgets.append(_budget(name, None, detail))
+    else:
+        budgets.append(
+            _budget(name, edit["ratio"] <= 1.0, f"{edit['ratio']:.2f}× at N={edit['posts']:,}")
+        )
     return budgets
 
 
@@ -356,6 +365,7 @@ def run_suite(args: argparse.Namespace) -> dict:
         },
         "full_builds": {},
         "rebuild": None,
+        "edit_to_visible": None,
         "page_weight": None,
     }
     if not hugo:
@@ -383,6 +393,12 @@ def run_suite(args: argparse.Namespace) -> dict:
         raise
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
+    if args.edits:
+        from bench.edit_to_visible import measure as measure_edits
+
+        results["edit_to_visible"] = measure_edits(
+            rebuild_size, args.edits, args.seed, args.work_dir
+        )
     if not args.no_page_weight:
         from bench.page_weight import measure_sample_article
 
@@ -492,6 +508,12 @@ def format_text(results: dict) -> str:
             )
         header = ["build", "wall s", "CPU s", "÷ full build", "× Pelican"]
         lines += _text_table(header, rows, label_column=0)
+    edit = results.get("edit_to_visible")
+    if edit:
+        from bench.edit_to_visible import format_text as format_edits
+
+        lines.append("")
+        lines += format_edits(edit)
     weight = results.get("page_weight")
     if weight:
         lines.append("")
@@ -609,6 +631,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-rebuild", action="store_true", help="skip the rebuild-after-edit")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even if installed")
+    parser.add_argument(
+        "--edits",
+        type=int,
+        default=None,
+        help="edit-to-visible: edits per server at the rebuild size (default 5, --quick 2; "
+        "0 skips it)",
+    )
     parser.add_argument("--no-page-weight", action="store_true", help="skip Chromium")
     parser.add_argument("--markdown", type=Path, help="also write the full-build table here")
     args = parser.parse_args(argv)
@@ -619,6 +648,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sizes = args.sizes or list(QUICK_SIZES)
         args.runs = args.runs or QUICK_RUNS
+    if args.edits is None:
+        args.edits = 2 if args.quick else 5
     args.sizes = args.sizes or list(DEFAULT_SIZES)
     args.runs = args.runs or DEFAULT_RUNS
     if args.runs < 1:

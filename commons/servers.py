@@ -47,6 +47,10 @@ class ChildServer:
     """A server process started on entry and stopped, by PID, on exit."""
 
     name = "server"
+    # Seconds to wait for the port to answer after starting.
+    start_timeout = 20
+    # Whether the server's own messages reach this process's terminal.
+    show_output = False
 
     def __init__(self, host: str = LOOPBACK, port: int | None = None):
         self.host = host
@@ -65,15 +69,16 @@ class ChildServer:
         raise NotImplementedError
 
     def start(self, log_file=None) -> ChildServer:
+        quiet = None if self.show_output else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(),
             cwd=REPO_ROOT,
-            stdout=log_file or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
+            stdout=log_file or quiet,
+            stderr=subprocess.STDOUT if log_file else quiet,
             start_new_session=True,
         )
         try:
-            wait_for_port(self.host, self.port, self.process)
+            wait_for_port(self.host, self.port, self.process, timeout=self.start_timeout)
         except BaseException:
             self.stop()
             raise
@@ -128,6 +133,46 @@ class StaticSiteServer(ChildServer):
         if self.headers_file:
             command += ["--headers", self.headers_file]
         return command
+
+
+class PreviewServer(ChildServer):
+    """The editor's preview (`python -m commons.preview`): the site, rebuilt on every save."""
+
+    name = "site"
+    # It answers once the first build is done: minutes for a large site.
+    start_timeout = 600
+    # The editor reads each save's result and errors in the terminal.
+    show_output = True
+
+    def __init__(
+        self,
+        settings_file: Path,
+        content: Path,
+        output: Path,
+        host: str = LOOPBACK,
+        port: int | None = None,
+    ):
+        super().__init__(host, port)
+        self.settings_file = Path(settings_file)
+        self.content = Path(content)
+        self.output = Path(output)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "commons.preview",
+            "--settings",
+            str(self.settings_file),
+            "--content",
+            str(self.content),
+            "--output",
+            str(self.output),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
 
 
 ISSO_CONFIG = """\

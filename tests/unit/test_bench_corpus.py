@@ -223,8 +223,29 @@ def test_summaries_give_medians_ms_per_post_and_paired_ratios():
     assert "ratio_wall" not in summary[BASELINE.key]
 
 
+def synthetic_edits(commons_median: float, hugo_median: float) -> dict:
+    def server(median: float) -> dict:
+        return {
+            "load_average": [1.0, 1.0, 1.0],
+            "start_s": 3.0,
+            "samples": [median] * 3,
+            "median": median,
+            "min": median,
+            "max": median,
+        }
+
+    return {
+        "posts": 1000,
+        "edits": 3,
+        "path": "2020/01/a-post/",
+        "servers": {"hugo": server(hugo_median), "commons": server(commons_median)},
+        "ratio": commons_median / hugo_median,
+    }
+
+
 def test_budgets_pass_fail_and_skip_on_synthetic_figures():
     results = synthetic_results([2.4, 2.52, 2.28], 320)
+    results["edit_to_visible"] = synthetic_edits(0.65, 0.5)
     statuses = {budget["name"]: budget["status"] for budget in check_budgets(results)}
     by_topic = {
         "dev wall": next(v for k, v in statuses.items() if "pelicanconf" in k and "wall" in k),
@@ -232,6 +253,7 @@ def test_budgets_pass_fail_and_skip_on_synthetic_figures():
         "dev memory": next(v for k, v in statuses.items() if "pelicanconf" in k and "memory" in k),
         "prod memory": next(v for k, v in statuses.items() if "publishconf" in k and "memory" in k),
         "weight": next(v for k, v in statuses.items() if "HTML+CSS+JS" in k),
+        "edit": next(v for k, v in statuses.items() if "Edit-to-visible" in k),
     }
     assert by_topic == {
         "dev wall": "FAIL",  # 1.20× > 1.10×
@@ -239,11 +261,13 @@ def test_budgets_pass_fail_and_skip_on_synthetic_figures():
         "dev memory": "PASS",  # 250 MiB
         "prod memory": "FAIL",  # 320 MiB
         "weight": "FAIL",  # 31,000 B > 30 KB (30,720 B)
+        "edit": "FAIL",  # 0.65 s > 0.5 s
     }
     del results["full_builds"]["5000"]
     results["page_weight"] = {"unavailable": "no Chromium"}
+    results["edit_to_visible"] = None
     skipped = [b for b in check_budgets(results) if b["status"] == "SKIP"]
-    assert len(skipped) == 3 and any("no Chromium" in b["detail"] for b in skipped)
+    assert len(skipped) == 4 and any("no Chromium" in b["detail"] for b in skipped)
 
 
 def test_the_report_prints_every_budget_line():
@@ -260,9 +284,11 @@ def test_the_report_prints_every_budget_line():
         },
         settings={"runs": 3, "seed": 1},
         rebuild=None,
+        edit_to_visible=synthetic_edits(0.1, 0.5),
     )
     results["budgets"] = check_budgets(results)
     text = format_text(results)
+    assert "Commons ÷ Hugo: 0.20" in text
     assert text.count("PASS") + text.count("FAIL") == len(results["budgets"])
     assert "smoke test" in text
 

@@ -1,0 +1,251 @@
+"""Edit-to-visible: from saving a post to the served page showing the change.
+
+Runs `hugo server` and Commons' preview (`python -m commons.preview`, what
+`invoke livereload` runs) one after the other on the same corpus, in the same
+run. Each edit appends a paragraph with a fresh marker to the same post (the
+middle one), and the post's URL is fetched every POLL_S until the marker shows;
+the figure is the median over the edits. Before each edit the server is at
+rest: Commons' preview says so on its status endpoint (its full pass after the
+previous save has ended); Hugo has logged the end of one more build ("Built
+in …" first, "Total in …" after each change) than the edits made so far.
+
+    python -m bench.edit_to_visible --posts 1000 --edits 5 --work-dir /dev/shm
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench import corpus
+from commons import DEV_SETTINGS, REPO_ROOT
+from commons.servers import LOOPBACK, free_port
+
+POLL_S = 0.01
+SETTLE_S = 0.2
+START_TIMEOUT_S = 900
+VISIBLE_TIMEOUT_S = 120
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(url: str, process: subprocess.Popen, needle: bytes, timeout: float) -> float:
+    """Poll `url` until its body contains `needle`; return the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with code {process.returncode}")
+        body = fetch(url)
+        if body is not None and needle in body:
+            return time.perf_counter() - started
+        time.sleep(POLL_S)
+    raise TimeoutError(f"{url} did not show {needle!r} within {timeout:.0f} s")
+
+
+def hugo_command(site: Path, port: int) -> list[str]:
+    return [
+        shutil.which("hugo") or "hugo",
+        "server",
+        "-s",
+        str(site),
+        "--bind",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--baseURL",
+        f"http://{LOOPBACK}:{port}/",
+        "--appendPort=false",
+    ]
+
+
+def commons_command(content: Path, output: Path, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "commons.preview",
+        "--settings",
+        str(DEV_SETTINGS),
+        "--content",
+        str(content),
+        "--output",
+        str(output),
+        "--port",
+        str(port),
+    ]
+
+
+def commons_at_rest(port: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = fetch(f"http://{LOOPBACK}:{port}/__commons/preview/status")
+        if body is not None and not json.loads(body)["busy"]:
+            return
+        time.sleep(0.05)
+    raise TimeoutError("Commons' preview stayed busy")
+
+
+def hugo_at_rest(log: Path, builds: int, timeout: float = 900) -> None:
+    """Wait until Hugo has logged the end of `builds` builds, then a moment more."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if text.count("Built in") + text.count("Total in") >= builds:
+            time.sleep(SETTLE_S)
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"hugo server did not finish build {builds}")
+
+
+def append_paragraph(post: Path, marker: str) -> None:
+    with post.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n\nAn added paragraph, {marker}.\n")
+
+
+def measure_server(
+    name: str, command: list[str], post: Path, url: str, edits: int, at_rest, log: Path
+) -> dict:
+    started = time.perf_counter()
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(url, process, b"</html>", START_TIMEOUT_S)
+        at_rest(0)
+        start_s = time.perf_counter() - started
+        progress(f"  {name}: serving after {start_s:.1f} s")
+        samples = []
+        for number in range(edits):
+            at_rest(number)
+            marker = f"marker-{secrets.token_hex(6)}"
+            began = time.perf_counter()
+            append_paragraph(post, marker)
+            wait_for(url, process, marker.encode(), VISIBLE_TIMEOUT_S)
+            samples.append(time.perf_counter() - began)
+            progress(f"  {name}: edit {number + 1}/{edits} visible after {samples[-1]:.3f} s")
+        return {
+            "load_average": list(os.getloadavg()),
+            "start_s": start_s,
+            "samples": samples,
+            "median": statistics.median(samples),
+            "min": min(samples),
+            "max": max(samples),
+        }
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None) -> dict:
+    """Both servers on one corpus of `posts` posts; medians of `edits` edits each."""
+    root = Path(tempfile.mkdtemp(prefix="commons-edit-bench-", dir=work_dir))
+    try:
+        progress(f"Edit-to-visible N={posts}: writing the corpus")
+        chosen = corpus.make_posts(posts, seed)[posts // 2]
+        pelican_files = corpus.write_corpus(posts, seed, root / "corpus-pelican", "pelican")
+        path = f"{chosen.date:%Y}/{chosen.date:%m}/{chosen.slug}/"
+        results: dict = {"posts": posts, "edits": edits, "path": path, "servers": {}}
+        if shutil.which("hugo"):
+            hugo_files = corpus.write_corpus(posts, seed, root / "corpus-hugo", "hugo")
+            post = next(p for p in hugo_files if p.stem == chosen.slug)
+            port = free_port()
+            results["servers"]["hugo"] = measure_server(
+                "hugo server",
+                hugo_command(root / "corpus-hugo", port),
+                post,
+                f"http://{LOOPBACK}:{port}/{path}",
+                edits,
+                lambda done: hugo_at_rest(root / "hugo.log", done + 1),
+                root / "hugo.log",
+            )
+        else:
+            results["hugo_note"] = "Hugo is not installed: no Hugo figure."
+        post = next(p for p in pelican_files if p.stem == chosen.slug)
+        port = free_port()
+        results["servers"]["commons"] = measure_server(
+            "commons preview",
+            commons_command(root / "corpus-pelican", root / "output", port),
+            post,
+            f"http://{LOOPBACK}:{port}/{path}",
+            edits,
+            lambda done: commons_at_rest(port),
+            root / "commons.log",
+        )
+        hugo = results["servers"].get("hugo")
+        if hugo:
+            results["ratio"] = results["servers"]["commons"]["median"] / hugo["median"]
+        return results
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def format_text(results: dict) -> list[str]:
+    lines = [
+        f"Edit-to-visible at N={results['posts']:,} (append a paragraph to one post, poll its "
+        f"URL every {POLL_S * 1000:.0f} ms; median of {results['edits']} edits)"
+    ]
+    labels = {"hugo": "hugo server", "commons": "Commons preview (invoke livereload)"}
+    for key, entry in results["servers"].items():
+        lines.append(
+            f"  {labels[key]:<36} median {entry['median']:.3f} s "
+            f"(min {entry['min']:.3f}, max {entry['max']:.3f}); serving after "
+            f"{entry['start_s']:.1f} s; load average {entry['load_average'][0]:.1f}"
+        )
+    if "ratio" in results:
+        lines.append(f"  Commons ÷ Hugo: {results['ratio']:.2f}")
+    if results.get("hugo_note"):
+        lines.append(f"  {results['hugo_note']}")
+    return lines
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.edit_to_visible", description=__doc__)
+    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    # `kill` (or a background job's Ctrl-C) stops the servers too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    results = measure(args.posts, args.edits, args.seed, args.work_dir)
+    print("\n".join(format_text(results)))
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from commons.preview.server import main
+
+sys.exit(main())
