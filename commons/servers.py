@@ -63,10 +63,15 @@ class ChildServer:
     def command(self) -> list[str]:
         raise NotImplementedError
 
+    def environment(self) -> dict | None:
+        """The child's environment (None: this process's)."""
+        return None
+
     def start(self, log_file=None) -> ChildServer:
         self.process = subprocess.Popen(
             self.command(),
             cwd=REPO_ROOT,
+            env=self.environment(),
             stdout=log_file or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
             start_new_session=True,
