@@ -271,6 +271,9 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     bind = options["bind"]
     upstream = f"http://{bind}" if not bind.startswith("unix:") else f"http://{bind}:"
+    script_name = ""
+    if path != "/":
+        script_name = f"        proxy_set_header X-Script-Name {path.rstrip('/')};\n"
     location = f"""\
     location {path} {{
 {nginx_guard(siteurl, public_url)}
@@ -279,8 +282,7 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Script-Name {path.rstrip("/")};
-    }}
+{script_name}    }}
 """
     if parts.hostname == urlsplit(siteurl).hostname:
         return (

@@ -13,7 +13,8 @@
   var sync = { ready: false, applied: null, send: null };
   var api = win.commonsDiscussion = {
     config: cfg, section: section, sync: sync, adapters: {},
-    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script
+    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script,
+    start: start
   };
 
   function $(s, scope) { return (scope || root).querySelector(s); }
@@ -46,7 +47,10 @@
     sync.applied = t;
     sync.send(t);
   }
-  function ready() { sync.ready = true; applyTheme(); }
+  function ready() { sync.ready = true; clearTimeout(wait); applyTheme(); }
+
+  var wait;
+  function failed() { clearTimeout(wait); sync.ready || add(script({ src: asset("retry") })); }
 
   function embed() {
     var data = section.dataset;
@@ -59,7 +63,7 @@
     content.querySelectorAll("script").forEach(function (old) {
       var attrs = {};
       for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
-      old.replaceWith(script(attrs));
+      var s = script(attrs); s.onerror = failed; old.replaceWith(s);
     });
     var snapshot = $("[data-discussion-snapshot]", section);
     if (snapshot) snapshot.remove(); // the live thread replaces the snapshot
@@ -70,7 +74,11 @@
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
     $("[data-discussion-gate]", section).hidden = true;
+    start();
+  }
+  function start() {
     if (!cfg.adapter) return embed();
+    wait = setTimeout(failed, 2e4);
     var s = script({ src: asset(cfg.provider) });
     s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
     add(s);
