@@ -220,8 +220,10 @@ def preview(c):
     site = StaticSiteServer(
         PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
     )
-    print(f"Comments are moderated as in production: approve them at {isso.url}admin/ "
-          f"(password: {password}).")
+    print(
+        f"Comments are moderated as in production: approve them at {isso.url}admin/ "
+        f"(password: {password})."
+    )
     _run_until_interrupted(isso, site)
 
 

@@ -17,7 +17,7 @@ from .config import server_url
 
 
 def address_problems(settings: dict) -> list[str]:
-    provider, url, key = server_url(settings)
+    _provider, url, key = server_url(settings)
     siteurl = settings.get("SITEURL") or ""
     problems = []
     if not siteurl or opts.is_example(siteurl):
@@ -29,8 +29,8 @@ def address_problems(settings: dict) -> list[str]:
         problems.append(
             f"{key} is {url!r}, an example address: every post would embed a comment "
             "server that does not exist. Fix: set COMMONS_ISSO_URL (or that key in "
-            "publishconf.py) to your comment server, see README \"The comment server in "
-            "production\"."
+            'publishconf.py) to your comment server, see README "The comment server in '
+            'production".'
         )
     return problems
 
@@ -38,7 +38,7 @@ def address_problems(settings: dict) -> list[str]:
 def _request(url: str, method: str = "GET", headers: dict | None = None, timeout: float = 10):
     request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read(65536)
     except urllib.error.HTTPError as error:
         return error.code, error.headers, b""
@@ -72,19 +72,23 @@ def server_problems(settings: dict, timeout: float = 10) -> list[str]:
                 ]
             status, _, body = _request(urljoin(url, "config"), timeout=timeout)
             if status != 200 or "config" not in json.loads(body or b"{}"):
-                return [f"{url}config answers HTTP {status}, not Isso's configuration. "
-                        f"Fix: check {key} and the proxy in front of Isso."]
+                return [
+                    f"{url}config answers HTTP {status}, not Isso's configuration. "
+                    f"Fix: check {key} and the proxy in front of Isso."
+                ]
         else:
             probe = {"remark42": "api/v1/ping", "comentario": "comentario.js"}[provider]
             status, _, _ = _request(urljoin(url, probe), timeout=timeout)
             if status != 200:
-                return [f"{urljoin(url, probe)} answers HTTP {status}. Fix: check {key} and "
-                        "that the server runs."]
+                return [
+                    f"{urljoin(url, probe)} answers HTTP {status}. Fix: check {key} and "
+                    "that the server runs."
+                ]
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return [
             f"The comment server {url} ({key}) does not answer: {reason}. Fix: start it "
-            "(README \"The comment server in production\"), or publish with --offline to "
+            '(README "The comment server in production"), or publish with --offline to '
             "skip this check."
         ]
     return []

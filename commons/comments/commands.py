@@ -40,8 +40,10 @@ def write_config(settings: dict, dest: Path, repo: Path) -> list[Path]:
         raise CommandError(str(error)) from None
     for path in written:
         print(path)
-    print(f"Wrote {len(written)} file(s) to {dest}; see README \"The comment server in "
-          "production\" for where each goes.")
+    print(
+        f'Wrote {len(written)} file(s) to {dest}; see README "The comment server in '
+        'production" for where each goes.'
+    )
     return written
 
 
@@ -78,8 +80,9 @@ def restore_database(settings: dict, backup_file: str, database: str = "") -> No
     print(f"Restored {backup_file} into {database} (checked before and after).")
 
 
-def move(settings: dict, old: str, new: str, *, dry_run: bool, merge: bool,
-         database: str = "") -> None:
+def move(
+    settings: dict, old: str, new: str, *, dry_run: bool, merge: bool, database: str = ""
+) -> None:
     database = Path(database or _server_options(settings)["database"])
     try:
         result = move_thread(database, old, new, merge=merge, dry_run=dry_run)
@@ -97,5 +100,11 @@ def check_discussion(settings: dict, offline: bool) -> None:
         problems = server_problems(settings)
     if problems:
         raise CommandError("Nothing was published:\n  " + "\n  ".join(problems))
-    print("Discussion: " + ("addresses checked (--offline: the server was not asked)"
-                            if offline else "the comment server answers and allows the site"))
+    print(
+        "Discussion: "
+        + (
+            "addresses checked (--offline: the server was not asked)"
+            if offline
+            else "the comment server answers and allows the site"
+        )
+    )

@@ -57,8 +57,8 @@ def production_values(settings: dict) -> tuple[str, str, str, dict]:
     if provider not in SELF_HOSTED:
         raise CommentsConfigError(
             f"DISCUSSION['provider'] is {provider!r}: that service is hosted elsewhere, so "
-            "there is no comment server to configure. Fix: follow README, \"The comment "
-            "server in production\", for what to set up on its side."
+            'there is no comment server to configure. Fix: follow README, "The comment '
+            'server in production", for what to set up on its side.'
         )
     problems = opts.check_addresses(settings.get("SITEURL"), url, key)
     try:

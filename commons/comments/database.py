@@ -19,8 +19,21 @@ from pathlib import Path
 ISSO_SCHEMA = {
     "threads": {"id", "uri", "title"},
     "comments": {
-        "tid", "id", "parent", "created", "modified", "mode", "remote_addr", "text",
-        "author", "email", "website", "likes", "dislikes", "voters", "notification",
+        "tid",
+        "id",
+        "parent",
+        "created",
+        "modified",
+        "mode",
+        "remote_addr",
+        "text",
+        "author",
+        "email",
+        "website",
+        "likes",
+        "dislikes",
+        "voters",
+        "notification",
     },
     "preferences": {"key", "value"},
 }
@@ -75,9 +88,10 @@ def check_database(path: Path) -> int:
 
 def copy_database(source: Path, target: Path) -> None:
     """Copy `source` into `target` with SQLite's online backup API (consistent while in use)."""
-    with closing(_connect(Path(source), readonly=True)) as src, closing(
-        _connect(Path(target))
-    ) as dst:
+    with (
+        closing(_connect(Path(source), readonly=True)) as src,
+        closing(_connect(Path(target))) as dst,
+    ):
         src.backup(dst, pages=256)
 
 
@@ -90,7 +104,7 @@ def backup(database: Path, backup_dir: Path, keep: int, now=None) -> tuple[Path,
     if keep < 1:
         raise DatabaseError(f"keep is {keep}; accepted: 1 or more.")
     backup_dir.mkdir(parents=True, exist_ok=True)
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     name = f"{BACKUP_PREFIX}{now:%Y%m%dT%H%M%S%fZ}{BACKUP_SUFFIX}"
     partial = backup_dir / (name + ".partial")
     partial.unlink(missing_ok=True)
@@ -116,7 +130,7 @@ def restore(backup_file: Path, database: Path) -> Path | None:
     check_database(backup_file)
     kept = None
     if database.exists():
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}")
         copy_database(database, kept)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +148,9 @@ class Move:
     merged: bool
 
 
-def move_thread(database: Path, old: str, new: str, *, merge: bool = False,
-                dry_run: bool = False) -> Move:
+def move_thread(
+    database: Path, old: str, new: str, *, merge: bool = False, dry_run: bool = False
+) -> Move:
     """Move the comments of thread `old` to thread `new` (Isso's threads.uri).
 
     Refuses when `new` already has comments unless `merge`; then the old
@@ -150,8 +165,9 @@ def move_thread(database: Path, old: str, new: str, *, merge: bool = False,
         try:
             source = db.execute("SELECT id FROM threads WHERE uri=?", (old,)).fetchone()
             if source is None:
-                known = [row[0] for row in db.execute(
-                    "SELECT uri FROM threads ORDER BY uri LIMIT 20")]
+                known = [
+                    row[0] for row in db.execute("SELECT uri FROM threads ORDER BY uri LIMIT 20")
+                ]
                 raise DatabaseError(
                     f"No thread {old!r} on the comment server. Threads: "
                     f"{', '.join(known) or 'none'}. Fix: give the old Comments_id (or slug)."
@@ -161,7 +177,8 @@ def move_thread(database: Path, old: str, new: str, *, merge: bool = False,
             existing = 0
             if target is not None:
                 existing = db.execute(
-                    "SELECT COUNT(*) FROM comments WHERE tid=?", target).fetchone()[0]
+                    "SELECT COUNT(*) FROM comments WHERE tid=?", target
+                ).fetchone()[0]
             if existing and not merge:
                 raise DatabaseError(
                     f"Thread {new!r} already has {existing} comment(s). Fix: add --merge to "

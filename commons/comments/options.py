@@ -91,8 +91,12 @@ def check_options(raw) -> dict:
             "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
             "for example '127.0.0.1:8090'",
         )
-    for key, low, high in (("workers", 1, 32), ("backup_keep", 1, 1000), ("ratelimit", 1, 100),
-                           ("direct_reply", 1, 100)):
+    for key, low, high in (
+        ("workers", 1, 32),
+        ("backup_keep", 1, 1000),
+        ("ratelimit", 1, 100),
+        ("direct_reply", 1, 100),
+    ):
         value = options[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             bad(key, f"a whole number from {low} to {high}", f"for example {DEFAULTS[key]}")
@@ -112,11 +116,19 @@ def check_addresses(siteurl, server_url, server_key: str) -> list[str]:
     """Problems with the two addresses the comment server needs (empty list: none)."""
     problems = []
     for key, url, fix in (
-        ("SITEURL", siteurl, "set COMMONS_SITEURL (or SITEURL in publishconf.py) to the "
-                            "site's public address, for example https://blog.your-domain.org"),
-        (server_key, server_url, "set COMMONS_ISSO_URL (or that key in publishconf.py) to the "
-                                 "comment server's public address, for example "
-                                 "https://comments.your-domain.org/"),
+        (
+            "SITEURL",
+            siteurl,
+            "set COMMONS_SITEURL (or SITEURL in publishconf.py) to the "
+            "site's public address, for example https://blog.your-domain.org",
+        ),
+        (
+            server_key,
+            server_url,
+            "set COMMONS_ISSO_URL (or that key in publishconf.py) to the "
+            "comment server's public address, for example "
+            "https://comments.your-domain.org/",
+        ),
     ):
         parts = urlsplit(url) if isinstance(url, str) else None
         if not parts or parts.scheme not in ("http", "https") or not parts.hostname:

@@ -21,8 +21,14 @@ class GunicornIsso(ChildServer):
 
     name = "isso (gunicorn)"
 
-    def __init__(self, config_dir: Path, env: dict, host: str = LOOPBACK,
-                 port: int | None = None, workers: int = 2):
+    def __init__(
+        self,
+        config_dir: Path,
+        env: dict,
+        host: str = LOOPBACK,
+        port: int | None = None,
+        workers: int = 2,
+    ):
         super().__init__(host, port)
         self.config_dir = Path(config_dir)
         self.env = env
@@ -45,23 +51,38 @@ class GunicornIsso(ChildServer):
         ]
 
 
-def local_settings(settings: dict, siteurl: str, isso_url: str, data_dir: Path,
-                   bind: str, **server) -> dict:
+def local_settings(
+    settings: dict, siteurl: str, isso_url: str, data_dir: Path, bind: str, **server
+) -> dict:
     """publishconf.py's settings with a local SITEURL, comment server and database."""
     discussion = settings.get("DISCUSSION") or {}
     return {
         **settings,
         "SITEURL": siteurl,
-        "DISCUSSION": {**discussion, "provider": "isso",
-                       "isso": {**(discussion.get("isso") or {}), "url": isso_url}},
-        opts.NAME: {**(settings.get(opts.NAME) or {}), "database": str(data_dir / "comments.db"),
-                    "bind": bind, **server},
+        "DISCUSSION": {
+            **discussion,
+            "provider": "isso",
+            "isso": {**(discussion.get("isso") or {}), "url": isso_url},
+        },
+        opts.NAME: {
+            **(settings.get(opts.NAME) or {}),
+            "database": str(data_dir / "comments.db"),
+            "bind": bind,
+            **server,
+        },
     }
 
 
-def local_server(settings: dict, data_dir: Path, site_origin: str, host: str = LOOPBACK,
-                 port: int | None = None, password: str | None = None, workers: int = 2,
-                 **server) -> tuple[GunicornIsso, str]:
+def local_server(
+    settings: dict,
+    data_dir: Path,
+    site_origin: str,
+    host: str = LOOPBACK,
+    port: int | None = None,
+    password: str | None = None,
+    workers: int = 2,
+    **server,
+) -> tuple[GunicornIsso, str]:
     """A production-shaped Isso on loopback for `site_origin`; returns it and its admin password.
 
     Moderation, the admin interface and the rate-limit guard are on, as in

@@ -29,9 +29,9 @@ def open_thread(context, url: str):
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
     page.click("[data-discussion-load]")
-    page.locator("#isso-thread .isso-thread-heading").filter(has_text=re.compile(r"\S")).first.wait_for(
-        timeout=15000
-    )
+    page.locator("#isso-thread .isso-thread-heading").filter(
+        has_text=re.compile(r"\S")
+    ).first.wait_for(timeout=15000)
     return page
 
 

@@ -77,9 +77,9 @@ def test_isso_api_silent_then_try_again(isso_site, browser):
 
     page.unroute(api)
     page.click("[data-discussion-retry]")
-    page.locator("#isso-thread .isso-thread-heading").filter(
-        has_text=re.compile(r"\S")
-    ).wait_for(timeout=15000)
+    page.locator("#isso-thread .isso-thread-heading").filter(has_text=re.compile(r"\S")).wait_for(
+        timeout=15000
+    )
     assert page.locator(ERROR).count() == 0
 
 
