@@ -13,7 +13,7 @@ from commons.settings import SettingsError
 
 from . import options as opts
 from .check import address_problems, server_problems
-from .config import write_server_files
+from .config import CommentsConfigError, write_server_files
 from .database import DatabaseError, backup, move_thread, restore
 
 
@@ -36,7 +36,7 @@ def write_config(settings: dict, dest: Path, repo: Path) -> list[Path]:
         )
     try:
         written = write_server_files(settings, dest)
-    except SettingsError as error:
+    except CommentsConfigError as error:
         raise CommandError(str(error)) from None
     for path in written:
         print(path)

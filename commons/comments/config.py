@@ -36,7 +36,7 @@ NGINX_FILE = "nginx-comments.conf"
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
-class CommentsConfigError(SettingsError):
+class CommentsConfigError(RuntimeError):
     """The comment server cannot be configured; the message lists every key and its fix."""
 
 

@@ -1,6 +1,6 @@
 """COMMENTS_SERVER: the production comment server's own settings.
 
-One dict in publishconf.py, checked with the shared settings prologue; every
+One dict in publishconf.py, checked with the shared settings schema; every
 problem is reported at once, each naming the key, the value and the fix.
 Secrets never appear here: the configuration refers to environment variables
 (ENV below) that the server's environment file sets.
@@ -11,26 +11,42 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from commons.settings import SettingsError, with_defaults
+from commons.settings import Boolean, Integer, Pattern, Schema
 
 NAME = "COMMENTS_SERVER"
 
-DEFAULTS = {
-    "database": "/var/lib/commons-comments/comments.db",
-    "bind": "127.0.0.1:8090",
-    "workers": 2,
-    "user": "commons-comments",
-    "app_dir": "/opt/commons",
-    "venv": "/opt/commons/.venv",
-    "config_dir": "/etc/commons-comments",
-    "backup_dir": "/var/backups/commons-comments",
-    "backup_keep": 14,
-    "notify_email": True,
-    "reply_notifications": True,
-    "ratelimit": 2,
-    "direct_reply": 3,
-    "max_body": "64k",
-}
+_PATH = Pattern(r"/[^\s'\"$`\\;]*", "an absolute path without spaces or quotes")
+
+
+def _path(default: str) -> Pattern:
+    return Pattern(_PATH.regex.pattern, _PATH.accepted, default, fix="write it as /srv/…")
+
+
+SCHEMA = Schema(
+    NAME,
+    {
+        "database": _path("/var/lib/commons-comments/comments.db"),
+        "bind": Pattern(
+            r"(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}|unix:/[\w./-]+",
+            "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
+            "127.0.0.1:8090",
+            fix="for example '127.0.0.1:8090'",
+        ),
+        "workers": Integer(2, minimum=1, maximum=32),
+        "user": Pattern(r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-comments"),
+        "app_dir": _path("/opt/commons"),
+        "venv": _path("/opt/commons/.venv"),
+        "config_dir": _path("/etc/commons-comments"),
+        "backup_dir": _path("/var/backups/commons-comments"),
+        "backup_keep": Integer(14, minimum=1, maximum=1000),
+        "notify_email": Boolean(True),
+        "reply_notifications": Boolean(True),
+        "ratelimit": Integer(2, minimum=1, maximum=100),
+        "direct_reply": Integer(3, minimum=1, maximum=100),
+        "max_body": Pattern(r"\d+[kKmM]?", "an nginx size such as '64k'", "64k"),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
 
 # The environment variables the generated configuration reads (Isso 0.13+
 # substitutes $VAR in its configuration). None of them is ever written into
@@ -54,11 +70,6 @@ MIN_PASSWORD_LENGTH = 12
 # server still there was never configured.
 EXAMPLE_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|example|invalid|test)$", re.I)
 
-_PATH = re.compile(r"/[^\s'\"$`\\;]*")
-_BIND = re.compile(r"(127\.0\.0\.1|\[::1\]|localhost|unix):[\w./-]+")
-_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-_SIZE = re.compile(r"\d+[kKmM]?")
-
 
 def is_example(url: str) -> bool:
     host = urlsplit(url).hostname or ""
@@ -70,46 +81,9 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _where(key: str) -> str:
-    return f"{NAME}['{key}']"
-
-
 def check_options(raw) -> dict:
-    """COMMENTS_SERVER merged over DEFAULTS, or SettingsError listing every bad value."""
-    options = with_defaults(NAME, raw, DEFAULTS)
-    problems = []
-
-    def bad(key, accepted, fix):
-        problems.append(f"{_where(key)} is {options[key]!r}; accepted: {accepted}. Fix: {fix}")
-
-    for key in ("database", "app_dir", "venv", "config_dir", "backup_dir"):
-        if not isinstance(options[key], str) or not _PATH.fullmatch(options[key]):
-            bad(key, "an absolute path without spaces or quotes", "write it as /srv/…")
-    if not isinstance(options["bind"], str) or not _BIND.fullmatch(options["bind"]):
-        bad(
-            "bind",
-            "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
-            "for example '127.0.0.1:8090'",
-        )
-    for key, low, high in (
-        ("workers", 1, 32),
-        ("backup_keep", 1, 1000),
-        ("ratelimit", 1, 100),
-        ("direct_reply", 1, 100),
-    ):
-        value = options[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            bad(key, f"a whole number from {low} to {high}", f"for example {DEFAULTS[key]}")
-    for key in ("notify_email", "reply_notifications"):
-        if not isinstance(options[key], bool):
-            bad(key, "True or False", f"write {DEFAULTS[key]}")
-    if not isinstance(options["user"], str) or not _USER.fullmatch(options["user"]):
-        bad("user", "a system user name", "for example 'commons-comments'")
-    if not isinstance(options["max_body"], str) or not _SIZE.fullmatch(options["max_body"]):
-        bad("max_body", "an nginx size such as '64k'", "write '64k'")
-    if problems:
-        raise SettingsError("\n".join(problems))
-    return options
+    """COMMENTS_SERVER with its defaults filled in, or SettingsError listing every bad value."""
+    return SCHEMA.validate(raw)
 
 
 def check_addresses(siteurl, server_url, server_key: str) -> list[str]:

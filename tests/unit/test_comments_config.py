@@ -229,6 +229,7 @@ def test_the_task_refuses_example_addresses_and_a_folder_in_the_repository(tmp_p
     )
     assert result.returncode == 1
     assert "SITEURL is 'https://commons.example.org'" in result.stderr
+    assert "Traceback" not in result.stderr
     env.update(COMMONS_SITEURL=SITE, COMMONS_ISSO_URL=SERVER)
     inside = REPO_ROOT / "comments-server"
     result = subprocess.run(
