@@ -81,18 +81,21 @@ def local_server(
     port: int | None = None,
     password: str | None = None,
     workers: int = 2,
+    public_url: str | None = None,
     **server,
 ) -> tuple[GunicornIsso, str]:
     """A production-shaped Isso on loopback for `site_origin`; returns it and its admin password.
 
     Moderation, the admin interface and the rate-limit guard are on, as in
     production; notifications go to the log (no SMTP) unless `server` says so.
+    `public_url` is the address readers use (a proxy in front); by default
+    the server's own.
     """
     from commons.servers import free_port
 
     data_dir = Path(data_dir).resolve()
     port = port or free_port(host)
-    isso_url = f"http://{host}:{port}/"
+    isso_url = public_url or f"http://{host}:{port}/"
     server = {"notify_email": False, "reply_notifications": False, **server}
     local = local_settings(settings, site_origin, isso_url, data_dir, f"{host}:{port}", **server)
     write_server_files(local, data_dir)
