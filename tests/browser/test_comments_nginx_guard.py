@@ -76,7 +76,7 @@ def behind_nginx(build, comment_server, tmp_path):
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     public = f"{origin}/isso/"
-    isso, password = comment_server(origin, public_url=public)
+    isso, _ = comment_server(origin, public_url=public)
     output = build(
         settings_file=PUBLISH_SETTINGS,
         env={"COMMONS_SITEURL": origin, "COMMONS_ISSO_URL": public},
