@@ -71,8 +71,16 @@ MIN_PASSWORD_LENGTH = 12
 EXAMPLE_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|example|invalid|test)$", re.I)
 
 
+# Characters an address may not hold: it is written into isso.cfg (where Isso
+# expands $NAME), the nginx snippet and the systemd unit.
+UNSAFE = re.compile(r"[\s\"'$;{}\\`\x00-\x1f\x7f]")
+
+
 def is_example(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
     return bool(EXAMPLE_HOST.search(host))
 
 
@@ -104,8 +112,16 @@ def check_addresses(siteurl, server_url, server_key: str) -> list[str]:
             "https://comments.your-domain.org/",
         ),
     ):
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+        except ValueError:
+            parts = None
+        if isinstance(url, str) and UNSAFE.search(url):
+            problems.append(
+                f"{key} is {url!r}; accepted: an address without spaces, quotes or any of "
+                f"$ ; {{ }} \\ ` (the server's configuration files hold it). Fix: {fix}"
+            )
+        elif not parts or parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(f"{key} is {url!r}; accepted: an absolute http(s) address. Fix: {fix}")
         elif is_example(url):
             problems.append(

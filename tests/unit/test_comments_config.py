@@ -248,3 +248,17 @@ def test_the_task_refuses_example_addresses_and_a_folder_in_the_repository(tmp_p
         "isso.cfg",
         "nginx-comments.conf",
     ]
+
+
+@pytest.mark.parametrize(
+    "siteurl",
+    [
+        "https://blog.cohere.coop\n[admin]\nenabled = false",
+        "https://blog.cohere.coop/$HOME",
+        'https://blog.cohere.coop";} server {',
+    ],
+)
+def test_an_address_cannot_write_into_the_server_files(publish_settings, tmp_path, siteurl):
+    with pytest.raises(CommentsConfigError, match="without spaces, quotes"):
+        write_server_files(production(publish_settings, SITEURL=siteurl), tmp_path)
+    assert list(tmp_path.iterdir()) == []
