@@ -197,18 +197,22 @@ def livereload(c):
 @task
 def preview(c):
     """Build with the production settings; serve it and a production-shaped Isso on 127.0.0.1."""
+    from commons.comments.config import CommentsConfigError
     from commons.comments.server import local_server
 
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
     siteurl = f"http://{local['host']}:{local['site_port']}"
-    isso, password = local_server(
-        _settings(PUBLISH_SETTINGS),
-        ISSO_DATA / "preview",
-        siteurl,
-        host=local["host"],
-        port=local["isso_port"],
-        password=os.environ.get("COMMONS_ISSO_ADMIN_PASSWORD"),
-    )
+    try:
+        isso, password = local_server(
+            _settings(PUBLISH_SETTINGS),
+            ISSO_DATA / "preview",
+            siteurl,
+            host=local["host"],
+            port=local["isso_port"],
+            password=os.environ.get("COMMONS_ISSO_ADMIN_PASSWORD"),
+        )
+    except (ValueError, CommentsConfigError) as error:
+        raise Exit(str(error), code=1) from None
     _build(
         PREVIEW_OUTPUT,
         PUBLISH_SETTINGS,

@@ -100,5 +100,11 @@ def local_server(
     local = local_settings(settings, site_origin, isso_url, data_dir, f"{host}:{port}", **server)
     write_server_files(local, data_dir)
     password = password or secrets.token_urlsafe(12)
+    if len(password) < opts.MIN_PASSWORD_LENGTH:
+        raise ValueError(
+            f"{opts.ENV_ADMIN_PASSWORD} has {len(password)} characters; accepted: "
+            f"{opts.MIN_PASSWORD_LENGTH} or more. Fix: choose a longer password, or unset it "
+            "to have one made for this session."
+        )
     env = {**_env_values(data_dir / ENV_FILE), opts.ENV_ADMIN_PASSWORD: password}
     return GunicornIsso(data_dir, env, host=host, port=port, workers=workers), password
