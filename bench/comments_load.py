@@ -10,7 +10,9 @@ comments, then, for each concurrency level, has that many client threads
 read the thread (`GET /?uri=…`, what each reader's browser asks) and post
 comments (`POST /new`, each from another reader's network through
 X-Forwarded-For, as nginx passes it, so the guard lets them through). It
-prints requests per second and latency percentiles, and writes JSON to
+prints requests per second, latency percentiles and the server's own CPU
+time per request (gunicorn's master and workers, from /proc: what one core
+can serve, whatever else the machine is doing), and writes JSON to
 bench/results/comments-load-<time>.json.
 
 The clients run on the same machine as the server: on a small machine they
@@ -38,6 +40,21 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SITE = "http://127.0.0.1:9"
 THREAD = "load-test-thread"
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) of gunicorn's master and its workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -79,7 +96,7 @@ def write(url: str, n: int) -> int:
         return answer.status
 
 
-def run(action, url: str, total: int, concurrency: int, numbers: Counter) -> dict:
+def run(action, url: str, total: int, concurrency: int, numbers: Counter, master: int) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -100,12 +117,14 @@ def run(action, url: str, total: int, concurrency: int, numbers: Counter) -> dic
                     errors.append(str(status))
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    cpu_before = server_cpu_seconds(master)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu = server_cpu_seconds(master) - cpu_before
     return {
         "requests": len(latencies),
         "concurrency": concurrency,
@@ -114,6 +133,7 @@ def run(action, url: str, total: int, concurrency: int, numbers: Counter) -> dic
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "max_ms": round(max(latencies) * 1000, 1),
+        "server_cpu_ms_per_request": round(cpu * 1000 / len(latencies), 2),
         "errors": len(errors),
         "error_sample": errors[:3],
     }
@@ -177,18 +197,24 @@ def main(argv=None) -> int:
                         ("posts", write, args.posts),
                     ):
                         print(f"  {kind}: {total} requests, {level} at a time…", flush=True)
-                        results[kind].append(run(action, server.url, total, level, numbers))
+                        results[kind].append(
+                            run(action, server.url, total, level, numbers, server.pid)
+                        )
             finally:
                 server.stop()
     results["load_after"] = os.getloadavg()[0]
 
-    print("\n| what | concurrency | requests | req/s | p50 ms | p95 ms | max ms | errors |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "\n| what | concurrency | requests | req/s | p50 ms | p95 ms | max ms "
+        "| server CPU ms/request | errors |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind, label in (("reads", "read a thread"), ("posts", "post a comment")):
         for row in results[kind]:
             print(
                 f"| {label} | {row['concurrency']} | {row['requests']} | {row['req_per_s']} | "
-                f"{row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | {row['errors']} |"
+                f"{row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | "
+                f"{row['server_cpu_ms_per_request']} | {row['errors']} |"
             )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = results["when"].replace(":", "").replace("-", "")
