@@ -294,9 +294,9 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
 # Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled;
 # certificates by certbot (or your own), then `nginx -t && systemctl reload nginx`.
 server {{
-    listen 443 ssl;
-    listen [::]:443 ssl;
-    http2 on;
+    # nginx 1.25.1 and later prefer `http2 on;` (they warn about this form).
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
     server_name {parts.hostname};
     ssl_certificate /etc/letsencrypt/live/{parts.hostname}/fullchain.pem;
     ssl_certificate_key /etc/letsencrypt/live/{parts.hostname}/privkey.pem;
