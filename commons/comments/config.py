@@ -139,7 +139,7 @@ limit = 100
 """
 
 
-def _env_values(path: Path) -> dict:
+def env_values(path: Path) -> dict:
     values = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -362,15 +362,15 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
     if provider == "remark42":
         env = dest / "remark42.env"
         site_id = (settings["DISCUSSION"].get("remark42") or {}).get("site_id", "remark")
-        text = remark42_env(siteurl, public_url, site_id, _env_values(env))
+        text = remark42_env(siteurl, public_url, site_id, env_values(env))
         return [_write(env, text, 0o600)]
     if provider == "comentario":
         env = dest / "comentario.env"
-        return [_write(env, comentario_env(siteurl, public_url, _env_values(env)), 0o600)]
+        return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
     env = dest / ENV_FILE
     return [
         _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
-        _write(env, isso_env(_env_values(env)), 0o600),
+        _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
         _write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)),
     ]

@@ -13,7 +13,7 @@ from pathlib import Path
 from commons.servers import LOOPBACK, ChildServer
 
 from . import options as opts
-from .config import ENV_FILE, ISSO_CFG, _env_values, write_server_files
+from .config import ENV_FILE, ISSO_CFG, env_values, write_server_files
 
 
 class GunicornIsso(ChildServer):
@@ -106,5 +106,5 @@ def local_server(
             f"{opts.MIN_PASSWORD_LENGTH} or more. Fix: choose a longer password, or unset it "
             "to have one made for this session."
         )
-    env = {**_env_values(data_dir / ENV_FILE), opts.ENV_ADMIN_PASSWORD: password}
+    env = {**env_values(data_dir / ENV_FILE), opts.ENV_ADMIN_PASSWORD: password}
     return GunicornIsso(data_dir, env, host=host, port=port, workers=workers), password
