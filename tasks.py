@@ -205,7 +205,7 @@ def preview(c):
     try:
         isso, password = local_server(
             _settings(PUBLISH_SETTINGS),
-            ISSO_DATA / "preview",
+            Path(os.environ.get("COMMONS_PREVIEW_DATA") or ISSO_DATA / "preview"),
             siteurl,
             host=local["host"],
             port=local["isso_port"],

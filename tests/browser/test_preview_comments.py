@@ -28,6 +28,8 @@ def test_preview_comments_are_held_for_moderation(tmp_path, chromium):
         "COMMONS_SITE_PORT": str(site_port),
         "COMMONS_ISSO_PORT": str(isso_port),
         "COMMONS_ISSO_ADMIN_PASSWORD": PASSWORD,
+        # A fresh database: the guard counts earlier runs' comments from 127.0.0.1.
+        "COMMONS_PREVIEW_DATA": str(tmp_path / "preview-comments"),
     }
     task = subprocess.Popen(
         [str(INVOKE), "-r", str(REPO_ROOT), "preview"],
@@ -54,6 +56,7 @@ def test_preview_comments_are_held_for_moderation(tmp_path, chromium):
         assert answer.value.status == 202 and comment["mode"] == 2
         context.close()
         assert comment["id"] in admin_queue(isso_url, PASSWORD)
+        assert (tmp_path / "preview-comments" / "comments.db").is_file()
     finally:
         if task.poll() is None:
             os.kill(task.pid, signal.SIGTERM)
