@@ -31,8 +31,8 @@ from commons.build import (  # noqa: E402
     clean_output,
     output_retention,
 )
-from commons.comments.snapshot import refresh_override  # noqa: E402
 from commons.comments import commands as comments  # noqa: E402
+from commons.comments.snapshot import refresh_override  # noqa: E402
 from commons.publish import PublishError, check_site, publish_site, validate_options  # noqa: E402
 from commons.servers import ISSO_DB_NAME, LOCAL_ISSO_DATA, IssoServer, StaticSiteServer  # noqa: E402
 

@@ -14,7 +14,7 @@
   var api = win.commonsDiscussion = {
     config: cfg, section: section, sync: sync, adapters: {},
     $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script,
-    start: start
+    embed: embed
   };
 
   function $(s, scope) { return (scope || root).querySelector(s); }
@@ -47,10 +47,7 @@
     sync.applied = t;
     sync.send(t);
   }
-  function ready() { sync.ready = true; clearTimeout(wait); applyTheme(); }
-
-  var wait;
-  function failed() { clearTimeout(wait); sync.ready || add(script({ src: asset("retry") })); }
+  function ready() { sync.ready = true; applyTheme(); }
 
   function embed() {
     var data = section.dataset;
@@ -63,7 +60,7 @@
     content.querySelectorAll("script").forEach(function (old) {
       var attrs = {};
       for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
-      var s = script(attrs); s.onerror = failed; old.replaceWith(s);
+      old.replaceWith(script(attrs));
     });
     var snapshot = $("[data-discussion-snapshot]", section);
     if (snapshot) snapshot.remove(); // the live thread replaces the snapshot
@@ -74,11 +71,8 @@
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
     $("[data-discussion-gate]", section).hidden = true;
-    start();
-  }
-  function start() {
+    add(script({ src: asset("watch") }));
     if (!cfg.adapter) return embed();
-    wait = setTimeout(failed, 2e4);
     var s = script({ src: asset(cfg.provider) });
     s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
     add(s);
