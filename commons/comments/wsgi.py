@@ -7,7 +7,8 @@ Isso substitutes `$VARIABLE`s in its configuration from the environment, but
 leaves an unset one as the literal text (an admin password of
 "$COMMONS_ISSO_ADMIN_PASSWORD"). So before Isso starts, every variable the
 configuration names must be set and not empty; otherwise the server refuses
-to start, naming each variable and where to set it.
+to start, naming each variable and where to set it. Isso then runs behind the
+cross-site guard, so the rule holds even without the nginx snippet.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def environment_problems(config_text: str, environ: dict) -> list[str]:
 
 
 def create_app(config_path: str | None = None, environ: dict | None = None):
-    """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS)."""
-    from isso import config, make_app
+    """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
+    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
+    from .guard import guarded_isso
 
     environ = os.environ if environ is None else environ
     path = config_path or environ.get("ISSO_SETTINGS")
@@ -62,4 +64,4 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
     problems = environment_problems(Path(path).read_text(encoding="utf-8"), environ)
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
-    return make_app(config.load(config.default_file(), path), multiprocessing=True)
+    return guarded_isso(path, multiprocessing=True)

@@ -24,3 +24,29 @@ def test_gunicorn_refuses_to_start_without_the_admin_password(publish_settings, 
     with open(tmp_path / "ok.log", "w") as log:
         isso.start(log)
         isso.stop()
+
+
+def test_the_gunicorn_app_refuses_forged_cross_site_posts_itself(comment_server):
+    import json
+    import urllib.error
+    import urllib.request
+
+    site = "http://127.0.0.1:9"
+    isso, _ = comment_server(site)
+
+    def post(origin: str, content_type: str) -> int:
+        request = urllib.request.Request(
+            f"{isso.url}new?uri=guarded",
+            data=json.dumps({"text": "Is this let through?", "title": "t"}).encode(),
+            headers={"Origin": origin, "Content-Type": content_type},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post("http://evil.test", "application/json") == 403
+    assert post(site, "text/plain") == 403
+    assert post(site, "application/json") == 202
