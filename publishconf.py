@@ -47,3 +47,14 @@ DISCUSSION = {
         "url": os.environ.get("COMMONS_ISSO_URL", "https://comments.commons.example.org/"),
     },
 }
+
+# The comment server's own settings, for `invoke comments-config`,
+# `comments-backup`, `comments-restore` and `comments-move` (README "The
+# comment server in production"). Secrets are never here: the server reads
+# them from its environment file.
+COMMENTS_SERVER = {
+    "database": "/var/lib/commons-comments/comments.db",
+    "bind": "127.0.0.1:8090",
+    "backup_dir": "/var/backups/commons-comments",
+    "backup_keep": 14,
+}

@@ -7,6 +7,7 @@ works from any directory.
 from __future__ import annotations
 
 import datetime
+import os
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from commons.build import (
     clean_output,
     output_retention,
 )
+from commons.comments import commands as comments
 from commons.comments.snapshot import refresh_override
 from commons.publish import PublishError, check_site, publish_site, validate_options
 from commons.servers import (
@@ -177,17 +179,39 @@ def livereload(c):
 
 @task
 def preview(c):
-    """Build with the production settings and serve that build on 127.0.0.1."""
+    """Build with the production settings; serve it and a production-shaped Isso on 127.0.0.1."""
+    from commons.comments.config import CommentsConfigError
+    from commons.comments.server import local_server
+
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
     siteurl = f"http://{local['host']}:{local['site_port']}"
-    _build(PREVIEW_OUTPUT, PUBLISH_SETTINGS, env={"COMMONS_SITEURL": siteurl})
+    try:
+        isso, password = local_server(
+            _settings(PUBLISH_SETTINGS),
+            Path(os.environ.get("COMMONS_PREVIEW_DATA") or ISSO_DATA / "preview"),
+            siteurl,
+            host=local["host"],
+            port=local["isso_port"],
+            password=os.environ.get("COMMONS_ISSO_ADMIN_PASSWORD"),
+        )
+    except (ValueError, CommentsConfigError) as error:
+        raise Exit(str(error), code=1) from None
+    _build(
+        PREVIEW_OUTPUT,
+        PUBLISH_SETTINGS,
+        env={"COMMONS_SITEURL": siteurl, "COMMONS_ISSO_URL": isso.url},
+    )
     # Served with the _headers file production writes, so the preview shows
     # what the Content-Security-Policy allows before it is published.
     headers_file = settings_headers_file()
     site = StaticSiteServer(
         PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
     )
-    _run_until_interrupted(site)
+    print(
+        f"Comments are moderated as in production: approve them at {isso.url}admin/ "
+        f"(password: {password})."
+    )
+    _run_until_interrupted(isso, site)
 
 
 def settings_headers_file() -> str | None:
@@ -195,19 +219,76 @@ def settings_headers_file() -> str | None:
     return options.get("headers_file", "_headers") if options.get("enabled") else None
 
 
-@task(help={"dry_run": "Show what would change on the target, change nothing."})
-def publish(c, dry_run=False):
+@task(
+    help={
+        "dry_run": "Show what would change on the target, change nothing.",
+        "offline": "Do not ask the comment server whether it answers and allows the site.",
+    }
+)
+def publish(c, dry_run=False, offline=False):
     """Build with publishconf.py into a fresh folder, check it, then deploy it."""
     settings = _settings(PUBLISH_SETTINGS)
     try:
         validate_options(settings["PUBLISH"])
+        comments.check_discussion(settings, offline=offline)
         with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS)
             check_site(site, settings)
-            publish_site(site, settings["PUBLISH"], dry_run=dry_run, repo=REPO_ROOT)
-    except PublishError as error:
+            publish_site(
+                site,
+                settings["PUBLISH"],
+                dry_run=dry_run,
+                repo=REPO_ROOT,
+                retain=settings.get("OUTPUT_RETENTION", []),
+            )
+    except (PublishError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None
+
+
+def _comments(function, *args, **kwargs):
+    try:
+        return function(_settings(PUBLISH_SETTINGS), *args, **kwargs)
+    except comments.CommandError as error:
+        raise Exit(str(error), code=1) from None
+
+
+@task(help={"dest": "Where to write the files (default ~/.config/commons/comments/)."})
+def comments_config(c, dest=""):
+    """Write the production comment server's files: isso.cfg, its env file, systemd, nginx."""
+    _comments(comments.write_config, dest or comments.default_config_dir(), REPO_ROOT)
+
+
+@task(
+    help={
+        "database": "The comment database (default COMMENTS_SERVER['database']).",
+        "dest": "The backup folder (default COMMENTS_SERVER['backup_dir']).",
+        "keep": "How many backups to keep (default COMMENTS_SERVER['backup_keep']).",
+    }
+)
+def comments_backup(c, database="", dest="", keep=0):
+    """Copy the live comment database (SQLite online backup), check it, rotate old copies."""
+    _comments(comments.backup_database, database, dest, int(keep))
+
+
+@task(help={"backup_file": "The backup to restore.", "database": "The database to replace."})
+def comments_restore(c, backup_file, database=""):
+    """Check a backup (integrity, Isso's schema), then put it in place of the database."""
+    _comments(comments.restore_database, backup_file, database)
+
+
+@task(
+    help={
+        "old": "The thread's old id (Comments_id or slug).",
+        "new": "Its new id.",
+        "dry_run": "Say what would move, change nothing.",
+        "merge": "NEW already has comments: add OLD's to them.",
+        "database": "The comment database (default COMMENTS_SERVER['database']).",
+    }
+)
+def comments_move(c, old, new, dry_run=False, merge=False, database=""):
+    """Move a thread's comments to a new id, so a renamed post keeps its discussion."""
+    _comments(comments.move, old, new, dry_run=dry_run, merge=merge, database=database)
 
 
 @task(help={"title": "The post's title, in quotes."})

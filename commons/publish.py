@@ -66,20 +66,42 @@ def validate_options(options: dict) -> None:
             raise PublishError("rsync is not installed: apt-get install rsync")
 
 
-def publish_command(site: Path, options: dict, dry_run: bool) -> list[str]:
+def retention_filters(retain) -> list[str]:
+    """rsync filter rules that protect each OUTPUT_RETENTION entry on the target.
+
+    `--delete` removes what the site does not generate; a protected entry (a
+    `CNAME`, `.well-known/…`) survives, whatever is inside it.
+    """
+    rules = []
+    for entry in retain:
+        name = str(entry).strip("/")
+        if name:
+            rules += [f"--filter=P /{name}", f"--filter=P /{name}/***"]
+    return rules
+
+
+def publish_command(site: Path, options: dict, dry_run: bool, retain=()) -> list[str]:
     """The command that deploys `site`, or PublishError saying what to configure."""
     validate_options(options)
     if options["method"] == "rsync":
         target = options["rsync_target"]
         # --chmod: the target gets modes a web server running as another user
         # can read, whatever the modes of the folder the site was built in.
+        # --checksum: a file is sent when its content changed, not because this
+        # build wrote it again; --no-times/--omit-dir-times: unchanged files keep
+        # their modification time on the server (and their HTTP caching), so a
+        # dry run right after a publish lists nothing.
         command = [
             "rsync",
             "--archive",
             f"--chmod={RSYNC_MODES}",
+            "--no-times",
+            "--omit-dir-times",
+            "--checksum",
             "--compress",
             "--delete",
             "--itemize-changes",
+            *retention_filters(retain),
         ]
         if ":" in target:
             command += ["-e", f"ssh -p {int(options.get('ssh_port') or 22)}"]
@@ -101,8 +123,8 @@ def publish_command(site: Path, options: dict, dry_run: bool) -> list[str]:
     return [*command, str(site)]
 
 
-def publish_site(site: Path, options: dict, dry_run: bool, repo: Path) -> None:
-    command = publish_command(site, options, dry_run)
+def publish_site(site: Path, options: dict, dry_run: bool, repo: Path, retain=()) -> None:
+    command = publish_command(site, options, dry_run, retain)
     if dry_run and command[0] == "ghp-import":
         print("Dry run: would commit the site to the branch and push it with:")
         print("  " + shlex.join([*command, "--push"]))

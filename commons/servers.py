@@ -68,11 +68,16 @@ class ChildServer:
     def command(self) -> list[str]:
         raise NotImplementedError
 
+    def environment(self) -> dict | None:
+        """The child's environment (None: this process's)."""
+        return None
+
     def start(self, log_file=None) -> ChildServer:
         quiet = None if self.show_output else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(),
             cwd=REPO_ROOT,
+            env=self.environment(),
             stdout=log_file or quiet,
             stderr=subprocess.STDOUT if log_file else quiet,
             start_new_session=True,

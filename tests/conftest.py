@@ -233,3 +233,34 @@ def feeds_site(tmp_path_factory) -> Path:
     output = root / "output"
     build_site(output, settings_file=DEV_SETTINGS, content=content)
     return output
+
+
+@pytest.fixture(scope="session")
+def publish_settings() -> dict:
+    """publishconf.py as Pelican reads it (the production settings)."""
+    from pelican.settings import read_settings
+
+    return read_settings(str(PUBLISH_SETTINGS))
+
+
+@pytest.fixture
+def comment_server(tmp_path, publish_settings):
+    """A factory for the production-shaped comment server: the configuration
+    `invoke comments-config` writes, run by gunicorn on loopback (moderation,
+    admin and rate-limit guard on). Returns (server, admin password); every
+    server it starts is stopped by PID."""
+    from commons.comments.server import local_server
+
+    started = []
+
+    def start(site_origin: str, name: str = "comments", **server):
+        isso, password = local_server(publish_settings, tmp_path / name, site_origin, **server)
+        log = (tmp_path / f"{name}.log").open("w")
+        started.append((isso, log))
+        isso.start(log)
+        return isso, password
+
+    yield start
+    for isso, log in started:
+        isso.stop()
+        log.close()

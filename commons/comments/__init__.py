@@ -3,5 +3,8 @@
 `guard` refuses forged cross-site requests before Isso sees them; `serve`
 runs Isso behind that guard on 127.0.0.1 for `invoke serve` and the tests;
 `snapshot` fetches each thread's published comments into a cache folder that
-the discussion plugin reads.
+the discussion plugin reads. For production (README "The comment server in
+production"): `config` writes the server's files from the site's settings,
+`wsgi` is what gunicorn loads, `database` backs up, restores and moves
+threads, `check` asks the live server before a publish.
 """

@@ -57,13 +57,19 @@ def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
     target = tmp_path / "www"
     target.mkdir()
     (target / "keep-me-until-real-run.txt").write_text("old")
-    env = {"COMMONS_PUBLISH_METHOD": "rsync", "COMMONS_RSYNC_TARGET": f"{target}/"}
-    dry = run_invoke("publish", "--dry-run", cwd=tmp_path, env=env)
+    env = {
+        "COMMONS_PUBLISH_METHOD": "rsync",
+        "COMMONS_RSYNC_TARGET": f"{target}/",
+        "COMMONS_SITEURL": "https://blog.cohere.coop",
+        "COMMONS_ISSO_URL": "https://comments.cohere.coop/",
+    }
+    # --offline: the comment server is not asked (tests/build/test_publish_discussion.py asks one)
+    dry = run_invoke("publish", "--dry-run", "--offline", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
     assert not (target / "index.html").exists()
     assert (target / "keep-me-until-real-run.txt").exists()
 
-    real = run_invoke("publish", cwd=tmp_path, env=env)
+    real = run_invoke("publish", "--offline", cwd=tmp_path, env=env)
     assert real.returncode == 0, real.stderr
     assert (target / "index.html").is_file()
     assert (target / "feeds" / "all.atom.xml").is_file()

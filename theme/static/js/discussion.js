@@ -13,7 +13,8 @@
   var sync = { ready: false, applied: null, send: null };
   var api = win.commonsDiscussion = {
     config: cfg, section: section, sync: sync, adapters: {},
-    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script
+    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script,
+    embed: embed
   };
 
   function $(s, scope) { return (scope || root).querySelector(s); }
@@ -70,6 +71,7 @@
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
     $("[data-discussion-gate]", section).hidden = true;
+    add(script({ src: asset("watch") }));
     if (!cfg.adapter) return embed();
     var s = script({ src: asset(cfg.provider) });
     s.onload = s.onerror = embed; // no adapter: the widget loads unsynced

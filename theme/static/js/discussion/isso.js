@@ -1,7 +1,8 @@
 /* Isso adapter for discussion.js: the site's stylesheet colours Isso, so a
    scheme change needs nothing here. Isso's vote arrows are links without a
    name: this names them. Its thread heading is an h4 under the section's h2:
-   this makes it a level-3 heading for assistive technology. */
+   this makes it a level-3 heading for assistive technology. Ready once the
+   thread has loaded (its heading is filled). */
 (function (d) {
   "use strict";
   d.adapters.isso = function () {
@@ -10,6 +11,9 @@
         .forEach(function (a) { a.setAttribute("aria-label", /upvote/.test(a.className) ? "Upvote" : "Downvote"); });
       d.section.querySelectorAll(".isso-thread-heading:not([aria-level])")
         .forEach(function (h) { h.setAttribute("aria-level", "3"); });
+      // Isso fills its heading once the thread has come from its API.
+      var heading = d.$(".isso-thread-heading", d.section);
+      if (heading && heading.textContent && !d.sync.ready) d.ready();
     }).observe(d.section, { childList: true, subtree: true });
     return null;
   };

@@ -1,0 +1,376 @@
+"""Write the production comment server's files from the site's settings.
+
+`write_server_files(settings, dest)` reads publishconf.py's SITEURL,
+DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
+
+- `isso.cfg`: Isso's configuration; every secret is a `$VARIABLE` that Isso
+  (0.13+) substitutes from the environment;
+- `comments.env`: that environment, mode 0600, with a salt generated once
+  (kept when the file already exists) and the other secrets left for the
+  maintainer to fill in;
+- `commons-comments.service`: the systemd unit running Isso under gunicorn;
+- `nginx-comments.conf`: the reverse proxy in front of it, with the
+  cross-site posting guard.
+
+For Remark42 and Comentario, which Commons does not run itself, it writes a
+starting environment file with the site's origin instead. Every problem is
+reported at once, each with its key and its fix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from commons.settings import SettingsError
+
+from . import options as opts
+
+ISSO_CFG = "isso.cfg"
+ENV_FILE = "comments.env"
+UNIT_FILE = "commons-comments.service"
+NGINX_FILE = "nginx-comments.conf"
+SELF_HOSTED = ("isso", "remark42", "comentario")
+
+
+class CommentsConfigError(RuntimeError):
+    """The comment server cannot be configured; the message lists every key and its fix."""
+
+
+def server_url(settings: dict) -> tuple[str, str, str]:
+    """(provider, the comment server's public address, the key it comes from)."""
+    discussion = settings.get("DISCUSSION") or {}
+    provider = discussion.get("provider", "isso")
+    key = {"isso": "url", "remark42": "host", "comentario": "url"}.get(provider)
+    if key is None:
+        return provider, "", ""
+    url = (discussion.get(provider) or {}).get(key, "")
+    return provider, url, f"DISCUSSION['{provider}']['{key}']"
+
+
+def production_values(settings: dict) -> tuple[str, str, str, dict]:
+    """(provider, SITEURL, server URL, COMMENTS_SERVER options) or CommentsConfigError."""
+    provider, url, key = server_url(settings)
+    if provider not in SELF_HOSTED:
+        raise CommentsConfigError(
+            f"DISCUSSION['provider'] is {provider!r}: that service is hosted elsewhere, so "
+            'there is no comment server to configure. Fix: follow README, "The comment '
+            'server in production", for what to set up on its side.'
+        )
+    problems = opts.check_addresses(settings.get("SITEURL"), url, key)
+    try:
+        options = opts.check_options(settings.get(opts.NAME))
+    except SettingsError as error:
+        problems.append(str(error))
+        options = None
+    if problems:
+        raise CommentsConfigError("\n".join(problems))
+    return provider, settings["SITEURL"].rstrip("/"), url, options
+
+
+def isso_config(siteurl: str, public_url: str, options: dict) -> str:
+    smtp = opts.ENV_SMTP
+    notify = "smtp" if options["notify_email"] else "stdout"
+    smtp_section = ""
+    if options["notify_email"] or options["reply_notifications"]:
+        smtp_section = f"""\
+[smtp]
+username = ${smtp["username"]}
+password = ${smtp["password"]}
+host = ${smtp["host"]}
+port = ${smtp["port"]}
+security = ${smtp["security"]}
+to = ${smtp["to"]}
+from = ${smtp["from"]}
+timeout = 10
+"""
+    return f"""\
+# Isso's configuration for {siteurl}, written by `invoke comments-config`.
+# Secrets are $VARIABLES from the environment (comments.env); none is here.
+
+[general]
+dbpath = {options["database"]}
+# Only the production site may embed the comments (Isso's CORS list).
+host = {opts.origin(siteurl)}
+max-age = 15m
+notify = {notify}
+reply-notifications = {"true" if options["reply_notifications"] else "false"}
+log-file =
+gravatar = false
+latest-enabled = true
+
+[admin]
+enabled = true
+password = ${opts.ENV_ADMIN_PASSWORD}
+
+[moderation]
+enabled = true
+approve-if-email-previously-approved = false
+purge-after = 30d
+
+[server]
+listen = http://{options["bind"]}
+public-endpoint = {public_url.rstrip("/")}
+# nginx on this machine: its X-Forwarded-For names the reader, for the guard.
+trusted-proxies =
+    127.0.0.1
+    ::1
+samesite =
+
+{smtp_section}
+[guard]
+enabled = true
+ratelimit = {options["ratelimit"]}
+direct-reply = {options["direct_reply"]}
+reply-to-self = false
+require-author = false
+require-email = false
+
+[hash]
+salt = ${opts.ENV_SALT}
+algorithm = pbkdf2
+
+[rss]
+base = {siteurl}/
+limit = 100
+"""
+
+
+def env_values(path: Path) -> dict:
+    values = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name, sep, value = line.partition("=")
+            if sep and not name.startswith("#"):
+                values[name.strip()] = value.strip()
+    return values
+
+
+def isso_env(existing: dict) -> str:
+    """The server's environment file: the salt generated once, the rest to fill in."""
+    salt = existing.get(opts.ENV_SALT) or secrets.token_urlsafe(24)
+
+    def keep(name, default=""):
+        return existing.get(name, default)
+
+    smtp = opts.ENV_SMTP
+    return f"""\
+# The comment server's secrets (systemd EnvironmentFile). Keep this file out
+# of any repository: mode 0600, owned by root.
+#
+# Generated once; changing it changes every commenter's identicon.
+{opts.ENV_SALT}={salt}
+# The admin interface's password ({opts.MIN_PASSWORD_LENGTH} characters or more).
+{opts.ENV_ADMIN_PASSWORD}={keep(opts.ENV_ADMIN_PASSWORD)}
+# Notifications by e-mail: your SMTP relay, and who gets each new comment.
+{smtp["host"]}={keep(smtp["host"], "localhost")}
+{smtp["port"]}={keep(smtp["port"], "587")}
+# none, starttls or ssl
+{smtp["security"]}={keep(smtp["security"], "starttls")}
+{smtp["username"]}={keep(smtp["username"])}
+{smtp["password"]}={keep(smtp["password"])}
+{smtp["from"]}={keep(smtp["from"])}
+{smtp["to"]}={keep(smtp["to"])}
+"""
+
+
+def systemd_unit(siteurl: str, options: dict) -> str:
+    database_dir = str(Path(options["database"]).parent)
+    config_dir = options["config_dir"]
+    gunicorn = shlex.join(
+        [
+            f"{options['venv']}/bin/gunicorn",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--preload",
+            "--no-control-socket",
+            "--access-logfile",
+            "-",
+            "commons.comments.wsgi:create_app()",
+        ]
+    )
+    return f"""\
+# The comment server of {siteurl}: Isso under gunicorn, behind nginx.
+# Install: /etc/systemd/system/{UNIT_FILE}; then
+#   systemctl daemon-reload && systemctl enable --now {UNIT_FILE}
+[Unit]
+Description=Commons comment server (Isso) for {siteurl}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User={options["user"]}
+Group={options["user"]}
+WorkingDirectory={options["app_dir"]}
+Environment=ISSO_SETTINGS={config_dir}/{ISSO_CFG}
+EnvironmentFile={config_dir}/{ENV_FILE}
+ExecStart={gunicorn}
+Restart=on-failure
+RestartSec=5
+# The database's folder is the only place it may write.
+ReadWritePaths={database_dir}
+NoNewPrivileges=true
+PrivateTmp=true
+ProtectSystem=strict
+ProtectHome=true
+ProtectKernelTunables=true
+ProtectControlGroups=true
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+UMask=0027
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def nginx_guard(siteurl: str, public_url: str) -> str:
+    """nginx rules refusing forged cross-site writes (the same rule as commons/comments/guard).
+
+    A POST, PUT or DELETE passes only from the site's origin with a JSON body
+    (what Isso's widget sends) or from the comment server's own origin (its
+    admin interface and the moderation links in e-mails). A page on another
+    origin can send a form or a `no-cors` request, but not both the origin
+    and the JSON type: the browser sets `Origin` and a cross-origin JSON
+    request needs a preflight that Isso's CORS list refuses.
+    """
+    site = opts.origin(siteurl)
+    server = opts.origin(public_url)
+    return f"""\
+        # Cross-site posting guard (README "The comment server in production").
+        set $commons_write "";
+        if ($request_method ~ ^(POST|PUT|DELETE|PATCH)$) {{
+            set $commons_write "write";
+        }}
+        if ($http_origin = "{site}") {{
+            set $commons_write "${{commons_write}}-site";
+        }}
+        if ($http_origin = "{server}") {{
+            set $commons_write "${{commons_write}}-self";
+        }}
+        if ($content_type ~* "^application/json\\s*(;|$)") {{
+            set $commons_write "${{commons_write}}-json";
+        }}
+        # Allowed writes: write-site-json, and write-self… (its own pages).
+        if ($commons_write ~ "^write(-json)?$") {{
+            return 403;
+        }}
+        if ($commons_write = "write-site") {{
+            return 403;
+        }}
+"""
+
+
+def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
+    parts = urlsplit(public_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    bind = options["bind"]
+    upstream = f"http://{bind}" if not bind.startswith("unix:") else f"http://{bind}:"
+    script_name = ""
+    if path != "/":
+        script_name = f"        proxy_set_header X-Script-Name {path.rstrip('/')};\n"
+    location = f"""\
+    location {path} {{
+{nginx_guard(siteurl, public_url)}
+        client_max_body_size {options["max_body"]};
+        proxy_pass {upstream}/;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+{script_name}    }}
+"""
+    if parts.hostname == urlsplit(siteurl).hostname:
+        return (
+            f"# The comment server of {siteurl} under {path}: include this inside the\n"
+            "# site's `server` block, beside nginx-security-headers.conf.\n" + location
+        )
+    return f"""\
+# The comment server of {siteurl}, served at {public_url}.
+# Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled;
+# certificates by certbot (or your own), then `nginx -t && systemctl reload nginx`.
+server {{
+    # nginx 1.25.1 and later prefer `http2 on;` (they warn about this form).
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
+    server_name {parts.hostname};
+    ssl_certificate /etc/letsencrypt/live/{parts.hostname}/fullchain.pem;
+    ssl_certificate_key /etc/letsencrypt/live/{parts.hostname}/privkey.pem;
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy strict-origin-when-cross-origin always;
+
+{location}}}
+
+server {{
+    listen 80;
+    listen [::]:80;
+    server_name {parts.hostname};
+    return 301 https://$host$request_uri;
+}}
+"""
+
+
+def remark42_env(siteurl: str, public_url: str, site_id: str, existing: dict) -> str:
+    secret = existing.get("SECRET") or secrets.token_urlsafe(32)
+    return f"""\
+# Remark42 for {siteurl} (https://remark42.com/docs/configuration/parameters/).
+# Keep this file out of any repository (mode 0600).
+REMARK_URL={public_url.rstrip("/")}
+SITE={site_id}
+SECRET={secret}
+# Only the site may embed the comments.
+ALLOWED_HOSTS='self',{opts.origin(siteurl)}
+AUTH_ANON={existing.get("AUTH_ANON", "true")}
+ADMIN_SHARED_EMAIL={existing.get("ADMIN_SHARED_EMAIL", "")}
+# Add at least one login provider, and the moderators' user ids:
+# AUTH_GITHUB_CID=  AUTH_GITHUB_CSEC=  ADMIN_SHARED_ID=
+"""
+
+
+def comentario_env(siteurl: str, public_url: str, existing: dict) -> str:
+    return f"""\
+# Comentario for {siteurl} (https://docs.comentario.app/en/configuration/).
+# Keep this file out of any repository (mode 0600).
+BASE_URL={public_url.rstrip("/")}
+SECRETS_FILE={existing.get("SECRETS_FILE", "/etc/comentario/secrets.yaml")}
+HOST={existing.get("HOST", "127.0.0.1")}
+PORT={existing.get("PORT", "8080")}
+# Then, in Comentario's admin UI, add the domain {urlsplit(siteurl).netloc}
+# (the site's origin: {opts.origin(siteurl)}).
+"""
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, mode)
+    tmp.replace(path)
+    return path
+
+
+def write_server_files(settings: dict, dest: Path) -> list[Path]:
+    """Write the comment server's files into `dest`; return their paths."""
+    provider, siteurl, public_url, options = production_values(settings)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    if provider == "remark42":
+        env = dest / "remark42.env"
+        site_id = (settings["DISCUSSION"].get("remark42") or {}).get("site_id", "remark")
+        text = remark42_env(siteurl, public_url, site_id, env_values(env))
+        return [_write(env, text, 0o600)]
+    if provider == "comentario":
+        env = dest / "comentario.env"
+        return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
+    env = dest / ENV_FILE
+    return [
+        _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
+        _write(env, isso_env(env_values(env)), 0o600),
+        _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
+        _write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)),
+    ]

@@ -1,0 +1,130 @@
+"""COMMENTS_SERVER: the production comment server's own settings.
+
+One dict in publishconf.py, checked with the shared settings schema; every
+problem is reported at once, each naming the key, the value and the fix.
+Secrets never appear here: the configuration refers to environment variables
+(ENV below) that the server's environment file sets.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from commons.settings import Boolean, Integer, Pattern, Schema
+
+NAME = "COMMENTS_SERVER"
+
+_PATH = Pattern(r"/[^\s'\"$`\\;]*", "an absolute path without spaces or quotes")
+
+
+def _path(default: str) -> Pattern:
+    return Pattern(_PATH.regex.pattern, _PATH.accepted, default, fix="write it as /srv/…")
+
+
+SCHEMA = Schema(
+    NAME,
+    {
+        "database": _path("/var/lib/commons-comments/comments.db"),
+        "bind": Pattern(
+            r"(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}|unix:/[\w./-]+",
+            "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
+            "127.0.0.1:8090",
+            fix="for example '127.0.0.1:8090'",
+        ),
+        "workers": Integer(2, minimum=1, maximum=32),
+        "user": Pattern(r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-comments"),
+        "app_dir": _path("/opt/commons"),
+        "venv": _path("/opt/commons/.venv"),
+        "config_dir": _path("/etc/commons-comments"),
+        "backup_dir": _path("/var/backups/commons-comments"),
+        "backup_keep": Integer(14, minimum=1, maximum=1000),
+        "notify_email": Boolean(True),
+        "reply_notifications": Boolean(True),
+        "ratelimit": Integer(2, minimum=1, maximum=100),
+        "direct_reply": Integer(3, minimum=1, maximum=100),
+        "max_body": Pattern(r"\d+[kKmM]?", "an nginx size such as '64k'", "64k"),
+    },
+)
+DEFAULTS = SCHEMA.defaults()
+
+# The environment variables the generated configuration reads (Isso 0.13+
+# substitutes $VAR in its configuration). None of them is ever written into
+# the repository; `comments.env` on the server holds them.
+ENV_ADMIN_PASSWORD = "COMMONS_ISSO_ADMIN_PASSWORD"
+ENV_SALT = "COMMONS_ISSO_SALT"
+ENV_SMTP = {
+    "host": "COMMONS_SMTP_HOST",
+    "port": "COMMONS_SMTP_PORT",
+    "security": "COMMONS_SMTP_SECURITY",
+    "username": "COMMONS_SMTP_USERNAME",
+    "password": "COMMONS_SMTP_PASSWORD",
+    "from": "COMMONS_SMTP_FROM",
+    "to": "COMMONS_SMTP_TO",
+}
+# May be empty: an SMTP relay on the same machine needs no login.
+ENV_MAY_BE_EMPTY = {ENV_SMTP["username"], ENV_SMTP["password"]}
+MIN_PASSWORD_LENGTH = 12
+
+# Addresses reserved for examples (RFC 2606, RFC 6761): a site or comment
+# server still there was never configured.
+EXAMPLE_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|example|invalid|test)$", re.I)
+
+
+# Characters an address may not hold: it is written into isso.cfg (where Isso
+# expands $NAME), the nginx snippet and the systemd unit.
+UNSAFE = re.compile(r"[\s\"'$;{}\\`\x00-\x1f\x7f]")
+
+
+def is_example(url: str) -> bool:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return bool(EXAMPLE_HOST.search(host))
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_options(raw) -> dict:
+    """COMMENTS_SERVER with its defaults filled in, or SettingsError listing every bad value."""
+    return SCHEMA.validate(raw)
+
+
+def check_addresses(siteurl, server_url, server_key: str) -> list[str]:
+    """Problems with the two addresses the comment server needs (empty list: none)."""
+    problems = []
+    for key, url, fix in (
+        (
+            "SITEURL",
+            siteurl,
+            "set COMMONS_SITEURL (or SITEURL in publishconf.py) to the "
+            "site's public address, for example https://blog.your-domain.org",
+        ),
+        (
+            server_key,
+            server_url,
+            "set COMMONS_ISSO_URL (or that key in publishconf.py) to the "
+            "comment server's public address, for example "
+            "https://comments.your-domain.org/",
+        ),
+    ):
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+        except ValueError:
+            parts = None
+        if isinstance(url, str) and UNSAFE.search(url):
+            problems.append(
+                f"{key} is {url!r}; accepted: an address without spaces, quotes or any of "
+                f"$ ; {{ }} \\ ` (the server's configuration files hold it). Fix: {fix}"
+            )
+        elif not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"{key} is {url!r}; accepted: an absolute http(s) address. Fix: {fix}")
+        elif is_example(url):
+            problems.append(
+                f"{key} is {url!r}, an example address that no server answers. Fix: {fix}"
+            )
+    return problems

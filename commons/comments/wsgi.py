@@ -1,0 +1,67 @@
+"""The comment server's WSGI application, for gunicorn:
+
+    ISSO_SETTINGS=/etc/commons-comments/isso.cfg \\
+        gunicorn --preload 'commons.comments.wsgi:create_app()'
+
+Isso substitutes `$VARIABLE`s in its configuration from the environment, but
+leaves an unset one as the literal text (an admin password of
+"$COMMONS_ISSO_ADMIN_PASSWORD"). So before Isso starts, every variable the
+configuration names must be set and not empty; otherwise the server refuses
+to start, naming each variable and where to set it. Isso then runs behind the
+cross-site guard, so the rule holds even without the nginx snippet.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from . import options as opts
+
+VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
+
+
+class ServerEnvironmentError(RuntimeError):
+    """The comment server's environment lacks what its configuration names."""
+
+
+def environment_problems(config_text: str, environ: dict) -> list[str]:
+    problems = []
+    values = "\n".join(
+        line for line in config_text.splitlines() if not line.lstrip().startswith(("#", ";"))
+    )
+    names = sorted({a or b for a, b in VARIABLE.findall(values)})
+    for name in names:
+        value = environ.get(name)
+        if value is None or (value == "" and name not in opts.ENV_MAY_BE_EMPTY):
+            problems.append(
+                f"{name} is not set: the comment server's configuration reads it. Fix: set "
+                f"it in the environment file (systemd: EnvironmentFile=, "
+                f"`invoke comments-config` writes one to fill in)."
+            )
+    password = environ.get(opts.ENV_ADMIN_PASSWORD)
+    if password and len(password) < opts.MIN_PASSWORD_LENGTH:
+        problems.append(
+            f"{opts.ENV_ADMIN_PASSWORD} has {len(password)} characters; accepted: "
+            f"{opts.MIN_PASSWORD_LENGTH} or more. Fix: choose a longer password."
+        )
+    return problems
+
+
+def create_app(config_path: str | None = None, environ: dict | None = None):
+    """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
+    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
+    from .guard import guarded_isso
+
+    environ = os.environ if environ is None else environ
+    path = config_path or environ.get("ISSO_SETTINGS")
+    if not path or not Path(path).is_file():
+        raise ServerEnvironmentError(
+            f"ISSO_SETTINGS is {path!r}, not a file. Fix: point it at the isso.cfg that "
+            "`invoke comments-config` wrote."
+        )
+    problems = environment_problems(Path(path).read_text(encoding="utf-8"), environ)
+    if problems:
+        raise ServerEnvironmentError("\n".join(problems))
+    return guarded_isso(path, multiprocessing=True)

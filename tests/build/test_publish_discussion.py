@@ -1,0 +1,98 @@
+"""`invoke publish` checks the discussion before anything is sent, and never
+deletes what the site does not generate. A real rsync to a local folder, a
+real comment server (gunicorn) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from commons.servers import free_port
+from tests.conftest import REPO_ROOT
+
+INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT), "publish"]
+
+
+def publish(target, *args, **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("COMMONS_")}
+    base.update(COMMONS_PUBLISH_METHOD="rsync", COMMONS_RSYNC_TARGET=f"{target}/", **env)
+    return subprocess.run([*INVOKE, *args], capture_output=True, text=True, env=base, check=False)
+
+
+def rsync_changes(stdout: str) -> list[str]:
+    """The itemized changes rsync printed (the lines after the command line)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("$ rsync"))
+    return [line for line in lines[start + 1 :] if line.strip()]
+
+
+def test_example_addresses_are_refused_before_anything_is_built(tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    result = publish(target, "--offline")
+    assert result.returncode == 1
+    assert "SITEURL is 'https://commons.example.org', an example address" in result.stderr
+    assert "DISCUSSION['isso']['url'] is 'https://comments.commons.example.org/'" in result.stderr
+    assert "Nothing was published" in result.stderr and "Built" not in result.stdout
+    assert list(target.iterdir()) == []
+    # A real SITEURL with the example comment server is refused too.
+    result = publish(target, "--offline", COMMONS_SITEURL="https://blog.cohere.coop")
+    assert result.returncode == 1 and "SITEURL" not in result.stderr
+    assert "comments.commons.example.org" in result.stderr
+
+
+def test_a_server_that_is_down_or_refuses_the_site_stops_the_publish(comment_server, tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    site = "https://blog.cohere.coop"
+    down = f"http://127.0.0.1:{free_port()}/"
+    result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=down)
+    assert result.returncode == 1
+    assert f"The comment server {down} (DISCUSSION['isso']['url']) does not answer" in (
+        result.stderr
+    )
+    assert "--offline" in result.stderr
+
+    isso, _ = comment_server("https://other-site.cohere.coop")
+    result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=isso.url)
+    assert result.returncode == 1
+    assert f"does not allow the site's origin {site}" in result.stderr
+    assert "[general] host must be https://blog.cohere.coop" in result.stderr
+    assert list(target.iterdir()) == []
+
+
+def test_publish_keeps_retained_files_and_a_dry_run_after_it_lists_nothing(
+    comment_server, tmp_path
+):
+    site = "https://blog.cohere.coop"
+    isso, _ = comment_server(site)
+    target = tmp_path / "www"
+    (target / ".well-known" / "acme-challenge").mkdir(parents=True)
+    (target / ".well-known" / "acme-challenge" / "token").write_text("proof")
+    (target / "CNAME").write_text("blog.cohere.coop\n")
+    (target / "old-page.html").write_text("a page the site no longer generates")
+    env = {"COMMONS_SITEURL": site, "COMMONS_ISSO_URL": isso.url}
+
+    result = publish(target, **env)
+    assert result.returncode == 0, result.stderr
+    assert "the comment server answers and allows the site" in result.stdout
+    assert "--checksum" in result.stdout and "--filter=P /CNAME" in result.stdout
+    assert (target / "CNAME").read_text() == "blog.cohere.coop\n"
+    assert (target / ".well-known" / "acme-challenge" / "token").read_text() == "proof"
+    assert not (target / "old-page.html").exists()
+    assert (target / "index.html").is_file() and (target / "feeds" / "all.atom.xml").is_file()
+    assert any(line.startswith("*deleting") for line in rsync_changes(result.stdout))
+
+    result = publish(target, "--dry-run", **env)
+    assert result.returncode == 0, result.stderr
+    assert rsync_changes(result.stdout) == []
+
+    # With the server down the publish stops; --offline skips that check.
+    isso.stop()
+    result = publish(target, "--dry-run", **env)
+    assert result.returncode == 1 and "does not answer" in result.stderr
+    result = publish(target, "--dry-run", "--offline", **env)
+    assert result.returncode == 0, result.stderr
+    assert "the server was not asked" in result.stdout
+    assert rsync_changes(result.stdout) == []
