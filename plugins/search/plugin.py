@@ -122,6 +122,8 @@ class SiteSearch:
         self.options = settings[SETTING]
         self.generators: list = []
         self.run: IndexRun | None = None
+        # Set by plan when no page is published: finish writes an empty index.
+        self.nothing_to_index = False
 
     def receivers(self) -> list:
         return [
@@ -158,11 +160,18 @@ class SiteSearch:
         Returns no writer of its own (`get_writer` is only the moment).
         """
         self.abandon_run()  # a build that failed midway in this process (autoreload)
+        self.nothing_to_index = False
         generators, self.generators = self.generators, []
         if not generators:
             return
         output = Path(os.path.abspath(generators[0].output_path))
-        plan = plan_shards(searchable_paths(generators), self.options["pages_per_bundle"])
+        paths = searchable_paths(generators)
+        if not paths:
+            # Nothing published yet (a new fork, only drafts): Pagefind refuses
+            # to build an empty index, so the site gets an empty list of bundles.
+            self.nothing_to_index = True
+            return
+        plan = plan_shards(paths, self.options["pages_per_bundle"])
         self.run = IndexRun(output, plan, pagefind_options(self.options, self.settings))
         logger.debug("Search: %d pages in %d shards", sum(map(len, plan)), len(plan))
 
@@ -174,9 +183,12 @@ class SiteSearch:
     def finish(self, pelican) -> None:
         """Step 5: wait for Pagefind, then put the bundles into the site."""
         run, self.run = self.run, None
-        if run is None:
-            return
         bundle = Path(pelican.output_path) / self.options["bundle_dir"]
+        if run is None:
+            if self.nothing_to_index:
+                assemble([], bundle)
+                logger.info("Search: no published post or page yet; the index is empty")
+            return
         started = time.monotonic()
         logger.info(
             "Search: the site is written; %d of %d shards were already queued for Pagefind",
@@ -264,6 +276,7 @@ def assemble(built, bundle: Path) -> None:
         shutil.move(str(shard.bundle), str(target))
         entries.append(entry)
     manifest = json.dumps({"bundles": entries}, indent=1) + "\n"
+    bundle.mkdir(parents=True, exist_ok=True)  # no bundle at all when nothing is indexed
     (bundle / MANIFEST).write_text(manifest, encoding="utf-8")
 
 

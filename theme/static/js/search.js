@@ -21,16 +21,17 @@ function loadEngine() {
       if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
       return response.json();
     });
-    engine = Promise.all([import(new URL("pagefind.js", bundle).href), manifest]).then(
-      async ([pagefind, { bundles }]) => {
-        await pagefind.options(options);
-        // Pagefind searches every merged bundle and ranks all results together.
-        await Promise.all(
-          bundles.slice(1).map((path) => pagefind.mergeIndex(new URL(path, bundle).pathname, options)),
-        );
-        return pagefind;
-      },
-    );
+    engine = manifest.then(async ({ bundles }) => {
+      // A site with nothing published yet has no bundle: every search finds nothing.
+      if (!bundles.length) return { search: async () => ({ results: [] }) };
+      const pagefind = await import(new URL("pagefind.js", bundle).href);
+      await pagefind.options(options);
+      // Pagefind searches every merged bundle and ranks all results together.
+      await Promise.all(
+        bundles.slice(1).map((path) => pagefind.mergeIndex(new URL(path, bundle).pathname, options)),
+      );
+      return pagefind;
+    });
     // A failed start (say, the network dropped) is tried again on the next search.
     engine.catch(() => {
       engine = null;
