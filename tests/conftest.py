@@ -36,6 +36,17 @@ def require(available: bool, what: str, install: str) -> None:
     pytest.skip(message)
 
 
+def trusting_images(settings_file: Path, origins: list[str]) -> dict:
+    """The settings file's SECURITY_HEADERS with `origins` trusted for images, as a
+    maintainer sets it for a site whose posts still load pictures from elsewhere."""
+    from pelican.settings import get_settings_from_file
+
+    headers = dict(get_settings_from_file(str(settings_file)).get("SECURITY_HEADERS") or {})
+    sources = dict(headers.get("extra_sources") or {})
+    sources["img"] = [*sources.get("img", []), *origins]
+    return {**headers, "extra_sources": sources}
+
+
 def parse_html(path: Path):
     """A parsed HTML document, for XPath and CSS-like queries."""
     return html.fromstring(Path(path).read_bytes())

@@ -128,7 +128,29 @@ class Report:
         for path, images in sorted(self.remote_images.items()):
             for image in images:
                 out.append(f"REMOTE IMAGE {path}: {image}")
+        origins = self.remote_origins
+        if origins:
+            out.append(
+                f"The build refuses images from {', '.join(origins)} (the production "
+                "Content-Security-Policy would block them). Fix: run the import again with "
+                "--uploads and the old server's wp-content/uploads folder, or, while the "
+                "old site stays up, add "
+                + ", ".join(repr(origin) for origin in origins)
+                + " to SECURITY_HEADERS['extra_sources']['img'] in publishconf.py."
+            )
         return out
+
+    @property
+    def remote_origins(self) -> list[str]:
+        """The sites that imported posts still load images from."""
+        return sorted(
+            {
+                f"{parts.scheme}://{parts.netloc}"
+                for images in self.remote_images.values()
+                for parts in map(urlsplit, images)
+                if parts.scheme in ("http", "https") and parts.netloc
+            }
+        )
 
 
 def _slugify(text: str, settings: dict) -> str:

@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.servers import free_port
 from tests.browser.test_discussion_isso import RequestLog
-from tests.conftest import copy_content
+from tests.conftest import copy_content, trusting_images
 from tests.hostile_corpus import EVIL_ADAPTER, PERMISSIVE_BODY_HTML, write_clobber_corpus
 
 HOSTILE_TITLE = "Tools & \"things\" 'shared' </script><script>window.__pwned=1</script>"
@@ -101,16 +101,6 @@ def evil_server(served_site, tmp_path):
     return served_site(folder)
 
 
-def images_from(settings_file, origin: str) -> dict:
-    """The settings file's SECURITY_HEADERS with `origin` trusted for images."""
-    from pelican.settings import get_settings_from_file
-
-    headers = dict(get_settings_from_file(str(settings_file)).get("SECURITY_HEADERS") or {})
-    sources = dict(headers.get("extra_sources") or {})
-    sources["img"] = [*sources.get("img", []), origin]
-    return {**headers, "extra_sources": sources}
-
-
 @pytest.mark.parametrize("kind", SETTINGS_KINDS)
 def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_consent(
     kind, build, isso_server, served_site, evil_server, browser, tmp_path
@@ -132,7 +122,7 @@ def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_conse
             # The payloads' pictures come from the hostile origin on purpose:
             # trusted for images only, so that media_check lets the build
             # through and the test can watch what the scripts do.
-            "SECURITY_HEADERS": images_from(settings_file, evil),
+            "SECURITY_HEADERS": trusting_images(settings_file, [evil]),
         },
     )
     site = served_site(output, port=port, headers_file=headers_file)
