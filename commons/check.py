@@ -10,6 +10,7 @@ file; the others under "The site".
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -146,6 +147,8 @@ def check_site(
             },
             fatal=None,
         )
+        # The check reads the site; it does not ask the comment server for snapshots.
+        env = {**os.environ, "COMMONS_COMMENTS_OFFLINE": "1", **(env or {})}
         completed = subprocess.run(
             command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=False
         )

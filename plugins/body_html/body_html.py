@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
+from collections import Counter
 
 import nh3
 from pelican import signals
@@ -136,8 +139,45 @@ class SanitizingReaderMixin:
     def read(self, source_path):
         content, metadata = super().read(source_path)
         if _clean is not None:
+            raw = content or ""
             content, metadata = clean_read(content, metadata)
+            for line in removed_embeds(raw, content or ""):
+                # A line, not a warning (warnings are fatal): the post builds
+                # without the element, and the editor, and `invoke check`,
+                # learn which file lost what.
+                print(
+                    f"{source_name(source_path, self.settings.get('PATH'))}: {line}",
+                    file=sys.stderr,
+                )
         return content, metadata
+
+
+# Frames and players: the sanitiser removes them unless BODY_HTML allows the
+# tag, and an editor would otherwise never learn why the video is gone.
+EMBEDS = re.compile(r"<(iframe|video|audio|object|embed)\b", re.IGNORECASE)
+
+
+def removed_embeds(raw: str, cleaned: str) -> list[str]:
+    """One sentence, with the fix, per kind of frame or player the cleaning removed."""
+    before = Counter(tag.lower() for tag in EMBEDS.findall(raw))
+    after = Counter(tag.lower() for tag in EMBEDS.findall(cleaned))
+    lines = []
+    for tag in sorted(before):
+        lost = before[tag] - after[tag]
+        if lost <= 0:
+            continue
+        if tag in ("video", "audio"):
+            fix = (
+                f"add '{tag}' (and 'source') to BODY_HTML['extra_tags'] with its attributes "
+                "to play your own files, or link to the file instead"
+            )
+        else:
+            fix = (
+                "link to what it showed instead: a frame from another site would load "
+                "before the reader consents, so Commons never publishes one"
+            )
+        lines.append(f"{lost} <{tag}> element(s) removed by the sanitiser (BODY_HTML). Fix: {fix}.")
+    return lines
 
 
 def clean_read(content: str, metadata: dict) -> tuple[str, dict]:

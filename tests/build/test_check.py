@@ -95,3 +95,16 @@ def test_check_reports_a_relative_image_that_exists_truthfully(tmp_path):
     message = check_site(content=content).problems["relative.md"][0]
     assert "is not a file" not in message
     assert "published in a folder of its own" in message
+
+
+def test_check_names_the_frames_and_players_the_sanitiser_removed(tmp_path):
+    content = copy_content(tmp_path / "content")
+    (content / "embed.md").write_text(
+        "Title: Embed\nDate: 2020-01-01\n\n"
+        '<iframe src="https://video.example/embed/1"></iframe>\n\n<video src="/v.mp4"></video>\n'
+    )
+    problems = check_site(content=content).problems
+    messages = problems["embed.md"]
+    assert any("<iframe>" in m and "Fix: link to what it showed" in m for m in messages)
+    assert any("<video>" in m and "BODY_HTML['extra_tags']" in m for m in messages)
+    assert "The site" not in problems, problems.get("The site")
