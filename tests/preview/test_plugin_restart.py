@@ -31,8 +31,7 @@ def test_plugin_change_restarts_the_preview_on_the_same_port(tmp_path):
     source.write_text(PLUGIN.format(stamp="first"), encoding="utf-8")
     site = Site(
         tmp_path / "site",
-        extra_settings=f"PLUGIN_PATHS = [{str(plugins)!r}]\n"
-        'PLUGINS = [*PLUGINS, "stamp"]\n',
+        extra_settings=f'PLUGIN_PATHS = [{str(plugins)!r}]\nPLUGINS = [*PLUGINS, "stamp"]\n',
     )
     with PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log") as preview:
         assert preview.get("stamp.txt") == b"first"
