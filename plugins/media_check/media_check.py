@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 from pelican import signals
 
+from commons.contents import every_article, every_page
 from commons.settings import ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
@@ -299,24 +300,14 @@ def check_remote(generator, contents: list) -> None:
 def check_articles(generator) -> None:
     check_remote(
         generator,
-        generator.articles
-        + generator.translations
-        + generator.drafts
-        + generator.drafts_translations
-        + generator.hidden_articles
-        + generator.hidden_translations,
+        every_article(generator),
     )
 
 
 def check_pages(generator) -> None:
     check_remote(
         generator,
-        generator.pages
-        + generator.translations
-        + generator.hidden_pages
-        + generator.hidden_translations
-        + generator.draft_pages
-        + generator.draft_translations,
+        every_page(generator),
     )
 
 

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pelican import signals
 from pelican.contents import Static
 
+from commons.contents import every_article, every_page
 from commons.settings import ListOf, Schema, String, install
 
 logger = logging.getLogger(__name__)
@@ -374,24 +375,14 @@ def check_new_content(content) -> None:
 def check_articles(generator) -> None:
     check_contents(
         generator,
-        generator.articles
-        + generator.translations
-        + generator.drafts
-        + generator.drafts_translations
-        + generator.hidden_articles
-        + generator.hidden_translations,
+        every_article(generator),
     )
 
 
 def check_pages(generator) -> None:
     check_contents(
         generator,
-        generator.pages
-        + generator.translations
-        + generator.hidden_pages
-        + generator.hidden_translations
-        + generator.draft_pages
-        + generator.draft_translations,
+        every_page(generator),
     )
 
 

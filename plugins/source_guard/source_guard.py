@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 from docutils.utils import SystemMessage
 from pelican import signals
 
+from commons.contents import every_article, every_page
 from commons.settings import Float, Integer, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -307,24 +308,14 @@ def check_links(generator, contents: list) -> None:
 def check_article_links(generator) -> None:
     check_links(
         generator,
-        generator.articles
-        + generator.translations
-        + generator.drafts
-        + generator.drafts_translations
-        + generator.hidden_articles
-        + generator.hidden_translations,
+        every_article(generator),
     )
 
 
 def check_page_links(generator) -> None:
     check_links(
         generator,
-        generator.pages
-        + generator.translations
-        + generator.hidden_pages
-        + generator.hidden_translations
-        + generator.draft_pages
-        + generator.draft_translations,
+        every_page(generator),
     )
 
 

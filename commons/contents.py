@@ -1,0 +1,31 @@
+"""Every post or page a Pelican generator holds, whatever its status or language.
+
+The checks that must see all content (drafts and hidden posts, translations)
+ask for it here rather than listing the generator's attributes each time.
+"""
+
+from __future__ import annotations
+
+
+def every_article(generator) -> list:
+    """The articles generator's posts: published, drafts, hidden, and their translations."""
+    return [
+        *generator.articles,
+        *generator.translations,
+        *generator.drafts,
+        *generator.drafts_translations,
+        *generator.hidden_articles,
+        *generator.hidden_translations,
+    ]
+
+
+def every_page(generator) -> list:
+    """The pages generator's pages: published, hidden, drafts, and their translations."""
+    return [
+        *generator.pages,
+        *generator.translations,
+        *generator.hidden_pages,
+        *generator.hidden_translations,
+        *generator.draft_pages,
+        *generator.draft_translations,
+    ]
