@@ -43,6 +43,22 @@ def wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: floa
     raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f} s")
 
 
+def stop_process_group(process: subprocess.Popen | None, timeout: float) -> None:
+    """Stop a child started in its own session, and everything it forked.
+
+    SIGTERM to the whole group, then SIGKILL if it has not ended in `timeout`
+    seconds. A child that already ended (or was never started) is left alone.
+    """
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+
+
 class ChildServer:
     """A server process started on entry and stopped, by PID, on exit."""
 
@@ -90,16 +106,7 @@ class ChildServer:
         return self
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        # The server runs in its own session: signal the whole group so that
-        # workers it forked stop with it.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=10)
 
     def __enter__(self) -> ChildServer:
         return self.start() if self.process is None else self

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import filecmp
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -15,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from commons.build import build_site
-from commons.servers import free_port, wait_for_port
+from commons.servers import free_port, stop_process_group, wait_for_port
 from tests.conftest import REPO_ROOT
 
 SETTINGS_TEMPLATE = """\
@@ -142,14 +141,7 @@ class PreviewProcess:
         return self
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
+        stop_process_group(self.process, timeout=30)
 
     def __enter__(self) -> PreviewProcess:
         return self.start()
