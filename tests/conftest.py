@@ -47,6 +47,36 @@ def trusting_images(settings_file: Path, origins: list[str]) -> dict:
     return {**headers, "extra_sources": sources}
 
 
+def run_newsboat(newsboat: str, feed_url: str, folder: Path, *commands: str):
+    """newsboat, as a subscriber runs it, on one feed: its own home, config and
+    cache under `folder`, no proxy (the feed is on 127.0.0.1), `-x` commands.
+
+    The cache, `folder / "cache.db"`, is newsboat's SQLite database.
+    """
+    import subprocess
+
+    home = folder / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (folder / "urls").write_text(feed_url + "\n", encoding="utf-8")
+    (folder / "config").write_text("", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    return subprocess.run(
+        [newsboat, "-u", folder / "urls", "-c", folder / "cache.db", "-C", folder / "config"]
+        + [argument for command in commands for argument in ("-x", command)],
+        env={
+            **environment,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=folder,
+    )
+
+
 def parse_html(path: Path):
     """A parsed HTML document, for XPath and CSS-like queries."""
     return html.fromstring(Path(path).read_bytes())

@@ -13,7 +13,7 @@ from lxml import etree
 
 from commons.build import build_site
 from commons.comments.snapshot import thread_file
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, parse_html
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, parse_html, run_newsboat
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 FEED = "http://127.0.0.1:9/feed?uri=sharing-your-work-and-coworking-to-share"
@@ -172,10 +172,8 @@ def test_snapshot_pages_are_valid_html(snapshot_site, tmp_path):
 def test_newsboat_reads_the_feeds_that_carry_counts_and_the_recent_discussions(
     snapshot_site, tmp_path, served_site
 ):
-    import os
     import shutil
     import sqlite3
-    import subprocess
 
     from commons.servers import free_port
     from tests.conftest import require
@@ -192,40 +190,12 @@ def test_newsboat_reads_the_feeds_that_carry_counts_and_the_recent_discussions(
         f"{origin}/feeds/all.rss.xml",
         f"{origin}/feeds/discussions.atom.xml",
     ]
-    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     by_feed = {}
     # One run per feed: newsboat keeps one copy of an item per guid, and the
     # Atom and RSS feeds share their entries' ids.
     for number, feed in enumerate(feeds):
         folder = tmp_path / f"newsboat-{number}"
-        (folder / "home").mkdir(parents=True)
-        (folder / "urls").write_text(feed + "\n", encoding="utf-8")
-        (folder / "config").write_text("", encoding="utf-8")
-        home = folder / "home"
-        completed = subprocess.run(
-            [
-                newsboat,
-                "-u",
-                folder / "urls",
-                "-c",
-                folder / "cache.db",
-                "-C",
-                folder / "config",
-                "-x",
-                "reload",
-            ],
-            env={
-                **environment,
-                "HOME": str(home),
-                "XDG_CONFIG_HOME": str(home / ".config"),
-                "XDG_DATA_HOME": str(home / ".local/share"),
-            },
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            cwd=folder,
-        )
+        completed = run_newsboat(newsboat, feed, folder, "reload")
         assert completed.returncode == 0, completed.stderr
         with sqlite3.connect(folder / "cache.db") as database:
             by_feed[feed] = database.execute("SELECT title, url FROM rss_item").fetchall()

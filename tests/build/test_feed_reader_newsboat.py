@@ -6,15 +6,13 @@ Python's) and stores what it read in its SQLite cache, which the test reads.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
 
 import pytest
 
 from commons.servers import free_port
-from tests.conftest import SAMPLE_TITLE, require
+from tests.conftest import SAMPLE_TITLE, require, run_newsboat
 
 SAMPLE_PATH = "2011/03/sharing-your-work-and-coworking-to-share/"
 
@@ -30,32 +28,9 @@ def test_newsboat_reads_the_sample_article_from_the_served_feed(tmp_path, build,
     server = served_site(output, port=port)
     assert server.url == f"{site}/"
 
-    home = tmp_path / "home"
-    home.mkdir()
-    urls = tmp_path / "urls"
-    urls.write_text(f"{site}/{feed}\n", encoding="utf-8")
-    config = tmp_path / "config"
-    config.write_text("", encoding="utf-8")
-    cache = tmp_path / "cache.db"
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-    }
-    completed = subprocess.run(
-        [newsboat, "-u", urls, "-c", cache, "-C", config, "-x", "reload", "print-unread"],
-        env={
-            **environment,
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local/share"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
+    folder = tmp_path / "newsboat"
+    completed = run_newsboat(newsboat, f"{site}/{feed}", folder, "reload", "print-unread")
+    cache = folder / "cache.db"
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "1 unread articles"
 
