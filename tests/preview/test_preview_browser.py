@@ -32,6 +32,11 @@ def _save(site: Site, *, body: str, date: str | None = None) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def shows(text: str) -> str:
+    # While the page reloads there is a moment without a body: not yet, not an error.
+    return f"document.body !== null && document.body.textContent.includes({text!r})"
+
+
 def test_save_reloads_page_and_bad_save_shows_escaped_error_then_recovers(tmp_path, browser):
     site = Site(tmp_path / "site")
     preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
@@ -46,7 +51,7 @@ def test_save_reloads_page_and_bad_save_shows_escaped_error_then_recovers(tmp_pa
         page.evaluate("window.beforeReload = true")
 
         _save(site, body="The body of post 1, with a first paragraph.\n\nA paragraph saved now.")
-        page.wait_for_function("document.body.textContent.includes('A paragraph saved now.')")
+        page.wait_for_function(shows("A paragraph saved now."))
         assert page.evaluate("window.beforeReload === undefined"), "the page was not reloaded"
 
         rests = preview.status()["rests"]
@@ -68,7 +73,7 @@ def test_save_reloads_page_and_bad_save_shows_escaped_error_then_recovers(tmp_pa
 
         pid = preview.process.pid
         _save(site, body="A paragraph after the fix.")
-        page.wait_for_function("document.body.textContent.includes('A paragraph after the fix.')")
+        page.wait_for_function(shows("A paragraph after the fix."))
         page.wait_for_function("!document.getElementById('commons-preview-error')")
         assert preview.process.pid == pid and preview.process.poll() is None
         assert all(url.startswith(origin) for url in requests), requests
