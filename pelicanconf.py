@@ -204,6 +204,7 @@ PLUGINS = [
     "plugins.output_paths",
     "plugins.content_check",
     "plugins.parallel_read",
+    "plugins.parallel_render",
     # discussion before feeds: it attaches each post's thread (and refuses two
     # posts sharing one) before the feeds read the thread's id.
     "plugins.discussion",
@@ -260,6 +261,10 @@ OUTPUT_PATHS = {"reserved": []}
 # Markdown is read and converted on every core (plugins/parallel_read): on a
 # large site that is a third of the build, done by one process in plain Pelican.
 PARALLEL_READ = {"enabled": True, "processes": 0, "min_files": 40}
+
+# Pages are rendered on every core too (plugins/parallel_render); the main
+# process still writes every file, in Pelican's order, so the site is the same.
+PARALLEL_RENDER = {"enabled": True, "processes": 0, "min_contents": 40, "lead": 256}
 
 # Each post's summary is rendered once per build, not once per listing it is
 # in (plugins/render_once). List only partials that depend on the post alone.

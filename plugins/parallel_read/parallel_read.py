@@ -15,6 +15,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import file_suffix
 
+from commons.forking import can_fork, count_worker_logs, usable_cores
 from commons.settings import Boolean, Integer, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -46,19 +47,6 @@ def validate_settings(raw) -> dict:
 
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def can_fork() -> bool:
-    # The workers inherit the readers, plugins included, by forking; where a
-    # process cannot fork (Windows), Pelican reads serially as usual.
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def source_folders(generator) -> tuple[list[str], list[str]] | None:
@@ -102,25 +90,8 @@ def file_stamp(path: str) -> tuple[int, int] | None:
 _inherited: dict = {}
 
 
-class _HighestLevel(logging.Handler):
-    """Remembers the most severe record a worker logged while reading one file."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.highest = logging.NOTSET
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.highest = max(self.highest, record.levelno)
-
-
 def _start_worker() -> None:
-    # A worker's log lines would reach the terminal twice (once from here,
-    # once from Pelican's serial retry), so they are only counted.
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    _inherited["levels"] = _HighestLevel()
-    root.addHandler(_inherited["levels"])
+    _inherited["levels"] = count_worker_logs()
 
 
 class _SettingsPickler(pickle.Pickler):
