@@ -203,6 +203,7 @@ PLUGINS = [
     "plugins.metadata_check",
     "plugins.output_paths",
     "plugins.content_check",
+    "plugins.markdown_reader",
     "plugins.parallel_read",
     "plugins.parallel_render",
     # discussion before feeds: it attaches each post's thread (and refuses two
@@ -261,6 +262,10 @@ OUTPUT_PATHS = {"reserved": []}
 # Markdown is read and converted on every core (plugins/parallel_read): on a
 # large site that is a third of the build, done by one process in plain Pelican.
 PARALLEL_READ = {"enabled": True, "processes": 0, "min_files": 40}
+
+# One Markdown converter per process, reset between files (plugins/markdown_reader):
+# Pelican builds a new one for every file.
+MARKDOWN_READER = {"reuse": True}
 
 # Pages are rendered on every core too (plugins/parallel_render); the main
 # process still writes every file, in Pelican's order, so the site is the same.

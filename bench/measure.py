@@ -7,6 +7,12 @@ no external tool. The peak is that of the build's largest process, which may
 be a helper the build starts (Commons forks read workers and runs Pagefind,
 one shard at a time); the child's own peak
 (`VmHWM` in /proc, read while it runs) is recorded beside it.
+
+A build that forks (read workers, render children) is several processes at
+once, and the largest one's peak is not what the build occupies. So a sampler
+also adds up the proportional set size (PSS: each shared page counted once,
+split between the processes sharing it) of the build and all its descendants
+every few tens of milliseconds; the highest sum is `tree_peak`.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class Measurement:
     cpu: float  # seconds, user + system
     max_rss: int  # bytes, peak resident set size of the largest process of the build
     own_max_rss: int | None = None  # bytes, the child's own peak (None: not seen)
+    tree_peak: int | None = None  # bytes, the highest PSS sum of the build's processes
 
     def as_dict(self) -> dict:
         return {
@@ -40,6 +47,7 @@ class Measurement:
             "cpu": self.cpu,
             "max_rss": self.max_rss,
             "own_max_rss": self.own_max_rss,
+            "tree_peak": self.tree_peak,
         }
 
 
@@ -70,6 +78,54 @@ class _HighWaterMark(threading.Thread):
             self.done.wait(self.interval)
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, from the kernel's children lists."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    queue.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass  # ended between the listing and the reading
+    return 0
+
+
+class _TreePeak(threading.Thread):
+    """The highest sum of PSS over a process and its descendants, sampled until it ends."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak: int | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            total = sum(_pss(pid) for pid in _descendants(self.pid))
+            if total:
+                self.peak = max(self.peak or 0, total)
+            self.done.wait(self.interval)
+
+
 def run_measured(
     command: list[str], log_path: Path, cwd: Path | None = None, env: dict | None = None
 ) -> Measurement:
@@ -82,11 +138,14 @@ def run_measured(
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
         watcher = _HighWaterMark(process.pid)
+        tree = _TreePeak(process.pid)
         watcher.start()
+        tree.start()
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
-        watcher.done.set()
-        watcher.join()
+        for thread in (watcher, tree):
+            thread.done.set()
+            thread.join()
     # Tell Popen the child is reaped, so it does not wait for it again.
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
@@ -101,4 +160,5 @@ def run_measured(
         cpu=usage.ru_utime + usage.ru_stime,
         max_rss=usage.ru_maxrss * 1024,
         own_max_rss=watcher.peak,
+        tree_peak=tree.peak,
     )

@@ -1,0 +1,93 @@
+"""plugins/markdown_reader: one converter per process gives Pelican's own HTML, file after file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pelican.readers import MarkdownReader
+from pelican.settings import read_settings
+
+from commons import DEV_SETTINGS
+from commons.settings import SettingsError
+from plugins.markdown_reader.markdown_reader import (
+    ReusingMarkdownReader,
+    use_reusing_reader,
+    validate_settings,
+)
+
+# Each file leaves something behind in a converter that is not reset: a
+# footnote, an abbreviation, a heading id, metadata, a stashed HTML block.
+SOURCES = {
+    "footnotes.md": (
+        "Title: Footnotes\nDate: 2024-01-01\nSummary: A *formatted* summary[^s].\n\n"
+        "[^s]: In the summary.\n\n"
+        "# Heading\n\nText with a note[^1].\n\n[^1]: The note.\n"
+    ),
+    "abbreviations.md": (
+        "Title: Abbreviations\nDate: 2024-01-02\n\nThe HTML spec.\n\n*[HTML]: Hyper Text\n"
+    ),
+    "no-definitions.md": (
+        "Title: Plain\nDate: 2024-01-03\n\n# Heading\n\nHTML again, and a note[^1] unmatched.\n"
+    ),
+    "html-block.md": (
+        'Title: Blocks\nDate: 2024-01-04\nTags: a, b\n\n<div markdown="1">*inside*</div>\n\n'
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n"
+    ),
+    "no-metadata.md": "Just: a paragraph that looks like metadata\n\nand more text.\n",
+}
+
+
+@pytest.fixture
+def settings():
+    return read_settings(str(DEV_SETTINGS))
+
+
+def read_all(reader, folder) -> list:
+    return [reader.read(str(folder / name)) for name in SOURCES]
+
+
+def test_the_reused_converter_gives_pelican_s_html_and_metadata_for_each_file(settings, tmp_path):
+    for name, text in SOURCES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    fresh = [MarkdownReader(settings).read(str(tmp_path / name)) for name in SOURCES]
+    reusing = ReusingMarkdownReader(settings)
+    # Twice through: the second round starts from a converter that read them all.
+    assert read_all(reusing, tmp_path) == fresh
+    assert read_all(reusing, tmp_path) == fresh
+    content, _metadata = fresh[2]
+    assert "<abbr" not in content and 'id="heading"' in content
+    assert "<em>formatted</em>" in fresh[0][1]["summary"]
+
+
+def test_the_reader_keeps_one_converter(settings, tmp_path):
+    for name, text in SOURCES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    reader = ReusingMarkdownReader(settings)
+    reader.read(str(tmp_path / "footnotes.md"))
+    first = reader._md
+    reader.read(str(tmp_path / "abbreviations.md"))
+    assert reader._md is first
+
+
+def test_the_plugin_hands_markdown_to_the_reusing_reader_unless_readers_says_otherwise():
+    class FakePelican:
+        def __init__(self, settings):
+            self.settings = settings
+
+    plain = FakePelican({"READERS": {}})
+    use_reusing_reader(plain)
+    assert plain.settings["READERS"]["md"] is ReusingMarkdownReader
+    custom = FakePelican({"READERS": {"md": None, "markdown": MarkdownReader}})
+    use_reusing_reader(custom)
+    assert custom.settings["READERS"]["md"] is None
+    assert custom.settings["READERS"]["markdown"] is MarkdownReader
+    off = FakePelican({"READERS": {}, "MARKDOWN_READER": {"reuse": False}})
+    use_reusing_reader(off)
+    assert off.settings["READERS"] == {}
+
+
+@pytest.mark.parametrize(("raw", "key"), [({"reuse": "yes"}, "reuse"), ({"cache": 1}, "unknown")])
+def test_bad_settings_name_the_key(raw, key):
+    with pytest.raises(SettingsError, match=re.escape(key)):
+        validate_settings(raw)
