@@ -283,9 +283,7 @@ def check_budgets(results: dict) -> list[dict]:
             # otherwise the largest process alone.
             tree = entry.get("tree_peak_highest")
             peak = entry["max_rss_highest"] if tree is None else tree
-            what = (
-                "the build's largest process" if tree is None else "all the build's processes"
-            )
+            what = "the build's largest process" if tree is None else "all the build's processes"
             budgets.append(
                 _budget(
                     name,

@@ -247,6 +247,7 @@ def test_budgets_pass_fail_and_skip_on_synthetic_figures():
     results = synthetic_results([2.4, 2.52, 2.28], 320)
     results["edit_to_visible"] = synthetic_edits(0.65, 0.5)
     statuses = {budget["name"]: budget["status"] for budget in check_budgets(results)}
+
     def wall(settings: str, posts: str) -> str:
         return next(v for k, v in statuses.items() if settings in k and "wall" in k and posts in k)
 
