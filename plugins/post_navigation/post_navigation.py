@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from itertools import chain
+from collections import defaultdict
 
 from pelican import signals
 
@@ -40,28 +39,69 @@ def link_neighbours(articles: list) -> None:
 def link_related(articles: list, count: int) -> None:
     """Up to `count` posts sharing the most categories and tags, newest first on ties.
 
-    Posts are numbered once, newest first (then by slug), and each label keeps
-    the numbers of its posts. A post's candidates are counted by Counter over
-    the sorted numbers of its labels' posts: the counting and the ranking run
-    in C, and because Counter keeps the order in which it first sees a number
-    and most_common() is stable, equal counts stay newest first. A broad
-    category shared by most posts would otherwise make this a slow
-    Python loop over every pair of posts.
+    Posts are numbered once, newest first (then by slug), and each label
+    keeps its posts as the bits of one integer (bit n: post number n). For a
+    post, adding its labels' integers bit-slice by bit-slice gives every
+    other post's count of shared labels at once, as a few binary numbers
+    (planes) whose bits are read together: a handful of operations on
+    integers as long as the site, run in C, instead of a Python loop over
+    every post sharing a label, which grew with the square of the site (a
+    broad category is shared by a sixth of the posts). Then, from the highest
+    count down, the lowest bits (the newest posts) of the posts with exactly
+    that count are taken until there are `count`.
     """
     ordered = sorted(articles, key=lambda a: (-a.date.timestamp(), a.slug))
-    posts_by_label: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if count <= 0:
+        for article in ordered:
+            article.related_posts = []
+        return
+    posts_of_label: dict[tuple[str, str], int] = defaultdict(int)
     labels_of = []
     for number, article in enumerate(ordered):
         labels = {("category", c.slug) for c in _categories(article)}
         labels |= {("tag", t.slug) for t in getattr(article, "tags", None) or []}
         labels_of.append(labels)
         for label in labels:
-            posts_by_label[label].append(number)
+            posts_of_label[label] |= 1 << number
     for number, article in enumerate(ordered):
-        candidates = chain.from_iterable(posts_by_label[label] for label in labels_of[number])
-        shared = Counter(sorted(candidates))
-        shared.pop(number, None)
-        article.related_posts = [ordered[other] for other, _n in shared.most_common(count)]
+        planes = _shared_counts([posts_of_label[label] for label in labels_of[number]])
+        article.related_posts = [
+            ordered[other] for other in _most_shared(planes, 1 << number, count)
+        ]
+
+
+def _shared_counts(masks: list[int]) -> list[int]:
+    """Bit planes of the per-post sum of `masks`: plane i holds bit i of each post's count."""
+    planes: list[int] = []
+    for mask in masks:
+        carry = mask
+        for index, plane in enumerate(planes):
+            planes[index], carry = plane ^ carry, plane & carry
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    return planes
+
+
+def _most_shared(planes: list[int], itself: int, count: int) -> list[int]:
+    """Post numbers with the highest counts, lowest numbers first on ties, without `itself`."""
+    anyone = 0
+    for plane in planes:
+        anyone |= plane
+    anyone &= ~itself
+    chosen: list[int] = []
+    for shared in range((1 << len(planes)) - 1, 0, -1):
+        exactly = anyone
+        for index, plane in enumerate(planes):
+            exactly &= plane if shared >> index & 1 else ~plane
+        while exactly and len(chosen) < count:
+            lowest = exactly & -exactly
+            chosen.append(lowest.bit_length() - 1)
+            exactly ^= lowest
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def check_settings(pelican) -> None:
