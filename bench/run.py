@@ -476,7 +476,7 @@ def format_text(results: dict) -> str:
     lines.append(
         f"Medians of {settings['runs']} runs, seed {settings['seed']}; "
         "× Pelican = median of the per-round ratios to plain Pelican; all MiB = the highest "
-        "sum of PSS over the build's processes (sampled every 50 ms); peak MiB = "
+        "sum of PSS over the build's processes (sampled every 200 ms); peak MiB = "
         "the build's largest process (Commons: Pelican, a worker or a Pagefind shard), "
         "main MiB = the build process."
     )
