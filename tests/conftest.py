@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from lxml import html
 
 from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
-from commons.build import build_site
+from commons.build import build_site, pelican_command
 from commons.servers import IssoServer, StaticSiteServer
 
 TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
@@ -75,6 +76,31 @@ def run_newsboat(newsboat: str, feed_url: str, folder: Path, *commands: str):
         check=False,
         cwd=folder,
     )
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Every file of a built site by its path: two builds compared byte for byte."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def verbose_build(content: Path, output: Path, overrides: dict) -> str:
+    """Build with `pelicanconf.py` and Pelican's info messages on; returns the log."""
+    command = pelican_command(DEV_SETTINGS, output, content, overrides)
+    # Pelican's plain handler prints warnings only; its rich one, made wide
+    # enough not to wrap, prints the plugins' info lines whole.
+    command[command.index("--log-handler") + 1] = "rich"
+    completed = subprocess.run(
+        [*command, "--verbose"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "500", "COMMONS_COMMENTS_OFFLINE": "1"},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout + completed.stderr
 
 
 def parse_html(path: Path):

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from lxml import html
 
 from bench.corpus import write_corpus
-from commons import DEV_SETTINGS, REPO_ROOT
-from commons.build import BuildError, pelican_command
+from commons.build import BuildError
 from commons.settings import SettingsError
 from plugins.parallel_read import parallel_read
 from plugins.parallel_read.parallel_read import (
     PreparedRead,
     validate_settings,
 )
+from tests.conftest import site_files, verbose_build
 
 POSTS = 48
 # min_files 1 and two processes: the workers read even a small corpus.
@@ -39,33 +37,12 @@ def corpus(tmp_path_factory) -> Path:
     return content
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
 def run_pelican(content: Path, output: Path, cache: Path, parallel: dict) -> str:
-    """Build with Pelican's info messages on; returns its log."""
-    command = pelican_command(
-        DEV_SETTINGS,
-        output,
+    return verbose_build(
         content,
+        output,
         {"CACHE_PATH": str(cache), "PARALLEL_READ": parallel, "SEARCH": NO_SEARCH},
     )
-    # Pelican's plain handler prints warnings only; its rich one, made wide
-    # enough not to wrap, prints the info line this test reads.
-    command[command.index("--log-handler") + 1] = "rich"
-    completed = subprocess.run(
-        [*command, "--verbose"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "500"},
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout + completed.stderr
 
 
 def test_the_workers_read_every_post_and_the_site_is_byte_identical(corpus, tmp_path):
@@ -74,7 +51,7 @@ def test_the_workers_read_every_post_and_the_site_is_byte_identical(corpus, tmp_
 
     assert [m.groups() for m in READ_LINE.finditer(parallel_log)] == [(str(POSTS), str(POSTS), "2")]
     assert not READ_LINE.search(serial_log)
-    parallel, serial = snapshot(tmp_path / "parallel"), snapshot(tmp_path / "serial")
+    parallel, serial = site_files(tmp_path / "parallel"), site_files(tmp_path / "serial")
     assert sorted(parallel) == sorted(serial)
     assert [name for name in parallel if parallel[name] != serial[name]] == []
 
@@ -84,7 +61,7 @@ def test_a_warm_cache_leaves_nothing_for_the_workers(corpus, tmp_path):
     rebuild_log = run_pelican(corpus, tmp_path / "second", tmp_path / "cache", FORCED)
     # Every post comes from Pelican's content cache: forking would be waste.
     assert not READ_LINE.search(rebuild_log)
-    assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")
+    assert site_files(tmp_path / "first") == site_files(tmp_path / "second")
 
 
 def test_bad_metadata_read_by_a_worker_is_reported_once_naming_file_field_and_fix(
@@ -226,4 +203,4 @@ def test_raw_html_is_cleaned_in_the_workers_as_it_would_be_in_pelican(corpus, tm
         (body,) = page.xpath("//div[contains(@class, 'entry-content')]")
         assert "Kept text" in body.text_content()
         assert body.xpath(".//script | .//iframe | .//*[@onclick] | .//*[@onerror]") == []
-    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+    assert site_files(tmp_path / "parallel") == site_files(tmp_path / "serial")

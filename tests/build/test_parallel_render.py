@@ -25,6 +25,7 @@ from plugins.parallel_render.parallel_render import (
     ParallelOutput,
     validate_settings,
 )
+from tests.conftest import site_files, verbose_build
 
 POSTS = 48
 FORCED = {"enabled": True, "processes": 2, "min_contents": 1, "lead": 8}
@@ -40,33 +41,9 @@ def corpus(tmp_path_factory) -> Path:
     return content
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
-def run_pelican(content: Path, output: Path, render: dict, settings: Path = DEV_SETTINGS) -> str:
-    """Build with Pelican's info messages on; returns its log."""
-    command = pelican_command(
-        settings,
-        output,
-        content,
-        {"CACHE_PATH": str(output.parent / f"cache-{output.name}"), "PARALLEL_RENDER": render},
-    )
-    # Pelican's plain handler prints warnings only; its rich one, made wide
-    # enough not to wrap, prints the info line this test reads.
-    command[command.index("--log-handler") + 1] = "rich"
-    completed = subprocess.run(
-        [*command, "--verbose"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "500", "COMMONS_COMMENTS_OFFLINE": "1"},
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout + completed.stderr
+def run_pelican(content: Path, output: Path, render: dict) -> str:
+    cache = output.parent / f"cache-{output.name}"
+    return verbose_build(content, output, {"CACHE_PATH": str(cache), "PARALLEL_RENDER": render})
 
 
 def test_children_render_pages_and_the_site_is_byte_identical(corpus, tmp_path):
@@ -79,7 +56,7 @@ def test_children_render_pages_and_the_site_is_byte_identical(corpus, tmp_path):
     assert int(total) > POSTS
     assert int(taken) > 0
     assert not RENDER_LINE.search(serial_log)
-    parallel, serial = snapshot(tmp_path / "parallel"), snapshot(tmp_path / "serial")
+    parallel, serial = site_files(tmp_path / "parallel"), site_files(tmp_path / "serial")
     assert sorted(parallel) == sorted(serial)
     assert [name for name in parallel if parallel[name] != serial[name]] == []
 
@@ -108,7 +85,7 @@ def test_relative_urls_and_pagination_stay_byte_identical(corpus, tmp_path):
             capture_output=True,
             env={**os.environ, "COMMONS_COMMENTS_OFFLINE": "1"},
         )
-        outputs[name] = snapshot(tmp_path / name)
+        outputs[name] = site_files(tmp_path / name)
     assert outputs["parallel"] == outputs["serial"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from jinja2 import DictLoader, Environment
@@ -12,6 +11,7 @@ from bench.corpus import write_corpus
 from commons import PUBLISH_SETTINGS
 from commons.settings import SettingsError
 from plugins.render_once.render_once import RenderOnce, validate_settings
+from tests.conftest import site_files
 
 SUMMARY = "partials/post_summary.html"
 # Small pages: many listing pages, at two depths (category/x/ and
@@ -19,19 +19,13 @@ SUMMARY = "partials/post_summary.html"
 SMALL_PAGES = {"DEFAULT_PAGINATION": 3, "SEARCH": {"enabled": False}}
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
 @pytest.mark.parametrize("production", [False, True], ids=["local", "prod"])
 def test_the_site_is_byte_identical_with_and_without_the_cache(tmp_path, build, production):
     content = tmp_path / "content"
     write_corpus(30, seed=3, out=content)
     settings = {"settings_file": PUBLISH_SETTINGS} if production else {}
-    cached = snapshot(build(content=content, overrides=SMALL_PAGES, **settings))
-    uncached = snapshot(
+    cached = site_files(build(content=content, overrides=SMALL_PAGES, **settings))
+    uncached = site_files(
         build(
             content=content,
             overrides={**SMALL_PAGES, "RENDER_ONCE": {"enabled": False}},

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.build import build_site
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
+from tests.conftest import site_files
 
 
 @pytest.mark.parametrize("settings_file", [DEV_SETTINGS, PUBLISH_SETTINGS], ids=["local", "prod"])
@@ -26,7 +19,7 @@ def test_two_builds_are_byte_identical(tmp_path, settings_file):
         settings_file=settings_file,
         overrides={"CACHE_PATH": str(tmp_path / "cold-cache")},
     ).output
-    one, other = snapshot(first), snapshot(second)
+    one, other = site_files(first), site_files(second)
     assert sorted(one) == sorted(other)
     differing = [name for name in one if one[name] != other[name]]
     assert differing == []
@@ -36,6 +29,6 @@ def test_a_rebuild_from_the_warm_cache_matches_a_cold_build(tmp_path):
     # The second build loads the content cache the first one pickled: a
     # setting or object that cannot be pickled breaks exactly this.
     output = tmp_path / "output"
-    cold = snapshot(build_site(output).output)
-    warm = snapshot(build_site(output).output)
+    cold = site_files(build_site(output).output)
+    warm = site_files(build_site(output).output)
     assert warm == cold

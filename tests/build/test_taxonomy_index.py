@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bench.corpus import write_corpus
 from plugins.taxonomy_index.taxonomy_index import IndexedPosts
+from tests.conftest import site_files
 
 SMALL_PAGES = {"DEFAULT_PAGINATION": 3, "SEARCH": {"enabled": False}}
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
 
 
 def test_the_site_is_byte_identical_with_and_without_the_index(tmp_path, build):
     content = tmp_path / "content"
     write_corpus(40, seed=5, out=content)
-    indexed = snapshot(build(content=content, overrides=SMALL_PAGES))
-    plain = snapshot(
+    indexed = site_files(build(content=content, overrides=SMALL_PAGES))
+    plain = site_files(
         build(content=content, overrides={**SMALL_PAGES, "TAXONOMY_INDEX": {"enabled": False}})
     )
     assert sorted(indexed) == sorted(plain)
