@@ -29,16 +29,53 @@ class MissingStylesheetError(FileNotFoundError):
     """The feeds point at a stylesheet the build did not write."""
 
 
-# What the current build has written, for the sitemap; reset when a build starts.
-_pages: list[sitemap.SitemapEntry] = []
-_build: dict = {}
+class SitemapPages:
+    """One build's sitemap: an entry for each page the build writes, written at the end.
+
+    Made when the build starts and connected for that build alone; a build
+    that starts after it (the preview's next pass) disconnects it, so a build
+    that failed halfway leaves nothing behind.
+    """
+
+    def __init__(self, pelican):
+        self.settings = pelican.settings
+        self.output_path = pelican.output_path
+        self.unlisted = sitemap.unlisted_paths(pelican.settings)
+        self.entries: list[sitemap.SitemapEntry] = []
+
+    def connect(self) -> None:
+        signals.initialized.connect(self.stop_if_replaced, weak=False)
+        signals.content_written.connect(self.page_written, weak=False)
+        signals.finalized.connect(self.write, weak=False)
+
+    def disconnect(self) -> None:
+        signals.initialized.disconnect(self.stop_if_replaced)
+        signals.content_written.disconnect(self.page_written)
+        signals.finalized.disconnect(self.write)
+
+    def stop_if_replaced(self, pelican) -> None:
+        if pelican.settings is not self.settings:
+            self.disconnect()
+
+    def page_written(self, path, context=None) -> None:
+        entry = sitemap.entry_for(path, self.output_path, context or {}, self.unlisted)
+        if entry is not None:
+            self.entries.append(entry)
+
+    def write(self, pelican) -> None:
+        if pelican.settings is not self.settings:
+            return
+        self.disconnect()
+        target = Path(pelican.output_path) / self.settings[SETTING]["sitemap"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(sitemap.sitemap_xml(self.entries, site_base(self.settings)))
+        logger.info('Writing "%s"', target)
 
 
 def check_settings(pelican) -> None:
-    install(pelican.settings, SCHEMA)
-    _pages.clear()
-    _build["output_path"] = pelican.output_path
-    _build["unlisted"] = sitemap.unlisted_paths(pelican.settings)
+    options = install(pelican.settings, SCHEMA)
+    if options["sitemap"]:
+        SitemapPages(pelican).connect()
 
 
 def provide_writer(pelican):
@@ -77,13 +114,6 @@ def check_entry_ids(generators) -> None:
             raise error
 
 
-def queue_page(path, context) -> None:
-    if "output_path" in _build:
-        entry = sitemap.entry_for(path, _build["output_path"], context, _build["unlisted"])
-        if entry is not None:
-            _pages.append(entry)
-
-
 def finish(pelican) -> None:
     settings = pelican.settings
     options = settings[SETTING]
@@ -98,16 +128,10 @@ def finish(pelican) -> None:
         )
         logger.error("%s", error)
         raise error
-    if options["sitemap"]:
-        target = output / options["sitemap"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(sitemap.sitemap_xml(_pages, base))
-        logger.info('Writing "%s"', target)
     if options["robots_txt"]:
         target = output / "robots.txt"
         target.write_text(sitemap.robots_txt(base, options["sitemap"]), encoding="utf-8")
         logger.info('Writing "%s"', target)
-    _pages.clear()
 
 
 def register():
@@ -115,7 +139,6 @@ def register():
     signals.get_writer.connect(provide_writer)
     signals.generator_init.connect(add_template_globals)
     signals.all_generators_finalized.connect(check_entry_ids)
-    signals.content_written.connect(queue_page)
     signals.finalized.connect(finish)
 
 
