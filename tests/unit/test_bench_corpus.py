@@ -326,7 +326,8 @@ def test_the_tree_peak_adds_up_processes_that_run_at_once(tmp_path):
         "os._exit(0) if pid == 0 else os.waitpid(pid, 0)\n"
     )
     measurement = run_measured([sys.executable, "-c", child], tmp_path / "log")
-    assert measurement.max_rss < 100 * MIB
+    # The build process's own peak holds one of the two copies only.
+    assert measurement.own_max_rss is not None and measurement.own_max_rss < 100 * MIB
     assert measurement.tree_peak is not None and measurement.tree_peak >= 128 * MIB
 
 
