@@ -79,21 +79,28 @@ def read(url: str, _n: int) -> int:
         return answer.status
 
 
-def write(url: str, n: int) -> int:
-    body = json.dumps({"text": f"Load test comment {n}", "title": "Load test", "author": "x"})
+def post_comment(url: str, uri: str, n: int, fields: dict, timeout: float) -> int:
+    """POST one comment as a browser on the site would, from the n-th client address."""
     request = urllib.request.Request(
-        f"{url}new?uri=load-post-{n % 50}",
-        data=body.encode(),
+        f"{url}new?uri={uri}",
+        data=json.dumps(fields).encode(),
         headers={
             "Content-Type": "application/json",
             "Origin": SITE,
+            # Each comment from another /24, so that Isso's per-address limits
+            # and the guard see many readers, as in production.
             "X-Forwarded-For": f"10.{n // 250 % 250}.{n % 250}.9",
         },
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=60) as answer:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
         answer.read()
         return answer.status
+
+
+def write(url: str, n: int) -> int:
+    fields = {"text": f"Load test comment {n}", "title": "Load test", "author": "x"}
+    return post_comment(url, f"load-post-{n % 50}", n, fields, timeout=60)
 
 
 def run(action, url: str, total: int, concurrency: int, numbers: Counter, master: int) -> dict:
@@ -142,18 +149,8 @@ def run(action, url: str, total: int, concurrency: int, numbers: Counter, master
 def seed(url: str, database: Path, comments: int, numbers: Counter) -> None:
     for _ in range(comments):
         n = numbers.next()
-        body = json.dumps({"text": f"Seed comment {n}, a few words long.", "title": "Load"})
-        request = urllib.request.Request(
-            f"{url}new?uri={THREAD}",
-            data=body.encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Origin": SITE,
-                "X-Forwarded-For": f"10.{n // 250 % 250}.{n % 250}.9",
-            },
-            method="POST",
-        )
-        urllib.request.urlopen(request, timeout=30).read()
+        fields = {"text": f"Seed comment {n}, a few words long.", "title": "Load"}
+        post_comment(url, THREAD, n, fields, timeout=30)
     with closing(sqlite3.connect(database)) as db:
         db.execute("UPDATE comments SET mode = 1")  # as if the moderator approved them
         db.commit()
