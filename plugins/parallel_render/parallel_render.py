@@ -278,12 +278,13 @@ class ChildPages:
 class ParallelOutput:
     """One build's writing phase: forks at the first generator's output, ends after the last."""
 
-    def __init__(self, options: dict, generators: list, children: int):
+    def __init__(self, options: dict, generators: list, children: int, contents: int = 0):
         self.options = options
         # Pelican's own list: other receivers may still reorder it in place.
         self.generators = generators
         self.children_count = children
-        self.pages = content_count(generators)
+        # Posts and pages: the claim table is sized from them.
+        self.pages = contents
         self.originals = {}
         for generator in generators:
             if hasattr(generator, "generate_output"):
@@ -391,9 +392,10 @@ def prepare(generators) -> None:
     if not options or not options["enabled"] or not can_fork():
         return
     children = children_wanted(options)
-    if children < 1 or content_count(generators) < max(options["min_contents"], 1):
+    contents = content_count(generators)
+    if children < 1 or contents < max(options["min_contents"], 1):
         return
-    ParallelOutput(options, generators, children)
+    ParallelOutput(options, generators, children, contents)
 
 
 def register():
