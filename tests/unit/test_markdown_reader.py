@@ -35,6 +35,12 @@ SOURCES = {
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n"
     ),
     "no-metadata.md": "Just: a paragraph that looks like metadata\n\nand more text.\n",
+    # One editor's link definition must not turn another editor's text into
+    # a link (here, to a script).
+    "defines-a-link.md": (
+        "Title: Definer\nDate: 2024-01-05\n\nSee [home].\n\n[home]: javascript:alert(1)\n"
+    ),
+    "uses-the-name.md": "Title: User\nDate: 2024-01-06\n\n[Click here][home] and [home].\n",
 }
 
 
@@ -58,6 +64,10 @@ def test_the_reused_converter_gives_pelican_s_html_and_metadata_for_each_file(se
     content, _metadata = fresh[2]
     assert "<abbr" not in content and 'id="heading"' in content
     assert "<em>formatted</em>" in fresh[0][1]["summary"]
+    names = list(SOURCES)
+    assert 'href="javascript:' in fresh[names.index("defines-a-link.md")][0]
+    reused = read_all(reusing, tmp_path)[names.index("uses-the-name.md")][0]
+    assert "<a" not in reused and "javascript:" not in reused
 
 
 def test_the_reader_keeps_one_converter(settings, tmp_path):
