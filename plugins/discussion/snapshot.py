@@ -15,7 +15,9 @@ in the templates.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import heapq
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -95,6 +97,10 @@ class Renderer:
             self._dates[key] = found
         return found
 
+    def iso(self, value) -> str:
+        """ISO 8601 UTC of a timestamp from the cache."""
+        return self.date(value)[1]
+
 
 def safe_website(value) -> str | None:
     """The author's website when it is a plain http(s) address, else None."""
@@ -142,17 +148,29 @@ class SnapshotComment:
     replies: tuple[SnapshotComment, ...] = ()
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """A thread as last fetched: its published comments, threaded."""
+    """A thread as last fetched: its published comments, threaded.
 
-    count: int
-    fetched: str
-    fetched_text: str
-    comments: tuple[SnapshotComment, ...]
-    feed: str | None = None
-    # Every comment that is not a deleted placeholder, oldest first.
-    flat: tuple[SnapshotComment, ...] = ()
+    What listings, feeds and the recent discussions need of every thread (the
+    count, the fetch time, the feed, each published comment's time) is worked
+    out when the snapshot is made, from the cache's fields alone. The cleaned,
+    threaded comments are made the first time a page shows them: when the
+    posts are rendered on several cores (plugins/parallel_render), that is in
+    the process that renders the post, not in the build's serial part.
+    """
+
+    def __init__(self, data: dict, renderer: Renderer | None = None):
+        self._renderer = renderer or Renderer()
+        self._nodes, self._children = _thread_structure(data)
+        _fetched, self.fetched, self.fetched_text = self._renderer.date(data.get("fetched"))
+        self.feed = safe_website(data.get("feed"))
+        # Every published (reachable, not deleted) comment: (ISO time, server id).
+        self.published_times: tuple[tuple[str, str], ...] = tuple(
+            (self._renderer.iso(self._nodes[identifier].get("created")), identifier)
+            for identifier in _reachable(self._children)
+            if not self._nodes[identifier].get("deleted")
+        )
+        self.count = len(self.published_times)
 
     @property
     def count_label(self) -> str:
@@ -163,9 +181,69 @@ class Snapshot:
     def count_text(self) -> str:
         return f"{self.count}{self.count_label}"
 
+    @functools.cached_property
+    def comments(self) -> tuple[SnapshotComment, ...]:
+        """The threads' first comments, oldest first, each with its replies."""
+        return _threaded(self._nodes, self._children, self._renderer)
+
+    @functools.cached_property
+    def flat(self) -> tuple[SnapshotComment, ...]:
+        """Every comment that is not a deleted placeholder, oldest first."""
+        return _published(self.comments)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, SnapshotComment]:
+        anchors = {comment.anchor: comment for comment in self.flat}
+        return {
+            identifier: anchors[comment_anchor(identifier)]
+            for _created, identifier in self.published_times
+        }
+
     def published(self) -> list[SnapshotComment]:
         """Every comment that is not a deleted placeholder, oldest first."""
         return list(self.flat)
+
+    def comment(self, identifier: str) -> SnapshotComment:
+        """The published comment with this server id."""
+        return self._by_id[identifier]
+
+
+def _thread_structure(data: dict) -> tuple[dict[str, dict], dict[str | None, list[str]]]:
+    """The cached comments by server id, and each id's replies (None: the first comments).
+
+    A comment without an id, a second comment with an id already seen (it would
+    give two elements one anchor), and a reply to itself or to a comment the
+    cache does not hold (shown as a first comment) are handled here, once.
+    """
+    nodes: dict[str, dict] = {}
+    for raw in data.get("comments") or []:
+        if not isinstance(raw, dict) or raw.get("id") is None:
+            continue
+        nodes.setdefault(str(raw["id"]), raw)
+    children: dict[str | None, list[str]] = {}
+    for identifier, raw in nodes.items():
+        parent = raw.get("parent")
+        parent = str(parent) if parent is not None else None
+        if parent not in nodes or parent == identifier:
+            parent = None
+        children.setdefault(parent, []).append(identifier)
+    return nodes, children
+
+
+def _reachable(children: dict[str | None, list[str]]) -> list[str]:
+    """The ids reachable from the first comments: those the page shows (a reply
+    cycle the server should never send is not reachable, and not shown)."""
+    found: list[str] = []
+    seen: set[str] = set()
+    stack = list(children.get(None, []))
+    while stack:
+        identifier = stack.pop()
+        if identifier in seen:
+            continue
+        seen.add(identifier)
+        found.append(identifier)
+        stack.extend(children.get(identifier, []))
+    return found
 
 
 def _published(roots) -> tuple[SnapshotComment, ...]:
@@ -183,24 +261,13 @@ def _published(roots) -> tuple[SnapshotComment, ...]:
 
 def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
     """A Snapshot from a cached thread (commons.comments.snapshot.read_thread)."""
-    renderer = renderer or Renderer()
-    nodes: dict[str, dict] = {}
-    order: list[str] = []
-    for raw in data.get("comments") or []:
-        if not isinstance(raw, dict) or raw.get("id") is None:
-            continue
-        identifier = str(raw["id"])
-        if identifier in nodes:
-            continue  # a duplicate id would give two elements one anchor
-        nodes[identifier] = raw
-        order.append(identifier)
-    children: dict[str | None, list[str]] = {}
-    for identifier in order:
-        parent = nodes[identifier].get("parent")
-        parent = str(parent) if parent is not None else None
-        if parent not in nodes or parent == identifier:
-            parent = None
-        children.setdefault(parent, []).append(identifier)
+    return Snapshot(data, renderer)
+
+
+def _threaded(
+    nodes: dict[str, dict], children: dict[str | None, list[str]], renderer: Renderer
+) -> tuple[SnapshotComment, ...]:
+    """The cleaned comments as a tree, replies under their comment, each level oldest first."""
 
     def created(identifier):
         return (renderer.date(nodes[identifier].get("created"))[0], identifier)
@@ -231,12 +298,11 @@ def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
         deleted = bool(raw.get("deleted"))
         if deleted and not kids:
             return None
-        anchor = comment_anchor(identifier)
         _, created_iso, created_text = renderer.date(raw.get("created"))
         author = raw.get("author")
         author = str(author).strip() if isinstance(author, str) and author.strip() else ANONYMOUS
         return SnapshotComment(
-            anchor=anchor,
+            anchor=comment_anchor(identifier),
             author=author,
             website=None if deleted else safe_website(raw.get("website")),
             created=created_iso,
@@ -252,16 +318,7 @@ def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
         node = make(identifier, 1)
         if node is not None:
             roots.append(node)
-    _fetched, fetched_iso, fetched_text = renderer.date(data.get("fetched"))
-    flat = _published(roots)
-    return Snapshot(
-        count=len(flat),
-        fetched=fetched_iso,
-        fetched_text=fetched_text,
-        comments=tuple(roots),
-        feed=safe_website(data.get("feed")),
-        flat=flat,
-    )
+    return tuple(roots)
 
 
 @dataclass(frozen=True)
@@ -274,15 +331,39 @@ class RecentComment:
 
 
 def recent_comments(posts, limit: int) -> list[RecentComment]:
-    """The latest `limit` comments across `posts` (those with a snapshot), newest first."""
-    found = []
+    """The latest `limit` comments across `posts` (those with a snapshot), newest first.
+
+    Newest by time, then by the post's address and the comment's anchor. Only
+    the threads that hold one of the latest comments are threaded and cleaned.
+    The order between posts uses the thread's address (the post's address
+    under the site's), which is already known: Pelican computes a post's own
+    `url` on every read, so only the posts listed ask for it.
+    """
+    if limit <= 0:
+        return []
+    threads = []
     for post in posts:
         thread = getattr(post, "discussion", None)
         snapshot = getattr(thread, "snapshot", None)
-        if snapshot is None or not snapshot.count:
-            continue
-        # A post's url is computed by Pelican on every read: once per post.
-        title, url = post.title, post.url
-        found.extend(RecentComment(comment, title, url) for comment in snapshot.published())
-    found.sort(key=lambda r: (r.comment.created, r.post_url, r.comment.anchor), reverse=True)
-    return found[:limit]
+        if snapshot is not None and snapshot.count:
+            threads.append((thread.url, post, snapshot))
+    times = heapq.nlargest(
+        limit,
+        (created for _u, _p, snapshot in threads for created, _id in snapshot.published_times),
+    )
+    if not times:
+        return []
+    # Every comment at least as new as the limit-th newest: ties at that
+    # moment are then ordered by post address and anchor, as the page shows them.
+    oldest_shown = times[-1]
+    candidates = [
+        (created, thread_url, comment_anchor(identifier), identifier, post, snapshot)
+        for thread_url, post, snapshot in threads
+        for created, identifier in snapshot.published_times
+        if created >= oldest_shown
+    ]
+    candidates.sort(key=lambda candidate: candidate[:3], reverse=True)
+    return [
+        RecentComment(snapshot.comment(identifier), post.title, post.url)
+        for _created, _url, _anchor, identifier, post, snapshot in candidates[:limit]
+    ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
+import types
+
 import pytest
 
 from commons import DEV_SETTINGS
 from commons.comments.snapshot import _remark42_nodes, read_thread, refresh_override, write_thread
 from commons.settings import SettingsError
 from plugins.discussion.settings import validate_settings
-from plugins.discussion.snapshot import build_snapshot, safe_website
+from plugins.discussion.snapshot import build_snapshot, recent_comments, safe_website
 
 ISSO = {"url": "https://comments.example.org/"}
 
@@ -138,3 +142,89 @@ def test_cache_round_trip_and_a_foreign_file_is_ignored(tmp_path):
     assert read_thread(tmp_path, "a/b c")["fetched"].endswith("Z")
     path.write_text('{"thread": "other", "comments": []}', encoding="utf-8")
     assert read_thread(tmp_path, "a/b c") is None
+
+
+def _random_thread(rng: random.Random, size: int) -> list[dict]:
+    """Comments as a careless or hostile server might send them: duplicate ids,
+    replies to missing comments, to themselves and in cycles, deleted
+    comments with and without replies, equal times."""
+    comments = []
+    for number in range(size):
+        identifier = str(rng.randrange(size + 3))
+        comments.append(
+            {
+                "id": identifier,
+                "parent": rng.choice([None, str(rng.randrange(size + 3)), identifier]),
+                "author": f"Member {number}",
+                "created": f"2024-01-0{rng.randint(1, 3)}T10:{rng.randrange(3):02d}:00Z",
+                "text": f"<p>{number}</p>",
+                "deleted": rng.random() < 0.2,
+            }
+        )
+    if rng.random() < 0.5:  # two replies to each other: neither is shown
+        comments += [
+            {"id": "loop-a", "parent": "loop-b", "created": "2024-01-01T10:00:00Z"},
+            {"id": "loop-b", "parent": "loop-a", "created": "2024-01-01T10:00:00Z"},
+        ]
+    return comments
+
+
+def _shown(snapshot) -> list:
+    """Every comment the page shows, walking the tree as the template does."""
+    found = []
+
+    def walk(nodes):
+        for node in nodes:
+            found.append(node)
+            walk(node.replies)
+
+    walk(snapshot.comments)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_count_and_times_made_up_front_agree_with_the_tree_made_later(seed):
+    rng = random.Random(seed)
+    snapshot = build_snapshot({"comments": _random_thread(rng, rng.randint(0, 25))})
+    shown = [comment for comment in _shown(snapshot) if not comment.deleted]
+    assert snapshot.count == len(shown) == len(snapshot.published())
+    assert sorted(created for created, _id in snapshot.published_times) == sorted(
+        comment.created for comment in shown
+    )
+    assert {snapshot.comment(i).anchor for _c, i in snapshot.published_times} == {
+        comment.anchor for comment in shown
+    }
+
+
+@dataclasses.dataclass
+class _Post:
+    title: str
+    url: str
+    discussion: object
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 500])
+def test_recent_comments_are_the_newest_across_posts_with_ties_ordered(limit):
+    rng = random.Random(limit)
+    posts = [
+        _Post(
+            f"Post {n}",
+            f"2024/01/post-{n}/",
+            # The thread's address is the post's under the site's (identity.Thread.url).
+            types.SimpleNamespace(
+                url=f"https://commons.example/2024/01/post-{n}/",
+                snapshot=build_snapshot({"comments": _random_thread(rng, 12)}),
+            ),
+        )
+        for n in range(15)
+    ]
+    # The plain definition: every published comment of every post, sorted.
+    every = [
+        (comment.created, post.url, comment.anchor)
+        for post in posts
+        for comment in post.discussion.snapshot.published()
+    ]
+    expected = sorted(every, reverse=True)[:limit]
+    found = recent_comments(posts, limit)
+    assert [(r.comment.created, r.post_url, r.comment.anchor) for r in found] == expected
+    assert all(r.post_title == f"Post {r.post_url.split('-')[-1][:-1]}" for r in found)
