@@ -140,13 +140,18 @@ def _stop_servers_on_terminate() -> None:
         signal.signal(signum, _interrupt)
 
 
-def _run_until_interrupted(*servers) -> None:
+def _run_until_interrupted(*steps) -> None:
+    """Start each server of `steps` in order (a callable among them is run at
+    its place), then wait for Ctrl-C; every server started is stopped."""
     _stop_servers_on_terminate()
     started = []
     try:
-        for server in servers:
-            started.append(server.start())
-            print(f"{server.name}: {server.url} (pid {server.pid})")
+        for step in steps:
+            if callable(step):
+                step()
+                continue
+            started.append(step.start())
+            print(f"{step.name}: {step.url} (pid {step.pid})")
         print("Press Ctrl-C to stop.")
         while all(server.process.poll() is None for server in started):
             time.sleep(0.5)
@@ -162,8 +167,9 @@ def _run_until_interrupted(*servers) -> None:
 @task
 def serve(c):
     """Build, then serve output/ on 127.0.0.1 with a local Isso comment server."""
-    _build()
-    _run_until_interrupted(*_local_servers(DEFAULT_OUTPUT))
+    isso, site = _local_servers(DEFAULT_OUTPUT)
+    # Isso first: the build takes the comment snapshot of new posts from it.
+    _run_until_interrupted(isso, _build, site)
 
 
 @task

@@ -81,3 +81,31 @@ def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_sig
         assert time.monotonic() < deadline, f"a server outlived Ctrl-C:\n{output}"
         time.sleep(0.2)
     assert "Stopping." in output
+
+
+def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
+    tmp_path, fetch_comments
+):
+    site_port, isso_port = free_port(), free_port()
+    env = {**os.environ, "COMMONS_SITE_PORT": str(site_port), "COMMONS_ISSO_PORT": str(isso_port)}
+    task = subprocess.Popen(
+        [str(INVOKE), "-r", str(REPO_ROOT), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port("127.0.0.1", site_port, task, timeout=60)
+    finally:
+        if task.poll() is None:
+            os.kill(task.pid, signal.SIGTERM)
+        output, _ = task.communicate(timeout=30)
+    assert task.returncode == 0, output
+    # The build asked the local Isso, which was up: no "did not answer" line,
+    # and the sample post's thread is in the snapshot cache (with no comments).
+    assert "did not answer" not in output, output
+    cached = [json.loads(path.read_text()) for path in fetch_comments.glob("*.json")]
+    assert any(thread["comments"] == [] for thread in cached), output
