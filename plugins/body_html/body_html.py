@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import nh3
 from pelican import signals
@@ -105,19 +108,48 @@ def sanitizer(options: dict):
     return clean
 
 
-_clean = None
-# The policy the current build cleans with, as recorded on what it cleaned.
-_fingerprint = ""
 # Set by the reader hook on what it has cleaned: Pelican keeps it with the
 # post's other metadata (in its content cache too).
 CLEANED_WITH = "commons_body_html"
 
 
+@dataclass(frozen=True)
+class Policy:
+    """What one BODY_HTML setting cleans with: the sanitiser (None under 'keep'),
+    and the fingerprint recorded on what it cleaned."""
+
+    clean: Callable | None
+    fingerprint: str
+
+
+def policy_for(options: dict) -> Policy:
+    """The Policy of a validated BODY_HTML (built once per distinct setting)."""
+    return _policy(
+        options["policy"],
+        tuple(sorted(options["extra_tags"])),
+        tuple(
+            sorted(
+                (tag, tuple(sorted(names))) for tag, names in options["extra_attributes"].items()
+            )
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(policy: str, extra_tags: tuple, extra_attributes: tuple) -> Policy:
+    options = {
+        "policy": policy,
+        "extra_tags": list(extra_tags),
+        "extra_attributes": {tag: list(names) for tag, names in extra_attributes},
+    }
+    return Policy(
+        clean=sanitizer(options) if policy == "sanitize" else None,
+        fingerprint=fingerprint(options),
+    )
+
+
 def configure(pelican) -> None:
-    global _clean, _fingerprint
-    options = install(pelican.settings, SCHEMA)
-    _clean = sanitizer(options) if options["policy"] == "sanitize" else None
-    _fingerprint = fingerprint(options)
+    install(pelican.settings, SCHEMA)
     markdown = pelican.settings.setdefault("MARKDOWN", {})
     extensions = markdown.setdefault("extensions", [])
     if MARKDOWN_EXTENSION not in extensions:
@@ -138,9 +170,10 @@ class SanitizingReaderMixin:
 
     def read(self, source_path):
         content, metadata = super().read(source_path)
-        if _clean is not None:
+        policy = policy_for(self.settings.get(SETTING) or DEFAULTS)
+        if policy.clean is not None:
             raw = content or ""
-            content, metadata = clean_read(content, metadata)
+            content, metadata = clean_read(content, metadata, policy)
             for line in removed_embeds(raw, content or ""):
                 # A line, not a warning (warnings are fatal): the post builds
                 # without the element, and the editor, and `invoke check`,
@@ -180,14 +213,14 @@ def removed_embeds(raw: str, cleaned: str) -> list[str]:
     return lines
 
 
-def clean_read(content: str, metadata: dict) -> tuple[str, dict]:
+def clean_read(content: str, metadata: dict, policy: Policy) -> tuple[str, dict]:
     body_ids = ids_in(content or "")
     if content:
-        content = _clean(content)
+        content = policy.clean(content)
     summary = metadata.get("summary")
     if isinstance(summary, str) and summary:
-        metadata["summary"] = _clean(summary, body_ids)
-    metadata[CLEANED_WITH] = _fingerprint
+        metadata["summary"] = policy.clean(summary, body_ids)
+    metadata[CLEANED_WITH] = policy.fingerprint
     return content, metadata
 
 
@@ -206,8 +239,9 @@ def sanitize_content(content) -> None:
     if not isinstance(content, (Article, Page)):
         return
     cleaned_with = content.metadata.get(CLEANED_WITH)
-    if _clean is None:
-        if cleaned_with and cleaned_with != _fingerprint:
+    policy = policy_for(content.settings.get(SETTING) or DEFAULTS)
+    if policy.clean is None:
+        if cleaned_with and cleaned_with != policy.fingerprint:
             # Read (or cached) while the policy was 'sanitize': the raw HTML
             # is not in this build.
             logger.warning(
@@ -216,15 +250,15 @@ def sanitize_content(content) -> None:
                 source_name(content.source_path, content.settings.get("PATH")),
             )
         return
-    if cleaned_with == _fingerprint:
+    if cleaned_with == policy.fingerprint:
         return  # cleaned as it was read
     body_ids = ids_in(content._content or "")
     if content._content:
-        content._content = _clean(content._content)
+        content._content = policy.clean(content._content)
     if "summary" in content.metadata:
-        content.metadata["summary"] = _clean(content.metadata["summary"], body_ids)
+        content.metadata["summary"] = policy.clean(content.metadata["summary"], body_ids)
     if getattr(content, "_summary", None):
-        content._summary = _clean(content._summary, body_ids)
+        content._summary = policy.clean(content._summary, body_ids)
 
 
 def register():

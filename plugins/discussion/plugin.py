@@ -50,7 +50,7 @@ class AssetsOncePerPage:
     def __init__(self):
         self.pages: set[str] = set()
 
-    def reset(self, *_args) -> None:
+    def reset(self) -> None:
         self.pages.clear()
 
     @pass_context
@@ -62,7 +62,7 @@ class AssetsOncePerPage:
         return True
 
 
-assets_once = AssetsOncePerPage()
+ASSETS_ONCE = "discussion_assets_once"
 
 
 def counts_in(posts) -> bool:
@@ -79,7 +79,8 @@ def check_settings(pelican) -> None:
     config = install(settings, SCHEMA)
     settings["JINJA_GLOBALS"] = {
         **settings.get("JINJA_GLOBALS", {}),
-        "discussion_assets_once": assets_once,
+        # One per build: the pages it has seen are this build's.
+        ASSETS_ONCE: AssetsOncePerPage(),
         "discussion_counts_in": counts_in,
         # The theme writes it with Jinja's `tojson`, escaped for a script element.
         "discussion_config": script_config(config),
@@ -300,6 +301,12 @@ def attach_snapshots(generators) -> None:
     context["discussion_recent_feed"] = RECENT_FEED if options["recent"] and recent else ""
 
 
+def reset_assets_once(generators) -> None:
+    """Forget the pages seen while the context was made: rendering starts now."""
+    if generators:
+        generators[0].settings["JINJA_GLOBALS"][ASSETS_ONCE].reset()
+
+
 def write_recent(generator, writer) -> None:
     """The recent discussions page and its Atom feed, from the snapshot."""
     from .recent import recent_feed
@@ -327,4 +334,4 @@ def register():
     signals.all_generators_finalized.connect(check_threads)
     signals.all_generators_finalized.connect(attach_snapshots)
     signals.article_writer_finalized.connect(write_recent)
-    signals.all_generators_finalized.connect(assets_once.reset)
+    signals.all_generators_finalized.connect(reset_assets_once)

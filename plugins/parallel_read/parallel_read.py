@@ -86,17 +86,19 @@ def file_stamp(path: str) -> tuple[int, int] | None:
 
 
 # ---------------------------------------------------------------- workers
-# What a forked worker inherits from its parent: set just before forking.
-_inherited: dict = {}
+# A worker process's own state: its generator's readers and settings, handed
+# over by the fork (nothing is pickled), and its log-level counter. Set once
+# in each worker by _start_worker; the parent never sets it.
+_worker: dict = {}
 
 
-def _start_worker() -> None:
-    _inherited["levels"] = count_worker_logs()
+def _start_worker(readers, settings) -> None:
+    _worker.update(readers=readers, settings=settings, levels=count_worker_logs())
 
 
 class _SettingsPickler(pickle.Pickler):
     def persistent_id(self, obj):
-        return SETTINGS_REFERENCE if obj is _inherited["settings"] else None
+        return SETTINGS_REFERENCE if obj is _worker["settings"] else None
 
 
 class _SettingsUnpickler(pickle.Unpickler):
@@ -111,8 +113,8 @@ class _SettingsUnpickler(pickle.Unpickler):
 
 
 def _read_chunk(jobs: list[tuple[str, str]]) -> list[tuple[str, tuple | None, bytes | None]]:
-    readers = _inherited["readers"]
-    levels = _inherited["levels"]
+    readers = _worker["readers"]
+    levels = _worker["levels"]
     results = []
     for path, fmt in jobs:
         stamp = file_stamp(path)
@@ -156,18 +158,14 @@ class WorkerReads:
         self.processes = processes
         self.started = time.monotonic()
         chunks = [jobs[at : at + CHUNK_SIZE] for at in range(0, len(jobs), CHUNK_SIZE)]
-        _inherited.update(readers=generator.readers, settings=generator.settings)
-        try:
-            self.executor = ProcessPoolExecutor(
-                processes,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_start_worker,
-            )
-            # With fork, the pool starts all its workers at the first
-            # submission, here, while the inherited state is set.
-            self.results = self.executor.map(_read_chunk, chunks)
-        finally:
-            _inherited.clear()
+        self.executor = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            # Forked, the workers get these objects themselves, not pickled copies.
+            initargs=(generator.readers, generator.settings),
+        )
+        self.results = self.executor.map(_read_chunk, chunks)
 
     def take(self, path: str) -> tuple | None:
         """(stamp, pickled read) of `path`, or None: Pelican then reads it itself."""
@@ -222,9 +220,8 @@ class PreparedRead:
         return self.read(source_path)
 
 
-# The current build's worker pools, closed once their generator has read its
-# content (or the build stops).
-_open_reads: list[WorkerReads] = []
+# The attribute that holds a generator's WorkerReads until its content is read.
+READS_ATTRIBUTE = "commons_parallel_reads"
 
 
 def read_ahead(generator) -> None:
@@ -237,15 +234,18 @@ def read_ahead(generator) -> None:
     if len(jobs) < max(options["min_files"], 1) or processes < 2:
         return
     reads = WorkerReads(generator, jobs, processes)
-    _open_reads.append(reads)
+    setattr(generator, READS_ATTRIBUTE, reads)
     for reader in generator.readers.readers.values():
         reader.read = PreparedRead(reader.read, reads)
 
 
-def close_reads(*_args) -> None:
-    """Stop the workers: every file was asked for, or Pelican needs no more."""
-    while _open_reads:
-        _open_reads.pop().close()
+def close_reads(generators) -> None:
+    """Stop the workers: every generator has read its content, Pelican needs no more."""
+    for generator in generators:
+        reads = getattr(generator, READS_ATTRIBUTE, None)
+        if reads is not None:
+            reads.close()
+            delattr(generator, READS_ATTRIBUTE)
 
 
 def register():

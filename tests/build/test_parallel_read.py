@@ -130,18 +130,17 @@ def test_a_file_that_logs_a_warning_is_left_to_pelicans_serial_read(
     source = tmp_path / "post.md"
     source.write_text("Title: A title\n\nbody\n", encoding="utf-8")
     settings = {}
-    parallel_read._inherited.update(readers=FakeReaders(LoggingReader(level)), settings=settings)
     root = logging.getLogger()
     handlers = list(root.handlers)
     try:
-        parallel_read._start_worker()
+        parallel_read._start_worker(FakeReaders(LoggingReader(level)), settings)
         [(path, stamp, data)] = parallel_read._read_chunk([(str(source), "md")])
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
         for handler in handlers:
             root.addHandler(handler)
-        parallel_read._inherited.clear()
+        parallel_read._worker.clear()
     assert path == str(source)
     assert stamp == parallel_read.file_stamp(str(source))
     assert (data is not None) is read_by_worker
@@ -151,12 +150,12 @@ def test_an_edit_after_the_workers_read_a_file_is_read_again(tmp_path):
     source = tmp_path / "post.md"
     source.write_text("Title: Old\n\nold\n", encoding="utf-8")
     settings = {"marker": True}
-    parallel_read._inherited.update(settings=settings)
+    parallel_read._worker.update(settings=settings)
     try:
         buffer = io.BytesIO()
         parallel_read._SettingsPickler(buffer).dump(("<p>old</p>", {"settings": settings}))
     finally:
-        parallel_read._inherited.clear()
+        parallel_read._worker.clear()
     payload = buffer.getvalue()
 
     class Answers:
