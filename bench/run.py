@@ -497,6 +497,15 @@ def format_text(results: dict) -> str:
             f"Commons (local) {commons:.1f}× Hugo"
             for posts, plain, commons in hugo_ratios
         ]
+    floors = cpu_floors(results)
+    if floors:
+        lines.append("")
+        lines += [
+            f"CPU floor at N={posts:,}: {label} does {cpu:.1f} s of CPU work, at least "
+            f"{floor:.1f} s on {results['machine']['cpus']} cores, {ratio:.2f}× plain Pelican's "
+            "wall time"
+            for posts, label, cpu, floor, ratio in floors
+        ]
     rebuild = results.get("rebuild")
     if rebuild:
         lines.append("")
@@ -576,6 +585,33 @@ def _hugo_ratios(results: dict) -> list[tuple[int, float, float]]:
             )
         )
     return ratios
+
+
+def cpu_floors(results: dict) -> list[tuple[int, str, float, float, float]]:
+    """(posts, label, CPU s, floor s, floor ÷ Pelican's wall) for each Commons build.
+
+    The floor is the build's CPU time spread over every core with nothing
+    lost: no build that does this much work can take less wall time on this
+    machine. Above the wall budget, only doing less work can meet it.
+    """
+    cores = results["machine"]["cpus"] or 1
+    floors = []
+    for posts, summary in sorted(results["full_builds"].items(), key=lambda item: int(item[0])):
+        for key in (COMMONS_DEV.key, COMMONS_PROD.key):
+            entry = summary.get(key)
+            if entry is None:
+                continue
+            floor = entry["cpu"] / cores
+            floors.append(
+                (
+                    int(posts),
+                    entry["label"],
+                    entry["cpu"],
+                    floor,
+                    floor / summary[BASELINE.key]["wall"],
+                )
+            )
+    return floors
 
 
 def _text_table(header: list[str], rows: list[list[str]], label_column: int) -> list[str]:

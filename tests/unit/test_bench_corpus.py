@@ -22,6 +22,7 @@ from bench.run import (
     COMMONS_PROD,
     MIB,
     check_budgets,
+    cpu_floors,
     edit_one_post,
     format_text,
     parse_args,
@@ -298,8 +299,25 @@ def test_the_report_prints_every_budget_line():
     results["budgets"] = check_budgets(results)
     text = format_text(results)
     assert "Commons ÷ Hugo: 0.20" in text
+    assert "CPU floor at N=1,000: Commons, pelicanconf.py does 1.8 s of CPU work" in text
     assert text.count("PASS") + text.count("FAIL") == len(results["budgets"])
     assert "smoke test" in text
+
+
+def test_the_cpu_floor_is_the_cpu_work_spread_over_every_core_against_pelicans_wall():
+    results = synthetic_results([2.4, 2.52, 2.28], 250)
+    results["machine"] = {"cpus": 2}
+    floors = {
+        (posts, label): (cpu, floor, ratio)
+        for posts, label, cpu, floor, ratio in cpu_floors(results)
+    }
+    # N=1,000, pelicanconf: CPU 0.9 × 2.4 s = 2.16 s; on 2 cores 1.08 s; Pelican's wall 2.0 s.
+    assert floors[(1000, COMMONS_DEV.label)] == pytest.approx((2.16, 1.08, 0.54))
+    # N=5,000, publishconf: CPU 5.4 s, 2.7 s on 2 cores, against Pelican's 10 s.
+    assert floors[(5000, COMMONS_PROD.label)] == pytest.approx((5.4, 2.7, 0.27))
+    assert len(floors) == 4
+    results["machine"] = {"cpus": 4}
+    assert cpu_floors(results)[0][3] == pytest.approx(0.54)
 
 
 def test_the_peak_of_a_helper_process_is_told_apart_from_the_build_s_own(tmp_path):
