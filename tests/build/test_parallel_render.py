@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -14,9 +15,11 @@ from jinja2 import Environment
 from pelican import signals
 from pelican.writers import Writer
 
-from bench.corpus import write_corpus
+from bench.comment_snapshot import thread_comments
+from bench.corpus import make_posts, write_corpus
 from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import BuildError, pelican_command
+from commons.comments.snapshot import write_thread
 from commons.settings import SettingsError
 from plugins.parallel_render.parallel_render import (
     PARENT,
@@ -247,3 +250,27 @@ def test_defaults_fill_in():
         "min_contents": 40,
         "lead": 256,
     }
+
+
+def test_comment_snapshots_made_in_the_children_give_the_same_site(
+    corpus, tmp_path, comments_cache
+):
+    # A snapshot's comments are threaded and cleaned by the process that
+    # renders the post: a child's pages must match the serial build's.
+    rng = random.Random(5)
+    for post in make_posts(POSTS, 11):
+        write_thread(comments_cache, post.comments_id, "isso", thread_comments(rng, 6, 1.7e9))
+    parallel_log = run_pelican(corpus, tmp_path / "parallel", FORCED)
+    run_pelican(corpus, tmp_path / "serial", SERIAL)
+    [(taken, _total, _children)] = [m.groups() for m in RENDER_LINE.finditer(parallel_log)]
+    assert int(taken) > 0
+    parallel, serial = site_files(tmp_path / "parallel"), site_files(tmp_path / "serial")
+    assert sorted(parallel) == sorted(serial)
+    assert [name for name in parallel if parallel[name] != serial[name]] == []
+    with_comments = [
+        name
+        for name, data in parallel.items()
+        if name.endswith("index.html") and b'id="discussion-comment-' in data
+    ]
+    assert len(with_comments) == POSTS
+    assert b"#discussion-comment-" in parallel["discussions/index.html"]
