@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from lxml import html
 from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
-from commons.servers import IssoServer, StaticSiteServer
+from commons.servers import IssoServer, StaticSiteServer, free_port
 
 TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -331,3 +332,27 @@ def comment_server(tmp_path, publish_settings):
     for isso, log in started:
         isso.stop()
         log.close()
+
+
+def start_invoke_task(name: str, cwd: Path, env: dict | None = None):
+    """`invoke <name>` for the repository, as an editor starts it, on free ports.
+
+    Returns (the task, the site's port, Isso's port). The task has its own
+    session: the test signals the task alone, and it must stop its servers.
+    """
+    site_port, isso_port = free_port(), free_port()
+    task = subprocess.Popen(
+        [str(Path(sys.executable).with_name("invoke")), "-r", str(REPO_ROOT), name],
+        cwd=cwd,
+        env={
+            **os.environ,
+            "COMMONS_SITE_PORT": str(site_port),
+            "COMMONS_ISSO_PORT": str(isso_port),
+            **(env or {}),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return task, site_port, isso_port

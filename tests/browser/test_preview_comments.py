@@ -7,39 +7,23 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from commons.servers import free_port, wait_for_port
+from commons.servers import wait_for_port
 from tests.build.test_comments_backup import admin_queue
 from tests.build.test_serve_task import port_is_closed
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, start_invoke_task
 
-INVOKE = Path(sys.executable).with_name("invoke")
 PASSWORD = "preview-password-for-moderators"
 
 
 def test_preview_comments_are_held_for_moderation(tmp_path, chromium):
-    site_port, isso_port = free_port(), free_port()
     env = {
-        **os.environ,
-        "COMMONS_SITE_PORT": str(site_port),
-        "COMMONS_ISSO_PORT": str(isso_port),
         "COMMONS_ISSO_ADMIN_PASSWORD": PASSWORD,
         # A fresh database: the guard counts earlier runs' comments from 127.0.0.1.
         "COMMONS_PREVIEW_DATA": str(tmp_path / "preview-comments"),
     }
-    task = subprocess.Popen(
-        [str(INVOKE), "-r", str(REPO_ROOT), "preview"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    task, site_port, isso_port = start_invoke_task("preview", tmp_path, env)
     isso_url = f"http://127.0.0.1:{isso_port}/"
     try:
         wait_for_port("127.0.0.1", site_port, task, timeout=120)

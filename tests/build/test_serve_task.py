@@ -8,19 +8,13 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from commons import REPO_ROOT
-from commons.servers import free_port, wait_for_port
-from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html
-
-INVOKE = Path(sys.executable).with_name("invoke")
+from commons.servers import wait_for_port
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html, start_invoke_task
 
 
 def port_is_closed(port: int) -> bool:
@@ -34,17 +28,7 @@ def port_is_closed(port: int) -> bool:
     ids=["serve-ctrl-c", "serve-kill", "livereload-kill"],
 )
 def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_signal):
-    site_port, isso_port = free_port(), free_port()
-    env = {**os.environ, "COMMONS_SITE_PORT": str(site_port), "COMMONS_ISSO_PORT": str(isso_port)}
-    task = subprocess.Popen(
-        [str(INVOKE), "-r", str(REPO_ROOT), task_name],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    task, site_port, isso_port = start_invoke_task(task_name, tmp_path)
     try:
         try:
             wait_for_port("127.0.0.1", site_port, task, timeout=60)
@@ -86,17 +70,7 @@ def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_sig
 def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
     tmp_path, fetch_comments
 ):
-    site_port, isso_port = free_port(), free_port()
-    env = {**os.environ, "COMMONS_SITE_PORT": str(site_port), "COMMONS_ISSO_PORT": str(isso_port)}
-    task = subprocess.Popen(
-        [str(INVOKE), "-r", str(REPO_ROOT), "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    task, site_port, _isso_port = start_invoke_task("serve", tmp_path)
     try:
         wait_for_port("127.0.0.1", site_port, task, timeout=60)
     finally:
