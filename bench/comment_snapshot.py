@@ -3,9 +3,11 @@
     python -m bench.comment_snapshot --posts 1000 --comments 10 --runs 3
 
 1. Builds the synthetic corpus (bench/corpus.py) with `pelicanconf.py` with the
-   snapshot off, then with it on and a warm cache holding `--comments`
-   comments per thread (a third of them replies), alternately, `--runs` times
-   each; prints the median wall times and the ratio.
+   snapshot off and with it on and a warm cache holding `--comments`
+   comments per thread (a third of them replies), in pairs, `--runs` times
+   each (the first of a pair alternates); prints the median wall and CPU
+   times, the median of the paired ratios and their spread, and the ratio of
+   the fastest builds.
 2. Starts a local Isso (commons.servers.IssoServer), writes the same comments
    into its SQLite database, and times a refresh of every thread
    (commons.comments.snapshot.fetch_threads, bounded concurrency).
@@ -81,9 +83,18 @@ def main(argv=None) -> int:
     parser.add_argument("--comments", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where the corpus and the builds go (default: the system's temporary folder); "
+        "/dev/shm keeps a throttled virtual disk out of the figures",
+    )
     options = parser.parse_args(argv)
     rng = random.Random(1)
-    with tempfile.TemporaryDirectory(prefix="commons-bench-comments-") as folder:
+    with tempfile.TemporaryDirectory(
+        prefix="commons-bench-comments-", dir=options.work_dir
+    ) as folder:
         work = Path(folder)
         content = work / "content"
         corpus.write_corpus(options.posts, 1, content)
@@ -99,8 +110,12 @@ def main(argv=None) -> int:
         off, on = [], []
         measured_build(work, content, discussion(cache, True), env, "warm-up")
         for run in range(options.runs):
-            off.append(measured_build(work, content, discussion(cache, False), env, "off"))
-            on.append(measured_build(work, content, discussion(cache, True), env, "on"))
+            # Each round swaps which build goes first, so that neither always
+            # follows the other's writes (and their write-back).
+            for enabled in (False, True) if run % 2 == 0 else (True, False):
+                name = "on" if enabled else "off"
+                found = measured_build(work, content, discussion(cache, enabled), env, name)
+                (on if enabled else off).append(found)
             print(
                 f"  run {run + 1}: snapshot off {off[-1].wall:.2f} s wall, {off[-1].cpu:.2f} s "
                 f"CPU; on (warm cache) {on[-1].wall:.2f} s wall, {on[-1].cpu:.2f} s CPU",

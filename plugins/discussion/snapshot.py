@@ -60,6 +60,7 @@ MAX_DEPTH = 4
 ANONYMOUS = "Anonymous"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
 
 
 def comment_cleaner() -> nh3.Cleaner:
@@ -107,7 +108,7 @@ def safe_website(value) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):
+    if not url or _CONTROL.search(url) or _SPACE.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -269,14 +270,19 @@ def _threaded(
 ) -> tuple[SnapshotComment, ...]:
     """The cleaned comments as a tree, replies under their comment, each level oldest first."""
 
-    def created(identifier):
-        return (renderer.date(nodes[identifier].get("created"))[0], identifier)
+    # Each level oldest first (ties by id): one sort key per comment, made once.
+    order = {
+        identifier: (renderer.date(raw.get("created"))[0], identifier)
+        for identifier, raw in nodes.items()
+    }
+    created = order.__getitem__
+    replies = {parent: sorted(kids, key=created) for parent, kids in children.items()}
 
     seen: set[str] = set()
 
     def descendants(identifier) -> list[str]:
         found = []
-        for child in sorted(children.get(identifier, []), key=created):
+        for child in replies.get(identifier, ()):
             if child in seen:
                 continue
             seen.add(child)
@@ -289,7 +295,7 @@ def _threaded(
             kids = [make(k, MAX_DEPTH + 1) for k in sorted(descendants(identifier), key=created)]
         else:
             kids = []
-            for child in sorted(children.get(identifier, []), key=created):
+            for child in replies.get(identifier, ()):
                 if child not in seen:
                     seen.add(child)
                     kids.append(make(child, depth + 1))
@@ -313,7 +319,7 @@ def _threaded(
         )
 
     roots = []
-    for identifier in sorted(children.get(None, []), key=created):
+    for identifier in replies.get(None, ()):
         seen.add(identifier)
         node = make(identifier, 1)
         if node is not None:
