@@ -9,7 +9,7 @@
       ({}).hasOwnProperty.call(win, "commonsDiscussion")) return;
   var cfg = JSON.parse(node.textContent);
   var dark = win.matchMedia("(prefers-color-scheme: dark)");
-  var section = $("main>article>section[data-discussion-provider]");
+  var section = $("main>section[data-discussion-provider]");
   var sync = { ready: false, applied: null, send: null };
   var api = win.commonsDiscussion = {
     config: cfg, section: section, sync: sync, adapters: {},
