@@ -177,8 +177,10 @@ SEARCH = {
     "enabled": True,
     "bundle_dir": "pagefind",
     "root_selector": "main article",  # the post, without header, footer or nav
-    # Left out: the discussion, share links, and the post's categories, byline
-    # and tags (on every post, they would crowd the excerpts out).
+    # Left out: the post's categories, byline and tags (on every post, they
+    # would crowd the excerpts out), and the discussion and share links, which
+    # Commons' theme places after the article (a theme that puts them inside
+    # it keeps them out of the index all the same).
     "exclude_selectors": [
         "#discussion",
         ".share",
