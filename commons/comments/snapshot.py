@@ -310,9 +310,7 @@ def fetch_threads(
     cache_dir = Path(cache_dir)
     cached = set() if refresh else _file_names(cache_dir)
     wanted = [
-        thread
-        for thread in threads
-        if refresh or thread_file_name(thread.thread_id) not in cached
+        thread for thread in threads if refresh or thread_file_name(thread.thread_id) not in cached
     ]
     report = Report(wanted=len(wanted))
     if not wanted:
