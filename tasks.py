@@ -166,7 +166,7 @@ def _run_until_interrupted(*steps) -> None:
 
 @task
 def serve(c):
-    """Build, then serve output/ on 127.0.0.1 with a local Isso comment server."""
+    """Start a local Isso comment server, build, then serve output/, all on 127.0.0.1."""
     isso, site = _local_servers(DEFAULT_OUTPUT)
     # Isso first: the build takes the comment snapshot of new posts from it.
     _run_until_interrupted(isso, _build, site)

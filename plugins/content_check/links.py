@@ -22,6 +22,7 @@ from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.paths import source_name
+from commons.receivers import BuildReceivers
 
 # An origin no site has: bodies are rendered against it so that every link the
 # site itself resolves becomes an absolute URL we can recognise.
@@ -33,7 +34,7 @@ OUTSIDE_CODE = etree.XPath(
 )
 
 
-class BodyLinks:
+class BodyLinks(BuildReceivers):
     """One build's check: keeps its posts and pages, checks them once the site is written."""
 
     def __init__(self, settings: dict, report):
@@ -41,15 +42,12 @@ class BodyLinks:
         self.report = report
         self.contents: list = []
 
-    def connect(self) -> None:
-        signals.article_generator_finalized.connect(self.keep_articles, weak=False)
-        signals.page_generator_finalized.connect(self.keep_pages, weak=False)
-        signals.finalized.connect(self.check, weak=False)
-
-    def disconnect(self) -> None:
-        signals.article_generator_finalized.disconnect(self.keep_articles)
-        signals.page_generator_finalized.disconnect(self.keep_pages)
-        signals.finalized.disconnect(self.check)
+    def receivers(self) -> list:
+        return [
+            (signals.article_generator_finalized, self.keep_articles),
+            (signals.page_generator_finalized, self.keep_pages),
+            (signals.finalized, self.check),
+        ]
 
     def keep_articles(self, generator) -> None:
         if generator.settings is self.settings:

@@ -9,6 +9,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator
 
 from commons.paths import source_name
+from commons.receivers import BuildReceivers
 from commons.settings import install
 from commons.urls import site_base
 
@@ -29,7 +30,7 @@ class MissingStylesheetError(FileNotFoundError):
     """The feeds point at a stylesheet the build did not write."""
 
 
-class SitemapPages:
+class SitemapPages(BuildReceivers):
     """One build's sitemap: an entry for each page the build writes, written at the end.
 
     Made when the build starts and connected for that build alone; a build
@@ -43,15 +44,12 @@ class SitemapPages:
         self.unlisted = sitemap.unlisted_paths(pelican.settings)
         self.entries: list[sitemap.SitemapEntry] = []
 
-    def connect(self) -> None:
-        signals.initialized.connect(self.stop_if_replaced, weak=False)
-        signals.content_written.connect(self.page_written, weak=False)
-        signals.finalized.connect(self.write, weak=False)
-
-    def disconnect(self) -> None:
-        signals.initialized.disconnect(self.stop_if_replaced)
-        signals.content_written.disconnect(self.page_written)
-        signals.finalized.disconnect(self.write)
+    def receivers(self) -> list:
+        return [
+            (signals.initialized, self.stop_if_replaced),
+            (signals.content_written, self.page_written),
+            (signals.finalized, self.write),
+        ]
 
     def stop_if_replaced(self, pelican) -> None:
         if pelican.settings is not self.settings:

@@ -36,6 +36,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Check, Integer, ListOf, Schema, String, install
 
 from .shards import SHARDS_DIR, IndexRun, SearchIndexError, plan_shards
@@ -110,7 +111,7 @@ def start(pelican) -> None:
         SiteSearch(pelican.settings).connect()
 
 
-class SiteSearch:
+class SiteSearch(BuildReceivers):
     """The search index of one Pelican's builds: steps 2 to 5 of the timeline above.
 
     It holds what one build needs between signals (the generators, then the
@@ -134,15 +135,6 @@ class SiteSearch:
             (signals.content_written, self.page_written),
             (signals.finalized, self.finish),
         ]
-
-    def connect(self) -> None:
-        # Strong references: the signals are what keeps this object alive.
-        for signal, receiver in self.receivers():
-            signal.connect(receiver, weak=False)
-
-    def disconnect(self) -> None:
-        for signal, receiver in self.receivers():
-            signal.disconnect(receiver)
 
     def stop_if_replaced(self, pelican) -> None:
         """`initialized` again: another Pelican (autoreload after a settings change) takes over."""
