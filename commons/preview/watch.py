@@ -38,7 +38,10 @@ def watch_changes(paths: list[Path], stop: threading.Event) -> Iterator[set[Chan
         rust_timeout=IDLE_MS,
         yield_on_timeout=True,
         stop_event=stop,
-        raise_interrupt=False,
+        # Ctrl-C goes up to the preview's main, which stops cleanly. Caught
+        # here, watchfiles would log a warning, which the build's fatal
+        # logging turns into an error and a traceback.
+        raise_interrupt=True,
     ):
         changes = {Change(Path(path), change.name) for change, path in raw}
         for path, stamp in files.items():
