@@ -135,10 +135,23 @@ class PreviewProcess:
             )
         try:
             wait_for_port("127.0.0.1", self.port, self.process, timeout=300)
+            self.wait_until_serving(timeout=300)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def wait_until_serving(self, timeout: float) -> None:
+        """Until the first build is in the output: the preview listens from its
+        start (requests wait in the queue), and says "Preview: <url>" once it
+        serves, after its first build."""
+        deadline = time.monotonic() + timeout
+        while f"Preview: {self.url}" not in self.log.read_text(encoding="utf-8"):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the preview stopped:\n{self.log.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the preview did not start serving:\n{self.log.read_text()}")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         stop_process_group(self.process, timeout=30)
