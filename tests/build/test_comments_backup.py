@@ -86,14 +86,22 @@ def test_backup_while_posting_keeps_every_acknowledged_comment(comment_server, t
 
     writer = threading.Thread(target=keep_posting)
     writer.start()
-    try:
-        while len(acknowledged) < 40:
+
+    def wait_for(enough) -> None:
+        # A post that fails ends the writer: say so instead of waiting forever.
+        deadline = time.monotonic() + 120
+        while not enough():
+            assert writer.is_alive(), f"a post failed:\n{(tmp_path / 'comments.log').read_text()}"
+            assert time.monotonic() < deadline, "the posts stopped being acknowledged"
             time.sleep(0.05)
+
+    try:
+        wait_for(lambda: len(acknowledged) >= 40)
         started = time.monotonic()
         result = invoke("comments-backup", "--database", str(database), "--dest", str(backups))
         finished = time.monotonic()
-        while len(acknowledged) < 10 + sum(1 for t, _ in acknowledged if t < finished):
-            time.sleep(0.05)  # and the readers went on posting after it
+        # ... and the readers went on posting after it.
+        wait_for(lambda: len(acknowledged) >= 10 + sum(1 for t, _ in acknowledged if t < finished))
     finally:
         stop.set()
         writer.join(timeout=30)
