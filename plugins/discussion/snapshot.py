@@ -20,10 +20,13 @@ import hashlib
 import heapq
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import nh3
 from markupsafe import Markup
+
+from .snapshot_html import EscapedText, comment_list_html
 
 ANCHOR_PREFIX = "discussion-comment-"
 # Elements a comment may not use even though a post may: images and image
@@ -61,6 +64,7 @@ ANONYMOUS = "Anonymous"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
+_EMPTY = Markup("")
 
 
 def comment_cleaner() -> nh3.Cleaner:
@@ -82,6 +86,9 @@ class Renderer:
         self.cleaner = comment_cleaner()
         self.date_format = date_format
         self._dates: dict[str, tuple[datetime.datetime, str, str]] = {}
+        self._authors: dict[str, str] = {}
+        self.escaped = EscapedText()
+        self._websites: dict[str, str | None] = {}
 
     def clean(self, text: str) -> Markup:
         """A comment's HTML, safe to place in the page."""
@@ -101,6 +108,23 @@ class Renderer:
     def iso(self, value) -> str:
         """ISO 8601 UTC of a timestamp from the cache."""
         return self.date(value)[1]
+
+    def author(self, value) -> str:
+        """A comment's author as text; a missing or blank name is "Anonymous"."""
+        if not isinstance(value, str):
+            return ANONYMOUS
+        found = self._authors.get(value)
+        if found is None:
+            found = self._authors[value] = value.strip() or ANONYMOUS
+        return found
+
+    def website(self, value) -> str | None:
+        """safe_website(value), worked out once per address (commenters come back)."""
+        if not isinstance(value, str):
+            return None
+        if value not in self._websites:
+            self._websites[value] = safe_website(value)
+        return self._websites[value]
 
 
 def safe_website(value) -> str | None:
@@ -137,8 +161,9 @@ def _moment(value) -> datetime.datetime:
     return moment.astimezone(datetime.UTC)
 
 
-@dataclass(frozen=True)
-class SnapshotComment:
+class SnapshotComment(NamedTuple):
+    """One comment as the page shows it. A tuple: a build makes one per comment."""
+
     anchor: str
     author: str
     website: str | None
@@ -183,30 +208,37 @@ class Snapshot:
         return f"{self.count}{self.count_label}"
 
     @functools.cached_property
-    def comments(self) -> tuple[SnapshotComment, ...]:
-        """The threads' first comments, oldest first, each with its replies."""
+    def _tree(self) -> tuple[tuple[SnapshotComment, ...], dict[str, SnapshotComment]]:
         return _threaded(self._nodes, self._children, self._renderer)
 
-    @functools.cached_property
-    def flat(self) -> tuple[SnapshotComment, ...]:
-        """Every comment that is not a deleted placeholder, oldest first."""
-        return _published(self.comments)
+    @property
+    def comments(self) -> tuple[SnapshotComment, ...]:
+        """The threads' first comments, oldest first, each with its replies."""
+        return self._tree[0]
 
-    @functools.cached_property
-    def _by_id(self) -> dict[str, SnapshotComment]:
-        anchors = {comment.anchor: comment for comment in self.flat}
-        return {
-            identifier: anchors[comment_anchor(identifier)]
-            for _created, identifier in self.published_times
-        }
+    @property
+    def html(self) -> Markup:
+        """The threaded comments as the page shows them (snapshot_html.comment_list_html).
+
+        Made each time it is asked for, not kept: a page asks once, and a
+        build would otherwise hold every post's comments twice.
+        """
+        return comment_list_html(self.comments, self._renderer.escaped)
 
     def published(self) -> list[SnapshotComment]:
         """Every comment that is not a deleted placeholder, oldest first."""
-        return list(self.flat)
+        return sorted(self._tree[1].values(), key=_page_order)
+
+    def first(self, count: int) -> list[SnapshotComment]:
+        """The `count` oldest published comments, oldest first (as published() orders them)."""
+        oldest = heapq.nsmallest(
+            count, self.published_times, key=lambda found: (found[0], comment_anchor(found[1]))
+        )
+        return [self.comment(identifier) for _created, identifier in oldest]
 
     def comment(self, identifier: str) -> SnapshotComment:
         """The published comment with this server id."""
-        return self._by_id[identifier]
+        return self._tree[1][identifier]
 
 
 def _thread_structure(data: dict) -> tuple[dict[str, dict], dict[str | None, list[str]]]:
@@ -247,17 +279,8 @@ def _reachable(children: dict[str | None, list[str]]) -> list[str]:
     return found
 
 
-def _published(roots) -> tuple[SnapshotComment, ...]:
-    found: list[SnapshotComment] = []
-
-    def walk(nodes):
-        for node in nodes:
-            if not node.deleted:
-                found.append(node)
-            walk(node.replies)
-
-    walk(roots)
-    return tuple(sorted(found, key=lambda c: (c.created, c.anchor)))
+def _page_order(comment: SnapshotComment) -> tuple[str, str]:
+    return comment.created, comment.anchor
 
 
 def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
@@ -267,56 +290,62 @@ def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
 
 def _threaded(
     nodes: dict[str, dict], children: dict[str | None, list[str]], renderer: Renderer
-) -> tuple[SnapshotComment, ...]:
-    """The cleaned comments as a tree, replies under their comment, each level oldest first."""
-
-    # Each level oldest first (ties by id): one sort key per comment, made once.
-    order = {
-        identifier: (renderer.date(raw.get("created"))[0], identifier)
-        for identifier, raw in nodes.items()
-    }
-    created = order.__getitem__
-    replies = {parent: sorted(kids, key=created) for parent, kids in children.items()}
-
+) -> tuple[tuple[SnapshotComment, ...], dict[str, SnapshotComment]]:
+    """The cleaned comments as a tree, replies under their comment, each level
+    oldest first; and the published ones (not deleted placeholders) by server id."""
+    # Each comment's dates, and its sort key (time, then id), made once.
+    dates = {identifier: renderer.date(raw.get("created")) for identifier, raw in nodes.items()}
+    order = {identifier: (found[0], identifier) for identifier, found in dates.items()}
+    replies = {parent: sorted(kids, key=order.__getitem__) for parent, kids in children.items()}
     seen: set[str] = set()
+    published: dict[str, SnapshotComment] = {}
 
     def descendants(identifier) -> list[str]:
         found = []
         for child in replies.get(identifier, ()):
-            if child in seen:
-                continue
-            seen.add(child)
-            found.append(child)
-            found.extend(descendants(child))
+            if child not in seen:
+                seen.add(child)
+                found.append(child)
+                found.extend(descendants(child))
         return found
 
     def make(identifier, depth) -> SnapshotComment | None:
         if depth >= MAX_DEPTH:
-            kids = [make(k, MAX_DEPTH + 1) for k in sorted(descendants(identifier), key=created)]
+            deeper = sorted(descendants(identifier), key=order.__getitem__)
+            kids = [make(child, MAX_DEPTH + 1) for child in deeper]
         else:
             kids = []
             for child in replies.get(identifier, ()):
                 if child not in seen:
                     seen.add(child)
                     kids.append(make(child, depth + 1))
-        kids = tuple(kid for kid in kids if kid is not None)
+        kept = tuple(kid for kid in kids if kid is not None) if kids else ()
         raw = nodes[identifier]
-        deleted = bool(raw.get("deleted"))
-        if deleted and not kids:
-            return None
-        _, created_iso, created_text = renderer.date(raw.get("created"))
-        author = raw.get("author")
-        author = str(author).strip() if isinstance(author, str) and author.strip() else ANONYMOUS
-        return SnapshotComment(
-            anchor=comment_anchor(identifier),
-            author=author,
-            website=None if deleted else safe_website(raw.get("website")),
-            created=created_iso,
-            created_text=created_text,
-            html=Markup("") if deleted else renderer.clean(str(raw.get("text") or "")),
-            deleted=deleted,
-            replies=kids,
+        _moment, created, created_text = dates[identifier]
+        if raw.get("deleted"):
+            if not kept:
+                return None
+            return SnapshotComment(
+                comment_anchor(identifier),
+                renderer.author(raw.get("author")),
+                None,
+                created,
+                created_text,
+                _EMPTY,
+                True,
+                kept,
+            )
+        comment = published[identifier] = SnapshotComment(
+            comment_anchor(identifier),
+            renderer.author(raw.get("author")),
+            renderer.website(raw.get("website")),
+            created,
+            created_text,
+            renderer.clean(str(raw.get("text") or "")),
+            False,
+            kept,
         )
+        return comment
 
     roots = []
     for identifier in replies.get(None, ()):
@@ -324,7 +353,7 @@ def _threaded(
         node = make(identifier, 1)
         if node is not None:
             roots.append(node)
-    return tuple(roots)
+    return tuple(roots), published
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ import random
 import types
 
 import pytest
+from lxml import html as lxml_html
 
 from commons import DEV_SETTINGS
 from commons.comments.snapshot import _remark42_nodes, read_thread, refresh_override, write_thread
 from commons.settings import SettingsError
 from plugins.discussion.settings import validate_settings
-from plugins.discussion.snapshot import build_snapshot, recent_comments, safe_website
+from plugins.discussion.snapshot import Renderer, build_snapshot, recent_comments, safe_website
 
 ISSO = {"url": "https://comments.example.org/"}
 
@@ -194,6 +195,73 @@ def test_count_and_times_made_up_front_agree_with_the_tree_made_later(seed):
     assert {snapshot.comment(i).anchor for _c, i in snapshot.published_times} == {
         comment.anchor for comment in shown
     }
+    published = snapshot.published()
+    assert published == sorted(published, key=lambda comment: (comment.created, comment.anchor))
+    assert snapshot.first(3) == published[:3]
+
+
+def _html_tree(element) -> list:
+    """(id, deleted, replies) of each `li.comment` directly in this list element."""
+    found = []
+    for item in element.findall("li"):
+        assert item.get("class") == "comment"
+        deleted = item.find("p[@class='comment-deleted']") is not None
+        replies = item.findall("ol")
+        assert len(replies) <= 1 and all(r.get("class") == "comment-replies" for r in replies)
+        found.append((item.get("id"), deleted, _html_tree(replies[0]) if replies else []))
+    return found
+
+
+def _model_tree(comments) -> list:
+    return [(c.anchor, c.deleted, _model_tree(c.replies)) for c in comments]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_comment_list_html_is_the_tree(seed):
+    rng = random.Random(seed)
+    snapshot = build_snapshot({"comments": _random_thread(rng, rng.randint(1, 25))})
+    if not snapshot.comments:
+        return
+    root = lxml_html.fragment_fromstring(str(snapshot.html))
+    assert root.tag == "ol" and root.get("class") == "comment-list"
+    assert _html_tree(root) == _model_tree(snapshot.comments)
+    # Each published comment's text is its cleaned HTML, whole.
+    for comment in snapshot.published():
+        item = root.get_element_by_id(comment.anchor)
+        text = item.find("div[@class='comment-text']")
+        assert lxml_html.tostring(text, encoding="unicode", with_tail=False) == (
+            f'<div class="comment-text" dir="auto">{comment.html}</div>'
+        )
+
+
+def test_the_comment_list_html_escapes_every_value():
+    hostile = "\"><script>alert(1)</script><b x='"
+    snapshot = build_snapshot(
+        {
+            "comments": [
+                {
+                    "id": 'x"><i>',
+                    "author": hostile,
+                    "website": "https://a.example/?q=" + hostile.replace(" ", ""),
+                    "created": "2024-01-01T10:00:00Z",
+                    "text": "<p>fine</p>",
+                },
+                {"id": "2", "parent": 'x"><i>', "author": "<i>B</i>", "created": "bad"},
+            ]
+        },
+        Renderer('<b>%Y</b> "&'),
+    )
+    root = lxml_html.fragment_fromstring(str(snapshot.html))
+    assert not root.xpath("//script | //b | //i | //@x")
+    first, reply = root.xpath("//li")
+    assert first.get("id") == snapshot.comments[0].anchor
+    link = first.find(".//bdi/a")
+    assert link.text == hostile and link.get("href") == snapshot.comments[0].website
+    assert link.get("rel") == "nofollow ugc noopener noreferrer"
+    assert first.find(".//time").text == '<b>2024</b> "&'
+    assert first.find(".//a[@class='comment-date']").get("href") == "#" + first.get("id")
+    assert reply.find(".//bdi").text == "<i>B</i>"
+    assert reply.find(".//time").get("datetime") == "1970-01-01T00:00:00Z"
 
 
 @dataclasses.dataclass

@@ -1,0 +1,66 @@
+"""The snapshot's comment list as HTML, for theme/templates/partials/discussion/snapshot.html.
+
+The partial places the list; this module writes it. It is Python, not a
+Jinja loop in the partial, because a build writes every comment of every post
+and Jinja's per-value escaping and recursive loop made it the largest part of
+what a snapshot costs a build (README "Comment snapshots" has the figures).
+The markup is the same as the rest of the theme's: the class names below are
+styled in theme/static/css and listed in the README's markup interface.
+
+Every value is escaped here; a comment's HTML was cleaned by
+snapshot.Renderer.clean and goes in as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+# A commenter's website: never followed by search engines or given the page.
+WEBSITE_REL = "nofollow ugc noopener noreferrer"
+
+
+class EscapedText(dict):
+    """HTML-escaped text, worked out once per value: authors, websites and
+    dates come back again and again across a site's comments."""
+
+    def __missing__(self, value: str) -> str:
+        found = self[value] = str(escape(value))
+        return found
+
+
+def comment_list_html(comments: Iterable, escaped: EscapedText) -> Markup:
+    """`<ol class="comment-list">` with each comment (snapshot.SnapshotComment)
+    and its replies in nested `<ol class="comment-replies">` lists.
+
+    A comment is `<li class="comment" id="discussion-comment-…">` holding its
+    author (a link when it has a website), its date (a link to the comment)
+    and its text; a deleted comment that has replies says so instead.
+    """
+    parts: list[str] = []
+    _write_list(parts, comments, '<ol class="comment-list">', escaped)
+    return Markup("".join(parts))
+
+
+def _write_list(parts: list[str], comments: Iterable, opening: str, escaped: EscapedText):
+    parts.append(opening)
+    for comment in comments:
+        anchor = escaped[comment.anchor]
+        parts.append(f'\n<li class="comment" id="{anchor}">')
+        if comment.deleted:
+            parts.append('<p class="comment-deleted">This comment was deleted.</p>')
+        else:
+            author = escaped[comment.author]
+            if comment.website:
+                author = f'<a href="{escaped[comment.website]}" rel="{WEBSITE_REL}">{author}</a>'
+            parts.append(
+                f'<p class="comment-meta"><bdi class="comment-author">{author}</bdi> '
+                f'<a class="comment-date" href="#{anchor}"><time datetime="'
+                f'{escaped[comment.created]}">{escaped[comment.created_text]}</time></a></p>'
+                f'\n<div class="comment-text" dir="auto">{comment.html}</div>'
+            )
+        if comment.replies:
+            _write_list(parts, comment.replies, '\n<ol class="comment-replies">', escaped)
+        parts.append("</li>")
+    parts.append("\n</ol>")
