@@ -18,6 +18,7 @@ import datetime
 import functools
 import hashlib
 import heapq
+import operator
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -65,6 +66,8 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 _EMPTY = Markup("")
+# The order of a thread's published comments: time, then anchor.
+_PAGE_ORDER = operator.attrgetter("created", "anchor")
 
 
 def comment_cleaner() -> nh3.Cleaner:
@@ -226,15 +229,12 @@ class Snapshot:
         return comment_list_html(self.comments, self._renderer.escaped)
 
     def published(self) -> list[SnapshotComment]:
-        """Every comment that is not a deleted placeholder, oldest first."""
-        return sorted(self._tree[1].values(), key=_page_order)
+        """Every comment that is not a deleted placeholder, oldest first (ties by anchor)."""
+        return sorted(self._tree[1].values(), key=_PAGE_ORDER)
 
     def first(self, count: int) -> list[SnapshotComment]:
-        """The `count` oldest published comments, oldest first (as published() orders them)."""
-        oldest = heapq.nsmallest(
-            count, self.published_times, key=lambda found: (found[0], comment_anchor(found[1]))
-        )
-        return [self.comment(identifier) for _created, identifier in oldest]
+        """The `count` oldest published comments, oldest first."""
+        return self.published()[:count]
 
     def comment(self, identifier: str) -> SnapshotComment:
         """The published comment with this server id."""
@@ -277,10 +277,6 @@ def _reachable(children: dict[str | None, list[str]]) -> list[str]:
         found.append(identifier)
         stack.extend(children.get(identifier, []))
     return found
-
-
-def _page_order(comment: SnapshotComment) -> tuple[str, str]:
-    return comment.created, comment.anchor
 
 
 def build_snapshot(data: dict, renderer: Renderer | None = None) -> Snapshot:
