@@ -11,6 +11,17 @@
 2. Starts a local Isso (commons.servers.IssoServer), writes the same comments
    into its SQLite database, and times a refresh of every thread
    (commons.comments.snapshot.fetch_threads, bounded concurrency).
+
+With `--instructions`, step 1 also counts the instructions each build runs,
+with Valgrind's cachegrind (Debian's `valgrind`): one build with the snapshot
+off and one with it on, every process (Python and Pagefind) summed. Seconds on
+a shared virtual machine wander by 10 % and more from one build to the next;
+the instructions of a build are the same to within a few tenths of a percent,
+so they show what the snapshot adds even when the seconds cannot. These two
+builds run in one process each (PARALLEL_READ and PARALLEL_RENDER off): a
+child that Valgrind follows through a fork starts with its parent's count, so
+the processes of a forking build cannot be summed. The work is the same; a
+parallel build shares it out between cores.
 """
 
 from __future__ import annotations
@@ -18,9 +29,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,6 +90,68 @@ def measured_build(work: Path, content: Path, overrides: dict, env: dict, name: 
     return run_measured(command, work / f"{name}.log", cwd=REPO_ROOT, env={**os.environ, **env})
 
 
+# cachegrind's summary line, one per process: "==123== I   refs:      43,994,138,841".
+_INSTRUCTIONS = re.compile(r"^==\d+== I\s+refs:\s+([\d,]+)\s*$", re.MULTILINE)
+# The same string hashes, so that the same dict and set orders give the same counts.
+COUNTED_ENV = {"PYTHONHASHSEED": "0"}
+SERIAL = {"PARALLEL_READ": {"enabled": False}, "PARALLEL_RENDER": {"enabled": False}}
+
+
+def instructions_in(log_dir: Path) -> int:
+    """The instructions of every process cachegrind followed: the sum of its logs' summaries."""
+    total = 0
+    for log in sorted(log_dir.glob("*.log")):
+        found = _INSTRUCTIONS.findall(log.read_text(encoding="utf-8", errors="replace"))
+        if not found:
+            raise RuntimeError(f"{log}: no instruction count (did the process end normally?)")
+        total += int(found[-1].replace(",", ""))
+    if not total:
+        raise RuntimeError(f"{log_dir}: no cachegrind log")
+    return total
+
+
+def counted_builds(work: Path, content: Path, cache: Path, env: dict) -> dict[bool, int]:
+    """Instructions of one build with the snapshot off and one with it on, run side by side."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs Valgrind: apt-get install valgrind")
+    running = {}
+    for enabled in (False, True):
+        name = "counted-on" if enabled else "counted-off"
+        logs = work / f"{name}-cachegrind"
+        output, pelican_cache = work / f"output-{name}", work / f"pelican-cache-{name}"
+        for folder in (logs, output, pelican_cache):
+            shutil.rmtree(folder, ignore_errors=True)
+        logs.mkdir()
+        overrides = {"CACHE_PATH": str(pelican_cache), **SERIAL, **discussion(cache, enabled)}
+        command = [
+            valgrind,
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--trace-children=yes",
+            "--cachegrind-out-file=/dev/null",
+            f"--log-file={logs}/%p.log",
+            *pelican_command(DEV_SETTINGS, output, content, overrides),
+        ]
+        log = open(work / f"{name}.log", "wb")  # noqa: SIM115 - closed below, once it has ended
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env, **COUNTED_ENV},
+        )
+        running[enabled] = (process, log, logs)
+    counts = {}
+    for enabled, (process, log, logs) in running.items():
+        process.wait()
+        log.close()
+        if process.returncode != 0:
+            raise SystemExit(f"the counted build failed; see {log.name}")
+        counts[enabled] = instructions_in(logs)
+    return counts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1000)
@@ -89,6 +164,11 @@ def main(argv=None) -> int:
         default=None,
         help="where the corpus and the builds go (default: the system's temporary folder); "
         "/dev/shm keeps a throttled virtual disk out of the figures",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each build's instructions with Valgrind (a few minutes per build)",
     )
     options = parser.parse_args(argv)
     rng = random.Random(1)
@@ -135,6 +215,15 @@ def main(argv=None) -> int:
                 f"(median of paired ratios, which ranged {(min(ratios) - 1) * 100:+.1f} % to "
                 f"{(max(ratios) - 1) * 100:+.1f} %); fastest builds {min(before):.2f} s and "
                 f"{min(after):.2f} s, {(fastest - 1) * 100:+.1f} %"
+            )
+
+        if options.instructions:
+            counts = counted_builds(work, content, cache, env)
+            print(
+                f"Build instructions (cachegrind; builds in one process, Pagefind's counted too): "
+                f"{counts[False]:,} without the snapshot, {counts[True]:,} with it; "
+                f"{(counts[True] / counts[False] - 1) * 100:+.2f} %",
+                flush=True,
             )
 
         isso = IssoServer(work / "isso", ["http://127.0.0.1:9"], guard=False)

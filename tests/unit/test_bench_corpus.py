@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench import corpus
+from bench.comment_snapshot import instructions_in
 from bench.measure import MeasureError, Measurement, run_measured
 from bench.page_weight import summarize_requests
 from bench.run import (
@@ -383,3 +384,24 @@ def test_the_command_line_defaults_and_quick_mode():
     assert parse_args(["--sizes", "1000,100"]).sizes == [100, 1000]
     with pytest.raises(SystemExit):
         parse_args(["--variants", "wordpress"])
+
+
+def test_instructions_are_summed_over_every_process_log(tmp_path):
+    (tmp_path / "101.log").write_text(
+        "==101== Cachegrind, a high-precision tracing profiler\n"
+        "==101== I   refs:      43,994,138,841\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "102.log").write_text("==102== I refs: 4,909,810,277\n", encoding="utf-8")
+    assert instructions_in(tmp_path) == 43_994_138_841 + 4_909_810_277
+
+
+def test_a_process_without_a_count_is_an_error_not_a_zero(tmp_path):
+    (tmp_path / "101.log").write_text("==101== I   refs:      10\n", encoding="utf-8")
+    (tmp_path / "102.log").write_text("==102== killed\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"102\.log: no instruction count"):
+        instructions_in(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(RuntimeError, match="no cachegrind log"):
+        instructions_in(empty)
