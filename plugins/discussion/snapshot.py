@@ -83,15 +83,18 @@ def comment_cleaner() -> nh3.Cleaner:
 
 class Renderer:
     """What turning one build's snapshots into page data needs: the sanitiser and
-    the date format, with each date formatted once."""
+    the date format. Each date, author, website and escaped text is worked out
+    once per build (per render process): the same ones come back across a
+    site's comments."""
 
     def __init__(self, date_format: str = "%Y-%m-%d"):
         self.cleaner = comment_cleaner()
         self.date_format = date_format
         self._dates: dict[str, tuple[datetime.datetime, str, str]] = {}
         self._authors: dict[str, str] = {}
-        self.escaped = EscapedText()
         self._websites: dict[str, str | None] = {}
+        # The comment lists' escaped text (snapshot_html), shared by every thread.
+        self.escaped = EscapedText()
 
     def clean(self, text: str) -> Markup:
         """A comment's HTML, safe to place in the page."""
