@@ -1,7 +1,17 @@
 """The comment server's WSGI application, for gunicorn:
 
     ISSO_SETTINGS=/etc/commons-comments/isso.cfg \\
-        gunicorn --preload 'commons.comments.wsgi:create_app()'
+        gunicorn 'commons.comments.wsgi:create_app()'
+
+gunicorn makes the app once, in its master (`--preload`), so that a server
+missing a secret refuses to start before it listens. Isso itself is made in
+each worker, the first time that worker serves a request (`PerProcessApp`):
+with moderation on, Isso starts a thread that purges old pending comments as
+soon as it is made. Made in the master, that thread could be inside SQLite
+when the master forks a worker, and the worker would inherit SQLite's locks in
+that state: its first request would never end, or its writes would fail with
+"database is locked". Isso's lock around creating a thread is then one per
+worker; SQLite's own locking keeps the database consistent between them.
 
 Isso substitutes `$VARIABLE`s in its configuration from the environment, but
 leaves an unset one as the literal text (an admin password of
@@ -15,6 +25,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from . import options as opts
@@ -64,4 +76,26 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
     problems = environment_problems(Path(path).read_text(encoding="utf-8"), environ)
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
-    return guarded_isso(path, multiprocessing=True)
+    return PerProcessApp(lambda: guarded_isso(path, multiprocessing=True))
+
+
+class PerProcessApp:
+    """A WSGI app made by `factory` in the process that serves, on its first request.
+
+    Made in one process and forked, an app's threads would not follow it and
+    its locks could be copied mid-use; each process makes its own instead.
+    """
+
+    def __init__(self, factory: Callable):
+        self._factory = factory
+        self._made = threading.Lock()
+        self._app: Callable | None = None
+        self._pid: int | None = None
+
+    def __call__(self, environ, start_response):
+        if self._pid != os.getpid():
+            with self._made:
+                if self._pid != os.getpid():
+                    self._app = self._factory()
+                    self._pid = os.getpid()
+        return self._app(environ, start_response)

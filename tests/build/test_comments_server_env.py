@@ -4,6 +4,10 @@ configuration names is missing: Isso would otherwise take the literal text
 
 from __future__ import annotations
 
+import re
+import time
+from pathlib import Path
+
 import pytest
 
 from commons.comments import options as opts
@@ -50,3 +54,15 @@ def test_the_gunicorn_app_refuses_forged_cross_site_posts_itself(comment_server)
     assert post("http://evil.test", "application/json") == 403
     assert post(site, "text/plain") == 403
     assert post(site, "application/json") == 202
+
+
+def test_the_gunicorn_master_runs_no_isso_thread_when_it_forks_workers(comment_server):
+    """gunicorn's master forks every worker, and forks again for each one that
+    dies. Had it made Isso's app (`--preload`), Isso's purge thread could be
+    inside SQLite at that moment, and the worker would inherit SQLite's locks
+    mid-use: a first request that never ends, or "database is locked"."""
+    isso, _ = comment_server("http://127.0.0.1:9")
+    time.sleep(1)  # Isso starts its purge thread as soon as its app is made
+    status = Path(f"/proc/{isso.pid}/status").read_text(encoding="ascii")
+    threads = int(re.search(r"^Threads:\s+(\d+)$", status, re.MULTILINE).group(1))
+    assert threads == 1, f"gunicorn's master (pid {isso.pid}) runs {threads} threads"
