@@ -1,7 +1,7 @@
 """The comment server's WSGI application, for gunicorn:
 
     ISSO_SETTINGS=/etc/commons-comments/isso.cfg \\
-        gunicorn 'commons.comments.wsgi:create_app()'
+        gunicorn --preload 'commons.comments.wsgi:create_app()'
 
 gunicorn makes the app once, in its master (`--preload`), so that a server
 missing a secret refuses to start before it listens. Isso itself is made in
