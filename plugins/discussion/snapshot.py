@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup
 
-from .snapshot_html import EscapedText, comment_list_html
+from .snapshot_html import LINK_REL, EscapedText, comment_list_html
 
 ANCHOR_PREFIX = "discussion-comment-"
 # Elements a comment may not use even though a post may: images and image
@@ -57,7 +57,6 @@ COMMENT_ATTRIBUTES = {
     **{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in COMMENT_TAGS},
     "*": {"lang", "dir", "title"},
 }
-LINK_REL = "nofollow ugc noopener noreferrer"
 URL_SCHEMES = {"http", "https", "mailto"}
 # Deeper replies are shown at this depth, in order (Remark42 nests without end).
 MAX_DEPTH = 4
@@ -235,10 +234,6 @@ class Snapshot:
         """Every comment that is not a deleted placeholder, oldest first (ties by anchor)."""
         return sorted(self._tree[1].values(), key=_PAGE_ORDER)
 
-    def first(self, count: int) -> list[SnapshotComment]:
-        """The `count` oldest published comments, oldest first."""
-        return self.published()[:count]
-
     def comment(self, identifier: str) -> SnapshotComment:
         """The published comment with this server id."""
         return self._tree[1][identifier]
@@ -320,30 +315,22 @@ def _threaded(
                     kids.append(make(child, depth + 1))
         kept = tuple(kid for kid in kids if kid is not None) if kids else ()
         raw = nodes[identifier]
+        deleted = bool(raw.get("deleted"))
+        if deleted and not kept:
+            return None
         _moment, created, created_text = dates[identifier]
-        if raw.get("deleted"):
-            if not kept:
-                return None
-            return SnapshotComment(
-                comment_anchor(identifier),
-                renderer.author(raw.get("author")),
-                None,
-                created,
-                created_text,
-                _EMPTY,
-                True,
-                kept,
-            )
-        comment = published[identifier] = SnapshotComment(
+        comment = SnapshotComment(
             comment_anchor(identifier),
             renderer.author(raw.get("author")),
-            renderer.website(raw.get("website")),
+            None if deleted else renderer.website(raw.get("website")),
             created,
             created_text,
-            renderer.clean(str(raw.get("text") or "")),
-            False,
+            _EMPTY if deleted else renderer.clean(str(raw.get("text") or "")),
+            deleted,
             kept,
         )
+        if not deleted:
+            published[identifier] = comment
         return comment
 
     roots = []

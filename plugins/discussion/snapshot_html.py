@@ -17,8 +17,10 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-# A commenter's website: never followed by search engines or given the page.
-WEBSITE_REL = "nofollow ugc noopener noreferrer"
+# Every link a commenter gives, their website and the links in their text
+# (snapshot.comment_cleaner): not followed by search engines as the site's
+# own, and the page it opens gets neither this page nor its address.
+LINK_REL = "nofollow ugc noopener noreferrer"
 
 
 class EscapedText(dict):
@@ -53,7 +55,7 @@ def _write_list(parts: list[str], comments: Iterable, opening: str, escaped: Esc
         else:
             author = escaped[comment.author]
             if comment.website:
-                author = f'<a href="{escaped[comment.website]}" rel="{WEBSITE_REL}">{author}</a>'
+                author = f'<a href="{escaped[comment.website]}" rel="{LINK_REL}">{author}</a>'
             parts.append(
                 f'<p class="comment-meta"><bdi class="comment-author">{author}</bdi> '
                 f'<a class="comment-date" href="#{anchor}"><time datetime="'

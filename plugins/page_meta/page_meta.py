@@ -187,7 +187,7 @@ class PageMeta:
         snapshot = getattr(discussion, "snapshot", None) if discussion else None
         if snapshot is None or not getattr(discussion, "enabled", False):
             return {}
-        first = snapshot.first(FIRST_COMMENTS)
+        first = snapshot.published()[:FIRST_COMMENTS]
         return {
             "comment_count": snapshot.count,
             "comments": [
