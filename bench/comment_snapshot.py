@@ -78,15 +78,18 @@ def discussion(cache: Path, enabled: bool, isso_url: str = "http://127.0.0.1:9/"
     }
 
 
-def measured_build(work: Path, content: Path, overrides: dict, env: dict, name: str):
-    """One full build (fresh output and content cache) with its wall and CPU time."""
+def fresh_build_command(work: Path, content: Path, overrides: dict, name: str) -> list[str]:
+    """The command of one full build: its output folder and content cache are emptied first."""
     output = work / f"output-{name}"
     cache = work / f"pelican-cache-{name}"
     for folder in (output, cache):
         shutil.rmtree(folder, ignore_errors=True)
-    command = pelican_command(
-        DEV_SETTINGS, output, content, {"CACHE_PATH": str(cache), **overrides}
-    )
+    return pelican_command(DEV_SETTINGS, output, content, {"CACHE_PATH": str(cache), **overrides})
+
+
+def measured_build(work: Path, content: Path, overrides: dict, env: dict, name: str):
+    """One full build (fresh output and content cache) with its wall and CPU time."""
+    command = fresh_build_command(work, content, overrides, name)
     return run_measured(command, work / f"{name}.log", cwd=REPO_ROOT, env={**os.environ, **env})
 
 
@@ -119,11 +122,9 @@ def counted_builds(work: Path, content: Path, cache: Path, env: dict) -> dict[bo
     for enabled in (False, True):
         name = "counted-on" if enabled else "counted-off"
         logs = work / f"{name}-cachegrind"
-        output, pelican_cache = work / f"output-{name}", work / f"pelican-cache-{name}"
-        for folder in (logs, output, pelican_cache):
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir()
-        overrides = {"CACHE_PATH": str(pelican_cache), **SERIAL, **discussion(cache, enabled)}
+        overrides = {**SERIAL, **discussion(cache, enabled)}
         command = [
             valgrind,
             "--tool=cachegrind",
@@ -131,7 +132,7 @@ def counted_builds(work: Path, content: Path, cache: Path, env: dict) -> dict[bo
             "--trace-children=yes",
             "--cachegrind-out-file=/dev/null",
             f"--log-file={logs}/%p.log",
-            *pelican_command(DEV_SETTINGS, output, content, overrides),
+            *fresh_build_command(work, content, overrides, name),
         ]
         log = open(work / f"{name}.log", "wb")  # noqa: SIM115 - closed below, once it has ended
         process = subprocess.Popen(
@@ -142,9 +143,20 @@ def counted_builds(work: Path, content: Path, cache: Path, env: dict) -> dict[bo
             env={**os.environ, **env, **COUNTED_ENV},
         )
         running[enabled] = (process, log, logs)
+    print(
+        "  counting instructions: one build with the snapshot off and one with it on, "
+        "side by side under Valgrind (minutes, not seconds)",
+        flush=True,
+    )
+    started = time.monotonic()
     counts = {}
     for enabled, (process, log, logs) in running.items():
         process.wait()
+        print(
+            f"  counted build with the snapshot {'on' if enabled else 'off'} ended after "
+            f"{time.monotonic() - started:.0f} s",
+            flush=True,
+        )
         log.close()
         if process.returncode != 0:
             raise SystemExit(f"the counted build failed; see {log.name}")
