@@ -1,0 +1,277 @@
+"""The one way Commons' tools write a file: inside a folder, never through a link.
+
+Importers, `migrate-links`, `new-post`, the comment tools and the generated
+redirects all take names from somewhere else: an export's post ids and
+attachment names, a post's slug, a command line. A `Folder` is the only thing
+that turns such a name into a written file. It
+
+- takes a relative path of plain names (no `..`, no absolute path, no empty,
+  hidden or control-character name), so the path it writes is the path it was
+  given and was checked;
+- walks to the file one folder at a time with `O_NOFOLLOW`, so a symbolic link
+  planted anywhere on the way (or as the file) is refused, not followed;
+- writes a temporary file beside the target and links it into place, so a file
+  that is already there is never replaced without `force`, not even when it
+  appears between the check and the write, and a reader never sees half a file;
+- gives files and folders the modes it is told, whatever the umask.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+import stat
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path, PurePosixPath
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+# Longest name most Linux file systems take, in bytes.
+NAME_MAX = 255
+
+
+class WriteRefused(ValueError):
+    """A write that would leave the folder, follow a link or replace a file; says the fix."""
+
+
+def unsafe_character(name: str) -> str | None:
+    """The first character of `name` no file name should hold, or None.
+
+    Control characters reach terminals raw; bidirectional controls make a name
+    read as another one.
+    """
+    for character in name:
+        if unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"}:
+            return character
+    return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not a plain file or folder name, or None when it is one."""
+    if not name:
+        return "an empty name"
+    if name in {".", ".."}:
+        return f"the name {name!r}"
+    if "/" in name or "\\" in name:
+        return "a name with a slash"
+    if name.startswith("."):
+        return "a hidden name (starting with '.')"
+    character = unsafe_character(name)
+    if character is not None:
+        return f"a name with the control character U+{ord(character):04X}"
+    if len(name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        return f"a name longer than {NAME_MAX} bytes"
+    return None
+
+
+def plain_parts(relative: str | os.PathLike) -> tuple[str, ...]:
+    """`relative`'s names, each checked with `name_problem`; raises WriteRefused."""
+    text = os.fspath(relative)
+    path = PurePosixPath(text)
+    if path.is_absolute() or not path.parts or "\\" in text:
+        raise WriteRefused(
+            f"{text!r} is not a relative path inside the folder. Fix: give a path such as "
+            "'posts/my-post.md'."
+        )
+    for part in path.parts:
+        problem = name_problem(part)
+        if problem is not None:
+            raise WriteRefused(
+                f"{text!r} has {problem}. Fix: use plain names (letters, digits, '-', '_', '.') "
+                "that stay inside the folder."
+            )
+    return path.parts
+
+
+class Folder:
+    """A folder that tools write into, by relative path; see the module's docstring."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        *,
+        force: bool = False,
+        file_mode: int = FILE_MODE,
+        dir_mode: int = DIR_MODE,
+    ):
+        self.root = Path(root)
+        self.force = force
+        self.file_mode = file_mode
+        self.dir_mode = dir_mode
+
+    def __repr__(self) -> str:
+        return f"Folder({str(self.root)!r}, force={self.force})"
+
+    def path(self, relative: str | os.PathLike) -> Path:
+        """Where `relative` is, once checked (nothing is looked up on disk)."""
+        return self.root.joinpath(*plain_parts(relative))
+
+    def relative(self, path: str | os.PathLike) -> PurePosixPath:
+        """`path` (absolute, or relative to the working folder) as a path inside the folder."""
+        root = self.root.resolve()
+        absolute = Path(os.path.abspath(path))
+        parent = absolute.parent.resolve()
+        if not parent.is_relative_to(root):
+            raise WriteRefused(f"{path}: outside {self.root}. Fix: give a file inside {self.root}.")
+        relative = PurePosixPath((parent / absolute.name).relative_to(root).as_posix())
+        plain_parts(relative)
+        return relative
+
+    @contextmanager
+    def _directory(self, parts: tuple[str, ...], *, create: bool) -> Iterator[int]:
+        """A descriptor of the folder `parts` below the root, opened without following links."""
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True, mode=self.dir_mode)
+        descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for index, part in enumerate(parts):
+                if create:
+                    try:
+                        os.mkdir(part, self.dir_mode, dir_fd=descriptor)
+                        os.chmod(part, self.dir_mode, dir_fd=descriptor, follow_symlinks=False)
+                    except FileExistsError:
+                        pass
+                try:
+                    child = os.open(
+                        part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=descriptor
+                    )
+                except OSError as error:
+                    shown = self.root.joinpath(*parts[: index + 1])
+                    if error.errno in {errno.ELOOP, errno.ENOTDIR}:
+                        raise WriteRefused(
+                            f"{shown} is a symbolic link or a file, not a folder; nothing was "
+                            "written through it. Fix: remove it, or make it a real folder."
+                        ) from error
+                    raise
+                os.close(descriptor)
+                descriptor = child
+            yield descriptor
+        finally:
+            os.close(descriptor)
+
+    def exists(self, relative: str | os.PathLike) -> bool:
+        """Whether anything (a file, a folder, a link) stands at `relative`."""
+        parts = plain_parts(relative)
+        try:
+            with self._directory(parts[:-1], create=False) as directory:
+                os.stat(parts[-1], dir_fd=directory, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except WriteRefused:
+            return True
+        return True
+
+    def read_bytes(self, relative: str | os.PathLike) -> bytes:
+        """The file at `relative`, refused when it (or a folder on the way) is a link."""
+        parts = plain_parts(relative)
+        with self._directory(parts[:-1], create=False) as directory:
+            try:
+                descriptor = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=directory)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    raise WriteRefused(
+                        f"{self.path(relative)} is a symbolic link; Commons does not read "
+                        "through links. Fix: replace the link with the file itself."
+                    ) from error
+                raise
+            with os.fdopen(descriptor, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    raise WriteRefused(
+                        f"{self.path(relative)} is not a regular file. Fix: remove it."
+                    )
+                return handle.read()
+
+    def read_text(self, relative: str | os.PathLike) -> str:
+        return self.read_bytes(relative).decode("utf-8")
+
+    def write_bytes(
+        self, relative: str | os.PathLike, data: bytes, *, force: bool | None = None
+    ) -> Path:
+        """Write `data` to `relative`; returns the path written.
+
+        An existing file is replaced only with `force` (the folder's, unless
+        given here); a link, a folder or any other non-file there is never
+        replaced.
+        """
+        return self._place(relative, lambda handle: handle.write(data), force)
+
+    def _place(self, relative, fill, force: bool | None) -> Path:
+        """Write a file at `relative` by calling `fill` with its open binary handle."""
+        replace = self.force if force is None else force
+        parts = plain_parts(relative)
+        target = self.path(relative)
+        with self._directory(parts[:-1], create=True) as directory:
+            name = parts[-1]
+            try:
+                existing = os.stat(name, dir_fd=directory, follow_symlinks=False)
+            except FileNotFoundError:
+                existing = None
+            if existing is not None:
+                if not stat.S_ISREG(existing.st_mode):
+                    kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a file"
+                    raise WriteRefused(
+                        f"{target} is {kind}; nothing was written. Fix: remove it, then run "
+                        "the command again."
+                    )
+                if not replace:
+                    raise WriteRefused(
+                        f"{target} already exists; nothing was written to it. Fix: move it "
+                        "away, or run again with --force to replace it."
+                    )
+            temporary = f".{name[: NAME_MAX - 20]}.{secrets.token_hex(6)}.tmp"
+            descriptor = os.open(
+                temporary,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                0o600,
+                dir_fd=directory,
+            )
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    fill(handle)
+                    handle.flush()
+                    os.fchmod(handle.fileno(), self.file_mode)
+                if replace:
+                    os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+                else:
+                    # A hard link fails when the name exists, even one made since the check.
+                    try:
+                        os.link(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+                    except FileExistsError as error:
+                        raise WriteRefused(
+                            f"{target} appeared while it was being written; nothing was "
+                            "written to it. Fix: run the command again."
+                        ) from error
+            finally:
+                with suppress(FileNotFoundError):
+                    os.unlink(temporary, dir_fd=directory)
+        return target
+
+    def write_text(
+        self, relative: str | os.PathLike, text: str, *, force: bool | None = None
+    ) -> Path:
+        return self.write_bytes(relative, text.encode("utf-8"), force=force)
+
+    def copy_file(
+        self, source: str | os.PathLike, relative: str | os.PathLike, *, force: bool | None = None
+    ) -> Path:
+        """Copy the regular file `source` (not a link to one) to `relative`."""
+        try:
+            descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise WriteRefused(
+                    f"{source} is a symbolic link; it was not copied. Fix: copy the file "
+                    "itself there."
+                ) from error
+            raise
+        with os.fdopen(descriptor, "rb") as reader:
+            if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
+                raise WriteRefused(f"{source} is not a regular file; it was not copied.")
+            return self._place(relative, lambda handle: shutil.copyfileobj(reader, handle), force)
+
+
+__all__ = ["Folder", "WriteRefused", "name_problem", "plain_parts", "unsafe_character"]
