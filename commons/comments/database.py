@@ -2,18 +2,34 @@
 and moving a thread to a new id.
 
 Backups use SQLite's online backup API, so they are consistent while Isso
-keeps writing; a restore checks the file (SQLite's integrity check and Isso's
-tables and columns) before it replaces anything, and keeps the database it
-replaces beside it.
+keeps writing. They hold every commenter's e-mail address and the key Isso
+signs its admin sessions with, so they are written 0600 in a 0700 folder
+whatever the umask, through `commons.files.Folder`.
+
+A backup is data, not code: a restore accepts a file only when SQLite's
+integrity check passes and its schema is exactly the one the installed Isso
+creates (compared with a fresh database made by `isso.db.SQLite3`): a trigger,
+view, table, column or index Isso does not make is refused, since SQLite runs
+a trigger on every write Isso does. The session key is then regenerated, so a
+key known to whoever wrote the file signs no admin session. The restored
+database is written beside the live one and renamed over it, and the database
+it replaces is kept beside it.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+import re
+import secrets
 import sqlite3
-from contextlib import closing
+import stat
+import tempfile
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
+
+from commons.files import Folder, WriteRefused
 
 # Isso's schema (isso/db/*.py): the tables and the columns Commons relies on.
 ISSO_SCHEMA = {
@@ -39,6 +55,15 @@ ISSO_SCHEMA = {
 }
 BACKUP_PREFIX = "comments-"
 BACKUP_SUFFIX = ".db"
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+# Where Isso keeps the key it signs admin sessions and comment cookies with.
+SESSION_KEY = "session-key"
+SCHEMA_FIX = (
+    "Fix: restore a file that `invoke comments-backup` made from this Isso's database; "
+    "an older Isso's database is upgraded by starting the comment server on it once, "
+    "then backing it up."
+)
 
 
 class DatabaseError(RuntimeError):
@@ -51,6 +76,67 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             raise DatabaseError(f"{path} does not exist. Fix: give the path of a database file.")
         return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     return sqlite3.connect(path, timeout=30)
+
+
+def _create_private(path: Path) -> None:
+    """Create `path` empty, readable by its owner only (SQLite takes it as a new database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE))
+
+
+def _schema(db: sqlite3.Connection) -> dict[tuple[str, str], tuple]:
+    """Every object in the database's schema: (type, name) -> what defines it.
+
+    A table is its columns and foreign keys, an index its columns, a trigger
+    or view its SQL (with its spacing evened out, nothing else).
+    """
+    objects = {}
+    for kind, name, table, sql in db.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    ):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if kind == "table":
+            definition = (
+                tuple(sorted(db.execute(f"PRAGMA table_xinfo({quoted})").fetchall())),
+                tuple(sorted(db.execute(f"PRAGMA foreign_key_list({quoted})").fetchall())),
+            )
+        elif kind == "index":
+            definition = (table, tuple(db.execute(f"PRAGMA index_xinfo({quoted})").fetchall()))
+        else:
+            definition = (table, re.sub(r"\s+", " ", sql or "").strip())
+        objects[(kind, name)] = definition
+    return objects
+
+
+def isso_schema() -> tuple[int, dict[tuple[str, str], tuple]]:
+    """(user_version, schema) of a database that the installed Isso creates afresh."""
+    from commons.importers.isso_db import open_database
+
+    with tempfile.TemporaryDirectory(prefix="commons-isso-schema-") as folder:
+        path = Path(folder) / "isso.db"
+        open_database(path)
+        with closing(sqlite3.connect(path)) as db:
+            return db.execute("PRAGMA user_version").fetchone()[0], _schema(db)
+
+
+def schema_problems(db: sqlite3.Connection) -> list[str]:
+    """How the database's schema differs from the one Isso creates, one sentence each."""
+    version, expected = isso_schema()
+    found = _schema(db)
+    problems = []
+    for kind, name in sorted(found.keys() - expected.keys()):
+        problems.append(f"a {kind} {name!r} that Isso does not create")
+    for kind, name in sorted(expected.keys() - found.keys()):
+        if kind != "table":  # a missing table is reported below, with its columns
+            problems.append(f"no {kind} {name!r}, which Isso creates")
+    for key in sorted(found.keys() & expected.keys()):
+        if found[key] != expected[key]:
+            kind, name = key
+            what = "columns or keys" if kind == "table" else "definition"
+            problems.append(f"the {kind} {name!r} with other {what} than Isso's")
+    found_version = db.execute("PRAGMA user_version").fetchone()[0]
+    if found_version != version:
+        problems.append(f"schema version {found_version} (this Isso's is {version})")
+    return problems
 
 
 def check_database(path: Path) -> int:
@@ -78,6 +164,14 @@ def check_database(path: Path) -> int:
                         f"{path}: Isso's '{table}' table lacks the columns "
                         f"{', '.join(missing)}. Fix: give a backup of an Isso 0.13+ database."
                     )
+            problems = schema_problems(db)
+            if problems:
+                raise DatabaseError(
+                    f"{path} is not exactly Isso's schema: it has "
+                    + "; ".join(problems)
+                    + ". A backup is data: Commons restores only the tables, indexes and "
+                    f"triggers Isso itself creates. {SCHEMA_FIX}"
+                )
             return db.execute("SELECT COUNT(*) FROM comments").fetchone()[0]
     except sqlite3.DatabaseError as error:
         raise DatabaseError(
@@ -103,15 +197,22 @@ def backup(database: Path, backup_dir: Path, keep: int, now=None) -> tuple[Path,
     database, backup_dir = Path(database), Path(backup_dir)
     if keep < 1:
         raise DatabaseError(f"keep is {keep}; accepted: 1 or more.")
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    backup_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    # A folder an older Commons (or the umask) left open to others is closed.
+    os.chmod(backup_dir, PRIVATE_FOLDER)
     now = now or datetime.datetime.now(datetime.UTC)
     name = f"{BACKUP_PREFIX}{now:%Y%m%dT%H%M%S%fZ}{BACKUP_SUFFIX}"
-    partial = backup_dir / (name + ".partial")
-    partial.unlink(missing_ok=True)
-    copy_database(database, partial)
-    check_database(partial)
-    target = backup_dir / name
-    partial.replace(target)
+    folder = Folder(backup_dir, file_mode=PRIVATE_FILE, dir_mode=PRIVATE_FOLDER)
+    # The copy is made and checked in a private folder of its own, then placed
+    # by the Folder, so a half-made or unchecked backup never carries the name.
+    with tempfile.TemporaryDirectory(prefix=".partial-", dir=backup_dir) as partial_dir:
+        partial = Path(partial_dir) / name
+        copy_database(database, partial)
+        check_database(partial)
+        try:
+            target = folder.copy_file(partial, name)
+        except WriteRefused as error:
+            raise DatabaseError(str(error)) from None
     backups = sorted(backup_dir.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
     removed = backups[:-keep]
     for old in removed:
@@ -119,8 +220,23 @@ def backup(database: Path, backup_dir: Path, keep: int, now=None) -> tuple[Path,
     return target, removed
 
 
+def _private_copy(source: Path, target: Path) -> None:
+    """Copy the database `source` into the new file `target`, readable by its owner only."""
+    _create_private(target)
+    copy_database(source, target)
+
+
+def _new_session_key(path: Path) -> None:
+    """Give the database at `path` a session key nobody has seen (Isso's format: 48 hex digits)."""
+    with closing(_connect(path)) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO preferences (key, value) VALUES (?, ?)",
+            (SESSION_KEY, secrets.token_hex(24)),
+        )
+
+
 def restore(backup_file: Path, database: Path) -> Path | None:
-    """Check `backup_file`, then copy it over `database` (the current one is kept aside).
+    """Check `backup_file`, then put it in place of `database` (the current one is kept aside).
 
     Returns where the replaced database was kept (None when there was none).
     Stop the comment server first: Isso caches nothing, but a comment posted
@@ -128,14 +244,30 @@ def restore(backup_file: Path, database: Path) -> Path | None:
     """
     backup_file, database = Path(backup_file), Path(database)
     check_database(backup_file)
+    for journal in ("-wal", "-journal"):
+        if database.with_name(database.name + journal).exists():
+            raise DatabaseError(
+                f"{database} has a {journal[1:]} file beside it: the comment server is running "
+                "or stopped halfway through a write. Fix: stop the comment server (and start "
+                "and stop it again if it had crashed), then restore."
+            )
+    database.parent.mkdir(parents=True, exist_ok=True)
     kept = None
     if database.exists():
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}")
-        copy_database(database, kept)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    copy_database(backup_file, database)
-    check_database(database)
+        _private_copy(database, kept)
+    mode = stat.S_IMODE(database.stat().st_mode) if database.exists() else PRIVATE_FILE
+    incoming = database.with_name(f".{database.name}.restoring-{secrets.token_hex(6)}")
+    try:
+        _private_copy(backup_file, incoming)
+        _new_session_key(incoming)
+        check_database(incoming)
+        os.chmod(incoming, mode)
+        os.replace(incoming, database)
+    finally:
+        with suppress(FileNotFoundError):
+            incoming.unlink()
     return kept
 
 

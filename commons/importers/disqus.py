@@ -232,7 +232,9 @@ def import_disqus(
         grouped.setdefault(key, (post, []))[1].append(comment)
     db = open_database(isso_db) if grouped else None
     for number, (key, (post, comments)) in enumerate(sorted(grouped.items()), 1):
-        added, existing, _pending = add_thread(db, key, post.title, comments)
+        added, existing, _pending = add_thread(
+            db, key, post.title, comments, left_out=report.left_out
+        )
         report.comments += added
         report.comments_already += existing
         report.threads += 1

@@ -496,7 +496,9 @@ def import_wordpress(
                 category=categories[0] if categories and entry.kind == "post" else "",
                 author=_plain(export.authors.get(entry.item.author, entry.item.author)),
             )
-            added, existing_count, pending = add_thread(db, thread, title, comments)
+            added, existing_count, pending = add_thread(
+                db, thread, title, comments, left_out=report.comments_left_out
+            )
             report.comments += added
             report.comments_already += existing_count
             report.pending += pending
