@@ -14,6 +14,7 @@ import http.cookiejar
 import json
 import re
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -21,6 +22,8 @@ import time
 import urllib.parse
 import urllib.request
 from contextlib import closing
+
+import pytest
 
 from commons.comments.server import GunicornIsso
 from tests.conftest import REPO_ROOT
@@ -208,3 +211,108 @@ def test_move_a_thread_so_nothing_is_orphaned(comment_server, tmp_path):
 
     result = invoke("comments-move", "gone", "x", "--database", str(database))
     assert result.returncode == 1 and "No thread 'gone'" in result.stderr
+
+
+def isso_database(path, comments: int = 1):
+    """A database made by Isso's own code, with `comments` comments in one thread."""
+    from commons.importers.isso_db import open_database
+
+    db = open_database(path)
+    db.threads.new("/a-post/", "A post")
+    for number in range(comments):
+        db.comments.add(
+            "/a-post/",
+            {"text": f"Comment {number}", "author": "r", "mode": 1, "remote_addr": "10.0.0.0"},
+        )
+    return path
+
+
+def session_key(database) -> str:
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute("SELECT value FROM preferences WHERE key='session-key'").fetchone()[0]
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022])
+def test_backups_are_private_whatever_the_umask(tmp_path, umask):
+    database = isso_database(tmp_path / "comments.db")
+    dest = tmp_path / "backups"
+    dest.mkdir(mode=0o755)  # as an older Commons left it
+    dest.chmod(0o755)
+    result = subprocess.run(
+        [*INVOKE, "comments-backup", "--database", str(database), "--dest", str(dest)],
+        capture_output=True,
+        text=True,
+        check=False,
+        umask=umask,
+    )
+    assert result.returncode == 0, result.stderr
+    fresh = tmp_path / "fresh" / "backups"  # a folder the command makes itself
+    result = subprocess.run(
+        [*INVOKE, "comments-backup", "--database", str(database), "--dest", str(fresh)],
+        capture_output=True,
+        text=True,
+        check=False,
+        umask=umask,
+    )
+    assert result.returncode == 0, result.stderr
+    for folder in (dest, fresh):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        (copy,) = folder.iterdir()  # nothing half-made is left beside it
+        assert copy.name.startswith("comments-") and copy.suffix == ".db"
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+        assert ids_in(copy) == ids_in(database)
+
+
+def test_restore_regenerates_the_session_key_and_keeps_the_old_file_private(tmp_path):
+    database = isso_database(tmp_path / "live" / "comments.db", comments=2)
+    backup_file = isso_database(tmp_path / "backup.db", comments=3)
+    known = session_key(backup_file)  # whoever wrote the backup knows it
+    result = invoke("comments-restore", str(backup_file), "--database", str(database))
+    assert result.returncode == 0, result.stderr
+    assert len(ids_in(database)) == 3
+    restored_key = session_key(database)
+    assert restored_key != known and re.fullmatch(r"[0-9a-f]{48}", restored_key)
+    assert session_key(backup_file) == known  # the backup itself is left as it was
+    (kept,) = database.parent.glob("comments.db.before-restore-*")
+    assert len(ids_in(kept)) == 2 and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert [p.name for p in database.parent.iterdir() if p.name.startswith(".")] == []
+
+
+# Each is Isso's schema plus one thing a backup's author could add: SQLite would
+# run a trigger on Isso's own writes, and Isso would start on the rest.
+TAMPERED = {
+    "publishing trigger": (
+        "CREATE TRIGGER publish AFTER INSERT ON comments BEGIN "
+        "UPDATE comments SET mode = 1, website = email WHERE id = new.id; END",
+        "trigger 'publish' that Isso does not create",
+    ),
+    "changed Isso trigger": (
+        "DROP TRIGGER remove_stale_threads; CREATE TRIGGER remove_stale_threads AFTER DELETE "
+        "ON comments BEGIN UPDATE comments SET mode = 1; END",
+        "trigger 'remove_stale_threads' with other definition",
+    ),
+    "view": ("CREATE VIEW emails AS SELECT email FROM comments", "view 'emails'"),
+    "table": ("CREATE TABLE notes (text)", "table 'notes' that Isso does not create"),
+    "column": (
+        "ALTER TABLE comments ADD COLUMN extra TEXT",
+        "table 'comments' with other columns",
+    ),
+    "index": ("CREATE INDEX by_email ON comments (email)", "index 'by_email'"),
+    "schema version": ("PRAGMA user_version = 3", "schema version 3"),
+}
+
+
+@pytest.mark.parametrize("change", TAMPERED)
+def test_restore_refuses_anything_isso_does_not_create(tmp_path, change):
+    database = isso_database(tmp_path / "live" / "comments.db")
+    digest = hashlib.sha256(database.read_bytes()).hexdigest()
+    tampered = isso_database(tmp_path / "tampered.db", comments=2)
+    sql, reason = TAMPERED[change]
+    with closing(sqlite3.connect(tampered)) as db:
+        db.executescript(sql)
+    result = invoke("comments-restore", str(tampered), "--database", str(database))
+    assert result.returncode == 1
+    assert "Nothing was restored" in result.stderr and "not exactly Isso's schema" in result.stderr
+    assert reason in result.stderr and "Fix:" in result.stderr
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
+    assert [p.name for p in database.parent.iterdir()] == ["comments.db"]
