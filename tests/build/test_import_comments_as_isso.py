@@ -33,7 +33,7 @@ PAYLOADS = [
     (
         "Tom & Jerry",
         "t&j@example.org",
-        'http://example.org/"onmouseover="alert(1)',
+        'http://example.org/"style="position:fixed;inset:0"onmouseover="alert(1)',
         "A quote in a URL.",
     ),
     ("Mallory", "m@example.org", "javascript:alert(1)", "A script address."),
@@ -187,4 +187,6 @@ def test_the_import_tasks_store_hostile_comments_as_isso_would(tmp_path):
     assert result.returncode == 0, result.stderr
     assert_stored_as_isso_would(wordpress_db)
     websites = {row[2] for row in rows(wordpress_db)}
-    assert "http://example.org/&quot;onmouseover=&quot;alert(1)" in websites
+    assert (
+        "http://example.org/&quot;style=&quot;position:fixed;inset:0&quot;onmouseover=&quot;alert(1)"
+    ) in websites
