@@ -13,6 +13,7 @@ import hashlib
 import http.cookiejar
 import json
 import re
+import secrets
 import sqlite3
 import stat
 import subprocess
@@ -316,3 +317,39 @@ def test_restore_refuses_anything_isso_does_not_create(tmp_path, change):
     assert reason in result.stderr and "Fix:" in result.stderr
     assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
     assert [p.name for p in database.parent.iterdir()] == ["comments.db"]
+
+
+def admin_page_with_cookie(isso_url: str, key: str) -> str:
+    """Isso's admin page, asked for with an admin-session cookie signed with `key`."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    cookie = URLSafeTimedSerializer(key).dumps({"logged": True})
+    request = urllib.request.Request(
+        isso_url + "admin/", headers={"Cookie": f"admin-session={cookie}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.read().decode()
+
+
+def test_a_session_key_in_a_backup_logs_nobody_in_after_restore(comment_server, tmp_path):
+    isso, _ = comment_server(ORIGIN)
+    post(isso.url, "a-post", "Held for moderation", 1)
+    isso.stop()
+    database = tmp_path / "comments" / "comments.db"
+    planted = tmp_path / "planted.db"
+    copy = invoke("comments-backup", "--database", str(database), "--dest", str(tmp_path / "b"))
+    assert copy.returncode == 0, copy.stderr
+    (made,) = (tmp_path / "b").glob("comments-*.db")
+    planted.write_bytes(made.read_bytes())
+    known = secrets.token_hex(24)  # the key the backup's author chose
+    with closing(sqlite3.connect(planted)) as db, db:
+        db.execute("UPDATE preferences SET value=? WHERE key='session-key'", (known,))
+    result = invoke("comments-restore", str(planted), "--database", str(database))
+    assert result.returncode == 0, result.stderr
+    restarted = GunicornIsso(isso.config_dir, isso.env, port=isso.port)
+    with restarted, open(tmp_path / "restarted.log", "w"):
+        forged = admin_page_with_cookie(restarted.url, known)
+        # The key Isso now uses does log in: the forged cookie was the only difference.
+        genuine = admin_page_with_cookie(restarted.url, session_key(database))
+    assert 'name="password"' in forged and "Held for moderation" not in forged
+    assert "Held for moderation" in genuine
