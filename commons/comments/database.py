@@ -189,6 +189,34 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst, pages=256)
 
 
+def _is_backup_name(name: str) -> bool:
+    return name.startswith(BACKUP_PREFIX) and name.endswith(BACKUP_SUFFIX)
+
+
+def _close_backup_folder(backup_dir: Path) -> None:
+    """Make `backup_dir` 0700 and its backups 0600, or refuse a folder shared with other files.
+
+    An older Commons (or a cron job's umask) left backups 0644 in a 0755 folder;
+    a folder holding only backups is closed. Any other folder open to others
+    (a --dest of /tmp, say) is not Commons' to change.
+    """
+    mode = stat.S_IMODE(backup_dir.stat().st_mode)
+    if not mode & 0o077:
+        return
+    others = sorted(name for name in os.listdir(backup_dir) if not _is_backup_name(name))
+    if others:
+        raise DatabaseError(
+            f"{backup_dir} is open to other users (mode {mode:04o}) and holds other files "
+            f"({', '.join(others[:3])}); a backup holds every commenter's e-mail address. "
+            "Fix: give --dest (or COMMENTS_SERVER['backup_dir']) a folder of its own, "
+            f"or run `chmod 700 {backup_dir}`."
+        )
+    for name in os.listdir(backup_dir):
+        if stat.S_ISREG(os.lstat(backup_dir / name).st_mode):  # never through a link
+            os.chmod(backup_dir / name, PRIVATE_FILE)
+    os.chmod(backup_dir, PRIVATE_FOLDER)
+
+
 def backup(database: Path, backup_dir: Path, keep: int, now=None) -> tuple[Path, list[Path]]:
     """A consistent, checked copy of `database` in `backup_dir`; the oldest beyond `keep` go.
 
@@ -198,8 +226,7 @@ def backup(database: Path, backup_dir: Path, keep: int, now=None) -> tuple[Path,
     if keep < 1:
         raise DatabaseError(f"keep is {keep}; accepted: 1 or more.")
     backup_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
-    # A folder an older Commons (or the umask) left open to others is closed.
-    os.chmod(backup_dir, PRIVATE_FOLDER)
+    _close_backup_folder(backup_dir)
     now = now or datetime.datetime.now(datetime.UTC)
     name = f"{BACKUP_PREFIX}{now:%Y%m%dT%H%M%S%fZ}{BACKUP_SUFFIX}"
     folder = Folder(backup_dir, file_mode=PRIVATE_FILE, dir_mode=PRIVATE_FOLDER)

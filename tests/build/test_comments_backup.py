@@ -237,8 +237,11 @@ def session_key(database) -> str:
 def test_backups_are_private_whatever_the_umask(tmp_path, umask):
     database = isso_database(tmp_path / "comments.db")
     dest = tmp_path / "backups"
-    dest.mkdir(mode=0o755)  # as an older Commons left it
+    dest.mkdir(mode=0o755)  # as an older Commons left it, with a backup anyone could read
     dest.chmod(0o755)
+    old = dest / "comments-20200101T000000000000Z.db"
+    old.write_bytes(database.read_bytes())
+    old.chmod(0o644)
     result = subprocess.run(
         [*INVOKE, "comments-backup", "--database", str(database), "--dest", str(dest)],
         capture_output=True,
@@ -256,12 +259,27 @@ def test_backups_are_private_whatever_the_umask(tmp_path, umask):
         umask=umask,
     )
     assert result.returncode == 0, result.stderr
-    for folder in (dest, fresh):
+    for folder, count in ((dest, 2), (fresh, 1)):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-        (copy,) = folder.iterdir()  # nothing half-made is left beside it
-        assert copy.name.startswith("comments-") and copy.suffix == ".db"
-        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
-        assert ids_in(copy) == ids_in(database)
+        copies = list(folder.iterdir())  # nothing half-made is left beside them
+        assert len(copies) == count
+        for copy in copies:
+            assert copy.name.startswith("comments-") and copy.suffix == ".db"
+            assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+            assert ids_in(copy) == ids_in(database)
+
+
+def test_a_shared_folder_open_to_others_is_refused_and_left_as_it_was(tmp_path):
+    database = isso_database(tmp_path / "comments.db")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    (shared / "someone-elses.txt").write_text("not a backup")
+    result = invoke("comments-backup", "--database", str(database), "--dest", str(shared))
+    assert result.returncode == 1
+    assert "open to other users (mode 1777)" in result.stderr and "Fix:" in result.stderr
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert [p.name for p in shared.iterdir()] == ["someone-elses.txt"]
 
 
 def test_restore_regenerates_the_session_key_and_keeps_the_old_file_private(tmp_path):
