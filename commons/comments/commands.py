@@ -77,7 +77,10 @@ def restore_database(settings: dict, backup_file: str, database: str = "") -> No
         raise CommandError(f"Nothing was restored: {error}") from None
     if kept:
         print(f"The database it replaced is kept as {kept}.")
-    print(f"Restored {backup_file} into {database} (checked before and after).")
+    print(
+        f"Restored {backup_file} into {database} (checked before and after), with a new "
+        "session key: moderators log in to Isso's admin again."
+    )
 
 
 def move(

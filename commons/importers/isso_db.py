@@ -9,9 +9,10 @@ top comment it belongs to, as Isso does for comments written on the site.
 
 An export is written by strangers as much as a comment is, so every comment is
 stored as Isso's API (`isso.views.comments.API.new`) stores one it is sent:
-the fields pass Isso's own `API.verify` and `isurl` (a website Isso would
-refuse is dropped, an e-mail address it would refuse too; a comment whose text
-it would refuse is left out, with Isso's reason), the author and e-mail are
+the fields pass Isso's own `API.verify`, which checks a website with Isso's
+`isurl` (a website Isso would refuse is dropped, an e-mail address it would
+refuse too; a comment whose text it would refuse is left out, with Isso's
+reason), the author and e-mail are
 HTML-escaped and the website escaped for an attribute and given a scheme, as
 `new` does inline (Isso has no function for that step). The text is stored as
 written, as Isso stores it: Isso renders and sanitises it each time it serves
