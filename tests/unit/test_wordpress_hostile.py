@@ -8,9 +8,12 @@ fields from that post.
 from __future__ import annotations
 
 import copy
+import re
 
+import markdown
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from commons import REPO_ROOT
 from commons.files import name_problem
@@ -66,7 +69,7 @@ def hostile(tmp_path, **fields: str):
     return posts(tmp_path, fields)
 
 
-def importing(tmp_path, export, **options):
+def importing(tmp_path, export, overrides=None, **options):
     """Import `export` into tmp_path/content; returns the folder and the lines said."""
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
@@ -74,7 +77,7 @@ def importing(tmp_path, export, **options):
     import_wordpress(
         export,
         content_dir=content,
-        settings=settings(),
+        settings={**settings(), **(overrides or {})},
         isso_db=tmp_path / "comments.db",
         say=lines.append,
         **options,
@@ -102,6 +105,40 @@ def uploads_with(tmp_path, files: dict[str, bytes]):
         (uploads / relative).write_bytes(data)
     uploads.mkdir(exist_ok=True)
     return uploads
+
+
+# Addresses that run script, spelt as a browser still reads them: entities,
+# mixed case, tabs, line breaks and spaces inside or around the scheme.
+SCRIPT_LINKS = (
+    '<p><a href="jav&#x09;ascript:alert(1)">one</a> '
+    '<a href=" JaVaScRiPt:alert(2)">two</a> '
+    '<a href="&#x6A;avascript&colon;alert(3)">three</a> '
+    '<a href="vbscript:msgbox(4)">four</a> '
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCg1KTwvc2NyaXB0Pg==">five</a> '
+    '<a href="&#10;java&#13;script:alert(6)">six</a></p>\n\n'
+    '<p><img src="javascript:alert(7)" alt="seven"> '
+    '<img src="JAVA&#x0A;SCRIPT:alert(8)" alt="eight"></p>\n\n'
+    '<video controls src="https://example.org/v.mp4" poster="javascript:alert(9)"></video>\n\n'
+    '[audio src="vbscript:msgbox(10)"]\n\n'
+    '[caption]<a href="javascript:alert(11)"><img src="https://example.org/a.png" alt="a"></a>'
+    " eleven[/caption]\n\n"
+    '<p><a href="https://example.org/kept">kept</a></p>'
+)
+SCRIPT_SCHEME = re.compile(r"^(?:javascript|vbscript|data:text)", re.IGNORECASE)
+
+
+def script_urls(root) -> list[str]:
+    """Every address in `root` a browser would run (independently of commons.urls)."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            if name in ("href", "src", "poster", "action", "formaction", "data"):
+                seen = re.sub(r"[\x00-\x20]", "", value)
+                if SCRIPT_SCHEME.match(seen):
+                    found.append(f"<{element.tag} {name}={value!r}>")
+    return found
 
 
 def image(relative: str) -> str:
@@ -280,3 +317,21 @@ def test_a_drafts_own_uploads_stay_out_of_the_published_tree(tmp_path, status):
     importing(tmp_path, export("publish"), uploads=uploads, force=True)
     assert files_in(content / "images") == ["2019/05/own.png", "2019/05/shared.png"]
     assert "{static}/images/2019/05/own.png" in (content / "plans.md").read_text()
+
+
+KEEP = {"BODY_HTML": {"policy": "keep", "extra_tags": [], "extra_attributes": {}}}
+
+
+def test_script_links_are_dropped_from_the_markdown_whatever_the_policy(tmp_path):
+    content, _lines = importing(tmp_path, hostile(tmp_path, content=SCRIPT_LINKS), KEEP)
+    text = (content / "test.md").read_text(encoding="utf-8").split("\n\n", 1)[1]
+    # Rendered as the `keep` policy leaves it: Markdown's HTML, unsanitised.
+    page = lxml_html.fragment_fromstring(
+        markdown.markdown(text, extensions=["extra"]), create_parent="div"
+    )
+    assert script_urls(page) == []
+    words = page.text_content()
+    for word in ("one", "two", "three", "four", "five", "six", "eleven"):
+        assert word in words
+    assert page.xpath("//a/@href") == ["https://example.org/kept"]
+    assert page.xpath("//video/@src") == ["https://example.org/v.mp4"]
