@@ -202,6 +202,33 @@ class Folder:
             return str(refused)
         return _existing_problem(self.path(relative), existing, replace)
 
+    def files(self, suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """The regular files below the folder whose names end with one of `suffixes`
+        (compared in lower case), as sorted relative paths; and, sorted, a sentence
+        for each symbolic link (to a file or a folder) and each name that is not
+        plain, which are left out: a link is never followed, not even inside."""
+        found, skipped = [], []
+        for directory, folders, names in os.walk(self.root):
+            here = Path(directory)
+            for name in folders:
+                if (here / name).is_symlink():
+                    skipped.append(f"{here / name}: a symbolic link to a folder, not followed")
+            for name in names:
+                if not name.lower().endswith(suffixes):
+                    continue
+                path = here / name
+                if path.is_symlink():
+                    skipped.append(f"{path}: a symbolic link, not followed")
+                    continue
+                relative = path.relative_to(self.root).as_posix()
+                try:
+                    plain_parts(relative)
+                except WriteRefused as refused:
+                    skipped.append(str(refused))
+                    continue
+                found.append(relative)
+        return sorted(found), sorted(skipped)
+
     def read_bytes(self, relative: str | os.PathLike) -> bytes:
         """The file at `relative`, refused when it (or a folder on the way) is a link."""
         parts = plain_parts(relative)

@@ -24,7 +24,6 @@ neither followed nor rewritten, only reported.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
-from commons.files import Folder, WriteRefused, plain_parts
+from commons.files import Folder
 from plugins.metadata_check.metadata_check import padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
@@ -61,7 +60,7 @@ class Migration:
 
     diffs: dict[str, str] = field(default_factory=dict)
     changes: dict[str, list[str]] = field(default_factory=dict)
-    # content/… paths left alone: symbolic links, names that are not plain.
+    # Files left alone, each a sentence: symbolic links, names that are not plain.
     skipped: list[str] = field(default_factory=list)
 
     @property
@@ -82,40 +81,10 @@ class Site:
     posts_by_slug: dict[str, str]  # slug -> source path under content/
 
 
-def source_files(folder: Folder, suffixes: tuple[str, ...], skipped: list[str]) -> list[str]:
-    """The files under `folder` with one of `suffixes`, as relative paths, found without
-    following a symbolic link; each link (or name Folder refuses) is added to `skipped`."""
-    found = []
-    for directory, folders, files in os.walk(folder.root):
-        here = Path(directory)
-        for name in sorted(folders):
-            if (here / name).is_symlink():
-                skipped.append(_skipped(folder, here / name, "a symbolic link to a folder"))
-        for name in sorted(files):
-            if not name.lower().endswith(suffixes):
-                continue
-            relative = (here / name).relative_to(folder.root).as_posix()
-            if (here / name).is_symlink():
-                skipped.append(_skipped(folder, here / name, "a symbolic link"))
-                continue
-            try:
-                plain_parts(relative)
-            except WriteRefused as refused:
-                skipped.append(str(refused))
-                continue
-            found.append(relative)
-    return sorted(found)
-
-
-def _skipped(folder: Folder, path: Path, what: str) -> str:
-    shown = PurePosixPath(folder.root.name, path.relative_to(folder.root).as_posix())
-    return f"{shown}: {what}, not followed; its links were not rewritten"
-
-
 def read_site(content: Path, settings: dict) -> Site:
     folder = Folder(content)
     posts_by_slug = {}
-    for relative in source_files(folder, SOURCE_SUFFIXES, []):
+    for relative in folder.files(SOURCE_SUFFIXES)[0]:
         text = folder.read_bytes(relative).decode("utf-8", errors="replace")
         metadata = _metadata(text)
         slug = metadata.get("slug") or slugify(
@@ -288,7 +257,7 @@ def migrate(
     folder = Folder(content, force=True)
     site = read_site(content, settings)
     migration = Migration()
-    sources = source_files(folder, DATED_SUFFIXES, migration.skipped)
+    sources, migration.skipped = folder.files(DATED_SUFFIXES)
     rewritten: dict[str, str] = {}
     for number, relative in enumerate(sources, 1):
         suffix = PurePosixPath(relative).suffix.lower()
