@@ -478,8 +478,8 @@ class Localiser:
                 value = element.get(name)
                 if value is None or is_safe_url(value, image=element.tag == "img"):
                     continue
-                scheme = value.strip()[:30]
-                self.body.problems.append(f"<{element.tag} {name}={scheme!r}…> left out")
+                start = value.strip()[:30]
+                self.body.problems.append(f"<{element.tag} {name}={start!r}…> left out")
                 del element.attrib[name]
             if element.tag in ("img", "audio", "video", "source") and element.get("src") is None:
                 _remove_keeping_tail(element)

@@ -454,7 +454,7 @@ def record(report: Report, entry: Planned, shown: Path, body: Body) -> None:
         said = f"the status {status!r}" if status else "no status"
         report.warnings.append(
             f"{shown}: has {said} in WordPress, which is not 'publish'; imported as a draft. "
-            "Fix: set 'Status: published' in the file once it is ready."
+            "Fix: delete its 'Status: draft' line once it is ready."
         )
     if entry.item.password:
         report.warnings.append(
