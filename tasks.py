@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from commons.build import (
 )
 from commons.comments import commands as comments
 from commons.comments.snapshot import refresh_override
+from commons.files import Folder, WriteRefused, slug_name, unsafe_character
 from commons.publish import PublishError, check_site, publish_site, validate_options
 from commons.servers import (
     ISSO_DB_NAME,
@@ -83,20 +85,31 @@ def check(c):
 @task(
     help={
         "dry_run": "Print the diff and change nothing.",
-        "patch": "Where a real run saves its diff (undo: patch -R -p1 < PATCH).",
+        "patch": "Where a real run saves its diff, inside the repository (undo: "
+        "patch -R -p1 < PATCH).",
+        "force": "Replace an existing PATCH file.",
     }
 )
-def migrate_links(c, dry_run=False, patch="migrate-links.patch"):
+def migrate_links(c, dry_run=False, patch="migrate-links.patch", force=False):
     """Rewrite links that have one right answer ({static}, {filename}, old .html URLs)."""
     from commons.migrate_links import migrate
 
-    migration = migrate(CONTENT_DIR, _settings(DEV_SETTINGS), dry_run=dry_run)
+    try:
+        migration = migrate(
+            CONTENT_DIR,
+            _settings(DEV_SETTINGS),
+            dry_run=dry_run,
+            patch=(Folder(REPO_ROOT, force=force), patch),
+        )
+    except WriteRefused as refused:
+        raise Exit(f"ERROR  {refused}", code=1) from None
+    for skipped in migration.skipped:
+        print(f"SKIPPED {skipped}")
     if migration.patch:
         if dry_run:
             print(migration.patch, end="")
         else:
-            (REPO_ROOT / patch).write_text(migration.patch, encoding="utf-8")
-            print(f"Saved the diff to {patch}; undo with: patch -R -p1 < {patch}")
+            print(f"Saved the diff to {patch!r}; undo with: patch -R -p1 < {shlex.quote(patch)}")
     print(("Would rewrite: " if dry_run else "") + migration.summary())
 
 
@@ -300,26 +313,36 @@ def comments_move(c, old, new, dry_run=False, merge=False, database=""):
 @task(help={"title": "The post's title, in quotes."})
 def new_post(c, title):
     """Write content/<slug>.md with its metadata filled in (a draft) and print its path."""
-    from pelican.utils import slugify
-
     settings = _settings(DEV_SETTINGS)
-    slug = slugify(title, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
-    if not slug:
-        raise Exit(f"Cannot make a file name from the title {title!r}: use some letters.", code=1)
-    path = CONTENT_DIR / f"{slug}.md"
-    if path.exists():
-        raise Exit(f"{path} already exists: choose another title or edit that file.", code=1)
+    # One line: a line break in the title would start another metadata field.
+    title = " ".join(title.split())
+    slug = slug_name(title, settings)
+    if not slug or unsafe_character(title) is not None:
+        raise Exit(
+            f"Cannot make a post from the title {title!r}: use some letters, and no control "
+            "characters.",
+            code=1,
+        )
+    folder = Folder(CONTENT_DIR)
+    if folder.exists(f"{slug}.md"):
+        raise Exit(
+            f"{folder.path(f'{slug}.md')} already exists: choose another title or edit that file.",
+            code=1,
+        )
     now = datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
-    path.write_text(
+    text = (
         f"Title: {title}\n"
         f"Date: {now:%Y-%m-%d %H:%M}\n"
         f"Slug: {slug}\n"
         "Status: draft\n"
         "Category: Community\n"
         "\n"
-        "Write your post here. End with a question for readers to answer in the comments.\n",
-        encoding="utf-8",
+        "Write your post here. End with a question for readers to answer in the comments.\n"
     )
+    try:
+        path = folder.write_text(f"{slug}.md", text)
+    except WriteRefused as refused:
+        raise Exit(str(refused), code=1) from None
     print(path)
 
 
@@ -364,7 +387,7 @@ def import_wordpress(
             isso_db=Path(isso_db) if isso_db else ISSO_DATA / ISSO_DB_NAME,
             comments_only=comments_only,
         )
-    except ExportError as error:
+    except (ExportError, WriteRefused) as error:
         raise Exit(f"ERROR  {error}", code=1) from None
 
 

@@ -87,6 +87,26 @@ def plain_parts(relative: str | os.PathLike) -> tuple[str, ...]:
     return path.parts
 
 
+def slug_name(text: str, settings: dict) -> str:
+    """Pelican's slug of `text` (with the site's SLUG_REGEX_SUBSTITUTIONS) when it is a
+    plain file name, else "".
+
+    Names that come from elsewhere (a title, an export's post id, a slug) are
+    reduced to this; a site's own substitutions may keep characters such as
+    '.' or '/', so the slug is checked again, not trusted.
+    """
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import slugify
+
+    substitutions = settings.get("SLUG_REGEX_SUBSTITUTIONS")
+    if substitutions is None:
+        substitutions = DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]
+    slug = slugify(text, regex_subs=substitutions)
+    if name_problem(slug) is not None or name_problem(f"{slug}.md") is not None:
+        return ""
+    return slug
+
+
 class Folder:
     """A folder that tools write into, by relative path; see the module's docstring."""
 
@@ -165,6 +185,50 @@ class Folder:
             return True
         return True
 
+    def refusal(self, relative: str | os.PathLike, *, force: bool | None = None) -> str | None:
+        """Why writing `relative` now would be refused (the sentence with its fix), or None.
+
+        Nothing is written: tools call this for every file first, so that one
+        run lists every clash before it writes anything.
+        """
+        replace = self.force if force is None else force
+        try:
+            parts = plain_parts(relative)
+            with self._directory(parts[:-1], create=False) as directory:
+                existing = os.stat(parts[-1], dir_fd=directory, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except WriteRefused as refused:
+            return str(refused)
+        return _existing_problem(self.path(relative), existing, replace)
+
+    def files(self, suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """The regular files below the folder whose names end with one of `suffixes`
+        (compared in lower case), as sorted relative paths; and, sorted, a sentence
+        for each symbolic link (to a file or a folder) and each name that is not
+        plain, which are left out: a link is never followed, not even inside."""
+        found, skipped = [], []
+        for directory, folders, names in os.walk(self.root):
+            here = Path(directory)
+            for name in folders:
+                if (here / name).is_symlink():
+                    skipped.append(f"{here / name}: a symbolic link to a folder, not followed")
+            for name in names:
+                if not name.lower().endswith(suffixes):
+                    continue
+                path = here / name
+                if path.is_symlink():
+                    skipped.append(f"{path}: a symbolic link, not followed")
+                    continue
+                relative = path.relative_to(self.root).as_posix()
+                try:
+                    plain_parts(relative)
+                except WriteRefused as refused:
+                    skipped.append(str(refused))
+                    continue
+                found.append(relative)
+        return sorted(found), sorted(skipped)
+
     def read_bytes(self, relative: str | os.PathLike) -> bytes:
         """The file at `relative`, refused when it (or a folder on the way) is a link."""
         parts = plain_parts(relative)
@@ -211,17 +275,9 @@ class Folder:
             except FileNotFoundError:
                 existing = None
             if existing is not None:
-                if not stat.S_ISREG(existing.st_mode):
-                    kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a file"
-                    raise WriteRefused(
-                        f"{target} is {kind}; nothing was written. Fix: remove it, then run "
-                        "the command again."
-                    )
-                if not replace:
-                    raise WriteRefused(
-                        f"{target} already exists; nothing was written to it. Fix: move it "
-                        "away, or run again with --force to replace it."
-                    )
+                problem = _existing_problem(target, existing, replace)
+                if problem is not None:
+                    raise WriteRefused(problem)
             temporary = f".{name[: NAME_MAX - 20]}.{secrets.token_hex(6)}.tmp"
             descriptor = os.open(
                 temporary,
@@ -274,4 +330,19 @@ class Folder:
             return self._place(relative, lambda handle: shutil.copyfileobj(reader, handle), force)
 
 
-__all__ = ["Folder", "WriteRefused", "name_problem", "plain_parts", "unsafe_character"]
+def _existing_problem(target: Path, existing: os.stat_result, replace: bool) -> str | None:
+    """Why the thing standing at `target` may not be replaced, or None when it may."""
+    if not stat.S_ISREG(existing.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a file"
+        return (
+            f"{target} is {kind}; nothing was written. Fix: remove it, then run the command again."
+        )
+    if not replace:
+        return (
+            f"{target} already exists; nothing was written to it. Fix: move it away, or run "
+            "again with --force to replace it."
+        )
+    return None
+
+
+__all__ = ["Folder", "WriteRefused", "name_problem", "plain_parts", "slug_name", "unsafe_character"]

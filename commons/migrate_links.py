@@ -13,8 +13,12 @@ A Pelican blog moved to Commons keeps links written for another layout:
   (`2015-08-05 09:09`).
 
 Code (fenced, indented and inline) is left alone. A dry run prints the unified
-diff and changes nothing; a real run writes the files and saves the same diff
-as a patch, so `patch -R -p1 < PATCH` undoes it.
+diff and changes nothing; a real run saves the diff as a patch first, so
+`patch -R -p1 < PATCH` undoes it, then writes the files.
+
+Files are read and written through a `commons.files.Folder` on content/: a
+symbolic link (to a file or a folder, inside content/ or out of it) is
+neither followed nor rewritten, only reported.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
+from commons.files import Folder
 from plugins.metadata_check.metadata_check import padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
@@ -55,6 +60,8 @@ class Migration:
 
     diffs: dict[str, str] = field(default_factory=dict)
     changes: dict[str, list[str]] = field(default_factory=dict)
+    # Files left alone, each a sentence: symbolic links, names that are not plain.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def patch(self) -> str:
@@ -75,16 +82,16 @@ class Site:
 
 
 def read_site(content: Path, settings: dict) -> Site:
+    folder = Folder(content)
     posts_by_slug = {}
-    for path in sorted(content.rglob("*")):
-        if path.suffix.lower() not in SOURCE_SUFFIXES or not path.is_file():
-            continue
-        metadata = _metadata(path.read_text(encoding="utf-8", errors="replace"))
+    for relative in folder.files(SOURCE_SUFFIXES)[0]:
+        text = folder.read_bytes(relative).decode("utf-8", errors="replace")
+        metadata = _metadata(text)
         slug = metadata.get("slug") or slugify(
-            metadata.get("title", path.stem),
+            metadata.get("title", PurePosixPath(relative).stem),
             regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
         )
-        posts_by_slug.setdefault(slug, path.relative_to(content).as_posix())
+        posts_by_slug.setdefault(slug, relative)
     return Site(content, tuple(settings.get("STATIC_PATHS", [])), posts_by_slug)
 
 
@@ -232,25 +239,39 @@ def _metadata_end(text: str, suffix: str) -> int:
     return end
 
 
-def migrate(content: Path, settings: dict, *, dry_run: bool, progress=print) -> Migration:
-    """Rewrite every Markdown file under `content`; with dry_run, only report."""
+def migrate(
+    content: Path,
+    settings: dict,
+    *,
+    dry_run: bool,
+    progress=print,
+    patch: tuple[Folder, str] | None = None,
+) -> Migration:
+    """Rewrite every Markdown file under `content`; with dry_run, only report.
+
+    `patch`: where a real run saves its diff (a Folder and a path in it), before
+    any file is rewritten, so that a refused patch leaves every file as it was.
+    Raises WriteRefused, naming the file and the fix.
+    """
     content = Path(content)
+    folder = Folder(content, force=True)
     site = read_site(content, settings)
     migration = Migration()
-    sources = [
-        p for p in sorted(content.rglob("*")) if p.suffix.lower() in DATED_SUFFIXES and p.is_file()
-    ]
-    for number, path in enumerate(sources, 1):
-        text = path.read_text(encoding="utf-8")
-        new_text, reasons = pad_dates(text, path.suffix.lower())
-        if path.suffix.lower() in SOURCE_SUFFIXES:
-            new_text, link_reasons = rewrite_text(new_text, path, site)
+    sources, migration.skipped = folder.files(DATED_SUFFIXES)
+    rewritten: dict[str, str] = {}
+    for number, relative in enumerate(sources, 1):
+        suffix = PurePosixPath(relative).suffix.lower()
+        text = folder.read_text(relative)
+        new_text, reasons = pad_dates(text, suffix)
+        if suffix in SOURCE_SUFFIXES:
+            new_text, link_reasons = rewrite_text(new_text, folder.path(relative), site)
             reasons += link_reasons
         if number % 100 == 0:
             progress(f"  {number}/{len(sources)} files read")
         if new_text == text:
             continue
-        name = f"content/{path.relative_to(content).as_posix()}"
+        rewritten[relative] = new_text
+        name = f"content/{relative}"
         migration.diffs[name] = "".join(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
@@ -260,6 +281,11 @@ def migrate(content: Path, settings: dict, *, dry_run: bool, progress=print) -> 
             )
         )
         migration.changes[name] = reasons
-        if not dry_run:
-            path.write_text(new_text, encoding="utf-8")
+    if dry_run or not rewritten:
+        return migration
+    if patch is not None:
+        patch_folder, patch_name = patch
+        patch_folder.write_text(patch_name, migration.patch)
+    for relative, new_text in rewritten.items():
+        folder.write_text(relative, new_text)
     return migration

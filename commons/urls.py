@@ -6,9 +6,21 @@ share links, comment threads) goes through these three functions.
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 INDEX_PAGE = "index.html"
+# The schemes a link or a picture brought in from elsewhere (an import) may use:
+# none of them runs anything in the page's origin.
+SAFE_SCHEMES = frozenset({"", "http", "https", "mailto", "tel", "ftp"})
+# Pictures written into the page itself; a raster image runs nothing.
+SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|webp|avif)[;,]", re.IGNORECASE)
+# What a browser ignores before it reads a URL's scheme (WHATWG URL standard):
+# C0 controls and spaces at either end, tabs and line breaks anywhere.
+URL_EDGES = "".join(chr(code) for code in range(0x21))
+TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def site_base(settings: dict) -> str:
@@ -44,3 +56,26 @@ def absolute_url(base: str, url: str) -> str:
     if urlsplit(url).scheme:
         return url
     return f"{(base or '').rstrip('/')}/{page_url(url.lstrip('/'))}"
+
+
+def browser_scheme(url: str) -> str:
+    """The scheme a browser reads in `url`, lower-case; "" for a relative URL."""
+    match = SCHEME.match(TAB_OR_NEWLINE.sub("", url.strip(URL_EDGES)))
+    return match[1].lower() if match else ""
+
+
+def is_safe_url(url: str, *, image: bool = False) -> bool:
+    """Whether `url` runs nothing when followed or loaded: no `javascript:`,
+    `vbscript:`, `data:text/html` or other scheme outside SAFE_SCHEMES, however
+    it is spelt (mixed case, control characters, character references, which
+    the HTML or Markdown written from it may decode once more). `image`: a
+    picture's src, which may also be a raster `data:image/…`."""
+    for spelling in {url, html.unescape(url)}:
+        scheme = browser_scheme(spelling)
+        if scheme in SAFE_SCHEMES:
+            continue
+        cleaned = TAB_OR_NEWLINE.sub("", spelling.strip(URL_EDGES))
+        if image and scheme == "data" and SAFE_DATA_IMAGE.match(cleaned):
+            continue
+        return False
+    return True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -22,6 +21,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 from markdownify import MarkdownConverter
+
+from commons.files import WriteRefused, plain_parts
+from commons.urls import is_safe_url
 
 MORE = re.compile(r"<!--more(?:\s[^>]*)?-->", re.IGNORECASE)
 NOPAGING = re.compile(r"<!--(?:noteaser|nextpage)-->", re.IGNORECASE)
@@ -49,6 +51,15 @@ STARTS_BLOCK = re.compile(rf"^</?(?:{BLOCK_TAGS})[\s/>]", re.IGNORECASE)
 PRESERVED = re.compile(r"<(pre|script|style)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
 # Attributes kept on the HTML the Markdown carries as is (figures, players).
 KEPT_ATTRIBUTES = {"src", "alt", "href", "title", "width", "height", "controls", "poster"}
+# The kept attributes that hold an address, checked last with is_safe_url.
+URL_ATTRIBUTES = ("href", "src", "poster")
+# What a body does with the uploads it shows: a published post's are copied
+# into content/images/; a draft's only when a published post copies them too
+# (content/images/ is published whole); a comment's never (Isso does not read
+# Pelican's {static}).
+UPLOADS_COPIED = "copied"
+UPLOADS_SHARED = "shared"
+UPLOADS_LEFT = "left"
 MEDIA_SHORTCODES = {"audio", "video"}
 KNOWN_SHORTCODES = {
     "caption",
@@ -79,6 +90,8 @@ class Site:
     media_elements: frozenset[str] = frozenset()
     # The old site's address: relative links and images not brought along point there.
     old_base: str = ""
+    # Uploads (paths under uploads/) that published posts copy into content/images/.
+    published_uploads: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -88,8 +101,11 @@ class Body:
     markdown: str
     teaser: str = ""
     problems: list[str] = field(default_factory=list)
-    images_copied: list[str] = field(default_factory=list)
+    # Uploads to copy into content/images/ (path under uploads/ -> the file there).
+    images_copied: dict[str, Path] = field(default_factory=dict)
     remote_images: list[str] = field(default_factory=list)
+    # A draft's uploads no published post shows: left at their old address.
+    draft_images: list[str] = field(default_factory=list)
     # (number, footnote id) of each Gutenberg footnote reference, in order.
     footnotes: list[tuple[int, str]] = field(default_factory=list)
 
@@ -348,25 +364,39 @@ def to_markdown(fragment: str) -> str:
 class Localiser:
     """The lxml pass: images and uploads made local, links to old posts made {filename}."""
 
-    def __init__(self, site: Site, body: Body):
+    def __init__(self, site: Site, body: Body, uploads: str = UPLOADS_COPIED):
         self.site = site
         self.body = body
+        self.uploads = uploads
 
     def upload(self, url: str, kind: str) -> str | None:
+        """The `{static}` address of the upload `url` names, to be copied by the caller
+        (Body.images_copied), or None when it stays where it is."""
         relative = upload_path(url, self.site)
-        if relative is None or self.site.uploads is None:
+        if relative is None or self.site.uploads is None or self.uploads == UPLOADS_LEFT:
+            return None
+        try:
+            plain_parts(relative)
+        except WriteRefused as refused:
+            self.body.problems.append(f"upload left at its old address: {refused}")
             return None
         uploads = self.site.uploads.resolve()
-        for candidate in (relative, SIZE_SUFFIX.sub("", relative)):
-            source = (uploads / candidate).resolve()
-            if source.is_file() and source.is_relative_to(uploads):
-                target = self.site.content_dir / "images" / candidate
-                if not target.exists() or target.stat().st_size != source.stat().st_size:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, target)
-                if candidate not in self.body.images_copied:
-                    self.body.images_copied.append(candidate)
-                return "{static}/images/" + quote(candidate)
+        for candidate in dict.fromkeys((relative, SIZE_SUFFIX.sub("", relative))):
+            source = uploads / candidate
+            if not source.is_file():
+                continue
+            if source.resolve() != source:
+                self.body.problems.append(
+                    f"upload {candidate!r} is reached through a symbolic link in the uploads "
+                    "folder: not copied. Fix: put the file itself there."
+                )
+                return None
+            if self.uploads == UPLOADS_SHARED and candidate not in self.site.published_uploads:
+                if candidate not in self.body.draft_images:
+                    self.body.draft_images.append(candidate)
+                return None
+            self.body.images_copied.setdefault(candidate, source)
+            return "{static}/images/" + quote(candidate)
         if kind == "image":
             self.body.problems.append(f"upload {relative} is not in the uploads folder")
         return None
@@ -431,10 +461,28 @@ class Localiser:
                     name == "class" and element.tag in ("code", "pre")
                 ):
                     del element.attrib[name]
+        self._drop_unsafe_urls(root)
         return "".join(
             [html.escape(root.text or "", quote=False)]
             + [etree.tostring(child, encoding="unicode", method="html") for child in root]
         )
+
+    def _drop_unsafe_urls(self, root) -> None:
+        """Remove every address that would run something (javascript:, vbscript:,
+        data:text/html, however spelt), whatever the site's BODY_HTML policy: a
+        link keeps its text, a picture or player without an address goes."""
+        for element in list(root.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            for name in URL_ATTRIBUTES:
+                value = element.get(name)
+                if value is None or is_safe_url(value, image=element.tag == "img"):
+                    continue
+                start = value.strip()[:30]
+                self.body.problems.append(f"<{element.tag} {name}={start!r}…> left out")
+                del element.attrib[name]
+            if element.tag in ("img", "audio", "video", "source") and element.get("src") is None:
+                _remove_keeping_tail(element)
 
     def _mark_footnotes(self, root, footnotes: dict[str, str]) -> None:
         # Gutenberg's reference, <sup data-fn="ID"><a href="#ID">1</a></sup>,
@@ -490,44 +538,61 @@ def _prepare(text: str, site: Site, post_id: str, body: Body) -> str:
     return text
 
 
-def footnote_markdown(markdown: str, body: Body, footnotes: dict[str, str], site: Site) -> str:
+def footnote_markdown(
+    markdown: str, body: Body, footnotes: dict[str, str], site: Site, uploads: str
+) -> str:
     """Markdown footnotes: each marker becomes [^n], and the notes follow the body."""
     markdown = FOOTNOTE_REFERENCE.sub(lambda m: f"[^{m[1]}]", markdown)
     notes = [
-        f"[^{number}]: {one_line(convert_fragment(footnotes[note_id], site)) or note_id}"
+        f"[^{number}]: "
+        + (one_line(convert_fragment(footnotes[note_id], site, body, uploads)) or note_id)
         for number, note_id in body.footnotes
     ]
     return markdown.rstrip() + ("\n\n" + "\n".join(notes) + "\n" if notes else "\n")
 
 
 def convert_body(
-    text: str, site: Site, post_id: str = "", footnotes: dict[str, str] | None = None
+    text: str,
+    site: Site,
+    post_id: str = "",
+    footnotes: dict[str, str] | None = None,
+    uploads: str = UPLOADS_COPIED,
 ) -> Body:
     """The Markdown of one post body, with the part before `<!--more-->` as its teaser.
 
     `footnotes` are the post's Gutenberg footnotes (id -> HTML), which WordPress
-    keeps outside the body; they become Markdown footnotes.
+    keeps outside the body; they become Markdown footnotes. `uploads`: what
+    becomes of the uploads it shows (UPLOADS_COPIED, _SHARED or _LEFT).
     """
     body = Body(markdown="")
     parts = MORE.split(text, maxsplit=1)
-    localiser = Localiser(site, body)
+    localiser = Localiser(site, body, uploads)
     if len(parts) == 2:
         # The teaser repeats the body's start: what it finds is reported once, below.
         scratch = Body(markdown="")
-        teaser_html = Localiser(site, scratch).run(_prepare(parts[0], site, post_id, scratch))
+        teaser_html = Localiser(site, scratch, uploads).run(
+            _prepare(parts[0], site, post_id, scratch)
+        )
         body.teaser = one_line(to_markdown(teaser_html))
     whole = _prepare(MORE.sub("", text), site, post_id, body)
     body.markdown = to_markdown(localiser.run(whole, footnotes))
     if body.footnotes:
-        body.markdown = footnote_markdown(body.markdown, body, footnotes or {}, site)
+        body.markdown = footnote_markdown(body.markdown, body, footnotes or {}, site, uploads)
     body.teaser = FOOTNOTE_REFERENCE.sub("", body.teaser)
     return body
 
 
-def convert_fragment(text: str, site: Site) -> str:
-    """Markdown for a small piece of WordPress text (an excerpt, a comment)."""
-    body = Body(markdown="")
-    return to_markdown(Localiser(site, body).run(wpautop(Shortcodes(site, "", body).expand(text))))
+def convert_fragment(
+    text: str, site: Site, body: Body | None = None, uploads: str = UPLOADS_LEFT
+) -> str:
+    """Markdown for a small piece of WordPress text (an excerpt, a footnote, a comment).
+
+    A post's excerpt or footnote gives the post's `body`, which collects what
+    it finds, and its `uploads`; a comment's uploads stay where they are.
+    """
+    body = Body(markdown="") if body is None else body
+    expanded = wpautop(Shortcodes(site, "", body).expand(text))
+    return to_markdown(Localiser(site, body, uploads).run(expanded))
 
 
 def one_line(markdown: str) -> str:

@@ -15,11 +15,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from lxml import etree
+
+from commons.files import Folder
 
 from .body import Site, convert_fragment
 from .isso_db import MODE_APPROVED, NewComment, add_thread, anonymized, open_database
@@ -72,9 +74,9 @@ class DisqusReport:
         return out
 
 
-def _front_matter(path: Path) -> dict[str, str]:
+def _front_matter(text: str) -> dict[str, str]:
     fields = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.strip():
             break
         key, sep, value = line.partition(":")
@@ -95,8 +97,11 @@ def content_posts(content_dir: Path, settings: dict) -> list[Post]:
 
     pages_dirs = [content_dir / p for p in settings.get("PAGE_PATHS", ["pages"])]
     posts = []
-    for path in sorted(content_dir.rglob("*.md")):
-        fields = _front_matter(path)
+    # Through a Folder: a symbolic link in content/ is not followed out of it.
+    content = Folder(content_dir)
+    for relative in content.files((".md",))[0]:
+        path = content.path(relative)
+        fields = _front_matter(content.read_text(relative))
         if "title" not in fields:
             continue
         is_page = any(folder in path.parents for folder in pages_dirs)
@@ -136,9 +141,11 @@ def url_map(content_dir: Path, settings: dict, posts: list[Post]) -> dict[str, P
     """Old or current URL path -> the post it belongs to."""
     by_source = {post.source: post for post in posts}
     mapping = {post.url: post for post in posts if post.url}
-    folder = content_dir / (settings.get("REDIRECTS") or {}).get("folder", "redirects")
-    for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
-        for line in path.read_text(encoding="utf-8").splitlines():
+    content = Folder(content_dir)
+    folder = PurePosixPath((settings.get("REDIRECTS") or {}).get("folder", "redirects"))
+    lists = [name for name in content.files((".txt",))[0] if PurePosixPath(name).parent == folder]
+    for name in lists:
+        for line in content.read_text(name).splitlines():
             old, _, target = line.strip().partition(" ")
             target = target.strip()
             if old.startswith("/") and "?" not in old and target.startswith("{filename}"):

@@ -1,11 +1,15 @@
 """`invoke import-wordpress`: a WordPress export -> posts, pages, comments and redirects.
 
 Writes one Markdown file per post (content/<slug>.md) and page
-(content/pages/<slug>.md), copies the uploads the posts show into
+(content/pages/<slug>.md), copies the uploads the published posts show into
 content/images/, adds the comments to Isso's database under the thread id
 Commons gives each post, and lists every old address with its new place in
-content/redirects/wordpress.txt (published by plugins/redirects). Nothing is
-written when a file it would write exists, unless `force`.
+content/redirects/wordpress.txt (published by plugins/redirects).
+
+Only WordPress's `publish` status is published; every other one is a draft.
+Every file goes through one `commons.files.Folder`, and every one is checked
+before the first is written: nothing is written when one of them is in the
+way (a file, unless `force`; a symbolic link, always).
 """
 
 from __future__ import annotations
@@ -23,12 +27,28 @@ from zoneinfo import ZoneInfo
 import nh3
 from lxml import html as lxml_html
 
+from commons.files import Folder, WriteRefused, slug_name
+
 from . import REDIRECTS_FILE
-from .body import Site, convert_body, convert_fragment, old_address, one_line
+from .body import (
+    UPLOADS_COPIED,
+    UPLOADS_SHARED,
+    Body,
+    Site,
+    convert_body,
+    convert_fragment,
+    old_address,
+    one_line,
+)
 from .isso_db import MODE_APPROVED, MODE_PENDING, NewComment, add_thread, anonymized, open_database
 from .wxr import Export, ExportError, Item, read_export
 
 POST_TYPES = ("post", "page")
+# The one WordPress status that is published; every other status is a draft.
+PUBLISHED_STATUS = "publish"
+# WordPress's own statuses that are not published: drafts without a warning.
+# Any other (an editorial plugin's `pitch`, `assigned`, a missing one) is a
+# draft too, with a warning that names it.
 DRAFT_STATUSES = {"draft", "pending", "future", "private"}
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
 COMMENT_TYPES = {"", "comment"}
@@ -106,6 +126,7 @@ class Report:
     problems: dict[str, list[str]] = field(default_factory=dict)
     remote_images: dict[str, list[str]] = field(default_factory=dict)
     images_copied: set[str] = field(default_factory=set)
+    draft_images: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [
@@ -128,6 +149,13 @@ class Report:
         for path, images in sorted(self.remote_images.items()):
             for image in images:
                 out.append(f"REMOTE IMAGE {path}: {image}")
+        for path, images in sorted(self.draft_images.items()):
+            for image in images:
+                out.append(
+                    f"NOT COPIED {path}: upload {image!r}: only drafts show it, and "
+                    "content/images/ is published whole; it stays at its old address. Fix: "
+                    "once the post is published in WordPress, import again with --force."
+                )
         origins = self.remote_origins
         if origins:
             out.append(
@@ -151,12 +179,6 @@ class Report:
                 if parts.scheme in ("http", "https") and parts.netloc
             }
         )
-
-
-def _slugify(text: str, settings: dict) -> str:
-    from pelican.utils import slugify
-
-    return slugify(text, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
 
 
 def _plain(text: str) -> str:
@@ -190,6 +212,11 @@ def media_elements(settings: dict) -> frozenset[str]:
 
 
 def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
+    """The posts and pages to import, each with its file name and Commons status.
+
+    A file name is a slug of the item's slug, title or id (`slug_name`), never
+    the export's text itself: an export is no more trusted than a comment.
+    """
     planned: list[Planned] = []
     used: dict[str, set[str]] = {"post": set(), "page": set()}
     for item in export.items:
@@ -199,21 +226,32 @@ def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
         if item.status in SKIPPED_STATUSES:
             report.not_posts[f"{item.post_type} ({item.status})"] += 1
             continue
-        if item.date_gmt is None and item.date_local is None and item.status == "publish":
+        if (
+            item.date_gmt is None
+            and item.date_local is None
+            and item.status in (PUBLISHED_STATUS, "")
+        ):
             # Only a stub: WordPress never exports a published post without its date.
             report.not_posts[f"{item.post_type} without a date"] += 1
             continue
-        base = _slugify(html.unescape(_unquote(item.slug)), settings) or _slugify(
-            _plain(item.title), settings
+        base = (
+            slug_name(html.unescape(_unquote(item.slug)), settings)
+            or slug_name(_plain(item.title), settings)
+            or slug_name(f"{item.post_type}-{item.post_id}", settings)
         )
-        base = base or f"{item.post_type}-{item.post_id}"
+        if not base:
+            raise ExportError(
+                f"{export.path}: the {item.post_type} with id {item.post_id!r} "
+                f"({_plain(item.title)!r}): no file name can be made from its slug, title or "
+                "id with the site's SLUG_REGEX_SUBSTITUTIONS. Fix: give it a slug in WordPress "
+                "and export again."
+            )
         slug, n = base, 2
         while slug in used[item.post_type]:
             slug, n = f"{base}-{n}", n + 1
         used[item.post_type].add(slug)
-        status = "published"
-        if item.status in DRAFT_STATUSES or item.password:
-            status = "draft"
+        published = item.status == PUBLISHED_STATUS and not item.password
+        status = "published" if published else "draft"
         folder = Path("pages") if item.post_type == "page" else Path()
         planned.append(Planned(item, item.post_type, slug, folder / f"{slug}.md", status))
     return planned
@@ -225,8 +263,14 @@ def _unquote(slug: str) -> str:
     return unquote(slug)
 
 
-def metadata(entry: Planned, export: Export, zone: ZoneInfo, teaser: str, site: Site) -> dict:
+def uploads_of(entry: Planned) -> str:
+    """What becomes of the uploads a post shows: only published posts copy theirs."""
+    return UPLOADS_COPIED if entry.status == "published" else UPLOADS_SHARED
+
+
+def metadata(entry: Planned, export: Export, zone: ZoneInfo, body: Body, site: Site) -> dict:
     item = entry.item
+    teaser = body.teaser
     fields = {"Title": _plain(item.title) or f"Untitled {entry.kind} {item.post_id}"}
     date = _local_date(item, zone)
     if date is not None:
@@ -244,7 +288,9 @@ def metadata(entry: Planned, export: Export, zone: ZoneInfo, teaser: str, site: 
     author = export.authors.get(item.author, item.author)
     if author:
         fields["Author"] = _plain(author)
-    summary = one_line(convert_fragment(item.excerpt, site)) if item.excerpt.strip() else teaser
+    summary = teaser
+    if item.excerpt.strip():
+        summary = one_line(convert_fragment(item.excerpt, site, body, uploads_of(entry)))
     if summary:
         fields["Summary"] = summary
     if entry.status != "published":
@@ -374,12 +420,23 @@ def redirect_lines(export: Export, planned: list[Planned], settings: dict) -> li
     return lines
 
 
-def write_post(
-    entry: Planned, export: Export, site: Site, zone: ZoneInfo, target: Path, comments: list
-):
-    """Convert one post or page and write its file; returns its title and converted body."""
-    body = convert_body(entry.item.content, site, entry.item.post_id, entry.item.footnotes)
-    fields = metadata(entry, export, zone, body.teaser, site)
+@dataclass
+class Converted:
+    """One post or page converted, not yet written."""
+
+    title: str
+    text: str
+    body: Body
+
+
+def convert_post(
+    entry: Planned, export: Export, site: Site, zone: ZoneInfo, comments: list
+) -> Converted:
+    """One post or page as the text of its file; nothing is written."""
+    body = convert_body(
+        entry.item.content, site, entry.item.post_id, entry.item.footnotes, uploads_of(entry)
+    )
+    fields = metadata(entry, export, zone, body, site)
     state = None
     if entry.item.comment_status == "closed" and (entry.kind == "post" or comments):
         state = "closed"
@@ -387,13 +444,18 @@ def write_post(
         state = "on"
     if state:
         fields["Comments"] = state
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(front_matter(fields) + "\n" + body.markdown, encoding="utf-8")
-    return fields["Title"], body
+    return Converted(fields["Title"], front_matter(fields) + "\n" + body.markdown, body)
 
 
-def record(report: Report, entry: Planned, shown: Path, body) -> None:
+def record(report: Report, entry: Planned, shown: Path, body: Body) -> None:
     """What one written post adds to the report."""
+    status = entry.item.status
+    if status != PUBLISHED_STATUS and status not in DRAFT_STATUSES:
+        said = f"the status {status!r}" if status else "no status"
+        report.warnings.append(
+            f"{shown}: has {said} in WordPress, which is not 'publish'; imported as a draft. "
+            "Fix: delete its 'Status: draft' line once it is ready."
+        )
     if entry.item.password:
         report.warnings.append(
             f"{shown}: was password-protected in WordPress; imported as a draft (Commons "
@@ -408,7 +470,63 @@ def record(report: Report, entry: Planned, shown: Path, body) -> None:
         report.problems[str(shown)] = body.problems
     if body.remote_images:
         report.remote_images[str(shown)] = list(dict.fromkeys(body.remote_images))
+    if body.draft_images:
+        report.draft_images[str(shown)] = body.draft_images
     report.images_copied.update(body.images_copied)
+
+
+def images_to_copy(folder: Folder, converted: list[Converted]) -> dict[str, Path]:
+    """content/images/… path -> upload to copy there; an identical file already there is
+    kept as it is (an earlier import's), so it is neither a clash nor copied again."""
+    wanted: dict[str, Path] = {}
+    for post in converted:
+        for candidate, source in post.body.images_copied.items():
+            wanted.setdefault(f"images/{candidate}", source)
+    copies = {}
+    for relative, source in wanted.items():
+        if folder.exists(relative) and same_file(folder, relative, source):
+            continue
+        copies[relative] = source
+    return copies
+
+
+def same_file(folder: Folder, relative: str, source: Path) -> bool:
+    """Whether the regular file at `relative` (not a link) has the bytes of `source`."""
+    if folder.refusal(relative, force=True) is not None:
+        return False
+    if folder.path(relative).stat().st_size != source.stat().st_size:
+        return False
+    return folder.read_bytes(relative) == source.read_bytes()
+
+
+def refusals(folder: Folder, relatives: list) -> list[str]:
+    """Every write of the import that would be refused, each a sentence with its fix."""
+    found = (folder.refusal(relative) for relative in relatives)
+    return [problem for problem in found if problem is not None]
+
+
+def add_comments(
+    db, export, settings, zone, entry: Planned, shown: Path, title: str, comments, report
+) -> tuple[int, int]:
+    """Add one post's comments to its thread; returns (added, already there)."""
+    categories = [_term(t.name) for t in entry.item.terms if t.domain == "category"]
+    thread = site_thread_id(
+        settings,
+        explicit=None,
+        slug=entry.slug,
+        is_page=entry.kind == "page",
+        source=str(shown),
+        date=_local_date(entry.item, zone),
+        category=categories[0] if categories and entry.kind == "post" else "",
+        author=_plain(export.authors.get(entry.item.author, entry.item.author)),
+    )
+    added, existing_count, pending = add_thread(
+        db, thread, title, comments, left_out=report.comments_left_out
+    )
+    report.comments += added
+    report.comments_already += existing_count
+    report.pending += pending
+    return added, existing_count
 
 
 def import_wordpress(
@@ -437,21 +555,12 @@ def import_wordpress(
         )
     zone = ZoneInfo(settings["TIMEZONE"])
     content_dir = Path(content_dir)
+    folder = Folder(content_dir, force=force)
     planned = plan(export, settings, report)
     say(
         f"Reading {export_path}: WXR {export.wxr_version}, {len(export.items)} items, "
         f"{len(planned)} posts and pages to import"
     )
-    targets = [content_dir / entry.path for entry in planned] + [content_dir / REDIRECTS_FILE]
-    existing = [path for path in targets if path.exists()]
-    if existing and not force and not comments_only:
-        shown = "\n  ".join(str(p) for p in existing[:20])
-        more = f"\n  … and {len(existing) - 20} more" if len(existing) > 20 else ""
-        raise ExportError(
-            f"{len(existing)} file(s) the import would write already exist; nothing was "
-            f"written:\n  {shown}{more}\nFix: move them away, or run again with --force to "
-            "replace them."
-        )
     hosts = {urlsplit(export.link).netloc.lower()} | {
         urlsplit(item.link).netloc.lower() for item in export.items if item.link
     }
@@ -472,45 +581,57 @@ def import_wordpress(
         if entry.status == "published":
             for path in _old_paths(export, entry, base):
                 site.links.setdefault(path, "{filename}/" + entry.path.as_posix())
-    db = None
-    for number, entry in enumerate(planned, 1):
-        comments = comments_for(entry.item, site, zone, report)
-        shown = (content_dir / entry.path).relative_to(content_dir.parent)
-        if comments_only:
-            title = _plain(entry.item.title) or f"Untitled {entry.kind} {entry.item.post_id}"
-        else:
-            title, body = write_post(entry, export, site, zone, content_dir / entry.path, comments)
-            record(report, entry, shown, body)
-        added = existing_count = 0
-        if comments:
-            if db is None:
-                db = open_database(isso_db)
-            categories = [_term(t.name) for t in entry.item.terms if t.domain == "category"]
-            thread = site_thread_id(
-                settings,
-                explicit=None,
-                slug=entry.slug,
-                is_page=entry.kind == "page",
-                source=str(shown),
-                date=_local_date(entry.item, zone),
-                category=categories[0] if categories and entry.kind == "post" else "",
-                author=_plain(export.authors.get(entry.item.author, entry.item.author)),
-            )
-            added, existing_count, pending = add_thread(
-                db, thread, title, comments, left_out=report.comments_left_out
-            )
-            report.comments += added
-            report.comments_already += existing_count
-            report.pending += pending
-        note = f", {added} comments" if added else ""
-        note += f" ({existing_count} already there)" if existing_count else ""
-        say(f"[{number}/{len(planned)}] {entry.kind} {shown} ({entry.status}{note})")
-    lines = redirect_lines(export, planned, settings)
+    comments = [comments_for(entry.item, site, zone, report) for entry in planned]
+    converted: dict[int, Converted] = {}
+    copies: dict[str, Path] = {}
     if not comments_only:
-        redirects = content_dir / REDIRECTS_FILE
-        redirects.parent.mkdir(parents=True, exist_ok=True)
-        redirects.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        report.redirects = sum(1 for line in lines if not line.startswith("#"))
+        # Published posts first: a draft shows an upload from content/images/
+        # only when a published post copies it there.
+        for index in sorted(range(len(planned)), key=lambda i: planned[i].status != "published"):
+            entry = planned[index]
+            post = convert_post(entry, export, site, zone, comments[index])
+            converted[index] = post
+            if entry.status == "published":
+                site.published_uploads.update(post.body.images_copied)
+        copies = images_to_copy(folder, list(converted.values()))
+        in_the_way = refusals(folder, [entry.path for entry in planned] + [*copies, REDIRECTS_FILE])
+        if in_the_way:
+            shown = "\n  ".join(in_the_way[:20])
+            more = f"\n  … and {len(in_the_way) - 20} more" if len(in_the_way) > 20 else ""
+            raise ExportError(
+                f"{len(in_the_way)} file(s) the import would write are in the way; nothing "
+                f"was written:\n  {shown}{more}"
+            )
+    db = None
+    try:
+        for number, entry in enumerate(planned, 1):
+            shown = (content_dir / entry.path).relative_to(content_dir.parent)
+            if comments_only:
+                title = _plain(entry.item.title) or f"Untitled {entry.kind} {entry.item.post_id}"
+            else:
+                post = converted[number - 1]
+                folder.write_text(entry.path, post.text)
+                title = post.title
+                record(report, entry, shown, post.body)
+            added = existing_count = 0
+            if comments[number - 1]:
+                if db is None:
+                    db = open_database(isso_db)
+                added, existing_count = add_comments(
+                    db, export, settings, zone, entry, shown, title, comments[number - 1], report
+                )
+            note = f", {added} comments" if added else ""
+            note += f" ({existing_count} already there)" if existing_count else ""
+            say(f"[{number}/{len(planned)}] {entry.kind} {shown} ({entry.status}{note})")
+        if not comments_only:
+            for relative, source in copies.items():
+                folder.copy_file(source, relative)
+            lines = redirect_lines(export, planned, settings)
+            folder.write_text(REDIRECTS_FILE, "\n".join(lines) + "\n")
+            report.redirects = sum(1 for line in lines if not line.startswith("#"))
+    except WriteRefused as refused:
+        # Only when something changed after the check above (a file, a link made since).
+        raise ExportError(str(refused)) from None
     provider = (settings.get("DISCUSSION") or {}).get("provider", "isso")
     if provider != "isso" and report.comments:
         report.warnings.append(

@@ -179,7 +179,8 @@ def read_export(path: Path) -> Export:
                 link=_text(element, "link"),
                 # WXR 1.0 items may lack a type: WordPress's own importer reads them as posts.
                 post_type=_text(element, w("post_type")) or "post",
-                status=_text(element, w("status")) or "publish",
+                # No status is not "publish": WordPress itself saves such a post as a draft.
+                status=_text(element, w("status")),
                 password=_text(element, w("post_password")),
                 date_gmt=_parse_date(element.findtext(w("post_date_gmt")), utc=True),
                 date_local=_parse_date(element.findtext(w("post_date")), utc=False),

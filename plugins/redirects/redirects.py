@@ -14,6 +14,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
+from commons.files import Folder
 from commons.settings import Boolean, Pattern, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -306,14 +307,16 @@ def write(pelican) -> None:
     pages = 0
     if options["html_pages"]:
         lang = pelican.settings.get("DEFAULT_LANG", "en")
+        # Through a Folder: a page never lands outside the output, on a file the
+        # build wrote, through a link, or on a hidden name (.htaccess, .well-known/).
+        site = Folder(output)
         for redirect in kept:
             if redirect.query is not None:
                 continue  # /?p=123 is the home page's address: no file can answer it
-            page = (output / old_page(redirect.old_path)).resolve()
-            if not page.is_relative_to(output) or page.exists():
+            page = old_page(redirect.old_path)
+            if site.refusal(page) is not None:
                 continue
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(redirect_page(redirect, lang), encoding="utf-8")
+            site.write_text(page, redirect_page(redirect, lang))
             pages += 1
     logger.info(
         "Redirects: %d old addresses in %s and %s, %d HTML pages",

@@ -59,3 +59,34 @@ def test_a_wordpress_export_is_not_a_disqus_export(tmp_path):
     result = run_task("import-disqus", str(wxr), "--isso-db", str(tmp_path / "c.db"))
     assert result.returncode != 0
     assert "is not a Disqus export" in result.stderr and "Fix:" in result.stderr
+
+
+def test_posts_and_redirect_lists_behind_links_out_of_content_are_not_read(tmp_path):
+    # The same threads as above, but the posts and the redirect list they need
+    # live outside content/ and are reached only through symbolic links.
+    tree = etree.parse(str(EXPORT))
+    for thread in tree.getroot().findall("{http://disqus.com}thread"):
+        if thread.get("{http://disqus.com/disqus-internals}id") == "2":
+            thread.find("{http://disqus.com}link").text = "http://example.org/2013/10/hello/"
+    export = tmp_path / "disqus.xml"
+    tree.write(str(export))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "hello.md").write_text(
+        "Title: Hello\nDate: 2013-10-10 10:00\nSlug: hello\n\nHi.\n"
+    )
+    (elsewhere / "old.txt").write_text("/blog/2013/02/12/redacted/ {filename}/moved.md\n")
+    content = tmp_path / "content"
+    (content / "redirects").mkdir(parents=True)
+    (content / "notes").symlink_to(elsewhere)
+    (content / "redirects" / "old.txt").symlink_to(elsewhere / "old.txt")
+    (content / "moved.md").write_text(
+        "Title: Moved\nDate: 2013-02-12\nSlug: moved\nComments_id: kept-thread\n\nHi.\n"
+    )
+    db = tmp_path / "comments.db"
+    result = run_task("import-disqus", str(export), "--content", str(content), "--isso-db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "Imported 0 comments" in result.stdout
+    assert "NO POST FOR http://example.org/2013/10/hello/: 3 comments" in result.stdout
+    assert "NO POST FOR http://localhost:4000/blog/2013/02/12/redacted/" in result.stdout
+    assert not db.exists()

@@ -416,3 +416,26 @@ def test_a_site_wide_thread_rule_is_the_one_the_import_and_the_build_use(tmp_pat
         for element in parse_html(page).xpath("//template//*[@data-isso-id] | //*[@data-isso-id]")
     }
     assert threads <= built
+
+
+def test_under_keep_no_imported_link_runs_script_and_a_pitch_is_not_published(tmp_path, build):
+    """Point 7 and 9 as the reader meets them: the built site, under BODY_HTML 'keep'."""
+    from tests.unit.test_wordpress_hostile import KEEP, SCRIPT_LINKS, posts, script_urls
+
+    export = posts(
+        tmp_path,
+        {"post_name": "links", "content": SCRIPT_LINKS},
+        {"post_name": "an-idea", "title": "An idea", "status": "pitch", "content": "<p>Soon</p>"},
+    )
+    content, report, lines = run_import(export, tmp_path / "import")
+    assert (report.posts, report.drafts) == (2, 1)
+    assert any(line.startswith("WARNING") and "'pitch'" in line for line in lines)
+    trusted = trusting_images(DEV_SETTINGS, report.remote_origins)
+    output = build(content=content, overrides={**KEEP, "SECURITY_HEADERS": trusted})
+    page = parse_html(output / "2014" / "01" / "links" / "index.html")
+    (body,) = page.xpath("//main//article") or page.xpath("//main")
+    assert script_urls(body) == []
+    assert "eleven" in body.text_content()
+    assert not (output / "2014" / "01" / "an-idea").exists()
+    for feed in output.rglob("*.xml"):
+        assert "an-idea" not in feed.read_text(encoding="utf-8"), feed

@@ -5,10 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import pytest
+from invoke import Context, Exit
 from pelican.settings import DEFAULT_CONFIG
 
+import tasks
 from commons.build import build_site
 from commons.check import check_site
+from commons.files import Folder, WriteRefused
 from commons.migrate_links import migrate
 from tests.conftest import copy_content, parse_html
 
@@ -140,3 +144,90 @@ def test_dates_without_leading_zeros_are_written_out_in_the_metadata_only(tmp_pa
     )
     after = check_site(content=content)
     assert "old.md" not in after.problems and "old.rst" not in after.problems, after.problems
+
+
+ELSEWHERE = """Title: Not in content
+Date: 2019-5-1
+
+[a link](|filename|/other.md) and ![Desk](images/desk.png)
+"""
+
+
+def test_links_out_of_content_are_neither_followed_nor_rewritten(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    old_blog(content)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "images").mkdir(parents=True)
+    (elsewhere / "images" / "desk.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (elsewhere / "private.md").write_text(ELSEWHERE)
+    (content / "notes").symlink_to(elsewhere)
+    (content / "linked.md").symlink_to(elsewhere / "private.md")
+
+    migration = migrate(content, settings(), dry_run=False)
+
+    assert (elsewhere / "private.md").read_text() == ELSEWHERE
+    assert (content / "linked.md").is_symlink()
+    assert set(migration.changes) == {"content/old.md"}
+    assert "Not in content" not in migration.patch and "2019-5-1" not in migration.patch
+    assert f"{content / 'notes'}: a symbolic link to a folder, not followed" in migration.skipped
+    assert f"{content / 'linked.md'}: a symbolic link, not followed" in migration.skipped
+
+
+def migrate_task(tmp_path, monkeypatch, **options):
+    """`invoke migrate-links` (the task itself) on tmp_path/content, patch under tmp_path."""
+    monkeypatch.setattr(tasks, "CONTENT_DIR", tmp_path / "content")
+    monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(tasks, "DEV_SETTINGS", tmp_path / "pelicanconf.py")
+    (tmp_path / "pelicanconf.py").write_text("STATIC_PATHS = ['images', 'files']\n")
+    tasks.migrate_links(Context(), **options)
+
+
+def test_the_patch_is_saved_first_inside_the_repository_and_never_over_another(
+    tmp_path, monkeypatch, capsys
+):
+    content = tmp_path / "content"
+    content.mkdir()
+    old_blog(content)
+    original = (content / "old.md").read_text()
+    for outside in ("../away.patch", str(tmp_path.parent / "away.patch")):
+        with pytest.raises(Exit) as refused:
+            migrate_task(tmp_path, monkeypatch, patch=outside)
+        assert outside in str(refused.value) and "Fix:" in str(refused.value)
+        assert not (tmp_path.parent / "away.patch").exists()
+        assert (content / "old.md").read_text() == original
+    (tmp_path / "migrate-links.patch").write_text("an earlier run's diff")
+    with pytest.raises(Exit, match="--force"):
+        migrate_task(tmp_path, monkeypatch)
+    assert (tmp_path / "migrate-links.patch").read_text() == "an earlier run's diff"
+    assert (content / "old.md").read_text() == original
+    migrate_task(tmp_path, monkeypatch, force=True)
+    assert "Saved the diff" in capsys.readouterr().out
+    assert "+![Desk]({static}/images/desk.png)" in (tmp_path / "migrate-links.patch").read_text()
+    subprocess.run(
+        ["patch", "-R", "-p1", "-i", "migrate-links.patch"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    assert (content / "old.md").read_text() == original
+
+
+def test_a_patch_through_a_link_is_refused_before_any_file_is_rewritten(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    old_blog(content)
+    original = (content / "old.md").read_text()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "migrate-links.patch").symlink_to(victim)
+    with pytest.raises(WriteRefused, match="symbolic link"):
+        migrate(
+            content,
+            settings(),
+            dry_run=False,
+            patch=(Folder(tmp_path / "repo", force=True), "migrate-links.patch"),
+        )
+    assert victim.read_text() == "kept"
+    assert (content / "old.md").read_text() == original

@@ -118,3 +118,17 @@ def test_redirect_pages_are_valid_html(build, tmp_path):
     checked, messages = run_vnu(pages)
     assert len(checked) == 2
     assert [m["message"] for m in messages if m["type"] in ("error", "non-document-error")] == []
+
+
+def test_a_redirect_page_never_lands_on_a_hidden_name(build, tmp_path):
+    # A static host reads .htaccess and .well-known/ as its own: no page goes there.
+    content = with_redirects(
+        tmp_path,
+        f"/.htaccess {SAMPLE_SOURCE}",
+        f"/.well-known/change-password {SAMPLE_SOURCE}",
+        f"/kept/ {SAMPLE_SOURCE}",
+    )
+    output = build(content=content)
+    assert not (output / ".htaccess").exists()
+    assert not (output / ".well-known").exists()
+    assert "This page has moved" in (output / "kept" / "index.html").read_text()

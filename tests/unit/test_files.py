@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from commons.files import Folder, WriteRefused
+from commons.files import Folder, WriteRefused, name_problem, slug_name
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,53 @@ def test_relative_refuses_a_path_that_resolves_outside(tmp_path):
         folder.relative(root / "notes" / "away" / "a.md")
     with pytest.raises(WriteRefused):
         folder.relative(tmp_path / "a.md")
+
+
+def test_refusal_names_every_write_that_would_be_refused_and_writes_nothing(tmp_path):
+    root = tmp_path / "content"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "2019").symlink_to(tmp_path)
+    (root / "post.md").write_text("an editor's", encoding="utf-8")
+    (root / "linked.md").symlink_to(tmp_path / "victim.md")
+    folder = Folder(root)
+    assert folder.refusal("new.md") is None
+    assert folder.refusal("posts/deeper/new.md") is None
+    assert "already exists" in folder.refusal("post.md")
+    assert folder.refusal("post.md", force=True) is None
+    for relative in ("linked.md", "images/2019/a.png", "images"):
+        assert "Fix:" in Folder(root, force=True).refusal(relative)
+    assert "'..'" in folder.refusal("../outside.md")
+    assert sorted(p.name for p in root.iterdir()) == ["images", "linked.md", "post.md"]
+    assert not (tmp_path / "victim.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("Tool night!", "tool-night"), ("..", ""), ("?!…", ""), ("../../etc/passwd", "etcpasswd")],
+)
+def test_slug_name_is_a_plain_name_or_nothing(text, slug):
+    assert slug_name(text, {}) == slug
+    # A site whose substitutions keep dots and slashes still gets no path out of it.
+    keeping = {"SLUG_REGEX_SUBSTITUTIONS": [(r"[^\w./-]", "")]}
+    kept = slug_name(text, keeping)
+    assert kept == "" or name_problem(kept) is None
+
+
+def test_files_lists_plain_files_and_reports_links_without_following_them(tmp_path):
+    root = tmp_path / "content"
+    (root / "posts").mkdir(parents=True)
+    (root / "posts" / "a.md").write_text("a", encoding="utf-8")
+    (root / "posts" / "b.MD").write_text("b", encoding="utf-8")
+    (root / "posts" / ".hidden.md").write_text("h", encoding="utf-8")
+    (root / "image.png").write_bytes(b"png")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.md").write_text("s", encoding="utf-8")
+    (root / "notes").symlink_to(elsewhere)
+    (root / "linked.md").symlink_to(elsewhere / "secret.md")
+    found, skipped = Folder(root).files((".md",))
+    assert found == ["posts/a.md", "posts/b.MD"]
+    assert f"{root / 'notes'}: a symbolic link to a folder, not followed" in skipped
+    assert f"{root / 'linked.md'}: a symbolic link, not followed" in skipped
+    assert any(".hidden.md" in line and "hidden" in line for line in skipped)
+    assert len(skipped) == 3

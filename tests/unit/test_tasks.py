@@ -45,6 +45,37 @@ def test_new_post_writes_a_draft_with_its_metadata_and_prints_the_path(tmp_path)
         expected.unlink(missing_ok=True)
 
 
+def new_post(tmp_path, monkeypatch, title):
+    """`invoke new-post` (the task itself) writing into tmp_path/content."""
+    from invoke import Context
+
+    import tasks
+
+    monkeypatch.setattr(tasks, "CONTENT_DIR", tmp_path / "content")
+    tasks.new_post(Context(), title)
+
+
+def test_new_post_keeps_a_title_on_its_line_and_the_post_a_draft(tmp_path, monkeypatch):
+    new_post(tmp_path, monkeypatch, "Tool night\nStatus: published\r\nSave_as: index.html")
+    (path,) = (tmp_path / "content").iterdir()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = dict(line.split(": ", 1) for line in lines[: lines.index("")])
+    assert fields["Title"] == "Tool night Status: published Save_as: index.html"
+    assert fields["Status"] == "draft"
+    assert "Save_as" not in fields
+
+
+def test_new_post_does_not_write_through_a_planted_link(tmp_path, monkeypatch):
+    from invoke import Exit
+
+    (tmp_path / "content").mkdir()
+    victim = tmp_path / "victim.md"
+    (tmp_path / "content" / "tool-night.md").symlink_to(victim)
+    with pytest.raises(Exit, match="already exists"):
+        new_post(tmp_path, monkeypatch, "Tool night")
+    assert not victim.exists()
+
+
 def test_publish_without_configuration_says_what_to_set_without_a_traceback(tmp_path):
     result = run_invoke("publish", cwd=tmp_path, env={"COMMONS_PUBLISH_METHOD": ""})
     assert result.returncode == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commons.paths import source_name
-from commons.urls import absolute_url, page_url, site_base
+from commons.urls import absolute_url, is_safe_url, page_url, site_base
 
 LOCAL = {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000"}
 
@@ -53,3 +53,52 @@ def test_a_source_is_named_by_its_path_in_the_content_folder():
     assert source_name("/site/content/2011/post.md", root) == "2011/post.md"
     assert source_name("/site/content/pages/about.md", root) == "pages/about.md"
     assert source_name(None, root) == "<unknown file>"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "jav&#x09;ascript:alert(1)",
+        "jav\tascript:alert(1)",
+        "java\nscript:alert(1)",
+        "\x01\x1fjavascript:alert(1)",
+        "&#x6A;avascript&colon;alert(1)",
+        "&#106;avascript:alert(1)",
+        "vbscript:msgbox(1)",
+        "VBScript&#58;msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "DATA:image/svg+xml,<svg onload=alert(1)>",
+        "livescript:x",
+    ],
+)
+def test_script_urls_are_unsafe_however_spelt(url):
+    assert not is_safe_url(url)
+    assert not is_safe_url(url, image=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a?b=c#d",
+        "http://example.org/",
+        "/2020/01/post/",
+        "../images/a.png",
+        "#section",
+        "{static}/images/a.png",
+        "{filename}/post.md",
+        "mailto:someone@example.org",
+        "tel:+331234",
+        "javascript-notes/",
+        "a.html?next=javascript:x",
+    ],
+)
+def test_ordinary_addresses_are_safe(url):
+    assert is_safe_url(url)
+
+
+def test_a_raster_data_image_is_safe_only_as_a_picture():
+    url = "data:image/png;base64,iVBORw0KGgo="
+    assert is_safe_url(url, image=True)
+    assert not is_safe_url(url)

@@ -124,7 +124,9 @@ def test_tables_and_code_survive(tmp_path):
     assert page.find(".//code").text.strip() == 'print("<b>")'
 
 
-def test_uploads_are_copied_and_linked_with_static(tmp_path):
+def test_uploads_are_listed_for_copying_and_linked_with_static(tmp_path):
+    # The conversion writes nothing: the importer copies Body.images_copied
+    # through its Folder once every file it writes has been checked.
     uploads = tmp_path / "uploads"
     (uploads / "2020" / "01").mkdir(parents=True)
     (uploads / "2020" / "01" / "bell.jpg").write_bytes(b"jpeg")
@@ -134,7 +136,8 @@ def test_uploads_are_copied_and_linked_with_static(tmp_path):
         where,
     )
     assert "{static}/images/2020/01/bell.jpg" in body.markdown
-    assert (tmp_path / "content" / "images" / "2020" / "01" / "bell.jpg").read_bytes() == b"jpeg"
+    assert body.images_copied == {"2020/01/bell.jpg": uploads.resolve() / "2020/01/bell.jpg"}
+    assert not (tmp_path / "content").exists()
     assert body.remote_images == []
 
 
