@@ -15,6 +15,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.settings import Boolean, Pattern, Schema, install
+from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ REFERENCE = re.compile(r"^\{(filename|category|tag|author)\}(.+)$")
 QUERY = re.compile(r"^(p|page_id)=(\d+)$")
 URL_WRAPPERS = {"category": Category, "tag": Tag, "author": Author}
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9/%._~!$&'()*+,;=:@-]*$")
+# What Netlify and Cloudflare Pages expand in a `_redirects` path: a splat
+# (`*`) anywhere, a placeholder (`:name`) at the start of a segment.
+EXPANDED = re.compile(r"\*|(?:^|/):")
 
 
 class RedirectError(ValueError):
@@ -112,6 +116,12 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
             f"{where}: the old address {path!r} has '.', '..', '//', a backslash or a "
             "control character in it. Fix: correct or remove the line."
         )
+    if EXPANDED.search(parts.path):
+        raise RedirectError(
+            f"{where}: the old address {path!r} has a wildcard (*) or a placeholder (:name), "
+            "which hosts expand in _redirects to catch addresses the site has. Fix: write "
+            "each old address in full, percent-encoding a literal * or : (%2A, %3A)."
+        )
     query = None
     if parts.query:
         match = QUERY.match(parts.query)
@@ -122,6 +132,38 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
             )
         query = (match[1], match[2])
     return parts.path, query
+
+
+def kept_problem(old_path: str, settings: dict) -> str | None:
+    """Why a redirect page may not be written for `old_path`: the file is hidden, kept
+    across builds or on the host (OUTPUT_RETENTION), or written by Commons; or None."""
+    decoded = unquote(old_path)
+    for segment in decoded.split("/"):
+        if segment.startswith("."):
+            return (
+                f"names a hidden file or folder ({segment}), which the host keeps for itself "
+                "(.htaccess, .well-known/, .git/)"
+            )
+    # Both the file a static host serves and the name itself: /CNAME's page
+    # would be CNAME/index.html, a folder in place of the kept file.
+    written = {old_page(old_path).casefold(), decoded.strip("/").casefold()}
+    for name, why in reserved_folders(settings):
+        folded = name.casefold()
+        if any(path == folded or path.startswith(folded + "/") for path in written):
+            return f"is {why}"
+    options = settings.get(SETTING) or DEFAULTS
+    files = [
+        (symbolic, what)
+        for symbolic, what in generated_paths(settings)
+        if PLACEHOLDER not in symbolic and not symbolic.endswith((".html", ".htm"))
+    ]
+    files += [
+        (options[key], f"the redirects file ({key})") for key in ("redirects_file", "nginx_file")
+    ]
+    for symbolic, what in files:
+        if symbolic.casefold() in written:
+            return f"is {what}"
+    return None
 
 
 def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> list[Redirect]:
@@ -139,7 +181,19 @@ def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> 
                 if not reference:
                     raise RedirectError(f"{where}: no target. Fix: write OLD-PATH TARGET.")
                 old_path, query = _old(old, where)
+                problem = kept_problem(old_path, settings)
+                if problem:
+                    raise RedirectError(
+                        f"{where}: the old address {old!r} {problem}; a redirect must never "
+                        "replace it. Fix: remove the line."
+                    )
                 url = _resolve(reference, found, where, settings)
+                if EXPANDED.search(url):
+                    raise RedirectError(
+                        f"{where}: the target /{url} has a wildcard (*) or a placeholder "
+                        "(:name), which hosts expand in _redirects. Fix: point the line at "
+                        "a page whose address has neither."
+                    )
             except RedirectError as error:
                 problems.append(str(error))
                 continue
