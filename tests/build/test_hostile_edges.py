@@ -12,13 +12,15 @@ local folder.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from lxml import html
-from pelican.settings import DEFAULT_CONFIG
+from lxml import etree, html
+from pelican.settings import DEFAULT_CONFIG, read_settings
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site
+from commons.importers.wordpress import import_wordpress
 from commons.publish import publish_site
 from tests.conftest import copy_content, require
 from tests.hostile_corpus import (
@@ -33,6 +35,7 @@ from tests.hostile_corpus import (
 # Search is not what these tests are about; it only slows the builds that pass.
 FAST = {"SEARCH": {"enabled": False}}
 RETAINED = [".git", ".nojekyll", "CNAME", ".well-known"]
+WORDPRESS_EXPORT = REPO_ROOT / "tests" / "data" / "wordpress" / "isso-wordpress.xml"
 
 
 def failed_build(tmp_path: Path, content: Path, settings: Path, overrides=None) -> str:
@@ -55,6 +58,39 @@ def test_a_redirect_over_a_hidden_kept_or_reserved_file_stops_the_build(tmp_path
     message = failed_build(tmp_path, content, PUBLISH_SETTINGS)
     assert "redirects/wordpress.txt:3" in message and says in message and "Fix:" in message
     assert "wordpress.txt:2" not in message
+
+
+@pytest.mark.parametrize(
+    ("link", "says"),
+    [
+        ("http://example.tld/.htaccess", "hidden file or folder (.htaccess)"),
+        ("http://example.tld/CNAME", "a file kept across builds (OUTPUT_RETENTION)"),
+        ("http://example.tld/.well-known/acme-challenge/x", "hidden file or folder"),
+    ],
+    ids=["htaccess", "cname", "well-known"],
+)
+def test_an_imported_items_link_over_a_kept_file_stops_the_build(tmp_path, link, says):
+    tree = etree.parse(str(WORDPRESS_EXPORT))
+    tree.find("channel/item/link").text = link
+    export = tmp_path / "export.xml"
+    tree.write(str(export), encoding="utf-8", xml_declaration=True)
+    content = tmp_path / "content"
+    content.mkdir()
+    import_wordpress(
+        export,
+        content_dir=content,
+        settings=read_settings(str(DEV_SETTINGS)),
+        isso_db=tmp_path / "comments.db",
+        say=lambda line: None,
+    )
+    lines = (content / "redirects" / "wordpress.txt").read_text().splitlines()
+    number = next(
+        n
+        for n, line in enumerate(lines, 1)
+        if line.split(" ")[0].rstrip("/") == urlsplit(link).path
+    )
+    message = failed_build(tmp_path, content, PUBLISH_SETTINGS)
+    assert f"redirects/wordpress.txt:{number}" in message and says in message
 
 
 def test_a_rebuild_never_loses_the_retained_cname_to_a_redirect(tmp_path):
