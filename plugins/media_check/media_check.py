@@ -244,8 +244,11 @@ def looks_like_markup(path: str) -> bool:
     return start.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").startswith(b"<")
 
 
-def upload_problem(path: str, table: dict, allowed=()) -> str | None:
+def upload_problem(path: str, table: dict, allowed=(), published: str = "") -> str | None:
     """Why a browser would run this upload in the site's origin, or None.
+
+    The name judged is the one it is published under (`published`, its
+    save_as) as well as its own.
 
     `table` maps an extension to every type a common server sends it with
     (served_types); every one of them must be inert, or XML that holds nothing
@@ -253,7 +256,14 @@ def upload_problem(path: str, table: dict, allowed=()) -> str | None:
     sent as application/octet-stream, or with a guessed type: it passes unless
     it starts like markup.
     """
-    name = os.path.basename(path)
+    for name in sorted({os.path.basename(path), os.path.basename(published)} - {""}):
+        problem = _name_problem(path, name, table, allowed)
+        if problem:
+            return problem
+    return None
+
+
+def _name_problem(path: str, name: str, table: dict, allowed) -> str | None:
     if name.startswith("."):
         return (
             "is a hidden file, which a web server reads as its configuration (.htaccess) or hides"
@@ -290,7 +300,9 @@ def check_uploads(generator) -> None:
         relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
         if relative in trusted:
             continue
-        problem = upload_problem(static.source_path, table, options["allowed_types"])
+        problem = upload_problem(
+            static.source_path, table, options["allowed_types"], static.save_as or ""
+        )
         if problem:
             problems.append(
                 f"{relative}: {problem}. Fix: remove it, or publish it as a type no browser runs "

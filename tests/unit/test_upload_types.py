@@ -72,6 +72,12 @@ def test_an_extension_any_map_gives_a_running_type_is_refused(tmp_path, table, n
     assert says in media_check.upload_problem(upload(tmp_path, name), table)
 
 
+def test_the_published_name_is_judged_too(tmp_path, table):
+    path = upload(tmp_path, "notes.txt")
+    assert media_check.upload_problem(path, table, published="extra/notes.txt") is None
+    assert "(.xhtm)" in media_check.upload_problem(path, table, published="notes.xhtm")
+
+
 def test_python_alone_would_not_know_the_debian_payloads():
     assert "xhtm" not in python_types() and "es" not in python_types()
 
