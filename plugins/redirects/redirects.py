@@ -134,9 +134,31 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
     return parts.path, query
 
 
-def kept_problem(old_path: str, settings: dict) -> str | None:
+@dataclass(frozen=True)
+class KeptPaths:
+    """What no redirect page may take, from the settings (casefolded)."""
+
+    folders: tuple[tuple[str, str], ...]  # (file or folder, why): kept, reserved
+    files: dict[str, str]  # file -> what: the feeds, robots.txt, _headers, _redirects...
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> KeptPaths:
+        options = settings.get(SETTING) or DEFAULTS
+        files = {
+            symbolic.casefold(): what
+            for symbolic, what in generated_paths(settings)
+            if PLACEHOLDER not in symbolic and not symbolic.endswith((".html", ".htm"))
+        }
+        for key in ("redirects_file", "nginx_file"):
+            files[options[key].casefold()] = f"the redirects file ({key})"
+        folders = tuple((name.casefold(), why) for name, why in reserved_folders(settings))
+        return cls(folders, files)
+
+
+def kept_problem(old_path: str, kept: KeptPaths) -> str | None:
     """Why a redirect page may not be written for `old_path`: the file is hidden, kept
-    across builds or on the host (OUTPUT_RETENTION), or written by Commons; or None."""
+    across builds or on the host (OUTPUT_RETENTION), reserved or written by Commons;
+    or None."""
     decoded = unquote(old_path)
     for segment in decoded.split("/"):
         if segment.startswith("."):
@@ -147,28 +169,19 @@ def kept_problem(old_path: str, settings: dict) -> str | None:
     # Both the file a static host serves and the name itself: /CNAME's page
     # would be CNAME/index.html, a folder in place of the kept file.
     written = {old_page(old_path).casefold(), decoded.strip("/").casefold()}
-    for name, why in reserved_folders(settings):
-        folded = name.casefold()
-        if any(path == folded or path.startswith(folded + "/") for path in written):
+    for name, why in kept.folders:
+        if any(path == name or path.startswith(name + "/") for path in written):
             return f"is {why}"
-    options = settings.get(SETTING) or DEFAULTS
-    files = [
-        (symbolic, what)
-        for symbolic, what in generated_paths(settings)
-        if PLACEHOLDER not in symbolic and not symbolic.endswith((".html", ".htm"))
-    ]
-    files += [
-        (options[key], f"the redirects file ({key})") for key in ("redirects_file", "nginx_file")
-    ]
-    for symbolic, what in files:
-        if symbolic.casefold() in written:
-            return f"is {what}"
+    for path in written:
+        if path in kept.files:
+            return f"is {kept.files[path]}"
     return None
 
 
 def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> list[Redirect]:
     """Every redirect line of every *.txt file in `folder`, resolved; RedirectError if any fails."""
     redirects, problems, seen = [], [], {}
+    kept = KeptPaths.from_settings(settings)
     for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             line = line.strip()
@@ -181,7 +194,7 @@ def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> 
                 if not reference:
                     raise RedirectError(f"{where}: no target. Fix: write OLD-PATH TARGET.")
                 old_path, query = _old(old, where)
-                problem = kept_problem(old_path, settings)
+                problem = kept_problem(old_path, kept)
                 if problem:
                     raise RedirectError(
                         f"{where}: the old address {old!r} {problem}; a redirect must never "
