@@ -252,6 +252,7 @@ HOSTILE_UPLOADS = [
     ("svgz", "drawing.svgz", b"\x1f\x8b\x08\x00"),
     ("double-extension", "photo.html.jpg", b"<script>window.__pwned = 1</script>"),
     ("hidden", ".htaccess", b"AddType text/html .jpg\n"),
+    ("hidden-folder", ".well-known/security.txt", b"Contact: mailto:x@example.org\n"),
     ("unknown-markup", "notes.jsm", b"  <html><script>window.__pwned = 1</script></html>"),
 ]
 # Uploads that are served as types no browser runs: they pass.

@@ -256,6 +256,9 @@ def upload_problem(path: str, table: dict, allowed=(), published: str = "") -> s
     sent as application/octet-stream, or with a guessed type: it passes unless
     it starts like markup.
     """
+    hidden = [part for part in published.replace("\\", "/").split("/")[:-1] if part.startswith(".")]
+    if hidden:
+        return f"is published in a hidden folder ({hidden[0]}), which the host keeps for itself"
     for name in sorted({os.path.basename(path), os.path.basename(published)} - {""}):
         problem = _name_problem(path, name, table, allowed)
         if problem:

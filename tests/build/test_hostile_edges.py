@@ -204,7 +204,7 @@ def test_every_draft_setting_of_pelican_writes_nothing_in_production(tmp_path, s
 )
 def test_an_upload_served_as_a_type_a_browser_runs_is_refused(tmp_path, name, data):
     content = copy_content(tmp_path / "content")
-    (content / "images").mkdir()
+    (content / "images" / name).parent.mkdir(parents=True)
     (content / "images" / name).write_bytes(data)
     message = failed_build(tmp_path, content, PUBLISH_SETTINGS)
     assert f"images/{name}:" in message and "Fix:" in message

@@ -76,6 +76,8 @@ def test_the_published_name_is_judged_too(tmp_path, table):
     path = upload(tmp_path, "notes.txt")
     assert media_check.upload_problem(path, table, published="extra/notes.txt") is None
     assert "(.xhtm)" in media_check.upload_problem(path, table, published="notes.xhtm")
+    problem = media_check.upload_problem(path, table, published="images/.well-known/notes.txt")
+    assert "hidden folder (.well-known)" in problem
 
 
 def test_python_alone_would_not_know_the_debian_payloads():
