@@ -120,7 +120,7 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
         raise RedirectError(
             f"{where}: the old address {path!r} has a wildcard (*) or a placeholder (:name), "
             "which hosts expand in _redirects to catch addresses the site has. Fix: write "
-            "each old address in full, percent-encoding a literal * or : (%2A, %3A)."
+            "each old address in full, or remove the line."
         )
     query = None
     if parts.query:
