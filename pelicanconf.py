@@ -80,6 +80,9 @@ DRAFT_URL = "drafts/{slug}/"
 DRAFT_SAVE_AS = "drafts/{slug}/index.html"
 DRAFT_PAGE_URL = "drafts/pages/{slug}/"
 DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
+# Drafts are built, and listed at /drafts/, for local preview; production
+# (publishconf.py) sets preview False: none is written or listed (plugins/drafts).
+DRAFTS = {"preview": True}
 YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
 YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
 ARCHIVES_SAVE_AS = "archives/index.html"
@@ -92,8 +95,8 @@ AUTHORS_SAVE_AS = "authors/index.html"
 AUTHORS_URL = "authors/"
 INDEX_SAVE_AS = "index.html"
 INDEX_URL = ""  # the home page is the site's root: links to it end in "/"
-# The theme's 404 page, and the list of drafts (local builds only: publishconf.py
-# turns it off with DRAFTS_SAVE_AS = "").
+# The theme's 404 page, and the list of drafts (local builds only: publishconf.py's
+# DRAFTS['preview'] False empties DRAFTS_SAVE_AS).
 DIRECT_TEMPLATES = [
     "index",
     "tags",
@@ -225,6 +228,8 @@ PLUGINS = [
     "plugins.frozen_urls",
     "plugins.redirects",
     "plugins.taxonomy_index",
+    # Last: the other plugins check drafts too before production withholds them.
+    "plugins.drafts",
 ]
 
 # Files in output/ that Commons does not generate but must never delete

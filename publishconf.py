@@ -27,13 +27,12 @@ PUBLISH = {
     "gh_pages_branch": os.environ.get("COMMONS_GH_PAGES_BRANCH", "gh-pages"),
 }
 
-# Drafts are previewed locally only; production never writes them.
-DRAFT_SAVE_AS = ""
-DRAFT_PAGE_SAVE_AS = ""
+# Drafts are previewed locally only: production writes none, in any language,
+# and no template lists them (plugins/drafts empties every DRAFT*_SAVE_AS).
+DRAFTS = {"preview": False}
 
 # robots.txt, pointing crawlers at the sitemap, is for the public site only.
 FEEDS = {**FEEDS, "robots_txt": True}  # noqa: F405
-DRAFTS_SAVE_AS = ""  # the theme's list of drafts
 
 # The Content-Security-Policy and other headers, as `_headers` (Netlify,
 # Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.

@@ -67,16 +67,21 @@ def validate_options(options: dict) -> None:
 
 
 def retention_filters(retain) -> list[str]:
-    """rsync filter rules that protect each OUTPUT_RETENTION entry on the target.
+    """rsync filter rules that leave each OUTPUT_RETENTION entry, and every hidden file,
+    on the target as they are.
 
-    `--delete` removes what the site does not generate; a protected entry (a
-    `CNAME`, `.well-known/…`) survives, whatever is inside it.
+    An exclude rule keeps a file out of both sides of the transfer: what the
+    target holds there (a `CNAME`, `.well-known/…`, an `.htaccess`) is neither
+    replaced by a file of the new build nor removed by `--delete`, whatever is
+    inside it. (A protect rule, `P`, only stops the removal.) The site itself
+    holds no hidden file: posts, uploads and redirects may not write one.
     """
     rules = []
     for entry in retain:
         name = str(entry).strip("/")
         if name:
-            rules += [f"--filter=P /{name}", f"--filter=P /{name}/***"]
+            rules.append(f"--filter=- /{name}")
+    rules.append("--filter=- .*")
     return rules
 
 

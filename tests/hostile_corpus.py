@@ -207,3 +207,88 @@ Category: Community
 See [its plan]({{filename}}{IDS_POST_SLUG}.md#plan), [its box]({{filename}}/{IDS_POST_SLUG}.md#box)
 and <a href="{{filename}}{IDS_POST_SLUG}.md#discussion">its discussion</a>.
 """
+
+
+# The edges (issue 23): redirect lines, uploads and drafts an editor (or an
+# import) writes. One case per class of hole; each names what the build says.
+REDIRECT_TARGET = "{filename}/sharing-your-work-and-coworking-to-share.md"
+HOSTILE_REDIRECTS = [
+    # (id, old path, what the refusal says)
+    ("kept-file", "/CNAME", "a file kept across builds (OUTPUT_RETENTION)"),
+    ("kept-folder", "/.well-known/acme-challenge/token", "hidden file or folder"),
+    ("kept-folder-cased", "/cname/", "a file kept across builds (OUTPUT_RETENTION)"),
+    ("git", "/.git/config", "hidden file or folder (.git)"),
+    ("server-config", "/.htaccess", "hidden file or folder (.htaccess)"),
+    ("encoded-hidden", "/blog/%2Ehtaccess", "hidden file or folder (.htaccess)"),
+    ("feed", "/feeds/all.atom.xml", "the feed FEED_ALL_ATOM sets"),
+    ("headers-file", "/_headers", "the security headers file"),
+    ("redirects-file", "/_redirects", "the redirects file"),
+    ("theme-file", "/theme/css/site.css", "the theme's files"),
+    ("splat", "/old/*", "wildcard (*)"),
+    ("placeholder", "/old/:slug/", "placeholder (:name)"),
+]
+
+# Uploads: (id, file name, bytes). Each is served by a common server under a
+# type a browser runs or renders as a document, or as its own configuration.
+UPLOAD_SCRIPT = b"window.__pwned = 'script';\n"
+
+
+def xhtml_loading(script: str) -> bytes:
+    return (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title>'
+        f'<script src="{script}"></script></head><body>x</body></html>'
+    ).encode()
+
+
+HOSTILE_UPLOADS = [
+    ("xhtm", "page.xhtm", xhtml_loading("page.es")),
+    ("xht", "page.xht", xhtml_loading("module.mjs")),
+    ("es", "page.es", UPLOAD_SCRIPT),
+    ("mjs", "module.mjs", UPLOAD_SCRIPT),
+    ("shtml", "page.shtml", b"<script src='page.es'></script>"),
+    ("xsl", "style.xsl", b'<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"/>'),
+    ("wasm", "code.wasm", b"\x00asm\x01\x00\x00\x00"),
+    ("appcache", "site.appcache", b"CACHE MANIFEST\n"),
+    ("svgz", "drawing.svgz", b"\x1f\x8b\x08\x00"),
+    ("double-extension", "photo.html.jpg", b"<script>window.__pwned = 1</script>"),
+    ("hidden", ".htaccess", b"AddType text/html .jpg\n"),
+    ("hidden-folder", ".well-known/security.txt", b"Contact: mailto:x@example.org\n"),
+    ("unknown-markup", "notes.jsm", b"  <html><script>window.__pwned = 1</script></html>"),
+]
+# Uploads that are served as types no browser runs: they pass.
+INERT_UPLOADS = [
+    ("photo.jpg", b"\xff\xd8\xff\xe0 not really a JPEG"),
+    ("report.2024.pdf", b"%PDF-1.4\n"),
+    ("captions.vtt", b"WEBVTT\n"),
+    ("notes.txt", b"<b>plain text, shown as such</b>"),
+    ("archive.tar.gz", b"\x1f\x8b\x08\x00"),
+    ("font.woff2", b"wOF2"),
+    ("data.unknownext", b"binary \x00 data"),
+]
+
+# Drafts, in every language, and a published page that asks for the list of
+# drafts: none of DRAFT_SECRET may reach a production build.
+DRAFT_SECRET = "hostile-draft-secret"
+HOSTILE_DRAFTS = {
+    "secret-draft.md": (
+        "Title: Secret plans\nDate: 2024-05-01 10:00\nStatus: draft\nSlug: secret-plans\n"
+        f"Category: Community\nSummary: {DRAFT_SECRET} in a summary\n\n{DRAFT_SECRET} en\n"
+    ),
+    "secret-draft-fr.md": (
+        "Title: Plans secrets\nDate: 2024-05-01 10:00\nStatus: draft\nSlug: secret-plans\n"
+        f"Lang: fr\nCategory: Community\nSummary: {DRAFT_SECRET} résumé\n\n{DRAFT_SECRET} fr\n"
+    ),
+    "pages/secret-page.md": (
+        f"Title: Secret page\nStatus: draft\nSlug: secret-page\n\n{DRAFT_SECRET} page en\n"
+    ),
+    "pages/secret-page-fr.md": (
+        "Title: Page secrète\nStatus: draft\nSlug: secret-page\nLang: fr\n\n"
+        f"{DRAFT_SECRET} page fr\n"
+    ),
+    "pages/every-draft.md": "Title: Every draft\nTemplate: drafts\nSlug: every-draft\n\nA list.\n",
+}
+
+
+def write_drafts(content: Path) -> None:
+    for name, text in HOSTILE_DRAFTS.items():
+        (content / name).write_text(text, encoding="utf-8")

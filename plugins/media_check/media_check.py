@@ -11,27 +11,64 @@ from lxml import etree, html
 from pelican import signals
 
 from commons.contents import every_article, every_page
-from commons.settings import ListOf, Schema, String, install
+from commons.settings import ListOf, Pattern, Schema, String, install
+
+from .served_types import served_types
 
 logger = logging.getLogger(__name__)
 
 SETTING = "MEDIA_CHECK"
-# Served as HTML, script or an XSLT stylesheet, or read by a web server as
-# its configuration: nothing to check, they run (or rule) in the site's origin.
-ACTIVE_SUFFIXES = {
-    ".html": "an HTML page",
-    ".htm": "an HTML page",
-    ".xhtml": "an XHTML page",
-    ".xht": "an XHTML page",
-    ".shtml": "an HTML page",
-    ".js": "a script",
-    ".mjs": "a script",
-    ".xsl": "an XSLT stylesheet",
-    ".xslt": "an XSLT stylesheet",
-    ".svgz": "a compressed SVG image (it cannot be checked)",
-    ".htaccess": "a web server configuration file",
-}
-XML_SUFFIXES = {".svg", ".xml"}
+# Types no browser runs or renders as a document of the site's origin: it
+# shows them (an image, a video, plain text), plays them or downloads them.
+# A family ends in "/"; image/svg+xml is an XML type, checked below.
+INERT_FAMILIES = ("image/", "audio/", "video/", "font/")
+INERT_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/csv",
+        "text/tab-separated-values",
+        "text/vtt",
+        "text/markdown",
+        "text/calendar",
+        "text/vcard",
+        "text/x-vcard",
+        "application/json",
+        "application/pdf",
+        "application/octet-stream",
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-tar",
+        "application/x-gtar",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/zstd",
+        "application/x-7z-compressed",
+        "application/vnd.rar",
+        "application/x-rar-compressed",
+        "application/epub+zip",
+        "application/rtf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.ms-fontobject",
+        "application/font-woff",
+        "application/font-sfnt",
+        "application/x-font-ttf",
+        "application/x-font-otf",
+        "application/ogg",
+    }
+)
+INERT_PREFIXES = (
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+)
+# Rendered as an XML document: allowed when the file itself is inert (xml_problem).
+XML_TYPES = frozenset({"image/svg+xml", "application/xml", "text/xml"})
+# What a browser reads, when a server sends no type or guesses one (Apache
+# without a mapping; Caddy and Go's sniffing), to decide a file is markup.
+SNIFFED_BYTES = 512
+MIME_TYPE = r"[a-z0-9][a-z0-9!#$&^_.+-]*/(?:\*|[a-z0-9][a-z0-9!#$&^_.+-]*)"
 SVG_NS = "http://www.w3.org/2000/svg"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -77,6 +114,15 @@ SCHEMA = Schema(
             String(check=_trusted_problem),
             [],
             accepted="a list of paths relative to content/, such as 'extra/widget.js'",
+        ),
+        # More media types uploads may be served as, beside the inert ones
+        # (INERT_FAMILIES, INERT_TYPES): "model/gltf-binary", or "model/*" for
+        # a family. Only types no browser runs: each one listed is served from
+        # the site's own origin.
+        "allowed_types": ListOf(
+            Pattern(MIME_TYPE, "a media type in lower case, such as 'model/gltf-binary'"),
+            [],
+            accepted="a list of media types, such as 'model/gltf-binary' or 'model/*'",
         ),
     },
 )
@@ -171,13 +217,77 @@ def _css_problem(text: str) -> str | None:
     return None
 
 
-def upload_problem(path: str) -> str | None:
-    """Why a browser would run this upload in the site's origin, or None."""
-    name = os.path.basename(path).lower()
-    suffix = os.path.splitext(name)[1] or (name if name.startswith(".") else "")
-    if suffix in ACTIVE_SUFFIXES:
-        return f"is {ACTIVE_SUFFIXES[suffix]}, which a browser runs in the site's origin"
-    if suffix in XML_SUFFIXES:
+def inert_type(kind: str, allowed=()) -> bool:
+    """Whether a file served as `kind` is one no browser runs (or a maintainer allows)."""
+    if kind in XML_TYPES:
+        return False
+    if kind in INERT_TYPES or kind.startswith(INERT_FAMILIES + INERT_PREFIXES):
+        return True
+    return any(
+        kind == entry or (entry.endswith("/*") and kind.startswith(entry[:-1])) for entry in allowed
+    )
+
+
+def extensions(name: str) -> list[str]:
+    """Every extension a server may read in a file name, in lower case: Apache's
+    mod_mime reads each one (`photo.html.jpg` is an HTML page there), the others
+    the last one; an extension may hold a dot (`1905.1`)."""
+    parts = name.lower().split(".")[1:]
+    return [*parts, *(".".join(parts[start:]) for start in range(len(parts) - 1))]
+
+
+def looks_like_markup(path: str) -> bool:
+    """Whether a browser (or Caddy) sniffing a file without a known type takes it for
+    HTML or XML: its first bytes, after a byte order mark and spaces, open a tag."""
+    with open(path, "rb") as handle:
+        start = handle.read(SNIFFED_BYTES)
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").startswith(b"<")
+
+
+def upload_problem(path: str, table: dict, allowed=(), published: str = "") -> str | None:
+    """Why a browser would run this upload in the site's origin, or None.
+
+    The name judged is the one it is published under (`published`, its
+    save_as) as well as its own.
+
+    `table` maps an extension to every type a common server sends it with
+    (served_types); every one of them must be inert, or XML that holds nothing
+    active. A file whose last extension no server knows (or that has none) is
+    sent as application/octet-stream, or with a guessed type: it passes unless
+    it starts like markup.
+    """
+    hidden = [part for part in published.replace("\\", "/").split("/")[:-1] if part.startswith(".")]
+    if hidden:
+        return f"is published in a hidden folder ({hidden[0]}), which the host keeps for itself"
+    for name in sorted({os.path.basename(path), os.path.basename(published)} - {""}):
+        problem = _name_problem(path, name, table, allowed)
+        if problem:
+            return problem
+    return None
+
+
+def _name_problem(path: str, name: str, table: dict, allowed) -> str | None:
+    if name.startswith("."):
+        return (
+            "is a hidden file, which a web server reads as its configuration (.htaccess) or hides"
+        )
+    as_xml = False
+    for extension in extensions(name):
+        for kind in sorted(table.get(extension, ())):
+            if kind in XML_TYPES:
+                as_xml = True
+            elif not inert_type(kind, allowed):
+                return (
+                    f"is served as {kind} (.{extension}), which a browser runs or renders "
+                    "in the site's origin"
+                )
+    last = name.lower().rsplit(".", 1)[1] if "." in name else ""
+    if last not in table and looks_like_markup(path):
+        return (
+            "has no extension a web server knows and starts like HTML or XML, which a "
+            "server that guesses the type sends as a page"
+        )
+    if as_xml:
         with open(path, "rb") as handle:
             return xml_problem(handle.read())
     return None
@@ -185,18 +295,24 @@ def upload_problem(path: str) -> str | None:
 
 def check_uploads(generator) -> None:
     settings = generator.settings
-    trusted = {os.path.normpath(path) for path in settings[SETTING]["trusted_files"]}
+    options = settings[SETTING]
+    trusted = {os.path.normpath(path) for path in options["trusted_files"]}
+    table = served_types()
     problems = []
     for static in generator.staticfiles:
         relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
         if relative in trusted:
             continue
-        problem = upload_problem(static.source_path)
+        problem = upload_problem(
+            static.source_path, table, options["allowed_types"], static.save_as or ""
+        )
         if problem:
             problems.append(
-                f"{relative}: {problem}. Fix: remove it (export SVG images as plain drawings, "
-                "without scripts, links or embedded pages), or, if a maintainer has checked it, "
-                f"list '{relative}' in {SETTING}['trusted_files'] in pelicanconf.py."
+                f"{relative}: {problem}. Fix: remove it, or publish it as a type no browser runs "
+                "(an image, PDF, plain text, an archive; SVG as a plain drawing, without "
+                "scripts, links or embedded pages); if a maintainer has checked it, list "
+                f"'{relative}' in {SETTING}['trusted_files'], or its type in "
+                f"{SETTING}['allowed_types'], in pelicanconf.py."
             )
     report(problems, settings)
 

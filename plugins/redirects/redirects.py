@@ -16,6 +16,7 @@ from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder
 from commons.settings import Boolean, Pattern, Schema, install
+from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ REFERENCE = re.compile(r"^\{(filename|category|tag|author)\}(.+)$")
 QUERY = re.compile(r"^(p|page_id)=(\d+)$")
 URL_WRAPPERS = {"category": Category, "tag": Tag, "author": Author}
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9/%._~!$&'()*+,;=:@-]*$")
+# What Netlify and Cloudflare Pages expand in a `_redirects` path: a splat
+# (`*`) anywhere, a placeholder (`:name`) at the start of a segment.
+EXPANDED = re.compile(r"\*|(?:^|/):")
 
 
 class RedirectError(ValueError):
@@ -113,6 +117,12 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
             f"{where}: the old address {path!r} has '.', '..', '//', a backslash or a "
             "control character in it. Fix: correct or remove the line."
         )
+    if EXPANDED.search(parts.path):
+        raise RedirectError(
+            f"{where}: the old address {path!r} has a wildcard (*) or a placeholder (:name), "
+            "which hosts expand in _redirects to catch addresses the site has. Fix: write "
+            "each old address in full, or remove the line."
+        )
     query = None
     if parts.query:
         match = QUERY.match(parts.query)
@@ -125,9 +135,54 @@ def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
     return parts.path, query
 
 
+@dataclass(frozen=True)
+class KeptPaths:
+    """What no redirect page may take, from the settings (casefolded)."""
+
+    folders: tuple[tuple[str, str], ...]  # (file or folder, why): kept, reserved
+    files: dict[str, str]  # file -> what: the feeds, robots.txt, _headers, _redirects...
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> KeptPaths:
+        options = settings.get(SETTING) or DEFAULTS
+        files = {
+            symbolic.casefold(): what
+            for symbolic, what in generated_paths(settings)
+            if PLACEHOLDER not in symbolic and not symbolic.endswith((".html", ".htm"))
+        }
+        for key in ("redirects_file", "nginx_file"):
+            files[options[key].casefold()] = f"the redirects file ({key})"
+        folders = tuple((name.casefold(), why) for name, why in reserved_folders(settings))
+        return cls(folders, files)
+
+
+def kept_problem(old_path: str, kept: KeptPaths) -> str | None:
+    """Why a redirect page may not be written for `old_path`: the file is hidden, kept
+    across builds or on the host (OUTPUT_RETENTION), reserved or written by Commons;
+    or None."""
+    decoded = unquote(old_path)
+    for segment in decoded.split("/"):
+        if segment.startswith("."):
+            return (
+                f"names a hidden file or folder ({segment}), which the host keeps for itself "
+                "(.htaccess, .well-known/, .git/)"
+            )
+    # Both the file a static host serves and the name itself: /CNAME's page
+    # would be CNAME/index.html, a folder in place of the kept file.
+    written = {old_page(old_path).casefold(), decoded.strip("/").casefold()}
+    for name, why in kept.folders:
+        if any(path == name or path.startswith(name + "/") for path in written):
+            return f"is {why}"
+    for path in written:
+        if path in kept.files:
+            return f"is {kept.files[path]}"
+    return None
+
+
 def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> list[Redirect]:
     """Every redirect line of every *.txt file in `folder`, resolved; RedirectError if any fails."""
     redirects, problems, seen = [], [], {}
+    kept = KeptPaths.from_settings(settings)
     for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             line = line.strip()
@@ -140,7 +195,19 @@ def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> 
                 if not reference:
                     raise RedirectError(f"{where}: no target. Fix: write OLD-PATH TARGET.")
                 old_path, query = _old(old, where)
+                problem = kept_problem(old_path, kept)
+                if problem:
+                    raise RedirectError(
+                        f"{where}: the old address {old!r} {problem}; a redirect must never "
+                        "replace it. Fix: remove the line."
+                    )
                 url = _resolve(reference, found, where, settings)
+                if EXPANDED.search(url):
+                    raise RedirectError(
+                        f"{where}: the target /{url} has a wildcard (*) or a placeholder "
+                        "(:name), which hosts expand in _redirects. Fix: point the line at "
+                        "a page whose address has neither."
+                    )
             except RedirectError as error:
                 problems.append(str(error))
                 continue

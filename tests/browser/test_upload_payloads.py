@@ -4,10 +4,13 @@ build that let it through would be caught."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from commons import PUBLISH_SETTINGS
 from commons.build import BuildError, build_site
+from commons.servers import free_port
 from tests.conftest import copy_content
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
@@ -68,4 +71,73 @@ def test_an_upload_that_runs_in_chromium_is_refused_by_the_build(
         build_site(output, settings_file=PUBLISH_SETTINGS, content=content)
     assert f"images/{name}:" in str(failure.value)
     assert "MEDIA_CHECK['trusted_files']" in str(failure.value)
+    assert not output.exists()
+
+
+# A page and the script it loads, each under an extension that only some
+# servers' maps know (Debian's mime.types: .xhtm as XHTML, .es as JavaScript).
+# Each pair runs in Chromium with no CSP and under the production CSP (with
+# `script-src 'self'` and nosniff): only the build's check stops it.
+RUNNING_PAIRS = [
+    ("xhtm-es", "page.xhtm", "page.es"),
+    ("xht-mjs", "page.xht", "module.mjs"),
+    ("shtml-es", "page.shtml", "page.es"),
+]
+
+
+def xhtml_page(script: str) -> str:
+    return (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title>'
+        f'<script src="{script}"></script></head><body>x</body></html>'
+    )
+
+
+def runs(browser, url: str):
+    page = browser.new_page()
+    response = page.goto(url, wait_until="load")
+    page.wait_for_function("window.__pwned === 'script'", timeout=5000)
+    page.close()
+    return response
+
+
+@pytest.mark.parametrize(
+    ("page_name", "script_name"), [p[1:] for p in RUNNING_PAIRS], ids=[p[0] for p in RUNNING_PAIRS]
+)
+def test_an_upload_pair_that_runs_with_and_without_the_csp_is_refused(
+    tmp_path, served_site, browser, page_name, script_name
+):
+    files = {page_name: xhtml_page(script_name), script_name: "window.__pwned = 'script';\n"}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    runs(browser, served_site(raw).url + page_name)  # no CSP
+
+    content = copy_content(tmp_path / "content")
+    (content / "images").mkdir()
+    for name, text in files.items():
+        (content / "images" / name).write_text(text, encoding="utf-8")
+    # Under the production CSP: built with publishconf.py (the files let
+    # through as a maintainer could) and served with the headers it writes.
+    port = free_port()
+    trusted = {"trusted_files": [f"images/{name}" for name in files]}
+    output = tmp_path / "output"
+    build_site(
+        output,
+        settings_file=PUBLISH_SETTINGS,
+        content=content,
+        env={"COMMONS_SITEURL": f"http://127.0.0.1:{port}"},
+        overrides={"MEDIA_CHECK": trusted},
+    )
+    site = served_site(output, port=port, headers_file="_headers")
+    response = runs(browser, site.url + f"images/{page_name}")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+    # What the build says without the maintainer's word.
+    shutil.rmtree(output)
+    with pytest.raises(BuildError) as failure:
+        build_site(output, settings_file=PUBLISH_SETTINGS, content=content)
+    for name in files:
+        assert f"images/{name}: is served as" in str(failure.value)
     assert not output.exists()

@@ -77,7 +77,7 @@ def test_publish_keeps_retained_files_and_a_dry_run_after_it_lists_nothing(
     result = publish(target, **env)
     assert result.returncode == 0, result.stderr
     assert "the comment server answers and allows the site" in result.stdout
-    assert "--checksum" in result.stdout and "--filter=P /CNAME" in result.stdout
+    assert "--checksum" in result.stdout and "--filter=- /CNAME" in result.stdout
     assert (target / "CNAME").read_text() == "blog.cohere.coop\n"
     assert (target / ".well-known" / "acme-challenge" / "token").read_text() == "proof"
     assert not (target / "old-page.html").exists()

@@ -372,10 +372,15 @@ UPLOAD_CASES = [
         '<doc><h:script xmlns:h="http://www.w3.org/1999/xhtml">x()</h:script></doc>',
         "holds HTML",
     ),
-    ("html", "a.html", "<script>window.__pwned = 1</script>", "is an HTML page"),
-    ("script", "a.js", "window.__pwned = 1;", "is a script"),
-    ("xhtml", "a.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"/>', "an XHTML page"),
-    ("htaccess", ".htaccess", "AddType text/html .png", "web server configuration"),
+    ("html", "a.html", "<script>window.__pwned = 1</script>", "served as text/html (.html)"),
+    ("script", "a.js", "window.__pwned = 1;", "javascript (.js)"),
+    (
+        "xhtml",
+        "a.xhtml",
+        '<html xmlns="http://www.w3.org/1999/xhtml"/>',
+        "served as application/xhtml+xml (.xhtml)",
+    ),
+    ("htaccess", ".htaccess", "AddType text/html .png", "web server reads as its configuration"),
 ]
 
 
