@@ -303,9 +303,11 @@ def check_uploads(generator) -> None:
         relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
         if relative in trusted:
             continue
-        problem = upload_problem(
-            static.source_path, table, options["allowed_types"], static.save_as or ""
-        )
+        # Not `static.save_as`: reading it marks the file's place as taken, and
+        # an {attach} link could no longer move it next to its post. An {attach}
+        # move keeps the file's name, which is what is judged here.
+        published = static.get_url_setting("save_as") or ""
+        problem = upload_problem(static.source_path, table, options["allowed_types"], published)
         if problem:
             problems.append(
                 f"{relative}: {problem}. Fix: remove it, or publish it as a type no browser runs "

@@ -14,7 +14,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
-from commons.files import Folder
+from commons.files import Folder, WriteRefused
 from commons.settings import Boolean, Pattern, Schema, install
 from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
 
@@ -380,10 +380,13 @@ def write(pelican) -> None:
         for redirect in kept:
             if redirect.query is not None:
                 continue  # /?p=123 is the home page's address: no file can answer it
-            page = old_page(redirect.old_path)
-            if site.refusal(page) is not None:
-                continue
-            site.write_text(page, redirect_page(redirect, lang))
+            # read_redirects refused hidden, kept and generated paths by their line;
+            # what the Folder still refuses here (a link planted in the output) stops.
+            try:
+                site.write_text(old_page(redirect.old_path), redirect_page(redirect, lang))
+            except WriteRefused as refused:
+                logger.error("%s: %s", redirect.source, refused)
+                raise RedirectError(f"{redirect.source}: {refused}") from None
             pages += 1
     logger.info(
         "Redirects: %d old addresses in %s and %s, %d HTML pages",

@@ -121,14 +121,17 @@ def test_redirect_pages_are_valid_html(build, tmp_path):
 
 
 def test_a_redirect_page_never_lands_on_a_hidden_name(build, tmp_path):
-    # A static host reads .htaccess and .well-known/ as its own: no page goes there.
+    # A static host reads .htaccess and .well-known/ as its own: no page goes there,
+    # and the build names each line instead of skipping it in silence.
     content = with_redirects(
         tmp_path,
         f"/.htaccess {SAMPLE_SOURCE}",
         f"/.well-known/change-password {SAMPLE_SOURCE}",
         f"/kept/ {SAMPLE_SOURCE}",
     )
-    output = build(content=content)
-    assert not (output / ".htaccess").exists()
-    assert not (output / ".well-known").exists()
-    assert "This page has moved" in (output / "kept" / "index.html").read_text()
+    with pytest.raises(BuildError) as failed:
+        build(content=content)
+    message = str(failed.value)
+    assert "redirects/old.txt:1:" in message and "'/.htaccess'" in message
+    assert "redirects/old.txt:2:" in message and "/.well-known/change-password" in message
+    assert "redirects/old.txt:3:" not in message
