@@ -9,6 +9,7 @@ waiting for moderation, which must never reach the page.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import urllib.request
 from urllib.parse import quote
@@ -173,3 +174,81 @@ def test_the_live_widget_replaces_the_snapshot(
     # The same comments, once: Isso's, not the snapshot's beside them.
     assert page.get_by_text(REPLY).count() == 1
     assert page.evaluate("window.__pwned") is None
+
+
+SHOWN_COMMENTS = "#discussion [data-discussion-snapshot] li.comment:visible"
+# The look of a button of the theme (the gate's "Load comments").
+BUTTON_STYLE = """(b) => { const s = getComputedStyle(b);
+  return [s.backgroundColor, s.color, s.borderRadius, s.fontWeight, s.paddingTop, s.cursor]; }"""
+
+
+def _block(page, isso, how: str) -> None:
+    """Every request to Isso fails at once (`abort`) or is never answered (`silent`)."""
+    pattern = re.compile(re.escape(isso.url) + ".*")
+    if how == "abort":
+        page.route(pattern, lambda route: route.abort())
+    else:
+        page.route(pattern, lambda route: None)  # left pending: no answer, ever
+
+
+def _assert_archive_kept(page) -> None:
+    """The error is said above the snapshot, which still shows its three comments."""
+    error = page.locator("[data-discussion-error]")
+    # The widget's 20 s without a sign of life, on the page's own clock.
+    page.clock.run_for(21000)
+    error.wait_for(timeout=10000)
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    assert FIRST in page.locator("[data-discussion-snapshot]").inner_text()
+    above = page.evaluate(
+        """() => { const e = document.querySelector('[data-discussion-error]');
+        const s = document.querySelector('[data-discussion-snapshot]');
+        return !!(e.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING); }"""
+    )
+    assert above, "the error is not above the snapshot"
+
+
+@pytest.mark.parametrize("how", ["abort", "silent"])
+def test_the_archive_stays_when_the_widget_fails(
+    moderated_thread, tmp_path, site_port, served_site, browser, how
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.clock.install()
+    _block(page, isso, how)
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="load")
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    load_style = page.locator("[data-discussion-load]").evaluate(BUTTON_STYLE)
+    page.click("[data-discussion-load]")
+    page.wait_for_timeout(300)  # a failed load used to empty the archive in 0.12 s
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    _assert_archive_kept(page)
+    retry = page.locator("[data-discussion-retry]")
+    assert retry.inner_text() == "Try again"
+    assert retry.evaluate(BUTTON_STYLE) == load_style
+
+    # Trying again while the server is still down keeps the archive too.
+    retry.click()
+    _assert_archive_kept(page)
+
+
+def test_the_archive_stays_when_comments_load_without_asking(
+    moderated_thread, tmp_path, site_port, served_site, browser
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
+    page.check("[data-discussion-remember]")
+    page.click("[data-discussion-load]")
+    page.locator("#isso-root .isso-comment .isso-text", has_text="tool library").wait_for(
+        timeout=15000
+    )
+    assert page.locator(SHOWN_COMMENTS).count() == 0  # the live thread replaced it
+
+    # The server goes down; the next page view loads without asking, and fails.
+    page = browser.new_page()
+    page.clock.install()
+    _block(page, isso, "abort")
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="load")
+    _assert_archive_kept(page)
