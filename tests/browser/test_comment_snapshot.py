@@ -35,9 +35,11 @@ pytestmark = pytest.mark.browser
 class IssoClient:
     """Posts and approves comments through Isso's HTTP API, as its widget and admin do."""
 
-    def __init__(self, isso, origin: str):
+    def __init__(self, isso, origin: str, database=None, thread_id: str = THREAD_ID):
         self.isso = isso
         self.origin = origin
+        self.database = database or isso.data_dir / "comments.db"
+        self.thread_id = thread_id
 
     def post(self, text: str, author: str, website: str | None = None, parent=None) -> dict:
         body = {"text": text, "author": author, "title": "Sharing Your Work"}
@@ -46,7 +48,7 @@ class IssoClient:
         if parent is not None:
             body["parent"] = parent
         request = urllib.request.Request(
-            f"{self.isso.url}new?uri={quote(THREAD_ID, safe='')}",
+            f"{self.isso.url}new?uri={quote(self.thread_id, safe='')}",
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json", "Origin": self.origin},
             method="POST",
@@ -55,8 +57,17 @@ class IssoClient:
             return json.loads(response.read())
 
     def approve(self, comment_id: int) -> None:
-        # The moderator's activation link, signed with the server's own key.
-        with sqlite3.connect(self.isso.data_dir / "comments.db") as db:
+        self.moderate(comment_id, "activate")
+
+    def edit(self, comment_id: int, text: str) -> None:
+        self.moderate(comment_id, "edit", {"text": text})
+
+    def delete(self, comment_id: int) -> None:
+        self.moderate(comment_id, "delete")
+
+    def moderate(self, comment_id: int, action: str, body: dict | None = None) -> None:
+        """What the moderator's links in Isso's e-mails do, signed with the server's own key."""
+        with sqlite3.connect(self.database) as db:
             (secret,) = db.execute(
                 "SELECT value FROM preferences WHERE key = 'session-key'"
             ).fetchone()
@@ -64,9 +75,9 @@ class IssoClient:
         # From Isso's own origin, as the moderator's browser sends it: the
         # cross-site guard in front of Isso lets nothing else change a comment.
         request = urllib.request.Request(
-            f"{self.isso.url}id/{comment_id}/activate/{key}",
-            data=b"",
-            headers={"Origin": self.isso.url.rstrip("/")},
+            f"{self.isso.url}id/{comment_id}/{action}/{key}",
+            data=json.dumps(body).encode() if body is not None else b"",
+            headers={"Origin": self.isso.url.rstrip("/"), "Content-Type": "application/json"},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -23,7 +23,7 @@ ISSO = {"url": "https://comments.example.org/"}
     [
         ("enabled", "yes", "True or False"),
         ("cache_dir", "", "a folder path"),
-        ("refresh", "always", "missing, all, never"),
+        ("refresh", "always", "changed, missing, all, never"),
         ("concurrency", 0, "a whole number from 1 to 64"),
         ("concurrency", True, "a whole number from 1 to 64"),
         ("timeout", 0, "a number of seconds from 0.1 to 300"),
