@@ -295,3 +295,20 @@ def test_recent_comments_are_the_newest_across_posts_with_ties_ordered(limit):
     found = recent_comments(posts, limit)
     assert [(r.comment.created, r.post_url, r.comment.anchor) for r in found] == expected
     assert all(r.post_title == f"Post {r.post_url.split('-')[-1][:-1]}" for r in found)
+
+
+def test_publish_settings_can_extend_the_snapshot_setting(tmp_path, monkeypatch):
+    # README "Comment snapshots": publishconf.py may write
+    # {**DISCUSSION["snapshot"], ...}: the key is there, with the site's values.
+    monkeypatch.syspath_prepend(str(DEV_SETTINGS.parent))
+    settings_file = tmp_path / "publishconf.py"
+    settings_file.write_text(
+        "from pelicanconf import *  # noqa: F403\n"
+        'DISCUSSION = {**DISCUSSION, "snapshot": {**DISCUSSION["snapshot"], "refresh": "all"}}\n',
+        encoding="utf-8",
+    )
+    from pelican.settings import get_settings_from_file
+
+    discussion = get_settings_from_file(str(settings_file))["DISCUSSION"]
+    snapshot = validate_settings(discussion)["snapshot"]
+    assert snapshot["refresh"] == "all" and snapshot["enabled"] is True
