@@ -65,11 +65,13 @@ MAX_RESPONSE = 64 * 1024 * 1024
 
 
 class FetchError(RuntimeError):
-    """One thread could not be fetched; `down` when the server did not answer at all."""
+    """One thread could not be fetched; `down` when the server did not answer at all,
+    `status` the HTTP status it answered with instead."""
 
-    def __init__(self, message: str, down: bool = False):
+    def __init__(self, message: str, down: bool = False, status: int | None = None):
         super().__init__(message)
         self.down = down
+        self.status = status
 
 
 def utc_now() -> str:
@@ -181,7 +183,7 @@ def _get_json(url: str, timeout: float):
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_RESPONSE + 1)
     except urllib.error.HTTPError as error:
-        raise FetchError(f"{url} answered HTTP {error.code}") from None
+        raise FetchError(f"{url} answered HTTP {error.code}", status=error.code) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         reason = getattr(error, "reason", error)
         raise FetchError(str(reason), down=True) from None
@@ -221,7 +223,7 @@ def fetch_isso_versions(options: dict, timeout: float) -> dict[str, str] | None:
     try:
         data = _get_json(url, timeout)
     except FetchError as error:
-        if not error.down and "HTTP 404" in str(error):
+        if error.status == 404:
             return None
         raise
     threads = data.get("threads") if isinstance(data, dict) else None

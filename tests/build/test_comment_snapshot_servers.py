@@ -145,3 +145,18 @@ def test_the_versions_answer_holds_no_private_field_and_refuses_writes(isso_serv
         assert error.code == 405
     else:
         raise AssertionError("a POST to the versions endpoint was accepted")
+
+
+def test_an_isso_without_commons_app_gets_threads_without_a_snapshot(
+    tmp_path, isso_server, fetch_comments
+):
+    # Plain `isso run` has no thread versions (404): the build falls back to `missing`.
+    site = f"http://127.0.0.1:{free_port()}"
+    isso = isso_server([site], guard=False, cross_site_guard=False)
+    IssoClient(isso, site).post("Through plain Isso.", "Ana")
+    overrides = {"DISCUSSION": {"provider": "isso", "isso": {"url": isso.url}}}
+    result = build_site(tmp_path / "first", overrides=overrides)
+    assert "Comments snapshot: fetched 1 of 1 thread(s)" in result.log
+    assert "Through plain Isso." in thread_text(result.output, SAMPLE_ARTICLE)
+    again = build_site(tmp_path / "again", overrides=overrides)
+    assert "Comments snapshot" not in again.log
