@@ -357,10 +357,12 @@ class Report:
 
     def line(self, server: str) -> str | None:
         if self.down:
-            return (
-                f"{NOTE_PREFIX}{server} did not answer ({self.down}); the cache was left as it "
-                f"is ({self.wanted - self.fetched} of {self.wanted} thread(s) not fetched)."
+            text = (
+                f"{NOTE_PREFIX}{server} did not answer ({self.down}); the cache was left as it is"
             )
+            if self.wanted:
+                text += f" ({self.wanted - self.fetched} of {self.wanted} thread(s) not fetched)"
+            return text + "."
         if self.compared is not None:
             text = f"{NOTE_PREFIX}{self.wanted} of {self.compared} thread(s) changed on {server}"
             if self.wanted:
@@ -411,7 +413,7 @@ def fetch_threads(
         try:
             versions = VERSION_FETCHERS[provider](options, timeout)
         except FetchError as error:
-            report.wanted = len(threads)
+            # Nothing is fetched: which threads changed is not known.
             report.down = str(error)
             return report
     if refresh == "all":
