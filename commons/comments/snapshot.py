@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from .guard import normalise_origin
 from .versions import EMPTY_VERSION
 from .versions import FORMAT as VERSIONS_FORMAT
 from .versions import PATH as VERSIONS_PATH
@@ -121,19 +122,11 @@ def server_address(provider: str, options: dict) -> str:
 
 
 def _normal_url(value: str) -> str:
-    """An address in one spelling: the scheme and host in lower case, no default
-    port, one trailing slash ('HTTP://Comments.example.org:443/' and
-    'https://comments.example.org' are one server)."""
-    parts = urlsplit(value.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if port and port != {"http": 80, "https": 443}.get(scheme):
-        host = f"{host}:{port}"
-    return f"{scheme}://{host}{parts.path.rstrip('/')}/"
+    """An address in one spelling: its origin as the cross-site guard writes it
+    (lower case, no default port) and its path with one trailing slash
+    ('HTTP://Comments.example.org:443/' and 'https://comments.example.org' are one server)."""
+    origin = normalise_origin(value) or value.strip()
+    return f"{origin}{urlsplit(value.strip()).path.rstrip('/')}/"
 
 
 def server_cache(cache_root: Path, provider: str, options: dict) -> Path:

@@ -312,3 +312,23 @@ def test_publish_settings_can_extend_the_snapshot_setting(tmp_path, monkeypatch)
     discussion = get_settings_from_file(str(settings_file))["DISCUSSION"]
     snapshot = validate_settings(discussion)["snapshot"]
     assert snapshot["refresh"] == "all" and snapshot["enabled"] is True
+
+
+def test_each_comment_server_has_one_cache_folder(tmp_path):
+    from commons.comments.snapshot import server_cache
+
+    def folder(provider, **options):
+        return server_cache(tmp_path, provider, options)
+
+    same = folder("isso", url="HTTPS://Comments.example.org:443/isso")
+    assert same == folder("isso", url="https://comments.example.org/isso/")
+    others = {
+        folder("isso", url="https://comments.example.org/"),
+        folder("isso", url="http://comments.example.org/isso/"),
+        folder("isso", url="https://comments.example.org:8443/isso/"),
+        folder("isso", url="http://127.0.0.1:8081/"),
+        folder("remark42", host="https://comments.example.org/isso", site_id="a"),
+        folder("remark42", host="https://comments.example.org/isso", site_id="b"),
+    }
+    assert same not in others and len(others) == 6
+    assert all(path.parent == tmp_path for path in others)
