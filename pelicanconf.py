@@ -325,4 +325,7 @@ DISCUSSION = {
     "pages": False,
     "mode": "consent",
     "isso": {"url": f"http://{LOCAL_SERVER['host']}:{LOCAL_SERVER['isso_port']}/"},
+    # The comment snapshot (README "Comment snapshots"); publishconf.py may
+    # extend it: {**DISCUSSION["snapshot"], "refresh": "all"}.
+    "snapshot": {"refresh": "changed"},
 }

@@ -30,7 +30,7 @@ from commons.build import (
     output_retention,
 )
 from commons.comments import commands as comments
-from commons.comments.snapshot import refresh_override
+from commons.comments.snapshot import OFFLINE_ENV, refresh_override
 from commons.files import Folder, WriteRefused, slug_name, unsafe_character
 from commons.publish import PublishError, check_site, publish_site, validate_options
 from commons.servers import (
@@ -241,18 +241,25 @@ def settings_headers_file() -> str | None:
 @task(
     help={
         "dry_run": "Show what would change on the target, change nothing.",
-        "offline": "Do not ask the comment server whether it answers and allows the site.",
+        "offline": "Ask the comment server nothing: no check, no comment snapshot refresh.",
+        "refresh_comments": "Fetch every thread's comments again, not only those that changed.",
     }
 )
-def publish(c, dry_run=False, offline=False):
-    """Build with publishconf.py into a fresh folder, check it, then deploy it."""
+def publish(c, dry_run=False, offline=False, refresh_comments=False):
+    """Build with publishconf.py into a fresh folder, check it, then deploy it.
+
+    The build brings the comment snapshot up to date from the production
+    comment server: the threads it says changed (README "Comment snapshots").
+    """
     settings = _settings(PUBLISH_SETTINGS)
+    overrides = refresh_override(PUBLISH_SETTINGS) if refresh_comments else None
+    env = {OFFLINE_ENV: "1"} if offline else None
     try:
         validate_options(settings["PUBLISH"])
         comments.check_discussion(settings, offline=offline)
         with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
             site = Path(staging) / "site"
-            _build(site, PUBLISH_SETTINGS)
+            _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
             check_site(site, settings)
             publish_site(
                 site,

@@ -43,7 +43,7 @@ from bench import corpus
 from bench.measure import run_measured
 from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import pelican_command
-from commons.comments.snapshot import ThreadRef, fetch_threads, write_thread
+from commons.comments.snapshot import ThreadRef, fetch_threads, server_cache, write_thread
 from commons.servers import IssoServer
 
 WORDS = "the tool library opens on thursday bring a drill borrow a saw and stay for tea"
@@ -195,8 +195,9 @@ def main(argv=None) -> int:
             post.comments_id: thread_comments(rng, options.comments, 1.7e9) for post in posts
         }
         cache = work / "cache"
+        snapshots = server_cache(cache, "isso", discussion(cache, True)["DISCUSSION"]["isso"])
         for thread_id, comments in threads.items():
-            write_thread(cache, thread_id, "isso", comments)
+            write_thread(snapshots, thread_id, "isso", comments)
         env = {"COMMONS_COMMENTS_CACHE": ""}
         print(f"{options.posts} posts x {options.comments} comments; {options.runs} runs each")
         off, on = [], []
@@ -273,7 +274,7 @@ def main(argv=None) -> int:
                 "isso",
                 {"url": isso.url},
                 refs,
-                refresh=True,
+                refresh="all",
                 concurrency=options.concurrency,
                 timeout=10,
             )

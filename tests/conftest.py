@@ -115,6 +115,17 @@ def copy_content(destination: Path) -> Path:
     return destination
 
 
+def isso_snapshots(cache_root: Path, isso_url: str | None = None) -> Path:
+    """The folder of a snapshot cache that holds the Isso at `isso_url`'s threads
+    (default: the local settings' Isso)."""
+    from pelican.settings import read_settings
+
+    from commons.comments.snapshot import server_cache
+
+    url = isso_url or read_settings(str(DEV_SETTINGS))["DISCUSSION"]["isso"]["url"]
+    return server_cache(cache_root, "isso", {"url": url})
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_comments_cache(tmp_path_factory):
     """Builds in this session never read or write the working copy's comment snapshots."""

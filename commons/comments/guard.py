@@ -149,11 +149,16 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> CrossSiteGu
     """
     from isso import config, make_app
 
+    from .versions import ThreadVersions
+
     conf = config.load(config.default_file(), config_file)
     if multiprocessing:
         app = make_app(conf, threading=False, multiprocessing=True)
     else:
         app = make_app(conf)
+    # Commons' one read-only addition to Isso's API (commons/comments/versions.py):
+    # what the comment snapshot asks to know which threads changed.
+    app = ThreadVersions(app, conf.get("general", "dbpath"))
     return CrossSiteGuard(app, isso_policy(conf))
 
 

@@ -3,13 +3,19 @@
 The discussion plugin reads this cache on every build and renders each
 thread's published comments into the page, so the conversation is readable
 without JavaScript and outlives the comment service. The network is touched
-only here, and only for threads that have no snapshot yet (or all of them, on
-a refresh); a server that does not answer leaves the cache as it was.
+only here: for the threads that changed on the server since they were last
+fetched (`changed`: Isso tells which in one request, see
+commons/comments/versions.py), the threads that have no snapshot yet
+(`missing`), or all of them (`all`); a server that does not answer leaves the
+cache as it was.
 
-Cache layout: one JSON file per thread, `<cache>/<readable-id>-<hash>.json`:
+Cache layout: one folder per comment server, so that a build only ever shows
+the comments of the server its settings name (the local preview's Isso and
+the production one never mix), `<cache>/<provider>-<host>-<hash>/`
+(server_cache); in it one JSON file per thread, `<readable-id>-<hash>.json`:
 
     {"format": 1, "thread": "<thread id>", "provider": "isso",
-     "fetched": "2026-11-30T05:00:00Z",
+     "fetched": "2026-11-30T05:00:00Z", "version": "<the server's version>",
      "comments": [{"id": "1", "parent": null, "author": "Ana", "website": "...",
                    "created": "2026-11-29T10:00:00Z", "text": "<p>...</p>",
                    "deleted": false}, ...]}
@@ -35,7 +41,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from .guard import normalise_origin
+from .versions import EMPTY_VERSION
+from .versions import FORMAT as VERSIONS_FORMAT
+from .versions import PATH as VERSIONS_PATH
 
 FORMAT = 1
 _UNREADABLE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -44,16 +55,24 @@ _UNREADABLE = re.compile(r"[^A-Za-z0-9._-]+")
 NOTE_PREFIX = "Comments snapshot: "
 # Providers whose public API returns a thread's published comments.
 FETCHERS: dict[str, Callable] = {}
+# Providers whose server says, in one request, each thread's version.
+VERSION_FETCHERS: dict[str, Callable] = {}
 USER_AGENT = "Commons comment snapshot"
+# Set (to anything but 0): builds read the cache and fetch nothing (the tests
+# set it, so that no build contacts the production comment server; so does
+# `invoke publish --offline`).
+OFFLINE_ENV = "COMMONS_COMMENTS_OFFLINE"
 MAX_RESPONSE = 64 * 1024 * 1024
 
 
 class FetchError(RuntimeError):
-    """One thread could not be fetched; `down` when the server did not answer at all."""
+    """One thread could not be fetched; `down` when the server did not answer at all,
+    `status` the HTTP status it answered with instead."""
 
-    def __init__(self, message: str, down: bool = False):
+    def __init__(self, message: str, down: bool = False, status: int | None = None):
         super().__init__(message)
         self.down = down
+        self.status = status
 
 
 def utc_now() -> str:
@@ -95,10 +114,42 @@ def read_thread(cache_dir: Path, thread_id: str) -> dict | None:
     return data
 
 
+def server_address(provider: str, options: dict) -> str:
+    """What names a comment server: its address (Isso) or its address and site (Remark42)."""
+    if provider == "remark42":
+        return f"{_normal_url(options.get('host') or '')}?site={options.get('site_id') or ''}"
+    return _normal_url(options.get("url") or "")
+
+
+def _normal_url(value: str) -> str:
+    """An address in one spelling: its origin as the cross-site guard writes it
+    (lower case, no default port) and its path with one trailing slash
+    ('HTTP://Comments.example.org:443/' and 'https://comments.example.org' are one server)."""
+    origin = normalise_origin(value) or value.strip()
+    return f"{origin}{urlsplit(value.strip()).path.rstrip('/')}/"
+
+
+def server_cache(cache_root: Path, provider: str, options: dict) -> Path:
+    """The cache folder of one comment server: a readable part of its address and a hash."""
+    address = server_address(provider, options)
+    readable = _UNREADABLE.sub("-", urlsplit(address).netloc).strip("-.")[:60] or "server"
+    digest = hashlib.sha256(f"{provider} {address}".encode()).hexdigest()[:12]
+    return Path(cache_root) / f"{provider}-{readable}-{digest}"
+
+
 def write_thread(
-    cache_dir: Path, thread_id: str, provider: str, comments: list[dict], feed: str | None = None
+    cache_dir: Path,
+    thread_id: str,
+    provider: str,
+    comments: list[dict],
+    feed: str | None = None,
+    version: str | None = None,
 ) -> Path:
-    """Store a thread's snapshot atomically (a reader never sees half a file)."""
+    """Store a thread's snapshot atomically (a reader never sees half a file).
+
+    `version` is the server's version of the thread when it was fetched
+    (commons/comments/versions.py), None when the server gives none.
+    """
     path = thread_file(cache_dir, thread_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -108,6 +159,7 @@ def write_thread(
         "fetched": utc_now(),
         "comments": comments,
         "feed": feed,
+        "version": version,
     }
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -124,7 +176,7 @@ def _get_json(url: str, timeout: float):
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_RESPONSE + 1)
     except urllib.error.HTTPError as error:
-        raise FetchError(f"{url} answered HTTP {error.code}") from None
+        raise FetchError(f"{url} answered HTTP {error.code}", status=error.code) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         reason = getattr(error, "reason", error)
         raise FetchError(str(reason), down=True) from None
@@ -155,6 +207,22 @@ def fetch_isso(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     feed = base + "/feed?" + urlencode({"uri": thread.thread_id}) if config.get("feed") else None
     return Fetched(comments, feed)
+
+
+def fetch_isso_versions(options: dict, timeout: float) -> dict[str, str] | None:
+    """Every thread's version on an Isso run by Commons (commons/comments/versions.py);
+    None from an Isso without Commons' app in front (it answers 404)."""
+    url = options["url"].rstrip("/") + VERSIONS_PATH
+    try:
+        data = _get_json(url, timeout)
+    except FetchError as error:
+        if error.status == 404:
+            return None
+        raise
+    threads = data.get("threads") if isinstance(data, dict) else None
+    if data.get("format") != VERSIONS_FORMAT or not isinstance(threads, dict):
+        raise FetchError(f"{url} did not answer thread versions")
+    return {str(thread): str(version) for thread, version in threads.items()}
 
 
 def _isso_comment(item: dict, parent, comments: list[dict]) -> None:
@@ -245,6 +313,7 @@ def _text_or_none(value) -> str | None:
 
 
 FETCHERS.update({"isso": fetch_isso, "remark42": fetch_remark42})
+VERSION_FETCHERS.update({"isso": fetch_isso_versions})
 
 
 def can_snapshot(provider: str) -> bool:
@@ -274,20 +343,34 @@ class Report:
     failed: list[str] = field(default_factory=list)
     down: str | None = None
     seconds: float = 0.0
+    # HTTP requests made to the comment server (the versions, then the threads).
+    requests: int = 0
+    # `changed`: the threads the build has (None: the server gives no versions).
+    compared: int | None = None
 
     def line(self, server: str) -> str | None:
-        if not self.wanted:
-            return None
         if self.down:
-            return (
-                f"{NOTE_PREFIX}{server} did not answer ({self.down}); the cache was left as it "
-                f"is ({self.wanted - self.fetched} of {self.wanted} thread(s) not fetched)."
+            text = (
+                f"{NOTE_PREFIX}{server} did not answer ({self.down}); the cache was left as it is"
             )
-        text = f"{NOTE_PREFIX}fetched {self.fetched} of {self.wanted} thread(s) from {server}"
-        text += f" in {self.seconds:.1f} s"
+            if self.wanted:
+                text += f" ({self.wanted - self.fetched} of {self.wanted} thread(s) not fetched)"
+            return text + "."
+        if self.compared is not None:
+            text = f"{NOTE_PREFIX}{self.wanted} of {self.compared} thread(s) changed on {server}"
+            if self.wanted:
+                text += f"; fetched {self.fetched} in {self.seconds:.1f} s"
+        elif not self.wanted:
+            return None
+        else:
+            text = f"{NOTE_PREFIX}fetched {self.fetched} of {self.wanted} thread(s) from {server}"
+            text += f" in {self.seconds:.1f} s"
         if self.failed:
             text += f"; {len(self.failed)} failed (first: {self.failed[0]}), their cache kept"
         return text + "."
+
+
+REFRESH_MODES = ("changed", "missing", "all")
 
 
 def fetch_threads(
@@ -296,32 +379,61 @@ def fetch_threads(
     options: dict,
     threads: Iterable[ThreadRef],
     *,
-    refresh: bool = False,
+    refresh: str = "missing",
     concurrency: int = 4,
     timeout: float = 10.0,
 ) -> Report:
-    """Fetch the threads that have no snapshot (all of them when `refresh`) into the cache.
+    """Fetch threads into the cache: those whose version on the server differs from
+    the cached one or that have none (`changed`), those without a snapshot
+    (`missing`), or every one (`all`).
 
-    At most `concurrency` requests run at once, each with `timeout` seconds. When
-    the server does not answer at all, the remaining threads are not tried: the
-    cache stays as it was and the report says so.
+    `changed` asks the server for every thread's version in one request; a
+    server that gives none is treated as `missing`. At most `concurrency`
+    requests run at once, each with `timeout` seconds. When the server does
+    not answer at all, the remaining threads are not tried: the cache stays as
+    it was and the report says so.
     """
+    if refresh not in REFRESH_MODES:
+        raise ValueError(f"refresh is {refresh!r}; accepted: {', '.join(REFRESH_MODES)}")
     fetcher = FETCHERS[provider]
     cache_dir = Path(cache_dir)
-    cached = set() if refresh else _file_names(cache_dir)
-    wanted = [
-        thread for thread in threads if refresh or thread_file_name(thread.thread_id) not in cached
-    ]
-    report = Report(wanted=len(wanted))
-    if not wanted:
-        return report
+    threads = list(threads)
+    report = Report()
     started = time.perf_counter()
+    versions = None
+    if refresh in ("changed", "all") and provider in VERSION_FETCHERS:
+        report.requests += 1
+        try:
+            versions = VERSION_FETCHERS[provider](options, timeout)
+        except FetchError as error:
+            # Nothing is fetched: which threads changed is not known.
+            report.down = str(error)
+            return report
+    if refresh == "all":
+        wanted = threads
+    elif refresh == "changed" and versions is not None:
+        report.compared = len(threads)
+        wanted = [
+            thread
+            for thread in threads
+            if _cached_version(cache_dir, thread.thread_id)
+            != versions.get(thread.thread_id, EMPTY_VERSION)
+        ]
+    else:
+        cached = _file_names(cache_dir)
+        wanted = [thread for thread in threads if thread_file_name(thread.thread_id) not in cached]
+    report.wanted = len(wanted)
+    if not wanted:
+        report.seconds = time.perf_counter() - started
+        return report
     stop = threading.Event()
     lock = threading.Lock()
 
     def one(thread: ThreadRef) -> None:
         if stop.is_set():
             return
+        with lock:
+            report.requests += 1
         try:
             fetched = fetcher(options, thread, timeout)
         except FetchError as error:
@@ -332,7 +444,10 @@ def fetch_threads(
                 else:
                     report.failed.append(f"{thread.thread_id}: {error}")
             return
-        write_thread(cache_dir, thread.thread_id, provider, fetched.comments, fetched.feed)
+        # The version read before the thread: a comment that came in between
+        # makes the next run fetch the thread again, never miss it.
+        version = None if versions is None else versions.get(thread.thread_id, EMPTY_VERSION)
+        write_thread(cache_dir, thread.thread_id, provider, fetched.comments, fetched.feed, version)
         with lock:
             report.fetched += 1
 
@@ -341,6 +456,13 @@ def fetch_threads(
     report.failed.sort()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _cached_version(cache_dir: Path, thread_id: str) -> str | None:
+    """The server's version of the cached snapshot (None: no snapshot, or no version)."""
+    data = read_thread(cache_dir, thread_id)
+    version = data.get("version") if data else None
+    return version if isinstance(version, str) else None
 
 
 def _file_names(folder: Path) -> set[str]:

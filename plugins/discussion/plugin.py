@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.comments.snapshot import OFFLINE_ENV
 from commons.paths import source_name
 from commons.settings import install
 from commons.urls import absolute_url
@@ -23,9 +24,6 @@ from .snapshot import Renderer, build_snapshot, recent_comments
 
 logger = logging.getLogger(__name__)
 CACHE_ENV = "COMMONS_COMMENTS_CACHE"
-# Set (to anything but 0): builds read the cache and fetch nothing (the tests
-# set it, so that no build contacts the production comment server).
-OFFLINE_ENV = "COMMONS_COMMENTS_OFFLINE"
 RECENT_URL = "discussions/"
 RECENT_SAVE_AS = "discussions/index.html"
 RECENT_FEED = "feeds/discussions.atom.xml"
@@ -198,7 +196,8 @@ def check_threads(generators) -> None:
 
 
 def snapshot_dir(settings: dict) -> Path:
-    """The snapshot cache folder: a relative path is taken from the content folder's parent.
+    """The snapshot cache's root (one folder per server in it): a relative path is
+    taken from the content folder's parent.
 
     The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
     give each build its own cache that way.
@@ -209,6 +208,19 @@ def snapshot_dir(settings: dict) -> Path:
         return folder
     content = Path(settings.get("PATH") or os.getcwd()).resolve()
     return content.parent / folder
+
+
+def archive_server(config: dict) -> str | None:
+    """The provider whose server's snapshots a build shows: the one in use, or,
+    for a provider that cannot be snapshotted (`none`: a site that left its
+    comment service), the snapshot-able one whose sub-dict the setting keeps."""
+    from commons.comments.snapshot import can_snapshot
+
+    provider = config["provider"]
+    if can_snapshot(provider):
+        return provider
+    kept = [name for name in config if can_snapshot(name) and isinstance(config[name], dict)]
+    return kept[0] if kept else None
 
 
 def _threads(generators) -> list:
@@ -235,7 +247,8 @@ def _threads(generators) -> list:
 
 
 def attach_snapshots(generators) -> None:
-    """Fetch the threads that have no snapshot yet, then give each thread its snapshot.
+    """Fetch the threads `refresh` asks for (default: those that changed on the
+    server), then give each thread its snapshot.
 
     Runs once every post has its thread and before anything is rendered. A
     comment server that does not answer leaves the cache as it is: the build
@@ -246,6 +259,7 @@ def attach_snapshots(generators) -> None:
         can_snapshot,
         fetch_threads,
         read_thread,
+        server_cache,
         server_name,
     )
 
@@ -256,9 +270,12 @@ def attach_snapshots(generators) -> None:
     options = config["snapshot"]
     if not options["enabled"]:
         return
-    cache = snapshot_dir(settings)
     contents = _threads(generators)
     provider = config["provider"]
+    archive = archive_server(config)
+    # Only the snapshots of the server the settings name: a production build
+    # never shows the local preview's comments, nor the reverse.
+    cache = server_cache(snapshot_dir(settings), archive, config[archive]) if archive else None
     offline = os.environ.get(OFFLINE_ENV, "") not in ("", "0")
     if options["refresh"] != "never" and not offline and can_snapshot(provider):
         refs = {c.discussion.thread_id: c.discussion.url for c in contents}
@@ -267,7 +284,7 @@ def attach_snapshots(generators) -> None:
             provider,
             config[provider],
             [ThreadRef(thread_id, url) for thread_id, url in sorted(refs.items())],
-            refresh=options["refresh"] == "all",
+            refresh=options["refresh"],
             concurrency=options["concurrency"],
             timeout=options["timeout"],
         )
@@ -281,7 +298,7 @@ def attach_snapshots(generators) -> None:
     for content in contents:
         thread = content.discussion
         if thread.thread_id not in built:
-            data = read_thread(cache, thread.thread_id)
+            data = read_thread(cache, thread.thread_id) if cache else None
             built[thread.thread_id] = build_snapshot(data, renderer) if data else None
         snapshot = built[thread.thread_id]
         if snapshot is not None:

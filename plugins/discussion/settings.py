@@ -28,7 +28,7 @@ from .identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from .providers import PROVIDERS, SETTING
 
 MODES = ("consent", "lazy", "eager")
-REFRESH = ("missing", "all", "never")
+REFRESH = ("changed", "missing", "all", "never")
 
 # DISCUSSION['snapshot']: the comments each thread had when it was last fetched,
 # rendered into the page (commons/comments/snapshot.py fetches, this plugin reads).
@@ -37,11 +37,14 @@ SNAPSHOT_SCHEMA = Schema(
     {
         "enabled": Boolean(True),
         # Relative to the folder that holds the content folder; git ignores
-        # .cache/, so set another folder to commit the archive.
+        # .cache/, so set another folder to commit the archive. It holds one
+        # folder per comment server (commons.comments.snapshot.server_cache).
         "cache_dir": String(".cache/comments", accepted="a folder path"),
-        # missing: fetch only threads without a snapshot; all: every thread
-        # again; never: read the cache only.
-        "refresh": Choice(REFRESH, "missing"),
+        # changed: fetch the threads the server says changed since their
+        # snapshot, and those without one (one request, then one per thread);
+        # missing: only threads without a snapshot; all: every thread again;
+        # never: read the cache only.
+        "refresh": Choice(REFRESH, "changed"),
         "concurrency": Integer(4, minimum=1, maximum=64),
         "timeout": Float(
             10.0,

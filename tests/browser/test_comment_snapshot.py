@@ -9,6 +9,7 @@ waiting for moderation, which must never reach the page.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import urllib.request
 from urllib.parse import quote
@@ -34,9 +35,11 @@ pytestmark = pytest.mark.browser
 class IssoClient:
     """Posts and approves comments through Isso's HTTP API, as its widget and admin do."""
 
-    def __init__(self, isso, origin: str):
+    def __init__(self, isso, origin: str, database=None, thread_id: str = THREAD_ID):
         self.isso = isso
         self.origin = origin
+        self.database = database or isso.data_dir / "comments.db"
+        self.thread_id = thread_id
 
     def post(self, text: str, author: str, website: str | None = None, parent=None) -> dict:
         body = {"text": text, "author": author, "title": "Sharing Your Work"}
@@ -45,7 +48,7 @@ class IssoClient:
         if parent is not None:
             body["parent"] = parent
         request = urllib.request.Request(
-            f"{self.isso.url}new?uri={quote(THREAD_ID, safe='')}",
+            f"{self.isso.url}new?uri={quote(self.thread_id, safe='')}",
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json", "Origin": self.origin},
             method="POST",
@@ -54,8 +57,17 @@ class IssoClient:
             return json.loads(response.read())
 
     def approve(self, comment_id: int) -> None:
-        # The moderator's activation link, signed with the server's own key.
-        with sqlite3.connect(self.isso.data_dir / "comments.db") as db:
+        self.moderate(comment_id, "activate")
+
+    def edit(self, comment_id: int, text: str) -> None:
+        self.moderate(comment_id, "edit", {"text": text})
+
+    def delete(self, comment_id: int) -> None:
+        self.moderate(comment_id, "delete")
+
+    def moderate(self, comment_id: int, action: str, body: dict | None = None) -> None:
+        """What the moderator's links in Isso's e-mails do, signed with the server's own key."""
+        with sqlite3.connect(self.database) as db:
             (secret,) = db.execute(
                 "SELECT value FROM preferences WHERE key = 'session-key'"
             ).fetchone()
@@ -63,9 +75,9 @@ class IssoClient:
         # From Isso's own origin, as the moderator's browser sends it: the
         # cross-site guard in front of Isso lets nothing else change a comment.
         request = urllib.request.Request(
-            f"{self.isso.url}id/{comment_id}/activate/{key}",
-            data=b"",
-            headers={"Origin": self.isso.url.rstrip("/")},
+            f"{self.isso.url}id/{comment_id}/{action}/{key}",
+            data=json.dumps(body).encode() if body is not None else b"",
+            headers={"Origin": self.isso.url.rstrip("/"), "Content-Type": "application/json"},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -173,3 +185,81 @@ def test_the_live_widget_replaces_the_snapshot(
     # The same comments, once: Isso's, not the snapshot's beside them.
     assert page.get_by_text(REPLY).count() == 1
     assert page.evaluate("window.__pwned") is None
+
+
+SHOWN_COMMENTS = "#discussion [data-discussion-snapshot] li.comment:visible"
+# The look of a button of the theme (the gate's "Load comments").
+BUTTON_STYLE = """(b) => { const s = getComputedStyle(b);
+  return [s.backgroundColor, s.color, s.borderRadius, s.fontWeight, s.paddingTop, s.cursor]; }"""
+
+
+def _block(page, isso, how: str) -> None:
+    """Every request to Isso fails at once (`abort`) or is never answered (`silent`)."""
+    pattern = re.compile(re.escape(isso.url) + ".*")
+    if how == "abort":
+        page.route(pattern, lambda route: route.abort())
+    else:
+        page.route(pattern, lambda route: None)  # left pending: no answer, ever
+
+
+def _assert_archive_kept(page) -> None:
+    """The error is said above the snapshot, which still shows its three comments."""
+    error = page.locator("[data-discussion-error]")
+    # The widget's 20 s without a sign of life, on the page's own clock.
+    page.clock.run_for(21000)
+    error.wait_for(timeout=10000)
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    assert FIRST in page.locator("[data-discussion-snapshot]").inner_text()
+    above = page.evaluate(
+        """() => { const e = document.querySelector('[data-discussion-error]');
+        const s = document.querySelector('[data-discussion-snapshot]');
+        return !!(e.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING); }"""
+    )
+    assert above, "the error is not above the snapshot"
+
+
+@pytest.mark.parametrize("how", ["abort", "silent"])
+def test_the_archive_stays_when_the_widget_fails(
+    moderated_thread, tmp_path, site_port, served_site, browser, how
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.clock.install()
+    _block(page, isso, how)
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="load")
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    load_style = page.locator("[data-discussion-load]").evaluate(BUTTON_STYLE)
+    page.click("[data-discussion-load]")
+    page.wait_for_timeout(300)  # a failed load used to empty the archive in 0.12 s
+    assert page.locator(SHOWN_COMMENTS).count() == 3
+    _assert_archive_kept(page)
+    retry = page.locator("[data-discussion-retry]")
+    assert retry.inner_text() == "Try again"
+    assert retry.evaluate(BUTTON_STYLE) == load_style
+
+    # Trying again while the server is still down keeps the archive too.
+    retry.click()
+    _assert_archive_kept(page)
+
+
+def test_the_archive_stays_when_comments_load_without_asking(
+    moderated_thread, tmp_path, site_port, served_site, browser
+):
+    isso = moderated_thread
+    site = served_site(_build(tmp_path, isso, "site").output, port=site_port)
+    page = browser.new_page()
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
+    page.check("[data-discussion-remember]")
+    page.click("[data-discussion-load]")
+    page.locator("#isso-root .isso-comment .isso-text", has_text="tool library").wait_for(
+        timeout=15000
+    )
+    assert page.locator(SHOWN_COMMENTS).count() == 0  # the live thread replaced it
+
+    # The server goes down; the next page view loads without asking, and fails.
+    page = browser.new_page()
+    page.clock.install()
+    _block(page, isso, "abort")
+    page.goto(site.url + SAMPLE_ARTICLE, wait_until="load")
+    _assert_archive_kept(page)

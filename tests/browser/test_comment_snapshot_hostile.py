@@ -13,7 +13,7 @@ import pytest
 
 from commons.build import build_site
 from commons.comments.snapshot import thread_file
-from tests.conftest import SAMPLE_ARTICLE, parse_html
+from tests.conftest import SAMPLE_ARTICLE, isso_snapshots, parse_html
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 RTL = "שלום עולם \u202eevil\u202c مرحبا"
@@ -85,7 +85,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_hostile_snapshot_renders_as_text_and_runs_nothing(tmp_path, comments_cache, browser):
-    path = thread_file(comments_cache, THREAD_ID)
+    path = thread_file(isso_snapshots(comments_cache, "http://127.0.0.1:9/"), THREAD_ID)
     path.parent.mkdir(parents=True)
     path.write_text(
         json.dumps(

@@ -13,9 +13,17 @@ from lxml import etree
 
 from commons.build import build_site
 from commons.comments.snapshot import thread_file
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, parse_html, run_newsboat
+from tests.conftest import (
+    REPO_ROOT,
+    SAMPLE_ARTICLE,
+    copy_content,
+    isso_snapshots,
+    parse_html,
+    run_newsboat,
+)
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
+ISSO_URL = "http://127.0.0.1:9/"
 FEED = "http://127.0.0.1:9/feed?uri=sharing-your-work-and-coworking-to-share"
 ATOM = "http://www.w3.org/2005/Atom"
 THR = "http://purl.org/syndication/thread/1.0"
@@ -48,8 +56,8 @@ An old conversation.
 """
 
 
-def write_cache(folder, thread_id, comments, feed=None):
-    path = thread_file(folder, thread_id)
+def write_cache(cache_root, thread_id, comments, feed=None):
+    path = thread_file(isso_snapshots(cache_root, ISSO_URL), thread_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "format": 1,
@@ -64,8 +72,9 @@ def write_cache(folder, thread_id, comments, feed=None):
 
 def overrides(provider="isso", recent=30):
     discussion = {"provider": provider, "snapshot": {"refresh": "never", "recent": recent}}
-    if provider == "isso":
-        discussion["isso"] = {"url": "http://127.0.0.1:9/"}
+    if provider in ("isso", "none"):
+        # `none` keeps the sub-dict of the server it left: its snapshots are the archive.
+        discussion["isso"] = {"url": ISSO_URL}
     return {"DISCUSSION": discussion}
 
 

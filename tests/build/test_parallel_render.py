@@ -28,7 +28,7 @@ from plugins.parallel_render.parallel_render import (
     ParallelOutput,
     validate_settings,
 )
-from tests.conftest import site_files, verbose_build
+from tests.conftest import isso_snapshots, site_files, verbose_build
 
 POSTS = 48
 FORCED = {"enabled": True, "processes": 2, "min_contents": 1, "lead": 8}
@@ -259,7 +259,9 @@ def test_comment_snapshots_made_in_the_children_give_the_same_site(
     # renders the post: a child's pages must match the serial build's.
     rng = random.Random(5)
     for post in make_posts(POSTS, 11):
-        write_thread(comments_cache, post.comments_id, "isso", thread_comments(rng, 6, 1.7e9))
+        write_thread(
+            isso_snapshots(comments_cache), post.comments_id, "isso", thread_comments(rng, 6, 1.7e9)
+        )
     parallel_log = run_pelican(corpus, tmp_path / "parallel", FORCED)
     run_pelican(corpus, tmp_path / "serial", SERIAL)
     [(taken, _total, _children)] = [m.groups() for m in RENDER_LINE.finditer(parallel_log)]

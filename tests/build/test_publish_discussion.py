@@ -7,16 +7,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from commons.servers import free_port
-from tests.conftest import REPO_ROOT
+from tests.browser.test_comment_snapshot import IssoClient
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, parse_html
 
 INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT), "publish"]
 
 
 def publish(target, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("COMMONS_")}
-    base.update(COMMONS_PUBLISH_METHOD="rsync", COMMONS_RSYNC_TARGET=f"{target}/", **env)
+    base.update(
+        COMMONS_PUBLISH_METHOD="rsync",
+        COMMONS_RSYNC_TARGET=f"{target}/",
+        # The comment snapshots beside the target, never in the working copy.
+        COMMONS_COMMENTS_CACHE=str(Path(target).parent / "comments-cache"),
+        **env,
+    )
     return subprocess.run([*INVOKE, *args], capture_output=True, text=True, env=base, check=False)
 
 
@@ -96,3 +104,42 @@ def test_publish_keeps_retained_files_and_a_dry_run_after_it_lists_nothing(
     assert result.returncode == 0, result.stderr
     assert "the server was not asked" in result.stdout
     assert rsync_changes(result.stdout) == []
+
+
+def test_publish_brings_the_comment_snapshot_up_to_date(comment_server, tmp_path):
+    site = "https://blog.cohere.coop"
+    isso, _ = comment_server(site)
+    client = IssoClient(isso, site, database=isso.config_dir / "comments.db")
+    comment = client.post("Approved after the first publish.", "Ana")
+    target = tmp_path / "www"
+    target.mkdir()
+    env = {"COMMONS_SITEURL": site, "COMMONS_ISSO_URL": isso.url}
+
+    def snapshot_text() -> str:
+        page = parse_html(target / SAMPLE_ARTICLE)
+        return " ".join(n.text_content() for n in page.xpath("//*[@data-discussion-snapshot]"))
+
+    result = publish(target, **env)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "Comments snapshot" in line]
+    threads = int(line.split(" of ")[1].split()[0])
+    assert line.startswith(f"Comments snapshot: {threads} of {threads} thread(s) changed")
+    assert "No comments yet." in snapshot_text()
+
+    # The moderator approves it: the next publish fetches that thread alone.
+    client.approve(comment["id"])
+    result = publish(target, **env)
+    assert result.returncode == 0, result.stderr
+    assert f"Comments snapshot: 1 of {threads} thread(s) changed" in result.stdout
+    assert "Approved after the first publish." in snapshot_text()
+
+    result = publish(target, "--refresh-comments", **env)
+    assert result.returncode == 0, result.stderr
+    assert f"Comments snapshot: fetched {threads} of {threads} thread(s)" in result.stdout
+
+    # --offline asks the server nothing (it is down) and publishes from the cache.
+    isso.stop()
+    result = publish(target, "--offline", **env)
+    assert result.returncode == 0, result.stderr
+    assert "Comments snapshot" not in result.stdout + result.stderr
+    assert "Approved after the first publish." in snapshot_text()

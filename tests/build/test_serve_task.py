@@ -14,7 +14,13 @@ import urllib.request
 import pytest
 
 from commons.servers import wait_for_port
-from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, parse_html, start_invoke_task
+from tests.conftest import (
+    SAMPLE_ARTICLE,
+    SAMPLE_TITLE,
+    isso_snapshots,
+    parse_html,
+    start_invoke_task,
+)
 
 
 def port_is_closed(port: int) -> bool:
@@ -70,7 +76,7 @@ def test_serve_starts_site_and_isso_and_stops_both(tmp_path, task_name, stop_sig
 def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
     tmp_path, fetch_comments
 ):
-    task, site_port, _isso_port = start_invoke_task("serve", tmp_path)
+    task, site_port, isso_port = start_invoke_task("serve", tmp_path)
     try:
         wait_for_port("127.0.0.1", site_port, task, timeout=60)
     finally:
@@ -81,5 +87,8 @@ def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
     # The build asked the local Isso, which was up: no "did not answer" line,
     # and the sample post's thread is in the snapshot cache (with no comments).
     assert "did not answer" not in output, output
-    cached = [json.loads(path.read_text()) for path in fetch_comments.glob("*.json")]
+    # In the folder of the local Isso that `serve` started (COMMONS_ISSO_PORT).
+    isso_url = f"http://127.0.0.1:{isso_port}/"
+    snapshots = isso_snapshots(fetch_comments, isso_url)
+    cached = [json.loads(path.read_text()) for path in snapshots.glob("*.json")]
     assert any(thread["comments"] == [] for thread in cached), output

@@ -23,7 +23,7 @@ ISSO = {"url": "https://comments.example.org/"}
     [
         ("enabled", "yes", "True or False"),
         ("cache_dir", "", "a folder path"),
-        ("refresh", "always", "missing, all, never"),
+        ("refresh", "always", "changed, missing, all, never"),
         ("concurrency", 0, "a whole number from 1 to 64"),
         ("concurrency", True, "a whole number from 1 to 64"),
         ("timeout", 0, "a number of seconds from 0.1 to 300"),
@@ -295,3 +295,40 @@ def test_recent_comments_are_the_newest_across_posts_with_ties_ordered(limit):
     found = recent_comments(posts, limit)
     assert [(r.comment.created, r.post_url, r.comment.anchor) for r in found] == expected
     assert all(r.post_title == f"Post {r.post_url.split('-')[-1][:-1]}" for r in found)
+
+
+def test_publish_settings_can_extend_the_snapshot_setting(tmp_path, monkeypatch):
+    # README "Comment snapshots": publishconf.py may write
+    # {**DISCUSSION["snapshot"], ...}: the key is there, with the site's values.
+    monkeypatch.syspath_prepend(str(DEV_SETTINGS.parent))
+    settings_file = tmp_path / "publishconf.py"
+    settings_file.write_text(
+        "from pelicanconf import *  # noqa: F403\n"
+        'DISCUSSION = {**DISCUSSION, "snapshot": {**DISCUSSION["snapshot"], "refresh": "all"}}\n',
+        encoding="utf-8",
+    )
+    from pelican.settings import get_settings_from_file
+
+    discussion = get_settings_from_file(str(settings_file))["DISCUSSION"]
+    snapshot = validate_settings(discussion)["snapshot"]
+    assert snapshot["refresh"] == "all" and snapshot["enabled"] is True
+
+
+def test_each_comment_server_has_one_cache_folder(tmp_path):
+    from commons.comments.snapshot import server_cache
+
+    def folder(provider, **options):
+        return server_cache(tmp_path, provider, options)
+
+    same = folder("isso", url="HTTPS://Comments.example.org:443/isso")
+    assert same == folder("isso", url="https://comments.example.org/isso/")
+    others = {
+        folder("isso", url="https://comments.example.org/"),
+        folder("isso", url="http://comments.example.org/isso/"),
+        folder("isso", url="https://comments.example.org:8443/isso/"),
+        folder("isso", url="http://127.0.0.1:8081/"),
+        folder("remark42", host="https://comments.example.org/isso", site_id="a"),
+        folder("remark42", host="https://comments.example.org/isso", site_id="b"),
+    }
+    assert same not in others and len(others) == 6
+    assert all(path.parent == tmp_path for path in others)

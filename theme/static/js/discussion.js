@@ -47,7 +47,14 @@
     sync.applied = t;
     sync.send(t);
   }
-  function ready() { sync.ready = true; applyTheme(); }
+  // The live thread has come: it replaces the snapshot, which stayed in view
+  // until now so that a widget that fails or never answers hides nothing.
+  function ready() {
+    sync.ready = true;
+    var snapshot = $("[data-discussion-snapshot]", section);
+    if (snapshot) snapshot.remove();
+    applyTheme();
+  }
 
   function embed() {
     var data = section.dataset;
@@ -62,8 +69,9 @@
       for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
       old.replaceWith(script(attrs));
     });
-    var snapshot = $("[data-discussion-snapshot]", section);
-    if (snapshot) snapshot.remove(); // the live thread replaces the snapshot
+    // Without an adapter nothing says when the widget is ready: it replaces the snapshot now.
+    var snapshot = !cfg.adapter && $("[data-discussion-snapshot]", section);
+    if (snapshot) snapshot.remove();
     $("[data-discussion-thread]", section).appendChild(content);
   }
 

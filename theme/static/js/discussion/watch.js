@@ -1,6 +1,7 @@
 /* Loaded by discussion.js with the widget, after consent: when the provider's
    script fails, or the widget gives no sign of life (the adapter's ready)
-   within 20 s, says so and offers to try again. README "Markup interface":
+   within 20 s, says so above the comment snapshot (which stays in view)
+   and offers to try again. README "Markup interface":
    [data-discussion-error], [data-discussion-retry]. */
 (function (d) {
   "use strict";
@@ -16,6 +17,7 @@
     box.setAttribute("role", "alert");
     box.textContent = "The comments could not be loaded: the comment service did not answer. ";
     button.type = "button";
+    button.className = "discussion-retry";
     button.setAttribute("data-discussion-retry", "");
     button.textContent = "Try again";
     button.addEventListener("click", function () {
@@ -25,9 +27,13 @@
       arm();
       d.embed();
     });
+    box.className = "discussion-error";
     box.appendChild(button);
     thread.hidden = true;
-    thread.after(box);
+    // The snapshot stays (or is shown again): the error goes above it.
+    var snapshot = d.$("[data-discussion-snapshot]", section);
+    if (snapshot) { snapshot.hidden = false; snapshot.before(box); }
+    else thread.after(box);
   }
   // Every script the widget puts in the thread: its failure is the widget's.
   function watch(node) { if (node.nodeName === "SCRIPT") node.addEventListener("error", failed); }
