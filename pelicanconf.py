@@ -221,6 +221,9 @@ PLUGINS = [
     "plugins.css_minify",
     "plugins.media_check",
     "plugins.body_html",
+    # After body_html: its reader wraps body_html's, so summaries are cut
+    # from the sanitised body, once per post and in linear time.
+    "plugins.summaries",
     "plugins.security_headers",
     "plugins.frozen_urls",
     "plugins.redirects",
