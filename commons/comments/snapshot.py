@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from commons import deep_json
+
 FORMAT = 1
 _UNREADABLE = re.compile(r"[^A-Za-z0-9._-]+")
 # The prefix of the one line a build prints about the snapshot
@@ -83,7 +85,7 @@ def read_thread(cache_dir: Path, thread_id: str) -> dict | None:
     path = os.path.join(cache_dir, thread_file_name(thread_id))
     try:
         with open(path, encoding="utf-8") as file:
-            data = json.load(file)
+            data = deep_json.loads(file.read())
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
@@ -131,7 +133,7 @@ def _get_json(url: str, timeout: float):
     if len(body) > MAX_RESPONSE:
         raise FetchError(f"{url} answered more than {MAX_RESPONSE} bytes")
     try:
-        return json.loads(body)
+        return deep_json.loads(body)
     except ValueError:
         raise FetchError(f"{url} did not answer JSON") from None
 
@@ -198,7 +200,11 @@ def fetch_remark42(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
 
 
 def _remark42_nodes(nodes: list, parent: str | None, comments: list[dict]) -> None:
-    for node in nodes:
+    """Append the tree's comments to `comments`, each before its replies, in
+    the server's order. A stack, not recursion: a reply chain may be any depth."""
+    pending = [(node, parent) for node in reversed(nodes)]
+    while pending:
+        node, parent = pending.pop()
         if not isinstance(node, dict) or not isinstance(node.get("comment"), dict):
             continue
         item = node["comment"]
@@ -219,7 +225,8 @@ def _remark42_nodes(nodes: list, parent: str | None, comments: list[dict]) -> No
                 "deleted": deleted,
             }
         )
-        _remark42_nodes(replies, identifier, comments)
+        if isinstance(replies, list):
+            pending.extend((reply, identifier) for reply in reversed(replies))
 
 
 def _remark42_time(value) -> str:

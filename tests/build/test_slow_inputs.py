@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from commons import DEV_SETTINGS
+from plugins.discussion.snapshot import MAX_DEPTH
 from tests.conftest import parse_html
 
 # About 100 KB each, under SOURCE_GUARD's 2 MB: lines with no word in them, so
@@ -55,3 +58,74 @@ def test_posts_without_words_build_in_seconds_with_their_summaries(build, tmp_pa
     assert set(listed) == set(SLOW_SUMMARY_LINES)
     for title, summary in listed.items():
         assert re.findall(r"\w+", summary) == SLOW_SUMMARY_LINES[title][1], title
+
+
+def remark42_chain(depth: int) -> bytes:
+    """Remark42's tree answer for one thread: a chain of `depth` replies, each
+    the only reply to the one before; written out flat (json.dumps recurses)."""
+    opening = (
+        '{"comment": {"id": "c%05d", "text": "<p>Reply %d</p>", "user": {"name": "N%d"}, '
+        '"time": "2024-01-01T00:00:00Z"}, "replies": ['
+    )
+    nodes = "".join(opening % (level, level, level) for level in range(depth))
+    return ('{"comments": [' + nodes + "]}" * depth + "]}").encode()
+
+
+@pytest.fixture
+def remark42_server():
+    """A factory: an HTTP server on loopback answering every thread with `body`."""
+    servers = []
+
+    def serve(body: bytes) -> str:
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("depth", [500, 5000])
+def test_a_remark42_reply_chain_of_any_depth_is_fetched_cached_and_shown(
+    depth, build, tmp_path, fetch_comments, remark42_server, monkeypatch
+):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "talk.md").write_text(
+        "Title: Talk\nDate: 2020-01-01\nSlug: talk\n\nSay something.\n", encoding="utf-8"
+    )
+    host = remark42_server(remark42_chain(depth))
+    settings = {
+        "SITEURL": "https://commons.example.org",
+        "DISCUSSION": {"provider": "remark42", "remark42": {"host": host}},
+    }
+    output = build(content=content, overrides=settings)
+    assert len(list(fetch_comments.glob("*.json"))) == 1  # cached: not fetched again
+
+    page = parse_html(output / "2020/01/talk/index.html")
+    shown = page.xpath('//li[@class="comment"]')
+    assert len(shown) == depth
+    assert shown[-1].xpath('string(.//div[@class="comment-text"])') == f"Reply {depth - 1}"
+    # Deep replies are listed at the last level the page nests, in order.
+    deepest = max(len(item.xpath('ancestor::ol[@class="comment-replies"]')) for item in shown)
+    assert deepest <= MAX_DEPTH
+
+    # The next build reads the cache alone (offline) and shows the same thread.
+    monkeypatch.setenv("COMMONS_COMMENTS_OFFLINE", "1")
+    again = parse_html(build(content=content, overrides=settings) / "2020/01/talk/index.html")
+    assert len(again.xpath('//li[@class="comment"]')) == depth
