@@ -229,6 +229,11 @@ WantedBy=multi-user.target
 """
 
 
+# Strict-Transport-Security's max-age for the comment server's own host: a year,
+# as SECURITY_HEADERS['hsts_max_age'] gives the site.
+HSTS_MAX_AGE = 31_536_000
+
+
 def nginx_guard(siteurl: str, public_url: str) -> str:
     """nginx rules refusing forged cross-site writes (the same rule as commons/comments/guard).
 
@@ -302,6 +307,8 @@ server {{
     ssl_certificate_key /etc/letsencrypt/live/{parts.hostname}/privkey.pem;
     add_header X-Content-Type-Options nosniff always;
     add_header Referrer-Policy strict-origin-when-cross-origin always;
+    # HTTPS only, from the first visit on (as the site's own headers say).
+    add_header Strict-Transport-Security "max-age={HSTS_MAX_AGE}" always;
 
 {location}}}
 
