@@ -223,8 +223,7 @@ PLUGINS = [
     "plugins.css_minify",
     "plugins.media_check",
     "plugins.body_html",
-    # After body_html: its reader wraps body_html's, so summaries are cut
-    # from the sanitised body, once per post and in linear time.
+    # Summaries cut in linear time (Pelican's counter rescans earlier lines).
     "plugins.summaries",
     "plugins.security_headers",
     "plugins.frozen_urls",

@@ -1,4 +1,4 @@
-"""The reader wrapper that gives every post a summary, and the linear word cutter."""
+"""The linear word cutter, and the Article and Page subclasses that use it for summaries."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
-from pelican import signals
+from pelican import contents, signals
 from pelican.utils import strip_toc_elements_from_html, truncate_html_paragraphs
 
 # A word as Pelican counts one: a run of word characters (with ' and -), or a
@@ -142,25 +142,44 @@ def summary_of(html: str, settings: dict) -> str:
     return strip_toc_elements_from_html(html)
 
 
-class SummarizingReaderMixin:
-    """A reader that gives a post without a Summary field the summary of its body."""
+def linear_summary(content, siteurl: str) -> str:
+    """Content.get_summary, with the linear cutter."""
+    if "summary" in content.metadata:
+        return content.metadata["summary"]  # the editor's Summary field, as Pelican uses it
+    # As Pelican does: the body with its links resolved for the page that
+    # shows the summary (a listing's relative SITEURL), then cut; each body is
+    # cut once however many listings and feeds show it.
+    body = content.get_content(siteurl)
+    cut = content.__dict__.setdefault("commons_summaries", {})
+    if body not in cut:
+        cut[body] = summary_of(body, content.settings)
+    return cut[body]
 
-    def read(self, source_path):
-        content, metadata = super().read(source_path)
-        if "summary" not in metadata and content is not None:
-            metadata["summary"] = summary_of(content, self.settings)
-        return content, metadata
+
+# The subclasses keep Pelican's class names: Pelican finds a post's URL
+# settings by its class's name (ARTICLE_URL, PAGE_SAVE_AS...).
+class Article(contents.Article):
+    """Pelican's Article, whose summary (without a Summary field) is cut in linear time."""
+
+    get_summary = linear_summary
 
 
-def wrap_readers(readers) -> None:
-    for extension, reader_class in list(readers.reader_classes.items()):
-        # READERS = {"html": None} turns a reader off; Pelican skips falsy entries.
-        if not isinstance(reader_class, type) or issubclass(reader_class, SummarizingReaderMixin):
-            continue
-        readers.reader_classes[extension] = type(
-            f"Summarizing{reader_class.__name__}", (SummarizingReaderMixin, reader_class), {}
-        )
+class Page(contents.Page):
+    """Pelican's Page, whose summary (without a Summary field) is cut in linear time."""
+
+    get_summary = linear_summary
+
+
+SUMMARIZED = {contents.Article: Article, contents.Page: Page}
+
+
+def summarize(content) -> None:
+    """Give a post or page Commons' summary: its class becomes the subclass
+    above, which changes nothing else (isinstance checks still hold)."""
+    summarized = SUMMARIZED.get(type(content))
+    if summarized is not None:
+        content.__class__ = summarized
 
 
 def register():
-    signals.readers_init.connect(wrap_readers)
+    signals.content_object_init.connect(summarize)
