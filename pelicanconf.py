@@ -201,7 +201,9 @@ SEARCH = {
 # from it: `invoke` tasks and the tests start `python -m pelican` there). No
 # PLUGIN_PATHS: it would load each plugin a second time, as a top-level module.
 PLUGINS = [
-    # First: it refuses pipes, devices and links out of content/ before any
+    # First of all: every message logged after it has terminal controls escaped.
+    "plugins.terminal_safe",
+    # Next: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file.
     "plugins.source_guard",
     "more_categories",  # pelican-more-categories, installed from PyPI
@@ -224,6 +226,8 @@ PLUGINS = [
     "plugins.css_minify",
     "plugins.media_check",
     "plugins.body_html",
+    # Summaries cut in linear time (Pelican's counter rescans earlier lines).
+    "plugins.summaries",
     "plugins.security_headers",
     "plugins.frozen_urls",
     "plugins.redirects",

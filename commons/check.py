@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .build import pelican_command
+from .unicode_controls import terminal_safe
 
 SITE_WIDE = "The site"
 # Lines that are not problems: Pelican's summary, and the traceback and the
@@ -64,9 +65,14 @@ class CheckReport:
 
 
 def source_files(content: Path) -> list[str]:
-    """Every file under `content`, as a path relative to it, longest first."""
+    """Every file under `content`, as a path relative to it and as the build's
+    log names it (terminal controls escaped, plugins/terminal_safe), longest first."""
     return sorted(
-        (p.relative_to(content).as_posix() for p in content.rglob("*") if not p.is_dir()),
+        (
+            terminal_safe(p.relative_to(content).as_posix(), newlines=False)
+            for p in content.rglob("*")
+            if not p.is_dir()
+        ),
         key=lambda name: (-len(name), name),
     )
 

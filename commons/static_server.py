@@ -16,6 +16,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+from commons.loopback import LoopbackHostMixin, allowed_hosts
+
 
 class HeadersFileError(ValueError):
     """The `_headers` file does not follow the format hosts read."""
@@ -49,7 +51,7 @@ def headers_for(path: str, rules: list[tuple[str, dict[str, str]]]) -> dict[str,
     return found
 
 
-class Handler(SimpleHTTPRequestHandler):
+class Handler(LoopbackHostMixin, SimpleHTTPRequestHandler):
     rules: ClassVar[list[tuple[str, dict[str, str]]]] = []
 
     def end_headers(self) -> None:
@@ -71,7 +73,9 @@ def main(argv: list[str] | None = None) -> None:
     rules = []
     if args.headers:
         rules = parse_headers_file((args.directory / args.headers).read_text(encoding="utf-8"))
-    handler = type("SiteHandler", (Handler,), {"rules": rules})
+    handler = type(
+        "SiteHandler", (Handler,), {"rules": rules, "allowed_hosts": allowed_hosts(args.bind)}
+    )
     server = ThreadingHTTPServer(
         (args.bind, args.port), functools.partial(handler, directory=str(args.directory))
     )

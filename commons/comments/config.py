@@ -20,6 +20,7 @@ reported at once, each with its key and its fix.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shlex
 from pathlib import Path
@@ -28,11 +29,15 @@ from urllib.parse import urlsplit
 from commons.settings import SettingsError
 
 from . import options as opts
+from .guard import LOGIN_BURST, LOGIN_INTERVAL
 
 ISSO_CFG = "isso.cfg"
 ENV_FILE = "comments.env"
 UNIT_FILE = "commons-comments.service"
 NGINX_FILE = "nginx-comments.conf"
+# What nginx allows only in its http block: the login limit's zone and key.
+NGINX_HTTP_FILE = "nginx-comments-http.conf"
+LOGIN_ZONE = "commons_comments_login"
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
@@ -229,6 +234,11 @@ WantedBy=multi-user.target
 """
 
 
+# Strict-Transport-Security's max-age for the comment server's own host: a year,
+# as SECURITY_HEADERS['hsts_max_age'] gives the site.
+HSTS_MAX_AGE = 31_536_000
+
+
 def nginx_guard(siteurl: str, public_url: str) -> str:
     """nginx rules refusing forged cross-site writes (the same rule as commons/comments/guard).
 
@@ -266,9 +276,32 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
 """
 
 
+def _location_path(public_url: str) -> str:
+    path = urlsplit(public_url).path
+    return path if path.endswith("/") else path + "/"
+
+
+def nginx_http(siteurl: str, public_url: str) -> str:
+    """The login limit's zone, for nginx's http block: the same allowance as
+    guard.LoginThrottle (a burst, then one attempt per interval), per address."""
+    login = re.escape(_location_path(public_url) + "login")
+    per_minute = round(60 / LOGIN_INTERVAL)
+    return f"""\
+# The comment server of {siteurl}: include this in nginx's http block (Debian:
+# copy it to /etc/nginx/conf.d/, which the http block includes), beside {NGINX_FILE}.
+# Admin logins: {LOGIN_BURST} attempts at once per address, then {per_minute} a minute;
+# the rest get 429.
+map "$request_method:$uri" $commons_login_address {{
+    default "";
+    "~^POST:{login}/?$" $binary_remote_addr;
+}}
+limit_req_zone $commons_login_address zone={LOGIN_ZONE}:1m rate={per_minute}r/m;
+"""
+
+
 def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     parts = urlsplit(public_url)
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    path = _location_path(public_url)
     bind = options["bind"]
     upstream = f"http://{bind}" if not bind.startswith("unix:") else f"http://{bind}:"
     script_name = ""
@@ -277,6 +310,9 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     location = f"""\
     location {path} {{
 {nginx_guard(siteurl, public_url)}
+        # Admin logins only (the zone's key is empty for every other request).
+        limit_req zone={LOGIN_ZONE} burst={LOGIN_BURST - 1} nodelay;
+        limit_req_status 429;
         client_max_body_size {options["max_body"]};
         proxy_pass {upstream}/;
         proxy_set_header Host $host;
@@ -287,11 +323,13 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     if parts.hostname == urlsplit(siteurl).hostname:
         return (
             f"# The comment server of {siteurl} under {path}: include this inside the\n"
-            "# site's `server` block, beside nginx-security-headers.conf.\n" + location
+            "# site's `server` block, beside nginx-security-headers.conf, and\n"
+            f"# {NGINX_HTTP_FILE} in the http block.\n" + location
         )
     return f"""\
 # The comment server of {siteurl}, served at {public_url}.
-# Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled;
+# Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled,
+# and {NGINX_HTTP_FILE} in /etc/nginx/conf.d/;
 # certificates by certbot (or your own), then `nginx -t && systemctl reload nginx`.
 server {{
     # nginx 1.25.1 and later prefer `http2 on;` (they warn about this form).
@@ -302,6 +340,8 @@ server {{
     ssl_certificate_key /etc/letsencrypt/live/{parts.hostname}/privkey.pem;
     add_header X-Content-Type-Options nosniff always;
     add_header Referrer-Policy strict-origin-when-cross-origin always;
+    # HTTPS only, from the first visit on (as the site's own headers say).
+    add_header Strict-Transport-Security "max-age={HSTS_MAX_AGE}" always;
 
 {location}}}
 
@@ -373,4 +413,5 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
         _write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)),
+        _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url)),
     ]

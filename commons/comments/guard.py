@@ -16,10 +16,17 @@ only when
 Everything else gets 403 before Isso sees it. `nginx_rules` writes the same
 rule for a reverse proxy, and `guarded_isso` wraps Isso for any WSGI server
 (`serve` for the local one; gunicorn in production).
+
+The admin password is guessed through `POST /login`: `LoginThrottle` lets
+each client address try LOGIN_BURST times at once and then one more time
+every LOGIN_INTERVAL seconds, and answers 429 to the rest (the nginx snippet
+of `invoke comments-config` sets the same limit with `limit_req`).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -27,6 +34,12 @@ from urllib.parse import urlsplit
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPE = "application/json"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Login attempts per client address: this many at once, then one per interval.
+LOGIN_BURST = 5
+LOGIN_INTERVAL = 12.0
+LOGIN_PATH = "/login"
+# Past this many addresses, those whose allowance is whole again are forgotten.
+LOGIN_MAX_TRACKED = 10_000
 
 
 def normalise_origin(value: str) -> str | None:
@@ -129,6 +142,67 @@ class CrossSiteGuard:
         return [data]
 
 
+class LoginThrottle:
+    """WSGI middleware: 429 for a login attempt over its address's allowance.
+
+    Each address has LOGIN_BURST attempts, and gets one back every
+    LOGIN_INTERVAL seconds. Behind a proxy every request comes from the
+    proxy's address, so the allowance is shared: a guesser then locks the
+    admin out for as long as the guessing lasts, and no longer.
+    """
+
+    def __init__(
+        self,
+        app: Callable,
+        burst: int = LOGIN_BURST,
+        interval: float = LOGIN_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.app = app
+        self.burst = burst
+        self.interval = interval
+        self.clock = clock
+        self._lock = threading.Lock()
+        # address -> (attempts left, when that was counted)
+        self._allowance: dict[str, tuple[float, float]] = {}
+
+    def _allowed(self, address: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            left, since = self._allowance.get(address, (self.burst, now))
+            left = min(self.burst, left + (now - since) / self.interval)
+            if len(self._allowance) >= LOGIN_MAX_TRACKED:
+                self._forget_whole(now)
+            if left < 1:
+                self._allowance[address] = (left, now)
+                return False
+            self._allowance[address] = (left - 1, now)
+            return True
+
+    def _forget_whole(self, now: float) -> None:
+        for address, (left, since) in list(self._allowance.items()):
+            if left + (now - since) / self.interval >= self.burst:
+                del self._allowance[address]
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        is_login = (
+            environ.get("REQUEST_METHOD", "GET").upper() == "POST"
+            and environ.get("PATH_INFO", "").rstrip("/") == LOGIN_PATH
+        )
+        if not is_login or self._allowed(environ.get("REMOTE_ADDR") or ""):
+            return self.app(environ, start_response)
+        data = b"Too many login attempts: wait a minute and try again.\n"
+        start_response(
+            "429 Too Many Requests",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(data))),
+                ("Retry-After", str(int(self.interval))),
+            ],
+        )
+        return [data]
+
+
 def isso_policy(conf) -> GuardPolicy:
     """The policy an Isso configuration implies: its `host` list, its public endpoint."""
     sites = list(conf.getiter("general", "host"))
@@ -139,8 +213,9 @@ def isso_policy(conf) -> GuardPolicy:
     return GuardPolicy.of(sites, [server for server in servers if server])
 
 
-def guarded_isso(config_file: str, multiprocessing: bool = False) -> CrossSiteGuard:
-    """Isso's WSGI application for `config_file`, behind the cross-site guard.
+def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrottle:
+    """Isso's WSGI application for `config_file`, behind the cross-site guard
+    and the login throttle.
 
     The allowed site origins are Isso's own `[general] host` list (the origins
     its CORS answers), and its own origin is `[server] public-endpoint`, so
@@ -159,7 +234,7 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> CrossSiteGu
     # Commons' one read-only addition to Isso's API (commons/comments/versions.py):
     # what the comment snapshot asks to know which threads changed.
     app = ThreadVersions(app, conf.get("general", "dbpath"))
-    return CrossSiteGuard(app, isso_policy(conf))
+    return LoginThrottle(CrossSiteGuard(app, isso_policy(conf)))
 
 
 @dataclass(frozen=True)

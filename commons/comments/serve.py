@@ -11,6 +11,8 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
+from commons.loopback import LoopbackHostGuard, allowed_hosts
+
 from .guard import guarded_isso
 
 
@@ -28,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: [server] listen must be http://HOST:PORT/, not {listen!r}")
         return 2
     address = urlsplit(listen)
-    app = guarded_isso(args.config)
+    # Local only: production runs create_app (wsgi.py) behind nginx, with the site's host.
+    app = LoopbackHostGuard(guarded_isso(args.config), allowed_hosts(address.hostname))
     run_simple(address.hostname, address.port, app, threaded=True, use_reloader=False)
     return 0
 

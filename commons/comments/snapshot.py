@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from commons import deep_json
+
 from .guard import normalise_origin
 from .versions import EMPTY_VERSION
 from .versions import FORMAT as VERSIONS_FORMAT
@@ -102,7 +104,7 @@ def read_thread(cache_dir: Path, thread_id: str) -> dict | None:
     path = os.path.join(cache_dir, thread_file_name(thread_id))
     try:
         with open(path, encoding="utf-8") as file:
-            data = json.load(file)
+            data = deep_json.loads(file.read())
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
@@ -183,7 +185,7 @@ def _get_json(url: str, timeout: float):
     if len(body) > MAX_RESPONSE:
         raise FetchError(f"{url} answered more than {MAX_RESPONSE} bytes")
     try:
-        return json.loads(body)
+        return deep_json.loads(body)
     except ValueError:
         raise FetchError(f"{url} did not answer JSON") from None
 
@@ -266,7 +268,11 @@ def fetch_remark42(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
 
 
 def _remark42_nodes(nodes: list, parent: str | None, comments: list[dict]) -> None:
-    for node in nodes:
+    """Append the tree's comments to `comments`, each before its replies, in
+    the server's order. A stack, not recursion: a reply chain may be any depth."""
+    pending = [(node, parent) for node in reversed(nodes)]
+    while pending:
+        node, parent = pending.pop()
         if not isinstance(node, dict) or not isinstance(node.get("comment"), dict):
             continue
         item = node["comment"]
@@ -287,7 +293,8 @@ def _remark42_nodes(nodes: list, parent: str | None, comments: list[dict]) -> No
                 "deleted": deleted,
             }
         )
-        _remark42_nodes(replies, identifier, comments)
+        if isinstance(replies, list):
+            pending.extend((reply, identifier) for reply in reversed(replies))
 
 
 def _remark42_time(value) -> str:

@@ -23,6 +23,8 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from commons.loopback import LoopbackHostMixin, allowed_hosts
+
 from .engine import PreviewError, WarmSite, install_fatal_logging
 from .watch import Change, classify, watch_changes
 
@@ -73,7 +75,7 @@ class Hub:
         self.publish("reload", {"paths": ["*"] if listed else paths})
 
 
-class PreviewHandler(SimpleHTTPRequestHandler):
+class PreviewHandler(LoopbackHostMixin, SimpleHTTPRequestHandler):
     hub: Hub
 
     def do_GET(self) -> None:
@@ -151,7 +153,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
 
 def make_server(directory: Path, hub: Hub, host: str, port: int) -> PreviewHTTPServer:
-    handler = type("Handler", (PreviewHandler,), {"hub": hub})
+    handler = type("Handler", (PreviewHandler,), {"hub": hub, "allowed_hosts": allowed_hosts(host)})
     factory = functools.partial(handler, directory=str(directory))
     inherited = os.environ.get(SOCKET_ENV)
     if inherited:

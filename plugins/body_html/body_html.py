@@ -16,6 +16,7 @@ from pelican.contents import Article, Page
 
 from commons.paths import source_name
 from commons.settings import Choice, DictOf, ListOf, Schema, String, install
+from commons.unicode_controls import terminal_safe
 
 from .user_content import PREFIX, attribute_filter, ids_in
 
@@ -179,7 +180,7 @@ class SanitizingReaderMixin:
                 # without the element, and the editor, and `invoke check`,
                 # learn which file lost what.
                 print(
-                    f"{source_name(source_path, self.settings.get('PATH'))}: {line}",
+                    terminal_safe(f"{source_name(source_path, self.settings.get('PATH'))}: {line}"),
                     file=sys.stderr,
                 )
         return content, metadata

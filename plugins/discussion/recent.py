@@ -7,6 +7,8 @@ import io
 
 from feedgenerator import Atom1Feed
 
+from commons.unicode_controls import isolated
+
 
 def _base(settings: dict) -> str:
     for name in ("SITEURL", "FEED_DOMAIN"):
@@ -36,12 +38,14 @@ def recent_feed(recent, settings: dict) -> bytes:
     for item in recent:
         comment = item.comment
         link = f"{base}/{item.post_url.lstrip('/')}#{comment.anchor}"
+        # Each name is isolated, as the pages' <bdi> does: a right-to-left
+        # override in a commenter's name must not turn the title around.
         feed.add_item(
-            title=f"{comment.author} on {item.post_title}",
+            title=f"{isolated(comment.author)} on {isolated(item.post_title)}",
             link=link,
             description=str(comment.html),
             unique_id=link,
-            author_name=comment.author,
+            author_name=isolated(comment.author),
             pubdate=_moment(comment.created),
             updateddate=_moment(comment.created),
         )

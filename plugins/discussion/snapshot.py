@@ -295,12 +295,15 @@ def _threaded(
     published: dict[str, SnapshotComment] = {}
 
     def descendants(identifier) -> list[str]:
+        # A stack, not recursion: a reply chain may be any depth.
         found = []
-        for child in replies.get(identifier, ()):
+        pending = list(reversed(replies.get(identifier, ())))
+        while pending:
+            child = pending.pop()
             if child not in seen:
                 seen.add(child)
                 found.append(child)
-                found.extend(descendants(child))
+                pending.extend(reversed(replies.get(child, ())))
         return found
 
     def make(identifier, depth) -> SnapshotComment | None:

@@ -6,12 +6,23 @@ import base64
 import hashlib
 import logging
 import re
+from html import escape
 from pathlib import Path
 
 from lxml import html
 from pelican import signals
 
-from commons.settings import Boolean, Choice, DictOf, ListOf, Pattern, Schema, String, install
+from commons.settings import (
+    Boolean,
+    Choice,
+    DictOf,
+    Integer,
+    ListOf,
+    Pattern,
+    Schema,
+    String,
+    install,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +40,11 @@ SCHEMA = Schema(
         "headers_file": String("_headers"),
         "nginx_file": String("nginx-security-headers.conf"),
         "referrer_policy": String("strict-origin-when-cross-origin"),
+        # Strict-Transport-Security for an https SITEURL: browsers that have
+        # seen the site once never ask for it over plain http again. 0: none.
+        "hsts_max_age": Integer(
+            31_536_000, minimum=0, fix="use the default, 31_536_000 (a year), or 0 for none"
+        ),
         "permissions_policy": String(
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
         ),
@@ -42,6 +58,15 @@ SCHEMA = Schema(
     },
 )
 DEFAULTS = SCHEMA.defaults()
+# Publishing methods whose host takes no headers file: the policy goes into
+# every page as a <meta> element instead (commons/publish.py has the methods).
+HEADERLESS_PUBLISH_METHODS = {"gh-pages"}
+META_IGNORED_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
+# Where the <meta> policy goes: after the charset declaration (which must
+# stay in the first 1,024 bytes), else the head's start tag, else the doctype.
+CHARSET_META = re.compile(rb"<meta\s+charset\b[^>]*>", re.IGNORECASE)
+HEAD_START_TAG = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
+DOCTYPE = re.compile(rb"<!doctype[^>]*>", re.IGNORECASE)
 # Scripts the browser does not execute need no hash.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
@@ -130,12 +155,44 @@ def security_headers(settings: dict, output: Path) -> dict[str, str]:
     policy = content_security_policy(
         discussion_origins(settings), options["extra_sources"], inline_script_hashes(output)
     )
-    return {
+    headers = {
         "Content-Security-Policy": policy,
         "Referrer-Policy": options["referrer_policy"],
         "X-Content-Type-Options": "nosniff",
         "Permissions-Policy": options["permissions_policy"],
     }
+    if str(settings.get("SITEURL") or "").startswith("https://") and options["hsts_max_age"]:
+        headers["Strict-Transport-Security"] = f"max-age={options['hsts_max_age']}"
+    return headers
+
+
+def meta_policy(policy: str) -> str:
+    """The policy without the directives a <meta> policy may not carry (browsers
+    ignore frame-ancestors, report-uri and sandbox there, with a console error)."""
+    kept = [
+        directive
+        for directive in (part.strip() for part in policy.split(";"))
+        if directive and directive.split()[0].lower() not in META_IGNORED_DIRECTIVES
+    ]
+    return "; ".join(kept)
+
+
+def add_meta_policy(page: bytes, policy: str) -> bytes:
+    """`page` with `<meta http-equiv="Content-Security-Policy">` at the top of
+    its head, before any script: a meta policy covers only what comes after it."""
+    tag = (
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(policy, quote=True)}">'
+    ).encode()
+    for opening in (CHARSET_META, HEAD_START_TAG, DOCTYPE):
+        found = opening.search(page)
+        if found:
+            return page[: found.end()] + tag + page[found.end() :]
+    return tag + page
+
+
+def headers_cannot_be_set(settings: dict) -> bool:
+    """True when the site is published where no response header can be set (GitHub Pages)."""
+    return (settings.get("PUBLISH") or {}).get("method") in HEADERLESS_PUBLISH_METHODS
 
 
 def netlify_headers(headers: dict[str, str]) -> str:
@@ -161,6 +218,11 @@ def write_headers(pelican) -> None:
     headers = security_headers(pelican.settings, output)
     (output / options["headers_file"]).write_text(netlify_headers(headers), encoding="utf-8")
     (output / options["nginx_file"]).write_text(nginx_snippet(headers), encoding="utf-8")
+    if headers_cannot_be_set(pelican.settings):
+        policy = meta_policy(headers["Content-Security-Policy"])
+        for page in output.rglob("*.html"):
+            page.write_bytes(add_meta_policy(page.read_bytes(), policy))
+        logger.info("Added the Content-Security-Policy to every page as a <meta> element")
     logger.info(
         "Wrote security headers to %s and %s", options["headers_file"], options["nginx_file"]
     )

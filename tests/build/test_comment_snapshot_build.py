@@ -210,7 +210,8 @@ def test_newsboat_reads_the_feeds_that_carry_counts_and_the_recent_discussions(
             by_feed[feed] = database.execute("SELECT title, url FROM rss_item").fetchall()
     assert len(by_feed[feeds[0]]) == len(by_feed[feeds[1]]) >= 2
     recent = by_feed[feeds[2]]
-    assert sorted(title for title, _ in recent) == [
+    # Names and titles are isolated (FSI…PDI): see test_discussion_feed_bidi.py.
+    assert sorted(title.replace("\u2068", "").replace("\u2069", "") for title, _ in recent) == [
         "Ana on A Closed Thread",
         "Ana on Sharing Your Work And (Co)Working To Share",
         "Bob on Sharing Your Work And (Co)Working To Share",
