@@ -107,6 +107,27 @@ def slug_name(text: str, settings: dict) -> str:
     return slug
 
 
+def open_regular(name: str | os.PathLike, *, shown: Path, dir_fd: int | None = None):
+    """`name` opened for reading, refused (WriteRefused) when it is a link or not a file.
+
+    `shown` is the path messages name; `dir_fd` the folder `name` is relative to.
+    """
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise WriteRefused(
+                f"{shown} is a symbolic link; Commons does not read through links. Fix: "
+                "replace the link with the file itself."
+            ) from error
+        raise
+    handle = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise WriteRefused(f"{shown} is not a regular file. Fix: remove it, or give a file.")
+    return handle
+
+
 class Folder:
     """A folder that tools write into, by relative path; see the module's docstring."""
 
@@ -232,22 +253,11 @@ class Folder:
     def read_bytes(self, relative: str | os.PathLike) -> bytes:
         """The file at `relative`, refused when it (or a folder on the way) is a link."""
         parts = plain_parts(relative)
-        with self._directory(parts[:-1], create=False) as directory:
-            try:
-                descriptor = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=directory)
-            except OSError as error:
-                if error.errno == errno.ELOOP:
-                    raise WriteRefused(
-                        f"{self.path(relative)} is a symbolic link; Commons does not read "
-                        "through links. Fix: replace the link with the file itself."
-                    ) from error
-                raise
-            with os.fdopen(descriptor, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise WriteRefused(
-                        f"{self.path(relative)} is not a regular file. Fix: remove it."
-                    )
-                return handle.read()
+        with (
+            self._directory(parts[:-1], create=False) as directory,
+            open_regular(parts[-1], shown=self.path(relative), dir_fd=directory) as handle,
+        ):
+            return handle.read()
 
     def read_text(self, relative: str | os.PathLike) -> str:
         return self.read_bytes(relative).decode("utf-8")
@@ -315,18 +325,7 @@ class Folder:
         self, source: str | os.PathLike, relative: str | os.PathLike, *, force: bool | None = None
     ) -> Path:
         """Copy the regular file `source` (not a link to one) to `relative`."""
-        try:
-            descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise WriteRefused(
-                    f"{source} is a symbolic link; it was not copied. Fix: copy the file "
-                    "itself there."
-                ) from error
-            raise
-        with os.fdopen(descriptor, "rb") as reader:
-            if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
-                raise WriteRefused(f"{source} is not a regular file; it was not copied.")
+        with open_regular(source, shown=Path(source)) as reader:
             return self._place(relative, lambda handle: shutil.copyfileobj(reader, handle), force)
 
 

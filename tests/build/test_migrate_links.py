@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 
 import pytest
 from invoke import Context, Exit
@@ -180,6 +181,9 @@ def migrate_task(tmp_path, monkeypatch, **options):
     monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(tasks, "DEV_SETTINGS", tmp_path / "pelicanconf.py")
     (tmp_path / "pelicanconf.py").write_text("STATIC_PATHS = ['images', 'files']\n")
+    # Pelican loads a settings file as the module of its name: the repository's
+    # `pelicanconf` comes back after the test, for publishconf's import of it.
+    monkeypatch.delitem(sys.modules, "pelicanconf", raising=False)
     tasks.migrate_links(Context(), **options)
 
 
