@@ -39,6 +39,9 @@ SCHEMA = Schema(
         "config_dir": _path("/etc/commons-comments"),
         "backup_dir": _path("/var/backups/commons-comments"),
         "backup_keep": Integer(14, minimum=1, maximum=1000),
+        # certbot's --webroot folder, and where its certificates are (one folder per name).
+        "acme_webroot": _path("/var/www/letsencrypt"),
+        "certificates": _path("/etc/letsencrypt/live"),
         "notify_email": Boolean(True),
         "reply_notifications": Boolean(True),
         "ratelimit": Integer(2, minimum=1, maximum=100),
