@@ -246,10 +246,14 @@ def settings_headers_file() -> str | None:
 )
 def publish(c, dry_run=False, offline=False):
     """Build with publishconf.py into a fresh folder, check it, then deploy it."""
+    from plugins.feeds.options import example_authority
+
     settings = _settings(PUBLISH_SETTINGS)
     try:
         validate_options(settings["PUBLISH"])
-        comments.check_discussion(settings, offline=offline)
+        comments.check_discussion(
+            settings, offline=offline, problems=filter(None, [example_authority(settings)])
+        )
         with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS)

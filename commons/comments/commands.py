@@ -96,9 +96,13 @@ def move(
     print(f"{verb} {result.comments} comment(s) of {old!r} {into} {new!r}.")
 
 
-def check_discussion(settings: dict, offline: bool) -> None:
-    """Refuse to publish with an example address or, unless offline, an unreachable server."""
-    problems = address_problems(settings)
+def check_discussion(settings: dict, offline: bool, problems=()) -> None:
+    """Refuse to publish with an example address or, unless offline, an unreachable server.
+
+    `problems`: what the other checks of the production settings found; they are
+    reported with these, all at once, and the server is not asked while any stands.
+    """
+    problems = [*problems, *address_problems(settings)]
     if not problems and not offline:
         problems = server_problems(settings)
     if problems:
