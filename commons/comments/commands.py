@@ -15,6 +15,7 @@ from . import options as opts
 from .check import address_problems, server_problems
 from .config import CommentsConfigError, write_server_files
 from .database import DatabaseError, backup, move_thread, restore
+from .running import listening, processes_using
 
 
 class CommandError(RuntimeError):
@@ -70,13 +71,31 @@ def backup_database(settings: dict, database: str = "", dest: str = "", keep: in
 
 
 def restore_database(settings: dict, backup_file: str, database: str = "") -> None:
-    database = Path(database or _server_options(settings)["database"])
+    options = _server_options(settings)
+    database = Path(database or options["database"])
+    # A comment posted while the file is replaced would be lost.
+    signs = []
+    pids = processes_using(database)
+    if pids:
+        signs.append(f"process {', '.join(map(str, pids))} runs Isso on it")
+    if database == Path(options["database"]) and listening(options["bind"]):
+        signs.append(
+            f"the configured server answers at {options['bind']} (COMMENTS_SERVER['bind'])"
+        )
+    if signs:
+        raise CommandError(
+            f"Nothing was restored: the comment server is running on {database} "
+            f"({'; '.join(signs)}). Fix: stop it (`systemctl stop commons-comments`), "
+            "restore, then start it again (`systemctl start commons-comments`)."
+        )
     try:
         kept = restore(Path(backup_file), database)
     except DatabaseError as error:
         raise CommandError(f"Nothing was restored: {error}") from None
     if kept:
-        print(f"The database it replaced is kept as {kept}.")
+        print(f"The database it replaced is kept as {kept}; remove it when the restore is good.")
+    else:
+        print(f"There was no database at {database}: nothing to keep.")
     print(
         f"Restored {backup_file} into {database} (checked before and after), with a new "
         "session key: moderators log in to Isso's admin again."
