@@ -307,11 +307,20 @@ def comments_restore(c, backup_file, database=""):
         "dry_run": "Say what would move, change nothing.",
         "merge": "NEW already has comments: add OLD's to them.",
         "database": "The comment database (default COMMENTS_SERVER['database']).",
+        "content": "The content folder, for the redirect line (default: content/).",
     }
 )
-def comments_move(c, old, new, dry_run=False, merge=False, database=""):
+def comments_move(c, old, new, dry_run=False, merge=False, database="", content=""):
     """Move a thread's comments to a new id, so a renamed post keeps its discussion."""
-    _comments(comments.move, old, new, dry_run=dry_run, merge=merge, database=database)
+    _comments(
+        comments.move,
+        old,
+        new,
+        dry_run=dry_run,
+        merge=merge,
+        database=database,
+        content_dir=Path(content) if content else CONTENT_DIR,
+    )
 
 
 @task(help={"title": "The post's title, in quotes."})

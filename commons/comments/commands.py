@@ -103,7 +103,14 @@ def restore_database(settings: dict, backup_file: str, database: str = "") -> No
 
 
 def move(
-    settings: dict, old: str, new: str, *, dry_run: bool, merge: bool, database: str = ""
+    settings: dict,
+    old: str,
+    new: str,
+    *,
+    dry_run: bool,
+    merge: bool,
+    database: str = "",
+    content_dir: Path | None = None,
 ) -> None:
     database = Path(database or _server_options(settings)["database"])
     try:
@@ -113,6 +120,33 @@ def move(
     verb = "Would move" if dry_run else "Moved"
     into = f"into the {result.existing} comment(s) of" if result.merged else "to the new thread"
     print(f"{verb} {result.comments} comment(s) of {old!r} {into} {new!r}.")
+    if content_dir is not None:
+        print(redirect_advice(settings, Path(content_dir), old, new))
+
+
+def redirect_advice(settings: dict, content_dir: Path, old: str, new: str) -> str:
+    """What to add to content/redirects/ so the post's old address keeps working."""
+    from commons.moved import REDIRECTS_DIR, moved_post
+
+    post = moved_post(settings, content_dir, old, new)
+    redirects = content_dir / REDIRECTS_DIR
+    if post is None:
+        return (
+            f"No post in {content_dir} has the thread id {new!r} yet. Rename the post (its "
+            "slug or Comments_id), then run this again with --dry-run for the redirect line "
+            "its old address needs."
+        )
+    if post.redirect is None:
+        return (
+            f"The post is {post.source}; no redirect line is needed ({post.why}). If its "
+            f"address changed too, add `/old/address/ {{filename}}/{post.source}` to a "
+            f"file in {redirects}/."
+        )
+    return (
+        f"The post {post.source} had another address. So that the old one redirects to it, "
+        f'add this line to a .txt file in {redirects}/ (README "Redirects"):\n'
+        f"{post.redirect}"
+    )
 
 
 def check_discussion(settings: dict, offline: bool, problems=()) -> None:

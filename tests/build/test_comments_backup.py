@@ -28,7 +28,7 @@ from contextlib import closing
 import pytest
 
 from commons.comments.server import GunicornIsso
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_content, parse_html
 
 ORIGIN = "http://127.0.0.1:9"  # the site's origin; nothing needs to serve it here
 INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT)]
@@ -438,3 +438,51 @@ def test_restore_refuses_a_database_another_process_holds_locked(tmp_path):
     assert result.returncode == 1
     assert "is locked by another process: the comment server is running" in result.stderr
     assert len(ids_in(database)) == 2
+
+
+def test_move_prints_the_redirect_line_that_keeps_the_old_address(build, tmp_path):
+    from commons.importers.isso_db import open_database
+
+    content = copy_content(tmp_path / "content")
+    (content / "renamed.md").write_text(
+        "Title: A renamed post\nDate: 2024-05-02 10:00\nSlug: new-name\nCategory: Community\n\n"
+        "Its slug was old-name.\n",
+        encoding="utf-8",
+    )
+    database = tmp_path / "comments.db"
+    db = open_database(database)
+    db.threads.new("old-name", "A renamed post")
+    comment = {"text": "Still here", "author": "r", "mode": 1, "remote_addr": "10.0.0.0"}
+    db.comments.add("old-name", comment)
+
+    args = ["old-name", "new-name", "--database", str(database), "--content", str(content)]
+    result = invoke("comments-move", *args)
+    assert result.returncode == 0, result.stderr
+    assert "Moved 1 comment(s) of 'old-name' to the new thread 'new-name'" in result.stdout
+    line = result.stdout.splitlines()[-1]
+    assert line == "/2024/05/old-name/ {filename}/renamed.md"
+    assert f"add this line to a .txt file in {content / 'redirects'}/" in result.stdout
+
+    # That line, added as the command says, makes the build redirect the old address.
+    (content / "redirects").mkdir()
+    (content / "redirects" / "moved.txt").write_text(line + "\n", encoding="utf-8")
+    output = build(content=content)
+    page = parse_html(output / "2024" / "05" / "old-name" / "index.html")
+    assert page.xpath("//link[@rel='canonical']/@href") == ["/2024/05/new-name/"]
+    assert "/2024/05/old-name/ /2024/05/new-name/ 301" in (output / "_redirects").read_text()
+    assert (output / "2024" / "05" / "new-name" / "index.html").is_file()
+
+    # A post whose thread id is its Comments_id kept its address: no line to add.
+    result = invoke(
+        "comments-move",
+        "new-name",
+        "sharing-your-work-and-coworking-to-share",
+        "--merge",
+        "--dry-run",
+        "--database",
+        str(database),
+        "--content",
+        str(content),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no redirect line is needed (its thread id is its Comments_id" in result.stdout
