@@ -146,3 +146,97 @@ def test_the_tls_block_before_the_certificate_is_what_nginx_refuses(publish_sett
         check=False,
     )
     assert result.returncode != 0 and "fullchain.pem" in result.stderr
+
+
+# What the production sections may ask the operator to run besides the
+# repository's own commands: Debian's tools, as the README installs them.
+SYSTEM_TOOLS = {"adduser", "install", "systemctl", "ln", "nginx", "certbot", "sudo", "cd"}
+
+
+def invoke_tasks() -> dict[str, set[str]]:
+    """Every task tasks.py defines, with the --options it takes."""
+    from invoke import Collection
+
+    import tasks
+
+    collection = Collection.from_module(tasks)
+    return {
+        name: {f"--{a.names[0]}" for a in collection[name].get_arguments()}
+        for name in collection.task_names
+    }
+
+
+def simple_commands(line: str) -> list[list[str]]:
+    """The commands of a shell line: split at && and ;, without `VAR=value` prefixes."""
+    found, current = [], []
+    for word in shlex.split(line, comments=True):
+        if word in ("&&", ";", "||"):
+            found.append(current)
+            current = []
+        elif not current and re.fullmatch(r"[A-Z_]+=.*", word):
+            continue
+        else:
+            current.append(word)
+    return [words for words in [*found, current] if words]
+
+
+def test_every_command_in_the_production_sections_exists_as_written(publish_settings, tmp_path):
+    tasks = invoke_tasks()
+    settings = {
+        **publish_settings,
+        "SITEURL": SITE,
+        "DISCUSSION": {**publish_settings["DISCUSSION"], "isso": {"url": f"https://{HOST}/"}},
+    }
+    written = {path.name for path in write_server_files(settings, tmp_path)}
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(PRODUCTION) : text.index("\n## ", text.index(PRODUCTION) + 1)]
+    # The crontab line and the systemd timer's ExecStart are commands too.
+    lines = [line for _, block in production_blocks() for line in commands(block)]
+    lines += re.findall(r"^\d+ \d+ \* \* \* (.*)$", section, re.M)
+    lines += re.findall(r"ExecStart=([^`]*)`", section)
+    used = set()
+    for line in lines:
+        for words in simple_commands(line):
+            if words[0] == "sudo":
+                words = words[3:] if words[1] == "-u" else words[1:]
+            program = words[0]
+            if program.endswith("/.venv/bin/invoke") or program == ".venv/bin/invoke":
+                args = words[1:]
+                if args[:1] == ["-r"]:
+                    args = args[2:]
+                # Optional arguments are written in brackets: [--keep N].
+                flags = [a.strip("[]").split("=")[0] for a in args[1:]]
+                task, options = args[0], [flag for flag in flags if flag.startswith("--")]
+                assert task in tasks, f"{line}: tasks.py has no task {task!r}"
+                assert set(options) <= tasks[task], f"{line}: {task} has no {options}"
+                used.add(task)
+            elif program.startswith(("bin/", ".venv/bin/")):
+                assert (REPO_ROOT / program).exists(), f"{line}: no {program}"
+            else:
+                assert program in SYSTEM_TOOLS, f"{line}: {program!r} is not a known command"
+            if program == "install" and "-d" not in words:
+                source = words[-2]
+                assert source in written, f"{line}: comments-config writes no {source}"
+    assert {"comments-config", "comments-backup", "comments-restore", "comments-move"} <= used
+    # Prose names the same commands the same way: `invoke` alone is not on PATH.
+    body = re.sub(r"^#.*$", "", section, flags=re.M)
+    bare = re.findall(r"(?<![/\w-])invoke [a-z-]+", body)
+    assert bare == [], "write these as .venv/bin/invoke: " + ", ".join(bare)
+    for task in re.findall(r"\.venv/bin/invoke (?:-r \S+ )?([a-z-]+)", body):
+        assert task in tasks, f"the README names a task {task!r} tasks.py lacks"
+
+
+def test_the_venv_invoke_runs_each_production_task_from_the_repository():
+    """`.venv/bin/invoke TASK --help`, run from the repository's folder as the README does."""
+    invoke = REPO_ROOT / ".venv" / "bin" / "invoke"
+    require(invoke.exists(), ".venv/bin/invoke", "bin/serve (it makes .venv)")
+    for task in ("comments-config", "comments-backup", "comments-restore", "comments-move"):
+        result = subprocess.run(
+            [".venv/bin/invoke", "--help", task],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"Usage: inv[oke] [--core-opts] {task}" in result.stdout
