@@ -13,7 +13,7 @@ import urllib.request
 from urllib.parse import urljoin
 
 from . import options as opts
-from .config import server_url
+from .config import UNIT_FILE, server_url
 
 
 def address_problems(settings: dict) -> list[str]:
@@ -57,13 +57,13 @@ def _request(url: str, method: str = "GET", headers: dict | None = None, timeout
         return error.code, error.headers, b""
 
 
-def gateway_problem(url: str, key: str, status: int) -> str:
+def gateway_problem(url: str, key: str, status: int, provider: str = "isso") -> str:
+    unit = UNIT_FILE.removesuffix(".service") if provider == "isso" else provider
     return (
         f"The comment server {url} ({key}) answers HTTP {status} {GATEWAY_STATUS[status]}: "
         "the proxy in front of it runs, but the comment server behind it does not answer "
-        "(stopped, crashed or still starting). Fix: on the server, `systemctl status "
-        "commons-comments` and `journalctl -u commons-comments` say why; start it "
-        f"(`systemctl start commons-comments`), {RETRY}."
+        f"(stopped, crashed or still starting). Fix: on the server, `systemctl status {unit}` "
+        f"and `journalctl -u {unit}` say why; start it (`systemctl start {unit}`), {RETRY}."
     )
 
 
@@ -137,7 +137,7 @@ def server_problems(settings: dict, timeout: float = 10) -> list[str]:
         probe = {"remark42": "api/v1/ping", "comentario": "comentario.js"}[provider]
         status, _, _ = _request(urljoin(url, probe), timeout=timeout)
         if status in GATEWAY_STATUS:
-            return [gateway_problem(url, key, status)]
+            return [gateway_problem(url, key, status, provider)]
         if status != 200:
             return [
                 f"{urljoin(url, probe)} answers HTTP {status}. Fix: check {key} and "

@@ -275,9 +275,9 @@ def in_use(database: Path) -> bool:
         db.execute("BEGIN EXCLUSIVE")
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            return True
-        raise DatabaseError(f"{database} cannot be opened: {error}.") from None
+        return "locked" in str(error) or "busy" in str(error)
+    except sqlite3.DatabaseError:
+        return False  # a damaged database: what a restore is for
     finally:
         db.close()
     return False
