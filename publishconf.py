@@ -32,7 +32,14 @@ PUBLISH = {
 DRAFTS = {"preview": False}
 
 # robots.txt, pointing crawlers at the sitemap, is for the public site only.
-FEEDS = {**FEEDS, "robots_txt": True}  # noqa: F405
+# Feed entry ids are built on id_authority: `invoke publish` refuses the
+# example one. Set it here once, to a name the community holds, and never
+# change it (COMMONS_FEEDS_ID_AUTHORITY overrides it, for CI).
+FEEDS = {
+    **FEEDS,  # noqa: F405
+    "id_authority": os.environ.get("COMMONS_FEEDS_ID_AUTHORITY") or FEEDS["id_authority"],  # noqa: F405
+    "robots_txt": True,
+}
 
 # The Content-Security-Policy and other headers, as `_headers` (Netlify,
 # Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.

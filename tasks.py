@@ -251,12 +251,16 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
     The build brings the comment snapshot up to date from the production
     comment server: the threads it says changed (README "Comment snapshots").
     """
+    from plugins.feeds.options import example_authority
+
     settings = _settings(PUBLISH_SETTINGS)
     overrides = refresh_override(PUBLISH_SETTINGS) if refresh_comments else None
     env = {OFFLINE_ENV: "1"} if offline else None
     try:
         validate_options(settings["PUBLISH"])
-        comments.check_discussion(settings, offline=offline)
+        comments.check_discussion(
+            settings, offline=offline, problems=filter(None, [example_authority(settings)])
+        )
         with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
@@ -310,11 +314,20 @@ def comments_restore(c, backup_file, database=""):
         "dry_run": "Say what would move, change nothing.",
         "merge": "NEW already has comments: add OLD's to them.",
         "database": "The comment database (default COMMENTS_SERVER['database']).",
+        "content": "The content folder, for the redirect line (default: content/).",
     }
 )
-def comments_move(c, old, new, dry_run=False, merge=False, database=""):
+def comments_move(c, old, new, dry_run=False, merge=False, database="", content=""):
     """Move a thread's comments to a new id, so a renamed post keeps its discussion."""
-    _comments(comments.move, old, new, dry_run=dry_run, merge=merge, database=database)
+    _comments(
+        comments.move,
+        old,
+        new,
+        dry_run=dry_run,
+        merge=merge,
+        database=database,
+        content_dir=Path(content) if content else CONTENT_DIR,
+    )
 
 
 @task(help={"title": "The post's title, in quotes."})

@@ -11,6 +11,11 @@ import re
 from urllib.parse import urlsplit
 
 INDEX_PAGE = "index.html"
+# Names reserved for examples and tests (RFC 2606, RFC 6761): a site, a comment
+# server or a feed id still on one was never configured.
+EXAMPLE_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|example|invalid|test)$", re.I)
+# Names that only ever mean the machine itself (RFC 6761).
+LOCAL_HOST = re.compile(r"(^|\.)localhost$", re.I)
 # The schemes a link or a picture brought in from elsewhere (an import) may use:
 # none of them runs anything in the page's origin.
 SAFE_SCHEMES = frozenset({"", "http", "https", "mailto", "tel", "ftp"})

@@ -13,7 +13,7 @@ import urllib.request
 from urllib.parse import urljoin
 
 from . import options as opts
-from .config import server_url
+from .config import UNIT_FILE, server_url
 
 
 def address_problems(settings: dict) -> list[str]:
@@ -35,6 +35,19 @@ def address_problems(settings: dict) -> list[str]:
     return problems
 
 
+# A proxy's answer when what stands behind it is down, stopped or too slow:
+# the comment server itself never said anything about the site's origin.
+GATEWAY_STATUS = {
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+RETRY = (
+    "then publish again (or with --offline to skip this check, README "
+    '"Preview and publish check it")'
+)
+
+
 def _request(url: str, method: str = "GET", headers: dict | None = None, timeout: float = 10):
     request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
@@ -42,6 +55,74 @@ def _request(url: str, method: str = "GET", headers: dict | None = None, timeout
             return response.status, response.headers, response.read(65536)
     except urllib.error.HTTPError as error:
         return error.code, error.headers, b""
+
+
+def gateway_problem(url: str, key: str, status: int, provider: str = "isso") -> str:
+    unit = UNIT_FILE.removesuffix(".service") if provider == "isso" else provider
+    return (
+        f"The comment server {url} ({key}) answers HTTP {status} {GATEWAY_STATUS[status]}: "
+        "the proxy in front of it runs, but the comment server behind it does not answer "
+        f"(stopped, crashed or still starting). Fix: on the server, `systemctl status {unit}` "
+        f"and `journalctl -u {unit}` say why; start it (`systemctl start {unit}`), {RETRY}."
+    )
+
+
+def unreachable_problem(url: str, key: str, error: BaseException, timeout: float) -> str:
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, TimeoutError):
+        return (
+            f"The comment server {url} ({key}) did not answer within {timeout:g} seconds. "
+            "Fix: check that the machine is up and that its firewall lets HTTPS in, and the "
+            f"server's load (`systemctl status commons-comments nginx`), {RETRY}."
+        )
+    if isinstance(reason, ConnectionRefusedError):
+        return (
+            f"The comment server {url} ({key}) refuses connections: nothing listens at that "
+            "address and port. Fix: start nginx (`systemctl start nginx`) and check that "
+            f"{key} names the right host and port, {RETRY}."
+        )
+    return (
+        f"The comment server {url} ({key}) does not answer: {reason}. Fix: check {key} "
+        f'and the server (README "The comment server in production"), {RETRY}.'
+    )
+
+
+def _isso_problems(url: str, key: str, site: str, timeout: float) -> list[str]:
+    status, headers, _ = _request(
+        urljoin(url, "new?uri=%2F"),
+        "OPTIONS",
+        {
+            "Origin": site,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout,
+    )
+    if status in GATEWAY_STATUS:
+        return [gateway_problem(url, key, status)]
+    allowed = headers.get("Access-Control-Allow-Origin") if headers else None
+    if status != 200:
+        return [
+            f"The comment server {url} ({key}) answers HTTP {status} to a CORS preflight, "
+            "which Isso answers with 200. Fix: check that "
+            f"{key} is the address nginx serves Isso at (with its path), and the proxy."
+        ]
+    if allowed != site:
+        return [
+            f"The comment server {url} does not allow the site's origin {site} "
+            f"(preflight: HTTP {status}, Access-Control-Allow-Origin: {allowed!r}). "
+            f"Fix: its isso.cfg [general] host must be {site}; run `.venv/bin/invoke "
+            "comments-config` and install the new isso.cfg."
+        ]
+    status, _, body = _request(urljoin(url, "config"), timeout=timeout)
+    if status in GATEWAY_STATUS:
+        return [gateway_problem(url, key, status)]
+    if status != 200 or "config" not in json.loads(body or b"{}"):
+        return [
+            f"{url}config answers HTTP {status}, not Isso's configuration. "
+            f"Fix: check {key} and the proxy in front of Isso."
+        ]
+    return []
 
 
 def server_problems(settings: dict, timeout: float = 10) -> list[str]:
@@ -52,43 +133,16 @@ def server_problems(settings: dict, timeout: float = 10) -> list[str]:
     site = opts.origin(settings["SITEURL"])
     try:
         if provider == "isso":
-            status, headers, _ = _request(
-                urljoin(url, "new?uri=%2F"),
-                "OPTIONS",
-                {
-                    "Origin": site,
-                    "Access-Control-Request-Method": "POST",
-                    "Access-Control-Request-Headers": "content-type",
-                },
-                timeout,
-            )
-            allowed = headers.get("Access-Control-Allow-Origin") if headers else None
-            if status != 200 or allowed != site:
-                return [
-                    f"The comment server {url} does not allow the site's origin {site} "
-                    f"(preflight: HTTP {status}, Access-Control-Allow-Origin: {allowed!r}). "
-                    f"Fix: its isso.cfg [general] host must be {site}; run `invoke "
-                    "comments-config` and install the new isso.cfg."
-                ]
-            status, _, body = _request(urljoin(url, "config"), timeout=timeout)
-            if status != 200 or "config" not in json.loads(body or b"{}"):
-                return [
-                    f"{url}config answers HTTP {status}, not Isso's configuration. "
-                    f"Fix: check {key} and the proxy in front of Isso."
-                ]
-        else:
-            probe = {"remark42": "api/v1/ping", "comentario": "comentario.js"}[provider]
-            status, _, _ = _request(urljoin(url, probe), timeout=timeout)
-            if status != 200:
-                return [
-                    f"{urljoin(url, probe)} answers HTTP {status}. Fix: check {key} and "
-                    "that the server runs."
-                ]
+            return _isso_problems(url, key, site, timeout)
+        probe = {"remark42": "api/v1/ping", "comentario": "comentario.js"}[provider]
+        status, _, _ = _request(urljoin(url, probe), timeout=timeout)
+        if status in GATEWAY_STATUS:
+            return [gateway_problem(url, key, status, provider)]
+        if status != 200:
+            return [
+                f"{urljoin(url, probe)} answers HTTP {status}. Fix: check {key} and "
+                "that the server runs."
+            ]
     except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return [
-            f"The comment server {url} ({key}) does not answer: {reason}. Fix: start it "
-            '(README "The comment server in production"), or publish with --offline to '
-            "skip this check."
-        ]
+        return [unreachable_problem(url, key, error, timeout)]
     return []

@@ -15,6 +15,7 @@ from . import options as opts
 from .check import address_problems, server_problems
 from .config import CommentsConfigError, write_server_files
 from .database import DatabaseError, backup, move_thread, restore
+from .running import listening, processes_using
 
 
 class CommandError(RuntimeError):
@@ -70,13 +71,31 @@ def backup_database(settings: dict, database: str = "", dest: str = "", keep: in
 
 
 def restore_database(settings: dict, backup_file: str, database: str = "") -> None:
-    database = Path(database or _server_options(settings)["database"])
+    options = _server_options(settings)
+    database = Path(database or options["database"])
+    # A comment posted while the file is replaced would be lost.
+    signs = []
+    pids = processes_using(database)
+    if pids:
+        signs.append(f"process {', '.join(map(str, pids))} runs Isso on it")
+    if database == Path(options["database"]) and listening(options["bind"]):
+        signs.append(
+            f"the configured server answers at {options['bind']} (COMMENTS_SERVER['bind'])"
+        )
+    if signs:
+        raise CommandError(
+            f"Nothing was restored: the comment server is running on {database} "
+            f"({'; '.join(signs)}). Fix: stop it (`systemctl stop commons-comments`), "
+            "restore, then start it again (`systemctl start commons-comments`)."
+        )
     try:
         kept = restore(Path(backup_file), database)
     except DatabaseError as error:
         raise CommandError(f"Nothing was restored: {error}") from None
     if kept:
-        print(f"The database it replaced is kept as {kept}.")
+        print(f"The database it replaced is kept as {kept}; remove it when the restore is good.")
+    else:
+        print(f"There was no database at {database}: nothing to keep.")
     print(
         f"Restored {backup_file} into {database} (checked before and after), with a new "
         "session key: moderators log in to Isso's admin again."
@@ -84,7 +103,14 @@ def restore_database(settings: dict, backup_file: str, database: str = "") -> No
 
 
 def move(
-    settings: dict, old: str, new: str, *, dry_run: bool, merge: bool, database: str = ""
+    settings: dict,
+    old: str,
+    new: str,
+    *,
+    dry_run: bool,
+    merge: bool,
+    database: str = "",
+    content_dir: Path | None = None,
 ) -> None:
     database = Path(database or _server_options(settings)["database"])
     try:
@@ -94,11 +120,42 @@ def move(
     verb = "Would move" if dry_run else "Moved"
     into = f"into the {result.existing} comment(s) of" if result.merged else "to the new thread"
     print(f"{verb} {result.comments} comment(s) of {old!r} {into} {new!r}.")
+    if content_dir is not None:
+        print(redirect_advice(settings, Path(content_dir), old, new))
 
 
-def check_discussion(settings: dict, offline: bool) -> None:
-    """Refuse to publish with an example address or, unless offline, an unreachable server."""
-    problems = address_problems(settings)
+def redirect_advice(settings: dict, content_dir: Path, old: str, new: str) -> str:
+    """What to add to content/redirects/ so the post's old address keeps working."""
+    from commons.moved import REDIRECTS_DIR, moved_post
+
+    post = moved_post(settings, content_dir, old, new)
+    redirects = content_dir / REDIRECTS_DIR
+    if post is None:
+        return (
+            f"No post in {content_dir} has the thread id {new!r} yet. Rename the post (its "
+            "slug or Comments_id), then run this again with --dry-run for the redirect line "
+            "its old address needs."
+        )
+    if post.redirect is None:
+        return (
+            f"The post is {post.source}; no redirect line is needed ({post.why}). If its "
+            f"address changed too, add `/old/address/ {{filename}}/{post.source}` to a "
+            f"file in {redirects}/."
+        )
+    return (
+        f"The post {post.source} had another address. So that the old one redirects to it, "
+        f'add this line to a .txt file in {redirects}/ (README "Redirects"):\n'
+        f"{post.redirect}"
+    )
+
+
+def check_discussion(settings: dict, offline: bool, problems=()) -> None:
+    """Refuse to publish with an example address or, unless offline, an unreachable server.
+
+    `problems`: what the other checks of the production settings found; they are
+    reported with these, all at once, and the server is not asked while any stands.
+    """
+    problems = [*problems, *address_problems(settings)]
     if not problems and not offline:
         problems = server_problems(settings)
     if problems:

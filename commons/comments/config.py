@@ -9,8 +9,11 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
   (kept when the file already exists) and the other secrets left for the
   maintainer to fill in;
 - `commons-comments.service`: the systemd unit running Isso under gunicorn;
+- `nginx-comments-acme.conf` (when the comment server has a host of its
+  own): the HTTP-only server that answers certbot's challenge before any
+  certificate exists;
 - `nginx-comments.conf`: the reverse proxy in front of it, with the
-  cross-site posting guard.
+  cross-site posting guard (with TLS, to install once the certificate exists).
 
 For Remark42 and Comentario, which Commons does not run itself, it writes a
 starting environment file with the site's origin instead. Every problem is
@@ -38,6 +41,8 @@ NGINX_FILE = "nginx-comments.conf"
 # What nginx allows only in its http block: the login limit's zone and key.
 NGINX_HTTP_FILE = "nginx-comments-http.conf"
 LOGIN_ZONE = "commons_comments_login"
+# The HTTP-only server of a comment host of its own, for certbot's first challenge.
+NGINX_ACME_FILE = "nginx-comments-acme.conf"
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
@@ -320,24 +325,25 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
         proxy_set_header X-Forwarded-Proto $scheme;
 {script_name}    }}
 """
-    if parts.hostname == urlsplit(siteurl).hostname:
+    if not separate_host(siteurl, public_url):
         return (
             f"# The comment server of {siteurl} under {path}: include this inside the\n"
             "# site's `server` block, beside nginx-security-headers.conf, and\n"
             f"# {NGINX_HTTP_FILE} in the http block.\n" + location
         )
+    host = parts.hostname
     return f"""\
-# The comment server of {siteurl}, served at {public_url}.
-# Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled,
-# and {NGINX_HTTP_FILE} in /etc/nginx/conf.d/;
-# certificates by certbot (or your own), then `nginx -t && systemctl reload nginx`.
+# The comment server of {siteurl}, served at {public_url}: the TLS step.
+# Install it in place of {NGINX_ACME_FILE} once certbot has made the
+# certificate (README "Install it"), with {NGINX_HTTP_FILE} in
+# /etc/nginx/conf.d/, then `nginx -t && systemctl reload nginx`.
 server {{
     # nginx 1.25.1 and later prefer `http2 on;` (they warn about this form).
     listen 443 ssl http2;
     listen [::]:443 ssl http2;
-    server_name {parts.hostname};
-    ssl_certificate /etc/letsencrypt/live/{parts.hostname}/fullchain.pem;
-    ssl_certificate_key /etc/letsencrypt/live/{parts.hostname}/privkey.pem;
+    server_name {host};
+    ssl_certificate {options["certificates"]}/{host}/fullchain.pem;
+    ssl_certificate_key {options["certificates"]}/{host}/privkey.pem;
     add_header X-Content-Type-Options nosniff always;
     add_header Referrer-Policy strict-origin-when-cross-origin always;
     # HTTPS only, from the first visit on (as the site's own headers say).
@@ -345,13 +351,41 @@ server {{
 
 {location}}}
 
+{nginx_http_server(host, options)}"""
+
+
+def nginx_http_server(host: str, options: dict) -> str:
+    """Port 80: certbot's challenges from the webroot (the first time and at every renewal);
+    everything else is sent to https."""
+    return f"""\
 server {{
     listen 80;
     listen [::]:80;
-    server_name {parts.hostname};
-    return 301 https://$host$request_uri;
+    server_name {host};
+    location /.well-known/acme-challenge/ {{
+        root {options["acme_webroot"]};
+        default_type text/plain;
+    }}
+    location / {{
+        return 301 https://$host$request_uri;
+    }}
 }}
 """
+
+
+def nginx_acme_conf(siteurl: str, public_url: str, options: dict) -> str:
+    """The first step, before any certificate exists: nginx cannot load the TLS block yet."""
+    host = urlsplit(public_url).hostname
+    return (
+        f"# The comment server of {siteurl}, served at {public_url}: the HTTP-only first\n"
+        '# step, so that certbot can prove the name (README "Install it"). Replace it\n'
+        f"# with {NGINX_FILE} once the certificate exists.\n" + nginx_http_server(host, options)
+    )
+
+
+def separate_host(siteurl: str, public_url: str) -> bool:
+    """Whether the comment server has a host of its own (a server block and a certificate)."""
+    return urlsplit(public_url).hostname != urlsplit(siteurl).hostname
 
 
 def remark42_env(siteurl: str, public_url: str, site_id: str, existing: dict) -> str:
@@ -408,10 +442,14 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
         env = dest / "comentario.env"
         return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
     env = dest / ENV_FILE
-    return [
+    written = [
         _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
-        _write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)),
         _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url)),
     ]
+    if separate_host(siteurl, public_url):
+        text = nginx_acme_conf(siteurl, public_url, options)
+        written.append(_write(dest / NGINX_ACME_FILE, text))
+    written.append(_write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)))
+    return written

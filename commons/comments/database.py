@@ -262,6 +262,27 @@ def _new_session_key(path: Path) -> None:
         )
 
 
+def in_use(database: Path) -> bool:
+    """Whether a process holds a lock on `database` now (a write or a read under way).
+
+    Isso opens the database for each request only, so a server that is idle
+    holds none: `commands.server_running` asks its address as well.
+    """
+    if not database.is_file():
+        return False
+    db = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        return "locked" in str(error) or "busy" in str(error)
+    except sqlite3.DatabaseError:
+        return False  # a damaged database: what a restore is for
+    finally:
+        db.close()
+    return False
+
+
 def restore(backup_file: Path, database: Path) -> Path | None:
     """Check `backup_file`, then put it in place of `database` (the current one is kept aside).
 
@@ -278,6 +299,12 @@ def restore(backup_file: Path, database: Path) -> Path | None:
                 "or stopped halfway through a write. Fix: stop the comment server (and start "
                 "and stop it again if it had crashed), then restore."
             )
+    if in_use(database):
+        raise DatabaseError(
+            f"{database} is locked by another process: the comment server is running. "
+            "Fix: stop it (`systemctl stop commons-comments`), restore, then start it again "
+            "(`systemctl start commons-comments`)."
+        )
     database.parent.mkdir(parents=True, exist_ok=True)
     kept = None
     if database.exists():

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from commons.settings import Boolean, Integer, Pattern, Schema
+from commons.urls import EXAMPLE_HOST
 
 NAME = "COMMENTS_SERVER"
 
@@ -39,6 +40,9 @@ SCHEMA = Schema(
         "config_dir": _path("/etc/commons-comments"),
         "backup_dir": _path("/var/backups/commons-comments"),
         "backup_keep": Integer(14, minimum=1, maximum=1000),
+        # certbot's --webroot folder, and where its certificates are (one folder per name).
+        "acme_webroot": _path("/var/www/letsencrypt"),
+        "certificates": _path("/etc/letsencrypt/live"),
         "notify_email": Boolean(True),
         "reply_notifications": Boolean(True),
         "ratelimit": Integer(2, minimum=1, maximum=100),
@@ -65,10 +69,6 @@ ENV_SMTP = {
 # May be empty: an SMTP relay on the same machine needs no login.
 ENV_MAY_BE_EMPTY = {ENV_SMTP["username"], ENV_SMTP["password"]}
 MIN_PASSWORD_LENGTH = 12
-
-# Addresses reserved for examples (RFC 2606, RFC 6761): a site or comment
-# server still there was never configured.
-EXAMPLE_HOST = re.compile(r"(^|\.)(example\.(org|com|net)|example|invalid|test)$", re.I)
 
 
 # Characters an address may not hold: it is written into isso.cfg (where Isso

@@ -14,6 +14,7 @@ import http.cookiejar
 import json
 import re
 import secrets
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -27,7 +28,7 @@ from contextlib import closing
 import pytest
 
 from commons.comments.server import GunicornIsso
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_content, parse_html
 
 ORIGIN = "http://127.0.0.1:9"  # the site's origin; nothing needs to serve it here
 INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT)]
@@ -371,3 +372,117 @@ def test_a_session_key_in_a_backup_logs_nobody_in_after_restore(comment_server, 
         genuine = admin_page_with_cookie(restarted.url, session_key(database))
     assert 'name="password"' in forged and "Held for moderation" not in forged
     assert "Held for moderation" in genuine
+
+
+def test_restore_refuses_while_the_server_runs_and_says_where_the_old_database_went(
+    comment_server, tmp_path
+):
+    isso, _ = comment_server(ORIGIN)
+    post(isso.url, "running", "Posted before the backup", 1)
+    database = tmp_path / "comments" / "comments.db"
+    backups = tmp_path / "backups"
+    result = invoke("comments-backup", "--database", str(database), "--dest", str(backups))
+    assert result.returncode == 0, result.stderr
+    (backup_file,) = backups.glob("comments-*.db")
+    post(isso.url, "running", "Posted after the backup", 2)
+    digest = hashlib.sha256(database.read_bytes()).hexdigest()
+
+    # The server is idle (no lock held): the restore still sees it running.
+    result = invoke("comments-restore", str(backup_file), "--database", str(database))
+    assert result.returncode == 1
+    assert f"Nothing was restored: the comment server is running on {database}" in result.stderr
+    assert f"process {isso.pid}" in result.stderr and "runs Isso on it" in result.stderr
+    assert "systemctl stop commons-comments" in result.stderr
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
+    assert not list(database.parent.glob("comments.db.before-restore-*"))
+
+    isso.stop()
+    result = invoke("comments-restore", str(backup_file), "--database", str(database))
+    assert result.returncode == 0, result.stderr
+    (kept,) = database.parent.glob("comments.db.before-restore-*")
+    assert f"The database it replaced is kept as {kept}" in result.stdout
+    assert len(ids_in(kept)) == 2 and len(ids_in(database)) == 1
+
+
+def test_restore_refuses_while_the_configured_address_answers(publish_settings, tmp_path):
+    """The configured database with something listening at COMMENTS_SERVER['bind']."""
+    from commons.comments.commands import CommandError, restore_database
+
+    database = tmp_path / "live" / "comments.db"
+    backup_file = tmp_path / "backup.db"
+    with closing(socket.socket()) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        bind = f"127.0.0.1:{server.getsockname()[1]}"
+        settings = {
+            **publish_settings,
+            "COMMENTS_SERVER": {"database": str(database), "bind": bind},
+        }
+        with pytest.raises(CommandError) as refused:
+            restore_database(settings, str(backup_file))
+    assert f"the configured server answers at {bind} (COMMENTS_SERVER['bind'])" in str(
+        refused.value
+    )
+    assert not database.parent.exists()
+
+
+def test_restore_refuses_a_database_another_process_holds_locked(tmp_path):
+    database = isso_database(tmp_path / "live" / "comments.db", comments=2)
+    backup_file = isso_database(tmp_path / "backup.db", comments=3)
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # a writer's lock, as Isso takes for each post
+        result = invoke("comments-restore", str(backup_file), "--database", str(database))
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert "is locked by another process: the comment server is running" in result.stderr
+    assert len(ids_in(database)) == 2
+
+
+def test_move_prints_the_redirect_line_that_keeps_the_old_address(build, tmp_path):
+    from commons.importers.isso_db import open_database
+
+    content = copy_content(tmp_path / "content")
+    (content / "renamed.md").write_text(
+        "Title: A renamed post\nDate: 2024-05-02 10:00\nSlug: new-name\nCategory: Community\n\n"
+        "Its slug was old-name.\n",
+        encoding="utf-8",
+    )
+    database = tmp_path / "comments.db"
+    db = open_database(database)
+    db.threads.new("old-name", "A renamed post")
+    comment = {"text": "Still here", "author": "r", "mode": 1, "remote_addr": "10.0.0.0"}
+    db.comments.add("old-name", comment)
+
+    args = ["old-name", "new-name", "--database", str(database), "--content", str(content)]
+    result = invoke("comments-move", *args)
+    assert result.returncode == 0, result.stderr
+    assert "Moved 1 comment(s) of 'old-name' to the new thread 'new-name'" in result.stdout
+    line = result.stdout.splitlines()[-1]
+    assert line == "/2024/05/old-name/ {filename}/renamed.md"
+    assert f"add this line to a .txt file in {content / 'redirects'}/" in result.stdout
+
+    # That line, added as the command says, makes the build redirect the old address.
+    (content / "redirects").mkdir()
+    (content / "redirects" / "moved.txt").write_text(line + "\n", encoding="utf-8")
+    output = build(content=content)
+    page = parse_html(output / "2024" / "05" / "old-name" / "index.html")
+    assert page.xpath("//link[@rel='canonical']/@href") == ["/2024/05/new-name/"]
+    assert "/2024/05/old-name/ /2024/05/new-name/ 301" in (output / "_redirects").read_text()
+    assert (output / "2024" / "05" / "new-name" / "index.html").is_file()
+
+    # A post whose thread id is its Comments_id kept its address: no line to add.
+    result = invoke(
+        "comments-move",
+        "new-name",
+        "sharing-your-work-and-coworking-to-share",
+        "--merge",
+        "--dry-run",
+        "--database",
+        str(database),
+        "--content",
+        str(content),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no redirect line is needed (its thread id is its Comments_id" in result.stdout

@@ -5,8 +5,11 @@ real comment server (gunicorn) on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from commons.servers import free_port
@@ -21,6 +24,7 @@ def publish(target, *args, **env):
     base.update(
         COMMONS_PUBLISH_METHOD="rsync",
         COMMONS_RSYNC_TARGET=f"{target}/",
+        COMMONS_FEEDS_ID_AUTHORITY="cohere.coop",
         # The comment snapshots beside the target, never in the working copy.
         COMMONS_COMMENTS_CACHE=str(Path(target).parent / "comments-cache"),
         **env,
@@ -50,6 +54,77 @@ def test_example_addresses_are_refused_before_anything_is_built(tmp_path):
     assert "comments.commons.example.org" in result.stderr
 
 
+def test_the_example_feed_id_authority_is_refused_and_a_real_one_passes(tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    real = {"COMMONS_SITEURL": "https://blog.cohere.coop"}
+    real["COMMONS_ISSO_URL"] = "https://comments.cohere.coop/"
+    for example in ("", "news.example.com", "feeds@cohere.test", "blog.localhost"):
+        result = publish(target, "--offline", COMMONS_FEEDS_ID_AUTHORITY=example, **real)
+        assert result.returncode == 1, example
+        assert "FEEDS['id_authority'] is" in result.stderr
+        assert "Fix: in publishconf.py set FEEDS['id_authority']" in result.stderr
+        assert "Built" not in result.stdout
+    assert list(target.iterdir()) == []
+    # Reported with the example addresses, all at once.
+    result = publish(target, "--offline", COMMONS_FEEDS_ID_AUTHORITY="")
+    assert "FEEDS['id_authority'] is 'commons.example.org'" in result.stderr
+    assert "SITEURL is 'https://commons.example.org'" in result.stderr
+    # A name the community holds passes this check (the dry run builds and checks the site).
+    result = publish(target, "--offline", "--dry-run", **real)
+    assert result.returncode == 0, result.stderr
+    assert "id_authority" not in result.stderr
+
+
+class GatewayError(BaseHTTPRequestHandler):
+    """nginx in front of a comment server that is down: 502 to everything."""
+
+    def answer(self):
+        self.send_response(502)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_OPTIONS = do_POST = answer
+
+    def log_message(self, format, *args):
+        pass
+
+
+def test_a_502_and_a_timeout_each_get_their_own_message_and_fix(tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    site = "https://blog.cohere.coop"
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), GatewayError)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{gateway.server_port}/"
+        result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=url)
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
+    assert result.returncode == 1
+    assert f"The comment server {url} (DISCUSSION['isso']['url']) answers HTTP 502" in (
+        result.stderr
+    )
+    assert "systemctl start commons-comments" in result.stderr
+    assert "allow the site's origin" not in result.stderr
+    assert "comments-config" not in result.stderr
+
+    # Accepts the connection (the kernel's backlog) and never answers.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=url)
+    assert result.returncode == 1
+    assert f"The comment server {url} (DISCUSSION['isso']['url']) did not answer within" in (
+        result.stderr
+    )
+    assert "firewall" in result.stderr and "comments-config" not in result.stderr
+    assert list(target.iterdir()) == []
+
+
 def test_a_server_that_is_down_or_refuses_the_site_stops_the_publish(comment_server, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
@@ -57,10 +132,10 @@ def test_a_server_that_is_down_or_refuses_the_site_stops_the_publish(comment_ser
     down = f"http://127.0.0.1:{free_port()}/"
     result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=down)
     assert result.returncode == 1
-    assert f"The comment server {down} (DISCUSSION['isso']['url']) does not answer" in (
+    assert f"The comment server {down} (DISCUSSION['isso']['url']) refuses connections" in (
         result.stderr
     )
-    assert "--offline" in result.stderr
+    assert "--offline" in result.stderr and "comments-config" not in result.stderr
 
     isso, _ = comment_server("https://other-site.cohere.coop")
     result = publish(target, COMMONS_SITEURL=site, COMMONS_ISSO_URL=isso.url)
@@ -99,7 +174,7 @@ def test_publish_keeps_retained_files_and_a_dry_run_after_it_lists_nothing(
     # With the server down the publish stops; --offline skips that check.
     isso.stop()
     result = publish(target, "--dry-run", **env)
-    assert result.returncode == 1 and "does not answer" in result.stderr
+    assert result.returncode == 1 and "refuses connections" in result.stderr
     result = publish(target, "--dry-run", "--offline", **env)
     assert result.returncode == 0, result.stderr
     assert "the server was not asked" in result.stdout

@@ -93,6 +93,7 @@ def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
         "COMMONS_RSYNC_TARGET": f"{target}/",
         "COMMONS_SITEURL": "https://blog.cohere.coop",
         "COMMONS_ISSO_URL": "https://comments.cohere.coop/",
+        "COMMONS_FEEDS_ID_AUTHORITY": "cohere.coop",
     }
     # --offline: the comment server is not asked (tests/build/test_publish_discussion.py asks one)
     dry = run_invoke("publish", "--dry-run", "--offline", cwd=tmp_path, env=env)
