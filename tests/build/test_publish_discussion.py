@@ -22,12 +22,14 @@ INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT), "publish"]
 def publish(target, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("COMMONS_")}
     base.update(
-        COMMONS_PUBLISH_METHOD="rsync",
-        COMMONS_RSYNC_TARGET=f"{target}/",
-        COMMONS_FEEDS_ID_AUTHORITY="cohere.coop",
-        # The comment snapshots beside the target, never in the working copy.
-        COMMONS_COMMENTS_CACHE=str(Path(target).parent / "comments-cache"),
-        **env,
+        {
+            "COMMONS_PUBLISH_METHOD": "rsync",
+            "COMMONS_RSYNC_TARGET": f"{target}/",
+            "COMMONS_FEEDS_ID_AUTHORITY": "cohere.coop",
+            # The comment snapshots beside the target, never in the working copy.
+            "COMMONS_COMMENTS_CACHE": str(Path(target).parent / "comments-cache"),
+            **env,
+        }
     )
     return subprocess.run([*INVOKE, *args], capture_output=True, text=True, env=base, check=False)
 
