@@ -5,6 +5,8 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
 
 - `isso.cfg`: Isso's configuration; every secret is a `$VARIABLE` that Isso
   (0.13+) substitutes from the environment;
+- `limits.json`: Commons' spam limits (commons/comments/limits.py), which
+  the server reads beside isso.cfg;
 - `comments.env`: that environment, mode 0600, with a salt generated once
   (kept when the file already exists) and the other secrets left for the
   maintainer to fill in;
@@ -28,11 +30,14 @@ from urllib.parse import urlsplit
 from commons.settings import SettingsError
 
 from . import options as opts
+from .limits import LIMITS_FILE, Limits
 
 ISSO_CFG = "isso.cfg"
 ENV_FILE = "comments.env"
 UNIT_FILE = "commons-comments.service"
 NGINX_FILE = "nginx-comments.conf"
+# Under the site's own host, the http-context lines go in a file of their own.
+NGINX_HTTP_FILE = "nginx-comments-http.conf"
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
@@ -107,8 +112,8 @@ enabled = true
 password = ${opts.ENV_ADMIN_PASSWORD}
 
 [moderation]
-enabled = true
-approve-if-email-previously-approved = false
+enabled = {"false" if options["moderation"] == "none" else "true"}
+approve-if-email-previously-approved = {"true" if options["moderation"] == "first" else "false"}
 purge-after = 30d
 
 [server]
@@ -256,13 +261,36 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
         if ($content_type ~* "^application/json\\s*(;|$)") {{
             set $commons_write "${{commons_write}}-json";
         }}
-        # Allowed writes: write-site-json, and write-self… (its own pages).
-        if ($commons_write ~ "^write(-json)?$") {{
+        # The plain HTML comment form (commons/comments/form.py) posts no JSON.
+        if ($uri ~ "/form/(new|publish)$") {{
+            set $commons_write "${{commons_write}}-form";
+        }}
+        # Allowed writes: write-site-json, write-site-form, and write-self… (its own pages).
+        if ($commons_write ~ "^write(-json)?(-form)?$") {{
             return 403;
         }}
         if ($commons_write = "write-site") {{
             return 403;
         }}
+"""
+
+
+POST_ZONE = "commons_comment_posts"
+
+
+def nginx_http(options: dict) -> str:
+    """The http-context half of the posting limit: each address's posts (to the
+    widget's /new and the form's two steps) counted in a shared zone. A comment
+    sent with the form is two posts (preview, publish), so nginx allows twice
+    COMMENTS_SERVER's post_rate; the server itself counts comments."""
+    return f"""\
+# Commons: at most {2 * options["post_rate"]} posts a minute per address to the comment
+# server (COMMENTS_SERVER post_rate, twice: the form posts twice); reading is not counted.
+map "$request_method:$uri" $commons_post_address {{
+    default "";
+    "~^POST:.*/(new|form/new|form/publish)$" $binary_remote_addr;
+}}
+limit_req_zone $commons_post_address zone={POST_ZONE}:10m rate={2 * options["post_rate"]}r/m;
 """
 
 
@@ -277,6 +305,8 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     location = f"""\
     location {path} {{
 {nginx_guard(siteurl, public_url)}
+        limit_req zone={POST_ZONE} burst={2 * options["post_rate"]} nodelay;
+        limit_req_status 429;
         client_max_body_size {options["max_body"]};
         proxy_pass {upstream}/;
         proxy_set_header Host $host;
@@ -287,10 +317,12 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     if parts.hostname == urlsplit(siteurl).hostname:
         return (
             f"# The comment server of {siteurl} under {path}: include this inside the\n"
-            "# site's `server` block, beside nginx-security-headers.conf.\n" + location
+            "# site's `server` block, beside nginx-security-headers.conf, and\n"
+            f"# {NGINX_HTTP_FILE} in the `http` block (nginx.conf or conf.d/).\n" + location
         )
     return f"""\
 # The comment server of {siteurl}, served at {public_url}.
+{nginx_http(options)}
 # Install: /etc/nginx/sites-available/{NGINX_FILE}, linked from sites-enabled;
 # certificates by certbot (or your own), then `nginx -t && systemctl reload nginx`.
 server {{
@@ -368,9 +400,13 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
         env = dest / "comentario.env"
         return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
     env = dest / ENV_FILE
-    return [
+    written = [
         _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
+        _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
         _write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)),
     ]
+    if urlsplit(public_url).hostname == urlsplit(siteurl).hostname:
+        written.append(_write(dest / NGINX_HTTP_FILE, nginx_http(options)))
+    return written

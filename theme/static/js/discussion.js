@@ -64,6 +64,8 @@
     });
     var snapshot = $("[data-discussion-snapshot]", section);
     if (snapshot) snapshot.remove(); // the live thread replaces the snapshot
+    var form = $("form[data-discussion-form]", section);
+    if (form) form.remove(); // and its own form replaces the plain one
     $("[data-discussion-thread]", section).appendChild(content);
   }
 
