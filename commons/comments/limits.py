@@ -77,10 +77,11 @@ def text_problem(text: str, limits: Limits) -> str | None:
 def client_address(environ: dict) -> str:
     """The reader's address: the last X-Forwarded-For hop when the request comes
     from the proxy on this machine (which appends the address it saw), else
-    the connection's own."""
+    the connection's own. A unix socket's peer (gunicorn's `bind = unix:…`)
+    has no address, and only this machine can reach it: that is the proxy too."""
     remote = environ.get("REMOTE_ADDR", "")
     forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
-    if remote in TRUSTED_PROXIES and forwarded.strip():
+    if (remote in TRUSTED_PROXIES or not remote) and forwarded.strip():
         return forwarded.split(",")[-1].strip()
     return remote
 
