@@ -276,11 +276,12 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
 
 
 POST_ZONE = "commons_comment_posts"
+LOGIN_ZONE = "commons_admin_logins"
 
 
 def nginx_http(options: dict) -> str:
-    """The http-context half of the posting limit: each address's posts (to the
-    widget's /new and the form's two steps) counted in a shared zone. A comment
+    """The http-context half of the posting limits: each address's posts (to the
+    widget's /new and the form's two steps) and admin log-ins counted in shared zones. A comment
     sent with the form is two posts (preview, publish), so nginx allows twice
     COMMENTS_SERVER's post_rate; the server itself counts comments."""
     return f"""\
@@ -291,6 +292,12 @@ map "$request_method:$uri" $commons_post_address {{
     "~^POST:.*/(new|form/new|form/publish)$" $binary_remote_addr;
 }}
 limit_req_zone $commons_post_address zone={POST_ZONE}:10m rate={2 * options["post_rate"]}r/m;
+# And at most {options["login_rate"]} admin log-in attempts a minute (COMMENTS_SERVER login_rate).
+map "$request_method:$uri" $commons_login_address {{
+    default "";
+    "~^POST:.*/login/?$" $binary_remote_addr;
+}}
+limit_req_zone $commons_login_address zone={LOGIN_ZONE}:10m rate={options["login_rate"]}r/m;
 """
 
 
@@ -306,6 +313,7 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     location {path} {{
 {nginx_guard(siteurl, public_url)}
         limit_req zone={POST_ZONE} burst={2 * options["post_rate"]} nodelay;
+        limit_req zone={LOGIN_ZONE} burst={options["login_rate"]} nodelay;
         limit_req_status 429;
         client_max_body_size {options["max_body"]};
         proxy_pass {upstream}/;

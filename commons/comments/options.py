@@ -49,6 +49,8 @@ SCHEMA = Schema(
         # by the server and by nginx), links and characters per comment, the
         # form's honeypot field and its seconds between preview and publish.
         "post_rate": Integer(5, minimum=1, maximum=1000),
+        # Admin log-in attempts a minute per address, counted by nginx.
+        "login_rate": Integer(5, minimum=1, maximum=1000),
         "max_links": Integer(3, minimum=0, maximum=100),
         "max_chars": Integer(5000, minimum=100, maximum=65535),
         "honeypot": Boolean(True),

@@ -220,3 +220,16 @@ def test_a_burst_of_bot_posts_through_nginx(behind_nginx):
     assert statuses[429] == passed - DEFAULTS["post_rate"]
     assert 0 < sum(queue.values()) <= DEFAULTS["post_rate"] and queue[1] == 0
     assert wait < 2
+
+
+def test_admin_log_in_attempts_are_limited_per_address(behind_nginx):
+    _origin, public, _isso = behind_nginx
+    server = public.rstrip("/").rsplit("/", 1)[0]
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": server}
+    answers = [
+        status(f"{public}login/", body=b"password=not-the-password", **form) for _ in range(20)
+    ]
+    allowed = DEFAULTS["login_rate"]
+    # nginx lets login_rate through at once (its burst), plus the one it always allows.
+    assert allowed <= sum(code != 429 for code in answers) <= allowed + 1
+    assert answers[-1] == 429
