@@ -33,13 +33,14 @@ import hmac
 import html
 import io
 import json
+import re
 import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from .guard import FORM_NEW_PATH, FORM_PUBLISH_PATH, GuardPolicy, normalise_origin, request_origin
 from .limits import Limits, RateLimiter, client_address, text_problem
@@ -48,6 +49,11 @@ HONEYPOT_FIELD = "subject"
 # The fields a reader fills in, and the ones the post's page fills in.
 READER_FIELDS = ("author", "email", "website", "text", "parent")
 PAGE_FIELDS = ("uri", "title", "page")
+# Whitespace or control characters: never in an address sent back as a header.
+UNSAFE_IN_ADDRESS = re.compile(r"[\s\x00-\x1f\x7f]")
+# What `quote` keeps of an address: its delimiters, and what is already %-encoded.
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+ERROR_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 HELD_ANCHOR = "comment-held"
 SHOWN_ANCHOR = "comment-shown"
 # A preview older than this must be made again (the reader went away).
@@ -160,8 +166,11 @@ class CommentForms:
             raise Refused("400 Bad Request", "The comment was refused.")
         if not fields.get("text", "").strip():
             raise Refused("400 Bad Request", "The comment is empty. Fix: write something.")
-        if not fields.get("uri") or normalise_origin(fields.get("page", "")) not in (
-            self.policy.site_origins
+        page = fields.get("page", "")
+        if (
+            not fields.get("uri")
+            or UNSAFE_IN_ADDRESS.search(page)
+            or normalise_origin(page) not in self.policy.site_origins
         ):
             raise Refused(
                 "400 Bad Request",
@@ -220,7 +229,9 @@ class CommentForms:
         status, answer = self.create(environ, fields)
         if status in (201, 202):
             anchor = HELD_ANCHOR if answer.get("mode") == 2 else SHOWN_ANCHOR
-            location = fields["page"].split("#", 1)[0] + "#" + anchor
+            # ASCII for the header: the page's address as a browser would send it.
+            page = quote(fields["page"].split("#", 1)[0], safe=URL_SAFE)
+            location = page + "#" + anchor
             start_response("303 See Other", [("Location", location), ("Content-Length", "0")])
             return [b""]
         raise Refused(
@@ -287,7 +298,11 @@ class CommentForms:
         try:
             answer = json.loads(data)
         except ValueError:
-            answer = {"reason": data.decode("utf-8", "replace").strip()[:200]}
+            # An HTML error page (Isso's guard): its message is the paragraph.
+            text = data.decode("utf-8", "replace")
+            paragraph = ERROR_PARAGRAPH.search(text)
+            reason = html.unescape(paragraph.group(1) if paragraph else text).strip()
+            answer = {"reason": reason[:300]}
         if not isinstance(answer, dict):
             answer = {}
         return answered["status"], answer

@@ -112,13 +112,32 @@ def test_the_honeypot_a_changed_comment_and_another_site_are_refused(comment_ser
     assert status == 403
     status, _, _ = form_post(isso.url, "publish", fields, origin="http://evil.test")
     assert status == 403
-    status, _, body = form_post(isso.url, "new", reader_form(page="http://evil.test/x/"))
-    assert status == 400 and b"post of this site" in body
+    for page in ("http://evil.test/x/", SITE + "/x/\r\nSet-Cookie: a=b", "javascript:alert(1)"):
+        status, _, body = form_post(isso.url, "new", reader_form(page=page))
+        assert status == 400 and b"post of this site" in body, page
     assert comments(isso) == []
     # The genuine one still goes through.
     status, headers, _ = form_post(isso.url, "publish", fields, origin=server)
     assert status == 303 and headers["Location"].endswith("#comment-held")
     assert len(comments(isso)) == 1
+
+
+def test_the_reader_is_sent_back_to_an_address_in_ascii_and_told_isso_s_reason(
+    comment_server,
+):
+    isso, _ = comment_server(SITE, min_seconds=0, ratelimit=1)
+    server = isso.url.rstrip("/")
+    page = SITE + "/2011/03/café/"
+    _, _, body = form_post(isso.url, "new", reader_form(page=page))
+    status, headers, _ = form_post(isso.url, "publish", preview_fields(body), origin=server)
+    assert status == 303 and headers["Location"] == SITE + "/2011/03/caf%C3%A9/#comment-held"
+    # Isso's own guard (one comment a minute here) refuses the next: its words reach the reader.
+    _, _, body = form_post(isso.url, "new", reader_form("Again"))
+    status, _, body = form_post(isso.url, "publish", preview_fields(body), origin=server)
+    assert status == 403
+    (message,) = html.fromstring(body).xpath("//main/p/text()")
+    assert message.startswith("The comment server refused the comment: ")
+    assert "ratelimit exceeded" in message and "<" not in message
 
 
 def test_links_and_size_are_capped_for_the_form_and_the_widget(comment_server):
