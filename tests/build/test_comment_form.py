@@ -182,3 +182,36 @@ def test_each_address_posts_at_most_post_rate_a_minute(comment_server):
     )
     assert status == 202
     assert len(comments(isso)) == 4
+
+
+def approve_all(isso) -> None:
+    """What a moderator's Validate does to every pending comment."""
+    with closing(sqlite3.connect(isso.config_dir / "comments.db")) as db, db:
+        db.execute("UPDATE comments SET mode = 1 WHERE mode = 2")
+
+
+def post_with_the_form(isso, text: str, email: str) -> str:
+    """The form's two steps; the Location the reader is sent to."""
+    _, _, body = form_post(isso.url, "new", reader_form(text, email=email))
+    status, headers, _ = form_post(
+        isso.url, "publish", preview_fields(body), origin=isso.url.rstrip("/")
+    )
+    assert status == 303
+    return headers["Location"]
+
+
+def test_first_comments_are_held_and_a_known_commenter_is_not(comment_server):
+    isso, _ = comment_server(SITE, min_seconds=0, ratelimit=100, direct_reply=100)
+    assert post_with_the_form(isso, "My first", "ada@example.org").endswith("#comment-held")
+    approve_all(isso)
+    assert post_with_the_form(isso, "My second", "ada@example.org").endswith("#comment-shown")
+    # Someone else's first comment still waits.
+    assert post_with_the_form(isso, "Hello", "bob@example.org").endswith("#comment-held")
+    assert comments(isso) == [("My first", 1), ("My second", 1), ("Hello", 2)]
+
+
+def test_moderation_all_holds_every_comment(comment_server):
+    isso, _ = comment_server(SITE, min_seconds=0, ratelimit=100, direct_reply=100, moderation="all")
+    post_with_the_form(isso, "My first", "ada@example.org")
+    approve_all(isso)
+    assert post_with_the_form(isso, "My second", "ada@example.org").endswith("#comment-held")
