@@ -215,3 +215,18 @@ def test_moderation_all_holds_every_comment(comment_server):
     post_with_the_form(isso, "My first", "ada@example.org")
     approve_all(isso)
     assert post_with_the_form(isso, "My second", "ada@example.org").endswith("#comment-held")
+
+
+def test_the_local_server_takes_the_form_of_a_site_built_without_siteurl(isso_server):
+    """`invoke serve`'s Isso (commons.comments.serve): the dev build names its posts by
+    path, so the post is on the origin the form came from."""
+    isso = isso_server([SITE], moderation=True, limits={"min_seconds": 0})
+    path = "/2011/03/a-post/"
+    _, _, body = form_post(isso.url, "new", reader_form(page=path))
+    fields = preview_fields(body)
+    assert fields["page"] == SITE + path
+    status, headers, _ = form_post(isso.url, "publish", fields, origin=isso.url.rstrip("/"))
+    assert status == 303 and headers["Location"] == SITE + path + "#comment-held"
+    # Without a site origin to resolve it against, a path names no post.
+    status, _, _ = form_post(isso.url, "new", reader_form(page="//evil.test/x/"))
+    assert status == 400
