@@ -5,6 +5,8 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
 
 - `isso.cfg`: Isso's configuration; every secret is a `$VARIABLE` that Isso
   (0.13+) substitutes from the environment;
+- `limits.json`: Commons' spam limits (commons/comments/limits.py), which
+  the server reads beside isso.cfg;
 - `comments.env`: that environment, mode 0600, with a salt generated once
   (kept when the file already exists) and the other secrets left for the
   maintainer to fill in;
@@ -32,14 +34,16 @@ from urllib.parse import urlsplit
 from commons.settings import SettingsError
 
 from . import options as opts
-from .guard import LOGIN_BURST, LOGIN_INTERVAL
+from .guard import LOGIN_BURST
+from .limits import LIMITS_FILE, Limits
 
 ISSO_CFG = "isso.cfg"
 ENV_FILE = "comments.env"
 UNIT_FILE = "commons-comments.service"
 NGINX_FILE = "nginx-comments.conf"
-# What nginx allows only in its http block: the login limit's zone and key.
+# What nginx allows only in its http block: the posting and login limits' zones.
 NGINX_HTTP_FILE = "nginx-comments-http.conf"
+POST_ZONE = "commons_comment_posts"
 LOGIN_ZONE = "commons_comments_login"
 # The HTTP-only server of a comment host of its own, for certbot's first challenge.
 NGINX_ACME_FILE = "nginx-comments-acme.conf"
@@ -117,8 +121,8 @@ enabled = true
 password = ${opts.ENV_ADMIN_PASSWORD}
 
 [moderation]
-enabled = true
-approve-if-email-previously-approved = false
+enabled = {"false" if options["moderation"] == "none" else "true"}
+approve-if-email-previously-approved = {"true" if options["moderation"] == "first" else "false"}
 purge-after = 30d
 
 [server]
@@ -271,8 +275,12 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
         if ($content_type ~* "^application/json\\s*(;|$)") {{
             set $commons_write "${{commons_write}}-json";
         }}
-        # Allowed writes: write-site-json, and write-self… (its own pages).
-        if ($commons_write ~ "^write(-json)?$") {{
+        # The plain HTML comment form (commons/comments/form.py) posts no JSON.
+        if ($uri ~ "/form/(new|publish)$") {{
+            set $commons_write "${{commons_write}}-form";
+        }}
+        # Allowed writes: write-site-json, write-site-form, and write-self… (its own pages).
+        if ($commons_write ~ "^write(-json)?(-form)?$") {{
             return 403;
         }}
         if ($commons_write = "write-site") {{
@@ -286,21 +294,33 @@ def _location_path(public_url: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def nginx_http(siteurl: str, public_url: str) -> str:
-    """The login limit's zone, for nginx's http block: the same allowance as
-    guard.LoginThrottle (a burst, then one attempt per interval), per address."""
-    login = re.escape(_location_path(public_url) + "login")
-    per_minute = round(60 / LOGIN_INTERVAL)
+def nginx_http(siteurl: str, public_url: str, options: dict) -> str:
+    """The http-context half of the limits: each address's posts (to the widget's
+    /new and the form's two steps) and admin log-ins, counted in shared zones.
+
+    A comment sent with the form is two posts (preview, publish), so nginx
+    allows twice COMMENTS_SERVER's post_rate; the server itself counts comments.
+    Log-ins get guard.LoginThrottle's allowance: a burst, then login_rate a minute.
+    """
+    path = re.escape(_location_path(public_url))
+    posts = 2 * options["post_rate"]
     return f"""\
 # The comment server of {siteurl}: include this in nginx's http block (Debian:
 # copy it to /etc/nginx/conf.d/, which the http block includes), beside {NGINX_FILE}.
-# Admin logins: {LOGIN_BURST} attempts at once per address, then {per_minute} a minute;
-# the rest get 429.
+# At most {posts} posts a minute per address (COMMENTS_SERVER post_rate, twice: the
+# form posts twice); reading is not counted.
+map "$request_method:$uri" $commons_post_address {{
+    default "";
+    "~^POST:{path}(new|form/new|form/publish)$" $binary_remote_addr;
+}}
+limit_req_zone $commons_post_address zone={POST_ZONE}:10m rate={posts}r/m;
+# Admin logins: {LOGIN_BURST} attempts at once per address, then {options["login_rate"]} a
+# minute (COMMENTS_SERVER login_rate); the rest get 429.
 map "$request_method:$uri" $commons_login_address {{
     default "";
-    "~^POST:{login}/?$" $binary_remote_addr;
+    "~^POST:{path}login/?$" $binary_remote_addr;
 }}
-limit_req_zone $commons_login_address zone={LOGIN_ZONE}:1m rate={per_minute}r/m;
+limit_req_zone $commons_login_address zone={LOGIN_ZONE}:1m rate={options["login_rate"]}r/m;
 """
 
 
@@ -315,7 +335,8 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     location = f"""\
     location {path} {{
 {nginx_guard(siteurl, public_url)}
-        # Admin logins only (the zone's key is empty for every other request).
+        limit_req zone={POST_ZONE} burst={2 * options["post_rate"]} nodelay;
+        # Admin logins (the zone's key is empty for every other request).
         limit_req zone={LOGIN_ZONE} burst={LOGIN_BURST - 1} nodelay;
         limit_req_status 429;
         client_max_body_size {options["max_body"]};
@@ -444,9 +465,10 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
     env = dest / ENV_FILE
     written = [
         _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
+        _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
-        _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url)),
+        _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url, options)),
     ]
     if separate_host(siteurl, public_url):
         text = nginx_acme_conf(siteurl, public_url, options)

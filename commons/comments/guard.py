@@ -10,6 +10,9 @@ only when
   origin of its `Referer` when a browser sent no `Origin`) and says
   `Content-Type: application/json`, which no cross-site page can send
   without a CORS preflight that Isso answers only for the site's origins; or
+- it comes from one of the site's origins and goes to one of the comment
+  forms (FORM_PATHS, commons/comments/form.py): the plain HTML form on each
+  post, which needs no script and so cannot send JSON; or
 - it comes from the comment server's own origin: the admin interface and the
   moderation links of Isso's e-mails, served by Isso itself.
 
@@ -33,6 +36,10 @@ from urllib.parse import urlsplit
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPE = "application/json"
+# The form endpoints (commons/comments/form.py), which read a form-encoded body.
+FORM_NEW_PATH = "/form/new"
+FORM_PUBLISH_PATH = "/form/publish"
+FORM_PATHS = frozenset({FORM_NEW_PATH, FORM_PUBLISH_PATH})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Login attempts per client address: this many at once, then one per interval.
 LOGIN_BURST = 5
@@ -113,7 +120,7 @@ class GuardPolicy:
             return None
         if origin not in self.site_origins:
             return f"it comes from {origin}, which is not this site"
-        if not is_json(environ):
+        if not is_json(environ) and environ.get("PATH_INFO") not in FORM_PATHS:
             return f"it is not {JSON_TYPE}"
         return None
 
@@ -214,8 +221,8 @@ def isso_policy(conf) -> GuardPolicy:
 
 
 def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrottle:
-    """Isso's WSGI application for `config_file`, behind the cross-site guard
-    and the login throttle.
+    """Isso's WSGI application for `config_file`, with the comment forms and the spam
+    limits (commons/comments/form.py), behind the cross-site guard and the login throttle.
 
     The allowed site origins are Isso's own `[general] host` list (the origins
     its CORS answers), and its own origin is `[server] public-endpoint`, so
@@ -224,6 +231,8 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrott
     """
     from isso import config, make_app
 
+    from .form import CommentForms
+    from .limits import Limits, limits_db
     from .versions import ThreadVersions
 
     conf = config.load(config.default_file(), config_file)
@@ -234,7 +243,11 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrott
     # Commons' one read-only addition to Isso's API (commons/comments/versions.py):
     # what the comment snapshot asks to know which threads changed.
     app = ThreadVersions(app, conf.get("general", "dbpath"))
-    return LoginThrottle(CrossSiteGuard(app, isso_policy(conf)))
+    policy = isso_policy(conf)
+    forms = CommentForms(
+        app, policy, Limits.beside(config_file), limits_db(conf.get("general", "dbpath"))
+    )
+    return LoginThrottle(CrossSiteGuard(forms, policy))
 
 
 @dataclass(frozen=True)
@@ -273,11 +286,17 @@ def nginx_rules(site_origins: Iterable[str], server_origins: Iterable[str]) -> N
             "    default 0;",
             '    "~*^application/json\\s*(;.*)?$" 1;',
             "}",
-            'map "$request_method:$commons_origin_kind:$commons_json" $commons_refuse {',
+            "map $uri $commons_form {",
+            "    default 0;",
+            '    "~/form/(new|publish)$" 1;',
+            "}",
+            'map "$request_method:$commons_origin_kind:$commons_json:$commons_form" '
+            "$commons_refuse {",
             "    default 1;",
             '    "~^(GET|HEAD|OPTIONS):" 0;',
             '    "~^[A-Z]+:server:" 0;',
-            '    "~^[A-Z]+:site:1$" 0;',
+            '    "~^[A-Z]+:site:1:" 0;',
+            '    "~^[A-Z]+:site:0:1$" 0;',
             "}",
             "",
         ]

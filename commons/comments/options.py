@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from commons.settings import Boolean, Integer, Pattern, Schema
+from commons.settings import Boolean, Choice, Integer, Pattern, Schema
 from commons.urls import EXAMPLE_HOST
 
 NAME = "COMMENTS_SERVER"
@@ -48,6 +48,20 @@ SCHEMA = Schema(
         "ratelimit": Integer(2, minimum=1, maximum=100),
         "direct_reply": Integer(3, minimum=1, maximum=100),
         "max_body": Pattern(r"\d+[kKmM]?", "an nginx size such as '64k'", "64k"),
+        # Spam, held without a third party (commons/comments/limits.py, form.py):
+        # posts a minute per address (the widget's and the form's, each checked
+        # by the server and by nginx), links and characters per comment, the
+        # form's honeypot field and its seconds between preview and publish.
+        "post_rate": Integer(5, minimum=1, maximum=1000),
+        # Admin log-in attempts a minute per address, counted by nginx.
+        "login_rate": Integer(5, minimum=1, maximum=1000),
+        "max_links": Integer(3, minimum=0, maximum=100),
+        "max_chars": Integer(5000, minimum=100, maximum=65535),
+        "honeypot": Boolean(True),
+        "min_seconds": Integer(3, minimum=0, maximum=600),
+        # Which comments wait for a moderator: "first" (a commenter's first,
+        # until one with the same e-mail address is approved), "all" or "none".
+        "moderation": Choice(("first", "all", "none"), "first"),
     },
 )
 DEFAULTS = SCHEMA.defaults()

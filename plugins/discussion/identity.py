@@ -15,7 +15,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from commons.comments.form import FORM_NEW_PATH, HONEYPOT_FIELD
+
 from .providers import PROVIDERS, label
+from .snapshot import ANCHOR_PREFIX
 
 STATE_FIELD = "comments"
 ID_FIELD = "comments_id"
@@ -138,6 +141,10 @@ class Discussion:
     # The thread's comments as last fetched (plugins/discussion/snapshot.py),
     # or None when there is no snapshot; shown before the consent gate.
     snapshot: object = None
+    # The plain HTML comment form (partials/discussion/form.html), for an open
+    # thread on the comment server Commons runs: its action, its honeypot
+    # field's name, and the prefix that makes a snapshot comment's id its anchor.
+    form: dict | None = None
 
     @property
     def thread_path(self) -> str:
@@ -212,4 +219,13 @@ def discussion_for(
         count_partial=f"partials/discussion/{provider.name}_count.html" if counts else "",
         options=options,
         web_url=provider.web_url(options, identifier),
+        form=(
+            {
+                "action": options["url"] + FORM_NEW_PATH.lstrip("/"),
+                "honeypot": HONEYPOT_FIELD,
+                "anchor_prefix": ANCHOR_PREFIX,
+            }
+            if provider.name == "isso" and state == "open"
+            else None
+        ),
     )

@@ -380,6 +380,14 @@ def provider_origins(config: dict) -> dict[str, list[str]]:
     return {kind: sorted(set(found.get(kind, []))) for kind in ORIGIN_KINDS}
 
 
+def form_origins(config: dict) -> list[str]:
+    """Where the post's plain comment form posts (partials/discussion/form.html): the
+    comment server Commons runs (Isso), whose origin the CSP's form-action must allow."""
+    if config["provider"] != "isso":
+        return []
+    return [origin_of(config["isso"]["url"])]
+
+
 def script_config(config: dict) -> dict:
     """The site-wide configuration discussion.js reads from the JSON block before it.
 

@@ -113,9 +113,10 @@ def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
     if "plugins.discussion" not in settings["PLUGINS"]:
         return {}
-    from plugins.discussion.providers import provider_origins
+    from plugins.discussion.providers import form_origins, provider_origins
 
-    return provider_origins(settings["DISCUSSION"])
+    config = settings["DISCUSSION"]
+    return {**provider_origins(config), "form": form_origins(config)}
 
 
 def content_security_policy(
@@ -144,7 +145,7 @@ def content_security_policy(
         "frame-src " + (sources("frame") or "'none'"),
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        "form-action " + sources("form", self_),
         "frame-ancestors 'self'",
     ]
     return "; ".join(directives)

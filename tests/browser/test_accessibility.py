@@ -120,6 +120,24 @@ def test_no_wcag_violations(chromium, commented_site, name, scheme, width):
         context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_plain_comment_form_and_its_notice_have_no_wcag_violations(
+    chromium, commented_site, scheme
+):
+    """Before the widget loads, the post shows the plain form (what a reader
+    without JavaScript uses), and #comment-held is the notice it comes back to."""
+    require(AXE_JS.exists(), "axe-core", "npm ci --prefix tests/tools")
+    context = chromium.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(commented_site.url + PAGES["article"] + "#comment-held", wait_until="load")
+        assert page.locator("form[data-discussion-form] textarea").is_visible()
+        assert page.locator("#comment-held").is_visible()
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
 def test_axe_reports_a_real_violation(chromium, commented_site):
     # The checks above mean something only if axe fails a page that is wrong.
     context = chromium.new_context()

@@ -16,11 +16,14 @@ import urllib.error
 import urllib.request
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from commons import PUBLISH_SETTINGS
+from commons.comments.options import DEFAULTS
 from commons.servers import ChildServer, free_port
+from tests.build.test_comment_burst import BOT_POSTS, burst, report, still_answers, stored
 from tests.conftest import SAMPLE_ARTICLE, require
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -38,7 +41,11 @@ class Nginx(ChildServer):
         return [NGINX, "-p", str(self.conf.parent), "-c", str(self.conf), "-e", "stderr"]
 
 
-def nginx_conf(tmp: Path, port: int, site: Path, snippet: Path) -> Path:
+def nginx_conf(
+    tmp: Path, port: int, site: Path, snippet: Path, comments_port: int | None = None
+) -> Path:
+    """nginx serving the site on `port`, with the comment server's snippet under
+    the site's host, or on its own origin at `comments_port`."""
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (tmp / name).mkdir(exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -62,8 +69,9 @@ http {{
         listen 127.0.0.1:{port};
         root {site};
         include {site}/nginx-security-headers.conf;
-        include {snippet};
+        {"" if comments_port else f"include {snippet};"}
     }}
+    {f"server {{ listen 127.0.0.1:{comments_port}; include {snippet}; }}" if comments_port else ""}
 }}
 """,
         encoding="utf-8",
@@ -86,6 +94,27 @@ def behind_nginx(build, comment_server, tmp_path):
     # The snippet proxies to COMMENTS_SERVER['bind']: here, the test's gunicorn.
     assert f"proxy_pass http://127.0.0.1:{isso.port}/;" in snippet.read_text()
     server = Nginx(nginx_conf(tmp_path, port, output, snippet), port)
+    with open(tmp_path / "nginx.log", "w") as log:
+        server.start(log)
+        try:
+            yield origin, public, isso
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def comments_on_own_origin(build, comment_server, tmp_path):
+    """The site and the comment server on two origins, both behind nginx."""
+    require(Path(NGINX).exists(), "nginx", "apt-get install nginx")
+    port, comments_port = free_port(), free_port()
+    origin, public = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{comments_port}/"
+    isso, _ = comment_server(origin, public_url=public)
+    output = build(
+        settings_file=PUBLISH_SETTINGS,
+        env={"COMMONS_SITEURL": origin, "COMMONS_ISSO_URL": public},
+    )
+    snippet = isso.config_dir / "nginx-comments.conf"
+    server = Nginx(nginx_conf(tmp_path, port, output, snippet, comments_port), port)
     with open(tmp_path / "nginx.log", "w") as log:
         server.start(log)
         try:
@@ -160,3 +189,47 @@ def test_only_json_from_the_site_or_the_servers_own_pages_is_let_through(behind_
     # Reading is open, and the site's own JSON request passes (Isso answers it).
     assert status(f"{public}?uri=guard-test", "GET", None) == 200
     assert status(new, Origin=origin, **{"Content-Type": "application/json; charset=utf-8"}) == 400
+
+
+@pytest.mark.parametrize("where", ["behind_nginx", "comments_on_own_origin"])
+def test_the_form_passes_from_the_site_alone(where, request):
+    origin, public, isso = request.getfixturevalue(where)
+    form = "application/x-www-form-urlencoded"
+    fields = urlencode(
+        {"uri": THREAD, "title": "t", "page": f"{origin}/{SAMPLE_ARTICLE}", "text": "Hello"}
+    ).encode()
+    assert status(f"{public}form/new", body=fields, Origin=origin, **{"Content-Type": form}) == 200
+    evil = "http://evil.test"
+    assert status(f"{public}form/new", body=fields, Origin=evil, **{"Content-Type": form}) == 403
+    assert status(f"{public}new?uri={THREAD}", body=fields, Origin=origin) == 403
+    assert comment_count(isso) == 0
+
+
+def test_a_burst_of_bot_posts_through_nginx(behind_nginx):
+    origin, public, isso = behind_nginx
+    statuses, seconds = burst(f"{public}new?uri={THREAD}", origin)
+    queue = stored(isso.config_dir / "comments.db")
+    wait = still_answers(f"{public}?uri={THREAD}")
+    report("nginx + gunicorn", statuses, seconds, queue, wait)
+    assert set(statuses) <= {202, 403, 429, "429 nginx"}
+    # nginx lets about twice post_rate through (the form posts twice per
+    # comment; its burst, plus the one request it always allows); the server
+    # refuses what is over its own post_rate of them.
+    passed = BOT_POSTS - statuses["429 nginx"]
+    assert 2 * DEFAULTS["post_rate"] <= passed <= 2 * DEFAULTS["post_rate"] + 2
+    assert statuses[429] == passed - DEFAULTS["post_rate"]
+    assert 0 < sum(queue.values()) <= DEFAULTS["post_rate"] and queue[1] == 0
+    assert wait < 2
+
+
+def test_admin_log_in_attempts_are_limited_per_address(behind_nginx):
+    _origin, public, _isso = behind_nginx
+    server = public.rstrip("/").rsplit("/", 1)[0]
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": server}
+    answers = [
+        status(f"{public}login/", body=b"password=not-the-password", **form) for _ in range(20)
+    ]
+    allowed = DEFAULTS["login_rate"]
+    # nginx lets login_rate through at once (its burst), plus the one it always allows.
+    assert allowed <= sum(code != 429 for code in answers) <= allowed + 1
+    assert answers[-1] == 429

@@ -241,11 +241,12 @@ def test_the_task_refuses_example_addresses_and_a_folder_in_the_repository(tmp_p
         [*invoke, "--dest", str(tmp_path)], capture_output=True, text=True, env=env, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "Wrote 6 file(s)" in result.stdout
+    assert "Wrote 7 file(s)" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "comments.env",
         "commons-comments.service",
         "isso.cfg",
+        "limits.json",
         "nginx-comments-acme.conf",
         "nginx-comments-http.conf",
         "nginx-comments.conf",

@@ -1,0 +1,69 @@
+"""The spam limits' parts (commons/comments/limits.py): the rate shared through
+one SQLite file by every process, the reader's address behind the proxy, the
+link and size caps, and the limits file `invoke comments-config` writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from commons.comments.limits import (
+    LIMITS_FILE,
+    Limits,
+    RateLimiter,
+    client_address,
+    text_problem,
+)
+from commons.comments.options import check_options
+from commons.settings import SettingsError
+
+
+def test_the_rate_is_shared_by_every_limiter_on_one_file_and_slides(tmp_path):
+    path = tmp_path / "limits.sqlite"
+    # Two workers: each opens the file on its own.
+    first, second = RateLimiter(path, 3), RateLimiter(path, 3)
+    assert [first.allow("a", 100.0), second.allow("a", 101.0), first.allow("a", 102.0)] == [
+        True,
+        True,
+        True,
+    ]
+    assert not second.allow("a", 103.0)
+    assert second.allow("b", 103.0)  # another address has its own count
+    assert not first.allow("a", 159.0)
+    assert first.allow("a", 160.5)  # the first hit is a minute old
+
+
+def test_the_address_is_the_proxys_last_hop_only_behind_the_proxy():
+    proxied = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.1, 192.0.2.9"}
+    assert client_address(proxied) == "192.0.2.9"
+    assert client_address({**proxied, "REMOTE_ADDR": ""}) == "192.0.2.9"  # unix socket
+    # A client reaching the server directly cannot choose its address.
+    direct = {"REMOTE_ADDR": "203.0.113.5", "HTTP_X_FORWARDED_FOR": "192.0.2.9"}
+    assert client_address(direct) == "203.0.113.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("See https://a.example and http://b.example", 2),
+        ("[one](https://a.example) and ![pic](https://b.example/p.png)", 2),
+        ('<a href="https://a.example">a</a> www.b.example', 2),
+        ("No link: an e-mail@example.org, a path /x/y", 0),
+    ],
+)
+def test_links_are_counted_once_each(text, links):
+    assert text_problem(text, Limits(max_links=links)) is None
+    problem = text_problem(text, Limits(max_links=links - 1)) if links else None
+    assert links == 0 or f"{links} links; accepted: {links - 1} or fewer" in problem
+
+
+def test_the_settings_have_defaults_and_reach_the_limits_file(tmp_path):
+    options = check_options({"post_rate": 10, "min_seconds": 0})
+    limits = Limits.of(options)
+    assert (limits.post_rate, limits.min_seconds, limits.max_links) == (10, 0, 3)
+    (tmp_path / LIMITS_FILE).write_text(limits.to_json(), encoding="utf-8")
+    assert Limits.beside(tmp_path / "isso.cfg") == limits
+    assert Limits.beside(tmp_path / "elsewhere" / "isso.cfg") == Limits()
+    with pytest.raises(SettingsError, match="post_rate"):
+        check_options({"post_rate": 0})
+    with pytest.raises(SettingsError, match="moderation"):
+        check_options({"moderation": "some"})
