@@ -149,7 +149,10 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> CrossSiteGu
     """
     from isso import config, make_app
 
+    from .mail import turn_off_mail_without_smtp
+
     conf = config.load(config.default_file(), config_file)
+    turn_off_mail_without_smtp(conf)
     if multiprocessing:
         app = make_app(conf, threading=False, multiprocessing=True)
     else:

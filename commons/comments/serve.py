@@ -12,6 +12,7 @@ import sys
 from urllib.parse import urlsplit
 
 from .guard import guarded_isso
+from .mail import mail_off_reason
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: [server] listen must be http://HOST:PORT/, not {listen!r}")
         return 2
     address = urlsplit(listen)
+    mail_off = mail_off_reason(conf)
+    if mail_off:
+        print(mail_off, file=sys.stderr, flush=True)
     app = guarded_isso(args.config)
     run_simple(address.hostname, address.port, app, threaded=True, use_reloader=False)
     return 0
