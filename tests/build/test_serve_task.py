@@ -83,3 +83,26 @@ def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
     assert "did not answer" not in output, output
     cached = [json.loads(path.read_text()) for path in fetch_comments.glob("*.json")]
     assert any(thread["comments"] == [] for thread in cached), output
+
+
+def test_preview_starts_its_isso_before_it_builds_and_snapshots_from_it(tmp_path, fetch_comments):
+    task, site_port, isso_port = start_invoke_task(
+        "preview", tmp_path, env={"COMMONS_PREVIEW_DATA": str(tmp_path / "preview-data")}
+    )
+    try:
+        wait_for_port("127.0.0.1", site_port, task, timeout=120)
+    finally:
+        if task.poll() is None:
+            os.kill(task.pid, signal.SIGTERM)
+        output, _ = task.communicate(timeout=30)
+    assert task.returncode == 0, output
+    isso_url = f"http://127.0.0.1:{isso_port}/"
+    lines = output.splitlines()
+
+    def first(prefix: str) -> int:
+        return next(n for n, line in enumerate(lines) if line.startswith(prefix))
+
+    # Its own Isso answered first, then the build took the snapshot from it.
+    assert first(f"isso (gunicorn): {isso_url}") < first("Built "), output
+    assert "did not answer" not in output, output
+    assert f"from isso at {isso_url} " in output, output
