@@ -142,6 +142,7 @@ def _local_servers(output: Path):
         port=local["isso_port"],
     )
     isso.port_variable = ISSO_PORT_VARIABLE
+    isso.log_path = ISSO_DATA / "isso.log"
     site = StaticSiteServer(output, host=local["host"], port=local["site_port"])
     site.port_variable = SITE_PORT_VARIABLE
     return isso, site
@@ -186,14 +187,21 @@ def _run_until_interrupted(*steps) -> None:
                 continue
             try:
                 started.append(step.start())
+            except PortInUse as error:
+                raise Exit(str(error), code=1) from None
             except (RuntimeError, TimeoutError) as error:
-                raise Exit(f"The {step.name} server did not start: {error}", code=1) from None
+                reason = step.failure() if step.process.poll() is not None else str(error)
+                raise Exit(f"The {step.name} server did not start: it {reason}", code=1) from None
             print(f"{step.name}: {step.url} (pid {step.pid})")
         print("Press Ctrl-C to stop.")
         while all(server.process.poll() is None for server in started):
             time.sleep(0.5)
-        stopped = [server.name for server in started if server.process.poll() is not None]
-        raise Exit(f"{', '.join(stopped)} stopped unexpectedly", code=1)
+        stopped = [
+            f"The {server.name} server stopped unexpectedly: it {server.failure()}"
+            for server in started
+            if server.process.poll() is not None
+        ]
+        raise Exit("\n".join(stopped), code=1)
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
@@ -241,6 +249,7 @@ def preview(c):
     except (ValueError, CommentsConfigError) as error:
         raise Exit(str(error), code=1) from None
     isso.port_variable = ISSO_PORT_VARIABLE
+    isso.log_path = isso.config_dir / "server.log"
     # Served with the _headers file production writes, so the preview shows
     # what the Content-Security-Policy allows before it is published.
     headers_file = settings_headers_file()

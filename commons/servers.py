@@ -42,6 +42,14 @@ def free_port(host: str = LOOPBACK) -> int:
         return sock.getsockname()[1]
 
 
+def printable(line: str) -> str:
+    """A line of a child's output with its control characters escaped, for a terminal."""
+    return "".join(
+        character if character.isprintable() or character == "\t" else ascii(character)[1:-1]
+        for character in line
+    )
+
+
 class PortInUse(RuntimeError):
     """A server's port is held by another program; the message names it and the fix."""
 
@@ -113,11 +121,17 @@ class ChildServer:
     show_output = False
     # The environment variable that moves this server's port, named when it is busy.
     port_variable: str | None = None
+    # Where its messages go when they do not reach the terminal, so that a
+    # server that stops can say why (None: nowhere).
+    log_path: Path | None = None
+    # How many of its last messages `failure` shows.
+    failure_lines = 15
 
     def __init__(self, host: str = LOOPBACK, port: int | None = None):
         self.host = host
         self.port = port or free_port(host)
         self.process: subprocess.Popen | None = None
+        self._own_log = None
 
     @property
     def url(self) -> str:
@@ -156,8 +170,30 @@ class ChildServer:
         if holders and all(session_of(holder.pid) != self.process.pid for holder in holders):
             raise self.busy_port()
 
+    def failure(self) -> str:
+        """Why the server ended: its exit code or signal, and its last messages."""
+        code = self.process.poll() if self.process else None
+        if code is None:
+            ended = "is still running"
+        elif code < 0:
+            ended = f"was killed by signal {signal.Signals(-code).name}"
+        else:
+            ended = f"exited with code {code}"
+        if self.log_path is None or not self.log_path.is_file():
+            return ended
+        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        last = [printable(line) for line in lines[-self.failure_lines :]]
+        if not last:
+            return f"{ended}; its log, {self.log_path}, is empty"
+        return f"{ended}; the end of its log, {self.log_path}:\n" + "\n".join(
+            f"    {line}" for line in last
+        )
+
     def start(self, log_file=None) -> ChildServer:
         self.check_port()
+        if log_file is None and self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_file = self._own_log = self.log_path.open("w", encoding="utf-8")
         quiet = None if self.show_output else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(),
@@ -183,6 +219,9 @@ class ChildServer:
 
     def stop(self) -> None:
         stop_process_group(self.process, timeout=10)
+        if self._own_log is not None:
+            self._own_log.close()
+            self._own_log = None
 
     def __enter__(self) -> ChildServer:
         return self.start() if self.process is None else self

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -106,3 +107,27 @@ def test_preview_starts_its_isso_before_it_builds_and_snapshots_from_it(tmp_path
     assert first(f"isso (gunicorn): {isso_url}") < first("Built "), output
     assert "did not answer" not in output, output
     assert f"from isso at {isso_url} " in output, output
+
+
+def test_a_server_that_stops_says_why(tmp_path):
+    task, _site_port, _isso_port = start_invoke_task("serve", tmp_path)
+    lines = []
+    try:
+        for line in task.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        isso_pid = int(
+            re.search(r"^isso: \S+ \(pid (\d+)\)$", "".join(lines), re.MULTILINE).group(1)
+        )
+        os.killpg(isso_pid, signal.SIGKILL)
+        output, _ = task.communicate(timeout=30)
+    finally:
+        if task.poll() is None:
+            os.kill(task.pid, signal.SIGTERM)
+            task.communicate(timeout=30)
+    assert task.returncode == 1, output
+    # Which server, how it ended, and its last messages (the local Isso says
+    # at start that it sends no mail).
+    assert "The isso server stopped unexpectedly: it was killed by signal SIGKILL" in output
+    assert ".isso/isso.log:" in output and "Mail is off" in output, output
