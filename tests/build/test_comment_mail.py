@@ -164,6 +164,9 @@ def moderate(isso, mailbox, count: int, comment_id: int, action: str) -> None:
 def test_moderator_and_replies_are_mailed_and_unsubscribing_works(mail_server):
     isso, mailbox, log = mail_server
     database = isso.config_dir / "comments.db"
+    # The comment form offers replies by mail (Isso's client reads /config).
+    with urllib.request.urlopen(f"{isso.url}config", timeout=10) as answer:
+        assert json.load(answer)["config"]["reply-notifications"] is True
 
     # Ada comments and asks to hear of replies: held, so the moderator is told.
     first = post(
