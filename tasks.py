@@ -165,7 +165,7 @@ def _check_ports(servers) -> None:
     for server in servers:
         try:
             server.check_port()
-        except PortInUse as error:
+        except RuntimeError as error:  # PortInUse, or a port this machine cannot listen on
             busy.append(str(error))
     if busy:
         raise Exit("\n".join(busy), code=1)

@@ -156,8 +156,19 @@ class ChildServer:
         )
 
     def check_port(self) -> None:
-        """Raise PortInUse when another program listens on this server's port."""
-        if not port_is_free(self.host, self.port):
+        """Raise PortInUse when another program listens on this server's port, and
+        RuntimeError when this machine cannot listen there at all."""
+        try:
+            free = port_is_free(self.host, self.port)
+        except (OSError, OverflowError) as error:
+            fix = f"set {self.port_variable} to another port" if self.port_variable else ""
+            raise RuntimeError(
+                f"The {self.name} server cannot listen on {self.host}:{self.port}: "
+                f"{str(getattr(error, 'strerror', None) or error).rstrip('.')}. Fix: "
+                f"{fix or 'choose another port'}, or a host address of this machine "
+                f"(LOCAL_SERVER['host'], such as {LOOPBACK})."
+            ) from error
+        if not free:
             raise self.busy_port()
 
     def check_answering(self) -> None:

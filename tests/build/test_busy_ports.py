@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from commons import DEFAULT_OUTPUT
-from commons.servers import ChildServer, PortInUse, free_port, wait_for_port
+from commons.servers import (
+    SITE_PORT_VARIABLE,
+    ChildServer,
+    PortInUse,
+    StaticSiteServer,
+    free_port,
+    wait_for_port,
+)
 from tests.conftest import start_invoke_task
 
 # Where each task builds: it must be left as it was.
@@ -147,3 +154,14 @@ def test_a_started_server_is_accepted(tmp_path):
     ]
     with server:
         wait_for_port(server.host, server.port, server.process)
+
+
+def test_a_port_this_machine_cannot_listen_on_names_the_variable(tmp_path):
+    server = StaticSiteServer(tmp_path, port=70000)
+    server.port_variable = SITE_PORT_VARIABLE
+    with pytest.raises(RuntimeError) as refused:
+        server.start()
+    message = str(refused.value)
+    assert "cannot listen on 127.0.0.1:70000" in message, message
+    assert f"set {SITE_PORT_VARIABLE} to another port" in message, message
+    assert server.process is None  # nothing was started
