@@ -174,7 +174,7 @@ def isso_env(existing: dict) -> str:
 {smtp["security"]}={keep(smtp["security"], "starttls")}
 {smtp["username"]}={keep(smtp["username"])}
 {smtp["password"]}={keep(smtp["password"])}
-# "Name <address>": readers see the name.
+# Name <address>: readers see the name.
 {smtp["from"]}={keep(smtp["from"])}
 {smtp["to"]}={keep(smtp["to"])}
 """

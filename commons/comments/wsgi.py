@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from email.utils import parseaddr
 from pathlib import Path
 
 from . import options as opts
@@ -76,6 +77,13 @@ def smtp_problems(environ: dict) -> list[str]:
         for name in opts.ENV_SMTP_NEEDS
         if not environ.get(name)
     ]
+    sender = environ.get(opts.ENV_SMTP["from"])
+    if sender and not parseaddr(sender)[0]:
+        problems.append(
+            f"{opts.ENV_SMTP['from']} is {sender!r}, an address without a name: Isso would "
+            "send as 'Ich schrei sonst!'. Fix: write it as Name <address>, such as "
+            "Your community <comments@your-domain.org>."
+        )
     security = environ.get(opts.ENV_SMTP["security"])
     if security and security not in opts.SMTP_SECURITY:
         problems.append(

@@ -152,6 +152,9 @@ def test_missing_or_weak_secrets_stop_the_server(publish_settings, tmp_path):
     assert len(problems) == 2, problems
     assert problems[0].startswith("COMMONS_SMTP_FROM is empty, but COMMONS_SMTP_HOST is set")
     assert "'tls'; accepted: none, starttls, ssl" in problems[1]
+    # A sender without a name would be shown with Isso's own placeholder name.
+    (nameless,) = environment_problems(text, {**SECRETS, "COMMONS_SMTP_FROM": "c@cohere.coop"})
+    assert nameless.startswith("COMMONS_SMTP_FROM is 'c@cohere.coop', an address without a name")
 
 
 def test_the_systemd_unit_verifies(publish_settings, tmp_path):
