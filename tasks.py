@@ -35,8 +35,11 @@ from commons.files import Folder, WriteRefused, slug_name, unsafe_character
 from commons.publish import PublishError, check_site, publish_site, validate_options
 from commons.servers import (
     ISSO_DB_NAME,
+    ISSO_PORT_VARIABLE,
     LOCAL_ISSO_DATA,
+    SITE_PORT_VARIABLE,
     IssoServer,
+    PortInUse,
     PreviewServer,
     StaticSiteServer,
 )
@@ -138,7 +141,10 @@ def _local_servers(output: Path):
         host=local["host"],
         port=local["isso_port"],
     )
+    isso.port_variable = ISSO_PORT_VARIABLE
+    isso.log_path = ISSO_DATA / "isso.log"
     site = StaticSiteServer(output, host=local["host"], port=local["site_port"])
+    site.port_variable = SITE_PORT_VARIABLE
     return isso, site
 
 
@@ -153,9 +159,25 @@ def _stop_servers_on_terminate() -> None:
         signal.signal(signum, _interrupt)
 
 
+def _check_ports(servers) -> None:
+    """Stop, before anything starts or builds, when a server's port is taken."""
+    busy = []
+    for server in servers:
+        try:
+            server.check_port()
+        except RuntimeError as error:  # PortInUse, or a port this machine cannot listen on
+            busy.append(str(error))
+    if busy:
+        raise Exit("\n".join(busy), code=1)
+
+
 def _run_until_interrupted(*steps) -> None:
     """Start each server of `steps` in order (a callable among them is run at
-    its place), then wait for Ctrl-C; every server started is stopped."""
+    its place), then wait for Ctrl-C; every server started is stopped.
+
+    Every server's port is checked first: a port another program holds stops
+    the task before any server starts or anything is built."""
+    _check_ports(step for step in steps if not callable(step))
     _stop_servers_on_terminate()
     started = []
     try:
@@ -163,13 +185,23 @@ def _run_until_interrupted(*steps) -> None:
             if callable(step):
                 step()
                 continue
-            started.append(step.start())
+            try:
+                started.append(step.start())
+            except PortInUse as error:
+                raise Exit(str(error), code=1) from None
+            except (RuntimeError, TimeoutError) as error:
+                reason = step.failure() if step.process.poll() is not None else str(error)
+                raise Exit(f"The {step.name} server did not start: it {reason}", code=1) from None
             print(f"{step.name}: {step.url} (pid {step.pid})")
         print("Press Ctrl-C to stop.")
         while all(server.process.poll() is None for server in started):
             time.sleep(0.5)
-        stopped = [server.name for server in started if server.process.poll() is not None]
-        raise Exit(f"{', '.join(stopped)} stopped unexpectedly", code=1)
+        stopped = [
+            f"The {server.name} server stopped unexpectedly: it {server.failure()}"
+            for server in started
+            if server.process.poll() is not None
+        ]
+        raise Exit("\n".join(stopped), code=1)
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
@@ -193,6 +225,7 @@ def livereload(c):
     site = PreviewServer(
         DEV_SETTINGS, CONTENT_DIR, DEFAULT_OUTPUT, host=local["host"], port=local["site_port"]
     )
+    site.port_variable = SITE_PORT_VARIABLE
     _run_until_interrupted(isso, site)
 
 
@@ -215,22 +248,30 @@ def preview(c):
         )
     except (ValueError, CommentsConfigError) as error:
         raise Exit(str(error), code=1) from None
-    _build(
-        PREVIEW_OUTPUT,
-        PUBLISH_SETTINGS,
-        env={"COMMONS_SITEURL": siteurl, "COMMONS_ISSO_URL": isso.url},
-    )
+    isso.port_variable = ISSO_PORT_VARIABLE
+    isso.log_path = isso.config_dir / "server.log"
     # Served with the _headers file production writes, so the preview shows
     # what the Content-Security-Policy allows before it is published.
     headers_file = settings_headers_file()
     site = StaticSiteServer(
         PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
     )
-    print(
-        f"Comments are moderated as in production: approve them at {isso.url}admin/ "
-        f"(password: {password})."
-    )
-    _run_until_interrupted(isso, site)
+    site.port_variable = SITE_PORT_VARIABLE
+
+    def build_preview() -> None:
+        # After Isso is up: the build takes its comment snapshots from this
+        # server, the one it was told about.
+        _build(
+            PREVIEW_OUTPUT,
+            PUBLISH_SETTINGS,
+            env={"COMMONS_SITEURL": siteurl, "COMMONS_ISSO_URL": isso.url},
+        )
+        print(
+            f"Comments are moderated as in production: approve them at {isso.url}admin/ "
+            f"(password: {password})."
+        )
+
+    _run_until_interrupted(isso, build_preview, site)
 
 
 def settings_headers_file() -> str | None:

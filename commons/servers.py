@@ -3,6 +3,11 @@
 Each runs as a child process on 127.0.0.1, is waited for until its port
 answers, and is stopped by its PID. Both are context managers so that a test
 or a task that starts one always stops it.
+
+A server whose port another program holds does not start: `PortInUse` names
+the port, the program holding it (when Linux tells) and the variable that
+moves the port. And a server that answers must be the one started: another
+program that took the port in the meantime is never taken for it.
 """
 
 from __future__ import annotations
@@ -19,8 +24,15 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .comments.limits import LIMITS_FILE, Limits
+from .ports import PortHolder, port_holders, port_is_free, session_of
 
 LOOPBACK = "127.0.0.1"
+# The environment variables that move the local servers' ports (pelicanconf.py
+# reads them into LOCAL_SERVER; README, Quick start).
+SITE_PORT_VARIABLE = "COMMONS_SITE_PORT"
+ISSO_PORT_VARIABLE = "COMMONS_ISSO_PORT"
+# How far above a busy port to look for a free one to suggest.
+PORT_SUGGESTION_RANGE = 20
 # The local Isso's folder (`bin/serve`, `invoke serve`); its database is ISSO_DB_NAME in it.
 LOCAL_ISSO_DATA = REPO_ROOT / ".isso"
 ISSO_DB_NAME = "comments.db"
@@ -30,6 +42,46 @@ def free_port(host: str = LOOPBACK) -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def printable(line: str) -> str:
+    """A line of a child's output with its control characters escaped, for a terminal."""
+    return "".join(
+        character if character.isprintable() or character == "\t" else ascii(character)[1:-1]
+        for character in line
+    )
+
+
+class PortInUse(RuntimeError):
+    """A server's port is held by another program; the message names it and the fix."""
+
+
+def busy_port_message(
+    name: str, host: str, port: int, variable: str | None, holders: list[PortHolder]
+) -> str:
+    if holders:
+        holder = ", ".join(holder.describe() for holder in holders)
+    else:
+        holder = (
+            f"another program (this user cannot see which: `sudo ss -ltnp 'sport = :{port}'` "
+            "shows it)"
+        )
+    fix = "stop that program"
+    if variable:
+        suggestion = next(
+            (
+                candidate
+                for candidate in range(port + 1, port + 1 + PORT_SUGGESTION_RANGE)
+                if candidate < 65536 and port_is_free(host, candidate)
+            ),
+            None,
+        )
+        example = f" (for example {variable}={suggestion})" if suggestion else ""
+        fix += f", or set {variable} to a free port{example}"
+    return (
+        f"Port {port} on {host}, where the {name} server was to listen, is in use by "
+        f"{holder}. Nothing was started or built. Fix: {fix}."
+    )
 
 
 def wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -69,11 +121,19 @@ class ChildServer:
     start_timeout = 20
     # Whether the server's own messages reach this process's terminal.
     show_output = False
+    # The environment variable that moves this server's port, named when it is busy.
+    port_variable: str | None = None
+    # Where its messages go when they do not reach the terminal, so that a
+    # server that stops can say why (None: nowhere).
+    log_path: Path | None = None
+    # How many of its last messages `failure` shows.
+    failure_lines = 15
 
     def __init__(self, host: str = LOOPBACK, port: int | None = None):
         self.host = host
         self.port = port or free_port(host)
         self.process: subprocess.Popen | None = None
+        self._own_log = None
 
     @property
     def url(self) -> str:
@@ -90,7 +150,63 @@ class ChildServer:
         """The child's environment (None: this process's)."""
         return None
 
+    def busy_port(self) -> PortInUse:
+        return PortInUse(
+            busy_port_message(
+                self.name, self.host, self.port, self.port_variable, port_holders(self.port)
+            )
+        )
+
+    def check_port(self) -> None:
+        """Raise PortInUse when another program listens on this server's port, and
+        RuntimeError when this machine cannot listen there at all."""
+        try:
+            free = port_is_free(self.host, self.port)
+        except (OSError, OverflowError) as error:
+            fix = f"set {self.port_variable} to another port" if self.port_variable else ""
+            raise RuntimeError(
+                f"The {self.name} server cannot listen on {self.host}:{self.port}: "
+                f"{str(getattr(error, 'strerror', None) or error).rstrip('.')}. Fix: "
+                f"{fix or 'choose another port'}, or a host address of this machine "
+                f"(LOCAL_SERVER['host'], such as {LOOPBACK})."
+            ) from error
+        if not free:
+            raise self.busy_port()
+
+    def check_answering(self) -> None:
+        """Raise PortInUse when the program answering on the port is not this server.
+
+        Its children are in its session (it starts in a session of its own); a
+        holder Linux does not show is not held against it.
+        """
+        holders = port_holders(self.port)
+        if holders and all(session_of(holder.pid) != self.process.pid for holder in holders):
+            raise self.busy_port()
+
+    def failure(self) -> str:
+        """Why the server ended: its exit code or signal, and its last messages."""
+        code = self.process.poll() if self.process else None
+        if code is None:
+            ended = "is still running"
+        elif code < 0:
+            ended = f"was killed by signal {signal.Signals(-code).name}"
+        else:
+            ended = f"exited with code {code}"
+        if self.log_path is None or not self.log_path.is_file():
+            return ended
+        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        last = [printable(line) for line in lines[-self.failure_lines :]]
+        if not last:
+            return f"{ended}; its log, {self.log_path}, is empty"
+        return f"{ended}; the end of its log, {self.log_path}:\n" + "\n".join(
+            f"    {line}" for line in last
+        )
+
     def start(self, log_file=None) -> ChildServer:
+        self.check_port()
+        if log_file is None and self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_file = self._own_log = self.log_path.open("w", encoding="utf-8")
         quiet = None if self.show_output else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(),
@@ -101,7 +217,14 @@ class ChildServer:
             start_new_session=True,
         )
         try:
-            wait_for_port(self.host, self.port, self.process, timeout=self.start_timeout)
+            try:
+                wait_for_port(self.host, self.port, self.process, timeout=self.start_timeout)
+            except RuntimeError as error:
+                # Another program took the port between the check and the start.
+                if not port_is_free(self.host, self.port):
+                    raise self.busy_port() from error
+                raise
+            self.check_answering()
         except BaseException:
             self.stop()
             raise
@@ -109,6 +232,9 @@ class ChildServer:
 
     def stop(self) -> None:
         stop_process_group(self.process, timeout=10)
+        if self._own_log is not None:
+            self._own_log.close()
+            self._own_log = None
 
     def __enter__(self) -> ChildServer:
         return self.start() if self.process is None else self

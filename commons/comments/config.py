@@ -180,12 +180,15 @@ def isso_env(existing: dict) -> str:
 # The admin interface's password ({opts.MIN_PASSWORD_LENGTH} characters or more).
 {opts.ENV_ADMIN_PASSWORD}={keep(opts.ENV_ADMIN_PASSWORD)}
 # Notifications by e-mail: your SMTP relay, and who gets each new comment.
-{smtp["host"]}={keep(smtp["host"], "localhost")}
+# Empty host: no mail (the server says so when it starts, and logs new
+# comments with their approve links instead).
+{smtp["host"]}={keep(smtp["host"])}
 {smtp["port"]}={keep(smtp["port"], "587")}
 # none, starttls or ssl
 {smtp["security"]}={keep(smtp["security"], "starttls")}
 {smtp["username"]}={keep(smtp["username"])}
 {smtp["password"]}={keep(smtp["password"])}
+# Name <address>: readers see the name.
 {smtp["from"]}={keep(smtp["from"])}
 {smtp["to"]}={keep(smtp["to"])}
 """

@@ -233,9 +233,11 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrott
 
     from .form import CommentForms
     from .limits import Limits, limits_db
+    from .mail import turn_off_mail_without_smtp
     from .versions import ThreadVersions
 
     conf = config.load(config.default_file(), config_file)
+    turn_off_mail_without_smtp(conf)
     if multiprocessing:
         app = make_app(conf, threading=False, multiprocessing=True)
     else:

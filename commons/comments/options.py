@@ -80,8 +80,12 @@ ENV_SMTP = {
     "from": "COMMONS_SMTP_FROM",
     "to": "COMMONS_SMTP_TO",
 }
-# May be empty: an SMTP relay on the same machine needs no login.
-ENV_MAY_BE_EMPTY = {ENV_SMTP["username"], ENV_SMTP["password"]}
+# May be empty: an SMTP relay on the same machine needs no login, and with no
+# SMTP host at all the server sends no mail (commons/comments/mail.py).
+ENV_MAY_BE_EMPTY = set(ENV_SMTP.values())
+# What an SMTP host needs besides: without them Isso's mail would fail.
+ENV_SMTP_NEEDS = (ENV_SMTP["port"], ENV_SMTP["security"], ENV_SMTP["from"], ENV_SMTP["to"])
+SMTP_SECURITY = ("none", "starttls", "ssl")
 MIN_PASSWORD_LENGTH = 12
 
 

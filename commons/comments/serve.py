@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from commons.loopback import LoopbackHostGuard, allowed_hosts
 
 from .guard import guarded_isso
+from .mail import mail_off_reason
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: [server] listen must be http://HOST:PORT/, not {listen!r}")
         return 2
     address = urlsplit(listen)
+    mail_off = mail_off_reason(conf)
+    if mail_off:
+        print(mail_off, file=sys.stderr, flush=True)
     # Local only: production runs create_app (wsgi.py) behind nginx, with the site's host.
     app = LoopbackHostGuard(guarded_isso(args.config), allowed_hosts(address.hostname))
     run_simple(address.hostname, address.port, app, threaded=True, use_reloader=False)

@@ -16,20 +16,25 @@ worker; SQLite's own locking keeps the database consistent between them.
 Isso substitutes `$VARIABLE`s in its configuration from the environment, but
 leaves an unset one as the literal text (an admin password of
 "$COMMONS_ISSO_ADMIN_PASSWORD"). So before Isso starts, every variable the
-configuration names must be set and not empty; otherwise the server refuses
-to start, naming each variable and where to set it. Isso then runs behind the
-cross-site guard, so the rule holds even without the nginx snippet.
+configuration names must be set, and not empty unless it is optional (the
+SMTP login; the SMTP host, whose absence turns mail off: the server then says
+so once); otherwise the server refuses to start, naming each variable and
+where to set it. Isso then runs behind the cross-site guard, so the rule holds
+even without the nginx snippet.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
+from email.utils import parseaddr
 from pathlib import Path
 
 from . import options as opts
+from .mail import mail_off_reason
 
 VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
@@ -52,11 +57,38 @@ def environment_problems(config_text: str, environ: dict) -> list[str]:
                 f"it in the environment file (systemd: EnvironmentFile=, "
                 f"`invoke comments-config` writes one to fill in)."
             )
+    if environ.get(opts.ENV_SMTP["host"]) and opts.ENV_SMTP["host"] in names:
+        problems += smtp_problems(environ)
     password = environ.get(opts.ENV_ADMIN_PASSWORD)
     if password and len(password) < opts.MIN_PASSWORD_LENGTH:
         problems.append(
             f"{opts.ENV_ADMIN_PASSWORD} has {len(password)} characters; accepted: "
             f"{opts.MIN_PASSWORD_LENGTH} or more. Fix: choose a longer password."
+        )
+    return problems
+
+
+def smtp_problems(environ: dict) -> list[str]:
+    """What an SMTP host set in the environment lacks for Isso to send mail."""
+    host = opts.ENV_SMTP["host"]
+    problems = [
+        f"{name} is empty, but {host} is set: the server could not send mail. Fix: set it "
+        f"in the environment file, or empty {host} to turn mail off."
+        for name in opts.ENV_SMTP_NEEDS
+        if not environ.get(name)
+    ]
+    sender = environ.get(opts.ENV_SMTP["from"])
+    if sender and not parseaddr(sender)[0]:
+        problems.append(
+            f"{opts.ENV_SMTP['from']} is {sender!r}, an address without a name: Isso would "
+            "send as 'Ich schrei sonst!'. Fix: write it as Name <address>, such as "
+            "Your community <comments@your-domain.org>."
+        )
+    security = environ.get(opts.ENV_SMTP["security"])
+    if security and security not in opts.SMTP_SECURITY:
+        problems.append(
+            f"{opts.ENV_SMTP['security']} is {security!r}; accepted: "
+            f"{', '.join(opts.SMTP_SECURITY)}. Fix: set the one your SMTP server speaks."
         )
     return problems
 
@@ -76,7 +108,18 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
     problems = environment_problems(Path(path).read_text(encoding="utf-8"), environ)
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
+    announce_mail(path)
     return PerProcessApp(lambda: guarded_isso(path, multiprocessing=True))
+
+
+def announce_mail(config_path: str) -> None:
+    """Say once, in gunicorn's master, when the server sends no mail (its workers
+    then run Isso without it: commons/comments/mail.py)."""
+    from isso import config
+
+    mail_off = mail_off_reason(config.load(config.default_file(), config_path))
+    if mail_off:
+        print(mail_off, file=sys.stderr, flush=True)
 
 
 class PerProcessApp:

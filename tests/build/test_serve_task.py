@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -92,3 +93,50 @@ def test_serve_starts_isso_before_the_build_so_new_posts_get_their_snapshot(
     snapshots = isso_snapshots(fetch_comments, isso_url)
     cached = [json.loads(path.read_text()) for path in snapshots.glob("*.json")]
     assert any(thread["comments"] == [] for thread in cached), output
+
+
+def test_preview_starts_its_isso_before_it_builds_and_snapshots_from_it(tmp_path, fetch_comments):
+    task, site_port, isso_port = start_invoke_task(
+        "preview", tmp_path, env={"COMMONS_PREVIEW_DATA": str(tmp_path / "preview-data")}
+    )
+    try:
+        wait_for_port("127.0.0.1", site_port, task, timeout=120)
+    finally:
+        if task.poll() is None:
+            os.kill(task.pid, signal.SIGTERM)
+        output, _ = task.communicate(timeout=30)
+    assert task.returncode == 0, output
+    isso_url = f"http://127.0.0.1:{isso_port}/"
+    lines = output.splitlines()
+
+    def first(prefix: str) -> int:
+        return next(n for n, line in enumerate(lines) if line.startswith(prefix))
+
+    # Its own Isso answered first, then the build took the snapshot from it.
+    assert first(f"isso (gunicorn): {isso_url}") < first("Built "), output
+    assert "did not answer" not in output, output
+    assert f"from isso at {isso_url} " in output, output
+
+
+def test_a_server_that_stops_says_why(tmp_path):
+    task, _site_port, _isso_port = start_invoke_task("serve", tmp_path)
+    lines = []
+    try:
+        for line in task.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        isso_pid = int(
+            re.search(r"^isso: \S+ \(pid (\d+)\)$", "".join(lines), re.MULTILINE).group(1)
+        )
+        os.killpg(isso_pid, signal.SIGKILL)
+        output, _ = task.communicate(timeout=30)
+    finally:
+        if task.poll() is None:
+            os.kill(task.pid, signal.SIGTERM)
+            task.communicate(timeout=30)
+    assert task.returncode == 1, output
+    # Which server, how it ended, and its last messages (the local Isso says
+    # at start that it sends no mail).
+    assert "The isso server stopped unexpectedly: it was killed by signal SIGKILL" in output
+    assert ".isso/isso.log:" in output and "Mail is off" in output, output

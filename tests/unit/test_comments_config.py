@@ -143,6 +143,18 @@ def test_missing_or_weak_secrets_stop_the_server(publish_settings, tmp_path):
     # An SMTP relay without login may leave its user and password empty.
     relay = {**SECRETS, "COMMONS_SMTP_USERNAME": "", "COMMONS_SMTP_PASSWORD": ""}
     assert environment_problems(text, relay) == []
+    # No SMTP host: mail is off (the server says so), not a refusal to start.
+    no_mail = {**SECRETS, **{name: "" for name in opts.ENV_SMTP.values()}}
+    assert environment_problems(text, no_mail) == []
+    # A host without where to send from, or how: refused, naming each.
+    half = {**SECRETS, "COMMONS_SMTP_FROM": "", "COMMONS_SMTP_SECURITY": "tls"}
+    problems = environment_problems(text, half)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("COMMONS_SMTP_FROM is empty, but COMMONS_SMTP_HOST is set")
+    assert "'tls'; accepted: none, starttls, ssl" in problems[1]
+    # A sender without a name would be shown with Isso's own placeholder name.
+    (nameless,) = environment_problems(text, {**SECRETS, "COMMONS_SMTP_FROM": "c@cohere.coop"})
+    assert nameless.startswith("COMMONS_SMTP_FROM is 'c@cohere.coop', an address without a name")
 
 
 def test_the_systemd_unit_verifies(publish_settings, tmp_path):
