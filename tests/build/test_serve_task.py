@@ -115,7 +115,7 @@ def test_preview_starts_its_isso_before_it_builds_and_snapshots_from_it(tmp_path
     # Its own Isso answered first, then the build took the snapshot from it.
     assert first(f"isso (gunicorn): {isso_url}") < first("Built "), output
     assert "did not answer" not in output, output
-    assert f"from isso at {isso_url} " in output, output
+    assert f"on isso at {isso_url}; fetched 1" in output, output
 
 
 def test_a_server_that_stops_says_why(tmp_path):

@@ -115,7 +115,8 @@ def test_a_remark42_reply_chain_of_any_depth_is_fetched_cached_and_shown(
         "DISCUSSION": {"provider": "remark42", "remark42": {"host": host}},
     }
     output = build(content=content, overrides=settings)
-    assert len(list(fetch_comments.glob("*.json"))) == 1  # cached: not fetched again
+    # Cached (in the server's own folder): not fetched again.
+    assert len(list(fetch_comments.glob("remark42-*/*.json"))) == 1
 
     page = parse_html(output / "2020/01/talk/index.html")
     shown = page.xpath('//li[@class="comment"]')
