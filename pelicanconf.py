@@ -1,7 +1,7 @@
 """Settings for local work: relative URLs, drafts visible, the local comment server.
 
 `publishconf.py` imports everything from here and overrides what production needs.
-Every Commons plugin reads one dict setting, documented in README.md.
+Every Commons plugin reads one dict setting, documented in docs/settings.md.
 """
 
 import os
@@ -162,7 +162,7 @@ TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = False
 
-# Feeds and discovery (plugins/feeds; README "Feeds"). Entry ids are tag: URIs
+# Feeds and discovery (plugins/feeds; docs/feeds.md). Entry ids are tag: URIs
 # built on id_authority and id_date, never on the site's address: set them once
 # and keep them, or every subscriber sees every post again as new.
 FEEDS = {
@@ -174,7 +174,7 @@ FEEDS = {
     "robots_txt": False,  # production only (publishconf.py)
 }
 
-# Site search (plugins/search; README "Search"): Pagefind indexes the posts and
+# Site search (plugins/search; docs/search.md): Pagefind indexes the posts and
 # pages after each build; the search page needs no server beyond static files.
 SEARCH = {
     "enabled": True,
@@ -192,7 +192,7 @@ SEARCH = {
         ".tag-list",
     ],
     # Pagefind needs about 240 MB per 1,000 pages: a larger site is indexed in
-    # bundles of at most this many pages, one at a time (README "Search").
+    # bundles of at most this many pages, one at a time (docs/search.md).
     "pages_per_bundle": 1000,
 }
 
@@ -287,7 +287,7 @@ PARALLEL_RENDER = {"enabled": True, "processes": 0, "min_contents": 40, "lead": 
 RENDER_ONCE = {"enabled": True, "templates": ["partials/post_summary.html"]}
 
 # The theme's page metadata: canonical URLs, descriptions, reading time,
-# JSON-LD and the share links (plugins/page_meta; see README).
+# JSON-LD and the share links (plugins/page_meta; see docs/settings.md).
 PAGE_META = {
     "site_url": None,
     "words_per_minute": 220,
@@ -321,15 +321,15 @@ POST_NAVIGATION = {"related_count": 3}
 # removed) to keep the article page within its weight budget (plugins/css_minify).
 CSS_MINIFY = {"enabled": True}
 
-# The comment thread under each post (plugins/discussion; README "Comments /
-# discussion"). Locally: the Isso server `invoke serve` starts on 127.0.0.1.
+# The comment thread under each post (plugins/discussion;
+# docs/discussion.md). Locally: the Isso server `invoke serve` starts on 127.0.0.1.
 DISCUSSION = {
     "provider": "isso",
     "articles": True,
     "pages": False,
     "mode": "consent",
     "isso": {"url": f"http://{LOCAL_SERVER['host']}:{LOCAL_SERVER['isso_port']}/"},
-    # The comment snapshot (README "Comment snapshots"); publishconf.py may
+    # The comment snapshot (docs/comment-snapshots.md); publishconf.py may
     # extend it: {**DISCUSSION["snapshot"], "refresh": "all"}.
     "snapshot": {"refresh": "changed"},
 }

@@ -45,7 +45,7 @@ FEEDS = {
 # Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.
 SECURITY_HEADERS = {**SECURITY_HEADERS, "enabled": True}  # noqa: F405
 
-# Production comments: the site's own Isso server (README "Comments / discussion").
+# Production comments: the site's own Isso server (docs/discussion.md).
 DISCUSSION = {
     **DISCUSSION,  # noqa: F405
     "isso": {
@@ -55,9 +55,8 @@ DISCUSSION = {
 }
 
 # The comment server's own settings, for `invoke comments-config`,
-# `comments-backup`, `comments-restore` and `comments-move` (README "The
-# comment server in production"). Secrets are never here: the server reads
-# them from its environment file.
+# `comments-backup`, `comments-restore` and `comments-move` (docs/comment-server.md).
+# Secrets are never here: the server reads them from its environment file.
 COMMENTS_SERVER = {
     "database": "/var/lib/commons-comments/comments.db",
     "bind": "127.0.0.1:8090",

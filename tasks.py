@@ -65,7 +65,7 @@ def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **
     print(f"Built {output} in {time.perf_counter() - started:.1f} s")
 
 
-@task(help={"refresh_comments": "fetch every thread's comments again (README 'Comment snapshots')"})
+@task(help={"refresh_comments": "fetch every thread's comments again (docs/comment-snapshots.md)"})
 def build(c, refresh_comments=False):
     """Build the site into output/ with the local settings (warnings are fatal)."""
     overrides = refresh_override(DEV_SETTINGS) if refresh_comments else None
@@ -290,7 +290,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
     """Build with publishconf.py into a fresh folder, check it, then deploy it.
 
     The build brings the comment snapshot up to date from the production
-    comment server: the threads it says changed (README "Comment snapshots").
+    comment server: the threads it says changed (docs/comment-snapshots.md).
     """
     from plugins.feeds.options import example_authority
 

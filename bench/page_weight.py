@@ -8,7 +8,7 @@ ports, and opens the sample article in Debian's Chromium through Playwright.
 A CDP session on the Network domain counts every request the page makes
 (the favicon too, which Playwright's own request events miss) and the bytes of
 each body, by resource type. That is the weight before interaction. Then it
-presses the discussion's consent button, the control the README's "Markup
+presses the discussion's consent button, the control docs/theme.md's "Markup
 interface" documents, and counts what consenting adds (Isso's script and its
 API calls).
 
@@ -34,7 +34,7 @@ SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
 # 30 KB as tests/browser/test_theme_budget.py counts it.
 WEIGHT_BUDGET_BYTES = 30 * 1024
 BUDGETED_TYPES = ("html", "css", "js")
-# The consent button: the documented data attribute (README, "Markup interface").
+# The consent button: the documented data attribute (docs/theme.md, "Markup interface").
 CONSENT_SELECTOR = "[data-discussion-load]"
 # CDP resource types, in the words of the report.
 RESOURCE_KINDS = {
@@ -214,7 +214,7 @@ def measure_sample_article() -> dict:
                     settings_file=PUBLISH_SETTINGS,
                     overrides={"CACHE_PATH": str(scratch / "cache")},
                     # publishconf.py reads the site's and the Isso's address
-                    # from these (README, "Comments / discussion").
+                    # from these (docs/discussion.md).
                     env={"COMMONS_SITEURL": site_origin, "COMMONS_ISSO_URL": isso.url},
                 )
             except BuildError as error:

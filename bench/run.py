@@ -628,7 +628,7 @@ def _text_table(header: list[str], rows: list[list[str]], label_column: int) -> 
 
 
 def format_markdown(results: dict) -> str:
-    """The full-build table as Markdown, for the README."""
+    """The full-build table as Markdown, for docs/benchmarks.md."""
     out = ["| " + " | ".join(FULL_HEADER) + " |", "|" + " --- |" * len(FULL_HEADER)]
     out += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
     return "\n".join(out) + "\n"

@@ -10,7 +10,7 @@ Pelican (bench/pelican_baseline.py) is built too. Then, for each phase and
 each step from one size to the next, the growth ratio: (time ratio) /
 (size ratio). About 1 is linear; a phase whose ratio is well above 1 grows
 faster than the site, and is named. One build per size: a map of where time
-goes, not a figure for the README's budgets (that is `bench.run`).
+goes, not a figure for the budgets of docs/benchmarks.md (that is `bench.run`).
 """
 
 from __future__ import annotations

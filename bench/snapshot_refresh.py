@@ -14,8 +14,8 @@
 4. Runs the publish's refresh again (`changed`) through a counting proxy in
    front of Isso, and prints the requests Isso received (counted by the
    proxy, not by the client), the seconds the refresh took, and how many
-   cache files it rewrote. Exits 1 when it is over the budget (README
-   "Comment snapshots": under 25 requests and 2 s at 1,000 threads with 10
+   cache files it rewrote. Exits 1 when it is over the budget (docs/comment-snapshots.md,
+   "Cost": under 25 requests and 2 s at 1,000 threads with 10
    changed) or when it missed or added a thread.
 """
 

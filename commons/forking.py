@@ -17,7 +17,7 @@ def usable_cores() -> int:
 
 def can_fork() -> bool:
     # Workers inherit the build's state (readers, templates, every post) by
-    # forking; where a process cannot fork (Windows), Pelican works serially.
+    # forking; where Python offers no fork, Pelican works serially.
     return "fork" in multiprocessing.get_all_start_methods()
 
 

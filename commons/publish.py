@@ -53,7 +53,8 @@ def validate_options(options: dict) -> None:
             "Publishing is not configured. In publishconf.py set PUBLISH['method'] to "
             f"one of {', '.join(repr(m) for m in METHODS)} (or the environment variable "
             "COMMONS_PUBLISH_METHOD), then for 'rsync' set PUBLISH['rsync_target'] "
-            "(COMMONS_RSYNC_TARGET, for example user@host:/var/www/site/). See README, Publishing."
+            "(COMMONS_RSYNC_TARGET, for example user@host:/var/www/site/). "
+            'See README.md, "Publish".'
         )
     if method == "rsync":
         target = options.get("rsync_target")

@@ -28,7 +28,7 @@ from .ports import PortHolder, port_holders, port_is_free, session_of
 
 LOOPBACK = "127.0.0.1"
 # The environment variables that move the local servers' ports (pelicanconf.py
-# reads them into LOCAL_SERVER; README, Quick start).
+# reads them into LOCAL_SERVER; README.md, "Quick start").
 SITE_PORT_VARIABLE = "COMMONS_SITE_PORT"
 ISSO_PORT_VARIABLE = "COMMONS_ISSO_PORT"
 # How far above a busy port to look for a free one to suggest.

@@ -5,8 +5,8 @@ takes comments from the posts' plain HTML form and holds every way to post
 to the spam limits of `limits`; `serve`
 runs Isso behind that guard on 127.0.0.1 for `invoke serve` and the tests;
 `snapshot` fetches each thread's published comments into a cache folder that
-the discussion plugin reads. For production (README "The comment server in
-production"): `config` writes the server's files from the site's settings,
+the discussion plugin reads. For production
+(docs/comment-server.md): `config` writes the server's files from the site's settings,
 `wsgi` is what gunicorn loads, `database` backs up, restores and moves
 threads, `check` asks the live server before a publish.
 """

@@ -29,8 +29,7 @@ def address_problems(settings: dict) -> list[str]:
         problems.append(
             f"{key} is {url!r}, an example address: every post would embed a comment "
             "server that does not exist. Fix: set COMMONS_ISSO_URL (or that key in "
-            'publishconf.py) to your comment server, see README "The comment server in '
-            'production".'
+            "publishconf.py) to your comment server, see docs/comment-server.md."
         )
     return problems
 
@@ -43,7 +42,7 @@ GATEWAY_STATUS = {
     504: "Gateway Timeout",
 }
 RETRY = (
-    "then publish again (or with --offline to skip this check, README "
+    "then publish again (or with --offline to skip this check, docs/comment-server.md, "
     '"Preview and publish check it")'
 )
 
@@ -83,7 +82,7 @@ def unreachable_problem(url: str, key: str, error: BaseException, timeout: float
         )
     return (
         f"The comment server {url} ({key}) does not answer: {reason}. Fix: check {key} "
-        f'and the server (README "The comment server in production"), {RETRY}.'
+        f"and the server (docs/comment-server.md), {RETRY}."
     )
 
 

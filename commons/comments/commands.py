@@ -42,8 +42,7 @@ def write_config(settings: dict, dest: Path, repo: Path) -> list[Path]:
     for path in written:
         print(path)
     print(
-        f'Wrote {len(written)} file(s) to {dest}; see README "The comment server in '
-        'production" for where each goes.'
+        f"Wrote {len(written)} file(s) to {dest}; see docs/comment-server.md for where each goes."
     )
     return written
 
@@ -144,7 +143,7 @@ def redirect_advice(settings: dict, content_dir: Path, old: str, new: str) -> st
         )
     return (
         f"The post {post.source} had another address. So that the old one redirects to it, "
-        f'add this line to a .txt file in {redirects}/ (README "Redirects"):\n'
+        f'add this line to a .txt file in {redirects}/ (docs/migration.md, "Redirects"):\n'
         f"{post.redirect}"
     )
 

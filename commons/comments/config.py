@@ -71,8 +71,8 @@ def production_values(settings: dict) -> tuple[str, str, str, dict]:
     if provider not in SELF_HOSTED:
         raise CommentsConfigError(
             f"DISCUSSION['provider'] is {provider!r}: that service is hosted elsewhere, so "
-            'there is no comment server to configure. Fix: follow README, "The comment '
-            'server in production", for what to set up on its side.'
+            "there is no comment server to configure. Fix: follow docs/comment-server.md, "
+            '"Other providers", for what to set up on its side.'
         )
     problems = opts.check_addresses(settings.get("SITEURL"), url, key)
     try:
@@ -264,7 +264,7 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
     site = opts.origin(siteurl)
     server = opts.origin(public_url)
     return f"""\
-        # Cross-site posting guard (README "The comment server in production").
+        # Cross-site posting guard (docs/comment-server.md).
         set $commons_write "";
         if ($request_method ~ ^(POST|PUT|DELETE|PATCH)$) {{
             set $commons_write "write";
@@ -359,7 +359,7 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     return f"""\
 # The comment server of {siteurl}, served at {public_url}: the TLS step.
 # Install it in place of {NGINX_ACME_FILE} once certbot has made the
-# certificate (README "Install it"), with {NGINX_HTTP_FILE} in
+# certificate (docs/comment-server.md, "Install it"), with {NGINX_HTTP_FILE} in
 # /etc/nginx/conf.d/, then `nginx -t && systemctl reload nginx`.
 server {{
     # nginx 1.25.1 and later prefer `http2 on;` (they warn about this form).
@@ -402,8 +402,9 @@ def nginx_acme_conf(siteurl: str, public_url: str, options: dict) -> str:
     host = urlsplit(public_url).hostname
     return (
         f"# The comment server of {siteurl}, served at {public_url}: the HTTP-only first\n"
-        '# step, so that certbot can prove the name (README "Install it"). Replace it\n'
-        f"# with {NGINX_FILE} once the certificate exists.\n" + nginx_http_server(host, options)
+        '# step, so that certbot can prove the name (docs/comment-server.md, "Install it").\n'
+        f"# Replace it with {NGINX_FILE} once the certificate exists.\n"
+        + nginx_http_server(host, options)
     )
 
 

@@ -3,9 +3,9 @@
 The partial places the list; this module writes it. It is Python, not a
 Jinja loop in the partial, because a build writes every comment of every post
 and Jinja's per-value escaping and recursive loop made it the largest part of
-what a snapshot costs a build (README "Comment snapshots" has the figures).
+what a snapshot costs a build (docs/benchmarks.md has the figures).
 The markup is the same as the rest of the theme's: the class names below are
-styled in theme/static/css and listed in the README's markup interface.
+styled in theme/static/css and listed in docs/theme.md, "Markup interface".
 
 Every value is escaped here; a comment's HTML was cleaned by
 snapshot.Renderer.clean and goes in as it is.

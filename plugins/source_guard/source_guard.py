@@ -232,7 +232,7 @@ class LimitedReaderMixin:
             raise _fail(
                 f"{source}: reStructuredText error: {reason}. Fix: correct the "
                 "markup on that line; note that `include`, `raw` and `:url:`/`:file:` options "
-                "are turned off (README, reStructuredText)."
+                'are turned off (docs/writing.md, "reStructuredText").'
             ) from None
 
 

@@ -28,7 +28,9 @@ PAGES = {
 }
 WIDTHS = {"phone": 375, "desktop": 1280}
 BACKGROUNDS = {"light": "rgb(250, 249, 246)", "dark": "rgb(18, 21, 24)"}
-LOAD_COMMENTS = "[data-discussion-load]"  # the consent gate's button (README "Markup interface")
+LOAD_COMMENTS = (
+    "[data-discussion-load]"  # the consent gate's button (docs/theme.md, "Markup interface")
+)
 COMMENT = "#isso-root .isso-comment"
 
 

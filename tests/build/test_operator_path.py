@@ -1,4 +1,4 @@
-"""The README's production sections, run as written: the nginx and certificate
+"""docs/comment-server.md, run as written: the nginx and certificate
 steps in their order under a real `nginx -t`, and every command they name
 exists in a fresh clone."""
 
@@ -13,20 +13,17 @@ import subprocess
 from commons.comments.config import write_server_files
 from tests.conftest import REPO_ROOT, require
 
-README = REPO_ROOT / "README.md"
-PRODUCTION = "## The comment server in production"
+COMMENT_SERVER_PAGE = REPO_ROOT / "docs" / "comment-server.md"
 SITE = "https://blog.cohere.coop"
 HOST = "comments.cohere.coop"
 NGINX = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin")
 
 
 def production_blocks() -> list[tuple[str, str]]:
-    """(subsection heading, shell block) for each ```sh block of the production sections."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index(PRODUCTION)
-    end = text.index("\n## ", start + len(PRODUCTION))
+    """(section heading, shell block) for each ```sh block of the comment server's page."""
+    text = COMMENT_SERVER_PAGE.read_text(encoding="utf-8")
     blocks, heading = [], ""
-    for match in re.finditer(r"^### ([^\n]*)$|^```sh\n(.*?)^```$", text[start:end], re.M | re.S):
+    for match in re.finditer(r"^## ([^\n]*)$|^```sh\n(.*?)^```$", text, re.M | re.S):
         if match.group(1) is not None:
             heading = match.group(1)
         else:
@@ -94,7 +91,7 @@ def test_the_nginx_and_certificate_steps_pass_nginx_t_in_their_order(publish_set
     files = tmp_path / "files"
     write_server_files(settings, files)
     etc = sandbox_nginx(tmp_path)
-    # The README's paths, moved into the sandbox; certbot's work is done by
+    # The page's paths, moved into the sandbox; certbot's work is done by
     # openssl (a self-signed certificate where certbot puts its own).
     moved = {"/etc/nginx/": f"{etc}/", "/var/www/letsencrypt": str(webroot)}
     certbot = (
@@ -129,7 +126,7 @@ def test_the_nginx_and_certificate_steps_pass_nginx_t_in_their_order(publish_set
 
 
 def test_the_tls_block_before_the_certificate_is_what_nginx_refuses(publish_settings, tmp_path):
-    """Why the order matters: the step the README used to give first fails."""
+    """Why the order matters: the TLS step, installed before the certificate exists, fails."""
     require(NGINX is not None, "nginx", "apt-get install nginx")
     settings = {
         **publish_settings,
@@ -149,8 +146,8 @@ def test_the_tls_block_before_the_certificate_is_what_nginx_refuses(publish_sett
     assert result.returncode != 0 and "fullchain.pem" in result.stderr
 
 
-# What the production sections may ask the operator to run besides the
-# repository's own commands: Debian's tools, as the README installs them.
+# What the comment server's page may ask the operator to run besides the
+# repository's own commands: Debian's tools, as the page installs them.
 SYSTEM_TOOLS = {"adduser", "install", "systemctl", "ln", "nginx", "certbot", "sudo", "cd"}
 
 
@@ -181,7 +178,7 @@ def simple_commands(line: str) -> list[list[str]]:
     return [words for words in [*found, current] if words]
 
 
-def test_every_command_in_the_production_sections_exists_as_written(publish_settings, tmp_path):
+def test_every_command_on_the_comment_server_page_exists_as_written(publish_settings, tmp_path):
     tasks = invoke_tasks()
     settings = {
         **publish_settings,
@@ -189,8 +186,7 @@ def test_every_command_in_the_production_sections_exists_as_written(publish_sett
         "DISCUSSION": {**publish_settings["DISCUSSION"], "isso": {"url": f"https://{HOST}/"}},
     }
     written = {path.name for path in write_server_files(settings, tmp_path)}
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index(PRODUCTION) : text.index("\n## ", text.index(PRODUCTION) + 1)]
+    section = COMMENT_SERVER_PAGE.read_text(encoding="utf-8")
     # The crontab line and the systemd timer's ExecStart are commands too.
     lines = [line for _, block in production_blocks() for line in commands(block)]
     lines += re.findall(r"^\d+ \d+ \* \* \* (.*)$", section, re.M)
@@ -224,11 +220,11 @@ def test_every_command_in_the_production_sections_exists_as_written(publish_sett
     bare = re.findall(r"(?<![/\w-])invoke [a-z-]+", body)
     assert bare == [], "write these as .venv/bin/invoke: " + ", ".join(bare)
     for task in re.findall(r"\.venv/bin/invoke (?:-r \S+ )?([a-z-]+)", body):
-        assert task in tasks, f"the README names a task {task!r} tasks.py lacks"
+        assert task in tasks, f"the page names a task {task!r} tasks.py lacks"
 
 
 def test_the_venv_invoke_runs_each_production_task_from_the_repository():
-    """`.venv/bin/invoke TASK --help`, run from the repository's folder as the README does."""
+    """`.venv/bin/invoke TASK --help`, run from the repository's folder as the page does."""
     invoke = REPO_ROOT / ".venv" / "bin" / "invoke"
     require(invoke.exists(), ".venv/bin/invoke", "bin/serve (it makes .venv)")
     for task in ("comments-config", "comments-backup", "comments-restore", "comments-move"):

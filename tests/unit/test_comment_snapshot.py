@@ -298,7 +298,7 @@ def test_recent_comments_are_the_newest_across_posts_with_ties_ordered(limit):
 
 
 def test_publish_settings_can_extend_the_snapshot_setting(tmp_path, monkeypatch):
-    # README "Comment snapshots": publishconf.py may write
+    # docs/comment-snapshots.md: publishconf.py may write
     # {**DISCUSSION["snapshot"], ...}: the key is there, with the site's values.
     monkeypatch.syspath_prepend(str(DEV_SETTINGS.parent))
     settings_file = tmp_path / "publishconf.py"

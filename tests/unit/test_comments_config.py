@@ -75,7 +75,7 @@ def test_every_bad_server_setting_is_reported_at_once(publish_settings, tmp_path
 
 def test_a_hosted_provider_has_no_server_to_configure(publish_settings, tmp_path):
     discussion = {"provider": "giscus", "giscus": {}}
-    with pytest.raises(CommentsConfigError, match=r"hosted elsewhere.*README"):
+    with pytest.raises(CommentsConfigError, match=r"hosted elsewhere.*docs/comment-server.md"):
         write_server_files(production(publish_settings, DISCUSSION=discussion), tmp_path)
 
 
