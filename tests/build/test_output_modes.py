@@ -156,6 +156,7 @@ def test_rsync_publish_sends_usual_modes(world_readable_dir):
         # publish refuses the example addresses; --offline: no comment server is asked.
         "COMMONS_SITEURL": "https://blog.cohere.coop",
         "COMMONS_ISSO_URL": "https://comments.cohere.coop/",
+        "COMMONS_FEEDS_ID_AUTHORITY": "cohere.coop",
     }
     # The target does not exist yet: rsync creates it with the mode of the
     # folder the site was built in, which must not be the temporary 0700.
