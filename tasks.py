@@ -30,9 +30,16 @@ from commons.build import (
     output_retention,
 )
 from commons.comments import commands as comments
+from commons.comments.publisher import snapshot_root
 from commons.comments.snapshot import OFFLINE_ENV, refresh_override
 from commons.files import Folder, WriteRefused, slug_name, unsafe_character
-from commons.publish import PublishError, check_site, publish_site, validate_options
+from commons.publish import (
+    PublishError,
+    check_site,
+    publish_lock,
+    publish_site,
+    validate_options,
+)
 from commons.servers import (
     ISSO_DB_NAME,
     LOCAL_ISSO_DATA,
@@ -257,7 +264,11 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
     try:
         validate_options(settings["PUBLISH"])
         comments.check_discussion(settings, offline=offline)
-        with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
+        # One publish at a time, the comment publisher's included (commons/publish.py).
+        with (
+            publish_lock(snapshot_root(settings)),
+            tempfile.TemporaryDirectory(prefix="commons-publish-") as staging,
+        ):
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
             check_site(site, settings)
@@ -268,7 +279,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
                 repo=REPO_ROOT,
                 retain=settings.get("OUTPUT_RETENTION", []),
             )
-    except (PublishError, comments.CommandError) as error:
+    except (PublishError, BuildError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None
 
 

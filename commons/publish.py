@@ -10,16 +10,36 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from .build import LOCK_WAIT, output_lock
 from .linkcheck import broken_links, broken_redirects
 
 METHODS = ("rsync", "gh-pages")
 RSYNC_MODES = "D755,F644"
 
 
+# The lock every publish of a site holds, from refreshing its comment snapshot
+# to the end of the transfer: `.commons-lock-publish` in the snapshot cache.
+PUBLISH_LOCK = "publish"
+
+
 class PublishError(RuntimeError):
     """Publishing cannot go ahead; the message says what to set or fix."""
+
+
+def publish_lock(snapshot_root: Path, wait: float = LOCK_WAIT) -> AbstractContextManager:
+    """Hold the publish lock of the site whose snapshot cache is `snapshot_root`.
+
+    `invoke publish` and the comment publisher (commons/comments/publisher.py)
+    write the same snapshot cache and send to the same target: one at a time,
+    so an older site never overwrites a newer one. It is the build's lock
+    (commons.build.output_lock: released with the process that holds it).
+    """
+    root = Path(snapshot_root)
+    root.mkdir(parents=True, exist_ok=True)
+    return output_lock(root / PUBLISH_LOCK, wait)
 
 
 def check_site(site: Path, settings: dict) -> None:
