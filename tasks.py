@@ -298,6 +298,22 @@ def comments_config(c, dest=""):
 
 @task(
     help={
+        "interval": "Seconds between two looks at the comment server (default 5).",
+        "state": "Its folder: published versions, build output (default .cache/publisher).",
+    }
+)
+def comments_publisher(c, interval=5.0, state=""):
+    """Publish each approved comment to the site by itself (docs/comment-publisher.md)."""
+    from commons.comments import publisher
+
+    arguments = ["--interval", str(float(interval))]
+    if state:
+        arguments += ["--state", state]
+    publisher.main(arguments)
+
+
+@task(
+    help={
         "database": "The comment database (default COMMENTS_SERVER['database']).",
         "dest": "The backup folder (default COMMENTS_SERVER['backup_dir']).",
         "keep": "How many backups to keep (default COMMENTS_SERVER['backup_keep']).",

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
+from commons.publish import publish_lock
 from commons.servers import free_port
 from tests.browser.test_comment_snapshot import IssoClient
 from tests.browser.test_comments_nginx_guard import NGINX, Nginx
@@ -246,3 +247,20 @@ def test_a_target_rsync_cannot_write_is_retried_until_it_is_fixed(production, tm
         assert time.monotonic() < deadline, site.log.read_text()
         time.sleep(0.5)
     assert site.running()
+
+
+def test_the_publisher_waits_for_an_operators_publish(production, tmp_path):
+    site = production(tmp_path / "www")
+    comment = site.client.post("Published after the operator's publish.", "Di")
+    site.start()
+    site.wait_for("No comments yet.", timeout=180)
+    # `invoke publish` holds this lock from its build to the end of its rsync.
+    with publish_lock(tmp_path / "comments-cache"):
+        site.client.approve(comment["id"])
+        deadline = time.monotonic() + 60
+        while "Waiting for the other build" not in site.log.read_text():
+            assert time.monotonic() < deadline, site.log.read_text()
+            time.sleep(0.25)
+        time.sleep(3)
+        assert "Published after the operator's publish." not in site.snapshot_text()
+    site.wait_for("Published after the operator's publish.")
