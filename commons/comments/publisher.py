@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from commons import PUBLISH_SETTINGS, REPO_ROOT
+from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, os_error_sentence
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
 
@@ -75,11 +75,14 @@ class Publisher:
 
     settings_file: Path = PUBLISH_SETTINGS
     state: Path = DEFAULT_STATE
+    content: Path = CONTENT_DIR
 
     def settings(self) -> dict:
         from pelican.settings import read_settings
 
-        return read_settings(str(self.settings_file))
+        # The content folder as the build's command line gives it to Pelican (a
+        # relative snapshot cache is found from it).
+        return read_settings(str(self.settings_file), override={"PATH": str(self.content)})
 
     @property
     def site(self) -> Path:
@@ -192,6 +195,7 @@ def publish_round(publisher: Publisher) -> list[str]:
         build_site(
             publisher.site,
             settings_file=publisher.settings_file,
+            content=publisher.content,
             # Its own output, built only by this service: its content cache holds
             # what its last production build read, so unchanged posts are not read.
             overrides={"LOAD_CONTENT_CACHE": True},
@@ -253,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", type=Path, default=PUBLISH_SETTINGS)
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE)
+    parser.add_argument("--content", type=Path, default=CONTENT_DIR)
     parser.add_argument("--interval", type=float, default=INTERVAL)
     parser.add_argument("--max-backoff", type=float, default=MAX_BACKOFF)
     options = parser.parse_args(argv)
@@ -260,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
     signal.signal(signal.SIGTERM, _stop)
-    publisher = Publisher(options.settings.resolve(), options.state.resolve())
+    publisher = Publisher(
+        options.settings.resolve(), options.state.resolve(), options.content.resolve()
+    )
     try:
         serve(publisher, options.interval, options.max_backoff)
     except KeyboardInterrupt:
