@@ -176,6 +176,7 @@ def publish_round(publisher: Publisher) -> list[str]:
     if not changed and not first:
         return []
     cache = snapshot_cache(settings)
+    clock = Clock()
     with publish_lock(snapshot_root(settings)):
         report = fetch_threads(
             cache,
@@ -188,10 +189,10 @@ def publish_round(publisher: Publisher) -> list[str]:
         if report.down or report.failed:
             reason = report.down or report.failed[0]
             raise PublisherError(f"The snapshot of the changed threads failed: {reason}")
+        clock.lap("fetch")
         # The build refreshes the snapshot as `invoke publish`'s does: the threads
         # above are up to date, so it fetches only those of the site without one
         # (a post without a comment yet), and a failure there hides no comment.
-        started = time.perf_counter()
         build_site(
             publisher.site,
             settings_file=publisher.settings_file,
@@ -200,8 +201,9 @@ def publish_round(publisher: Publisher) -> list[str]:
             # what its last production build read, so unchanged posts are not read.
             overrides={"LOAD_CONTENT_CACHE": True},
         )
-        built = time.perf_counter() - started
+        clock.lap("build")
         check_site(publisher.site, settings)
+        clock.lap("check")
         publish_site(
             publisher.site,
             settings["PUBLISH"],
@@ -209,14 +211,31 @@ def publish_round(publisher: Publisher) -> list[str]:
             repo=REPO_ROOT,
             retain=settings.get("OUTPUT_RETENTION", []),
         )
+        clock.lap("send")
     write_published(publisher.published_file, versions)
     logger.info(
-        "Published %d changed thread(s) (%s); the build took %.1f s.",
+        "Published %d changed thread(s) (%s); %s.",
         len(changed),
         ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
-        built,
+        clock.line(),
     )
     return changed
+
+
+class Clock:
+    """The seconds each step of a round took, for the one line it logs."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
 
 
 def serve(publisher: Publisher, interval: float = INTERVAL, max_backoff: float = MAX_BACKOFF):
