@@ -17,10 +17,12 @@ moderation is off, edited or deleted, in the widget or in Isso's admin), it:
 2. builds the site with publishconf.py into its own output folder
    (`<state>/site`) with Pelican's content cache warm (unchanged posts are not
    read again; every page is rendered again);
-3. checks the site and sends it with the command `invoke publish` runs
-   (rsync `--checksum`: only the files whose bytes changed travel, retained
-   and hidden files on the target are left alone);
-4. records the versions it published.
+3. checks the site as `invoke publish` does, the links of the pages whose
+   bytes changed only when that is enough (pages_to_check), and sends it with
+   the command `invoke publish` runs (rsync `--checksum`: only the files whose
+   bytes changed travel, retained and hidden files on the target are left
+   alone);
+4. records the versions it published, and what the site held.
 
 The queue is the comment database itself: nothing is lost while the service
 is down, and at start it publishes whatever changed meanwhile. A failure (the
@@ -34,6 +36,7 @@ operator's `invoke publish`.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -45,6 +48,7 @@ from pathlib import Path
 
 from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, os_error_sentence
+from commons.linkcheck import page_anchors
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
 
 from .snapshot import (
@@ -59,6 +63,7 @@ logger = logging.getLogger("commons.publisher")
 
 DEFAULT_STATE = REPO_ROOT / ".cache" / "publisher"
 PUBLISHED_FILE = "published.json"
+CHECKED_FILE = "checked.json"
 SITE_FOLDER = "site"
 INTERVAL = 5.0
 MAX_BACKOFF = 300.0
@@ -91,6 +96,73 @@ class Publisher:
     @property
     def published_file(self) -> Path:
         return Path(self.state) / PUBLISHED_FILE
+
+    @property
+    def checked_file(self) -> Path:
+        return Path(self.state) / CHECKED_FILE
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """What a published site held: each file's digest, and each page's anchors."""
+
+    files: dict[str, str]
+    anchors: dict[str, list[str]]
+
+
+def site_digests(site: Path) -> dict[str, str]:
+    """Every file of the site by its site-relative path, with a digest of its bytes."""
+    digests = {}
+    for folder, _, names in os.walk(site):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as file:
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
+            digests[os.path.relpath(path, site).replace(os.sep, "/")] = digest
+    return digests
+
+
+def pages_to_check(site: Path, previous: SiteRecord | None) -> tuple[list[str] | None, SiteRecord]:
+    """The pages whose links must be checked (None: every page), and the record of `site`.
+
+    Only the pages whose bytes changed since the last published site, which
+    passed the whole check: every link of an unchanged page pointed at a file
+    that is still there, to an anchor that is still there, unless a file was
+    removed or a changed page lost an anchor; then every page is checked.
+    """
+    files = site_digests(site)
+    pages = sorted(path for path in files if path.endswith(".html"))
+    if previous is None or previous.files.keys() - files.keys():
+        anchors = {page: sorted(page_anchors(site / page)) for page in pages}
+        return None, SiteRecord(files, anchors)
+    changed = [page for page in pages if previous.files.get(page) != files[page]]
+    anchors = {page: previous.anchors.get(page, []) for page in pages}
+    lost = False
+    for page in changed:
+        now = page_anchors(site / page)
+        lost = lost or bool(set(anchors[page]) - now)
+        anchors[page] = sorted(now)
+    return (None if lost else changed), SiteRecord(files, anchors)
+
+
+def read_record(path: Path) -> SiteRecord | None:
+    """The record of the last published site, or None (then the next check is whole)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    anchors = data.get("anchors") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or not isinstance(anchors, dict):
+        return None
+    record = SiteRecord(files, anchors)
+    if {page for page in record.files if page.endswith(".html")} != set(record.anchors):
+        return None
+    return record
+
+
+def write_record(path: Path, record: SiteRecord) -> None:
+    _write_json(path, {"files": record.files, "anchors": record.anchors})
 
 
 def isso_options(settings: dict) -> dict:
@@ -146,10 +218,14 @@ def read_published(path: Path) -> dict[str, str]:
 
 
 def write_published(path: Path, versions: dict[str, str]) -> None:
+    _write_json(path, {"threads": versions})
+
+
+def _write_json(path: Path, data: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"threads": versions}, sort_keys=True), encoding="utf-8")
+    partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
     os.replace(partial, path)
 
 
@@ -202,8 +278,9 @@ def publish_round(publisher: Publisher) -> list[str]:
             overrides={"LOAD_CONTENT_CACHE": True},
         )
         clock.lap("build")
-        check_site(publisher.site, settings)
-        clock.lap("check")
+        pages, record = pages_to_check(publisher.site, read_record(publisher.checked_file))
+        check_site(publisher.site, settings, pages)
+        clock.lap("check" if pages is None else f"check of {len(pages)} page(s)")
         publish_site(
             publisher.site,
             settings["PUBLISH"],
@@ -212,6 +289,7 @@ def publish_round(publisher: Publisher) -> list[str]:
             retain=settings.get("OUTPUT_RETENTION", []),
         )
         clock.lap("send")
+    write_record(publisher.checked_file, record)
     write_published(publisher.published_file, versions)
     logger.info(
         "Published %d changed thread(s) (%s); %s.",
