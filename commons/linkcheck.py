@@ -34,15 +34,21 @@ def page_anchors(path: Path) -> set[str]:
     return _anchors(path, {})
 
 
-def broken_links(output: Path, site_origin: str, pages: list[str] | None = None) -> list[str]:
+def broken_links(
+    output: Path,
+    site_origin: str,
+    pages: list[str] | None = None,
+    anchors: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Every internal reference in `output`'s pages that points at nothing.
 
     `site_origin` is the site's own absolute origin (SITEURL in production);
     links to other origins are not checked. `pages`: the site-relative paths
-    of the pages to check (default: every page).
+    of the pages to check (default: every page). `anchors`: the anchors of
+    pages already known, by site-relative path (other pages are read).
     """
     problems: list[str] = []
-    anchor_cache: dict[Path, set[str]] = {}
+    anchor_cache = {output / page: set(ids) for page, ids in (anchors or {}).items()}
     chosen = output.rglob("*.html") if pages is None else (output / page for page in pages)
     for page in sorted(chosen):
         page_url = f"{site_origin}/{page.relative_to(output).as_posix()}"

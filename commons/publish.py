@@ -42,10 +42,16 @@ def publish_lock(snapshot_root: Path, wait: float = LOCK_WAIT) -> AbstractContex
     return output_lock(root / PUBLISH_LOCK, wait)
 
 
-def check_site(site: Path, settings: dict, pages: list[str] | None = None) -> None:
+def check_site(
+    site: Path,
+    settings: dict,
+    pages: list[str] | None = None,
+    anchors: dict[str, list[str]] | None = None,
+) -> None:
     """Refuse to publish a site that lacks its home page or its main feeds (FEED_ALL_ATOM,
     FEED_ALL_RSS, when set), has fewer than two HTML pages, or has broken internal links
-    (in `pages`, site-relative paths, when given: see commons/comments/publisher.py)."""
+    (in `pages`, site-relative paths, when given, with the pages' `anchors` when known:
+    see commons/comments/publisher.py)."""
     required = [site / "index.html"]
     for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(key):
@@ -56,7 +62,7 @@ def check_site(site: Path, settings: dict, pages: list[str] | None = None) -> No
     pages = list(site.rglob("*.html"))
     if len(pages) < 2:
         raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
-    broken = broken_links(site, settings["SITEURL"], pages)
+    broken = broken_links(site, settings["SITEURL"], pages, anchors)
     redirects = (settings.get("REDIRECTS") or {}).get("redirects_file", "_redirects")
     broken += broken_redirects(site, settings["SITEURL"], redirects)
     if broken:

@@ -279,7 +279,7 @@ def publish_round(publisher: Publisher) -> list[str]:
         )
         clock.lap("build")
         pages, record = pages_to_check(publisher.site, read_record(publisher.checked_file))
-        check_site(publisher.site, settings, pages)
+        check_site(publisher.site, settings, pages, record.anchors)
         clock.lap("check" if pages is None else f"check of {len(pages)} page(s)")
         publish_site(
             publisher.site,

@@ -108,4 +108,12 @@ def test_a_broken_link_in_a_changed_page_stops_the_publish(tmp_path):
     assert pages == ["post/index.html"]
     settings = {"SITEURL": "https://blog.cohere.coop", "REDIRECTS": {}}
     with pytest.raises(PublishError, match=r"post/index\.html: <a href='/gone/'> points to"):
-        check_site(site, settings, pages)
+        check_site(site, settings, pages, record.anchors)
+
+    # A fragment is checked against the anchors the record keeps of unchanged pages.
+    write_site(site, SITE)
+    write_site(site, {"index.html": SITE["index.html"] + '<a href="post/#discussion-comment-9">'})
+    pages, now = pages_to_check(site, record)
+    assert pages == ["index.html"]
+    with pytest.raises(PublishError, match="no element has the id 'discussion-comment-9'"):
+        check_site(site, settings, pages, now.anchors)
