@@ -59,9 +59,9 @@ def check_site(
     missing = [str(path.relative_to(site)) for path in required if not path.is_file()]
     if missing:
         raise PublishError(f"The new build lacks {', '.join(missing)}; nothing was published.")
-    pages = list(site.rglob("*.html"))
-    if len(pages) < 2:
-        raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
+    count = sum(1 for _ in site.rglob("*.html"))
+    if count < 2:
+        raise PublishError(f"The new build has only {count} page(s); nothing was published.")
     broken = broken_links(site, settings["SITEURL"], pages, anchors)
     redirects = (settings.get("REDIRECTS") or {}).get("redirects_file", "_redirects")
     broken += broken_redirects(site, settings["SITEURL"], redirects)

@@ -110,6 +110,13 @@ def test_a_broken_link_in_a_changed_page_stops_the_publish(tmp_path):
     with pytest.raises(PublishError, match=r"post/index\.html: <a href='/gone/'> points to"):
         check_site(site, settings, pages, record.anchors)
 
+    # Only the pages given are read: the unchanged about page is not.
+    write_site(site, {"post/index.html": SITE["post/index.html"]})
+    write_site(site, {"about/index.html": '<a href="/gone/">x</a>'})
+    check_site(site, settings, ["post/index.html"], record.anchors)
+    with pytest.raises(PublishError, match=r"about/index\.html: <a href='/gone/'>"):
+        check_site(site, settings)
+
     # A fragment is checked against the anchors the record keeps of unchanged pages.
     write_site(site, SITE)
     write_site(site, {"index.html": SITE["index.html"] + '<a href="post/#discussion-comment-9">'})
