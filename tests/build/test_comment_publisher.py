@@ -264,3 +264,30 @@ def test_the_publisher_waits_for_an_operators_publish(production, tmp_path):
         time.sleep(3)
         assert "Published after the operator's publish." not in site.snapshot_text()
     site.wait_for("Published after the operator's publish.")
+
+
+def test_a_comment_server_that_is_down_is_logged_and_caught_up_with(production, tmp_path):
+    site = production(tmp_path / "www")
+    comment = site.client.post("Published once the server is back.", "Ed")
+    site.start()
+    site.wait_for("No comments yet.", timeout=180)
+    # The publisher sees the approval, then the server goes down before it fetches.
+    with publish_lock(tmp_path / "comments-cache"):
+        site.client.approve(comment["id"])
+        deadline = time.monotonic() + 60
+        while "Waiting for the other build" not in site.log.read_text():
+            assert time.monotonic() < deadline, site.log.read_text()
+            time.sleep(0.25)
+        site.isso.stop()
+    deadline = time.monotonic() + 60
+    while "Not published: " not in site.log.read_text():
+        assert site.running(), site.log.read_text()
+        assert time.monotonic() < deadline, site.log.read_text()
+        time.sleep(0.25)
+    assert "Trying again in" in site.log.read_text()
+    time.sleep(3)
+    assert site.running()
+    assert "Published once the server is back." not in site.snapshot_text()
+    with open(tmp_path / "comments-again.log", "w", encoding="utf-8") as log:
+        site.isso.start(log)
+        site.wait_for("Published once the server is back.")
