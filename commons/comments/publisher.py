@@ -291,12 +291,12 @@ def publish_round(publisher: Publisher) -> list[str]:
         clock.lap("send")
     write_record(publisher.checked_file, record)
     write_published(publisher.published_file, versions)
-    logger.info(
-        "Published %d changed thread(s) (%s); %s.",
-        len(changed),
-        ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
-        clock.line(),
-    )
+    if first:
+        what = f"the whole site ({len(changed)} thread(s) with comments: no earlier round)"
+    else:
+        shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        what = f"{len(changed)} changed thread(s) ({shown})"
+    logger.info("Published %s; %s.", what, clock.line())
     return changed
 
 
