@@ -30,9 +30,16 @@ from commons.build import (
     output_retention,
 )
 from commons.comments import commands as comments
+from commons.comments.publisher import snapshot_root
 from commons.comments.snapshot import OFFLINE_ENV, refresh_override
 from commons.files import Folder, WriteRefused, slug_name, unsafe_character
-from commons.publish import PublishError, check_site, publish_site, validate_options
+from commons.publish import (
+    PublishError,
+    check_site,
+    publish_lock,
+    publish_site,
+    validate_options,
+)
 from commons.servers import (
     ISSO_DB_NAME,
     ISSO_PORT_VARIABLE,
@@ -302,7 +309,11 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
         comments.check_discussion(
             settings, offline=offline, problems=filter(None, [example_authority(settings)])
         )
-        with tempfile.TemporaryDirectory(prefix="commons-publish-") as staging:
+        # One publish at a time, the comment publisher's included (commons/publish.py).
+        with (
+            publish_lock(snapshot_root(settings)),
+            tempfile.TemporaryDirectory(prefix="commons-publish-") as staging,
+        ):
             site = Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
             check_site(site, settings)
@@ -313,7 +324,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
                 repo=REPO_ROOT,
                 retain=settings.get("OUTPUT_RETENTION", []),
             )
-    except (PublishError, comments.CommandError) as error:
+    except (PublishError, BuildError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None
 
 
@@ -328,6 +339,22 @@ def _comments(function, *args, **kwargs):
 def comments_config(c, dest=""):
     """Write the production comment server's files: isso.cfg, its env file, systemd, nginx."""
     _comments(comments.write_config, dest or comments.default_config_dir(), REPO_ROOT)
+
+
+@task(
+    help={
+        "interval": "Seconds between two looks at the comment server (default 5).",
+        "state": "Its folder: published versions, build output (default .cache/publisher).",
+    }
+)
+def comments_publisher(c, interval=5.0, state=""):
+    """Publish each approved comment to the site by itself (docs/comment-publisher.md)."""
+    from commons.comments import publisher
+
+    arguments = ["--interval", str(float(interval))]
+    if state:
+        arguments += ["--state", state]
+    publisher.main(arguments)
 
 
 @task(

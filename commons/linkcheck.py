@@ -29,15 +29,28 @@ def _anchors(path: Path, cache: dict[Path, set[str]]) -> set[str]:
     return cache[path]
 
 
-def broken_links(output: Path, site_origin: str) -> list[str]:
+def page_anchors(path: Path) -> set[str]:
+    """The ids and `<a name>`s a #fragment of a link into `path` may name."""
+    return _anchors(path, {})
+
+
+def broken_links(
+    output: Path,
+    site_origin: str,
+    pages: list[str] | None = None,
+    anchors: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Every internal reference in `output`'s pages that points at nothing.
 
     `site_origin` is the site's own absolute origin (SITEURL in production);
-    links to other origins are not checked.
+    links to other origins are not checked. `pages`: the site-relative paths
+    of the pages to check (default: every page). `anchors`: the anchors of
+    pages already known, by site-relative path (other pages are read).
     """
     problems: list[str] = []
-    anchor_cache: dict[Path, set[str]] = {}
-    for page in sorted(output.rglob("*.html")):
+    anchor_cache = {output / page: set(ids) for page, ids in (anchors or {}).items()}
+    chosen = output.rglob("*.html") if pages is None else (output / page for page in pages)
+    for page in sorted(chosen):
         page_url = f"{site_origin}/{page.relative_to(output).as_posix()}"
         document = html.fromstring(page.read_bytes())
         for tag, attribute in LINK_ATTRIBUTES.items():

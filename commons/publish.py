@@ -10,21 +10,48 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from .build import LOCK_WAIT, output_lock
 from .linkcheck import broken_links, broken_redirects
 
 METHODS = ("rsync", "gh-pages")
 RSYNC_MODES = "D755,F644"
 
 
+# The lock every publish of a site holds, from refreshing its comment snapshot
+# to the end of the transfer: `.commons-lock-publish` in the snapshot cache.
+PUBLISH_LOCK = "publish"
+
+
 class PublishError(RuntimeError):
     """Publishing cannot go ahead; the message says what to set or fix."""
 
 
-def check_site(site: Path, settings: dict) -> None:
+def publish_lock(snapshot_root: Path, wait: float = LOCK_WAIT) -> AbstractContextManager:
+    """Hold the publish lock of the site whose snapshot cache is `snapshot_root`.
+
+    `invoke publish` and the comment publisher (commons/comments/publisher.py)
+    write the same snapshot cache and send to the same target: one at a time,
+    so an older site never overwrites a newer one. It is the build's lock
+    (commons.build.output_lock: released with the process that holds it).
+    """
+    root = Path(snapshot_root)
+    root.mkdir(parents=True, exist_ok=True)
+    return output_lock(root / PUBLISH_LOCK, wait)
+
+
+def check_site(
+    site: Path,
+    settings: dict,
+    pages: list[str] | None = None,
+    anchors: dict[str, list[str]] | None = None,
+) -> None:
     """Refuse to publish a site that lacks its home page or its main feeds (FEED_ALL_ATOM,
-    FEED_ALL_RSS, when set), has fewer than two HTML pages, or has broken internal links."""
+    FEED_ALL_RSS, when set), has fewer than two HTML pages, or has broken internal links
+    (in `pages`, site-relative paths, when given, with the pages' `anchors` when known:
+    see commons/comments/publisher.py)."""
     required = [site / "index.html"]
     for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(key):
@@ -32,10 +59,10 @@ def check_site(site: Path, settings: dict) -> None:
     missing = [str(path.relative_to(site)) for path in required if not path.is_file()]
     if missing:
         raise PublishError(f"The new build lacks {', '.join(missing)}; nothing was published.")
-    pages = list(site.rglob("*.html"))
-    if len(pages) < 2:
-        raise PublishError(f"The new build has only {len(pages)} page(s); nothing was published.")
-    broken = broken_links(site, settings["SITEURL"])
+    count = sum(1 for _ in site.rglob("*.html"))
+    if count < 2:
+        raise PublishError(f"The new build has only {count} page(s); nothing was published.")
+    broken = broken_links(site, settings["SITEURL"], pages, anchors)
     redirects = (settings.get("REDIRECTS") or {}).get("redirects_file", "_redirects")
     broken += broken_redirects(site, settings["SITEURL"], redirects)
     if broken:

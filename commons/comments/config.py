@@ -15,7 +15,10 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
   own): the HTTP-only server that answers certbot's challenge before any
   certificate exists;
 - `nginx-comments.conf`: the reverse proxy in front of it, with the
-  cross-site posting guard (with TLS, to install once the certificate exists).
+  cross-site posting guard (with TLS, to install once the certificate exists);
+- `commons-publisher.service` and `publisher.env`: the comment publisher
+  (commons/comments/publisher.py), which publishes each approved comment to
+  the static site, and where it sends the site.
 
 For Remark42 and Comentario, which Commons does not run itself, it writes a
 starting environment file with the site's origin instead. Every problem is
@@ -47,6 +50,14 @@ POST_ZONE = "commons_comment_posts"
 LOGIN_ZONE = "commons_comments_login"
 # The HTTP-only server of a comment host of its own, for certbot's first challenge.
 NGINX_ACME_FILE = "nginx-comments-acme.conf"
+PUBLISHER_UNIT_FILE = "commons-publisher.service"
+PUBLISHER_ENV_FILE = "publisher.env"
+# What `invoke publish` reads from the environment (publishconf.py's PUBLISH).
+PUBLISHER_ENV = {
+    "method": "COMMONS_PUBLISH_METHOD",
+    "rsync_target": "COMMONS_RSYNC_TARGET",
+    "ssh_port": "COMMONS_SSH_PORT",
+}
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
@@ -249,6 +260,84 @@ WantedBy=multi-user.target
 # Strict-Transport-Security's max-age for the comment server's own host: a year,
 # as SECURITY_HEADERS['hsts_max_age'] gives the site.
 HSTS_MAX_AGE = 31_536_000
+
+
+def systemd_value(value: str) -> str:
+    """A value as a unit file reads it literally: `%` starts a systemd specifier."""
+    return value.replace("%", "%%")
+
+
+def publisher_unit(siteurl: str, public_url: str, options: dict) -> str:
+    app_dir = options["app_dir"]
+    command = shlex.join(
+        [
+            f"{options['venv']}/bin/python",
+            "-m",
+            "commons.comments.publisher",
+            "--interval",
+            str(options["publisher_interval"]),
+        ]
+    )
+    return f"""\
+# The comment publisher of {siteurl}: each comment approved on the comment
+# server reaches the static site (page, listings, feeds, recent discussions)
+# within seconds: changed threads refreshed, site built, rsync of what changed.
+# Install: /etc/systemd/system/{PUBLISHER_UNIT_FILE}, and {PUBLISHER_ENV_FILE} beside
+# comments.env; then
+#   systemctl daemon-reload && systemctl enable --now {PUBLISHER_UNIT_FILE}
+# Run `invoke publish` as {options["publisher_user"]} too: they share the snapshot
+# cache and a lock, so they never publish at the same time.
+[Unit]
+Description=Commons comment publisher for {systemd_value(siteurl)}
+After=network-online.target {UNIT_FILE}
+Wants=network-online.target
+
+[Service]
+Type=simple
+User={options["publisher_user"]}
+Group={options["publisher_user"]}
+WorkingDirectory={systemd_value(app_dir)}
+Environment=COMMONS_SITEURL={systemd_value(siteurl)}
+Environment=COMMONS_ISSO_URL={systemd_value(public_url)}
+EnvironmentFile={systemd_value(options["config_dir"])}/{PUBLISHER_ENV_FILE}
+ExecStart={systemd_value(command)}
+# A failed round is retried inside the service; this is for a crash.
+Restart=always
+RestartSec=10
+# Its state, the snapshot cache and the builds live in the repository's .cache.
+ReadWritePaths={systemd_value(app_dir)}/.cache
+NoNewPrivileges=true
+PrivateTmp=true
+ProtectSystem=strict
+ProtectKernelTunables=true
+ProtectControlGroups=true
+UMask=0022
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def publisher_env(publish: dict, existing: dict) -> str:
+    """Where the publisher sends the site: PUBLISH as set now, or as the file already says."""
+    values = {}
+    for key, name in PUBLISHER_ENV.items():
+        value = str(publish.get(key) or "") or existing.get(name, "")
+        if opts.UNSAFE.search(value):
+            raise CommentsConfigError(
+                f"PUBLISH[{key!r}] is {value!r}; accepted: a value without spaces, quotes or "
+                "any of $ ; { } \\ ` (the publisher's environment file holds it). Fix: set "
+                f"{name} to a plain value, for example user@host:/var/www/site/."
+            )
+        values[name] = value
+    return f"""\
+# Where the comment publisher sends the site (systemd EnvironmentFile of
+# {PUBLISHER_UNIT_FILE}), as `invoke publish` reads it: README "Publishing".
+{PUBLISHER_ENV["method"]}={values[PUBLISHER_ENV["method"]] or "rsync"}
+# user@host:/var/www/site/ (the publisher's user holds the SSH key) or a folder.
+{PUBLISHER_ENV["rsync_target"]}={values[PUBLISHER_ENV["rsync_target"]]}
+{PUBLISHER_ENV["ssh_port"]}={values[PUBLISHER_ENV["ssh_port"]] or "22"}
+"""
 
 
 def nginx_guard(siteurl: str, public_url: str) -> str:
@@ -467,12 +556,16 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
         env = dest / "comentario.env"
         return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
     env = dest / ENV_FILE
+    publisher = dest / PUBLISHER_ENV_FILE
+    publisher_text = publisher_env(settings.get("PUBLISH") or {}, env_values(publisher))
     written = [
         _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
         _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
         _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url, options)),
+        _write(dest / PUBLISHER_UNIT_FILE, publisher_unit(siteurl, public_url, options)),
+        _write(publisher, publisher_text, 0o600),
     ]
     if separate_host(siteurl, public_url):
         text = nginx_acme_conf(siteurl, public_url, options)

@@ -35,6 +35,12 @@ SCHEMA = Schema(
         ),
         "workers": Integer(2, minimum=1, maximum=32),
         "user": Pattern(r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-comments"),
+        # Runs the comment publisher (commons/comments/publisher.py) and `invoke
+        # publish`: reads the repository, writes its .cache, holds the rsync key.
+        "publisher_user": Pattern(
+            r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-publisher"
+        ),
+        "publisher_interval": Integer(5, minimum=1, maximum=60),
         "app_dir": _path("/opt/commons"),
         "venv": _path("/opt/commons/.venv"),
         "config_dir": _path("/etc/commons-comments"),

@@ -179,6 +179,53 @@ def test_the_systemd_unit_verifies(publish_settings, tmp_path):
     assert service["ReadWritePaths"] == "/var/lib/commons-comments"
 
 
+def test_the_publisher_unit_verifies_and_runs_the_publisher(publish_settings, tmp_path):
+    require(
+        shutil.which("systemd-analyze") is not None, "systemd-analyze", "apt-get install systemd"
+    )
+    venv = str(Path(sys.executable).parent.parent)
+    publish = {"method": "rsync", "rsync_target": "deploy@web.cohere.coop:/var/www/blog/"}
+    for name, venv_path, code in (("good", venv, 0), ("bad", "/nonexistent/venv", 1)):
+        dest = tmp_path / name
+        server = {"venv": venv_path, "app_dir": str(REPO_ROOT), "publisher_interval": 3}
+        settings = production(publish_settings, COMMENTS_SERVER=server, PUBLISH=publish)
+        write_server_files(settings, dest)
+        unit = dest / "commons-publisher.service"
+        result = subprocess.run(
+            ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == code, result.stderr
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(tmp_path / "good" / "commons-publisher.service")
+    service = unit["Service"]
+    assert service["ExecStart"] == (f"{venv}/bin/python -m commons.comments.publisher --interval 3")
+    assert service["User"] == "commons-publisher"
+    assert service["WorkingDirectory"] == str(REPO_ROOT)
+    assert service["ReadWritePaths"] == f"{REPO_ROOT}/.cache"
+    assert service["EnvironmentFile"] == "/etc/commons-comments/publisher.env"
+    assert service["Restart"] == "always"
+    env = tmp_path / "good" / "publisher.env"
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    values = dict(
+        line.split("=", 1) for line in env.read_text().splitlines() if not line.startswith("#")
+    )
+    assert values == {
+        "COMMONS_PUBLISH_METHOD": "rsync",
+        "COMMONS_RSYNC_TARGET": "deploy@web.cohere.coop:/var/www/blog/",
+        "COMMONS_SSH_PORT": "22",
+    }
+
+    # A target that would break the environment file is refused, and nothing written.
+    for target in ("web:/var/www\nCOMMONS_SITEURL=https://evil.test", "a b:/x", "h:/$HOME"):
+        refused = tmp_path / "refused"
+        with pytest.raises(CommentsConfigError, match=r"PUBLISH\['rsync_target'\]"):
+            write_server_files(
+                production(publish_settings, PUBLISH={**publish, "rsync_target": target}),
+                refused,
+            )
+        assert list(refused.iterdir()) == []
+
+
 def test_nginx_carries_the_cross_site_guard(publish_settings, tmp_path):
     write_server_files(production(publish_settings), tmp_path / "host")
     conf = (tmp_path / "host" / "nginx-comments.conf").read_text()
@@ -253,15 +300,17 @@ def test_the_task_refuses_example_addresses_and_a_folder_in_the_repository(tmp_p
         [*invoke, "--dest", str(tmp_path)], capture_output=True, text=True, env=env, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "Wrote 7 file(s)" in result.stdout
+    assert "Wrote 9 file(s)" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "comments.env",
         "commons-comments.service",
+        "commons-publisher.service",
         "isso.cfg",
         "limits.json",
         "nginx-comments-acme.conf",
         "nginx-comments-http.conf",
         "nginx-comments.conf",
+        "publisher.env",
     ]
 
 
