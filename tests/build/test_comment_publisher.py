@@ -157,6 +157,7 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
+    include {snippet.with_name("nginx-comments-http.conf")};
     server {{
         listen 127.0.0.1:{site_port};
         root {site};
