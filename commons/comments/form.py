@@ -47,7 +47,7 @@ from .limits import Limits, RateLimiter, client_address, text_problem
 
 HONEYPOT_FIELD = "subject"
 # The fields a reader fills in, and the ones the post's page fills in.
-READER_FIELDS = ("author", "email", "website", "text", "parent")
+READER_FIELDS = ("author", "email", "website", "notify", "text", "parent")
 PAGE_FIELDS = ("uri", "title", "page")
 # Whitespace or control characters: never in an address sent back as a header.
 UNSAFE_IN_ADDRESS = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -268,6 +268,9 @@ class CommentForms:
         }
         if fields["parent"].isdigit():
             comment["parent"] = int(fields["parent"])
+        # Isso mails replies to a commenter who asked, when it can reach them.
+        if fields["notify"] and fields["email"]:
+            comment["notification"] = 1
         body = json.dumps(comment).encode("utf-8")
         inner = {
             key: value
