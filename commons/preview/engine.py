@@ -34,6 +34,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ from pelican.readers import SkipStub
 from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import cache_path, explain, output_retention
+from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
 
 from .sync import sync_tree, write_if_changed
 
@@ -178,12 +179,17 @@ class WarmSite:
         overrides = {
             "PATH": str(self.content),
             "OUTPUT_PATH": str(self.staging),
-            "CACHE_PATH": str(cache_path(self.output)),
+            **cache_settings(self.output),
             "DELETE_OUTPUT_DIRECTORY": False,
             **self.overrides,
         }
         self._begin()
         with self._failure_as_preview_error():
+            # The same content cache as a build's, under the same key: new
+            # settings (or code, after the restart) start it empty.
+            key = cache_key(self.settings_file, overrides)
+            for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
+                print(notice, file=sys.stderr, flush=True)
             settings = read_settings(str(self.settings_file), override=overrides)
             self.pelican = Pelican(settings)
         self.retention = output_retention(self.settings_file)
