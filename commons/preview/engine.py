@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican, signals
-from pelican.contents import Article, Page
+from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
 from pelican.settings import read_settings
@@ -113,6 +113,15 @@ def _forget_logged_messages() -> None:
     # save with the same error must fail again, and say so again.
     pelican.log.LimitFilter._raised_messages.clear()
     pelican.log.LimitFilter._group_count.clear()
+
+
+def _forget_rendered_bodies() -> None:
+    # Pelican memoizes each post's published body (and summary) in a dict on
+    # its class, keyed on the post object: in one process that builds many
+    # times, every pass's posts would stay alive through it. A pass holds only
+    # its own.
+    Content.get_content.cache.clear()
+    Content.get_summary.cache.clear()
 
 
 def _contents(generator) -> list:
@@ -319,6 +328,7 @@ class WarmSite:
         if self.pelican is None:
             self.load_settings()
         self._begin()
+        _forget_rendered_bodies()
         with self._failure_as_preview_error():
             self.model = self._prepare()
         shutil.rmtree(self.staging, ignore_errors=True)
