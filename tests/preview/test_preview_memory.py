@@ -14,8 +14,6 @@ import statistics
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.preview.helpers import PreviewProcess, Site
 
 POSTS = int(os.environ.get("COMMONS_MEMORY_POSTS") or 200)
@@ -67,14 +65,6 @@ def save_and_wait(preview: PreviewProcess, post: Path, number: int) -> float:
     return elapsed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "not yet: at 200 posts the idle RSS still rises about 2 MiB a save over the first "
-        "saves (56 -> 71-78 MiB by save 30) before it levels off; the per-build leaks "
-        "(body-link posts, Pelican's body memo) are fixed"
-    ),
-)
 def test_memory_and_save_time_stay_flat_over_many_saves(tmp_path):
     site = Site(tmp_path / "site", posts=POSTS)
     preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
