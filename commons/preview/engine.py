@@ -116,6 +116,17 @@ def _forget_logged_messages() -> None:
     pelican.log.LimitFilter._group_count.clear()
 
 
+def _forget_settings_modules(settings_file: Path) -> None:
+    # A settings file that imports another (`from pelicanconf import *`) gets
+    # the module imported the first time, and Pelican fills in settings in
+    # place (MARKDOWN's list of extensions): read again, such a module would
+    # hand back the last reading's values. Each reading executes them afresh.
+    from commons import DEV_SETTINGS, PUBLISH_SETTINGS
+
+    for path in (DEV_SETTINGS, PUBLISH_SETTINGS, settings_file):
+        sys.modules.pop(Path(path).stem, None)
+
+
 def _forget_rendered_bodies() -> None:
     # Pelican memoizes each post's published body (and summary) in a dict on
     # its class, keyed on the post object: in one process that builds many
@@ -200,6 +211,7 @@ class WarmSite:
             key = cache_key(self.settings_file, overrides)
             for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
                 print(notice, file=sys.stderr, flush=True)
+            _forget_settings_modules(self.settings_file)
             settings = read_settings(str(self.settings_file), override=overrides)
             self.pelican = Pelican(settings)
         self.retention = output_retention(self.settings_file)

@@ -313,3 +313,53 @@ def test_the_comparison_sees_every_folder_tags_included(tmp_path):
         (tmp_path / name / "tags").mkdir(parents=True)
         (tmp_path / name / "tags" / "garden.html").write_text(f"the {name} tag page")
     assert differences(tmp_path / "fresh", tmp_path / "preview") == ["differs: tags/garden.html"]
+
+
+def test_the_page_written_first_is_already_the_final_page(tmp_path):
+    # A body edit's page, rendered from memory before the full pass, must be the
+    # very bytes the full pass makes: the sync then leaves the file alone (a
+    # rewrite would be a new file, a new inode) and the browser reloads once.
+    site = Site(tmp_path / "site")
+    preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
+    page = preview.output / "2024/03/post-number-2/index.html"
+    with preview:
+        rests = preview.status()["rests"]
+        post = site.content / "post-2.md"
+        post.write_text(post.read_text() + "\nA paragraph shown first.\n", encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while b"A paragraph shown first." not in page.read_bytes():
+            assert time.monotonic() < deadline, preview.log.read_text()
+            time.sleep(0.01)
+        written_first, first_bytes = page.stat().st_ino, page.read_bytes()
+        preview.settle(rests)
+        assert page.read_bytes() == first_bytes, preview.log.read_text()
+        assert page.stat().st_ino == written_first, preview.log.read_text()
+        assert differences(site.fresh_build(tmp_path / "fresh"), preview.output) == []
+
+
+def test_a_page_shown_twice_before_a_full_pass_is_the_same_page(tmp_path):
+    # While another post is broken no full pass succeeds, so two saves of one
+    # post are both shown from the same build in memory. Plugins that keep
+    # per-page state for one build (the discussion plugin emits its script once
+    # per page) must not make the second showing differ from the first.
+    site = Site(tmp_path / "site")
+    preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
+    page = preview.output / "2024/03/post-number-2/index.html"
+    broken, post = site.content / "post-0.md", site.content / "post-2.md"
+    with preview:
+        rests = preview.status()["rests"]
+        broken.write_text(broken.read_text().replace("Date: 2024-01-03", "Date: someday"))
+        assert "post-0.md" in preview.settle(rests)["error"]
+        shown = []
+        for word in ("first", "second"):
+            rests = preview.status()["rests"]
+            post.write_text(post.read_text() + f"\nA paragraph saved {word}.\n", encoding="utf-8")
+            deadline = time.monotonic() + 60
+            while f"A paragraph saved {word}.".encode() not in page.read_bytes():
+                assert time.monotonic() < deadline, preview.log.read_text()
+                time.sleep(0.01)
+            preview.settle(rests)
+            shown.append(page.read_bytes())
+        assert shown[0].count(b"data-discussion-config") == 1
+        assert shown[1].count(b"data-discussion-config") == 1
+        assert shown[1].count(b"<script") == shown[0].count(b"<script") > 0
