@@ -12,6 +12,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
+import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -53,8 +55,17 @@ LOCK_POLL = 0.2
 # Pelican's environment names the lock's descriptor, so that the search
 # plugin's Pagefind holds the lock too.
 LOCK_FD_VARIABLE = "COMMONS_BUILD_LOCK_FD"
-# Beside the cache files: their stamps as the last successful build left them.
+# Beside the cache files: the key of what made them (`cache_key`) and their
+# stamps as the last successful build left them.
 CACHE_RECORD = "commons-sound.json"
+# Pelican keys each cached file on its stamp; the bytes' digest, not the
+# modification time, which a copy that keeps it (`cp -p`, `rsync -t`) does not move.
+CACHE_STAMP_METHOD = "sha256"
+# What a cached post depends on besides its file: the settings (a MARKDOWN
+# option), the code that reads and renders it, and the packages it runs.
+CACHE_KEY_FOLDERS = ("plugins", "commons", "theme")
+CACHE_KEY_SETTINGS = ("pelicanconf.py", "publishconf.py")
+CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments")
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 
@@ -137,10 +148,11 @@ def build_site(
     refuse_mount_point(output)
     # Each output has its own content cache: concurrent builds of different
     # outputs (tests, benchmarks, an editor's livereload) never share one.
-    overrides = {"CACHE_PATH": str(cache_path(output)), **(overrides or {})}
+    overrides = {**cache_settings(output), **(overrides or {})}
     with output_lock(output, wait) as lock:
         notices = recover(output)
-        notices += drop_unreadable_cache(Path(overrides["CACHE_PATH"]))
+        key = cache_key(Path(settings_file), overrides)
+        notices += prepare_cache(Path(overrides["CACHE_PATH"]), key)
         for notice in notices:
             logger.warning("%s", notice)
         try:
@@ -172,7 +184,7 @@ def build_site(
                     log,
                 )
             try:
-                record_sound_cache(Path(overrides["CACHE_PATH"]))
+                record_sound_cache(Path(overrides["CACHE_PATH"]), key)
                 _carry_over(output, staging, output_retention(Path(settings_file)))
                 publishable_modes(staging)
                 _swap_in(staging, output)
@@ -272,7 +284,63 @@ def _leftovers(output: Path, prefix: str, suffix: str) -> list[Path]:
     ]
 
 
-def drop_unreadable_cache(cache: Path) -> list[str]:
+def cache_settings(output: Path) -> dict:
+    """The settings of the content cache of every build into `output`, the preview's too."""
+    return {"CACHE_PATH": str(cache_path(output)), "CHECK_MODIFIED_METHOD": CACHE_STAMP_METHOD}
+
+
+def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> str:
+    """A digest of everything a cached post depends on besides its own file.
+
+    The settings files (Commons' two and the one the build reads), every file
+    of Commons' plugins, machinery and theme, the versions of Pelican, Markdown
+    and Pygments, and the build's setting overrides. A build whose key differs
+    from the one its cache was made with starts with an empty cache.
+    """
+    files = {Path(settings_file).resolve()}
+    files.update((root / name).resolve() for name in CACHE_KEY_SETTINGS)
+    for folder in CACHE_KEY_FOLDERS:
+        files.update(
+            path.resolve()
+            for path in (root / folder).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        )
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\x00")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"missing")
+    for package in CACHE_KEY_PACKAGES:
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            version = "missing"
+        digest.update(f"{package}={version}\x00".encode())
+    digest.update(json.dumps(overrides, sort_keys=True, default=str).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def prepare_cache(cache: Path, key: str) -> list[str]:
+    """Make the content cache fit for a build whose `cache_key` is `key`; call under the lock.
+
+    A cache made under another key (the settings, Commons' code or a package
+    changed since) is emptied, silently: that is an ordinary edit, and the
+    build reads every content file. Otherwise its unreadable files are
+    dropped (`drop_unreadable_cache`). Returns a sentence for each repair.
+    """
+    record = _cache_record(cache)
+    if record.get("key") == key:
+        return drop_unreadable_cache(cache, record.get("files", {}))
+    if cache.is_dir() and not cache.is_symlink():
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    _write_cache_record(cache, {"key": key, "files": {}})
+    return []
+
+
+def drop_unreadable_cache(cache: Path, sound: dict) -> list[str]:
     """Remove content-cache files that cannot be read whole; a sentence for each.
 
     Pelican reads its cache with pickle and stops on a truncated file (an
@@ -280,12 +348,11 @@ def drop_unreadable_cache(cache: Path) -> list[str]:
     failed build. Each file is read here first, without importing or building
     any of the objects it names; one that does not read is dropped, and the
     build reads the content files instead. A file just as the last successful
-    build left it (same size, time and inode) is not read again.
+    build left it (`sound`: same size, time and inode) is not read again.
     """
     notices = []
     if not cache.is_dir():
         return notices
-    sound = _sound_cache_record(cache)
     for path in sorted(cache.iterdir()):
         if path.name == CACHE_RECORD or not path.is_file():
             continue
@@ -305,22 +372,26 @@ def drop_unreadable_cache(cache: Path) -> list[str]:
     return notices
 
 
-def record_sound_cache(cache: Path) -> None:
-    """Note the cache files a successful build wrote: Pelican wrote them whole
-    (a failed write is a warning, which fails the build)."""
+def record_sound_cache(cache: Path, key: str) -> None:
+    """Note the cache files a successful build wrote, and the key they were made under:
+    Pelican wrote them whole (a failed write is a warning, which fails the build)."""
     if not cache.is_dir():
         return
-    record = {
+    files = {
         path.name: _file_stamp(path)
         for path in cache.iterdir()
         if path.name != CACHE_RECORD and path.is_file()
     }
+    _write_cache_record(cache, {"key": key, "files": files})
+
+
+def _write_cache_record(cache: Path, record: dict) -> None:
     partial = cache / f"{CACHE_RECORD}.{os.getpid()}"
     partial.write_text(json.dumps(record), encoding="utf-8")
     os.replace(partial, cache / CACHE_RECORD)
 
 
-def _sound_cache_record(cache: Path) -> dict:
+def _cache_record(cache: Path) -> dict:
     try:
         record = json.loads((cache / CACHE_RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):

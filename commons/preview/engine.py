@@ -30,22 +30,24 @@ import pelican.log  # isort: skip
 import atexit
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import shutil
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican, signals
-from pelican.contents import Article, Page
+from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
 from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import cache_path, explain, output_retention
+from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
 
 from .sync import sync_tree, write_if_changed
 
@@ -114,6 +116,26 @@ def _forget_logged_messages() -> None:
     pelican.log.LimitFilter._group_count.clear()
 
 
+def _forget_settings_modules(settings_file: Path) -> None:
+    # A settings file that imports another (`from pelicanconf import *`) gets
+    # the module imported the first time, and Pelican fills in settings in
+    # place (MARKDOWN's list of extensions): read again, such a module would
+    # hand back the last reading's values. Each reading executes them afresh.
+    from commons import DEV_SETTINGS, PUBLISH_SETTINGS
+
+    for path in (DEV_SETTINGS, PUBLISH_SETTINGS, settings_file):
+        sys.modules.pop(Path(path).stem, None)
+
+
+def _forget_rendered_bodies() -> None:
+    # Pelican memoizes each post's published body (and summary) in a dict on
+    # its class, keyed on the post object: in one process that builds many
+    # times, every pass's posts would stay alive through it. A pass holds only
+    # its own.
+    Content.get_content.cache.clear()
+    Content.get_summary.cache.clear()
+
+
 def _contents(generator) -> list:
     if isinstance(generator, ArticlesGenerator):
         return [
@@ -178,12 +200,18 @@ class WarmSite:
         overrides = {
             "PATH": str(self.content),
             "OUTPUT_PATH": str(self.staging),
-            "CACHE_PATH": str(cache_path(self.output)),
+            **cache_settings(self.output),
             "DELETE_OUTPUT_DIRECTORY": False,
             **self.overrides,
         }
         self._begin()
         with self._failure_as_preview_error():
+            # The same content cache as a build's, under the same key: new
+            # settings (or code, after the restart) start it empty.
+            key = cache_key(self.settings_file, overrides)
+            for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
+                print(notice, file=sys.stderr, flush=True)
+            _forget_settings_modules(self.settings_file)
             settings = read_settings(str(self.settings_file), override=overrides)
             self.pelican = Pelican(settings)
         self.retention = output_retention(self.settings_file)
@@ -313,6 +341,7 @@ class WarmSite:
         if self.pelican is None:
             self.load_settings()
         self._begin()
+        _forget_rendered_bodies()
         with self._failure_as_preview_error():
             self.model = self._prepare()
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -428,6 +457,12 @@ class WarmSite:
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
             running.log.unlink(missing_ok=True)
+            # The last pass's posts, generators and context refer to each
+            # other: only the cycle collector frees them, and its full
+            # collection comes seldom, so each save would add a model's worth
+            # of garbage first. Collected here, after the site is up to date,
+            # the preview's idle memory is one model's.
+            gc.collect()
 
     def wait_full_pass(self) -> list[str]:
         """Wait for the running pass and sync it (start-up, tests)."""

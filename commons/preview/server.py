@@ -318,6 +318,21 @@ def main(argv: list[str] | None = None) -> int:
     return 1  # not reached
 
 
+def code_paths(plugin_paths: list, settings_file: Path) -> list[Path]:
+    """What cannot be reloaded in a running preview, so that a change restarts it.
+
+    Commons' plugins and machinery and any PLUGIN_PATHS folder (modules stay
+    imported), and Commons' settings files other than the one the preview
+    reads: a settings file that imports one of them (`from pelicanconf import
+    *`) gets the module imported the first time.
+    """
+    from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
+
+    folders = [*plugin_paths, REPO_ROOT / "plugins", REPO_ROOT / "commons"]
+    settings = [path for path in (DEV_SETTINGS, PUBLISH_SETTINGS) if path != settings_file]
+    return list(dict.fromkeys(Path(path).resolve() for path in [*folders, *settings]))
+
+
 def _serve(args, site: WarmSite, hub: Hub, preview: Preview, server, stop) -> bool:
     """The first build, then the loop; True when stopped, False when the code changed."""
     from commons import REPO_ROOT
@@ -328,11 +343,7 @@ def _serve(args, site: WarmSite, hub: Hub, preview: Preview, server, stop) -> bo
     except PreviewError as error:
         preview.report(error)
     settings = site.pelican.settings if site.pelican else {}
-    # Code (plugins, Commons' own modules) cannot be reloaded: a change restarts.
-    preview.code = [
-        Path(folder).resolve()
-        for folder in [*(args.plugins or settings.get("PLUGIN_PATHS", [])), REPO_ROOT / "commons"]
-    ]
+    preview.code = code_paths(args.plugins or settings.get("PLUGIN_PATHS", []), site.settings_file)
     theme = args.theme or settings.get("THEME") or REPO_ROOT / "theme"
     watched = [args.content, theme, *preview.code, args.settings]
     preview.watched = [Path(path).resolve() for path in watched if Path(path).exists()]

@@ -25,8 +25,10 @@ class Change:
 def watch_changes(paths: list[Path], stop: threading.Event) -> Iterator[set[Change]]:
     """Yield each batch of changes under `paths` (folders, watched recursively, or files).
 
-    Files are watched by their modification time, checked each time the loop
-    wakes up (an editor may replace a file by renaming another onto it). An
+    Files are watched by their stamp (inode, size, modification and change
+    times), checked each time the loop wakes up (an editor may replace a file
+    by renaming another onto it; a copy may keep the modification time, never
+    the change time). An
     empty set is yielded at least every IDLE_MS, so the caller can poll.
     """
     folders = [path for path in paths if path.is_dir()]
@@ -52,12 +54,12 @@ def watch_changes(paths: list[Path], stop: threading.Event) -> Iterator[set[Chan
         yield changes
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
     try:
         status = path.stat()
     except OSError:
         return None
-    return status.st_mtime_ns, status.st_size
+    return status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
 
 
 def classify(changes: set[Change], site, code: list[Path]) -> str:

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.paths import source_name
@@ -35,7 +36,14 @@ OUTSIDE_CODE = etree.XPath(
 
 
 class BodyLinks(BuildReceivers):
-    """One build's check: keeps its posts and pages, checks them once the site is written."""
+    """One Pelican's check: checks the posts and pages of its latest build once it is written.
+
+    The posts are taken when the build has read them all (`all_generators_finalized`),
+    replacing the last build's: a process that builds many times with one Pelican
+    (the preview reads each pass in one process and writes it in a child) holds
+    one build's posts, never a list of every build's. Another Pelican starting
+    (new settings) disconnects it.
+    """
 
     def __init__(self, settings: dict, report):
         self.settings = settings
@@ -44,30 +52,40 @@ class BodyLinks(BuildReceivers):
 
     def receivers(self) -> list:
         return [
-            (signals.article_generator_finalized, self.keep_articles),
-            (signals.page_generator_finalized, self.keep_pages),
+            (signals.initialized, self.stop_if_replaced),
+            (signals.all_generators_finalized, self.keep_contents),
             (signals.finalized, self.check),
         ]
 
-    def keep_articles(self, generator) -> None:
-        if generator.settings is self.settings:
-            self.contents += generator.articles + generator.translations
+    def stop_if_replaced(self, pelican) -> None:
+        if pelican.settings is not self.settings:
+            self.disconnect()
+            self.contents = []
 
-    def keep_pages(self, generator) -> None:
-        if generator.settings is self.settings:
-            self.contents += generator.pages + generator.translations
+    def keep_contents(self, generators: list) -> None:
+        contents = []
+        for generator in generators:
+            if generator.settings is not self.settings:
+                return
+            if isinstance(generator, ArticlesGenerator):
+                contents += generator.articles + generator.translations
+            elif isinstance(generator, PagesGenerator):
+                contents += generator.pages + generator.translations
+        self.contents = contents
 
     def check(self, pelican) -> None:
         if pelican.settings is not self.settings:
             return
-        self.disconnect()
+        # Connected still, for this Pelican's next build (autoreload); the
+        # posts are let go with the build.
+        contents, self.contents = self.contents, []
         output = Path(pelican.output_path)
         content_root = Path(self.settings["PATH"])
         site_url = (self.settings.get("SITEURL") or "").rstrip("/")
         anchors: dict[Path, set[str]] = {}
         written: dict[Path, bool] = {}
         problems = []
-        for content in self.contents:
+        for content in contents:
             problems += broken_body_links(content, output, content_root, site_url, anchors, written)
         self.report(problems)
 

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from commons.build import BuildError, build_site, cache_path
+from commons.build import CACHE_RECORD, BuildError, build_site, cache_path
 from tests.conftest import copy_content
 
 BAD_POSTS = {
@@ -104,7 +104,11 @@ def test_a_content_cache_written_by_other_plugins_fails_with_the_fix(tmp_path):
     output = tmp_path / "output"
     build_site(output)
     # What a cache holds after a plugin module moved: a reference Pelican cannot import.
+    # (Its record, which keys it on Commons' code, untouched: a changed plugin
+    # changes the key, and the build then starts with an empty cache.)
     for cache_file in cache_path(output).iterdir():
+        if cache_file.name == CACHE_RECORD:
+            continue
         cache_file.write_bytes(gzip.compress(b"cno_such_plugin.module\nThing\n."))
     with pytest.raises(BuildError) as failure:
         build_site(output)

@@ -1,0 +1,89 @@
+"""An hour of editing costs nothing extra: the preview's memory and its save time stay flat.
+
+A real preview (`python -m commons.preview`) of a site of POSTS posts takes
+SAVES body edits, one after another, each waited for until the preview is at
+rest. After each save the resident memory of the preview's whole process tree
+(its session, read from /proc) is taken, and the time from the save to rest.
+Longer runs: COMMONS_MEMORY_POSTS and COMMONS_MEMORY_SAVES.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+from tests.preview.helpers import PreviewProcess, Site
+
+POSTS = int(os.environ.get("COMMONS_MEMORY_POSTS") or 200)
+SAVES = int(os.environ.get("COMMONS_MEMORY_SAVES") or 30)
+# Idle memory after the last save, against after the first: at most 10 % more.
+MEMORY_GROWTH = 0.10
+# The median of the last saves' times against the first saves' (the machine is
+# shared: one save's time alone is noise).
+TIME_GROWTH = 0.25
+WINDOW = 5
+
+
+def session_rss(session: int) -> int:
+    """The resident bytes of every process in `session` (the preview, its children)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # The fields after the command name, which is in parentheses and may hold spaces.
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) != session:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def save_and_wait(preview: PreviewProcess, post: Path, number: int) -> float:
+    """Save a body edit, wait until the preview is at rest; the seconds it took."""
+    rests = preview.status()["rests"]
+    started = time.monotonic()
+    with post.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nA paragraph added by save {number}.\n")
+    deadline = started + 300
+    while True:
+        state = preview.status()
+        if state["rests"] > rests and not state["busy"]:
+            break
+        assert time.monotonic() < deadline, preview.log.read_text()
+        time.sleep(0.02)
+    elapsed = time.monotonic() - started
+    assert state["error"] is None, state["error"]
+    return elapsed
+
+
+def test_memory_and_save_time_stay_flat_over_many_saves(tmp_path):
+    site = Site(tmp_path / "site", posts=POSTS)
+    preview = PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log")
+    rss: list[int] = []
+    times: list[float] = []
+    with preview:
+        session = preview.process.pid  # started in a session of its own
+        for number in range(1, SAVES + 1):
+            post = site.content / f"post-{number % POSTS}.md"
+            times.append(save_and_wait(preview, post, number))
+            time.sleep(0.3)  # idle: the pass's child has gone
+            rss.append(session_rss(session))
+    mib = [round(value / 2**20, 1) for value in rss]
+    figures = (
+        f"{POSTS} posts, {SAVES} saves; RSS MiB after each save: {mib}; "
+        f"save seconds: {[round(t, 2) for t in times]}"
+    )
+    print(figures)
+    assert rss[-1] <= rss[0] * (1 + MEMORY_GROWTH), figures
+    first = statistics.median(times[:WINDOW])
+    last = statistics.median(times[-WINDOW:])
+    assert last <= first * (1 + TIME_GROWTH), figures

@@ -1,0 +1,73 @@
+"""The content cache is keyed on the settings, Commons' code and each file's bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from commons import PUBLISH_SETTINGS, REPO_ROOT
+from commons.build import (
+    CACHE_RECORD,
+    cache_key,
+    cache_settings,
+    prepare_cache,
+    record_sound_cache,
+)
+from commons.preview.server import code_paths
+
+
+def small_root(root: Path) -> Path:
+    """A folder shaped like the repository: settings files, plugins, commons, theme."""
+    for folder in ("plugins/a_plugin", "commons", "theme/templates"):
+        (root / folder).mkdir(parents=True)
+    (root / "pelicanconf.py").write_text("MARKDOWN = {}\n")
+    (root / "publishconf.py").write_text("from pelicanconf import *\n")
+    (root / "plugins/a_plugin/__init__.py").write_text("def register(): pass\n")
+    (root / "commons/__init__.py").write_text("")
+    (root / "theme/templates/base.html").write_text("<html></html>\n")
+    return root
+
+
+def test_the_key_follows_the_settings_the_code_and_the_overrides(tmp_path):
+    root = small_root(tmp_path / "root")
+    settings = root / "pelicanconf.py"
+    first = cache_key(settings, {"PATH": "content"}, root=root)
+    assert cache_key(settings, {"PATH": "content"}, root=root) == first
+    assert cache_key(settings, {"PATH": "elsewhere"}, root=root) != first
+    for edited, text in [
+        ("pelicanconf.py", "MARKDOWN = {'extension_configs': {}}\n"),
+        ("publishconf.py", "from pelicanconf import *\nSITEURL = 'x'\n"),
+        ("plugins/a_plugin/__init__.py", "def register(): return None\n"),
+        ("commons/__init__.py", "# changed\n"),
+        ("theme/templates/base.html", "<html lang=en></html>\n"),
+    ]:
+        before = cache_key(settings, {}, root=root)
+        (root / edited).write_text(text)
+        assert cache_key(settings, {}, root=root) != before, edited
+    before = cache_key(settings, {}, root=root)
+    (root / "plugins/a_plugin/new_module.py").write_text("")
+    assert cache_key(settings, {}, root=root) != before, "a new plugin file"
+
+
+def test_a_cache_made_under_another_key_is_emptied(tmp_path):
+    cache = tmp_path / "cache"
+    assert prepare_cache(cache, "first") == []
+    (cache / "ArticlesGenerator-Readers").write_bytes(b"entries of the first key")
+    record_sound_cache(cache, "first")
+    assert prepare_cache(cache, "first") == []
+    assert (cache / "ArticlesGenerator-Readers").exists(), "same key: the cache is kept"
+    assert prepare_cache(cache, "second") == []
+    assert sorted(path.name for path in cache.iterdir()) == [CACHE_RECORD]
+
+
+def test_every_build_keys_the_cache_on_each_files_bytes(tmp_path):
+    assert cache_settings(tmp_path / "output")["CHECK_MODIFIED_METHOD"] != "mtime"
+
+
+def test_the_preview_restarts_for_commons_plugins_and_settings(tmp_path):
+    code = code_paths([], REPO_ROOT / "pelicanconf.py")
+    assert REPO_ROOT / "plugins" in code
+    assert REPO_ROOT / "commons" in code
+    assert PUBLISH_SETTINGS in code
+    assert REPO_ROOT / "pelicanconf.py" not in code, "reloaded in place, not restarted"
+    extra = tmp_path / "extra-plugins"
+    assert extra.resolve() in code_paths([extra], PUBLISH_SETTINGS)
