@@ -109,14 +109,19 @@ def token_age(key: bytes, token: str, fields: dict, now: float) -> float | None:
     return now - made
 
 
-def _form_fields(environ: dict) -> dict:
+def _request_body(environ: dict) -> bytes:
+    """The request's body, refused past MAX_FORM_BYTES (a form's or the widget's JSON)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_FORM_BYTES:
         raise Refused("413 Content Too Large", "The comment is too large. Fix: shorten it.")
-    body = environ["wsgi.input"].read(length).decode("utf-8", "replace")
+    return environ["wsgi.input"].read(length)
+
+
+def _form_fields(environ: dict) -> dict:
+    body = _request_body(environ).decode("utf-8", "replace")
     values = parse_qs(body, keep_blank_values=True)
     return {name: (values.get(name) or [""])[0] for name in values}
 
@@ -183,13 +188,7 @@ class CommentForms:
     def api_new(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """Isso's own `POST /new` (the widget), held to the same limits as the form."""
         self.check_rate(environ, "post")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_FORM_BYTES:
-            raise Refused("413 Content Too Large", "The comment is too large. Fix: shorten it.")
-        body = environ["wsgi.input"].read(length)
+        body = _request_body(environ)
         try:
             data = json.loads(body or b"{}")
         except ValueError:

@@ -22,11 +22,16 @@ from urllib.parse import quote
 
 import pytest
 
-from commons.comments import options as opts
 from commons.comments.server import local_server
 from commons.servers import free_port
 from tests.browser.test_comments_nginx_guard import NGINX, Nginx
-from tests.build.test_comment_mail import MODERATOR, SENDER, follow, link, smtp_server  # noqa: F401
+from tests.build.test_comment_mail import (  # noqa: F401 (smtp_server is a fixture)
+    MODERATOR,
+    follow,
+    link,
+    smtp_env,
+    smtp_server,
+)
 from tests.build.test_comment_publisher import (
     POST_PATH,
     THREAD,
@@ -57,15 +62,7 @@ def loop(publish_settings, tmp_path, smtp_server):  # noqa: F811
         reply_notifications=True,
         min_seconds=1,
     )
-    isso.env.update(
-        {
-            opts.ENV_SMTP["host"]: controller.hostname,
-            opts.ENV_SMTP["port"]: str(controller.port),
-            opts.ENV_SMTP["security"]: "none",
-            opts.ENV_SMTP["from"]: SENDER,
-            opts.ENV_SMTP["to"]: MODERATOR,
-        }
-    )
+    isso.env.update(smtp_env(controller))
     www = tmp_path / "www"
     www.mkdir()
     snippet = isso.config_dir / "nginx-comments.conf"

@@ -78,6 +78,17 @@ def smtp_server():
         controller.stop()
 
 
+def smtp_env(controller) -> dict:
+    """The comment server's SMTP variables for the test's server: as `comments.env` holds them."""
+    return {
+        opts.ENV_SMTP["host"]: controller.hostname,
+        opts.ENV_SMTP["port"]: str(controller.port),
+        opts.ENV_SMTP["security"]: "none",
+        opts.ENV_SMTP["from"]: SENDER,
+        opts.ENV_SMTP["to"]: MODERATOR,
+    }
+
+
 @pytest.fixture
 def mail_server(publish_settings, tmp_path, smtp_server):
     """The production-shaped comment server, sending its mail to `smtp_server`."""
@@ -89,15 +100,7 @@ def mail_server(publish_settings, tmp_path, smtp_server):
         notify_email=True,
         reply_notifications=True,
     )
-    isso.env.update(
-        {
-            opts.ENV_SMTP["host"]: controller.hostname,
-            opts.ENV_SMTP["port"]: str(controller.port),
-            opts.ENV_SMTP["security"]: "none",
-            opts.ENV_SMTP["from"]: SENDER,
-            opts.ENV_SMTP["to"]: MODERATOR,
-        }
-    )
+    isso.env.update(smtp_env(controller))
     log = tmp_path / "comments.log"
     with log.open("w") as log_file:
         isso.start(log_file)
