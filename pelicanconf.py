@@ -7,6 +7,8 @@ Every Commons plugin reads one dict setting, documented in docs/settings.md.
 import os
 from pathlib import Path
 
+from commons.contents import newest_first
+
 SITE_ROOT = Path(__file__).resolve().parent
 
 SITENAME = "Cohere Commons"
@@ -16,6 +18,9 @@ RELATIVE_URLS = True
 TIMEZONE = "America/Denver"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
+# Newest first; posts of the same date by file, so two copies of the same
+# content list them alike (Pelican's "reversed-date" keeps the file system's order).
+ARTICLE_ORDER_BY = newest_first
 
 PATH = str(SITE_ROOT / "content")
 PAGE_PATHS = ["pages"]

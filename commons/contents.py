@@ -29,3 +29,10 @@ def every_page(generator) -> list:
         *generator.draft_pages,
         *generator.draft_translations,
     ]
+
+
+def newest_first(article) -> tuple:
+    """ARTICLE_ORDER_BY's key: the newest post first, posts of the same date by their
+    source path. Pelican's own "reversed-date" keeps such posts in the order the file
+    system listed their files, which differs between two copies of the same content."""
+    return (-article.date.timestamp(), article.source_path or "")
