@@ -115,6 +115,13 @@ class Production:
             time.sleep(0.25)
         pytest.fail(f"{text!r} not on the page after {timeout} s:\n{self.log.read_text()}")
 
+    def wait_for_log(self, text: str, timeout: float = 60.0) -> None:
+        """Until the publisher's log says `text`."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text():
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.25)
+
     def wait_until(self, condition, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -265,10 +272,7 @@ def test_the_publisher_waits_for_an_operators_publish(production, tmp_path):
     # `invoke publish` holds this lock from its build to the end of its rsync.
     with publish_lock(tmp_path / "comments-cache"):
         site.client.approve(comment["id"])
-        deadline = time.monotonic() + 60
-        while "Waiting for the other build" not in site.log.read_text():
-            assert time.monotonic() < deadline, site.log.read_text()
-            time.sleep(0.25)
+        site.wait_for_log("Waiting for the other build")
         time.sleep(3)
         assert "Published after the operator's publish." not in site.snapshot_text()
     site.wait_for("Published after the operator's publish.")
@@ -282,10 +286,7 @@ def test_a_comment_server_that_is_down_is_logged_and_caught_up_with(production, 
     # The publisher sees the approval, then the server goes down before it fetches.
     with publish_lock(tmp_path / "comments-cache"):
         site.client.approve(comment["id"])
-        deadline = time.monotonic() + 60
-        while "Waiting for the other build" not in site.log.read_text():
-            assert time.monotonic() < deadline, site.log.read_text()
-            time.sleep(0.25)
+        site.wait_for_log("Waiting for the other build")
         site.isso.stop()
     deadline = time.monotonic() + 60
     while "Not published: " not in site.log.read_text():
