@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from lxml import etree
 
@@ -12,15 +13,21 @@ from tests.build.test_import_wordpress import run_task
 EXPORT = REPO_ROOT / "tests" / "data" / "disqus" / "isso-disqus.xml"
 
 
-def test_threads_are_matched_by_url_and_land_in_the_posts_threads(tmp_path):
-    # Thread 2's page becomes a post whose Commons URL is its old one; thread 7's
-    # old address reaches its post through a redirect line, as after a WordPress import.
+def export_with_thread_2_at_hello(tmp_path) -> Path:
+    """The export, with thread 2's page at the old address of a post called Hello."""
     tree = etree.parse(str(EXPORT))
     for thread in tree.getroot().findall("{http://disqus.com}thread"):
         if thread.get("{http://disqus.com/disqus-internals}id") == "2":
             thread.find("{http://disqus.com}link").text = "http://example.org/2013/10/hello/"
     export = tmp_path / "disqus.xml"
     tree.write(str(export))
+    return export
+
+
+def test_threads_are_matched_by_url_and_land_in_the_posts_threads(tmp_path):
+    # Thread 2's page becomes a post whose Commons URL is its old one; thread 7's
+    # old address reaches its post through a redirect line, as after a WordPress import.
+    export = export_with_thread_2_at_hello(tmp_path)
     content = tmp_path / "content"
     (content / "redirects").mkdir(parents=True)
     (content / "hello.md").write_text("Title: Hello\nDate: 2013-10-10 10:00\nSlug: hello\n\nHi.\n")
@@ -64,12 +71,7 @@ def test_a_wordpress_export_is_not_a_disqus_export(tmp_path):
 def test_posts_and_redirect_lists_behind_links_out_of_content_are_not_read(tmp_path):
     # The same threads as above, but the posts and the redirect list they need
     # live outside content/ and are reached only through symbolic links.
-    tree = etree.parse(str(EXPORT))
-    for thread in tree.getroot().findall("{http://disqus.com}thread"):
-        if thread.get("{http://disqus.com/disqus-internals}id") == "2":
-            thread.find("{http://disqus.com}link").text = "http://example.org/2013/10/hello/"
-    export = tmp_path / "disqus.xml"
-    tree.write(str(export))
+    export = export_with_thread_2_at_hello(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "hello.md").write_text(
