@@ -221,6 +221,9 @@ PLUGINS = [
     # discussion before feeds: it attaches each post's thread (and refuses two
     # posts sharing one) before the feeds read the thread's id.
     "plugins.discussion",
+    # After discussion (each post's thread) and parallel_render (it wraps the
+    # same output): a build asked for some threads writes only their pages.
+    "plugins.thread_pages",
     "plugins.feeds",
     "plugins.search",
     "plugins.page_meta",

@@ -66,6 +66,9 @@ CACHE_STAMP_METHOD = "sha256"
 CACHE_KEY_FOLDERS = ("plugins", "commons", "theme")
 CACHE_KEY_SETTINGS = ("pelicanconf.py", "publishconf.py")
 CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments")
+# Overrides that change which pages a build writes and how, never what a post
+# reads as: a build that differs from the last only in these keeps its cache.
+WRITE_ONLY_SETTINGS = frozenset({"THREAD_PAGES", "PARALLEL_RENDER", "DELETE_OUTPUT_DIRECTORY"})
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 
@@ -134,11 +137,16 @@ def build_site(
     fatal: str | None = "warnings",
     env: dict | None = None,
     wait: float = LOCK_WAIT,
+    over_last: bool = False,
 ) -> BuildResult:
     """Build the site into `output` atomically; raise BuildError and leave `output` as it was.
 
     One build of an output at a time: a second one waits up to `wait` seconds
     for the first, then fails saying so.
+
+    `over_last`: the build starts from a copy of the site in `output` instead
+    of an empty folder, for a build that writes only some pages (THREAD_PAGES,
+    plugins/thread_pages); the rest of the site is the last build's.
     """
     output = Path(output).resolve()
     try:
@@ -164,6 +172,14 @@ def build_site(
         except OSError as error:
             raise BuildError(os_error_sentence(error, output), "") from None
         staging = work / "site"
+        if over_last:
+            try:
+                shutil.copytree(output, staging, symlinks=True)
+            except OSError as error:
+                shutil.rmtree(work, ignore_errors=True)
+                raise BuildError(os_error_sentence(error, output), "") from None
+            # Pelican would empty it first (publishconf's DELETE_OUTPUT_DIRECTORY).
+            overrides = {**overrides, "DELETE_OUTPUT_DIRECTORY": False}
         try:
             completed = subprocess.run(
                 pelican_command(Path(settings_file), staging, Path(content), overrides, fatal),
@@ -318,7 +334,8 @@ def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> s
         except importlib.metadata.PackageNotFoundError:
             version = "missing"
         digest.update(f"{package}={version}\x00".encode())
-    digest.update(json.dumps(overrides, sort_keys=True, default=str).encode("utf-8"))
+    read_overrides = {k: v for k, v in overrides.items() if k not in WRITE_ONLY_SETTINGS}
+    digest.update(json.dumps(read_overrides, sort_keys=True, default=str).encode("utf-8"))
     return digest.hexdigest()
 
 

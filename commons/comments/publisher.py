@@ -15,8 +15,13 @@ moderation is off, edited or deleted, in the widget or in Isso's admin), it:
    thread that cannot be fetched fails the round, so nothing is recorded as
    published that is not;
 2. builds the site with publishconf.py into its own output folder
-   (`<state>/site`) with Pelican's content cache warm (unchanged posts are not
-   read again; every page is rendered again);
+   (`<state>/site`), with Pelican's content cache warm (unchanged posts are
+   not read again), writing only the pages that show the changed threads
+   over a copy of its last build (THREAD_PAGES, plugins/thread_pages): the
+   posts' pages, the listings and feeds that list them, the recent
+   discussions. A whole build runs instead at the first round and whenever
+   what the site is built from changed since the last whole build (the
+   content folder, the settings, Commons' code or theme: `site_inputs`);
 3. checks the site as `invoke publish` does, the links of the pages whose
    bytes changed only when that is enough (pages_to_check), and sends it with
    the command `invoke publish` runs (rsync `--checksum`: only the files whose
@@ -47,8 +52,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
-from commons.build import BuildError, build_site, os_error_sentence
+from commons.build import BuildError, build_site, cache_key, os_error_sentence
 from commons.linkcheck import page_anchors
+from commons.partial_build import THREAD_PAGES
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
 
 from .snapshot import (
@@ -64,6 +70,7 @@ logger = logging.getLogger("commons.publisher")
 DEFAULT_STATE = REPO_ROOT / ".cache" / "publisher"
 PUBLISHED_FILE = "published.json"
 CHECKED_FILE = "checked.json"
+WHOLE_BUILD_FILE = "whole-build.json"
 SITE_FOLDER = "site"
 INTERVAL = 5.0
 MAX_BACKOFF = 300.0
@@ -100,6 +107,10 @@ class Publisher:
     @property
     def checked_file(self) -> Path:
         return Path(self.state) / CHECKED_FILE
+
+    @property
+    def whole_build_file(self) -> Path:
+        return Path(self.state) / WHOLE_BUILD_FILE
 
 
 @dataclass(frozen=True)
@@ -204,6 +215,33 @@ def server_versions(options: dict) -> dict[str, str]:
     return versions
 
 
+def site_inputs(publisher: Publisher) -> str:
+    """A digest of what a build of the site reads besides its comments: the
+    settings, Commons' plugins, machinery and theme (commons.build.cache_key),
+    and every file of the content folder."""
+    digest = hashlib.sha256(cache_key(publisher.settings_file, {}).encode("ascii"))
+    root = Path(publisher.content)
+    for folder, folders, names in os.walk(root):
+        folders.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, root)
+            digest.update(relative.encode("utf-8", "surrogateescape") + b"\x00")
+            with open(path, "rb") as file:
+                digest.update(hashlib.file_digest(file, "sha256").digest())
+    return digest.hexdigest()
+
+
+def read_whole_build(path: Path) -> str | None:
+    """The inputs digest of the last whole build of the publisher's site, or None."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    return inputs if isinstance(inputs, str) else None
+
+
 def read_published(path: Path) -> dict[str, str]:
     """The versions last published ({} before the first publish, or when the file is unreadable:
     then everything is published again, which loses nothing)."""
@@ -266,6 +304,20 @@ def publish_round(publisher: Publisher) -> list[str]:
             reason = report.down or report.failed[0]
             raise PublisherError(f"The snapshot of the changed threads failed: {reason}")
         clock.lap("fetch")
+        inputs = site_inputs(publisher)
+        whole = (
+            first
+            or not publisher.site.is_dir()
+            or read_whole_build(publisher.whole_build_file) != inputs
+        )
+        # Its own output, built only by this service: its content cache holds
+        # what its last production build read, so unchanged posts are not read.
+        overrides: dict = {"LOAD_CONTENT_CACHE": True}
+        if not whole:
+            # Only the changed threads' pages, in this process: a few dozen
+            # pages cost less than forking render children.
+            overrides[THREAD_PAGES] = {"threads": changed}
+            overrides["PARALLEL_RENDER"] = {"enabled": False}
         # The build refreshes the snapshot as `invoke publish`'s does: the threads
         # above are up to date, so it fetches only those of the site without one
         # (a post without a comment yet), and a failure there hides no comment.
@@ -273,11 +325,12 @@ def publish_round(publisher: Publisher) -> list[str]:
             publisher.site,
             settings_file=publisher.settings_file,
             content=publisher.content,
-            # Its own output, built only by this service: its content cache holds
-            # what its last production build read, so unchanged posts are not read.
-            overrides={"LOAD_CONTENT_CACHE": True},
+            overrides=overrides,
+            over_last=not whole,
         )
-        clock.lap("build")
+        if whole:
+            _write_json(publisher.whole_build_file, {"inputs": inputs})
+        clock.lap("whole build" if whole else "build of their pages")
         pages, record = pages_to_check(publisher.site, read_record(publisher.checked_file))
         check_site(publisher.site, settings, pages, record.anchors)
         clock.lap("check" if pages is None else f"check of {len(pages)} page(s)")

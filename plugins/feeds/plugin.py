@@ -8,6 +8,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from commons.partial_build import writes_some_pages
 from commons.paths import source_name
 from commons.receivers import BuildReceivers
 from commons.settings import install
@@ -66,7 +67,13 @@ class SitemapPages(BuildReceivers):
         self.disconnect()
         target = Path(pelican.output_path) / self.settings[SETTING]["sitemap"]
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(sitemap.sitemap_xml(self.entries, site_base(self.settings)))
+        base = site_base(self.settings)
+        if writes_some_pages(self.settings) and target.is_file():
+            # Over a copy of the last build: its sitemap, with this build's pages.
+            data = sitemap.updated_sitemap_xml(target.read_bytes(), self.entries, base)
+        else:
+            data = sitemap.sitemap_xml(self.entries, base)
+        target.write_bytes(data)
         logger.info('Writing "%s"', target)
 
 

@@ -73,6 +73,29 @@ def sitemap_xml(entries: list[SitemapEntry], base: str) -> bytes:
     return etree.tostring(urlset, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def read_sitemap(data: bytes, base: str) -> list[SitemapEntry]:
+    """The entries of a sitemap this module wrote with the same `base`."""
+    prefix = absolute_url(base, "")
+    entries = []
+    for url in etree.fromstring(data).iter(f"{{{SITEMAP_NS}}}url"):
+        loc = url.findtext(f"{{{SITEMAP_NS}}}loc") or ""
+        if not loc.startswith(prefix):
+            continue  # another address: the site moved since; the full build lists it right
+        lastmod = url.findtext(f"{{{SITEMAP_NS}}}lastmod")
+        entries.append(
+            SitemapEntry(loc[len(prefix) :], datetime.fromisoformat(lastmod) if lastmod else None)
+        )
+    return entries
+
+
+def updated_sitemap_xml(previous: bytes, written: list[SitemapEntry], base: str) -> bytes:
+    """The last build's sitemap with the pages a build of only some pages wrote
+    put in (a page it wrote first), as a full build would list them."""
+    fresh = {entry.url for entry in written}
+    kept = [entry for entry in read_sitemap(previous, base) if entry.url not in fresh]
+    return sitemap_xml([*written, *kept], base)
+
+
 def robots_txt(base: str, sitemap_path: str) -> str:
     return (
         "# Every crawler may read every page; the sitemap lists them.\n"

@@ -36,6 +36,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Check, Integer, ListOf, Schema, String, install
 
@@ -107,7 +108,8 @@ def validate_settings(raw, settings: dict) -> dict:
 def start(pelican) -> None:
     """`initialized`: check SEARCH; with search on, this Pelican's SiteSearch starts listening."""
     options = install(pelican.settings, SCHEMA)
-    if options["enabled"]:
+    # A build that writes only some pages keeps the last build's index.
+    if options["enabled"] and not writes_some_pages(pelican.settings):
         SiteSearch(pelican.settings).connect()
 
 

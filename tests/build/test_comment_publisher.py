@@ -237,6 +237,11 @@ def test_an_approved_comment_reaches_the_page_counts_and_feeds_by_itself(product
     site.wait_until(lambda: site.listing_count() == "2" and site.feed_count() == "2")
     log = site.log.read_text()
     assert "Published 1 changed thread(s) (sharing-your-work-and-coworking-to-share)" in log
+    # The first round builds the whole site; the rounds after it only the
+    # changed thread's pages (nothing else changed in between).
+    rounds = [line for line in log.splitlines() if " Published " in line]
+    assert "whole build" in rounds[0], rounds
+    assert len(rounds) >= 3 and all("build of their pages" in line for line in rounds[1:]), rounds
 
 
 def test_a_target_rsync_cannot_write_is_retried_until_it_is_fixed(production, tmp_path):

@@ -3,9 +3,12 @@ does with a state file it cannot read or a provider it cannot follow."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from commons.comments.publisher import (
+    Publisher,
     PublisherError,
     SiteRecord,
     changed_threads,
@@ -13,10 +16,13 @@ from commons.comments.publisher import (
     pages_to_check,
     read_published,
     read_record,
+    read_whole_build,
+    site_inputs,
     write_published,
     write_record,
 )
 from commons.publish import PublishError, check_site
+from tests.conftest import PUBLISH_SETTINGS
 
 
 def test_new_changed_and_emptied_threads_are_published_unchanged_ones_not():
@@ -124,3 +130,31 @@ def test_a_broken_link_in_a_changed_page_stops_the_publish(tmp_path):
     assert pages == ["index.html"]
     with pytest.raises(PublishError, match="no element has the id 'discussion-comment-9'"):
         check_site(site, settings, pages, now.anchors)
+
+
+def test_a_content_change_that_keeps_the_mtime_means_a_whole_build(tmp_path):
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    post = content / "post.md"
+    post.write_text("Title: A\n\nOne.\n", encoding="utf-8")
+    (content / "pages" / "about.md").write_text("Title: About\n\nUs.\n", encoding="utf-8")
+    publisher = Publisher(PUBLISH_SETTINGS, tmp_path / "state", content)
+    before = site_inputs(publisher)
+    assert site_inputs(publisher) == before
+    stat = post.stat()
+    post.write_text("Title: A\n\nTwo.\n", encoding="utf-8")
+    os.utime(post, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = site_inputs(publisher)
+    assert edited != before
+    (content / "pages" / "about.md").rename(content / "pages" / "team.md")
+    assert site_inputs(publisher) != edited
+
+
+def test_an_unreadable_whole_build_record_means_a_whole_build(tmp_path):
+    path = tmp_path / "whole-build.json"
+    assert read_whole_build(path) is None
+    for text in ("{not json", '["a list"]', '{"inputs": 3}', ""):
+        path.write_text(text, encoding="utf-8")
+        assert read_whole_build(path) is None
+    path.write_text('{"inputs": "abc"}', encoding="utf-8")
+    assert read_whole_build(path) == "abc"
