@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
@@ -13,6 +14,7 @@ from pelican.generators import (
     SourceFileGenerator,
     StaticGenerator,
 )
+from pelican.paginator import Page as ListingPage
 
 from commons.contents import every_article, every_page
 from commons.partial_build import THREAD_PAGES
@@ -69,9 +71,17 @@ def check_settings(pelican) -> None:
 
 
 class ThreadPages(BuildReceivers):
-    """What one partial build writes: the pages and feeds that show a chosen thread."""
+    """What one partial build writes: the pages and feeds that show a chosen thread.
 
-    def __init__(self, options: dict, contents: list):
+    A call of the writer is skipped when its template shows no thread of the
+    posts it is given. A paginated listing that lists a chosen post is
+    rendered only on the pages that list it (and on its first page, for a
+    template that shows the whole site's discussion there); its other pages
+    are written back with the bytes the last build gave them, which the copy
+    this build starts from holds, rather than rendered again.
+    """
+
+    def __init__(self, options: dict, contents: list, output_path: str):
         wanted = set(options["threads"])
         # By identity: two posts may be equal by Pelican's comparison (same
         # source) while being a translation and its original.
@@ -82,7 +92,9 @@ class ThreadPages(BuildReceivers):
         }
         self.post_templates = set(options["post_templates"])
         self.site_templates = set(options["site_templates"])
-        self.written = 0
+        self.output_path = Path(output_path)
+        self.rendered = 0
+        self.kept = 0
         self.skipped = 0
 
     def shows_thread(self, values) -> bool:
@@ -98,29 +110,47 @@ class ThreadPages(BuildReceivers):
                 return True
         return False
 
-    def wanted_page(self, template, kwargs: dict) -> bool:
-        name = getattr(template, "name", "") or ""
-        base = name[:-5] if name.endswith(".html") else name
-        if base in self.site_templates:
-            return True
-        return base in self.post_templates and self.shows_thread(kwargs.values())
+    def render(self, template, localcontext, site: bool, call_shows: bool) -> str:
+        """One page of a writer's call: rendered, or its last build's text."""
+        pages = [value for value in localcontext.values() if isinstance(value, ListingPage)]
+        if pages:
+            first = all(page.number == 1 for page in pages)
+            wanted = (site and first) or self.shows_thread([page.object_list for page in pages])
+        else:
+            wanted = site or call_shows
+        if not wanted:
+            last = self.output_path / localcontext["output_file"]
+            try:
+                # newline="": the bytes as they are, for the writer to put back.
+                with open(last, encoding="utf-8", newline="") as file:
+                    text = file.read()
+            except FileNotFoundError:
+                pass  # a page the last build did not write: rendered below
+            else:
+                self.kept += 1
+                return text
+        self.rendered += 1
+        return template.render(localcontext)
 
     def output(self, generate_output, writer) -> None:
         """A generator's `generate_output`, writing only the wanted pages and feeds."""
         write_file, write_feed = writer.write_file, writer.write_feed
 
         def filtered_file(name, template, context, *args, **kwargs):
-            if not self.wanted_page(template, kwargs):
+            base = _template_base(template)
+            site = base in self.site_templates
+            call_shows = base in self.post_templates and self.shows_thread(kwargs.values())
+            if not (site or call_shows):
                 self.skipped += 1
                 return None
-            self.written += 1
-            return write_file(name, template, context, *args, **kwargs)
+            page = _PageChoice(self, template, site, call_shows)
+            return write_file(name, page, context, *args, **kwargs)
 
         def filtered_feed(elements, context, path=None, *args, **kwargs):
             if not self.shows_thread([elements]):
                 self.skipped += 1
                 return None
-            self.written += 1
+            self.rendered += 1
             return write_feed(elements, context, path, *args, **kwargs)
 
         writer.write_file, writer.write_feed = filtered_file, filtered_feed
@@ -134,11 +164,31 @@ class ThreadPages(BuildReceivers):
 
     def report(self, _pelican) -> None:
         logger.info(
-            "Thread pages: %d page(s) and feed(s) written, %d left as the last build wrote them",
-            self.written,
+            "Thread pages: %d page(s) and feed(s) rendered, %d page(s) of their listings kept, "
+            "%d call(s) skipped",
+            self.rendered,
+            self.kept,
             self.skipped,
         )
         self.disconnect()
+
+
+class _PageChoice:
+    """What the writer gets instead of a template: each page asks ThreadPages."""
+
+    def __init__(self, pages: ThreadPages, template, site: bool, call_shows: bool):
+        self.pages = pages
+        self.template = template
+        self.site = site
+        self.call_shows = call_shows
+
+    def render(self, localcontext) -> str:
+        return self.pages.render(self.template, localcontext, self.site, self.call_shows)
+
+
+def _template_base(template) -> str:
+    name = getattr(template, "name", "") or ""
+    return name[:-5] if name.endswith(".html") else name
 
 
 def _contents(generators) -> list:
@@ -158,7 +208,7 @@ def prepare(generators) -> None:
     options = generators[0].settings.get(SETTING)
     if not options or not options["threads"]:
         return
-    pages = ThreadPages(options, _contents(generators))
+    pages = ThreadPages(options, _contents(generators), generators[0].output_path)
     for generator in generators:
         if isinstance(generator, COPYING_GENERATORS):
             generator.generate_output = _copy_nothing
