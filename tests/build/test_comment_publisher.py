@@ -184,11 +184,11 @@ http {{
 def production(comment_server, tmp_path):
     require(Path(NGINX).exists(), "nginx", "apt-get install nginx")
 
-    def start(target: Path) -> Production:
+    def start(target: Path, **server) -> Production:
         port, isso_port = free_port(), free_port()
         origin = f"http://127.0.0.1:{port}"
         public = f"http://127.0.0.1:{isso_port}/"
-        isso, _ = comment_server(origin, public_url=public)
+        isso, _ = comment_server(origin, public_url=public, **server)
         www = tmp_path / "www"
         www.mkdir()
         snippet = isso.config_dir / "nginx-comments.conf"
@@ -242,6 +242,18 @@ def test_an_approved_comment_reaches_the_page_counts_and_feeds_by_itself(product
     rounds = [line for line in log.splitlines() if " Published " in line]
     assert "whole build" in rounds[0], rounds
     assert len(rounds) >= 3 and all("build of their pages" in line for line in rounds[1:]), rounds
+
+
+def test_with_moderation_off_a_posted_comment_reaches_the_page_by_itself(production, tmp_path):
+    site = production(tmp_path / "www", moderation="none")
+    site.start()
+    site.wait_for("No comments yet.", timeout=180)
+    posted = time.monotonic()
+    comment = site.client.post("Shown without a moderator.", "Flo")
+    assert comment["mode"] == 1, comment  # published at once: nobody approves it
+    site.wait_for("Shown without a moderator.")
+    site.wait_until(lambda: site.listing_count() == "1" and site.feed_count() == "1")
+    assert time.monotonic() - posted < VISIBLE_WITHIN
 
 
 def test_a_target_rsync_cannot_write_is_retried_until_it_is_fixed(production, tmp_path):
