@@ -437,16 +437,22 @@ class CommonsMarkdown(MarkdownConverter):
         if not code:
             return ""
         language = _code_language(el) or ""
-        if self.options["dialect"] == PELICAN:
-            # Raw HTML: Python-Markdown expands tabs and Pygments drops leading
-            # blank lines in a fenced block; an escaped <pre> keeps both.
+        longest = max((len(run) for run in BACKTICKS.findall(code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        fenced = f"{fence}{language}\n{code.removesuffix(chr(10))}\n{fence}"
+        if self.options["dialect"] == ISSO:
+            block = fenced
+        elif language and code.strip("\n") == code.removesuffix("\n") and "\t" not in code:
+            # Highlighted, as WordPress's [code] plugins showed it: Pelican's
+            # fenced block keeps this text (no tab, no blank line at either end).
+            block = fenced
+        else:
+            # Raw HTML: Python-Markdown expands tabs and Pygments drops blank
+            # lines at either end of a fenced block; an escaped <pre> keeps both,
+            # and is not coloured by a guessed language WordPress never showed.
             css = f' class="language-{html.escape(language)}"' if language else ""
             escaped = html.escape(code, quote=False).replace("\t", "&#9;")
             block = f"<pre><code{css}>{escaped}</code></pre>"
-        else:
-            longest = max((len(run) for run in BACKTICKS.findall(code)), default=0)
-            fence = "`" * max(3, longest + 1)
-            block = f"{fence}{language}\n{code.removesuffix(chr(10))}\n{fence}"
         self.code_blocks.append(block)
         return "\n\n" + CODE_BLOCK.format(len(self.code_blocks) - 1) + "\n\n"
 

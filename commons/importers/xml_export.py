@@ -51,8 +51,12 @@ WP_DECLARATION = re.compile(
 UNDECLARED = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*) (?:for [\w.:-]+ )?on [\w.:-]+ is not")
 # The first start tag (not the XML declaration, a comment or a doctype).
 ROOT_START = re.compile(rb"<(?![?!])[A-Za-z_][\w.:-]*")
-# What XML 1.0 forbids: C0 controls but tab, newline and carriage return.
-FORBIDDEN_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What XML 1.0 forbids: C0 controls but tab, newline and carriage return, as
+# bytes or as character references.
+FORBIDDEN_CONTROLS = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+    rb"|&#(?:0*(?:[0-8]|1[1-2]|1[4-9]|2[0-9]|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));"
+)
 UTF8_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.I)
 NO_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?(?!<\?xml[^>]*encoding)""")
 MAX_REPAIRS = 3

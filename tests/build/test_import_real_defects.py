@@ -87,6 +87,8 @@ def test_control_characters_and_latin_1_bytes_are_repaired_and_said(tmp_path):
     text = ISSO_EXPORT.read_bytes()
     # A vertical tab pasted from a word processor, and a Latin-1 é, in a comment.
     text = text.replace(b"Zweiter.", b"Zweiter,\x0b caf\xe9.", 1)
+    # A control character written as a reference, outside CDATA, in a title.
+    text = text.replace("Hello, World…".encode(), b"Hello,&#11; World", 1)
     assert b"caf\xe9" in text
     export.write_bytes(text)
     _content, _report, lines = imported(tmp_path, export)
@@ -96,6 +98,7 @@ def test_control_characters_and_latin_1_bytes_are_repaired_and_said(tmp_path):
     texts = [row[0] for row in sqlite3.connect(tmp_path / "comments.db").execute(
         "SELECT text FROM comments")]  # fmt: skip
     assert "Zweiter, café." in texts, texts
+    assert "Title: Hello, World\n" in (_content / "test.md").read_text()
 
 
 def test_a_real_syntax_error_still_names_its_line_after_the_repairs(tmp_path):
@@ -372,3 +375,15 @@ def test_comment_line_breaks_are_what_isso_shows_as_line_breaks(tmp_path, isso_s
         "Thanks a lot!",
     ]
     assert rendered.xpath("string(.//pre)") == "  a\n\n\n  b\n", shown
+
+
+def test_a_code_shortcode_keeps_its_highlighting_and_its_text(tmp_path, build):
+    code = 'def greet(name):\n    return f"<b>{name}</b> & co"'
+    export = multisite_export(tmp_path, f'[code language="python"]{code}[/code]', [])
+    content, _report, _lines = imported(tmp_path, export)
+    output = build(content=content)
+    page = parse_html(output / "2014" / "01" / "test" / "index.html")
+    (pre,) = page.xpath("//main//pre")
+    assert pre.text_content().rstrip("\n") == code
+    # Pygments' token classes: coloured, as WordPress's [code] plugins showed it.
+    assert pre.xpath(".//span[@class]"), etree.tostring(pre)
