@@ -11,6 +11,9 @@ these known defects, each reported as a sentence that says what was repaired:
   prefix is declared on the root element, with its usual namespace when it is
   a feed's (`atom`, `sy`, `slash`, `georss`, `geo`, `media`, `itunes`, `wfw`,
   `dc`, `content`, `excerpt`), else with a placeholder one nothing reads;
+- blank lines before the XML declaration (a theme or plugin that prints them
+  into every response WordPress sends, its exports too): the declaration of a
+  UTF-8 file is left out, which XML then does not need;
 - control characters XML 1.0 forbids (text pasted from word processors, kept
   by WordPress as is): removed;
 - bytes that are not UTF-8 in a UTF-8 file (blogs whose database was Latin-1):
@@ -59,7 +62,10 @@ FORBIDDEN_CONTROLS = re.compile(
 )
 UTF8_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.I)
 NO_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?(?!<\?xml[^>]*encoding)""")
-MAX_REPAIRS = 3
+# Whitespace, then a UTF-8 file's XML declaration (UTF-8 is XML's default).
+LATE_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?(\s+)<\?xml\b[^>]*\?>")
+ANY_ENCODING = re.compile(rb"encoding\s*=", re.IGNORECASE)
+MAX_REPAIRS = 4
 
 
 class ExportSyntaxError(ValueError):
@@ -107,6 +113,22 @@ def _declare(data: bytes, prefixes: list[str], lines: dict[str, int]) -> tuple[b
             f"declaration; repaired: declared with {what} ({namespace})"
         )
     return data[: root.end()] + b"".join(declarations) + data[root.end() :], said
+
+
+def _without_late_declaration(data: bytes) -> tuple[bytes, list[str]]:
+    match = LATE_DECLARATION.match(data)
+    if match is None:
+        return data, []
+    declaration = data[match.end(2) : match.end()]
+    if ANY_ENCODING.search(declaration) and not re.search(rb"utf-?8", declaration, re.I):
+        return data, []
+    line = _line_of(data, match.end(2))
+    # The blank lines stay, so every line keeps its number.
+    return data[: match.end(2)] + data[match.end() :], [
+        f"line {line}: the XML declaration comes after blank lines (a theme or plugin "
+        "printed them); repaired: the declaration is left out (the file is UTF-8, "
+        "XML's default)"
+    ]
 
 
 def _without_controls(data: bytes) -> tuple[bytes, list[str]]:
@@ -157,7 +179,10 @@ def parse_export(path: Path) -> Parsed:
                 if match and entry.type_name == "NS_ERR_UNDEFINED_NAMESPACE":
                     undeclared.setdefault(match[1], entry.line)
             kinds = {entry.type_name for entry in errors}
-            if undeclared and "namespaces" not in tried:
+            if "ERR_RESERVED_XML_NAME" in kinds and "declaration" not in tried:
+                tried.add("declaration")
+                data, said = _without_late_declaration(data)
+            elif undeclared and "namespaces" not in tried:
                 tried.add("namespaces")
                 data, said = _declare(data, sorted(undeclared), undeclared)
             elif kinds & {"ERR_INVALID_CHAR", "ERR_INVALID_CHARREF"} and "controls" not in tried:

@@ -69,6 +69,9 @@ def imported(tmp_path: Path, export: Path, **options):
 def test_an_undeclared_atom_prefix_is_repaired_and_said(tmp_path):
     export = tmp_path / "wordpress-com-2012.xml"
     line = with_lines_after(ISSO_EXPORT, "<channel>", ATOM_LINES, export)
+    # And two blank lines before the XML declaration, as a theme printing them wrote it.
+    export.write_bytes(b"\n\n" + export.read_bytes())
+    line += 2
     content = tmp_path / "content"
     result = run_task(
         "import-wordpress", str(export), "--content", str(content), "--isso-db",
@@ -76,7 +79,8 @@ def test_an_undeclared_atom_prefix_is_repaired_and_said(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Imported 1 posts" in result.stdout and "7 comments" in result.stdout
-    (warning,) = [w for w in result.stdout.splitlines() if w.startswith("WARNING")]
+    declaration, warning = [w for w in result.stdout.splitlines() if w.startswith("WARNING")]
+    assert f"{export}: line 3: the XML declaration comes after blank lines" in declaration
     assert str(export) in warning and f"line {line}:" in warning
     assert "'atom:'" in warning and "repaired" in warning
     assert (content / "test.md").is_file()
@@ -225,6 +229,10 @@ def multisite_export(tmp_path: Path, body: str, attachments: list[str]) -> Path:
 def test_every_upload_address_form_of_this_site_comes_home(tmp_path, build):
     ours = {
         "http://example.tld/blog2/wp-content/uploads/2014/01/single.png": "2014/01/single.png",
+        # A network's blog since WordPress 3.5, with wp-content/uploads given whole.
+        "http://example.tld/blog2/wp-content/uploads/sites/2/2014/01/network.png": (
+            "sites/2/2014/01/network.png"
+        ),
         "http://example.tld/blog2/files/2014/01/ms-files.png": "2014/01/ms-files.png",
         "http://example.tld/wp-content/blogs.dir/2/files/2014/01/blogs-dir.png": (
             "2014/01/blogs-dir.png"
