@@ -617,8 +617,10 @@ def import_wordpress(
     content_dir = Path(content_dir)
     folder = Folder(content_dir, force=force)
     planned = plan(export, settings, report)
+    others = [part.name for part in export.parts if part != Path(export_path)]
+    more = f" and its other part(s), {', '.join(others)}," if others else ""
     say(
-        f"Reading {export_path}: WXR {export.wxr_version}, {len(export.items)} items, "
+        f"Reading {export_path}{more}: WXR {export.wxr_version}, {len(export.items)} items, "
         f"{len(planned)} posts and pages to import"
     )
     # The posts' and pages' own addresses: an attachment's may be another blog's

@@ -25,6 +25,7 @@ from .xml_export import CONTENT_NAMESPACE, DC_NAMESPACE, ExportSyntaxError, pars
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.[0-2]/$")
 EXCERPT_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.[0-2]/excerpt/$")
 ZERO_DATE = "0000-00-00 00:00:00"
+PART_NAME = re.compile(r"^(.+)\.(\d{3})\.xml$")
 
 
 class ExportError(ValueError):
@@ -100,6 +101,8 @@ class Export:
     site_link: str = ""
     # What was repaired to read the file (xml_export), each a sentence.
     repairs: list[str] = field(default_factory=list)
+    # The files read: one, or the parts WordPress.com split a large export into.
+    parts: list[Path] = field(default_factory=list)
 
 
 def _parse_date(text: str | None, utc: bool, name: str, bad: list[str]) -> datetime | None:
@@ -120,8 +123,38 @@ def _text(element, tag: str) -> str:
     return (element.findtext(tag) or "").strip()
 
 
+def export_parts(path: Path) -> list[Path]:
+    """The files of the export `path` is one of: WordPress.com splits a large export
+    into `<name>.000.xml`, `<name>.001.xml`, …; any other file is whole."""
+    match = PART_NAME.match(Path(path).name)
+    if match is None:
+        return [Path(path)]
+    parts, number = [], 0
+    while (part := Path(path).with_name(f"{match[1]}.{number:03d}.xml")).is_file():
+        parts.append(part)
+        number += 1
+    return parts if Path(path) in parts else [Path(path)]
+
+
 def read_export(path: Path) -> Export:
-    """The export at `path`, or ExportError saying what is wrong and how to fix it."""
+    """The export at `path`, every part of it (`export_parts`), or ExportError saying
+    what is wrong and how to fix it."""
+    parts = export_parts(Path(path))
+    whole = read_export_file(parts[0])
+    for part in parts[1:]:
+        more = read_export_file(part)
+        whole.authors = {**more.authors, **whole.authors}
+        whole.categories = {**more.categories, **whole.categories}
+        whole.category_parents = {**more.category_parents, **whole.category_parents}
+        whole.tags = {**more.tags, **whole.tags}
+        whole.items += more.items
+        whole.repairs += more.repairs
+    whole.parts = parts
+    return whole
+
+
+def read_export_file(path: Path) -> Export:
+    """One export file, or ExportError saying what is wrong and how to fix it."""
     path = Path(path)
     if not path.is_file():
         raise ExportError(

@@ -29,6 +29,7 @@ ISSO_EXPORT = DATA / "wordpress" / "isso-wordpress.xml"
 WORDPRESS_COM = DATA / "wordpress" / "jekyll-import-wordpress-com.xml"
 DISQUS_EXPORT = DATA / "disqus" / "isso-disqus.xml"
 WP = "http://wordpress.org/export/1.0/"
+WP12 = "http://wordpress.org/export/1.2/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 # What WordPress.com wrote into its exports' channel for years, without
 # declaring xmlns:atom (the same lines as its feeds, which do declare it).
@@ -191,6 +192,31 @@ def test_a_disqus_comment_with_a_bad_date_is_one_line_not_a_traceback(tmp_path):
     assert "1 with a bad date" in result.stdout
     stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM comments").fetchone()[0]
     assert stored == len(posts) - 1
+
+
+def test_an_export_wordpress_com_split_into_parts_is_read_whole(tmp_path):
+    """The real WordPress.com export, split as WordPress.com splits a large one: each
+    part a whole file with the channel's header and some of the items."""
+    tree = etree.parse(str(WORDPRESS_COM))
+    items = tree.find("channel").findall("item")
+    posts = [i for i in items if i.findtext(f"{{{WP12}}}post_type") in ("post", "page")]
+    assert len(posts) > 2
+    name = "sitetitle.wordpress.2025-01-19"
+    for number, kept in enumerate((items[: len(items) // 2], items[len(items) // 2 :])):
+        part = etree.parse(str(WORDPRESS_COM))
+        channel = part.find("channel")
+        for position, item in enumerate(channel.findall("item")):
+            if items[position] not in kept:
+                channel.remove(item)
+        part.write(str(tmp_path / f"{name}.{number:03d}.xml"), encoding="utf-8")
+    content, report, lines = imported(tmp_path, tmp_path / f"{name}.000.xml")
+    assert f"and its other part(s), {name}.001.xml," in lines[0]
+    assert report.posts + report.pages == len(posts)
+    redirects = (content / "redirects" / "wordpress.txt").read_text()
+    for post in posts:
+        slug = post.findtext(f"{{{WP12}}}post_name")
+        assert (content / f"{slug}.md").is_file() or (content / "pages" / f"{slug}.md").is_file()
+        assert f"/{slug}/ {{filename}}/" in redirects
 
 
 # Point 5: uploads come home.
