@@ -414,6 +414,9 @@ ISSO = "isso"
 CODE_BLOCK = "\x03{}\x03"
 CODE_BLOCK_MARK = re.compile(r"\x03(\d+)\x03")
 BACKTICKS = re.compile(r"`+")
+# A language name both Markdown readers take after a fence; any other is dropped
+# (a backtick in it would stop the fence from being one).
+LANGUAGE_NAME = re.compile(r"^[\w#.+-]+$")
 
 
 class CommonsMarkdown(MarkdownConverter):
@@ -437,6 +440,7 @@ class CommonsMarkdown(MarkdownConverter):
         if not code:
             return ""
         language = _code_language(el) or ""
+        language = language if LANGUAGE_NAME.match(language) else ""
         longest = max((len(run) for run in BACKTICKS.findall(code)), default=0)
         fence = "`" * max(3, longest + 1)
         fenced = f"{fence}{language}\n{code.removesuffix(chr(10))}\n{fence}"
