@@ -234,8 +234,10 @@ def import_disqus(
         created = created_at(written)
         if created is None:
             report.left_out["with a bad date"] += 1
+            when = element.find(f"{d}createdAt")
+            line = when.sourceline if when is not None else element.sourceline
             report.bad_dates.append(
-                f"comment {element.get(DSQ_ID)!r} by "
+                f"{export_path}: line {line}: comment {element.get(DSQ_ID)!r} by "
                 f"{(element.findtext(f'{d}author/{d}name') or '').strip()!r} in thread "
                 f"{link!r}: createdAt {written.strip()!r} is not a date (Disqus writes "
                 "2013-10-10T10:10:10Z); left out. Fix: correct it in the export file and "

@@ -272,7 +272,7 @@ def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
         if item.bad_dates:
             report.left_out[f"{item.post_type} with a bad date"] += 1
             report.bad_dates.append(
-                f"{item.post_type} {item.post_id} ({_plain(item.title)!r}): "
+                f"{item.source}: {item.post_type} {item.post_id} ({_plain(item.title)!r}), "
                 f"{', '.join(item.bad_dates)} {BAD_DATE_FIX}"
             )
             continue
@@ -386,9 +386,9 @@ def comments_for(item: Item, site: Site, zone: ZoneInfo, report: Report) -> list
         if comment.bad_dates:
             report.comments_left_out["with a bad date"] += 1
             report.bad_dates.append(
-                f"comment {comment.id} by {_plain(comment.author)!r} on {item.post_type} "
-                f"{item.post_id} ({_plain(item.title)!r}): {', '.join(comment.bad_dates)} "
-                f"{BAD_DATE_FIX}"
+                f"{item.source}: comment {comment.id} by {_plain(comment.author)!r} on "
+                f"{item.post_type} {item.post_id} ({_plain(item.title)!r}), "
+                f"{', '.join(comment.bad_dates)} {BAD_DATE_FIX}"
             )
             continue
         text = convert_fragment(comment.content, site, dialect=ISSO).strip()

@@ -75,6 +75,8 @@ class Item:
     comment_status: str
     attachment_url: str
     guid: str = ""
+    # The export file it was read from (one of an export's parts).
+    source: Path | None = None
     # "field 'value'" for each date that is there but is not a date.
     bad_dates: list[str] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
@@ -105,16 +107,18 @@ class Export:
     parts: list[Path] = field(default_factory=list)
 
 
-def _parse_date(text: str | None, utc: bool, name: str, bad: list[str]) -> datetime | None:
-    """The date WordPress wrote (`YYYY-MM-DD HH:MM:SS`); None when there is none (empty,
-    or WordPress's zero date for a draft); a value that is not a date is added to `bad`."""
-    text = (text or "").strip()
+def _parse_date(parent, tag: str, utc: bool, bad: list[str]) -> datetime | None:
+    """The date WordPress wrote in `parent`'s `tag` (`YYYY-MM-DD HH:MM:SS`); None when
+    there is none (empty, or WordPress's zero date for a draft); a value that is not
+    a date is added to `bad`, with its line and field."""
+    element = parent.find(tag)
+    text = ((element.text if element is not None else "") or "").strip()
     if not text or text == ZERO_DATE:
         return None
     try:
         value = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     except ValueError:
-        bad.append(f"{name} {text!r}")
+        bad.append(f"line {element.sourceline}: {etree.QName(element).localname} {text!r}")
         return None
     return value.replace(tzinfo=UTC) if utc else value
 
@@ -214,12 +218,8 @@ def read_export_file(path: Path) -> Export:
                     email=_text(c, w("comment_author_email")),
                     url=_text(c, w("comment_author_url")),
                     ip=_text(c, w("comment_author_IP")),
-                    date_gmt=_parse_date(
-                        c.findtext(w("comment_date_gmt")), True, "comment_date_gmt", comment_bad
-                    ),
-                    date_local=_parse_date(
-                        c.findtext(w("comment_date")), False, "comment_date", comment_bad
-                    ),
+                    date_gmt=_parse_date(c, w("comment_date_gmt"), True, comment_bad),
+                    date_local=_parse_date(c, w("comment_date"), False, comment_bad),
                     content=c.findtext(w("comment_content")) or "",
                     approved=_text(c, w("comment_approved")),
                     type=_text(c, w("comment_type")),
@@ -237,14 +237,10 @@ def read_export_file(path: Path) -> Export:
                 # No status is not "publish": WordPress itself saves such a post as a draft.
                 status=_text(element, w("status")),
                 password=_text(element, w("post_password")),
-                date_gmt=_parse_date(
-                    element.findtext(w("post_date_gmt")), True, "post_date_gmt", bad
-                ),
-                date_local=_parse_date(element.findtext(w("post_date")), False, "post_date", bad),
+                date_gmt=_parse_date(element, w("post_date_gmt"), True, bad),
+                date_local=_parse_date(element, w("post_date"), False, bad),
                 # A modification date is not the post's: one that is not a date is dropped.
-                modified_gmt=_parse_date(
-                    element.findtext(w("post_modified_gmt")), True, "post_modified_gmt", []
-                ),
+                modified_gmt=_parse_date(element, w("post_modified_gmt"), True, []),
                 slug=_text(element, w("post_name")),
                 parent_id=_text(element, w("post_parent")),
                 author=_text(element, f"{{{DC_NAMESPACE}}}creator"),
@@ -253,6 +249,7 @@ def read_export_file(path: Path) -> Export:
                 comment_status=_text(element, w("comment_status")),
                 attachment_url=_text(element, w("attachment_url")),
                 guid=_text(element, "guid"),
+                source=path,
                 bad_dates=bad,
                 terms=[
                     Term(

@@ -152,11 +152,21 @@ def test_bad_dates_leave_out_the_post_or_comment_in_one_line_each(tmp_path):
     said = result.stdout.splitlines()
     bad_lines = [line for line in said if line.startswith("BAD DATE")]
     assert len(bad_lines) == 2, said
-    assert any("post 99" in line and "'2014-02-30 10:00:00'" in line for line in bad_lines)
+    written = export.read_text(encoding="utf-8").splitlines()
+    post_line = next(n for n, text in enumerate(written, 1) if "2014-02-30 10:00:00" in text)
+    comment_line = next(n for n, text in enumerate(written, 1) if "yesterday" in text)
     assert any(
-        f"comment {comments[0].findtext(f'{{{WP}}}comment_id')} " in line and "'yesterday'" in line
+        line.startswith(f"BAD DATE {export}: post 99 ")
+        and f"line {post_line}: post_date_gmt '2014-02-30 10:00:00'" in line
         for line in bad_lines
-    )
+    ), bad_lines
+    comment_id = comments[0].findtext(f"{{{WP}}}comment_id")
+    assert any(
+        line.startswith(f"BAD DATE {export}: comment {comment_id} ")
+        and f"line {comment_line}: " in line
+        and "'yesterday'" in line
+        for line in bad_lines
+    ), bad_lines
     assert "Left out: 1 post with a bad date." in said
     assert any(
         line.startswith("Comments left out:") and "1 with a bad date" in line for line in said
@@ -188,7 +198,10 @@ def test_a_disqus_comment_with_a_bad_date_is_one_line_not_a_traceback(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("BAD DATE")]
-    assert f"comment {bad_id!r}" in line and "'2013-13-45T99:00:00Z'" in line
+    written = export.read_text(encoding="utf-8").splitlines()
+    at = next(n for n, text in enumerate(written, 1) if "2013-13-45T99:00:00Z" in text)
+    assert line.startswith(f"BAD DATE {export}: line {at}: comment {bad_id!r}")
+    assert "'2013-13-45T99:00:00Z'" in line and "Fix:" in line
     assert "1 with a bad date" in result.stdout
     stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM comments").fetchone()[0]
     assert stored == len(posts) - 1
