@@ -33,7 +33,22 @@ ATTRIBUTE = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"|([\w-]+)\s*=\s*'([^']*)'|([\w-]+)\s*=\s*([^\s'"]+)|"([^"]*)"|(\S+)"""
 )
 URL_LINE = re.compile(r"^\s*(https?://[^\s<>\"']+)\s*$", re.MULTILINE)
+# A sized copy WordPress made of an upload (`photo-300x200.jpg`), and the copy it
+# makes of a large original (`photo-scaled.jpg`, WordPress 5.3+).
 SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.\w+$)")
+SCALED_SUFFIX = "-scaled"
+# Where WordPress has kept uploads: multisite before 3.5 served a blog's
+# wp-content/blogs.dir/N/files/ at its own /files/; Jetpack's image CDN serves
+# https://i0.wp.com/<host>/<path> for any site's image.
+BLOGS_DIR = re.compile(r"/wp-content/blogs\.dir/\d+/files/(.*)$")
+IMAGE_CDN = re.compile(r"^i[0-3]\.wp\.com$")
+WORDPRESS_COM = "wordpress.com"
+# <pre> and <code> elements, whose content no step but the last (lxml) reads.
+CODE_ELEMENT = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2\s*>)", re.IGNORECASE | re.DOTALL)
+KEPT_CODE = re.compile(r"\x02(\d+)\x02")
+# A name a plugin registers ([gallery], [contact-form-7]); prose in brackets
+# ([and], [Note: …], [1]) has no such name, attributes or closing tag.
+REGISTERED_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 # Elements wpautop never wraps in a paragraph, and the containers whose
 # contents it does split into paragraphs.
 BLOCK_TAGS = (
@@ -92,6 +107,14 @@ class Site:
     old_base: str = ""
     # Uploads (paths under uploads/) that published posts copy into content/images/.
     published_uploads: set[str] = field(default_factory=set)
+    # Hosts whose upload addresses are this site's (its addresses, its network's),
+    # when not only `old_hosts`; and this blog's own `<blog>.files.wordpress.com`.
+    upload_hosts: set[str] = field(default_factory=set)
+    files_hosts: set[str] = field(default_factory=set)
+    # The blog's path on its host ("" or "/blog2"): multisite's /files/ is under it.
+    blog_path: str = ""
+    # The uploads the export lists as attachments (paths under uploads/).
+    attachment_uploads: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -106,6 +129,8 @@ class Body:
     remote_images: list[str] = field(default_factory=list)
     # A draft's uploads no published post shows: left at their old address.
     draft_images: list[str] = field(default_factory=list)
+    # Of `remote_images`, those on another site (not this one's uploads).
+    other_sites_images: list[str] = field(default_factory=list)
     # (number, footnote id) of each Gutenberg footnote reference, in order.
     footnotes: list[tuple[int, str]] = field(default_factory=list)
 
@@ -125,20 +150,74 @@ def old_address(url: str, site: Site) -> str | None:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
+def _bare_host(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def own_host(host: str, site: Site) -> bool:
+    """Whether `host` is one of the old site's own (its addresses, its network's)."""
+    return _bare_host(host) in {_bare_host(h) for h in site.upload_hosts | site.old_hosts}
+
+
+def this_blogs_files_hosts(hosts: set[str]) -> set[str]:
+    """`<blog>.files.wordpress.com` of each `<blog>.wordpress.com` among `hosts`."""
+    found = set()
+    for host in hosts:
+        label, _, rest = _bare_host(host).partition(".")
+        if rest == WORDPRESS_COM and label:
+            found.add(f"{label}.files.{WORDPRESS_COM}")
+    return found
+
+
 def upload_path(url: str, site: Site) -> str | None:
-    """The path of a WordPress upload under `wp-content/uploads/`, or None for other URLs."""
+    """The path of one of this site's uploads under its uploads folder, or None.
+
+    Every form WordPress has used: `…/wp-content/uploads/…`, multisite's
+    `…/files/…` and `…/wp-content/blogs.dir/N/files/…`, this blog's
+    `<blog>.files.wordpress.com/…`, and these behind Jetpack's image CDN; on
+    one of the site's own hosts (or no host) only: an upload on another site
+    (another WordPress.com blog) is that site's."""
     parts = urlsplit(html.unescape(url.strip()))
-    path = unquote(parts.path)
-    if "/wp-content/uploads/" in path:
+    if parts.scheme not in ("", "http", "https"):
+        return None
+    host, path = parts.netloc.lower(), unquote(parts.path)
+    if IMAGE_CDN.match(host):
+        host, _, rest = path.lstrip("/").partition("/")
+        path = "/" + rest
+    blogs_dir = BLOGS_DIR.search(path)
+    if host and _bare_host(host) in site.files_hosts:
+        relative = path
+    elif host and not own_host(host, site):
+        return None
+    elif "/wp-content/uploads/" in path:
         relative = path.split("/wp-content/uploads/", 1)[1]
-    elif parts.netloc.lower().endswith(".files.wordpress.com"):
-        relative = path.lstrip("/")
+    elif blogs_dir:
+        relative = blogs_dir[1]
+    elif path.startswith(f"{site.blog_path}/files/"):
+        relative = path.removeprefix(f"{site.blog_path}/files/")
     else:
         return None
     segments = [s for s in relative.split("/") if s not in ("", ".")]
     if not segments or ".." in segments:
         return None
     return "/".join(segments)
+
+
+def is_own_address(url: str, site: Site) -> bool:
+    """Whether an absolute URL is on the old site (or its uploads' hosts)."""
+    host = urlsplit(url.strip()).netloc.lower()
+    if IMAGE_CDN.match(host):
+        host = urlsplit(url.strip()).path.lstrip("/").split("/", 1)[0]
+    return not host or own_host(host, site) or _bare_host(host) in site.files_hosts
+
+
+def original_uploads(relative: str) -> list[str]:
+    """The uploads a sized copy was made from: `photo.jpg` and `photo-scaled.jpg`."""
+    original = SIZE_SUFFIX.sub("", relative)
+    if original == relative:
+        return []
+    stem, dot, extension = original.rpartition(".")
+    return [original, f"{stem}{SCALED_SUFFIX}{dot}{extension}"]
 
 
 def _attributes(text: str) -> tuple[dict[str, str], list[str]]:
@@ -191,7 +270,7 @@ class Shortcodes:
             named, positional = _attributes(raw_attributes)
             replacement = self.replace(name.lower(), named, positional, inner)
             if replacement is None:
-                if inner is not None or named:
+                if looks_registered(name, named, positional, inner, bool(self_closing)):
                     self.body.problems.append(f"shortcode [{name}] left as text")
                 out.append(text[match.start() : match.end()])
                 position = match.end()
@@ -258,6 +337,15 @@ class Shortcodes:
         return f'\n\n<{name} controls src="{html.escape(url)}"></{name}>\n\n'
 
 
+def looks_registered(name, named, positional, inner, self_closing: bool) -> bool:
+    """Whether `[name …]` is a shortcode's syntax rather than prose in brackets: a
+    registered-looking name with a closing tag, a `/]`, or only `key="value"`
+    attributes."""
+    if not REGISTERED_NAME.match(name):
+        return False
+    return inner is not None or self_closing or (bool(named) and not positional)
+
+
 MEDIA_EXTENSIONS = {"mp3", "ogg", "oga", "wav", "m4a", "flac", "wma", "mp4", "m4v", "webm", "ogv"}
 MEDIA_EXTENSIONS |= {"wmv", "flv", "mov"}
 
@@ -317,8 +405,60 @@ FOOTNOTE_MARKER = "WPFOOTNOTE"
 FOOTNOTE_REFERENCE = re.compile(rf"{FOOTNOTE_MARKER}(\d+){FOOTNOTE_MARKER}")
 
 
+# Who renders the Markdown: Pelican (Python-Markdown, which keeps raw HTML) or
+# the comment server (Isso escapes HTML). Both read a line ending in two spaces
+# as a line break, and neither reads a backslash at a line's end as one.
+PELICAN = "pelican"
+ISSO = "isso"
+# A code block while the Markdown is tidied: its lines are never touched.
+CODE_BLOCK = "\x03{}\x03"
+CODE_BLOCK_MARK = re.compile(r"\x03(\d+)\x03")
+BACKTICKS = re.compile(r"`+")
+# A language name both Markdown readers take after a fence; any other is dropped
+# (a backtick in it would stop the fence from being one).
+LANGUAGE_NAME = re.compile(r"^[\w#.+-]+$")
+
+
 class CommonsMarkdown(MarkdownConverter):
-    """markdownify, keeping figures and allowed media players as HTML."""
+    """markdownify, keeping figures and allowed media players as HTML, and code
+    blocks exactly as they showed."""
+
+    class Options:
+        dialect = PELICAN
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.code_blocks: list[str] = []
+
+    def convert_pre(self, el, text, parent_tags):
+        # The text the reader saw, character for character: no Markdown inside.
+        for br in el.find_all("br"):
+            br.replace_with("\n")
+        code = el.get_text()
+        # As HTML does, a newline right after <pre> is not part of the text.
+        code = code.removeprefix("\n")
+        if not code:
+            return ""
+        language = _code_language(el) or ""
+        language = language if LANGUAGE_NAME.match(language) else ""
+        longest = max((len(run) for run in BACKTICKS.findall(code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        fenced = f"{fence}{language}\n{code.removesuffix(chr(10))}\n{fence}"
+        if self.options["dialect"] == ISSO:
+            block = fenced
+        elif language and code.strip("\n") == code.removesuffix("\n") and "\t" not in code:
+            # Highlighted, as WordPress's [code] plugins showed it: Pelican's
+            # fenced block keeps this text (no tab, no blank line at either end).
+            block = fenced
+        else:
+            # Raw HTML: Python-Markdown expands tabs and Pygments drops blank
+            # lines at either end of a fenced block; an escaped <pre> keeps both,
+            # and is not coloured by a guessed language WordPress never showed.
+            css = f' class="language-{html.escape(language)}"' if language else ""
+            escaped = html.escape(code, quote=False).replace("\t", "&#9;")
+            block = f"<pre><code{css}>{escaped}</code></pre>"
+        self.code_blocks.append(block)
+        return "\n\n" + CODE_BLOCK.format(len(self.code_blocks) - 1) + "\n\n"
 
     def escape(self, text, parent_tags):
         if not text:
@@ -349,16 +489,18 @@ def _code_language(el) -> str | None:
     return None
 
 
-def to_markdown(fragment: str) -> str:
-    markdown = CommonsMarkdown(
+def to_markdown(fragment: str, dialect: str = PELICAN) -> str:
+    converter = CommonsMarkdown(
         heading_style="ATX",
         bullets="-",
         escape_misc=False,
         table_infer_header=True,
         code_language_callback=_code_language,
-        newline_style="backslash",
-    ).convert(fragment)
-    return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+        newline_style="spaces",
+        dialect=dialect,
+    )
+    markdown = re.sub(r"\n{3,}", "\n\n", converter.convert(fragment)).strip() + "\n"
+    return CODE_BLOCK_MARK.sub(lambda m: converter.code_blocks[int(m[1])], markdown)
 
 
 class Localiser:
@@ -381,7 +523,11 @@ class Localiser:
             self.body.problems.append(f"upload left at its old address: {refused}")
             return None
         uploads = self.site.uploads.resolve()
-        for candidate in dict.fromkeys((relative, SIZE_SUFFIX.sub("", relative))):
+        # A sized copy is brought home as its original when the export lists that
+        # upload; else as itself, or, missing, as the original found in the folder.
+        originals = original_uploads(relative)
+        listed = [o for o in originals if o in self.site.attachment_uploads]
+        for candidate in dict.fromkeys([*listed, relative, *originals]):
             source = uploads / candidate
             if not source.is_file():
                 continue
@@ -444,6 +590,8 @@ class Localiser:
                 image.set("src", local)
             elif src.startswith(("http://", "https://", "//")):
                 self.body.remote_images.append(src)
+                if not is_own_address(src, self.site):
+                    self.body.other_sites_images.append(src)
         for anchor in root.iter("a"):
             href = anchor.get("href") or ""
             address = old_address(href, self.site)
@@ -525,8 +673,27 @@ def _remove_keeping_tail(element) -> None:
     parent.remove(element)
 
 
+class CodeKept:
+    """<pre> and <code> contents set aside while the text around them is processed
+    (shortcodes, embeds, paragraphs), and put back as they were."""
+
+    def __init__(self):
+        self.kept: list[str] = []
+
+    def hide(self, text: str) -> str:
+        def keep(match):
+            self.kept.append(match[3])
+            return f"{match[1]}\x02{len(self.kept) - 1}\x02{match[4]}"
+
+        return CODE_ELEMENT.sub(keep, text)
+
+    def show(self, text: str) -> str:
+        return KEPT_CODE.sub(lambda m: self.kept[int(m[1])], text)
+
+
 def _prepare(text: str, site: Site, post_id: str, body: Body) -> str:
-    text = NOPAGING.sub("", text)
+    code = CodeKept()
+    text = code.hide(NOPAGING.sub("", text))
     blocks = "<!-- wp:" in text
     if blocks:
         text = strip_blocks(text, body)
@@ -535,7 +702,7 @@ def _prepare(text: str, site: Site, post_id: str, body: Body) -> str:
         # WordPress turns a URL alone on its line into an embed (oEmbed): here, a link.
         text = URL_LINE.sub(lambda m: _link(m[1], m[1]), text)
         text = wpautop(text)
-    return text
+    return code.show(text)
 
 
 def footnote_markdown(
@@ -583,18 +750,24 @@ def convert_body(
 
 
 def convert_fragment(
-    text: str, site: Site, body: Body | None = None, uploads: str = UPLOADS_LEFT
+    text: str,
+    site: Site,
+    body: Body | None = None,
+    uploads: str = UPLOADS_LEFT,
+    dialect: str = PELICAN,
 ) -> str:
     """Markdown for a small piece of WordPress text (an excerpt, a footnote, a comment).
 
     A post's excerpt or footnote gives the post's `body`, which collects what
-    it finds, and its `uploads`; a comment's uploads stay where they are.
+    it finds, and its `uploads`; a comment's uploads stay where they are, and
+    its `dialect` is ISSO (the comment server renders it).
     """
     body = Body(markdown="") if body is None else body
-    expanded = wpautop(Shortcodes(site, "", body).expand(text))
-    return to_markdown(Localiser(site, body, uploads).run(expanded))
+    code = CodeKept()
+    expanded = code.show(wpautop(Shortcodes(site, "", body).expand(code.hide(text))))
+    return to_markdown(Localiser(site, body, uploads).run(expanded), dialect)
 
 
 def one_line(markdown: str) -> str:
     """Markdown on one line, as a metadata value must be (paragraphs joined by a space)."""
-    return re.sub(r"\s+", " ", markdown.replace("\\\n", " ")).strip()
+    return re.sub(r"\s+", " ", markdown).strip()

@@ -5,7 +5,9 @@ path, with a post: the post's own URL in Commons (the same pattern as before),
 or an old address that a redirect file (content/redirects/*.txt, as the
 WordPress importer writes) sends to the post's file. Comments go into Isso
 under the thread id Commons gives that post (the discussion plugin's rule).
-Threads that match no post are listed and left out.
+Threads that match no post are listed and left out. A comment whose date is
+not one is listed and left out; the file is read by `xml_export.parse_export`,
+which repairs what it can and says so.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -23,10 +25,11 @@ from lxml import etree
 
 from commons.files import Folder
 
-from .body import Site, convert_fragment
+from .body import ISSO, Site, convert_fragment
 from .isso_db import MODE_APPROVED, NewComment, add_thread, anonymized, open_database
 from .wordpress import site_thread_id
 from .wxr import ExportError
+from .xml_export import ExportSyntaxError, parse_export
 
 DISQUS = "http://disqus.com"
 INTERNALS = "http://disqus.com/disqus-internals"
@@ -57,6 +60,9 @@ class DisqusReport:
     seconds: float = 0.0
     left_out: Counter = field(default_factory=Counter)
     unmatched: dict[str, int] = field(default_factory=dict)
+    # One sentence per comment left out for a date that is not one.
+    bad_dates: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [
@@ -71,6 +77,8 @@ class DisqusReport:
             "{filename}/<the post>.md` to a file in content/redirects/ and run again."
             for url, n in sorted(self.unmatched.items())
         ]
+        out += [f"BAD DATE {line}" for line in self.bad_dates]
+        out += [f"WARNING {warning}" for warning in self.warnings]
         return out
 
 
@@ -155,27 +163,40 @@ def url_map(content_dir: Path, settings: dict, posts: list[Post]) -> dict[str, P
     return mapping
 
 
-def read_disqus(path: Path):
+def read_disqus(path: Path, report: DisqusReport | None = None):
+    """The export's root element; what was repaired to read it goes to `report`."""
     path = Path(path)
     if not path.is_file():
         raise ExportError(
             f"{path}: no such file. Fix: give the .xml file Disqus sent (Admin > "
             "Moderation > Export), uncompressed."
         )
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        root = etree.parse(str(path), parser).getroot()
-    except etree.XMLSyntaxError as error:
+        parsed = parse_export(path)
+    except ExportSyntaxError as error:
         raise ExportError(
-            f"{path}: is not well-formed XML ({error.msg}, line {error.lineno}). Fix: export "
+            f"{path}: line {error.line}: is not well-formed XML ({error.message}). Fix: export "
             "again from Disqus and uncompress the .gz file it sends."
         ) from None
+    root = parsed.root
     if root.tag != f"{{{DISQUS}}}disqus":
         raise ExportError(
             f"{path}: is not a Disqus export: its root is <{etree.QName(root).localname}>. "
             "Fix: give the .xml file Disqus sent."
         )
+    if report is not None:
+        report.warnings += [f"{path}: {repair}" for repair in parsed.repairs]
     return root
+
+
+def created_at(text: str) -> datetime | None:
+    """Disqus's `createdAt` (ISO 8601, `Z` for UTC), or None when it is not a date."""
+    try:
+        created = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # A date without a zone is Disqus's UTC.
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
 
 
 def import_disqus(
@@ -183,7 +204,7 @@ def import_disqus(
 ) -> DisqusReport:
     started = time.monotonic()
     report = DisqusReport()
-    root = read_disqus(export_path)
+    root = read_disqus(export_path, report)
     d = f"{{{DISQUS}}}"
     threads = {
         element.get(DSQ_ID): (element.findtext(f"{d}link") or "").strip()
@@ -209,9 +230,20 @@ def import_disqus(
             report.unmatched[link] = report.unmatched.get(link, 0) + 1
             continue
         parent = element.find(f"{d}parent")
-        created = datetime.fromisoformat(
-            (element.findtext(f"{d}createdAt") or "").strip().replace("Z", "+00:00")
-        )
+        written = element.findtext(f"{d}createdAt") or ""
+        created = created_at(written)
+        if created is None:
+            report.left_out["with a bad date"] += 1
+            when = element.find(f"{d}createdAt")
+            line = when.sourceline if when is not None else element.sourceline
+            report.bad_dates.append(
+                f"{export_path}: line {line}: comment {element.get(DSQ_ID)!r} by "
+                f"{(element.findtext(f'{d}author/{d}name') or '').strip()!r} in thread "
+                f"{link!r}: createdAt {written.strip()!r} is not a date (Disqus writes "
+                "2013-10-10T10:10:10Z); left out. Fix: correct it in the export file and "
+                "import again."
+            )
+            continue
         comment = NewComment(
             key=element.get(DSQ_ID),
             parent=parent.get(DSQ_ID) if parent is not None else None,
@@ -221,7 +253,9 @@ def import_disqus(
             email=(element.findtext(f"{d}author/{d}email") or "").strip(),
             website="",
             remote_addr=anonymized(element.findtext(f"{d}ipAddress") or ""),
-            text=convert_fragment(element.findtext(f"{d}message") or "", site).strip(),
+            text=convert_fragment(
+                element.findtext(f"{d}message") or "", site, dialect=ISSO
+            ).strip(),
         )
         if not comment.text:
             report.left_out["empty"] += 1

@@ -31,6 +31,7 @@ from commons.files import Folder, WriteRefused, slug_name
 
 from . import REDIRECTS_FILE
 from .body import (
+    ISSO,
     UPLOADS_COPIED,
     UPLOADS_SHARED,
     Body,
@@ -39,6 +40,8 @@ from .body import (
     convert_fragment,
     old_address,
     one_line,
+    this_blogs_files_hosts,
+    upload_path,
 )
 from .isso_db import MODE_APPROVED, MODE_PENDING, NewComment, add_thread, anonymized, open_database
 from .wxr import Export, ExportError, Item, read_export
@@ -52,6 +55,10 @@ PUBLISHED_STATUS = "publish"
 DRAFT_STATUSES = {"draft", "pending", "future", "private"}
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
 COMMENT_TYPES = {"", "comment"}
+BAD_DATE_FIX = (
+    "is not a date (WordPress writes YYYY-MM-DD HH:MM:SS); left out. Fix: correct the "
+    "date in the export file and import again."
+)
 
 
 def thread_id_function():
@@ -122,11 +129,17 @@ class Report:
     seconds: float = 0.0
     not_posts: Counter = field(default_factory=Counter)
     comments_left_out: Counter = field(default_factory=Counter)
+    # Posts and pages left out, by why ("post with a bad date").
+    left_out: Counter = field(default_factory=Counter)
+    # One sentence per post, page or comment left out for a date that is not one.
+    bad_dates: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
     remote_images: dict[str, list[str]] = field(default_factory=dict)
     images_copied: set[str] = field(default_factory=set)
     draft_images: dict[str, list[str]] = field(default_factory=dict)
+    # Of the remote images, those on other sites (not the old site's uploads).
+    other_sites_images: set[str] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         out = [
@@ -138,17 +151,33 @@ class Report:
         if self.not_posts:
             items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.not_posts.items()))
             out.append(f"Not posts, left out: {items}.")
+        if self.left_out:
+            items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))
+            out.append(f"Left out: {items}.")
         if self.comments_left_out:
             items = ", ".join(f"{n} {kind}" for kind, n in sorted(self.comments_left_out.items()))
             out.append(f"Comments left out: {items}.")
+        out += [f"BAD DATE {line}" for line in self.bad_dates]
         out += [f"WARNING {warning}" for warning in self.warnings]
         for path, problems in sorted(self.problems.items()):
             for problem, times in Counter(problems).items():
                 repeat = f" (x{times})" if times > 1 else ""
                 out.append(f"NOT CONVERTED {path}: {problem}{repeat}")
+        remote = {image for images in self.remote_images.values() for image in images}
+        if remote:
+            others = len(remote & self.other_sites_images)
+            out.append(
+                f"Images left remote: {len(remote) - others} of the old site's (not in the "
+                f"uploads folder, or no --uploads), {others} of other sites' (they stay there)."
+            )
         for path, images in sorted(self.remote_images.items()):
             for image in images:
-                out.append(f"REMOTE IMAGE {path}: {image}")
+                whose = (
+                    " (another site's image: it stays there)"
+                    if image in self.other_sites_images
+                    else ""
+                )
+                out.append(f"REMOTE IMAGE {path}: {image}{whose}")
         for path, images in sorted(self.draft_images.items()):
             for image in images:
                 out.append(
@@ -179,6 +208,20 @@ class Report:
                 if parts.scheme in ("http", "https") and parts.netloc
             }
         )
+
+
+def own_upload_hosts(export: Export) -> set[str]:
+    """The site's other hosts its uploads may be on: its multisite network's, and
+    those of its posts' guids (the address a post had when it was written: a
+    WordPress.com blog's `<blog>.wordpress.com`, a domain the site moved from)."""
+    hosts = set()
+    guids = [item.guid for item in export.items if item.post_type in POST_TYPES]
+    for address in [export.site_link, *guids]:
+        parts = urlsplit(address.strip())
+        if parts.scheme in ("http", "https") and parts.netloc:
+            hosts.add(parts.netloc.lower())
+    # WordPress.com's network address is WordPress.com itself, every blog's.
+    return hosts - {"wordpress.com", "www.wordpress.com"}
 
 
 def _plain(text: str) -> str:
@@ -225,6 +268,13 @@ def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
             continue
         if item.status in SKIPPED_STATUSES:
             report.not_posts[f"{item.post_type} ({item.status})"] += 1
+            continue
+        if item.bad_dates:
+            report.left_out[f"{item.post_type} with a bad date"] += 1
+            report.bad_dates.append(
+                f"{item.source}: {item.post_type} {item.post_id} ({_plain(item.title)!r}), "
+                f"{', '.join(item.bad_dates)} {BAD_DATE_FIX}"
+            )
             continue
         if (
             item.date_gmt is None
@@ -333,7 +383,15 @@ def comments_for(item: Item, site: Site, zone: ZoneInfo, report: Report) -> list
         else:
             report.comments_left_out[comment.approved or "unknown"] += 1
             continue
-        text = convert_fragment(comment.content, site).strip()
+        if comment.bad_dates:
+            report.comments_left_out["with a bad date"] += 1
+            report.bad_dates.append(
+                f"{item.source}: comment {comment.id} by {_plain(comment.author)!r} on "
+                f"{item.post_type} {item.post_id} ({_plain(item.title)!r}), "
+                f"{', '.join(comment.bad_dates)} {BAD_DATE_FIX}"
+            )
+            continue
+        text = convert_fragment(comment.content, site, dialect=ISSO).strip()
         if not text:
             report.comments_left_out["empty"] += 1
             continue
@@ -470,6 +528,7 @@ def record(report: Report, entry: Planned, shown: Path, body: Body) -> None:
         report.problems[str(shown)] = body.problems
     if body.remote_images:
         report.remote_images[str(shown)] = list(dict.fromkeys(body.remote_images))
+        report.other_sites_images.update(body.other_sites_images)
     if body.draft_images:
         report.draft_images[str(shown)] = body.draft_images
     report.images_copied.update(body.images_copied)
@@ -548,6 +607,7 @@ def import_wordpress(
     started = time.monotonic()
     report = Report()
     export = read_export(export_path)
+    report.warnings += export.repairs
     if uploads is not None and not Path(uploads).is_dir():
         raise ExportError(
             f"{uploads}: no such folder. Fix: copy wp-content/uploads from the old server and "
@@ -557,25 +617,39 @@ def import_wordpress(
     content_dir = Path(content_dir)
     folder = Folder(content_dir, force=force)
     planned = plan(export, settings, report)
+    others = [part.name for part in export.parts if part != Path(export_path)]
+    more = f" and its other part(s), {', '.join(others)}," if others else ""
     say(
-        f"Reading {export_path}: WXR {export.wxr_version}, {len(export.items)} items, "
+        f"Reading {export_path}{more}: WXR {export.wxr_version}, {len(export.items)} items, "
         f"{len(planned)} posts and pages to import"
     )
+    # The posts' and pages' own addresses: an attachment's may be another blog's
+    # (WordPress.com lists an image taken from another blog as an attachment).
     hosts = {urlsplit(export.link).netloc.lower()} | {
-        urlsplit(item.link).netloc.lower() for item in export.items if item.link
+        urlsplit(item.link).netloc.lower()
+        for item in export.items
+        if item.link and item.post_type in POST_TYPES
     }
+    old_hosts = {h for h in hosts if h}
+    upload_hosts = old_hosts | own_upload_hosts(export)
     site = Site(
-        old_hosts={h for h in hosts if h},
+        old_hosts=old_hosts,
         content_dir=content_dir,
         uploads=Path(uploads) if uploads else None,
         media_elements=media_elements(settings),
         old_base=export.link.rstrip("/") + "/" if export.link else "",
+        upload_hosts=upload_hosts,
+        files_hosts=this_blogs_files_hosts(upload_hosts),
+        blog_path=urlsplit(export.link).path.rstrip("/"),
     )
     for item in export.items:
         if item.post_type == "attachment" and item.attachment_url:
             caption = _plain(item.excerpt) or _plain(item.title)
             site.attachments[item.post_id] = (item.attachment_url, caption)
             site.children.setdefault(item.parent_id, []).append(item.post_id)
+            listed = upload_path(item.attachment_url, site)
+            if listed:
+                site.attachment_uploads.add(listed)
     base = (urlsplit(export.link).path.rstrip("/") or "") + "/"
     for entry in planned:
         if entry.status == "published":

@@ -341,7 +341,13 @@ def test_bad_input_is_refused_with_the_file_and_the_fix(make, says, tmp_path):
 def test_with_uploads_every_image_is_copied_and_the_build_finds_it(tmp_path, build):
     """The uploads folder is made from the image addresses in the export itself."""
     export = etree.parse(str(THEME_DATA))
-    where = Site(old_hosts=set(), content_dir=tmp_path, uploads=None)
+    blog = "wpthemetestdata.wordpress.com"
+    where = Site(
+        old_hosts={blog},
+        content_dir=tmp_path,
+        uploads=None,
+        files_hosts={"wpthemetestdata.files.wordpress.com"},
+    )
     uploads = tmp_path / "uploads"
     addresses = set(export.xpath("//*[local-name()='attachment_url']/text()"))
     for text in export.xpath("//*[local-name()='encoded']/text()"):

@@ -197,3 +197,22 @@ def test_gutenberg_footnotes_become_markdown_footnotes(tmp_path):
     ids = set(page.xpath("//@id"))
     for href in references:
         assert href.startswith("#") and href[1:] in ids
+
+
+def test_a_language_name_with_backticks_does_not_unmake_the_code_block(tmp_path):
+    # A class an export may carry: with it after the fence, the fence would be
+    # text and the code read as Markdown (and as HTML by Pelican).
+    from isso import config
+    from isso.html import Markup
+
+    from commons.importers.body import ISSO, convert_fragment
+
+    code = "<b>not bold</b> *not em*"
+    fragment = f'<pre><code class="language-x```">{code.replace("<", "&lt;")}</code></pre>'
+    comment = convert_fragment(fragment, site(tmp_path), dialect=ISSO)
+    shown = html.fromstring(
+        f"<div>{Markup(config.load(config.default_file())).render(comment)}</div>"
+    )
+    assert shown.xpath("string(.//pre)").rstrip("\n") == code
+    post = convert_body(fragment, site(tmp_path)).markdown
+    assert rendered(post).xpath("string(.//pre)").rstrip("\n") == code
