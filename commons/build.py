@@ -55,6 +55,7 @@ LOCK_POLL = 0.2
 # Pelican's environment names the lock's descriptor, so that the search
 # plugin's Pagefind holds the lock too.
 LOCK_FD_VARIABLE = "COMMONS_BUILD_LOCK_FD"
+LAST_SITE_VARIABLE = "COMMONS_LAST_SITE"
 # Beside the cache files: the key of what made them (`cache_key`) and their
 # stamps as the last successful build left them.
 CACHE_RECORD = "commons-sound.json"
@@ -186,7 +187,14 @@ def build_site(
                 cwd=REPO_ROOT,
                 capture_output=True,
                 text=True,
-                env={**os.environ, **(env or {}), LOCK_FD_VARIABLE: str(lock.fileno())},
+                env={
+                    **os.environ,
+                    **(env or {}),
+                    LOCK_FD_VARIABLE: str(lock.fileno()),
+                    # The site this build replaces: pages whose inputs did not
+                    # change keep its bytes (plugins/render_record).
+                    LAST_SITE_VARIABLE: str(output) if output.is_dir() else "",
+                },
                 # Pelican holds the lock too: if this process is killed, no
                 # other build touches the output until Pelican has ended.
                 pass_fds=(lock.fileno(),),

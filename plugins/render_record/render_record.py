@@ -1,0 +1,214 @@
+"""Receivers and the page choice for the RENDER_RECORD setting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+from pelican import signals
+from pelican.generators import SourceFileGenerator, StaticGenerator
+
+from commons.partial_build import writes_some_pages
+from commons.receivers import BuildReceivers
+from commons.settings import Boolean, Schema, install
+
+from .digest import page_digest, site_digest
+
+logger = logging.getLogger(__name__)
+
+SETTING = "RENDER_RECORD"
+SCHEMA = Schema(SETTING, {"enabled": Boolean(True)})
+# The last site built with this build's content cache: commons.build.build_site
+# names the output folder it is about to replace. Unset: every page is rendered.
+LAST_SITE_ENV = "COMMONS_LAST_SITE"  # commons.build.LAST_SITE_VARIABLE
+RECORD_FILE = "render-record.json"
+RECORD_FORMAT = 1
+MISSING = object()
+
+
+def validate_settings(raw) -> dict:
+    """RENDER_RECORD with defaults filled in, or SettingsError listing every bad key."""
+    return SCHEMA.validate(raw)
+
+
+def check_settings(pelican) -> None:
+    install(pelican.settings, SCHEMA)
+
+
+def read_record(path: Path) -> dict[str, list[str]]:
+    """The last build's pages: output file -> [inputs digest, bytes digest]; {} when unusable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        return {}
+    pages = data.get("pages")
+    if not isinstance(pages, dict):
+        return {}
+    return {
+        name: entry
+        for name, entry in pages.items()
+        if isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)
+    }
+
+
+def code_digest(settings: dict) -> str:
+    """The files that turn a page's inputs into its bytes: the theme's (and its
+    overrides') templates and files, and every loaded plugin's code. The content
+    cache's key covers Commons' own; a theme or a plugin kept elsewhere, or
+    installed with pip, is covered here."""
+    digest = hashlib.sha256()
+    folders = [settings.get("THEME") or "", *(settings.get("THEME_TEMPLATES_OVERRIDES") or [])]
+    files: set[Path] = set()
+    for folder in folders:
+        if folder and os.path.isdir(folder):
+            files.update(path for path in Path(folder).rglob("*") if path.is_file())
+    for plugin in settings.get("PLUGINS") or []:
+        module = plugin if hasattr(plugin, "__name__") else sys.modules.get(str(plugin))
+        origin = getattr(module, "__file__", None)
+        if origin and Path(origin).name == "__init__.py":
+            files.update(Path(origin).parent.rglob("*.py"))  # a package: all of it
+        elif origin:
+            files.add(Path(origin))
+    for path in sorted(files):
+        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\x00")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+class RenderRecord(BuildReceivers):
+    """One build's record: what it kept from the last site, what it rendered."""
+
+    def __init__(self, settings: dict, last_site: Path, record_path: Path):
+        self.settings = settings
+        self.code = code_digest(settings)
+        self.last_site = last_site
+        self.record_path = record_path
+        self.last = read_record(record_path)
+        self.pages: dict[str, list[str]] = {}
+        self.posts: dict = {}
+        self.site: str | None = None
+        self.rendered = 0
+        self.kept = 0
+
+    def receivers(self) -> list:
+        return [(signals.finalized, self.finish)]
+
+    def render(self, template, context: dict, localcontext: dict) -> str:
+        if self.site is None:
+            # At the first page: every plugin has finished the context.
+            self.site = self.code + site_digest(context, self.posts)
+        local = {k: v for k, v in localcontext.items() if context.get(k, MISSING) is not v}
+        name = localcontext["output_file"]
+        inputs = page_digest(self.site, getattr(template, "name", "") or "", local, self.posts)
+        last = self.last.get(name)
+        if last is not None and last[0] == inputs:
+            text = self._last_text(name, last[1])
+            if text is not None:
+                self.kept += 1
+                self.pages[name] = last
+                return text
+        self.rendered += 1
+        text = template.render(localcontext)
+        self.pages[name] = [inputs, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+        return text
+
+    def _last_text(self, name: str, digest: str) -> str | None:
+        """The last site's page, when its bytes are those the record says it wrote."""
+        try:
+            data = (self.last_site / name).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None  # changed since, or another build's: rendered again
+        return data.decode("utf-8")
+
+    def output(self, generate_output, writer) -> None:
+        write_file = writer.write_file
+
+        def recorded_file(name, template, context, *args, **kwargs):
+            return write_file(
+                name, _RecordedTemplate(self, template, context), context, *args, **kwargs
+            )
+
+        writer.write_file = recorded_file
+        try:
+            generate_output(writer)
+        finally:
+            writer.write_file = write_file
+
+    def finish(self, _pelican) -> None:
+        self.disconnect()
+        self.record_path.parent.mkdir(parents=True, exist_ok=True)
+        partial_path = self.record_path.with_name(f".{RECORD_FILE}.{os.getpid()}.tmp")
+        partial_path.write_text(
+            json.dumps(
+                {
+                    "format": RECORD_FORMAT,
+                    "pages": self.pages,
+                    "rendered": self.rendered,
+                    "kept": self.kept,
+                },
+                sort_keys=True,
+            ),
+            encoding="utf-8",
+        )
+        os.replace(partial_path, self.record_path)
+        logger.info(
+            "Render record: %d page(s) rendered, %d kept from the last build",
+            self.rendered,
+            self.kept,
+        )
+
+
+class _RecordedTemplate:
+    """What the writer gets instead of a template: each page asks the record."""
+
+    def __init__(self, record: RenderRecord, template, context: dict):
+        self.record = record
+        self.template = template
+        self.context = context
+        self.name = getattr(template, "name", None)
+
+    def render(self, localcontext) -> str:
+        return self.record.render(self.template, self.context, localcontext)
+
+
+def prepare(generators) -> None:
+    """Every generator's pages go through this build's record."""
+    if not generators:
+        return
+    settings = generators[0].settings
+    options = settings.get(SETTING)
+    if not options or not options["enabled"]:
+        return
+    # A build of only some threads' pages (plugins/thread_pages) keeps no record;
+    # render children (plugins/parallel_render) render where this process
+    # cannot see, so with them every page is rendered and no record kept.
+    if writes_some_pages(settings) or (settings.get("PARALLEL_RENDER") or {}).get("enabled"):
+        return
+    record_path = Path(settings["CACHE_PATH"]) / RECORD_FILE
+    chosen = os.environ.get(LAST_SITE_ENV, "")
+    last_site = Path(chosen) if chosen else None
+    if last_site is None or not last_site.is_dir():
+        record_path.unlink(missing_ok=True)
+        last_site = Path(os.devnull)  # nothing to keep: every page is rendered
+    record = RenderRecord(settings, last_site, record_path)
+    for generator in generators:
+        if not isinstance(generator, (StaticGenerator, SourceFileGenerator)):
+            generator.generate_output = partial(record.output, generator.generate_output)
+    record.connect()
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.all_generators_finalized.connect(prepare)

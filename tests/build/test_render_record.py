@@ -1,0 +1,89 @@
+"""A build over the last site keeps a page's bytes only when what it is made
+from did not change: after random edits (posts, links, drafts, theme, settings,
+Markdown options, comments), a build with the kept content cache over the last
+site equals a cold build byte for byte, and it renders only a part of the
+pages after a body edit.
+
+The seed comes from the run and is printed; `COMMONS_STALE_SEED=<seed>`
+replays a failure, `COMMONS_STALE_EDITS=<n>` makes the walk longer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+from commons.build import build_site, cache_path
+from tests.build.test_comment_snapshot_build import ISSO_URL, write_cache
+from tests.preview.helpers import Site, differences
+from tests.preview.test_never_stale import Editor, run_seed
+
+EDITS = 24
+# The render record keeps its pages where one process renders them all.
+ONE_PROCESS = "PARALLEL_RENDER = {'enabled': False}\n"
+SNAPSHOTS = (
+    f"DISCUSSION = {{**DISCUSSION, 'provider': 'isso', 'isso': {{'url': {ISSO_URL!r}}}, "
+    "'snapshot': {'refresh': 'never'}}\n"
+)
+
+
+def record(output) -> dict:
+    return json.loads((cache_path(output) / "render-record.json").read_text(encoding="utf-8"))
+
+
+def build(site: Site, output):
+    build_site(output, settings_file=site.settings, content=site.content)
+    return record(output)
+
+
+def test_an_unchanged_site_renders_nothing_and_a_body_edit_little(tmp_path):
+    site = Site(tmp_path / "site", posts=12, extra_settings=ONE_PROCESS)
+    editor = Editor(site, random.Random(0))
+    # Longer than its summary (the listings' excerpt), which a later paragraph leaves as is.
+    editor.posts["post-3.md"]["body"] = "A long first paragraph. " * 60
+    editor._save("post-3.md")
+    output = tmp_path / "output"
+    assert build(site, output)["kept"] == 0
+    again = build(site, output)
+    assert again["rendered"] == 0 and again["kept"] > 20, again
+    editor.posts["post-3.md"]["body"] += "\n\nOne more paragraph."
+    editor._save("post-3.md")
+    edited = build(site, output)
+    # Its own page and the listing pages that show it; not every page.
+    assert 0 < edited["rendered"] < edited["kept"], edited
+    assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
+
+
+def test_builds_over_the_last_site_equal_cold_builds_after_random_edits(tmp_path, comments_cache):
+    seed = run_seed()
+    replay = f"replay with COMMONS_STALE_SEED={seed}"
+    print(f"render-record seed: {seed} ({replay})")
+    rng = random.Random(seed)
+    site = Site(tmp_path / "site", posts=8, extra_settings=ONE_PROCESS + SNAPSHOTS)
+    editor = Editor(site, rng)
+    output = tmp_path / "output"
+    build(site, output)
+    done: list[str] = []
+    for number in range(EDITS):
+        if rng.random() < 0.15:
+            thread = rng.choice(sorted(editor.posts)).removesuffix(".md")
+            comments = [
+                {
+                    "id": str(number),
+                    "parent": None,
+                    "author": f"Reader {number}",
+                    "website": None,
+                    "created": f"2024-03-{1 + number % 28:02d}T10:00:00Z",
+                    "text": f"<p>Comment {number}</p>",
+                    "deleted": False,
+                }
+            ]
+            write_cache(comments_cache, thread, comments)
+            done.append(f"comment on {thread}")
+        else:
+            done.append(editor.edit())
+        build(site, output)
+        fresh = site.fresh_build(tmp_path / "fresh" / str(number))
+        assert differences(fresh, output) == [], f"{replay}: after {done}"
+        shutil.rmtree(fresh.parent)
