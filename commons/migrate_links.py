@@ -449,6 +449,8 @@ def titles_and_dates(text: str, relative: str) -> tuple[str, list[str]]:
             added.append(f"Title: {title}\n")
             reasons.append(f"title from the leading heading: {title}")
             del lines[body : body + (1 if atx else 2)]
+            while body < len(lines) and not lines[body].strip():
+                del lines[body]  # the metadata block's own blank line separates it
     if "date" not in metadata and date:
         added.append(f"Date: {date['date']}\n")
         reasons.append(f"date from the file name: {date['date']}")
@@ -495,10 +497,11 @@ def migrate(
     """
     content = Path(content)
     folder = Folder(content, force=True)
-    addresses = {}
+    old_site = None
     if old_settings is not None:
-        addresses = read_old_site(content, old_settings, settings).by_address()
+        old_site = read_old_site(content, old_settings, settings)
         site_url = site_url or str(old_settings.get("SITEURL") or "")
+    addresses = old_site.by_address() if old_site is not None else {}
     site = read_site(content, settings, addresses, site_url)
     migration = Migration()
     sources, migration.skipped = folder.files(DATED_SUFFIXES)
@@ -538,9 +541,10 @@ def migrate(
             patch_folder.write_text(patch_name, migration.patch)
         for relative, new_text in rewritten.items():
             folder.write_text(relative, new_text)
-    if old_settings is not None:
-        # Read again once rewritten: a title taken from a heading makes the old slug.
-        old_site = read_old_site(content, old_settings, settings)
+    if old_site is not None:
+        if titles and rewritten and not dry_run:
+            # Read again: a title taken from a heading makes the old slug.
+            old_site = read_old_site(content, old_settings, settings)
         migration.redirects = redirects(old_site, settings)
         migration.redirects.left_out[:0] = old_site.unread
         if not dry_run:

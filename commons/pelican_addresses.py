@@ -340,6 +340,8 @@ def redirects(site: OldSite, new_settings: dict) -> Redirects:
         if not pattern:
             continue
         new_pattern = new_settings.get(new_key) or new_settings.get("FEED_ALL_ATOM")
+        if not new_pattern:
+            continue  # the new site writes no feed at all
         if per is None:
             wanted.append((pattern, "/" + new_pattern))
         elif per == "lang":
