@@ -207,6 +207,10 @@ def yaml_front_matter(text: str) -> tuple[dict[str, str], int] | None:
     return None
 
 
+TRUE = ("true", "yes", "on")
+FALSE = ("false", "no", "off")
+
+
 def _yaml_scalar(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
@@ -221,6 +225,14 @@ def pelican_front_matter(text: str) -> tuple[str, list[str]]:
     if front is None:
         return text, []
     fields, end = front
+    # Jekyll's `published: false` and Hugo's `draft: true` kept a post unpublished:
+    # without them Pelican would publish it.
+    flags = {key.lower(): value.lower() for key, value in fields.items()}
+    unpublished = flags.get("draft") in TRUE or flags.get("published") in FALSE
+    fields = {k: v for k, v in fields.items() if k.lower() not in ("draft", "published")}
+    if unpublished:
+        fields = {k: v for k, v in fields.items() if k.lower() != "status"}
+        fields["Status"] = "draft"
     head = "".join(f"{key.capitalize()}: {value}\n" for key, value in fields.items())
     rest = text[end:]
     return head + ("" if rest.startswith(("\n", "\r\n")) else "\n") + rest, [
@@ -356,7 +368,7 @@ def _own_path(url: str, site_url: str) -> str | None:
     if not site_url:
         return None
     parts, own = urlsplit(url), urlsplit(site_url)
-    if parts.scheme.lower() not in ("http", "https", "") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https", "") or not parts.netloc or parts.query:
         return None
     if parts.netloc.lower().removeprefix("www.") != own.netloc.lower().removeprefix("www."):
         return None

@@ -110,9 +110,10 @@ def literal_settings(path: Path, known: dict | None = None) -> tuple[dict, list[
         raise OldSettingsError(
             f"{path}: cannot be read ({error}). Fix: give the old blog's pelicanconf.py."
         ) from None
-    except SyntaxError as error:
+    except (SyntaxError, ValueError, RecursionError) as error:
         raise OldSettingsError(
-            f"{path}:{error.lineno}: not Python ({error.msg}). Fix: give the old blog's "
+            f"{path}:{getattr(error, 'lineno', '?')}: not Python "
+            f"({getattr(error, 'msg', error)}). Fix: give the old blog's "
             "pelicanconf.py as it was when the blog was built."
         ) from None
     values = dict(known or {})
@@ -126,18 +127,39 @@ def literal_settings(path: Path, known: dict | None = None) -> tuple[dict, list[
             continue
         try:
             value = _literal(node.value, values)
-        except ValueError:
+            problem = _type_problem(target.id, value)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            value, problem = None, "is computed, not written out"
+        if problem:
             if is_address_setting(target.id):
                 notes.append(
-                    f"{path.name}:{node.lineno}: {target.id} is computed, not written out; "
-                    "Pelican's default is used. Fix: write its value out, or correct "
-                    f"{REDIRECTS_FILE} by hand."
+                    f"{path.name}:{node.lineno}: {target.id} {problem}; Pelican's default is "
+                    f"used. Fix: write its value out, or correct {REDIRECTS_FILE} by hand."
                 )
             continue
         values[target.id] = value
         if is_address_setting(target.id):
             found[target.id] = value
     return found, notes
+
+
+def _type_problem(name: str, value) -> str | None:
+    """Why `value` cannot be the address setting `name` (a URL pattern that is not
+    text, a list that is not a list), or None."""
+    if not is_address_setting(name) or value is None:
+        return None
+    default = DEFAULT_CONFIG.get(name)
+    if name == "DEFAULT_DATE":
+        expected, what = (str, tuple), "'fs' or a date tuple"
+    elif isinstance(default, (list, tuple)):
+        expected, what = (list, tuple), "a list"
+    elif isinstance(default, bool):
+        expected, what = bool, "True or False"
+    else:
+        expected, what = str, "text"
+    if isinstance(value, expected):
+        return None
+    return f"is {type(value).__name__}, not {what}"
 
 
 def _literal(node: ast.AST, values: dict):
@@ -211,9 +233,22 @@ def read_old_site(content: Path, settings: dict, new_settings: dict) -> OldSite:
     folder = Folder(content)
     static = [*settings.get("STATIC_PATHS", []), *new_settings.get("STATIC_PATHS", []), "redirects"]
     page_paths = settings.get("PAGE_PATHS", ["pages"])
-    # Only the metadata matters here: docutils reports unknown directives (the
-    # old blog's plugins) instead of stopping at them.
-    reading = {**settings, "DOCUTILS_SETTINGS": {"halt_level": 5, "report_level": 5}}
+    # Read as Commons reads: its Markdown extensions, and no file inclusion, raw
+    # HTML or URL fetching in reStructuredText (a post never reads a file outside
+    # content/ or contacts a host). Only the metadata matters here, so docutils
+    # reports unknown directives (the old blog's plugins) instead of stopping.
+    docutils = {
+        **new_settings.get("DOCUTILS_SETTINGS", {}),
+        "file_insertion_enabled": False,
+        "raw_enabled": False,
+        "halt_level": 5,
+        "report_level": 5,
+    }
+    reading = {
+        **settings,
+        "MARKDOWN": new_settings.get("MARKDOWN", settings["MARKDOWN"]),
+        "DOCUTILS_SETTINGS": docutils,
+    }
     readers = {suffix: reader(reading) for suffix, reader in READERS.items()}
     for relative in folder.files(tuple(f".{suffix}" for suffix in READERS))[0]:
         if _excluded(relative, static) or PurePosixPath(relative).name.startswith("."):
@@ -225,8 +260,12 @@ def read_old_site(content: Path, settings: dict, new_settings: dict) -> OldSite:
         reader = readers[PurePosixPath(relative).suffix.lower().lstrip(".")]
         try:
             site.contents.append(_read(content, relative, reader, "page" if is_page else "article"))
-        except (ValueError, KeyError, OSError) as error:
-            site.unread.append(f"content/{relative}: not read ({error}); no redirect for it")
+        # What a post's markup or an old URL pattern ("{slug.x}", "{0}") may raise.
+        except (ValueError, KeyError, IndexError, AttributeError, OSError) as error:
+            site.unread.append(
+                f"content/{relative}: not read ({error!r}); no redirect for it. Fix: correct "
+                "the file or the old setting, and run migrate-links again."
+            )
     return site
 
 
@@ -241,7 +280,7 @@ def _read(content: Path, relative: str, reader, kind: str) -> OldContent:
         )
     )
     metadata.update(reader.read(full)[1])
-    lang = str(metadata.get("lang", settings["DEFAULT_LANG"])).lower()
+    lang = str(metadata.get("lang", settings["DEFAULT_LANG"]))
     slug = metadata.get("slug") or _slug(metadata, relative, settings)
     category = metadata.get("category") if kind == "article" else None
     authors = list(metadata.get("authors", [])) or (
@@ -260,7 +299,7 @@ def _read(content: Path, relative: str, reader, kind: str) -> OldContent:
     if metadata.get("url"):
         url = str(metadata["url"])
     else:
-        in_default = lang == str(settings["DEFAULT_LANG"]).lower()
+        in_default = lang.lower() == str(settings["DEFAULT_LANG"]).lower()
         key = f"{kind.upper()}_{'URL' if in_default else 'LANG_URL'}"
         url = str(settings[key]).format(**values)
     return OldContent(

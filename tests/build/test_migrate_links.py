@@ -389,3 +389,17 @@ def test_titles_and_dates_from_headings_and_file_names_are_an_opt_in_step(tmp_pa
     )
     after = check_site(content=content).problems
     assert "2019-06-04-bread.md" not in after and "2019-06-05-old.rst" not in after, after
+
+
+@pytest.mark.parametrize("flag", ["draft: true", "published: false", "Published: no"])
+def test_a_yaml_draft_stays_a_draft(tmp_path, flag):
+    content = copy_content(tmp_path / "content")
+    (content / "unpublished.md").write_text(
+        f"---\ntitle: Not yet\ndate: 2019-06-03\nstatus: published\n{flag}\n---\n\nText.\n"
+    )
+
+    migrate(content, settings(), dry_run=False)
+
+    assert (content / "unpublished.md").read_text() == (
+        "Title: Not yet\nDate: 2019-06-03\nStatus: draft\n\nText.\n"
+    )

@@ -248,3 +248,22 @@ def test_old_addresses_the_redirects_plugin_refuses_are_left_out_and_listed(
     # Pelican's defaults: the sample post was at /slug.html, the About page at /pages/about.html.
     assert "/pages/about.html {filename}/pages/about.md\n" in redirects
     assert "/sharing-your-work-and-coworking-to-share.html {filename}/" in redirects
+
+
+def test_reading_the_old_posts_inserts_no_file_and_contacts_no_host(tmp_path, monkeypatch):
+    secret = tmp_path / "secret.rst"
+    secret.write_text("Stolen\n######\n\n:slug: stolen\n")
+    content = copy_content(tmp_path / "content")
+    (content / "inclusion.rst").write_text(
+        f".. include:: {secret}\n\nInclusion\n#########\n\n:date: 2019-05-05\n\n"
+        ".. csv-table::\n   :url: http://127.0.0.1:9/never\n\n"
+        ".. raw:: html\n   :file: /etc/hostname\n"
+    )
+    monkeypatch.setattr(tasks, "CONTENT_DIR", content)
+    monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path)
+
+    tasks.migrate_links(Context(), redirects=True)
+
+    redirects = (content / "redirects" / "pelican.txt").read_text(encoding="utf-8")
+    assert "/inclusion.html {filename}/inclusion.rst\n" in redirects
+    assert "stolen" not in redirects.lower()
