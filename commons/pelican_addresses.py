@@ -61,7 +61,7 @@ ADDRESS_SETTINGS = frozenset(
         "AUTHOR_REGEX_SUBSTITUTIONS",
     }
 )
-ADDRESS_SUFFIXES = ("_URL", "_SAVE_AS", "_FEED_ATOM", "_FEED_RSS", "FEED_ATOM", "FEED_RSS")
+ADDRESS_SUFFIXES = ("_URL", "_SAVE_AS", "_ATOM", "_RSS")
 READERS = {
     suffix: reader for reader in (MarkdownReader, RstReader) for suffix in reader.file_extensions
 }
