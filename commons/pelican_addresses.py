@@ -59,8 +59,10 @@ ADDRESS_SETTINGS = frozenset(
         "CATEGORY_REGEX_SUBSTITUTIONS",
         "TAG_REGEX_SUBSTITUTIONS",
         "AUTHOR_REGEX_SUBSTITUTIONS",
+        "PLUGINS",  # pelican-more-categories splits "Category: A, B" into two
     }
 )
+MORE_CATEGORIES = "more_categories"
 ADDRESS_SUFFIXES = ("_URL", "_SAVE_AS", "_ATOM", "_RSS")
 READERS = {
     suffix: reader for reader in (MarkdownReader, RstReader) for suffix in reader.file_extensions
@@ -149,7 +151,9 @@ def _type_problem(name: str, value) -> str | None:
     if not is_address_setting(name) or value is None:
         return None
     default = DEFAULT_CONFIG.get(name)
-    if name == "DEFAULT_DATE":
+    if name == "PLUGINS":
+        expected, what = (list, tuple), "a list"
+    elif name == "DEFAULT_DATE":
         expected, what = (str, tuple), "'fs' or a date tuple"
     elif isinstance(default, (list, tuple)):
         expected, what = (list, tuple), "a list"
@@ -363,7 +367,8 @@ def redirects(site: OldSite, new_settings: dict) -> Redirects:
     for item in published:
         if item.kind != "article" or item.status != "published":
             continue
-        found = [("category", item.category)] if item.category else []
+        categories = _categories(item.category, old) if item.category else []
+        found = [("category", name) for name in categories]
         found += [("tag", tag) for tag in item.tags] + [("author", a) for a in item.authors]
         for kind, name in found:
             names[kind].setdefault(WRAPPERS[kind](name, old).slug, name)
@@ -372,7 +377,7 @@ def redirects(site: OldSite, new_settings: dict) -> Redirects:
             continue
         for slug, name in found.items():
             url = str(old[f"{kind.upper()}_URL"]).format(slug=slug)
-            wanted.append((url, f"{{{kind}}}{name}"))
+            wanted.append((url, f"{{{kind}}}{_new_name(kind, name, old, new_settings)}"))
     langs = sorted({item.lang for item in published})
     for old_key, new_key, per in FEEDS:
         pattern = old.get(old_key)
@@ -388,7 +393,7 @@ def redirects(site: OldSite, new_settings: dict) -> Redirects:
         else:
             for slug, name in names[per].items():
                 old_url = pattern.format(slug=slug)
-                new_slug = WRAPPERS[per](name, new_settings).slug
+                new_slug = WRAPPERS[per](_new_name(per, name, old, new_settings), new_settings).slug
                 wanted.append((old_url, "/" + new_pattern.format(slug=new_slug)))
     for template in old.get("DIRECT_TEMPLATES", []):
         new_key = DIRECT_PAGES.get(template)
@@ -400,6 +405,29 @@ def redirects(site: OldSite, new_settings: dict) -> Redirects:
         if url:
             wanted.append((url, "/" + new_settings[new_key]))
     return _checked(wanted, new_settings)
+
+
+def _uses_more_categories(settings: dict) -> bool:
+    return any(str(plugin).endswith(MORE_CATEGORIES) for plugin in settings.get("PLUGINS") or [])
+
+
+def _categories(name: str, settings: dict) -> list[str]:
+    """The categories a post's `Category` gave under `settings`: one, or one per
+    comma with pelican-more-categories."""
+    if not _uses_more_categories(settings):
+        return [name]
+    return [part.strip() for part in name.split(",") if part.strip()]
+
+
+def _new_name(kind: str, name: str, old: dict, new_settings: dict) -> str:
+    """The label of the new site that an old one's page moves to: the new default
+    category for the old one (posts without a Category), the first of an old
+    "A, B" category when the new site splits it."""
+    if kind != "category":
+        return name
+    if name == old.get("DEFAULT_CATEGORY") and new_settings.get("DEFAULT_CATEGORY"):
+        return new_settings["DEFAULT_CATEGORY"]
+    return _categories(name, new_settings)[0]
 
 
 def _checked(wanted: list[tuple[str, str]], new_settings: dict) -> Redirects:

@@ -271,3 +271,35 @@ def test_reading_the_old_posts_inserts_no_file_and_contacts_no_host(tmp_path, mo
     redirects = (content / "redirects" / "pelican.txt").read_text(encoding="utf-8")
     assert "/inclusion.html {filename}/inclusion.rst\n" in redirects
     assert "stolen" not in redirects.lower()
+
+
+def test_pelican_default_addresses_of_the_sample_site_build_and_answer(
+    tmp_path, monkeypatch, served_site
+):
+    content = copy_content(tmp_path / "content")
+    (content / "guest.md").write_text(
+        "Title: A guest post\nDate: 2019-05-06\nAuthor: Ana Guest\nTags: Visits, news\n\n"
+        "Hello from [the sample](/sharing-your-work-and-coworking-to-share.html).\n"
+    )
+    monkeypatch.setattr(tasks, "CONTENT_DIR", content)
+    monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path)
+
+    tasks.migrate_links(Context(), redirects=True)
+
+    redirects = (content / "redirects" / "pelican.txt").read_text(encoding="utf-8")
+    assert "/author/ana-guest.html {author}Ana Guest\n" in redirects
+    # Pelican read "Category: A, B" as one category; Commons (pelican-more-categories)
+    # as two: the old page moves to the first.
+    assert (
+        "/category/benefits-of-coworking-community-coworking-current-members.html "
+        "{category}Benefits of Coworking\n"
+    ) in redirects
+    assert "/tag/visits.html {tag}Visits\n" in redirects
+    assert "/feeds/ana-guest.atom.xml /feeds/author/ana-guest.atom.xml\n" in redirects
+    guest = (content / "guest.md").read_text(encoding="utf-8")
+    assert "[the sample]({filename}/sharing-your-work-and-coworking-to-share.md)" in guest
+    output = tmp_path / "output"
+    build_site(output, content=content)  # the strict build: warnings are fatal
+    asked, failed = unanswered(served_site, output, content / "redirects" / "pelican.txt")
+    assert asked == len([line for line in redirects.splitlines() if line[:1] == "/"])
+    assert failed == []
