@@ -36,6 +36,7 @@ neither followed nor rewritten, only reported.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections.abc import Callable
@@ -440,6 +441,8 @@ def titles_and_dates(text: str, relative: str) -> tuple[str, list[str]]:
     without a Date the `YYYY-MM-DD` its file name starts with."""
     path = PurePosixPath(relative)
     date = FILE_DATE.match(path.name)
+    if date and not _is_date(date["date"]):
+        date = None  # 2019-13-45: no date; `check` asks a person for one
     if path.suffix.lower() == ".rst":
         return _rst_date(text, date["date"] if date else None)
     lines = text.splitlines(keepends=True)
@@ -473,6 +476,14 @@ def titles_and_dates(text: str, relative: str) -> tuple[str, list[str]]:
     else:
         lines[0:0] = [*added, "\n"]
     return "".join(lines), reasons
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _rst_date(text: str, date: str | None) -> tuple[str, list[str]]:

@@ -370,6 +370,7 @@ def test_titles_and_dates_from_headings_and_file_names_are_an_opt_in_step(tmp_pa
     old_blog(content)
     (content / "2019-06-04-bread.md").write_text(HEADING_POST)
     (content / "2019-06-05-old.rst").write_text("Old rst\n#######\n\n:tags: x\n\nBody.\n")
+    (content / "2019-13-45-not-a-date.md").write_text("Title: Not a date\n\nText.\n")
     before = check_site(content=content).problems
     assert "2019-06-04-bread.md" in before
 
@@ -379,6 +380,7 @@ def test_titles_and_dates_from_headings_and_file_names_are_an_opt_in_step(tmp_pa
     assert "+Title: Bread from the market\n+Date: 2019-06-04\n" in shown.patch
     assert "-# Bread from the market\n" in shown.patch
     assert "+:date: 2019-06-05\n" in shown.patch
+    assert "2019-13-45-not-a-date.md" not in shown.patch
     assert (content / "2019-06-04-bread.md").read_text() == HEADING_POST
 
     migrate(content, settings(), dry_run=False, titles=True)
@@ -389,6 +391,7 @@ def test_titles_and_dates_from_headings_and_file_names_are_an_opt_in_step(tmp_pa
     )
     after = check_site(content=content).problems
     assert "2019-06-04-bread.md" not in after and "2019-06-05-old.rst" not in after, after
+    assert "2019-13-45-not-a-date.md" in after
 
 
 @pytest.mark.parametrize("flag", ["draft: true", "published: false", "Published: no"])
