@@ -46,7 +46,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
-from commons.files import Folder
+from commons.files import Folder, WriteRefused
 from commons.pelican_addresses import (
     REDIRECTS_FILE,
     Redirects,
@@ -521,6 +521,12 @@ def migrate(
     content = Path(content)
     folder = Folder(content, force=True)
     old_site = None
+    if old_settings is not None and not dry_run:
+        # Before any file is rewritten: a redirects file Commons may not write
+        # (a link, a folder) refuses the whole run.
+        refused = folder.refusal(REDIRECTS_FILE, force=True)
+        if refused:
+            raise WriteRefused(refused)
     if old_settings is not None:
         old_site = read_old_site(content, old_settings, settings)
         site_url = site_url or str(old_settings.get("SITEURL") or "")

@@ -303,3 +303,23 @@ def test_pelican_default_addresses_of_the_sample_site_build_and_answer(
     asked, failed = unanswered(served_site, output, content / "redirects" / "pelican.txt")
     assert asked == len([line for line in redirects.splitlines() if line[:1] == "/"])
     assert failed == []
+
+
+def test_a_redirects_folder_that_is_a_link_refuses_the_run_before_any_file_changes(
+    tmp_path, monkeypatch
+):
+    content = copy_content(tmp_path / "content")
+    (content / "old.md").write_text("Title: Old\nDate: 2019-5-7\n\nText.\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (content / "redirects").symlink_to(elsewhere)
+    monkeypatch.setattr(tasks, "CONTENT_DIR", content)
+    monkeypatch.setattr(tasks, "REPO_ROOT", tmp_path)
+
+    with pytest.raises(Exit) as refused:
+        tasks.migrate_links(Context(), redirects=True)
+
+    assert "symbolic link" in str(refused.value) and refused.value.code == 1
+    assert list(elsewhere.iterdir()) == []
+    assert (content / "old.md").read_text() == "Title: Old\nDate: 2019-5-7\n\nText.\n"
+    assert not (tmp_path / "migrate-links.patch").exists()
