@@ -50,6 +50,7 @@ from commons.servers import (
     PreviewServer,
     StaticSiteServer,
 )
+from commons.unicode_controls import terminal_safe
 
 ISSO_DATA = LOCAL_ISSO_DATA
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
@@ -98,29 +99,67 @@ def check(c):
         "patch": "Where a real run saves its diff, inside the repository (undo: "
         "patch -R -p1 < PATCH).",
         "force": "Replace an existing PATCH file.",
+        "old_settings": "The old Pelican blog's pelicanconf.py (read as data, never run; "
+        "its publishconf.py beside it too): its addresses are redirected.",
+        "redirects": "Write content/redirects/pelican.txt (Pelican's default addresses "
+        "unless --old-settings is given).",
+        "site_url": "The old blog's address (else its SITEURL): links to it become internal.",
+        "titles_and_dates": "Also take missing titles from a leading heading and missing "
+        "dates from a YYYY-MM-DD file name (shown in the diff).",
     }
 )
-def migrate_links(c, dry_run=False, patch="migrate-links.patch", force=False):
-    """Rewrite links that have one right answer ({static}, {filename}, old .html URLs)."""
+def migrate_links(
+    c,
+    dry_run=False,
+    patch="migrate-links.patch",
+    force=False,
+    old_settings="",
+    redirects=False,
+    site_url="",
+    titles_and_dates=False,
+):
+    """Rewrite links that have one right answer ({static}, {filename}, old addresses);
+    with --redirects or --old-settings, keep the old Pelican addresses working."""
     from commons.migrate_links import migrate
+    from commons.pelican_addresses import OldSettingsError
+    from commons.pelican_addresses import old_settings as read_old_settings
 
+    started = time.perf_counter()
+    old, notes = None, []
+    if old_settings or redirects:
+        try:
+            old, notes = read_old_settings(Path(old_settings) if old_settings else None)
+        except OldSettingsError as error:
+            raise Exit(f"ERROR  {error}", code=1) from None
     try:
         migration = migrate(
             CONTENT_DIR,
             _settings(DEV_SETTINGS),
             dry_run=dry_run,
             patch=(Folder(REPO_ROOT, force=force), patch),
+            old_settings=old,
+            site_url=site_url,
+            titles=titles_and_dates,
         )
     except WriteRefused as refused:
         raise Exit(f"ERROR  {refused}", code=1) from None
+    for note in notes:
+        print(terminal_safe(f"NOTE   {note}", newlines=False))
     for skipped in migration.skipped:
         print(f"SKIPPED {skipped}")
     if migration.patch:
         if dry_run:
-            print(migration.patch, end="")
+            print(terminal_safe(migration.patch), end="")
         else:
             print(f"Saved the diff to {patch!r}; undo with: patch -R -p1 < {shlex.quote(patch)}")
-    print(("Would rewrite: " if dry_run else "") + migration.summary())
+    if migration.redirects is not None:
+        for left_out in migration.redirects.left_out:
+            print(terminal_safe(f"NO REDIRECT {left_out}", newlines=False))
+    print(
+        ("Would make: " if dry_run else "")
+        + migration.summary()
+        + f" ({time.perf_counter() - started:.1f} s)"
+    )
 
 
 @task

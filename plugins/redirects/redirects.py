@@ -100,7 +100,8 @@ def _targets(generators) -> dict[str, dict[str, str]]:
     return found
 
 
-def _old(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
+def old_address(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
+    """The old path of a redirect line and its ?p=/?page_id= query, or RedirectError."""
     parts = urlsplit(path)
     if parts.scheme or parts.netloc or not SAFE_PATH.match(parts.path or "-"):
         raise RedirectError(
@@ -194,7 +195,7 @@ def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> 
                 reference = reference.strip()
                 if not reference:
                     raise RedirectError(f"{where}: no target. Fix: write OLD-PATH TARGET.")
-                old_path, query = _old(old, where)
+                old_path, query = old_address(old, where)
                 problem = kept_problem(old_path, kept)
                 if problem:
                     raise RedirectError(

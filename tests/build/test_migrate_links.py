@@ -15,6 +15,7 @@ from commons.build import build_site
 from commons.check import check_site
 from commons.files import Folder, WriteRefused
 from commons.migrate_links import migrate
+from commons.pelican_addresses import old_settings
 from tests.conftest import copy_content, parse_html
 
 OLD_POST = """Title: Old habits
@@ -235,3 +236,173 @@ def test_a_patch_through_a_link_is_refused_before_any_file_is_rewritten(tmp_path
         )
     assert victim.read_text() == "kept"
     assert (content / "old.md").read_text() == original
+
+
+OLD_RST = """Old habits in rst
+#################
+
+:date: 2019-05-01
+:category: notes
+
+.. image:: |filename|/images/desk.png
+
+.. figure:: images/desk.png
+
+   The desk.
+
+See `the other post <|filename|/other.md>`_, `the plan <{filename}/files/plan.pdf>`_
+and plan_.
+
+.. _plan: https://blog.example.org/files/plan.pdf
+
+A literal block::
+
+    .. image:: images/desk.png
+    `kept <|filename|/other.md>`_
+
+.. code-block:: rst
+
+   .. image:: images/desk.png
+
+Inline ``.. image:: images/desk.png`` stays.
+"""
+
+
+def test_restructuredtext_links_and_images_are_rewritten_outside_literal_blocks(tmp_path):
+    content = copy_content(tmp_path / "content")
+    old_blog(content)
+    (content / "old.md").unlink()
+    (content / "old.rst").write_text(OLD_RST)
+
+    migrate(content, settings(), dry_run=False, site_url="https://blog.example.org")
+    text = (content / "old.rst").read_text()
+
+    assert ".. image:: {static}/images/desk.png\n" in text
+    assert ".. figure:: {static}/images/desk.png\n" in text
+    assert "`the other post <{filename}/other.md>`_" in text
+    assert "`the plan <{static}/files/plan.pdf>`_" in text
+    assert ".. _plan: {static}/files/plan.pdf\n" in text
+    # Literal blocks, code directives and inline literals are left alone.
+    assert "    .. image:: images/desk.png\n    `kept <|filename|/other.md>`_\n" in text
+    assert "   .. image:: images/desk.png\n" in text
+    assert "``.. image:: images/desk.png``" in text
+
+
+OWN_DOMAIN = """Title: Links home
+Date: 2019-05-02
+
+[the other post](https://blog.example.org/other-post.html#details),
+![the desk](http://www.blog.example.org/images/desk.png),
+[not ours](https://elsewhere.example/other-post.html) and [a reference][1].
+
+[1]: https://blog.example.org/other-post.html
+"""
+
+
+def test_links_to_the_old_blogs_own_domain_become_internal(tmp_path):
+    content = copy_content(tmp_path / "content")
+    old_blog(content)
+    (content / "home.md").write_text(OWN_DOMAIN)
+    old, _ = old_settings(None)  # Pelican's defaults: posts were at /slug.html
+
+    migration = migrate(
+        content, settings(), dry_run=False, old_settings=old, site_url="https://blog.example.org"
+    )
+    text = (content / "home.md").read_text()
+
+    assert "[the other post]({filename}/other.md#details)" in text
+    assert "![the desk]({static}/images/desk.png)" in text
+    assert "[not ours](https://elsewhere.example/other-post.html)" in text
+    assert "[1]: {filename}/other.md\n" in text
+    assert (
+        "https://blog.example.org/other-post.html -> {filename}/other.md"
+        in (migration.changes["content/home.md"])
+    )
+
+
+YAML_POST = """---
+title: "Notes: from the field"
+date: 2019-6-3
+tags: [field, notes]
+category: 'Work'
+authors:
+  - Ana
+  - Bo
+---
+
+![Desk](images/desk.png)
+"""
+
+
+def test_yaml_front_matter_becomes_pelican_metadata_and_its_links_are_rewritten(tmp_path):
+    content = copy_content(tmp_path / "content")
+    old_blog(content)
+    (content / "field.md").write_text(YAML_POST)
+    assert "field.md" in check_site(content=content).problems
+
+    migrate(content, settings(), dry_run=False)
+
+    assert (content / "field.md").read_text() == (
+        "Title: Notes: from the field\nDate: 2019-06-03\nTags: field, notes\n"
+        "Category: Work\nAuthors: Ana, Bo\n\n![Desk]({static}/images/desk.png)\n"
+    )
+    assert "field.md" not in check_site(content=content).problems
+
+
+def test_a_yaml_front_matter_beyond_plain_fields_is_left_for_a_person(tmp_path):
+    content = copy_content(tmp_path / "content")
+    nested = "---\ntitle: Nested\nextra: {a: 1}\n---\n\nText.\n"
+    (content / "nested.md").write_text(nested)
+
+    migrate(content, settings(), dry_run=False)
+
+    assert (content / "nested.md").read_text() == nested
+
+
+HEADING_POST = """# Bread from the market
+
+Sourdough, [the desk](images/desk.png).
+"""
+
+
+def test_titles_and_dates_from_headings_and_file_names_are_an_opt_in_step(tmp_path):
+    content = copy_content(tmp_path / "content")
+    old_blog(content)
+    (content / "2019-06-04-bread.md").write_text(HEADING_POST)
+    (content / "2019-06-05-old.rst").write_text("Old rst\n#######\n\n:tags: x\n\nBody.\n")
+    (content / "2019-13-45-not-a-date.md").write_text("Title: Not a date\n\nText.\n")
+    before = check_site(content=content).problems
+    assert "2019-06-04-bread.md" in before
+
+    plain = migrate(content, settings(), dry_run=True)
+    assert "+Title:" not in plain.patch
+    shown = migrate(content, settings(), dry_run=True, titles=True)
+    assert "+Title: Bread from the market\n+Date: 2019-06-04\n" in shown.patch
+    assert "-# Bread from the market\n" in shown.patch
+    assert "+:date: 2019-06-05\n" in shown.patch
+    assert "2019-13-45-not-a-date.md" not in shown.patch
+    (content / "2019-13-45-not-a-date.md").unlink()
+    assert (content / "2019-06-04-bread.md").read_text() == HEADING_POST
+
+    migrate(content, settings(), dry_run=False, titles=True)
+
+    assert (content / "2019-06-04-bread.md").read_text() == (
+        "Title: Bread from the market\nDate: 2019-06-04\n\n"
+        "Sourdough, [the desk]({static}/images/desk.png).\n"
+    )
+    after = check_site(content=content).problems
+    assert "2019-06-04-bread.md" not in after and "2019-06-05-old.rst" not in after, after
+
+
+@pytest.mark.parametrize("flag", ["draft: true", "published: false", "Published: no"])
+def test_a_yaml_draft_stays_a_draft(tmp_path, flag):
+    content = copy_content(tmp_path / "content")
+    (content / "unpublished.md").write_text(
+        f"---\ntitle: Not yet\ndate: 2019-06-03\nstatus: published\n{flag}\n---\n\nText.\n"
+    )
+
+    migrate(content, settings(), dry_run=False)
+
+    assert (content / "unpublished.md").read_text() == (
+        "Title: Not yet\nDate: 2019-06-03\nStatus: draft\n\nText.\n"
+    )
