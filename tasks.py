@@ -54,6 +54,9 @@ from commons.unicode_controls import terminal_safe
 
 ISSO_DATA = LOCAL_ISSO_DATA
 PREVIEW_OUTPUT = REPO_ROOT / "output-preview"
+# Where `publish` builds when set: a folder kept between runs (default: a new
+# temporary folder each time).
+PUBLISH_OUTPUT_ENV = "COMMONS_PUBLISH_OUTPUT"
 
 
 def _settings(settings_file: Path) -> dict:
@@ -353,7 +356,10 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
             publish_lock(snapshot_root(settings)),
             tempfile.TemporaryDirectory(prefix="commons-publish-") as staging,
         ):
-            site = Path(staging) / "site"
+            # A kept folder (a CI job's cache) keeps the content cache and the
+            # last site, so the build renders only what changed (docs/publishing.md).
+            kept = os.environ.get(PUBLISH_OUTPUT_ENV, "")
+            site = Path(kept).expanduser().resolve() if kept else Path(staging) / "site"
             _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
             check_site(site, settings)
             publish_site(

@@ -153,10 +153,21 @@ def site_digest(context: Mapping, posts: dict) -> str:
     return digest.hexdigest()
 
 
-def page_digest(site: str, template: str, local: Mapping, posts: dict) -> str:
-    """One page: its template, the site's digest, and its own variables in full."""
+def page_digest(
+    site: str, template: str, local: Mapping, posts: dict, shared: frozenset = frozenset()
+) -> str:
+    """One page: its template, the site's digest, and its own variables in full,
+    except the whole lists a listing is cut from (`articles` beside
+    `articles_page`: the page shows its own part of them, `articles_page`, in
+    full) and values that are the site's context under another name
+    (`shared`: ids, such as Pelican's `all_articles`), counted as the site's
+    digest counts them."""
     digest = Digest(posts)
     digest.piece("site", site)
     digest.piece("template", template)
-    feed(digest, dict(local), "full")
+    for key in sorted(local):
+        digest.piece("k", key)
+        value = local[key]
+        paginated = isinstance(local.get(f"{key}_page"), ListingPage)
+        feed(digest, value, "listed" if paginated or id(value) in shared else "full")
     return digest.hexdigest()

@@ -97,6 +97,7 @@ class RenderRecord(BuildReceivers):
         self.pages: dict[str, list[str]] = {}
         self.posts: dict = {}
         self.site: str | None = None
+        self.shared: frozenset = frozenset()
         self.rendered = 0
         self.kept = 0
 
@@ -107,9 +108,12 @@ class RenderRecord(BuildReceivers):
         if self.site is None:
             # At the first page: every plugin has finished the context.
             self.site = self.code + site_digest(context, self.posts)
+            self.shared = frozenset(id(value) for value in context.values())
         local = {k: v for k, v in localcontext.items() if context.get(k, MISSING) is not v}
         name = localcontext["output_file"]
-        inputs = page_digest(self.site, getattr(template, "name", "") or "", local, self.posts)
+        inputs = page_digest(
+            self.site, getattr(template, "name", "") or "", local, self.posts, self.shared
+        )
         last = self.last.get(name)
         if last is not None and last[0] == inputs:
             text = self._last_text(name, last[1])
@@ -191,10 +195,8 @@ def prepare(generators) -> None:
     options = settings.get(SETTING)
     if not options or not options["enabled"]:
         return
-    # A build of only some threads' pages (plugins/thread_pages) keeps no record;
-    # render children (plugins/parallel_render) render where this process
-    # cannot see, so with them every page is rendered and no record kept.
-    if writes_some_pages(settings) or (settings.get("PARALLEL_RENDER") or {}).get("enabled"):
+    # A build of only some threads' pages (plugins/thread_pages) keeps no record.
+    if writes_some_pages(settings):
         return
     record_path = Path(settings["CACHE_PATH"]) / RECORD_FILE
     chosen = os.environ.get(LAST_SITE_ENV, "")

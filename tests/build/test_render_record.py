@@ -14,14 +14,20 @@ import json
 import random
 import shutil
 
+import pytest
+
 from commons.build import build_site, cache_path
 from tests.build.test_comment_snapshot_build import ISSO_URL, write_cache
 from tests.preview.helpers import Site, differences
 from tests.preview.test_never_stale import Editor, run_seed
 
-EDITS = 24
-# The render record keeps its pages where one process renders them all.
-ONE_PROCESS = "PARALLEL_RENDER = {'enabled': False}\n"
+EDITS = 16
+# One process renders every page, or render children (plugins/parallel_render)
+# share them however small the site.
+RENDERERS = {
+    "one process": "PARALLEL_RENDER = {**PARALLEL_RENDER, 'enabled': False}\n",
+    "render children": "PARALLEL_RENDER = {**PARALLEL_RENDER, 'min_contents': 1, 'processes': 2}\n",
+}
 SNAPSHOTS = (
     f"DISCUSSION = {{**DISCUSSION, 'provider': 'isso', 'isso': {{'url': {ISSO_URL!r}}}, "
     "'snapshot': {'refresh': 'never'}}\n"
@@ -37,8 +43,9 @@ def build(site: Site, output):
     return record(output)
 
 
-def test_an_unchanged_site_renders_nothing_and_a_body_edit_little(tmp_path):
-    site = Site(tmp_path / "site", posts=12, extra_settings=ONE_PROCESS)
+@pytest.mark.parametrize("renderers", sorted(RENDERERS))
+def test_an_unchanged_site_renders_nothing_and_a_body_edit_little(tmp_path, renderers):
+    site = Site(tmp_path / "site", posts=12, extra_settings=RENDERERS[renderers])
     editor = Editor(site, random.Random(0))
     # Longer than its summary (the listings' excerpt), which a later paragraph leaves as is.
     editor.posts["post-3.md"]["body"] = "A long first paragraph. " * 60
@@ -55,12 +62,15 @@ def test_an_unchanged_site_renders_nothing_and_a_body_edit_little(tmp_path):
     assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
 
 
-def test_builds_over_the_last_site_equal_cold_builds_after_random_edits(tmp_path, comments_cache):
+@pytest.mark.parametrize("renderers", sorted(RENDERERS))
+def test_builds_over_the_last_site_equal_cold_builds_after_random_edits(
+    tmp_path, comments_cache, renderers
+):
     seed = run_seed()
     replay = f"replay with COMMONS_STALE_SEED={seed}"
     print(f"render-record seed: {seed} ({replay})")
     rng = random.Random(seed)
-    site = Site(tmp_path / "site", posts=8, extra_settings=ONE_PROCESS + SNAPSHOTS)
+    site = Site(tmp_path / "site", posts=8, extra_settings=RENDERERS[renderers] + SNAPSHOTS)
     editor = Editor(site, rng)
     output = tmp_path / "output"
     build(site, output)
