@@ -47,15 +47,23 @@ def test_headings_never_skip_a_level_going_down(theme_site):
             assert after <= before + 1, (path.relative_to(theme_site), levels)
 
 
-def test_every_page_declares_a_local_svg_favicon_and_the_stylesheet(theme_site):
+def test_every_page_declares_a_local_svg_favicon_and_the_stylesheets(theme_site):
     for path in pages_of(theme_site):
         doc = parse_html(path)
+        where = path.relative_to(theme_site)
         (icon,) = doc.xpath("//head/link[@rel='icon']")
         assert icon.get("type") == "image/svg+xml"
         target = (path.parent / icon.get("href")).resolve()
         assert target.is_file() and target.read_text().lstrip().startswith("<svg")
-        (sheet,) = doc.xpath("//head/link[@rel='stylesheet']/@href")
-        assert (path.parent / sheet).resolve().name == "commons.css"
+        # The site's stylesheet, then the one for the page's kind: posts and
+        # pages use post.css, the other pages list.css (plus code.css with code).
+        sheets = [
+            (path.parent / href).resolve()
+            for href in doc.xpath("//head/link[@rel='stylesheet']/@href")
+        ]
+        kind = "post.css" if doc.xpath("//main/article[contains(@class, 'post')]") else "list.css"
+        assert [sheet.name for sheet in sheets[:2]] == ["commons.css", kind], where
+        assert all(sheet.is_file() for sheet in sheets), where
 
 
 def test_every_page_has_canonical_description_open_graph_and_feeds(theme_site):
