@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from commons import PUBLISH_SETTINGS
 from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CATEGORIES, SAMPLE_TITLE, parse_html
 from tests.theme_content import EXTRA_POSTS, HOSTILE_TITLE
 
@@ -312,9 +313,30 @@ def test_404_page_is_written_with_links_home(theme_site, published_site):
     assert text(doc.xpath("//main//h1")[0]) == "Page not found"
     assert doc.xpath("//main//a/@href")[:2] == ["./", "./archives/"]
     assert doc.xpath("//head/meta[@name='robots']/@content") == ["noindex"]
-    # In production every link is absolute, so the page works at any missing address.
+    # In production every link starts at the site's root, so the page works at
+    # any missing address.
     prod = parse_html(published_site / "404.html")
-    assert prod.xpath("//head/link[@rel='stylesheet']/@href")[0].startswith("https://")
+    hrefs = prod.xpath("//head/link[@rel='stylesheet']/@href | //main//a/@href")
+    assert hrefs[0] == "/theme/css/commons.css"
+    assert all(href.startswith(("/", "https://")) and not href.startswith("//") for href in hrefs)
+
+
+def test_a_site_in_a_folder_links_from_its_folder(build):
+    # SITEURL with a path: the theme's links keep it; canonical addresses stay absolute.
+    site = build(
+        settings_file=PUBLISH_SETTINGS, env={"COMMONS_SITEURL": "https://example.org/blog"}
+    )
+    doc = parse_html(site / SAMPLE_ARTICLE)
+    assert doc.xpath("//head/link[@rel='stylesheet']/@href")[:2] == [
+        "/blog/theme/css/commons.css",
+        "/blog/theme/css/post.css",
+    ]
+    assert doc.xpath("//header//a[@class='site-name']/@href") == ["/blog/"]
+    categories = doc.xpath("//*[@class='post-categories']//a/@href")
+    assert categories[0] == "/blog/category/benefits-of-coworking/"
+    assert doc.xpath("//head/link[@rel='canonical']/@href") == [
+        "https://example.org/blog/2011/03/sharing-your-work-and-coworking-to-share/"
+    ]
 
 
 def test_drafts_are_listed_in_local_builds_only(theme_site, published_site):

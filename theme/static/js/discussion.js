@@ -18,12 +18,9 @@
 
   function $(s, scope) { return (scope || root).querySelector(s); }
   function asset(name) { return me.src.replace(/discussion\.js(\?.*)?$/, "discussion/" + name + ".js"); }
-  function store(yes) {
-    try {
-      if (yes === undefined) return localStorage.getItem(cfg.storageKey) === "yes";
-      if (yes) localStorage.setItem(cfg.storageKey, "yes");
-      else localStorage.removeItem(cfg.storageKey);
-    } catch (e) { return false; } // storage blocked: this page only
+  // The reader's remembered choice (live.js writes it).
+  function store() {
+    try { return localStorage.getItem(cfg.storageKey) === "yes"; } catch (e) { return false; }
   }
   // live.js does what d.thread (load the thread) and d.counts (fill the
   // count slots) ask for when it runs, and again at each d.live().
@@ -51,7 +48,7 @@
     box.hidden = false;
     $("[data-discussion-load]", box).addEventListener("click", function () {
       var keep = $("[data-discussion-remember]", box);
-      if (keep && keep.checked) store(true);
+      d.remember = keep && keep.checked;
       box.hidden = true;
       live(true);
       var heading = $("h2", section);

@@ -2,7 +2,7 @@
    Not deferred: a remembered scheme applies before the first paint. */
 (function () {
   "use strict";
-  var KEY = "commons-theme", root = document.documentElement, data = root.dataset;
+  var KEY = "commons-theme", doc = document, data = doc.documentElement.dataset;
   var system = matchMedia("(prefers-color-scheme: dark)");
   function systemTheme() { return system.matches ? "dark" : "light"; }
   function current() { return data.theme || systemTheme(); }
@@ -11,12 +11,13 @@
     if (saved === "light" || saved === "dark") data.theme = saved;
   } catch (e) {}
 
-  function setUp() {
-    var toggle = root.querySelector("[data-theme-toggle]");
-    var share = root.querySelector("[data-share-native]");
+  // Run from the head: the body is parsed by DOMContentLoaded.
+  doc.addEventListener("DOMContentLoaded", function () {
+    var toggle = doc.querySelector("[data-theme-toggle]");
+    var share = doc.querySelector("[data-share-native]");
     function changed(announce) {
       if (toggle) toggle.setAttribute("aria-pressed", current() === "dark");
-      if (announce) document.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
+      if (announce) doc.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
     }
     if (toggle) {
       changed();
@@ -37,7 +38,5 @@
         navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl }).catch(function () {});
       };
     }
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
-  else setUp();
+  });
 })();

@@ -67,10 +67,19 @@
     $("[data-discussion-thread]", section).appendChild(content);
   }
 
+  // Remembers the reader's choice or forgets it (storage blocked: this page only).
+  function remember(yes) {
+    try {
+      if (yes) localStorage.setItem(cfg.storageKey, "yes");
+      else localStorage.removeItem(cfg.storageKey);
+    } catch (e) {}
+  }
+
   function load() {
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
-    if (cfg.mode === "consent" && d.store()) offerForget();
+    if (d.remember) remember(true);
+    if (cfg.mode === "consent" && (d.remember || d.store())) offerForget();
     add(script({ src: d.asset("watch") }));
     if (!cfg.adapter) return embed();
     var s = script({ src: d.asset(cfg.provider) });
@@ -83,7 +92,7 @@
     if (!p) return;
     p.hidden = false;
     $("button", p).addEventListener("click", function () {
-      d.store(false);
+      remember(false);
       p.textContent = "Done: this site will ask before loading comments again.";
       p.setAttribute("role", "status");
     });
