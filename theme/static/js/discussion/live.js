@@ -87,15 +87,23 @@
     add(s);
   }
 
+  // While the choice is remembered, under the thread: a way to forget it.
   function offerForget() {
-    var p = $("[data-discussion-forget]", section);
-    if (!p) return;
-    p.hidden = false;
-    $("button", p).addEventListener("click", function () {
+    if (!cfg.remember) return;
+    var p = doc.createElement("p"), button = doc.createElement("button");
+    p.className = "discussion-forget";
+    p.setAttribute("data-discussion-forget", "");
+    p.textContent = "Comments from " + cfg.label + " load without asking on this site. ";
+    button.type = "button";
+    button.setAttribute("data-discussion-forget-button", "");
+    button.textContent = "Ask me again";
+    button.addEventListener("click", function () {
       remember(false);
       p.textContent = "Done: this site will ask before loading comments again.";
       p.setAttribute("role", "status");
     });
+    p.appendChild(button);
+    $("[data-discussion-thread]", section).after(p);
   }
 
   doc.addEventListener("commons:themechange", applyTheme);
