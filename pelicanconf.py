@@ -234,6 +234,7 @@ PLUGINS = [
     "plugins.code_style",
     "plugins.render_once",
     "plugins.css_minify",
+    "plugins.js_minify",
     "plugins.media_check",
     "plugins.body_html",
     # Summaries cut in linear time (Pelican's counter rescans earlier lines).
@@ -327,9 +328,11 @@ TAXONOMY_INDEX = {"enabled": True}
 # Previous/next and related posts under each post (plugins/post_navigation).
 POST_NAVIGATION = {"related_count": 3}
 
-# The theme's stylesheets are written minified (comments and layout whitespace
-# removed) to keep the article page within its weight budget (plugins/css_minify).
+# The theme's stylesheets and scripts are written minified (comments and layout
+# whitespace removed) to keep the article page within its weight budget
+# (plugins/css_minify, plugins/js_minify).
 CSS_MINIFY = {"enabled": True}
+JS_MINIFY = {"enabled": True}
 
 # The comment thread under each post (plugins/discussion;
 # docs/discussion.md). Locally: the Isso server `invoke serve` starts on 127.0.0.1.

@@ -30,10 +30,12 @@ from commons.build import BuildError, build_site
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
-# The theme's budget for the article page before interaction: HTML + CSS + JS,
-# 30 KB as tests/browser/test_theme_budget.py counts it.
-WEIGHT_BUDGET_BYTES = 30 * 1024
-BUDGETED_TYPES = ("html", "css", "js")
+# The article page's target before interaction (issue 25): HTML, CSS, JS,
+# fonts and images, uncompressed, at most 18 KB, what the best anchors weigh
+# for a post this short. tests/browser/test_theme_budget.py holds the figure
+# the theme has reached (docs/theme.md).
+WEIGHT_BUDGET_BYTES = 18 * 1024
+BUDGETED_TYPES = ("html", "css", "js", "font", "image")
 # The consent button: the documented data attribute (docs/theme.md, "Markup interface").
 CONSENT_SELECTOR = "[data-discussion-load]"
 # CDP resource types, in the words of the report.
@@ -123,7 +125,7 @@ class NetworkLog:
 
 
 def summarize_requests(requests: list[dict]) -> dict:
-    """Totals by kind, the budgeted sum (HTML+CSS+JS) and the request list."""
+    """Totals by kind, the budgeted sum (HTML, CSS, JS, fonts, images) and the request list."""
     by_kind: dict[str, int] = {}
     for entry in requests:
         by_kind[entry["kind"]] = by_kind.get(entry["kind"], 0) + entry["body_bytes"]

@@ -295,7 +295,7 @@ def check_budgets(results: dict) -> list[dict]:
     from bench.page_weight import WEIGHT_BUDGET_BYTES
 
     name = (
-        f"Sample article: HTML+CSS+JS ≤ {WEIGHT_BUDGET_BYTES // 1024} KB "
+        f"Sample article: HTML+CSS+JS+fonts+images ≤ {WEIGHT_BUDGET_BYTES // 1024} KB "
         f"({WEIGHT_BUDGET_BYTES:,} B) before interaction"
     )
     weight = results.get("page_weight") or {}
@@ -553,7 +553,8 @@ def format_page_weight(weight: dict) -> list[str]:
     lines.append(
         "  before interaction: "
         + ", ".join(f"{kind} {size:,} B" for kind, size in before["bytes_by_type"].items())
-        + f"; HTML+CSS+JS {before['budgeted_bytes']:,} B; {before['requests']} requests"
+        + f"; HTML+CSS+JS+fonts+images {before['budgeted_bytes']:,} B"
+        + f"; {before['requests']} requests"
         + f"; {before['transferred_bytes']:,} B transferred"
     )
     after = weight.get("after_consent")

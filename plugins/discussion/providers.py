@@ -403,5 +403,8 @@ def script_config(config: dict) -> dict:
         "storageKey": f"commons.discussion.{provider.name}",
         # theme/static/js/discussion/<name>.js; a custom provider has none.
         "adapter": provider.name not in ("custom", "none"),
+        # The service's name for "Ask me again", which live.js writes only
+        # while the reader's choice is remembered.
+        **({"label": label(provider, config[provider.name])} if config["remember"] else {}),
         **provider.runtime(config[provider.name]),
     }

@@ -6,6 +6,7 @@ import html
 import logging
 import re
 from functools import cached_property, partial
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 from markupsafe import Markup
@@ -225,7 +226,17 @@ def check_settings(pelican) -> None:
         # A partial, not a lambda: Pelican's content cache pickles the settings.
         "absolute_url": partial(absolute_url, site_url),
         "fragments_to": fragments_to,
+        "site_path": site_path,
     }
+
+
+def site_path(site_url: str) -> str:
+    """How the site's own pages address it: the path alone ("" at a domain's
+    root, "/blog" in a folder) when SITEURL is absolute, so that no link
+    repeats the scheme and host; a relative SITEURL (local builds) as it is.
+    Canonical addresses, feeds and share links stay absolute (`absolute_url`)."""
+    parts = urlsplit(site_url)
+    return parts.path.rstrip("/") if parts.scheme and parts.netloc else site_url
 
 
 def fragments_to(html_text: str, page_href: str, body: str = "") -> str:

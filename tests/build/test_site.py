@@ -83,8 +83,13 @@ def test_about_page_is_built(built_site):
     assert doc.xpath("normalize-space(//main//h1)") == "About"
 
 
-def test_production_build_uses_absolute_urls_and_hides_drafts(published_site):
+def test_production_build_links_from_the_site_root_and_hides_drafts(published_site):
     doc = parse_html(published_site / SAMPLE_ARTICLE)
+    # The site's own files: from the root, so they resolve at any address.
     stylesheets = doc.xpath("//link[@rel='stylesheet']/@href")
-    assert stylesheets and all(href.startswith("https://") for href in stylesheets)
+    assert stylesheets and all(
+        href.startswith("/theme/") and not href.startswith("//") for href in stylesheets
+    )
+    canonical = doc.xpath("//link[@rel='canonical']/@href")
+    assert canonical[0].startswith("https://commons.example.org/")
     assert not (published_site / "drafts").exists()

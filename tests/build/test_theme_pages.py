@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from commons import PUBLISH_SETTINGS
 from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CATEGORIES, SAMPLE_TITLE, parse_html
 from tests.theme_content import EXTRA_POSTS, HOSTILE_TITLE
 
@@ -47,15 +48,23 @@ def test_headings_never_skip_a_level_going_down(theme_site):
             assert after <= before + 1, (path.relative_to(theme_site), levels)
 
 
-def test_every_page_declares_a_local_svg_favicon_and_the_stylesheet(theme_site):
+def test_every_page_declares_a_local_svg_favicon_and_the_stylesheets(theme_site):
     for path in pages_of(theme_site):
         doc = parse_html(path)
+        where = path.relative_to(theme_site)
         (icon,) = doc.xpath("//head/link[@rel='icon']")
         assert icon.get("type") == "image/svg+xml"
         target = (path.parent / icon.get("href")).resolve()
         assert target.is_file() and target.read_text().lstrip().startswith("<svg")
-        (sheet,) = doc.xpath("//head/link[@rel='stylesheet']/@href")
-        assert (path.parent / sheet).resolve().name == "commons.css"
+        # The site's stylesheet, then the one for the page's kind: posts and
+        # pages use post.css, the other pages list.css (plus code.css with code).
+        sheets = [
+            (path.parent / href).resolve()
+            for href in doc.xpath("//head/link[@rel='stylesheet']/@href")
+        ]
+        kind = "post.css" if doc.xpath("//main/article[contains(@class, 'post')]") else "list.css"
+        assert [sheet.name for sheet in sheets[:2]] == ["commons.css", kind], where
+        assert all(sheet.is_file() for sheet in sheets), where
 
 
 def test_every_page_has_canonical_description_open_graph_and_feeds(theme_site):
@@ -304,9 +313,30 @@ def test_404_page_is_written_with_links_home(theme_site, published_site):
     assert text(doc.xpath("//main//h1")[0]) == "Page not found"
     assert doc.xpath("//main//a/@href")[:2] == ["./", "./archives/"]
     assert doc.xpath("//head/meta[@name='robots']/@content") == ["noindex"]
-    # In production every link is absolute, so the page works at any missing address.
+    # In production every link starts at the site's root, so the page works at
+    # any missing address.
     prod = parse_html(published_site / "404.html")
-    assert prod.xpath("//head/link[@rel='stylesheet']/@href")[0].startswith("https://")
+    hrefs = prod.xpath("//head/link[@rel='stylesheet']/@href | //main//a/@href")
+    assert hrefs[0] == "/theme/css/commons.css"
+    assert all(href.startswith(("/", "https://")) and not href.startswith("//") for href in hrefs)
+
+
+def test_a_site_in_a_folder_links_from_its_folder(build):
+    # SITEURL with a path: the theme's links keep it; canonical addresses stay absolute.
+    site = build(
+        settings_file=PUBLISH_SETTINGS, env={"COMMONS_SITEURL": "https://example.org/blog"}
+    )
+    doc = parse_html(site / SAMPLE_ARTICLE)
+    assert doc.xpath("//head/link[@rel='stylesheet']/@href")[:2] == [
+        "/blog/theme/css/commons.css",
+        "/blog/theme/css/post.css",
+    ]
+    assert doc.xpath("//header//a[@class='site-name']/@href") == ["/blog/"]
+    categories = doc.xpath("//*[@class='post-categories']//a/@href")
+    assert categories[0] == "/blog/category/benefits-of-coworking/"
+    assert doc.xpath("//head/link[@rel='canonical']/@href") == [
+        "https://example.org/blog/2011/03/sharing-your-work-and-coworking-to-share/"
+    ]
 
 
 def test_drafts_are_listed_in_local_builds_only(theme_site, published_site):

@@ -166,7 +166,7 @@ def resource(url, kind, size):
     return {"url": url, "kind": kind, "status": 200, "body_bytes": size, "transferred_bytes": size}
 
 
-def test_page_weight_totals_count_html_css_and_js_against_the_budget():
+def test_page_weight_totals_count_html_css_js_fonts_and_images_against_the_budget():
     summary = summarize_requests(
         [
             resource("http://127.0.0.1/post/", "html", 12_000),
@@ -176,7 +176,7 @@ def test_page_weight_totals_count_html_css_and_js_against_the_budget():
         ]
     )
     assert summary["requests"] == 4
-    assert summary["budgeted_bytes"] == 19_500
+    assert summary["budgeted_bytes"] == 69_500
     assert summary["body_bytes"] == 69_500
     assert list(summary["bytes_by_type"]) == ["html", "css", "js", "image"]
 
@@ -270,7 +270,7 @@ def test_budgets_pass_fail_and_skip_on_synthetic_figures():
         "prod wall 5000": "PASS",  # 0.60×
         "dev memory": "PASS",  # 250 MiB
         "prod memory": "FAIL",  # 320 MiB
-        "weight": "FAIL",  # 31,000 B > 30 KB (30,720 B)
+        "weight": "FAIL",  # 81,000 B > 18 KB (18,432 B)
         "edit": "FAIL",  # 0.65 s > 0.5 s
     }
     del results["full_builds"]["5000"]

@@ -1,4 +1,4 @@
-"""The theme's plugins as pure functions: page_meta, post_navigation, css_minify."""
+"""The theme's plugins as pure functions: page_meta, post_navigation, css_minify, js_minify."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from commons import REPO_ROOT
 from commons.settings import SettingsError
 from plugins.css_minify.css_minify import minify
+from plugins.js_minify.js_minify import minify as js_minify
 from plugins.page_meta.page_meta import (
     plain_text,
     shorten,
@@ -108,12 +109,49 @@ def test_css_minify_keeps_strings_and_selector_spaces():
 def test_css_minify_output_of_the_theme_parses_to_the_same_rules(chromium):
     # Chromium parses both versions; the rules it sees must be the same (custom
     # properties keep their own spacing, so spaces around commas are ignored).
-    source = (REPO_ROOT / "theme/static/css/commons.css").read_text(encoding="utf-8")
     page = chromium.new_page()
     try:
         script = """css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
             return Array.from(sheet.cssRules,
                 r => r.cssText.replace(/\\s*,\\s*/g, ",").replace(/\\s+/g, " ")); }"""
-        assert page.evaluate(script, minify(source)) == page.evaluate(script, source)
+        for sheet in sorted((REPO_ROOT / "theme/static/css").glob("*.css")):
+            source = sheet.read_text(encoding="utf-8")
+            assert page.evaluate(script, minify(source)) == page.evaluate(script, source), sheet
+    finally:
+        page.close()
+
+
+def test_js_minify_drops_comment_lines_and_indentation_only():
+    script = (
+        "/* a header\n   on two lines */\n(function () {\n"
+        '  // a note\n  var url = "http://x/*y*/"; // kept: a quote comes first\n'
+        "  var re = /a\\/\\/b/; // kept: a slash comes first\n"
+        "  var n = 1; // removed\n  /* one line */ f();\n})();\n"
+    )
+    assert js_minify(script) == (
+        "(function () {\n"
+        'var url = "http://x/*y*/"; // kept: a quote comes first\n'
+        "var re = /a\\/\\/b/; // kept: a slash comes first\n"
+        "var n = 1;\nf();\n})();\n"
+    )
+    # Lines that may be inside a string are never touched.
+    for multiline in ("var t = `\n  // in a template\n`;\n", 'var s = "a\\\n  // b";\n'):
+        assert js_minify(multiline) == multiline
+
+
+def test_js_minify_output_of_the_theme_runs_the_same(chromium):
+    # Chromium compiles each minified script: a syntax error would throw.
+    page = chromium.new_page()
+    try:
+        for script in sorted((REPO_ROOT / "theme/static/js").rglob("*.js")):
+            source = js_minify(script.read_text(encoding="utf-8"))
+            kind = "module" if "import(" in source or "export " in source else "script"
+            ok = page.evaluate(
+                """([source, kind]) => { try {
+                    if (kind === "module") return true;
+                    new Function(source); return true; } catch (e) { return String(e); } }""",
+                [source, kind],
+            )
+            assert ok is True, (script.name, ok)
     finally:
         page.close()

@@ -1,4 +1,7 @@
-/* Consent gate, lazy loading, theme sync, counts: README "Markup interface". */
+/* The discussion's first step, docs/theme.md "Markup interface": shows the
+   consent gate. discussion/live.js, which brings the thread and the comment
+   counts, loads only once comments may load: the reader agreed (now or
+   before, remembered) or the site's mode loads them without asking. */
 (function () {
   "use strict";
   // Found by position, never by id or name, which a post could forge.
@@ -7,127 +10,54 @@
   var me = get("currentScript"), node = me.previousElementSibling, root = get("documentElement");
   if (!node || !node.matches("script[data-discussion-config]") ||
       ({}).hasOwnProperty.call(win, "commonsDiscussion")) return;
-  var cfg = JSON.parse(node.textContent);
-  var dark = win.matchMedia("(prefers-color-scheme: dark)");
+  var cfg = JSON.parse(node.textContent), mode = cfg.mode;
   var section = $("main>section[data-discussion-provider]");
-  var sync = { ready: false, applied: null, send: null };
-  var api = win.commonsDiscussion = {
-    config: cfg, section: section, sync: sync, adapters: {},
-    $: $, add: add, root: root, absolute: absolute, theme: theme, ready: ready, script: script,
-    embed: embed
+  var d = win.commonsDiscussion = {
+    config: cfg, section: section, adapters: {}, $: $, root: root, store: store, asset: asset
   };
 
   function $(s, scope) { return (scope || root).querySelector(s); }
-  function add(s) { doc.head.appendChild(s); }
   function asset(name) { return me.src.replace(/discussion\.js(\?.*)?$/, "discussion/" + name + ".js"); }
-  function absolute(url) { return new URL(url, location.href).href; }
-  function theme() {
-    var scheme = root.dataset.theme || (dark.matches ? "dark" : "light");
-    return cfg.themes ? cfg.themes[scheme] : scheme;
+  // The reader's remembered choice (live.js writes it).
+  function store() {
+    try { return localStorage.getItem(cfg.storageKey) === "yes"; } catch (e) { return false; }
   }
-  function store(yes) {
-    try {
-      if (yes === undefined) return localStorage.getItem(cfg.storageKey) === "yes";
-      if (yes) localStorage.setItem(cfg.storageKey, "yes");
-      else localStorage.removeItem(cfg.storageKey);
-    } catch (e) { return false; } // storage blocked: this page only
-  }
-  // A script made here runs when inserted; parsed copies may not.
-  function script(attrs) {
+  // live.js does what d.thread (load the thread) and d.counts (fill the
+  // count slots) ask for when it runs, and again at each d.live().
+  function live(thread) {
+    if (thread) d.thread = true;
+    if (d.live) return d.live();
+    if (d.loading) return;
     var s = doc.createElement("script");
-    for (var name in attrs) s.setAttribute(name, attrs[name]);
-    if (!s.hasAttribute("async")) s.async = false; // keep document order
-    return s;
-  }
-
-  // Held until the widget is ready; then only the latest is sent.
-  function applyTheme() {
-    var t = theme();
-    if (!sync.ready || !sync.send || t === sync.applied) return;
-    sync.applied = t;
-    sync.send(t);
-  }
-  // The live thread has come: it replaces the snapshot, which stayed in view
-  // until now so that a widget that fails or never answers hides nothing.
-  function ready() {
-    sync.ready = true;
-    var snapshot = $("[data-discussion-snapshot]", section);
-    if (snapshot) snapshot.remove();
-    applyTheme();
-  }
-
-  function embed() {
-    var data = section.dataset;
-    var adapter = api.adapters[cfg.provider];
-    if (adapter) sync.send = adapter({ id: data.discussionId, title: data.discussionTitle, url: data.discussionUrl });
-    var content = doc.importNode($("template[data-discussion-embed]", section).content, true);
-    var themed = cfg.themeAttr && content.querySelector("[" + cfg.themeAttr + "]");
-    if (themed) themed.setAttribute(cfg.themeAttr, theme());
-    sync.applied = theme();
-    content.querySelectorAll("script").forEach(function (old) {
-      var attrs = {};
-      for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
-      old.replaceWith(script(attrs));
-    });
-    // Without an adapter nothing says when the widget is ready: it replaces the snapshot now.
-    var snapshot = !cfg.adapter && $("[data-discussion-snapshot]", section);
-    if (snapshot) snapshot.remove();
-    var form = $("form[data-discussion-form]", section);
-    if (form) form.remove(); // the widget's own form replaces the plain one
-    $("[data-discussion-thread]", section).appendChild(content);
-  }
-
-  function load() {
-    if (section.dataset.discussionLoaded) return;
-    section.dataset.discussionLoaded = "true";
-    $("[data-discussion-gate]", section).hidden = true;
-    add(script({ src: asset("watch") }));
-    if (!cfg.adapter) return embed();
-    var s = script({ src: asset(cfg.provider) });
-    s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
-    add(s);
-  }
-
-  function offerForget() {
-    var p = $("[data-discussion-forget]", section);
-    if (!p) return;
-    p.hidden = false;
-    $("button", p).addEventListener("click", function () {
-      store(false);
-      p.textContent = "Done: this site will ask before loading comments again.";
-      p.setAttribute("role", "status");
-    });
+    d.loading = true;
+    s.src = asset("live");
+    doc.head.appendChild(s);
   }
 
   function gate() {
     if (!section || !$("template[data-discussion-embed]", section)) return;
-    if (cfg.mode === "eager" || (cfg.mode === "lazy" && !win.IntersectionObserver)) return load();
-    if (cfg.mode === "lazy") {
+    if (mode === "eager" || (mode === "lazy" && !win.IntersectionObserver)) return "thread";
+    if (mode === "lazy") {
       var seen = new IntersectionObserver(function (entries) {
-        if (entries[0].isIntersecting) { seen.disconnect(); load(); }
+        if (entries[0].isIntersecting) { seen.disconnect(); live(true); }
       }, { rootMargin: "600px 0px" });
       return seen.observe(section);
     }
-    if (store()) { load(); return offerForget(); }
+    if (store()) return "thread";
     var box = $("[data-discussion-gate]", section);
     box.hidden = false;
     $("[data-discussion-load]", box).addEventListener("click", function () {
       var keep = $("[data-discussion-remember]", box);
-      if (keep && keep.checked) { store(true); offerForget(); }
-      load();
+      d.remember = keep && keep.checked;
+      box.hidden = true;
+      live(true);
       var heading = $("h2", section);
       if (heading) { heading.tabIndex = -1; heading.focus(); }
     });
   }
 
   // Counts load under the same rule as threads: not before consent.
-  function counts() {
-    if (!cfg.counts || !$("[data-discussion-count]") || (cfg.mode === "consent" && !store())) return;
-    add(script({ src: asset("counts") }));
-  }
-
-  doc.addEventListener("commons:themechange", applyTheme);
-  dark.addEventListener("change", applyTheme);
-  gate();
-  counts();
+  d.counts = !!(cfg.counts && $("[data-discussion-count]") && (mode !== "consent" || store()));
+  var now = gate() === "thread";
+  if (now || d.counts) live(now);
 })();

@@ -1,46 +1,42 @@
-/* Commons scheme toggle and share button; README "Markup interface". Not
-   deferred: a remembered scheme applies before the first paint. */
+/* Commons scheme toggle and share button; docs/theme.md "Markup interface".
+   Not deferred: a remembered scheme applies before the first paint. */
 (function () {
   "use strict";
-  var KEY = "commons-theme", root = document.documentElement;
+  var KEY = "commons-theme", doc = document, data = doc.documentElement.dataset;
   var system = matchMedia("(prefers-color-scheme: dark)");
   function systemTheme() { return system.matches ? "dark" : "light"; }
-  function current() { return root.dataset.theme || systemTheme(); }
-  function store(theme) {
-    try { theme ? localStorage.setItem(KEY, theme) : localStorage.removeItem(KEY); } catch (e) {}
-  }
+  function current() { return data.theme || systemTheme(); }
   try {
     var saved = localStorage.getItem(KEY);
-    if (saved === "light" || saved === "dark") root.dataset.theme = saved;
+    if (saved === "light" || saved === "dark") data.theme = saved;
   } catch (e) {}
 
-  function setUp() {
-    var toggle = root.querySelector("[data-theme-toggle]");
-    var share = root.querySelector("[data-share-native]");
+  // Run from the head: the body is parsed by DOMContentLoaded.
+  doc.addEventListener("DOMContentLoaded", function () {
+    var toggle = doc.querySelector("[data-theme-toggle]");
+    var share = doc.querySelector("[data-share-native]");
     function changed(announce) {
       if (toggle) toggle.setAttribute("aria-pressed", current() === "dark");
-      if (announce) document.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
+      if (announce) doc.dispatchEvent(new CustomEvent("commons:themechange", { detail: { theme: current() } }));
     }
     if (toggle) {
-      changed(false);
+      changed();
       toggle.hidden = false;
       toggle.onclick = function () {
         var theme = current() === "dark" ? "light" : "dark";
         // The system's own scheme: follow the system again.
-        if (theme === systemTheme()) delete root.dataset.theme;
-        else root.dataset.theme = theme;
-        store(root.dataset.theme);
+        if (theme === systemTheme()) delete data.theme;
+        else data.theme = theme;
+        try { data.theme ? localStorage.setItem(KEY, data.theme) : localStorage.removeItem(KEY); } catch (e) {}
         changed(true);
       };
     }
-    system.addEventListener("change", function () { if (!root.dataset.theme) changed(true); });
+    system.addEventListener("change", function () { if (!data.theme) changed(true); });
     if (share && navigator.share) {
       share.parentNode.hidden = false;
       share.onclick = function () {
         navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl }).catch(function () {});
       };
     }
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
-  else setUp();
+  });
 })();

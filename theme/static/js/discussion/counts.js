@@ -1,4 +1,4 @@
-/* Comment counts for discussion.js, loaded once the reader has agreed to the
+/* Comment counts for discussion.js, loaded by discussion/live.js once the reader has agreed to the
    provider (or the site loads comments without asking). Fills the
    [data-discussion-count-value] of each [data-discussion-count] slot: from
    Isso's POST /count, or through the provider's own count script. */

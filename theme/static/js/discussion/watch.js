@@ -1,4 +1,4 @@
-/* Loaded by discussion.js with the widget, after consent: when the provider's
+/* Loaded by discussion/live.js with the widget, after consent: when the provider's
    script fails, or the widget gives no sign of life (the adapter's ready)
    within 20 s, says so above the comment snapshot (which stays in view)
    and offers to try again. README "Markup interface":

@@ -1,0 +1,112 @@
+/* Loaded by discussion.js once comments may load, docs/theme.md "Markup
+   interface": embeds the provider's widget, keeps it in the page's scheme,
+   lets it replace the snapshot when ready, offers to forget a remembered
+   choice, and loads the comment counts. */
+(function (d) {
+  "use strict";
+  var cfg = d.config, section = d.section, $ = d.$, doc = document, counted;
+  var dark = matchMedia("(prefers-color-scheme: dark)");
+  var sync = d.sync = { ready: false, applied: null, send: null };
+  d.theme = theme;
+  d.ready = ready;
+  d.embed = embed;
+  d.add = add;
+  d.script = script;
+  d.absolute = function (url) { return new URL(url, location.href).href; };
+  d.live = function () {
+    if (d.counts && !counted) { counted = true; add(script({ src: d.asset("counts") })); }
+    if (d.thread) load();
+  };
+
+  function add(s) { doc.head.appendChild(s); }
+  // A script made here runs when inserted; parsed copies may not.
+  function script(attrs) {
+    var s = doc.createElement("script");
+    for (var name in attrs) s.setAttribute(name, attrs[name]);
+    if (!s.hasAttribute("async")) s.async = false; // keep document order
+    return s;
+  }
+  function theme() {
+    var scheme = d.root.dataset.theme || (dark.matches ? "dark" : "light");
+    return cfg.themes ? cfg.themes[scheme] : scheme;
+  }
+  // Held until the widget is ready; then only the latest is sent.
+  function applyTheme() {
+    var t = theme();
+    if (!sync.ready || !sync.send || t === sync.applied) return;
+    sync.applied = t;
+    sync.send(t);
+  }
+  // The live thread has come: it replaces the snapshot, which stayed in view
+  // until now so that a widget that fails or never answers hides nothing.
+  function ready() {
+    sync.ready = true;
+    var snapshot = $("[data-discussion-snapshot]", section);
+    if (snapshot) snapshot.remove();
+    applyTheme();
+  }
+
+  function embed() {
+    var data = section.dataset;
+    var adapter = d.adapters[cfg.provider];
+    if (adapter) sync.send = adapter({ id: data.discussionId, title: data.discussionTitle, url: data.discussionUrl });
+    var content = doc.importNode($("template[data-discussion-embed]", section).content, true);
+    var themed = cfg.themeAttr && content.querySelector("[" + cfg.themeAttr + "]");
+    if (themed) themed.setAttribute(cfg.themeAttr, theme());
+    sync.applied = theme();
+    content.querySelectorAll("script").forEach(function (old) {
+      var attrs = {};
+      for (var i = 0; i < old.attributes.length; i++) attrs[old.attributes[i].name] = old.attributes[i].value;
+      old.replaceWith(script(attrs));
+    });
+    // Without an adapter nothing says when the widget is ready: it replaces the snapshot now.
+    var snapshot = !cfg.adapter && $("[data-discussion-snapshot]", section);
+    if (snapshot) snapshot.remove();
+    var form = $("form[data-discussion-form]", section);
+    if (form) form.remove(); // the widget's own form replaces the plain one
+    $("[data-discussion-thread]", section).appendChild(content);
+  }
+
+  // Remembers the reader's choice or forgets it (storage blocked: this page only).
+  function remember(yes) {
+    try {
+      if (yes) localStorage.setItem(cfg.storageKey, "yes");
+      else localStorage.removeItem(cfg.storageKey);
+    } catch (e) {}
+  }
+
+  function load() {
+    if (section.dataset.discussionLoaded) return;
+    section.dataset.discussionLoaded = "true";
+    if (d.remember) remember(true);
+    if (cfg.mode === "consent" && (d.remember || d.store())) offerForget();
+    add(script({ src: d.asset("watch") }));
+    if (!cfg.adapter) return embed();
+    var s = script({ src: d.asset(cfg.provider) });
+    s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
+    add(s);
+  }
+
+  // While the choice is remembered, under the thread: a way to forget it.
+  function offerForget() {
+    if (!cfg.remember) return;
+    var p = doc.createElement("p"), button = doc.createElement("button");
+    p.className = "discussion-forget";
+    p.setAttribute("data-discussion-forget", "");
+    p.textContent = "Comments from " + cfg.label + " load without asking on this site. ";
+    button.type = "button";
+    button.setAttribute("data-discussion-forget-button", "");
+    button.textContent = "Ask me again";
+    button.addEventListener("click", function () {
+      remember(false);
+      p.textContent = "Done: this site will ask before loading comments again.";
+      p.setAttribute("role", "status");
+    });
+    p.appendChild(button);
+    $("[data-discussion-thread]", section).after(p);
+  }
+
+  doc.addEventListener("commons:themechange", applyTheme);
+  dark.addEventListener("change", applyTheme);
+  d.live();
+})(window.commonsDiscussion);
