@@ -224,7 +224,8 @@ PLUGINS = [
     # After discussion (each post's thread) and parallel_render (it wraps the
     # same output): a build asked for some threads writes only their pages.
     "plugins.thread_pages",
-    # After parallel_render and thread_pages: it stands aside for both.
+    # After parallel_render: its page choice then sits between the render
+    # children's and Pelican's writer, so a kept page is never rendered.
     "plugins.render_record",
     "plugins.feeds",
     "plugins.search",
