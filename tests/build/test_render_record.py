@@ -11,8 +11,10 @@ replays a failure, `COMMONS_STALE_EDITS=<n>` makes the walk longer.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
+import time
 
 import pytest
 
@@ -97,3 +99,25 @@ def test_builds_over_the_last_site_equal_cold_builds_after_random_edits(
         fresh = site.fresh_build(tmp_path / "fresh" / str(number))
         assert differences(fresh, output) == [], f"{replay}: after {done}"
         shutil.rmtree(fresh.parent)
+
+
+def test_a_ci_job_with_its_cache_restored_renders_only_the_pushed_change(tmp_path):
+    """A new clone gives every file a new time; the cache and the last site,
+    restored by the CI job, still hold: a body edit renders a few pages."""
+    site = Site(tmp_path / "site", posts=12, extra_settings=RENDERERS["one process"])
+    editor = Editor(site, random.Random(0))
+    editor.posts["post-5.md"]["body"] = "A long first paragraph. " * 60
+    editor._save("post-5.md")
+    output = tmp_path / "output"
+    build(site, output)
+    # The clone: every source file written anew, then the push's one change.
+    later = time.time() + 3600
+    for path in site.root.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes())
+            os.utime(path, (later, later))
+    editor.posts["post-5.md"]["body"] += "\n\nThe pushed paragraph."
+    editor._save("post-5.md")
+    pushed = build(site, output)
+    assert 0 < pushed["rendered"] < pushed["kept"] / 2, pushed
+    assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
