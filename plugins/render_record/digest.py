@@ -44,6 +44,7 @@ LISTED_FIELDS = (
 )
 FILE_FIELDS = ("source_path", "url", "save_as", "status")
 MAX_DEPTH = 6
+MEMO_LENGTH = 16
 # Context keys left out of the site's digest: where this build writes (a new
 # staging folder each time), and the static files in the order they were
 # found, which varies from build to build (`static_content` holds the same
@@ -94,9 +95,18 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
             feed(digest, key, posts, depth + 1)
             feed(digest, value[key], posts, depth + 1)
     elif isinstance(value, (list, tuple)):
-        digest.piece("list", str(len(value)))
-        for item in value:
-            feed(digest, item, posts, depth + 1)
+        if len(value) > MEMO_LENGTH:
+            # A listing's whole list comes with each of its pages: digested once.
+            key = (posts, "list", id(value))
+            known = digest.posts.get(key)
+            if known is None or known[0] is not value:
+                own = Digest(digest.posts)
+                _items(own, value, posts, depth)
+                known = (value, own.hexdigest())
+                digest.posts[key] = known
+            digest.piece("list", known[1])
+        else:
+            _items(digest, value, posts, depth)
     elif isinstance(value, (set, frozenset)):
         digest.piece("set", str(len(value)))
         for item in sorted(value, key=repr):
@@ -113,6 +123,12 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
         feed(digest, {k: v for k, v in vars(value).items() if not callable(v)}, posts, depth + 1)
     else:
         digest.piece("repr", type(value).__qualname__)
+
+
+def _items(digest: Digest, value, posts: str, depth: int) -> None:
+    digest.piece("list", str(len(value)))
+    for item in value:
+        feed(digest, item, posts, depth + 1)
 
 
 def _content(digest: Digest, content: Content, posts: str, depth: int) -> None:
