@@ -98,6 +98,7 @@ class RenderRecord(BuildReceivers):
         self.posts: dict = {}
         self.site: str | None = None
         self.shared: frozenset = frozenset()
+        self.writers: set[int] = set()
         self.rendered = 0
         self.kept = 0
 
@@ -137,18 +138,23 @@ class RenderRecord(BuildReceivers):
         return data.decode("utf-8")
 
     def output(self, generate_output, writer) -> None:
-        write_file = writer.write_file
+        """A generator's `generate_output`, its pages going through the record.
 
-        def recorded_file(name, template, context, *args, **kwargs):
-            return write_file(
-                name, _RecordedTemplate(self, template, context), context, *args, **kwargs
-            )
+        The writer is wrapped once, at the first generator, and stays wrapped
+        for the build (one writer per build): render children
+        (plugins/parallel_render) wrap it again at that moment, around this
+        wrapper, and must find it there for every later generator.
+        """
+        if id(writer) not in self.writers:
+            self.writers.add(id(writer))
+            write_file = writer.write_file
 
-        writer.write_file = recorded_file
-        try:
-            generate_output(writer)
-        finally:
-            writer.write_file = write_file
+            def recorded_file(name, template, context, *args, **kwargs):
+                recorded = _RecordedTemplate(self, template, context)
+                return write_file(name, recorded, context, *args, **kwargs)
+
+            writer.write_file = recorded_file
+        generate_output(writer)
 
     def finish(self, _pelican) -> None:
         self.disconnect()

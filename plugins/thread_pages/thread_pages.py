@@ -96,6 +96,7 @@ class ThreadPages(BuildReceivers):
         self.rendered = 0
         self.kept = 0
         self.skipped = 0
+        self.writers: set[int] = set()
 
     def shows_thread(self, values) -> bool:
         """Whether a page's own variables (its post, its listed posts) include a chosen post."""
@@ -133,7 +134,17 @@ class ThreadPages(BuildReceivers):
         return template.render(localcontext)
 
     def output(self, generate_output, writer) -> None:
-        """A generator's `generate_output`, writing only the wanted pages and feeds."""
+        """A generator's `generate_output`, writing only the wanted pages and feeds.
+
+        The writer is wrapped once, at the first generator, and stays wrapped
+        for the build (one writer per build), as plugins/render_record's is.
+        """
+        if id(writer) not in self.writers:
+            self.writers.add(id(writer))
+            self._filter(writer)
+        generate_output(writer)
+
+    def _filter(self, writer) -> None:
         write_file, write_feed = writer.write_file, writer.write_feed
 
         def filtered_file(name, template, context, *args, **kwargs):
@@ -154,10 +165,6 @@ class ThreadPages(BuildReceivers):
             return write_feed(elements, context, path, *args, **kwargs)
 
         writer.write_file, writer.write_feed = filtered_file, filtered_feed
-        try:
-            generate_output(writer)
-        finally:
-            writer.write_file, writer.write_feed = write_file, write_feed
 
     def receivers(self) -> list:
         return [(signals.finalized, self.report)]
