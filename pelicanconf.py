@@ -183,6 +183,10 @@ FEEDS = {
 # pages after each build; the search page needs no server beyond static files.
 SEARCH = {
     "enabled": True,
+    # Local builds run no Pagefind (about 2 s of CPU and 180 MB per 1,000
+    # pages): the search page says the build has no index. `invoke build
+    # --search` makes one; production (publishconf.py) always does.
+    "index": False,
     "bundle_dir": "pagefind",
     "root_selector": "main article",  # the post, without header, footer or nav
     # Left out: the post's categories, byline and tags (on every post, they
@@ -282,17 +286,21 @@ MEDIA_CHECK = {"trusted_files": []}
 # itself and OUTPUT_RETENTION (plugins/output_paths): "downloads/" or "x.html".
 OUTPUT_PATHS = {"reserved": []}
 
-# Markdown is read and converted on every core (plugins/parallel_read): on a
-# large site that is a third of the build, done by one process in plain Pelican.
-PARALLEL_READ = {"enabled": True, "processes": 0, "min_files": 40}
+# Reading and rendering in extra processes (plugins/parallel_read,
+# plugins/parallel_render) is off: on a 2-core machine they cost more CPU
+# than they save (workers pickle every post back; each render child walks
+# every generator over the whole site), and a warm build was slower with
+# them. Turn them on where cores are idle and wall time matters more than
+# CPU time (docs/benchmarks.md has the figures).
+PARALLEL_READ = {"enabled": False, "processes": 0, "min_files": 40}
 
 # One Markdown converter per process, reset between files (plugins/markdown_reader):
 # Pelican builds a new one for every file.
 MARKDOWN_READER = {"reuse": True}
 
-# Pages are rendered on every core too (plugins/parallel_render); the main
-# process still writes every file, in Pelican's order, so the site is the same.
-PARALLEL_RENDER = {"enabled": True, "processes": 0, "min_contents": 40, "lead": 256}
+# When on, the main process still writes every file, in Pelican's order, so
+# the site is the same either way.
+PARALLEL_RENDER = {"enabled": False, "processes": 0, "min_contents": 40, "lead": 256}
 
 # Each post's summary is rendered once per build, not once per listing it is
 # in (plugins/render_once). List only partials that depend on the post alone.

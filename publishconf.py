@@ -41,6 +41,9 @@ FEEDS = {
     "robots_txt": True,
 }
 
+# The published site is searchable: Pagefind indexes it (local builds skip it).
+SEARCH = {**SEARCH, "index": True}  # noqa: F405
+
 # The Content-Security-Policy and other headers, as `_headers` (Netlify,
 # Cloudflare Pages) and `nginx-security-headers.conf`, at the site's root.
 SECURITY_HEADERS = {**SECURITY_HEADERS, "enabled": True}  # noqa: F405

@@ -76,11 +76,27 @@ def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **
     print(f"Built {output} in {time.perf_counter() - started:.1f} s")
 
 
-@task(help={"refresh_comments": "fetch every thread's comments again (docs/comment-snapshots.md)"})
-def build(c, refresh_comments=False):
+def search_index_override(settings_file: Path) -> dict:
+    """Pelican setting overrides that make a build index the site with Pagefind."""
+    from pelican.settings import get_settings_from_file
+
+    search = dict(get_settings_from_file(str(settings_file)).get("SEARCH") or {})
+    search["index"] = True
+    return {"SEARCH": search}
+
+
+@task(
+    help={
+        "refresh_comments": "fetch every thread's comments again (docs/comment-snapshots.md)",
+        "search": "also build the search index (local builds skip it; docs/search.md)",
+    }
+)
+def build(c, refresh_comments=False, search=False):
     """Build the site into output/ with the local settings (warnings are fatal)."""
-    overrides = refresh_override(DEV_SETTINGS) if refresh_comments else None
-    _build(overrides=overrides)
+    overrides = refresh_override(DEV_SETTINGS) if refresh_comments else {}
+    if search:
+        overrides.update(search_index_override(DEV_SETTINGS))
+    _build(overrides=overrides or None)
 
 
 @task

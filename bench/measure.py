@@ -12,7 +12,11 @@ A build that forks (read workers, render children) is several processes at
 once, and the largest one's peak is not what the build occupies. So a sampler
 also adds up the proportional set size (PSS: each shared page counted once,
 split between the processes sharing it) of the build and all its descendants
-every 200 milliseconds; the highest sum is `tree_peak`.
+every 200 milliseconds; the highest sum is `tree_peak`. The same samples
+are also split by program: `python_peak`, the highest sum over the build's
+Python processes (Pelican and any children it forks), and `helper_peak`, the
+highest sum over the others (Pagefind), so that each can be compared with
+what it replaces.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class Measurement:
     max_rss: int  # bytes, peak resident set size of the largest process of the build
     own_max_rss: int | None = None  # bytes, the child's own peak (None: not seen)
     tree_peak: int | None = None  # bytes, the highest PSS sum of the build's processes
+    python_peak: int | None = None  # bytes, the highest PSS sum of its Python processes
+    helper_peak: int | None = None  # bytes, the highest PSS sum of its other processes
 
     def as_dict(self) -> dict:
         return {
@@ -48,6 +54,8 @@ class Measurement:
             "max_rss": self.max_rss,
             "own_max_rss": self.own_max_rss,
             "tree_peak": self.tree_peak,
+            "python_peak": self.python_peak,
+            "helper_peak": self.helper_peak,
         }
 
 
@@ -108,8 +116,20 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _is_python(pid: int) -> bool:
+    """Whether the process runs a Python interpreter (its program's name, from the kernel)."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as comm:
+            return comm.read().strip().startswith("python")
+    except OSError:
+        return False
+
+
 class _TreePeak(threading.Thread):
-    """The highest sum of PSS over a process and its descendants, sampled until it ends."""
+    """The highest sum of PSS over a process and its descendants, sampled until it ends.
+
+    Also the highest sums over its Python processes and over the others, each
+    on its own: the two need not peak in the same sample."""
 
     # Reading smaps_rollup walks a process's page tables: at 20,000 posts,
     # sampling every 50 ms cost the runner a tenth of a core.
@@ -118,13 +138,22 @@ class _TreePeak(threading.Thread):
         self.pid = pid
         self.interval = interval
         self.peak: int | None = None
+        self.python_peak: int | None = None
+        self.helper_peak: int | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            total = sum(_pss(pid) for pid in _descendants(self.pid))
-            if total:
-                self.peak = max(self.peak or 0, total)
+            python = helpers = 0
+            for pid in _descendants(self.pid):
+                if _is_python(pid):
+                    python += _pss(pid)
+                else:
+                    helpers += _pss(pid)
+            if python + helpers:
+                self.peak = max(self.peak or 0, python + helpers)
+                self.python_peak = max(self.python_peak or 0, python)
+                self.helper_peak = max(self.helper_peak or 0, helpers)
             self.done.wait(self.interval)
 
 
@@ -163,4 +192,6 @@ def run_measured(
         max_rss=usage.ru_maxrss * 1024,
         own_max_rss=watcher.peak,
         tree_peak=tree.peak,
+        python_peak=tree.python_peak,
+        helper_peak=tree.helper_peak,
     )

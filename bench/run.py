@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import platform
+import runpy
 import shutil
 import subprocess
 import sys
@@ -34,7 +35,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import corpus
+from bench import corpus, pagefind_alone
 from bench.measure import MeasureError, Measurement, run_measured
 from bench.stats import median, paired_ratio, schedule
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
@@ -54,6 +55,12 @@ BUDGET_WALL_RATIO = 0.70
 BUDGET_WALL_SIZES = (1000, 5000)
 BUDGET_RSS_BYTES = 300 * 1024 * 1024
 BUDGET_RSS_POSTS = 5000
+# Issue 25: a production build costs at most 1.1x the CPU of plain Pelican plus
+# Pagefind alone on the same pages, and its Python processes together at most
+# 2x plain Pelican's memory (Pagefind's apart).
+BUDGET_CPU_WITH_SEARCH_RATIO = 1.10
+BUDGET_PYTHON_MEMORY_RATIO = 2.0
+BUDGET_COST_SIZES = (1000, 5000)
 MIB = 1024 * 1024
 
 
@@ -144,8 +151,13 @@ def progress(message: str) -> None:
 
 def measure_full_builds(
     workspace: Workspace, variants: list[Variant], runs: int, warm_up: bool
-) -> dict[str, list[Measurement]]:
-    """Timed full builds from an empty output and cache, in the alternating order."""
+) -> tuple[dict[str, list[Measurement]], dict[str, list[Measurement]]]:
+    """Timed full builds from an empty output and cache, in the alternating order.
+
+    Also, after each Commons build that wrote a search index, Pagefind alone
+    over the same pages (bench/pagefind_alone.py), keyed by the variant: the
+    search half of "plain Pelican plus Pagefind" for that round.
+    """
     if warm_up:
         # First builds pay for .pyc files and a cold page cache: not timed.
         for variant in (BASELINE, *variants):
@@ -157,6 +169,7 @@ def measure_full_builds(
                 env=_env(),
             )
     samples: dict[str, list[Measurement]] = {v.key: [] for v in (BASELINE, *variants)}
+    search_alone: dict[str, list[Measurement]] = {}
     order = schedule(BASELINE.key, [v.key for v in variants], runs)
     for step, (round_, key) in enumerate(order, start=1):
         variant = VARIANTS[key]
@@ -170,11 +183,29 @@ def measure_full_builds(
         samples[key].append(measurement)
         progress(
             f"  N={workspace.posts} round {round_ + 1}/{runs} {key:<13} "
-            f"{measurement.wall:6.2f} s wall  {measurement.max_rss / MIB:6.1f} MiB"
-            f"  [{step}/{len(order)}]"
+            f"{measurement.wall:6.2f} s wall {measurement.cpu:6.2f} s CPU "
+            f"{measurement.max_rss / MIB:6.1f} MiB  [{step}/{len(order)}]"
         )
+        search = search_settings(variant)
+        if search is not None and (output / search[0]["bundle_dir"]).is_dir():
+            alone = pagefind_alone.measure(
+                output, workspace.pelican_corpus, *search, output.parent / "pagefind-alone"
+            )
+            search_alone.setdefault(key, []).append(alone)
+            progress(f"    Pagefind alone on the same pages: {alone.cpu:6.2f} s CPU")
         shutil.rmtree(output.parent, ignore_errors=True)
-    return samples
+    return samples, search_alone
+
+
+def search_settings(variant: Variant) -> tuple[dict, str] | None:
+    """A Commons variant's SEARCH (defaults filled in) and language, or None without search."""
+    if variant.is_hugo or variant is BASELINE:
+        return None
+    from plugins.search.plugin import DEFAULTS
+
+    settings = runpy.run_path(str(variant.settings))
+    search = {**DEFAULTS, **settings.get("SEARCH", {})}
+    return search, settings.get("DEFAULT_LANG") or "en"
 
 
 REBUILD_OVERRIDES = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
@@ -222,8 +253,16 @@ def measure_rebuilds(
     return samples
 
 
-def summarize(samples: dict[str, list[Measurement]], posts: int) -> dict:
-    """Medians per variant, and each variant's paired ratios to the baseline."""
+def summarize(
+    samples: dict[str, list[Measurement]],
+    posts: int,
+    search_alone: dict[str, list[Measurement]] | None = None,
+) -> dict:
+    """Medians per variant, and each variant's paired ratios to the baseline.
+
+    A variant with Pagefind-alone samples (one per round) is also compared with
+    plain Pelican plus Pagefind alone: CPU summed, round by round.
+    """
     baseline = samples[BASELINE.key]
     summary = {}
     for key, runs in samples.items():
@@ -241,6 +280,8 @@ def summarize(samples: dict[str, list[Measurement]], posts: int) -> dict:
             "tree_peak_highest": max(
                 (m.tree_peak for m in runs if m.tree_peak is not None), default=None
             ),
+            "python_peak": _median_or_none([m.python_peak for m in runs]),
+            "helper_peak": _median_or_none([m.helper_peak for m in runs]),
             "ms_per_post": median(walls) * 1000 / posts,
             "wall_min": min(walls),
             "wall_max": max(walls),
@@ -248,6 +289,19 @@ def summarize(samples: dict[str, list[Measurement]], posts: int) -> dict:
         if key != BASELINE.key:
             entry["ratio_wall"] = paired_ratio([m.wall for m in baseline], walls)
             entry["ratio_cpu"] = paired_ratio([m.cpu for m in baseline], cpus)
+            pythons = [m.python_peak for m in runs]
+            base_pythons = [m.python_peak for m in baseline]
+            if None not in pythons and None not in base_pythons:
+                entry["ratio_python_memory"] = paired_ratio(base_pythons, pythons)
+        alone = (search_alone or {}).get(key)
+        if alone:
+            with_search = [b.cpu + a.cpu for b, a in zip(baseline, alone, strict=True)]
+            entry["search_alone"] = {
+                "samples": [m.as_dict() for m in alone],
+                "cpu": median([m.cpu for m in alone]),
+                "peak": median([m.tree_peak or m.max_rss for m in alone]),
+            }
+            entry["ratio_cpu_with_search"] = paired_ratio(with_search, cpus)
         summary[key] = entry
     return summary
 
@@ -292,6 +346,7 @@ def check_budgets(results: dict) -> list[dict]:
                     f"{entry['max_rss_highest'] / MIB:.0f} MiB), at N={BUDGET_RSS_POSTS:,}",
                 )
             )
+    budgets += cost_budgets(full)
     from bench.page_weight import WEIGHT_BUDGET_BYTES
 
     name = (
@@ -314,6 +369,49 @@ def check_budgets(results: dict) -> list[dict]:
         budgets.append(
             _budget(name, edit["ratio"] <= 1.0, f"{edit['ratio']:.2f}× at N={edit['posts']:,}")
         )
+    return budgets
+
+
+def cost_budgets(full: dict) -> list[dict]:
+    """Issue 25: a production build's CPU against plain Pelican plus Pagefind alone,
+    and its Python processes' memory against plain Pelican's."""
+    budgets = []
+    label = COMMONS_PROD.label
+    for posts in BUDGET_COST_SIZES:
+        entry = full.get(str(posts), {}).get(COMMONS_PROD.key)
+        name = (
+            f"{label}: CPU ≤ {BUDGET_CPU_WITH_SEARCH_RATIO:.1f}× plain Pelican + Pagefind alone "
+            f"at N={posts:,}"
+        )
+        if entry is None or "ratio_cpu_with_search" not in entry:
+            budgets.append(_budget(name, None, "not measured"))
+        else:
+            ratio = entry["ratio_cpu_with_search"]
+            budgets.append(
+                _budget(
+                    name,
+                    ratio <= BUDGET_CPU_WITH_SEARCH_RATIO,
+                    f"{ratio:.2f}× ({entry['cpu']:.1f} s; Pagefind alone "
+                    f"{entry['search_alone']['cpu']:.1f} s)",
+                )
+            )
+        name = (
+            f"{label}: Python processes' memory ≤ {BUDGET_PYTHON_MEMORY_RATIO:.0f}× plain "
+            f"Pelican's at N={posts:,}"
+        )
+        if entry is None or "ratio_python_memory" not in entry:
+            budgets.append(_budget(name, None, "not measured"))
+        else:
+            ratio = entry["ratio_python_memory"]
+            helper = entry.get("helper_peak")
+            budgets.append(
+                _budget(
+                    name,
+                    ratio <= BUDGET_PYTHON_MEMORY_RATIO,
+                    f"{ratio:.2f}× ({entry['python_peak'] / MIB:.0f} MiB; Pagefind apart "
+                    f"{(helper or 0) / MIB:.0f} MiB)",
+                )
+            )
     return budgets
 
 
@@ -384,8 +482,10 @@ def run_suite(args: argparse.Namespace) -> dict:
         for index, posts in enumerate(sorted(args.sizes)):
             progress(f"N={posts}: writing the corpus")
             workspace = Workspace(work_root, posts, args.seed, any(v.is_hugo for v in variants))
-            samples = measure_full_builds(workspace, variants, args.runs, warm_up=index == 0)
-            results["full_builds"][str(posts)] = summarize(samples, posts)
+            samples, search_alone = measure_full_builds(
+                workspace, variants, args.runs, warm_up=index == 0
+            )
+            results["full_builds"][str(posts)] = summarize(samples, posts, search_alone)
             if posts == rebuild_size and not args.no_rebuild:
                 pelican_variants = [v for v in variants if v is COMMONS_DEV]
                 rebuilt = measure_rebuilds(workspace, pelican_variants, args.runs)
@@ -430,6 +530,9 @@ def table_rows(results: dict) -> list[list[str]]:
     for posts, summary in sorted(results["full_builds"].items(), key=lambda item: int(item[0])):
         for entry in summary.values():
             ratio = entry.get("ratio_wall")
+            cpu_ratio = entry.get("ratio_cpu")
+            with_search = entry.get("ratio_cpu_with_search")
+            python_ratio = entry.get("ratio_python_memory")
             rows.append(
                 [
                     f"{int(posts):,}",
@@ -437,10 +540,14 @@ def table_rows(results: dict) -> list[list[str]]:
                     f"{entry['wall']:.2f}",
                     f"{entry['cpu']:.2f}",
                     "" if entry.get("tree_peak") is None else _mib(entry["tree_peak"]),
+                    "" if entry.get("python_peak") is None else _mib(entry["python_peak"]),
+                    "" if not entry.get("helper_peak") else _mib(entry["helper_peak"]),
                     _mib(entry["max_rss"]),
-                    "" if entry.get("own_max_rss") is None else _mib(entry["own_max_rss"]),
                     f"{entry['ms_per_post']:.2f}",
                     "1.00" if ratio is None else f"{ratio:.2f}",
+                    "1.00" if cpu_ratio is None else f"{cpu_ratio:.2f}",
+                    "" if with_search is None else f"{with_search:.2f}",
+                    "1.00" if python_ratio is None else f"{python_ratio:.2f}",
                 ]
             )
     return rows
@@ -452,10 +559,14 @@ FULL_HEADER = [
     "wall s",
     "CPU s",
     "all MiB",
+    "Python MiB",
+    "Pagefind MiB",
     "peak MiB",
-    "main MiB",
     "ms/post",
-    "× Pelican",
+    "× Pelican wall",
+    "× Pelican CPU",
+    "× Pelican+Pagefind CPU",
+    "× Pelican Python MiB",
 ]
 
 
@@ -476,9 +587,11 @@ def format_text(results: dict) -> str:
     lines.append(
         f"Medians of {settings['runs']} runs, seed {settings['seed']}; "
         "× Pelican = median of the per-round ratios to plain Pelican; all MiB = the highest "
-        "sum of PSS over the build's processes (sampled every 200 ms); peak MiB = "
-        "the build's largest process (Commons: Pelican, a worker or a Pagefind shard), "
-        "main MiB = the build process."
+        "sum of PSS over the build's processes (sampled every 200 ms), Python MiB and "
+        "Pagefind MiB the same over its Python processes and over the others; peak MiB = "
+        "the build's largest process (Commons: Pelican, a worker or a Pagefind shard); "
+        "× Pelican+Pagefind CPU = the build's CPU over plain Pelican's plus Pagefind's "
+        "alone on the pages Commons indexed, round by round."
     )
     if settings.get("work_dir"):
         lines.append(f"Corpus and builds in {settings['work_dir']}")

@@ -17,17 +17,24 @@ def median(values: Sequence[float]) -> float:
 
 
 def schedule(baseline: str, variants: Sequence[str], runs: int) -> list[tuple[int, str]]:
-    """The order of the timed builds: each round runs the baseline, then every variant.
+    """The order of the timed builds: the baseline and the variants, back and forth.
 
-    Round after round (A B C, A B C, ...), so each variant's i-th build is
-    paired with the baseline build of the same round, made a few seconds
-    before it: a slow spell on a shared machine affects both sides of a pair.
+    Even rounds run the baseline then every variant, odd rounds the same in
+    reverse (A B C, C B A, A B C, ...: ABBA), so each variant's i-th build is
+    paired with the baseline build of the same round, made a few seconds from
+    it, and no build always comes first or last: a slow spell on a shared
+    machine, or what the previous build left behind, hits both sides alike.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
     if baseline in variants:
         raise ValueError(f"{baseline!r} is the baseline; it cannot also be a variant")
-    return [(round_, name) for round_ in range(runs) for name in (baseline, *variants)]
+    forward = (baseline, *variants)
+    return [
+        (round_, name)
+        for round_ in range(runs)
+        for name in (forward if round_ % 2 == 0 else reversed(forward))
+    ]
 
 
 def paired_ratios(baseline: Sequence[float], variant: Sequence[float]) -> list[float]:

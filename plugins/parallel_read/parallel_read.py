@@ -24,7 +24,8 @@ SETTING = "PARALLEL_READ"
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
+        # Off unless asked: on two cores it costs more CPU than it saves.
+        "enabled": Boolean(False),
         # 0: one worker per core this process may run on.
         "processes": Integer(0, minimum=0),
         # Below this many files to read, forking costs more than it saves.

@@ -29,7 +29,8 @@ SETTING = "PARALLEL_RENDER"
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
+        # Off unless asked: on two cores it costs more CPU than it saves.
+        "enabled": Boolean(False),
         # 0: one render child per core this process may run on (none on one
         # core). The parent writes every file and sends every signal, and
         # mostly waits for the children's pages.

@@ -68,6 +68,10 @@ SCHEMA = Schema(
     SETTING,
     {
         "enabled": Boolean(True),
+        # Whether this build runs Pagefind. False: the search page is written
+        # and says that this build has no index (a local build: Pagefind costs
+        # about 2 s of CPU per 1,000 pages, for a page an editor rarely uses).
+        "index": Boolean(True),
         "bundle_dir": String(
             "pagefind",
             accepted="a folder inside the site, such as 'pagefind'",
@@ -108,9 +112,27 @@ def validate_settings(raw, settings: dict) -> dict:
 def start(pelican) -> None:
     """`initialized`: check SEARCH; with search on, this Pelican's SiteSearch starts listening."""
     options = install(pelican.settings, SCHEMA)
+    # A previous build in this process that failed before `finalized`.
+    signals.finalized.disconnect(write_unindexed_manifest)
     # A build that writes only some pages keeps the last build's index.
-    if options["enabled"] and not writes_some_pages(pelican.settings):
+    if not options["enabled"] or writes_some_pages(pelican.settings):
+        return
+    if options["index"]:
         SiteSearch(pelican.settings).connect()
+    else:
+        signals.finalized.connect(write_unindexed_manifest)
+
+
+def write_unindexed_manifest(pelican) -> None:
+    """`finalized`, in a build without index: the list of bundles says there is none.
+
+    The search page then tells the reader so (search.js) instead of finding nothing.
+    """
+    # Connected for one build only: the next Pelican decides again.
+    signals.finalized.disconnect(write_unindexed_manifest)
+    bundle = Path(pelican.output_path) / pelican.settings[SETTING]["bundle_dir"]
+    assemble([], bundle, indexed=False)
+    logger.info("Search: no index in this build (SEARCH['index'] is False)")
 
 
 class SiteSearch(BuildReceivers):
@@ -254,8 +276,11 @@ def write_pages_first(generators: list) -> None:
     generators[articles:articles] = pages
 
 
-def assemble(built, bundle: Path) -> None:
-    """Move the bundles into the site: the first at `bundle`, the others under shards/."""
+def assemble(built, bundle: Path, indexed: bool = True) -> None:
+    """Move the bundles into the site: the first at `bundle`, the others under shards/.
+
+    `indexed` False: Pagefind did not run for this build (SEARCH['index']).
+    """
     if bundle.exists():
         shutil.rmtree(bundle)  # a previous build's bundles, in a non-atomic build
     bundle.parent.mkdir(parents=True, exist_ok=True)
@@ -269,7 +294,8 @@ def assemble(built, bundle: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(shard.bundle), str(target))
         entries.append(entry)
-    manifest = json.dumps({"bundles": entries}, indent=1) + "\n"
+    listing = {"bundles": entries} if indexed else {"bundles": entries, "indexed": False}
+    manifest = json.dumps(listing, indent=1) + "\n"
     bundle.mkdir(parents=True, exist_ok=True)  # no bundle at all when nothing is indexed
     (bundle / MANIFEST).write_text(manifest, encoding="utf-8")
 

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.build import build_site
+from tasks import search_index_override
 from tests.conftest import parse_html
 
 
@@ -44,8 +45,11 @@ def test_a_site_with_nothing_published_builds(tmp_path, shape, settings_file):
 
     home = parse_html(output / "index.html")
     assert home.xpath("//h1")
-    bundles = json.loads((output / "pagefind" / "shards.json").read_text())["bundles"]
-    assert bundles == ([] if shape is not only_pages else ["./"])
+    manifest = json.loads((output / "pagefind" / "shards.json").read_text())
+    # Only production runs Pagefind; a local build's list says it has no index.
+    published = settings_file == PUBLISH_SETTINGS
+    assert manifest["bundles"] == (["./"] if shape is only_pages and published else [])
+    assert manifest.get("indexed", True) is published
 
 
 def test_searching_a_site_with_nothing_published_says_no_post_matches(
@@ -54,7 +58,7 @@ def test_searching_a_site_with_nothing_published_says_no_post_matches(
     content = tmp_path / "content"
     content.mkdir()
     output = tmp_path / "output"
-    build_site(output, content=content)
+    build_site(output, content=content, overrides=search_index_override(DEV_SETTINGS))
     server = served_site(output)
     page = browser.new_page()
     errors: list[str] = []

@@ -146,3 +146,20 @@ def test_a_sharded_index_is_searched_as_one(tmp_path, build, served_site, browse
     for bundle in ("/pagefind/", *(f"/pagefind/shards/{n}/" for n in range(2, 6))):
         assert f"{bundle}pagefind-entry.json" in fetched, bundle
     assert not errors
+
+
+def test_a_local_build_without_index_says_so_and_fetches_no_pagefind(build, served_site, browser):
+    # `invoke build` without --search: Pagefind did not run for this build.
+    server = served_site(build())
+    page = browser.new_page()
+    requested = watch_requests(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server.url}search/?q=collaborative")
+    expect(page.locator("[data-search-status]")).to_contain_text(
+        "This build of the site has no search index"
+    )
+    expect(page.locator("[data-search-status]")).to_contain_text("invoke build --search")
+    assert page.locator(RESULT_LINKS).count() == 0
+    assert not [url for url in requested if "pagefind.js" in url]
+    assert not errors

@@ -99,7 +99,7 @@ def test_bad_settings_name_the_key(raw, key):
 
 
 def test_defaults_fill_in():
-    assert validate_settings(None) == {"enabled": True, "processes": 0, "min_files": 40}
+    assert validate_settings(None) == {"enabled": False, "processes": 0, "min_files": 40}
 
 
 class LoggingReader:

@@ -245,7 +245,7 @@ def test_bad_settings_name_the_key(raw, key):
 
 def test_defaults_fill_in():
     assert validate_settings(None) == {
-        "enabled": True,
+        "enabled": False,
         "processes": 0,
         "min_contents": 40,
         "lead": 256,

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from commons import DEV_SETTINGS
 from commons.settings import SettingsError
 from plugins.search.plugin import validate_settings
-from tests.conftest import SAMPLE_TITLE, copy_content
+from tasks import search_index_override
+from tests.conftest import SAMPLE_TITLE, copy_content, parse_html
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
 
@@ -54,7 +56,7 @@ def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
     (content / "pages" / "hidden.md").write_text(
         "Title: Hidden Page\nStatus: hidden\n\nUnlisted.\n", encoding="utf-8"
     )
-    output = build(content=content)
+    output = build(content=content, overrides=search_index_override(DEV_SETTINGS))
     assert (output / "drafts" / "secret-plans" / "index.html").is_file()
     assert sorted(indexed_pages(output)) == [SAMPLE_URL, "/about/"]
 
@@ -79,3 +81,27 @@ def test_search_needs_its_page():
     with pytest.raises(SettingsError, match="DIRECT_TEMPLATES"):
         validate_settings({}, {"DIRECT_TEMPLATES": ["index"]})
     assert validate_settings({"enabled": False}, {"DIRECT_TEMPLATES": []})["enabled"] is False
+
+
+def test_a_local_build_runs_no_pagefind_and_its_list_says_so(tmp_path, build):
+    # `invoke build` without --search, and the preview: no Pagefind, no index
+    # files; the search page is written and its script reads "indexed": false.
+    output = build()
+    bundle = output / "pagefind"
+    assert sorted(entry.name for entry in bundle.iterdir()) == ["shards.json"]
+    assert json.loads((bundle / "shards.json").read_text()) == {"bundles": [], "indexed": False}
+    form = parse_html(output / "search" / "index.html").xpath("//form[@data-search-form]")
+    assert form and form[0].get("data-search-bundle").endswith("pagefind/")
+    # The same build asked for its index has one.
+    indexed = build_site_with_index(tmp_path)
+    manifest = json.loads((indexed / "pagefind" / "shards.json").read_text())
+    assert manifest == {"bundles": ["./"]}
+    assert SAMPLE_URL in indexed_pages(indexed)
+
+
+def build_site_with_index(tmp_path: Path) -> Path:
+    from commons.build import build_site
+
+    output = tmp_path / "indexed"
+    build_site(output, settings_file=DEV_SETTINGS, overrides=search_index_override(DEV_SETTINGS))
+    return output

@@ -21,7 +21,9 @@ function loadEngine() {
       if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
       return response.json();
     });
-    engine = manifest.then(async ({ bundles }) => {
+    engine = manifest.then(async ({ bundles, indexed }) => {
+      // A local build without Pagefind (SEARCH['index'] False): nothing to search.
+      if (indexed === false) return null;
       // A site with nothing published yet has no bundle: every search finds nothing.
       if (!bundles.length) return { search: async () => ({ results: [] }) };
       const pagefind = await import(new URL("pagefind.js", bundle).href);
@@ -82,6 +84,11 @@ async function search(query) {
   status.textContent = "Searching…";
   try {
     const pagefind = await loadEngine();
+    if (!pagefind) {
+      status.textContent =
+        "This build of the site has no search index (local builds skip it; `invoke build --search` makes one). Browse the archives instead.";
+      return;
+    }
     const found = await pagefind.search(query);
     const items = await Promise.all(found.results.slice(0, MAX_RESULTS).map((r) => r.data()));
     if (ticket !== latest) return; // a newer search has started
