@@ -235,6 +235,8 @@ def test_an_approved_comment_reaches_the_page_counts_and_feeds_by_itself(product
     site.start()
     site.wait_for("Approved while the publisher was stopped.")
     site.wait_until(lambda: site.listing_count() == "2" and site.feed_count() == "2")
+    # The round's line is logged once rsync is done, just after the page shows.
+    site.wait_until(lambda: site.log.read_text().count(" Published ") >= 3)
     log = site.log.read_text()
     assert "Published 1 changed thread(s) (sharing-your-work-and-coworking-to-share)" in log
     # The first round builds the whole site; the rounds after it only the
