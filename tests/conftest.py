@@ -20,12 +20,55 @@ from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
-TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
+pytest_plugins = ["tests.repository_writes"]
+
+TESTS_DIR = Path(__file__).parent
+TOOLS_DIR = TESTS_DIR / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
 SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+
+
+# The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
+# registered in pyproject.toml, so that `-m unit` or `-m "not browser"` selects
+# by what a test needs rather than by where it happens to be.
+LANE_FOLDERS = ("unit", "build", "browser", "preview")
+# A test that asks for one of these drives Chromium, whatever its folder.
+BROWSER_FIXTURES = frozenset({"chromium", "browser"})
+# The one real build of the fast lane (`bin/test --fast`): the tests of this
+# module that read the site the `built_site` fixture builds, once.
+FAST_BUILD_MODULE = "tests/build/test_site.py"
+FAST_BUILD_FIXTURE = "built_site"
+# The tests that take longest, by node id prefix: each took 20 s or more in a
+# parallel run of the whole suite (`--durations`), or more than 5 s in the unit
+# lane. `-m "not slow"` leaves them out; the fast lane does.
+SLOW_TESTS = ()
+
+
+def lane_markers(nodeid: str, fixtures: set[str]) -> list[str]:
+    """The markers a test gets from its folder, its fixtures and its measured time."""
+    markers = []
+    folder = nodeid.split("/")[1] if nodeid.startswith("tests/") else ""
+    if folder in LANE_FOLDERS:
+        markers.append(folder)
+    if fixtures & BROWSER_FIXTURES and "browser" not in markers:
+        markers.append("browser")
+    if nodeid.startswith(SLOW_TESTS):
+        markers.append("slow")
+    if nodeid.startswith(f"{FAST_BUILD_MODULE}::") and FAST_BUILD_FIXTURE in fixtures:
+        markers.append("fast_build")
+    return markers
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by lane before `-m` selects (tryfirst: pytest's own
+    selection runs in this same hook)."""
+    for item in items:
+        for marker in lane_markers(item.nodeid, set(item.fixturenames)):
+            item.add_marker(marker)
 
 
 def require(available: bool, what: str, install: str) -> None:
@@ -112,6 +155,27 @@ def parse_html(path: Path):
 def copy_content(destination: Path) -> Path:
     """A writable copy of the real content folder, for tests that add posts."""
     shutil.copytree(CONTENT_DIR, destination)
+    return destination
+
+
+# What `invoke -r <folder>` needs of a checkout to run a task: the tasks, the
+# settings and the code they import. Copied, a test's task writes into the copy.
+CHECKOUT_PARTS = ("tasks.py", "pelicanconf.py", "publishconf.py", "commons", "plugins", "theme")
+
+
+def checkout_copy(destination: Path) -> Path:
+    """A throwaway copy of the checkout's code and settings with an empty content
+    folder, for tests of tasks that write into the repository's own folders."""
+    destination.mkdir(parents=True)
+    for part in CHECKOUT_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(source, destination / part)
+    (destination / "content").mkdir()
     return destination
 
 
