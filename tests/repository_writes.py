@@ -32,9 +32,19 @@ def repository_status() -> frozenset[str] | None:
     git = shutil.which("git")
     if git is None or not (REPO_ROOT / ".git").exists():
         return None
+    excluded = [f":(exclude){folder}" for folder in EXCLUDED_FOLDERS]
     completed = subprocess.run(
-        [git, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", "--"]
-        + [".", *(f":(exclude){prefix}" for prefix in EXCLUDED_FOLDERS)],
+        [
+            git,
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--ignored",
+            "--untracked-files=all",
+            "--",
+            ".",
+            *excluded,
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         check=True,
