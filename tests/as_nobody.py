@@ -26,9 +26,9 @@ from tests.conftest import require
 
 NOBODY = 65534
 DROP_TO_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-# Bind the checkout ($0) on the view ($1), enter it, and run the rest. The
+# Bind the checkout ($1) on the view ($2), enter it, and run the rest. The
 # paths are arguments, never part of the script.
-BIND_AND_RUN = 'mount --bind -- "$0" "$1" && cd -- "$1" && shift 2 && exec "$@"'
+BIND_AND_RUN = 'mount --bind -- "$1" "$2" && cd -- "$2" && shift 2 && exec "$@"'
 # What nobody's Python must import for the tests' commands to run.
 PROBE = "import commons.build, commons.static_server, pelican"
 
@@ -81,6 +81,7 @@ def checkout_for_nobody() -> Iterator[NobodyCheckout]:
                 "sh",
                 "-c",
                 BIND_AND_RUN,
+                "sh",
                 str(REPO_ROOT),
                 str(view),
             ),
@@ -91,7 +92,7 @@ def checkout_for_nobody() -> Iterator[NobodyCheckout]:
             pytest.skip(
                 f"the user nobody cannot reach the checkout ({REPO_ROOT} is in a private "
                 f"folder) and cannot run it through a bind mount either: "
-                f"{probe.stderr.strip().splitlines()[-1:] or probe.returncode}"
+                f"{' '.join(probe.stderr.split()) or f'exit code {probe.returncode}'}"
             )
         yield through_view
     finally:
