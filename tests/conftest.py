@@ -163,9 +163,10 @@ def copy_content(destination: Path) -> Path:
 CHECKOUT_PARTS = ("tasks.py", "pelicanconf.py", "publishconf.py", "commons", "plugins", "theme")
 
 
-def checkout_copy(destination: Path) -> Path:
-    """A throwaway copy of the checkout's code and settings with an empty content
-    folder, for tests of tasks that write into the repository's own folders."""
+def checkout_copy(destination: Path, content: bool = False) -> Path:
+    """A throwaway copy of the checkout's code and settings, with an empty content
+    folder or (`content`) a copy of the real one, for tests of tasks that write
+    into the repository's own folders (output/, .isso/, content/, caches)."""
     destination.mkdir(parents=True)
     for part in CHECKOUT_PARTS:
         source = REPO_ROOT / part
@@ -175,7 +176,10 @@ def checkout_copy(destination: Path) -> Path:
             )
         else:
             shutil.copy2(source, destination / part)
-    (destination / "content").mkdir()
+    if content:
+        copy_content(destination / "content")
+    else:
+        (destination / "content").mkdir()
     return destination
 
 
@@ -409,15 +413,22 @@ def comment_server(tmp_path, publish_settings):
         log.close()
 
 
+# Where `start_invoke_task` puts the checkout its task runs on, under its `cwd`.
+TASK_CHECKOUT = "checkout"
+
+
 def start_invoke_task(name: str, cwd: Path, env: dict | None = None):
-    """`invoke <name>` for the repository, as an editor starts it, on free ports.
+    """`invoke <name>`, as an editor starts it, on free ports, for a throwaway
+    copy of the checkout (`cwd / TASK_CHECKOUT`): the task builds into the
+    copy's output/ and keeps its Isso in the copy's .isso/, never the repository's.
 
     Returns (the task, the site's port, Isso's port). The task has its own
     session: the test signals the task alone, and it must stop its servers.
     """
+    checkout = checkout_copy(cwd / TASK_CHECKOUT, content=True)
     site_port, isso_port = free_port(), free_port()
     task = subprocess.Popen(
-        [str(Path(sys.executable).with_name("invoke")), "-r", str(REPO_ROOT), name],
+        [str(Path(sys.executable).with_name("invoke")), "-r", str(checkout), name],
         cwd=cwd,
         env={
             **os.environ,

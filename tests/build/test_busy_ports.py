@@ -22,13 +22,13 @@ from commons.servers import (
     free_port,
     wait_for_port,
 )
-from tests.conftest import start_invoke_task
+from tests.conftest import TASK_CHECKOUT, start_invoke_task
 
-# Where each task builds: it must be left as it was.
+# Where each task builds, in its checkout: it must be left as it was.
 OUTPUTS = {
-    "serve": DEFAULT_OUTPUT,
-    "livereload": DEFAULT_OUTPUT,
-    "preview": DEFAULT_OUTPUT.with_name("output-preview"),
+    "serve": DEFAULT_OUTPUT.name,
+    "livereload": DEFAULT_OUTPUT.name,
+    "preview": "output-preview",
 }
 # A task that stops at once still imports Pelican and reads its settings.
 QUICKLY = 30
@@ -78,7 +78,7 @@ def test_a_busy_port_stops_the_task_before_anything_starts(
     tmp_path, other_program, task_name, variable
 ):
     port, holder_pid = other_program
-    output = OUTPUTS[task_name]
+    output = tmp_path / TASK_CHECKOUT / OUTPUTS[task_name]
     before = state(output)
     started = time.monotonic()
     task, _site_port, _isso_port = start_invoke_task(
