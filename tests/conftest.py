@@ -41,10 +41,32 @@ BROWSER_FIXTURES = frozenset({"chromium", "browser"})
 # module that read the site the `built_site` fixture builds, once.
 FAST_BUILD_MODULE = "tests/build/test_site.py"
 FAST_BUILD_FIXTURE = "built_site"
-# The tests that take longest, by node id prefix: each took 20 s or more in a
-# parallel run of the whole suite (`--durations`), or more than 5 s in the unit
-# lane. `-m "not slow"` leaves them out; the fast lane does.
-SLOW_TESTS = ()
+# The tests that take longest, by node id prefix: each took 15 s or more (setup,
+# call and teardown) in a parallel run of the whole suite, or more than 10 s in
+# a parallel run of the unit lane (`--durations`). `-m "not slow"` leaves them
+# out; the fast lane does.
+SLOW_TESTS = (
+    "tests/preview/test_preview_memory.py::test_memory_stays_flat_over_many_saves",
+    "tests/preview/test_preview_memory.py::test_a_save_costs_no_more_late_in_a_session_than_early",
+    "tests/preview/test_never_stale.py::test_preview_output_equals_a_fresh_build_after_random_edits",
+    "tests/build/test_build_faults.py::test_a_damaged_content_cache_is_dropped",
+    "tests/build/test_build_faults.py::test_two_builds_at_once_one_waits_and_nothing_is_lost",
+    "tests/browser/test_discussion_unavailable.py::test_isso_api_silent_then_try_again",
+    "tests/browser/test_discussion_hostile.py::test_clobbering_ids_and_names_forge_nothing",
+    "tests/build/test_thread_pages.py::test_partial_builds_equal_full_builds",
+    "tests/build/test_search_shards.py::test_sharded_bundles_are_byte_reproducible",
+    "tests/build/test_search_shards.py::test_writing_the_pages_first_changes_nothing_in_the_site",
+    "tests/build/test_comments_backup.py::test_move_a_thread_so_nothing_is_orphaned",
+    "tests/build/test_comment_publisher.py::test_a_comment_server_that_is_down_is_logged",
+    "tests/build/test_comment_publisher.py::test_a_target_rsync_cannot_write_is_retried",
+    "tests/build/test_comment_publisher.py::test_an_approved_comment_reaches_the_page_counts",
+    "tests/build/test_publish_discussion.py::test_publish_brings_the_comment_snapshot_up_to_date",
+    "tests/unit/test_bench_corpus.py::test_the_corpus_builds_cleanly_with_the_strict_build",
+    "tests/unit/test_comments_config.py::test_the_task_refuses_example_addresses_and_a_folder",
+    "tests/unit/test_tasks.py::test_publish_rsync_to_a_local_folder_after_a_dry_run",
+    "tests/unit/test_summaries.py::test_cuts_where_pelican_cuts_on_mixed_markup",
+    "tests/unit/test_lanes.py::test_markers_select_by_lane",
+)
 
 
 def lane_markers(nodeid: str, fixtures: set[str]) -> list[str]:

@@ -44,6 +44,14 @@ def test_a_test_that_drives_chromium_is_browser_wherever_it_is():
     assert lane_markers("tests/preview/test_x.py::test_a", {"browser"}) == ["preview", "browser"]
 
 
+def test_the_longest_tests_are_slow():
+    slow = (
+        "tests/build/test_build_faults.py::test_a_damaged_content_cache_is_dropped_with_a_x[empty]"
+    )
+    assert lane_markers(slow, set()) == ["build", "slow"]
+    assert "slow" not in lane_markers("tests/build/test_build_faults.py::test_a_tree", set())
+
+
 def test_the_fast_lane_has_one_build():
     assert "fast_build" in lane_markers("tests/build/test_site.py::test_a", {"built_site"})
     assert "fast_build" not in lane_markers("tests/build/test_site.py::test_b", {"published_site"})
