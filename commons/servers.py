@@ -128,9 +128,14 @@ class ChildServer:
     log_path: Path | None = None
     # How many of its last messages `failure` shows.
     failure_lines = 15
+    # How many free ports a server whose port was picked for it tries: another
+    # program (a parallel test, a client's outgoing connection) may take a
+    # picked port between `free_port` and the server's listening on it.
+    picked_port_attempts = 5
 
     def __init__(self, host: str = LOOPBACK, port: int | None = None):
         self.host = host
+        self.port_was_picked = not port
         self.port = port or free_port(host)
         self.process: subprocess.Popen | None = None
         self._own_log = None
@@ -203,6 +208,19 @@ class ChildServer:
         )
 
     def start(self, log_file=None) -> ChildServer:
+        """Start the server and wait until it answers; a picked port that another
+        program took first is replaced by another free one."""
+        attempts_left = self.picked_port_attempts if self.port_was_picked else 1
+        while True:
+            attempts_left -= 1
+            try:
+                return self.start_on_port(log_file)
+            except PortInUse:
+                if attempts_left == 0:
+                    raise
+                self.port = free_port(self.host)
+
+    def start_on_port(self, log_file=None) -> ChildServer:
         self.check_port()
         if log_file is None and self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,12 +20,77 @@ from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
-TOOLS_DIR = REPO_ROOT / "tests" / "tools" / "node_modules"
+pytest_plugins = ["tests.repository_writes"]
+
+TESTS_DIR = Path(__file__).parent
+TOOLS_DIR = TESTS_DIR / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
 SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+
+
+# The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
+# registered in pyproject.toml, so that `-m unit` or `-m "not browser"` selects
+# by what a test needs rather than by where it happens to be.
+LANE_FOLDERS = ("unit", "build", "browser", "preview")
+# A test that asks for one of these drives Chromium, whatever its folder.
+BROWSER_FIXTURES = frozenset({"chromium", "browser"})
+# The one real build of the fast lane (`bin/test --fast`): the tests of this
+# module that read the site the `built_site` fixture builds, once.
+FAST_BUILD_MODULE = "tests/build/test_site.py"
+FAST_BUILD_FIXTURE = "built_site"
+# The tests that take longest, by node id prefix: each took 15 s or more (setup,
+# call and teardown) in a parallel run of the whole suite, or more than 10 s in
+# a parallel run of the unit lane (`--durations`). `-m "not slow"` leaves them
+# out; the fast lane does.
+SLOW_TESTS = (
+    "tests/preview/test_preview_memory.py::test_memory_stays_flat_over_many_saves",
+    "tests/preview/test_preview_memory.py::test_a_save_costs_no_more_late_in_a_session_than_early",
+    "tests/preview/test_never_stale.py::test_preview_output_equals_a_fresh_build_after_random_edits",
+    "tests/build/test_build_faults.py::test_a_damaged_content_cache_is_dropped",
+    "tests/build/test_build_faults.py::test_two_builds_at_once_one_waits_and_nothing_is_lost",
+    "tests/browser/test_discussion_unavailable.py::test_isso_api_silent_then_try_again",
+    "tests/browser/test_discussion_hostile.py::test_clobbering_ids_and_names_forge_nothing",
+    "tests/build/test_thread_pages.py::test_partial_builds_equal_full_builds",
+    "tests/build/test_search_shards.py::test_sharded_bundles_are_byte_reproducible",
+    "tests/build/test_search_shards.py::test_writing_the_pages_first_changes_nothing_in_the_site",
+    "tests/build/test_comments_backup.py::test_move_a_thread_so_nothing_is_orphaned",
+    "tests/build/test_comment_publisher.py::test_a_comment_server_that_is_down_is_logged",
+    "tests/build/test_comment_publisher.py::test_a_target_rsync_cannot_write_is_retried",
+    "tests/build/test_comment_publisher.py::test_an_approved_comment_reaches_the_page_counts",
+    "tests/build/test_publish_discussion.py::test_publish_brings_the_comment_snapshot_up_to_date",
+    "tests/unit/test_bench_corpus.py::test_the_corpus_builds_cleanly_with_the_strict_build",
+    "tests/unit/test_comments_config.py::test_the_task_refuses_example_addresses_and_a_folder",
+    "tests/unit/test_tasks.py::test_publish_rsync_to_a_local_folder_after_a_dry_run",
+    "tests/unit/test_summaries.py::test_cuts_where_pelican_cuts_on_mixed_markup",
+    "tests/unit/test_lanes.py::test_markers_select_by_lane",
+)
+
+
+def lane_markers(nodeid: str, fixtures: set[str]) -> list[str]:
+    """The markers a test gets from its folder, its fixtures and its measured time."""
+    markers = []
+    folder = nodeid.split("/")[1] if nodeid.startswith("tests/") else ""
+    if folder in LANE_FOLDERS:
+        markers.append(folder)
+    if fixtures & BROWSER_FIXTURES and "browser" not in markers:
+        markers.append("browser")
+    if nodeid.startswith(SLOW_TESTS):
+        markers.append("slow")
+    if nodeid.startswith(f"{FAST_BUILD_MODULE}::") and FAST_BUILD_FIXTURE in fixtures:
+        markers.append("fast_build")
+    return markers
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by lane before `-m` selects (tryfirst: pytest's own
+    selection runs in this same hook)."""
+    for item in items:
+        for marker in lane_markers(item.nodeid, set(item.fixturenames)):
+            item.add_marker(marker)
 
 
 def require(available: bool, what: str, install: str) -> None:
@@ -112,6 +177,31 @@ def parse_html(path: Path):
 def copy_content(destination: Path) -> Path:
     """A writable copy of the real content folder, for tests that add posts."""
     shutil.copytree(CONTENT_DIR, destination)
+    return destination
+
+
+# What `invoke -r <folder>` needs of a checkout to run a task: the tasks, the
+# settings and the code they import. Copied, a test's task writes into the copy.
+CHECKOUT_PARTS = ("tasks.py", "pelicanconf.py", "publishconf.py", "commons", "plugins", "theme")
+
+
+def checkout_copy(destination: Path, content: bool = False) -> Path:
+    """A throwaway copy of the checkout's code and settings, with an empty content
+    folder or (`content`) a copy of the real one, for tests of tasks that write
+    into the repository's own folders (output/, .isso/, content/, caches)."""
+    destination.mkdir(parents=True)
+    for part in CHECKOUT_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(source, destination / part)
+    if content:
+        copy_content(destination / "content")
+    else:
+        (destination / "content").mkdir()
     return destination
 
 
@@ -348,15 +438,22 @@ def comment_server(tmp_path, publish_settings):
         log.close()
 
 
+# Where `start_invoke_task` puts the checkout its task runs on, under its `cwd`.
+TASK_CHECKOUT = "checkout"
+
+
 def start_invoke_task(name: str, cwd: Path, env: dict | None = None):
-    """`invoke <name>` for the repository, as an editor starts it, on free ports.
+    """`invoke <name>`, as an editor starts it, on free ports, for a throwaway
+    copy of the checkout (`cwd / TASK_CHECKOUT`): the task builds into the
+    copy's output/ and keeps its Isso in the copy's .isso/, never the repository's.
 
     Returns (the task, the site's port, Isso's port). The task has its own
     session: the test signals the task alone, and it must stop its servers.
     """
+    checkout = checkout_copy(cwd / TASK_CHECKOUT, content=True)
     site_port, isso_port = free_port(), free_port()
     task = subprocess.Popen(
-        [str(Path(sys.executable).with_name("invoke")), "-r", str(REPO_ROOT), name],
+        [str(Path(sys.executable).with_name("invoke")), "-r", str(checkout), name],
         cwd=cwd,
         env={
             **os.environ,

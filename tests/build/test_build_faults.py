@@ -24,6 +24,7 @@ import pytest
 
 from commons import build as build_module
 from commons.build import BuildError, build_site, clean_output, lock_path, output_lock
+from tests.as_nobody import checkout_for_nobody
 from tests.conftest import REPO_ROOT, copy_content, require
 
 CNAME = "commons.example.org\n"
@@ -316,24 +317,15 @@ def test_an_output_this_user_cannot_write_gets_a_sentence_and_the_fix(content):
         build_site(output, content=content)
         before = tree(output)
         readable = shutil.copytree(content, parent / "content")
-        completed = subprocess.run(
-            [
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                sys.executable,
-                "-c",
-                BUILD_SCRIPT.format(prelude=""),
-                str(output),
-                str(readable),
-            ],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1"},
-            check=False,
-        )
+        with checkout_for_nobody() as nobody:
+            completed = subprocess.run(
+                nobody.command("-c", BUILD_SCRIPT.format(prelude=""), str(output), str(readable)),
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1"},
+                check=False,
+            )
         assert completed.returncode == 1, completed.stderr
         assert "Traceback" not in completed.stderr, completed.stderr
         assert "Permission denied" in completed.stderr

@@ -22,13 +22,13 @@ from commons.servers import (
     free_port,
     wait_for_port,
 )
-from tests.conftest import start_invoke_task
+from tests.conftest import TASK_CHECKOUT, start_invoke_task
 
-# Where each task builds: it must be left as it was.
+# Where each task builds, in its checkout: it must be left as it was.
 OUTPUTS = {
-    "serve": DEFAULT_OUTPUT,
-    "livereload": DEFAULT_OUTPUT,
-    "preview": DEFAULT_OUTPUT.with_name("output-preview"),
+    "serve": DEFAULT_OUTPUT.name,
+    "livereload": DEFAULT_OUTPUT.name,
+    "preview": "output-preview",
 }
 # A task that stops at once still imports Pelican and reads its settings.
 QUICKLY = 30
@@ -78,7 +78,7 @@ def test_a_busy_port_stops_the_task_before_anything_starts(
     tmp_path, other_program, task_name, variable
 ):
     port, holder_pid = other_program
-    output = OUTPUTS[task_name]
+    output = tmp_path / TASK_CHECKOUT / OUTPUTS[task_name]
     before = state(output)
     started = time.monotonic()
     task, _site_port, _isso_port = start_invoke_task(
@@ -106,12 +106,13 @@ def test_a_busy_port_stops_the_task_before_anything_starts(
 
 class LateListener(ChildServer):
     """A server that never listens, while another program takes its port after
-    the check and before it answers (`command` runs in between)."""
+    the check and before it answers (`command` runs in between). Its port is
+    given, as an editor's setting gives it: a picked port would be replaced."""
 
     name = "late"
 
     def __init__(self, tmp_path: Path):
-        super().__init__()
+        super().__init__(port=free_port())
         self.tmp_path = tmp_path
         self.other = None
 
@@ -154,6 +155,24 @@ def test_a_started_server_is_accepted(tmp_path):
     ]
     with server:
         wait_for_port(server.host, server.port, server.process)
+
+
+def test_a_picked_port_another_program_takes_first_is_replaced(tmp_path):
+    """Parallel tests pick free ports at once: a server whose picked port was
+    taken before it listened starts on another one, and answers there."""
+    import socket
+    import urllib.request
+
+    (tmp_path / "index.html").write_text("the site", encoding="utf-8")
+    server = StaticSiteServer(tmp_path)
+    picked = server.port
+    with socket.socket() as other:
+        other.bind((server.host, picked))
+        other.listen()
+        with server:
+            assert server.port != picked
+            with urllib.request.urlopen(server.url, timeout=10) as response:
+                assert response.read() == b"the site"
 
 
 def test_a_port_this_machine_cannot_listen_on_names_the_variable(tmp_path):

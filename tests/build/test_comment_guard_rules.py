@@ -11,14 +11,16 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import socket
 import sqlite3
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from commons.comments.guard import GuardPolicy, nginx_rules, normalise_origin
-from commons.servers import LOOPBACK, IssoServer, free_port, wait_for_port
+from commons.servers import ChildServer, IssoServer, free_port
 from tests.conftest import require
 
 SITE = "http://127.0.0.1:8000"
@@ -134,52 +136,105 @@ def indent(text: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line if line else line for line in text.splitlines())
 
 
-def test_the_nginx_rules_in_front_of_isso_alone(tmp_path):
-    nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin")
-    require(nginx is not None, "nginx", "apt-get install nginx")
-    port = free_port()
-    proxy = f"http://{LOOPBACK}:{port}"
-    rules = nginx_rules([SITE], [proxy])
-    root = tmp_path / "nginx"
-    root.mkdir()
-    with IssoServer(
-        tmp_path / "isso", [SITE], guard=False, cross_site_guard=False, public_endpoint=proxy
-    ) as isso:
-        # Isso alone accepts a post with no Content-Type: the rule is what stops it.
-        assert send(isso.url, "POST", "new?uri=%2Falone%2F", {"Origin": SITE}) == 201
-        with sqlite3.connect(isso.data_dir / "comments.db") as db:
-            db.execute("DELETE FROM comments")
-            db.execute("DELETE FROM threads")
-        config = root / "nginx.conf"
-        config.write_text(
+class NginxWithRules(ChildServer):
+    """nginx with `nginx_rules` in front of Isso alone at `isso_port`.
+
+    Its port is picked and its configuration written for the port it starts
+    on: a picked port that another program takes first (another test's Isso,
+    which would accept every forged post) is replaced, never proxied through.
+    """
+
+    name = "nginx"
+
+    def __init__(self, nginx: str, root: Path, isso_port: int):
+        super().__init__()
+        self.nginx = nginx
+        self.root = root
+        self.isso_port = isso_port
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "nginx.conf"
+
+    def write_config(self) -> Path:
+        rules = nginx_rules([SITE], [self.origin])
+        self.config.write_text(
             NGINX_CONF.format(
-                root=root,
-                host=LOOPBACK,
-                port=port,
-                isso_port=isso.port,
+                root=self.root,
+                host=self.host,
+                port=self.port,
+                isso_port=self.isso_port,
                 http=indent(rules.http, 4),
                 location=indent(rules.location, 12),
             ),
             encoding="utf-8",
         )
-        tested = subprocess.run(
-            [nginx, "-t", "-p", str(root), "-c", str(config), "-e", str(root / "error.log")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert tested.returncode == 0, tested.stderr
-        server = subprocess.Popen(
-            [nginx, "-p", str(root), "-c", str(config), "-e", str(root / "error.log")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(LOOPBACK, port, server)
-            check(proxy + "/", isso)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        return self.config
+
+    def command(self) -> list[str]:
+        self.write_config()
+        error_log = str(self.root / "error.log")
+        return [self.nginx, "-p", str(self.root), "-c", str(self.config), "-e", error_log]
+
+
+def test_the_nginx_rules_in_front_of_isso_alone(tmp_path):
+    nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin")
+    require(nginx is not None, "nginx", "apt-get install nginx")
+    root = tmp_path / "nginx"
+    root.mkdir()
+    # nginx listens first, on a port it holds; Isso then starts on the port
+    # nginx proxies to, and refuses to start if another program holds it.
+    isso_port = free_port()
+    server = NginxWithRules(nginx, root, isso_port)
+    config = server.write_config()
+    tested = subprocess.run(
+        [nginx, "-t", "-p", str(root), "-c", str(config), "-e", str(root / "error.log")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tested.returncode == 0, tested.stderr
+    with (
+        server,
+        IssoServer(
+            tmp_path / "isso",
+            [SITE],
+            port=isso_port,
+            guard=False,
+            cross_site_guard=False,
+            public_endpoint=server.origin,
+        ) as isso,
+    ):
+        # Isso alone accepts a post with no Content-Type: the rule is what stops it.
+        assert send(isso.url, "POST", "new?uri=%2Falone%2F", {"Origin": SITE}) == 201
+        with sqlite3.connect(isso.data_dir / "comments.db") as db:
+            db.execute("DELETE FROM comments")
+            db.execute("DELETE FROM threads")
+        check(server.origin + "/", isso)
+
+
+def test_nginx_is_never_taken_for_the_program_that_took_its_port(tmp_path):
+    """The flaky case, made certain: another program listens on the port picked
+    for nginx. nginx moves to another port and its configuration follows; the
+    requests never reach the other program."""
+    nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin")
+    require(nginx is not None, "nginx", "apt-get install nginx")
+    root = tmp_path / "nginx"
+    root.mkdir()
+    server = NginxWithRules(nginx, root, free_port())
+    taken = server.port
+    with socket.socket() as other:
+        other.bind((server.host, taken))
+        other.listen()
+        with server:
+            assert server.port != taken
+            assert f"listen {server.host}:{server.port};" in server.config.read_text()
+            # nginx itself answers (Isso is not running: 502 from nginx, not a hang).
+            assert send(server.origin + "/", "GET", "?uri=%2Fa%2F", {}) == 502
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from commons.servers import free_port, wait_for_port
+from commons.servers import StaticSiteServer
+from tests.as_nobody import NobodyCheckout, checkout_for_nobody
 from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, require
 
 INVOKE = Path(sys.executable).with_name("invoke")
-NOBODY = 65534
 # A one-pixel PNG.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -91,42 +91,30 @@ def assert_usual_modes(root: Path) -> None:
     assert len(found) > 20
 
 
+class NobodySiteServer(StaticSiteServer):
+    """The static site server, run as the user nobody."""
+
+    def __init__(self, directory: Path, nobody: NobodyCheckout):
+        super().__init__(directory)
+        self.nobody = nobody
+
+    def command(self) -> list[str]:
+        _python, *arguments = super().command()
+        return self.nobody.command(*arguments)
+
+
 def fetch_as_nobody(site: Path, paths: list[str]) -> dict[str, int]:
     """Serve `site` with a server running as the user nobody; the status of each path."""
     require(os.geteuid() == 0, "root (to run the web server as nobody)", "run the tests as root")
     require(shutil.which("setpriv") is not None, "setpriv", "apt-get install util-linux")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "setpriv",
-            f"--reuid={NOBODY}",
-            f"--regid={NOBODY}",
-            "--clear-groups",
-            sys.executable,
-            "-m",
-            "commons.static_server",
-            str(site),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     statuses = {}
-    try:
-        wait_for_port("127.0.0.1", port, server)
+    with checkout_for_nobody() as nobody, NobodySiteServer(site, nobody) as server:
         for path in paths:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}") as response:
+                with urllib.request.urlopen(f"{server.url}{path}") as response:
                     statuses[path] = response.status
             except urllib.error.HTTPError as error:
                 statuses[path] = error.code
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return statuses
 
 

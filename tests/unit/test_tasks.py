@@ -11,13 +11,14 @@ import pytest
 
 from commons import REPO_ROOT
 from commons.publish import PublishError, publish_command
+from tests.conftest import checkout_copy
 
 INVOKE = Path(sys.executable).with_name("invoke")
 
 
-def run_invoke(*args, cwd, env=None):
+def run_invoke(*args, cwd, env=None, root=REPO_ROOT):
     return subprocess.run(
-        [str(INVOKE), "-r", str(REPO_ROOT), *args],
+        [str(INVOKE), "-r", str(root), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -28,9 +29,11 @@ def run_invoke(*args, cwd, env=None):
 
 def test_new_post_writes_a_draft_with_its_metadata_and_prints_the_path(tmp_path):
     title = "Tool Library Night, Take 2"
-    expected = REPO_ROOT / "content" / "tool-library-night-take-2.md"
+    # The task writes into its checkout's content/: a copy's, not the repository's.
+    checkout = checkout_copy(tmp_path / "checkout")
+    expected = checkout / "content" / "tool-library-night-take-2.md"
     try:
-        result = run_invoke("new-post", title, cwd=tmp_path)
+        result = run_invoke("new-post", title, cwd=tmp_path, root=checkout)
         assert result.returncode == 0, result.stderr
         assert Path(result.stdout.strip()) == expected
         lines = expected.read_text(encoding="utf-8").splitlines()
@@ -39,7 +42,7 @@ def test_new_post_writes_a_draft_with_its_metadata_and_prints_the_path(tmp_path)
         assert fields["Slug"] == "tool-library-night-take-2"
         assert fields["Status"] == "draft"
         assert fields["Date"][:4].isdigit()
-        again = run_invoke("new-post", title, cwd=tmp_path)
+        again = run_invoke("new-post", title, cwd=tmp_path, root=checkout)
         assert again.returncode != 0 and "already exists" in again.stderr
     finally:
         expected.unlink(missing_ok=True)
