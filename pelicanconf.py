@@ -4,6 +4,7 @@
 Every Commons plugin reads one dict setting, documented in docs/settings.md.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +16,9 @@ SITENAME = "Cohere Commons"
 SITESUBTITLE = "Notes and conversations from the Cohere coworking community"
 SITEURL = ""
 RELATIVE_URLS = True
+# The site's public address: publishconf.py makes it SITEURL. Local builds and
+# `invoke check` know it too, to check the links posts write with it.
+PUBLIC_URL = os.environ.get("COMMONS_SITEURL", "https://commons.example.org").rstrip("/")
 TIMEZONE = "America/Denver"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
@@ -124,7 +128,15 @@ PAGINATION_PATTERNS = (
 )
 
 # Cross-file checks: None accepts any category; a list makes the list strict.
-CONTENT_CHECK = {"categories": None, "check_references": True}
+# site_urls: links written with the site's own address are checked like
+# relative ones, in local builds too.
+CONTENT_CHECK = {"categories": None, "check_references": True, "site_urls": [PUBLIC_URL]}
+
+# Pelican's warning for an image without alt text names five images a build;
+# plugins/content_check lists every one, with its post and its fix.
+LOG_FILTER = [
+    (logging.WARNING, "Empty alt attribute for image %s in %s"),
+]
 
 # Raw HTML in posts: "sanitize" (nh3) keeps Markdown's output and safe markup
 # and drops scripts, styles, frames and event handlers; "keep" trusts editors.
@@ -141,7 +153,10 @@ REDIRECTS = {
 }
 
 # Production writes _headers and an nginx snippet (publishconf.py turns it on).
-SECURITY_HEADERS = {"enabled": False}
+# extra_sources is set here, the one place local builds, `invoke check` and
+# production all read: {"img": ["https://media.example.org"]} lets posts show
+# images from that site.
+SECURITY_HEADERS = {"enabled": False, "extra_sources": {}}
 
 # Local preview: where `invoke serve` starts the site and the Isso server.
 # The ports can be moved with COMMONS_SITE_PORT / COMMONS_ISSO_PORT (the tests

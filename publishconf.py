@@ -8,7 +8,9 @@ import os
 
 from pelicanconf import *  # noqa: F403
 
-SITEURL = os.environ.get("COMMONS_SITEURL", "https://commons.example.org").rstrip("/")
+# The public address is set once, as PUBLIC_URL in pelicanconf.py (or with
+# COMMONS_SITEURL), so local builds check links written with it too.
+SITEURL = PUBLIC_URL  # noqa: F405
 RELATIVE_URLS = False
 FEED_DOMAIN = SITEURL
 

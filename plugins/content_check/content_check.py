@@ -12,7 +12,7 @@ from pelican import signals
 from commons.paths import source_name
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
 
-from .links import BodyLinks, references
+from .links import BodyLinks, images_without_alt, references
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,13 @@ SETTING = "CONTENT_CHECK"
 
 def _category(name: str) -> str | None:
     return None if name.strip() == name else "it has surrounding spaces"
+
+
+def _site_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
+        return None
+    return "it is not an http(s) address such as https://blog.example.org"
 
 
 SCHEMA = Schema(
@@ -32,6 +39,13 @@ SCHEMA = Schema(
             accepted="None (any category) or a list of category names without surrounding spaces",
         ),
         "check_references": Boolean(True),
+        # The site's own addresses besides SITEURL (its public one, in a local
+        # build): links written with them are checked like relative links.
+        "site_urls": ListOf(
+            String(check=_site_url),
+            [],
+            accepted="a list of the site's addresses, such as ['https://blog.example.org']",
+        ),
         # False logs the problems and lets the build go on, so that `invoke
         # check` sees the later stages' problems too.
         "stop": Boolean(True),
@@ -129,11 +143,19 @@ def reference_problems(content, content_root: Path, source: str) -> list[str]:
                 problems.append(
                     f"{source}: {url} names {_shown(target, content_root)}, which is not under "
                     f"STATIC_PATHS ({', '.join(static_paths) or 'none'}), so it is never "
-                    "copied to the site. Fix: move the file into one of those folders, or add "
-                    "its folder to STATIC_PATHS in pelicanconf.py."
+                    f"copied to the site. Fix: add {_top_folder(target, content_root)!r} to "
+                    "STATIC_PATHS in pelicanconf.py, or move the file into one of those folders."
                 )
         elif attribute == "src" and _is_local(url):
             problems.append(_local_image_problem(url, folder, content_root, static_paths, source))
+    for src in images_without_alt(content._content or ""):
+        # Pelican warns about five of these per build, naming no fix; every
+        # one is listed here (pelicanconf.py's LOG_FILTER silences Pelican's).
+        problems.append(
+            f"{source}: the image {src} has no alt text, so a screen reader says only "
+            '"image". Fix: describe what it shows between the brackets, '
+            f'![what it shows]({src}) (in HTML, alt="what it shows").'
+        )
     return [problem for problem in problems if problem]
 
 
@@ -152,7 +174,8 @@ def _local_image_problem(
             return (
                 f"{source}: the image {url} is in content/ but not under STATIC_PATHS "
                 f"({', '.join(static_paths) or 'none'}), so it is never copied to the site. "
-                "Fix: move it into content/images/, or add its folder to STATIC_PATHS."
+                f"Fix: add {_top_folder(target, content_root)!r} to STATIC_PATHS in "
+                "pelicanconf.py, or move it into content/images/."
             )
         return None
     beside = folder / path
@@ -179,6 +202,15 @@ def _under(target: Path, content_root: Path, static_paths: list[str]) -> bool:
         relative == folder.strip("/") or relative.startswith(folder.strip("/") + "/")
         for folder in static_paths
     )
+
+
+def _top_folder(target: Path, content_root: Path) -> str:
+    """The folder directly under content/ that holds `target` (its own name at the top)."""
+    try:
+        relative = target.resolve().relative_to(content_root.resolve())
+    except ValueError:
+        return target.parent.name
+    return relative.parts[0]
 
 
 def _shown(target: Path, content_root: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 from urllib.parse import urlsplit
 
@@ -338,16 +339,29 @@ def source_allows(source: str, url) -> bool:
     return host_ok and (parts.port is None or parts.port == url.port)
 
 
-def _remote(url: str, site_origin: str):
+def _remote(url: str, site_origins: list[str]):
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    if site_origin and url.startswith(site_origin + "/"):
+    if any(url.startswith(origin + "/") for origin in site_origins):
         return None
     return parts
+
+
+def site_origins(settings: dict) -> list[str]:
+    """The site's own origins: SITEURL's and, in a local build, its public
+    address's (CONTENT_CHECK['site_urls']), under http and https alike."""
+    urls = [settings.get("SITEURL") or ""]
+    urls += (settings.get("CONTENT_CHECK") or {}).get("site_urls") or []
+    origins = []
+    for url in urls:
+        netloc = urlsplit(url).netloc
+        if netloc:
+            origins += [f"https://{netloc}", f"http://{netloc}"]
+    return origins
 
 
 def may_be_remote(content_html: str) -> bool:
@@ -370,8 +384,7 @@ def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
     """(url, CSP directive) of each image or media file the HTML loads from another site."""
     if not content_html or not may_be_remote(content_html):
         return []
-    site = urlsplit(settings.get("SITEURL") or "")
-    site_origin = f"{site.scheme}://{site.netloc}" if site.scheme and site.netloc else ""
+    origins = site_origins(settings)
     found = []
     for element in html.fragment_fromstring(content_html, create_parent="div").iter():
         if not isinstance(element.tag, str):
@@ -385,7 +398,7 @@ def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
             loads = (("src", directive), ("srcset", directive))
         for attribute, directive in loads:
             for url in _urls(element, attribute):
-                parts = _remote(url, site_origin)
+                parts = _remote(url, origins)
                 if parts is not None and not any(
                     source_allows(source, parts) for source in allowed_sources(settings, directive)
                 ):
@@ -405,12 +418,15 @@ def check_remote(generator, contents: list) -> None:
             origin = urlsplit(url if not url.startswith("//") else "https:" + url)
             origin = f"{origin.scheme}://{origin.netloc}"
             what = "image" if directive == "img" else "media file"
+            name = posixpath.basename(urlsplit(url).path) or "image"
+            # pelicanconf.py: local builds, `check` and production (which
+            # takes SECURITY_HEADERS from it) all read that one setting.
             problems.append(
                 f"{source}: the {what} {url} is on another site; the production "
                 f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole. "
-                f"Fix: download it into content/images/ and write {{static}}/images/<name>, or, "
-                f"if {origin} is trusted, add it to SECURITY_HEADERS['extra_sources']"
-                f"['{directive}'] in publishconf.py."
+                f"Fix: download it as content/images/{name} and write {{static}}/images/{name}, "
+                f"or, if {origin} is trusted, add {origin!r} to SECURITY_HEADERS['extra_sources']"
+                f"['{directive}'] in pelicanconf.py."
             )
     report(problems, settings)
 
