@@ -6,11 +6,16 @@ Every Commons plugin reads one dict setting, documented in docs/settings.md.
 
 import logging
 import os
+import sys
 from pathlib import Path
 
-from commons.contents import newest_first
-
 SITE_ROOT = Path(__file__).resolve().parent
+# Pelican's own `pelican` command starts with only its install on Python's
+# path; Commons' code (commons/, plugins/) lives in the site's root.
+if str(SITE_ROOT) not in sys.path:
+    sys.path.insert(0, str(SITE_ROOT))
+
+from commons.contents import newest_first  # noqa: E402
 
 SITENAME = "Cohere Commons"
 SITESUBTITLE = "Notes and conversations from the Cohere coworking community"

@@ -5,6 +5,13 @@ from pelicanconf.py.
 """
 
 import os
+import sys
+from pathlib import Path
+
+# `pelican content -s publishconf.py` starts without the site's root on
+# Python's path: pelicanconf.py, next to this file, would not be found.
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pelicanconf import *  # noqa: F403
 

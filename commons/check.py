@@ -42,6 +42,11 @@ COULD_NOT_PROCESS = re.compile(r"^Could not process (?:\./)?(?P<path>.+)$")
 # The last line of the traceback that follows it (the check runs with DEBUG
 # on, so Pelican logs one): the reason.
 EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*(?P<kind>\w+(?:Error|Exception)): (?P<reason>.*)$")
+# The lines that join two tracebacks of one failure.
+CHAINED = {
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+}
 # The first line of a block of problems (plugins/content_check), whose lines
 # are indented by two spaces: a file name may itself start with a space.
 BLOCK_START = "The content has problems:"
@@ -93,13 +98,19 @@ def group(log: str, sources: list[str]) -> CheckReport:
     reading = None  # the file whose traceback is being read
     for raw_line in DONE.sub("", log).splitlines():
         if reading is not None:
+            # Inside the traceback after "Could not process": its last
+            # exception line (of a chain, the last one) is the reason.
             failure = EXCEPTION_LINE.match(raw_line)
             if failure:
                 unread[reading] = failure["reason"].strip()
-            if failure or not raw_line.startswith((" ", "Traceback")):
-                reading = None
-            if failure:
                 continue
+            if (
+                not raw_line.strip()
+                or raw_line.startswith((" ", "Traceback"))
+                or (raw_line in CHAINED)
+            ):
+                continue
+            reading = None
         if raw_line == BLOCK_START:
             in_block = True
             continue
@@ -131,9 +142,12 @@ def group(log: str, sources: list[str]) -> CheckReport:
             )
         if message not in grouped[source or SITE_WIDE]:
             grouped[source or SITE_WIDE].append(message)
-    for path, reason in unread.items():
-        if grouped.get(path):
-            continue  # its reasons are listed already
+    for path, logged_reason in unread.items():
+        # Commons' own errors start with the file's name, shown already.
+        reason = logged_reason.removeprefix(f"{path}: ")
+        listed = grouped.get(path) or []
+        if listed and (not reason or any(reason in message for message in listed)):
+            continue  # the file's own messages say why already
         because = f": {reason}" if reason else ""
         grouped[path].append(
             f"Pelican could not read this file{because}. Fix: correct the file where the "

@@ -70,9 +70,6 @@ TAG = re.compile(r"<[^>]+>")
 # Read-time problems travel with the metadata to `check_content`, which lists
 # them with the file's missing fields in one report.
 PROBLEMS_KEY = "commons_metadata_problems"
-# Fields that override where a post is written: one without the other breaks
-# every link to the post (Pelican links to `url`, writes to `save_as`).
-ADDRESS_FIELDS = ("url", "save_as")
 
 
 class MetadataError(ValueError):
@@ -349,7 +346,6 @@ def check_content(content) -> None:
             str(MetadataError(source, "status", f"has the unknown value {status!r}", fix))
         )
         content.status = "published"
-    messages += _address_problems(content, source)
     required = options["required"]
     if not isinstance(content, Article):
         # Pages are undated: only the other fields are required of them.
@@ -390,27 +386,6 @@ def _missing(content, source: str, field: str) -> MetadataError:
         "is missing",
         f"add the line `{line}` to the metadata block at the top of the file",
     )
-
-
-def _address_problems(content, source: str) -> list[str]:
-    """`Url` without `Save_as`, or the reverse: the post is written where no link leads."""
-    present = [field for field in ADDRESS_FIELDS if content.metadata.get(field)]
-    if len(present) != 1:
-        return []
-    (given,) = present
-    value = str(content.metadata[given])
-    if given == "url":
-        missing = "save_as"
-        wanted = value + "index.html" if value.endswith("/") or not value else value
-    else:
-        missing = "url"
-        wanted = value.removesuffix("index.html")
-    line = _field_line(content.source_path, missing, wanted)
-    return [
-        f"{source}: metadata fields '{given}' and '{missing}': '{given}' is set without "
-        f"'{missing}', so links to this post lead where it is not written. Fix: add the line "
-        f"`{line}` to the metadata block.",
-    ]
 
 
 def register():

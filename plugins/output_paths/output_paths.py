@@ -198,6 +198,34 @@ def relative_problem(value: str) -> str | None:
     return None
 
 
+def unpaired_address(content, source: str) -> str | None:
+    """`Url` without `Save_as`, or the reverse: Pelican links to the one and
+    writes to the other, so every link to the post leads where it is not."""
+    given = [field for field in ("url", "save_as") if _metadata_field(content, field)]
+    if len(given) != 1:
+        return None
+    field = given[0]
+    value = _metadata_field(content, field)
+    if field == "url":
+        other = "save_as"
+        wanted = value + "index.html" if value.endswith("/") else value
+    else:
+        other = "url"
+        wanted = value.removesuffix("index.html")
+    return (
+        f"{source}: metadata fields '{field}' and '{other}': '{field}' is set to {value!r} "
+        f"without '{other}', so links to this post lead where it is not written. Fix: add "
+        f"the line `{_field_line(content, other, wanted)}` to the metadata block."
+    )
+
+
+def _field_line(content, field: str, value: str) -> str:
+    """The metadata line that sets `field`, in the file's own syntax."""
+    if (content.source_path or "").lower().endswith(".rst"):
+        return f":{field}: {value}"
+    return f"{field.capitalize()}: {value}"
+
+
 def _metadata_field(content, field: str) -> str | None:
     value = content.metadata.get(field)
     return value if isinstance(value, str) else None
@@ -238,6 +266,12 @@ class Checker:
                 if problem:
                     self.fail(source, field, value, problem, fix)
                     return
+        # With all the content (a file that has only one of the two is still
+        # written, so `invoke check` sees the rest of it).
+        unpaired = unpaired_address(content, source) if self.reserved is not None else None
+        if unpaired:
+            self.problems.append(unpaired)
+            return
         lang = _metadata_field(content, "lang")
         if lang is not None and not LANGUAGE_TAG.match(lang):
             self.fail(
