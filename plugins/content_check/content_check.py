@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from pelican import signals
@@ -120,7 +120,30 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
             f"published. Fix: {conversion}, or move it into a STATIC_PATHS folder "
             f"({', '.join(static_paths) or 'none'}) to publish it as a download."
         )
+    for path in sorted(content_root.rglob("*")):
+        if path.suffix.lower() not in (".html", ".htm") or not path.is_file():
+            continue
+        if _under(path, content_root, static_paths) or not _is_template(path):
+            continue
+        problems.append(
+            f"{path.relative_to(content_root).as_posix()}: is a Jinja template (an old "
+            "theme's page, such as Pelican's TEMPLATE_PAGES), not a post: it would be "
+            "published as a post showing its source. Fix: move it out of content/ "
+            "(Commons' theme has its own pages)."
+        )
     return problems
+
+
+# An old theme's page template kept in content/ (Pelican's TEMPLATE_PAGES).
+JINJA_TEMPLATE = re.compile(r"\{%-?\s*(?:extends|block)\b")
+
+
+def _is_template(path: Path) -> bool:
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(JINJA_TEMPLATE.search(head))
 
 
 def reference_problems(content, content_root: Path, source: str) -> list[str]:
@@ -166,9 +189,11 @@ def _local_image_problem(
     if path.startswith("/"):
         target = content_root / path.lstrip("/")
         if not target.is_file():
+            name = PurePosixPath(path).name or "image.png"
             return (
                 f"{source}: the image {url} is not a file under content/. Fix: put it in "
-                "content/images/ and write {static}/images/<name>."
+                f"content/images/ as {name} and write {{static}}/images/{name}, or remove "
+                "the image."
             )
         if not _under(target, content_root, static_paths):
             return (
@@ -187,9 +212,10 @@ def _local_image_problem(
             f"{shown}. Fix: write {{static}}/{shown.removeprefix('content/')} "
             "(`invoke migrate-links` does it for every post)."
         )
+    name = PurePosixPath(path).name or "image.png"
     return (
         f"{source}: the image {url} is not a file under content/. Fix: put it in "
-        "content/images/ and write {static}/images/<name>."
+        f"content/images/ as {name} and write {{static}}/images/{name}, or remove the image."
     )
 
 

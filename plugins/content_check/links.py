@@ -169,7 +169,7 @@ def broken_body_links(
             problems.append(
                 f"{source}: the {kind} {reference} points to "
                 f"{target.relative_to(output).as_posix()}, which the site does not have. "
-                f"Fix: {_missing_fix(reference, parts.path, sources or {})}"
+                f"Fix: {_missing_fix(reference, parts.path, sources or {}, content_root)}"
             )
         elif parts.fragment and target.suffix == ".html":
             fragment = unquote(parts.fragment)
@@ -184,9 +184,16 @@ def broken_body_links(
     return problems
 
 
-def _missing_fix(reference: str, path: str, sources: dict[str, str]) -> str:
-    """The fix for a link to a page the site does not have: the post it most
-    likely meant, by the slug in its address, else the link's removal."""
+def _missing_fix(reference: str, path: str, sources: dict[str, str], content_root: Path) -> str:
+    """The fix for a link to a page the site does not have: the folder to
+    publish when the file is in content/, else the post it most likely meant,
+    by the slug in its address, else the link's removal."""
+    relative = posixpath.normpath("/" + unquote(path)).lstrip("/")
+    if relative and (content_root / relative).is_file():
+        return (
+            f"the file is in content/ but not under STATIC_PATHS, so it is never copied to "
+            f"the site: add {relative.split('/')[0]!r} to STATIC_PATHS in pelicanconf.py."
+        )
     name = posixpath.basename(unquote(path).rstrip("/"))
     slug = posixpath.splitext(name)[0] if name.endswith((".html", ".htm")) else name
     meant = sources.get(slug)

@@ -6,7 +6,7 @@ import datetime
 import logging
 import os
 import re
-from html import unescape
+from html import escape, unescape
 
 from pelican import signals
 from pelican.contents import Article, Static
@@ -278,10 +278,20 @@ def _title_for(content) -> str:
 
 def _field_line(source_path, field: str, value: str) -> str:
     """The metadata line that sets `field`, in the file's own syntax."""
-    label = field.capitalize()
-    if str(source_path or "").lower().endswith(".rst"):
+    suffix = os.path.splitext(str(source_path or ""))[1].lower()
+    if suffix == ".rst":
         return f":{field}: {value}"
-    return f"{label}: {value}"
+    if suffix in (".html", ".htm"):
+        if field == "title":
+            return f"<title>{escape(value, quote=False)}</title>"
+        return f'<meta name="{field}" content="{escape(value)}">'
+    return f"{field.capitalize()}: {value}"
+
+
+def _where_fields_go(source_path) -> str:
+    if str(source_path or "").lower().endswith((".html", ".htm")):
+        return "inside the file's <head>"
+    return "to the metadata block at the top of the file"
 
 
 def _label_slug(label, settings: dict) -> str:
@@ -384,7 +394,7 @@ def _missing(content, source: str, field: str) -> MetadataError:
         source,
         field,
         "is missing",
-        f"add the line `{line}` to the metadata block at the top of the file",
+        f"add the line `{line}` {_where_fields_go(content.source_path)}",
     )
 
 

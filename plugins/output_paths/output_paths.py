@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import string
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -221,8 +222,11 @@ def unpaired_address(content, source: str) -> str | None:
 
 def _field_line(content, field: str, value: str) -> str:
     """The metadata line that sets `field`, in the file's own syntax."""
-    if (content.source_path or "").lower().endswith(".rst"):
+    suffix = os.path.splitext(content.source_path or "")[1].lower()
+    if suffix == ".rst":
         return f":{field}: {value}"
+    if suffix in (".html", ".htm"):
+        return f'<meta name="{field}" content="{escape(value)}">'
     return f"{field.capitalize()}: {value}"
 
 
