@@ -217,7 +217,8 @@ def _remove_link(post: Path, url: str) -> str:
     )
     new = re.sub(rf"^\[[^\]]+\]:\s*<?{escaped}>?.*$", "", new, flags=re.M)
     if new == text:
-        raise NotFollowable(f"no link to {url} in {post.name}")
+        # A link that loads rather than leads: an image.
+        return _remove_image(post, url)
     post.write_text(new, encoding="utf-8")
     return f"removed the link to {url} in {post.name}"
 

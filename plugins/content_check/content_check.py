@@ -13,6 +13,7 @@ from commons.paths import source_name
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
 
 from .links import BodyLinks, images_without_alt, references
+from .templates import is_template
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +122,9 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
             f"({', '.join(static_paths) or 'none'}) to publish it as a download."
         )
     for path in sorted(content_root.rglob("*")):
-        if path.suffix.lower() not in (".html", ".htm") or not path.is_file():
+        if not path.is_file() or _under(path, content_root, static_paths):
             continue
-        if _under(path, content_root, static_paths) or not _is_template(path):
+        if not is_template(path):
             continue
         problems.append(
             f"{path.relative_to(content_root).as_posix()}: is a Jinja template (an old "
@@ -132,18 +133,6 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
             "(Commons' theme has its own pages)."
         )
     return problems
-
-
-# An old theme's page template kept in content/ (Pelican's TEMPLATE_PAGES).
-JINJA_TEMPLATE = re.compile(r"\{%-?\s*(?:extends|block)\b")
-
-
-def _is_template(path: Path) -> bool:
-    try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(JINJA_TEMPLATE.search(head))
 
 
 def reference_problems(content, content_root: Path, source: str) -> list[str]:
@@ -160,7 +149,7 @@ def reference_problems(content, content_root: Path, source: str) -> list[str]:
                 problems.append(
                     f"{source}: {url} points to {_shown(target, content_root)}, which does not "
                     "exist. Fix: correct the path (from content/ when it starts with /, "
-                    "otherwise from the post's folder) or add the file."
+                    f"otherwise from the post's folder), or remove the link to {url}."
                 )
             elif intrasite["kind"] == "static" and not _under(target, content_root, static_paths):
                 problems.append(

@@ -25,6 +25,8 @@ from pelican.utils import get_relative_path, path_to_url
 from commons.paths import source_name
 from commons.receivers import BuildReceivers
 
+from .templates import is_template
+
 SETTING = "CONTENT_CHECK"
 
 # An origin no site has: bodies are rendered against it so that every link the
@@ -117,7 +119,8 @@ def sources_by_slug(contents: list, content_root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for content in contents:
         slug = getattr(content, "slug", None)
-        if slug and content.source_path:
+        # Not an old theme's template: the check says to move it out.
+        if slug and content.source_path and not is_template(content.source_path):
             found.setdefault(slug, source_name(content.source_path, content_root))
     return found
 
