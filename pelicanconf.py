@@ -275,7 +275,8 @@ CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
 # Commons' own plugins: each reads exactly one dict, validated at start.
 # Limits per content file (plugins/source_guard): bad markup costs seconds.
-SOURCE_GUARD = {"max_bytes": 2_000_000, "max_seconds": 10}
+# Uploads (images, videos, PDFs) are copied, never read: their own limit.
+SOURCE_GUARD = {"max_bytes": 2_000_000, "max_upload_bytes": 100_000_000, "max_seconds": 10}
 
 # reStructuredText posts may not insert files or fetch URLs (`include`,
 # `raw`, `csv-table :file:/:url:`): docutils' file insertion and raw markup are off.

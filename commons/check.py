@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
-from .build import pelican_command
+from .build import STATIC_LINK_FIX, pelican_command
 from .unicode_controls import terminal_safe
 
 SITE_WIDE = "The site"
@@ -136,10 +136,7 @@ def group(log: str, sources: list[str]) -> CheckReport:
         message = line[len(source) + 2 :] if source and line.startswith(f"{source}: ") else line
         message = message.strip()
         if message.startswith("{filename} used for linking to static content"):
-            message += (
-                ". Fix: write {static} instead of {filename} in this link "
-                "(`invoke migrate-links` does it for every post)."
-            )
+            message += ". " + STATIC_LINK_FIX
         if message not in grouped[source or SITE_WIDE]:
             grouped[source or SITE_WIDE].append(message)
     for path, logged_reason in unread.items():

@@ -71,7 +71,7 @@ ALT = re.compile(r"the image (?P<src>\S+) has no alt text")
 DESCRIBE = "what it shows"
 INSTEAD = re.compile(r"^write (?P<new>\S+) instead of (?P<old>\S+) \(")
 REMOVE_LINK = re.compile(r"remove the link to (?P<url>\S+)\.$")
-REMOVE_PART = re.compile(r"the link (?P<url>\S+) names #")
+REMOVE_PART = re.compile(r"remove #(?P<fragment>\S+) from the link\.$")
 REMOVE_IMAGE = re.compile(r"the image (?P<url>\S+) is not a file under content/")
 STATIC_FOLDER = re.compile(r"add '(?P<folder>[^']+)' to STATIC_PATHS in pelicanconf\.py")
 EXTRA_SOURCE = re.compile(
@@ -123,8 +123,8 @@ def follow(site: Site, source: str, message: str) -> str:
         return _replace_text(post, "{filename}", "{static}")
     if match := REMOVE_LINK.search(fix):
         return _remove_link(post, match["url"])
-    if (match := REMOVE_PART.search(message)) and fix.endswith("remove the #part."):
-        return _replace_text(post, match["url"], match["url"].split("#", 1)[0] or "#")
+    if match := REMOVE_PART.search(fix):
+        return _remove_fragment(post, match["fragment"])
     if (match := REMOVE_IMAGE.search(message)) and fix.endswith("or remove the image."):
         return _remove_image(post, match["url"])
     if MOVE_OUT in fix:
@@ -185,25 +185,25 @@ def _replace_text(post: Path, old: str, new: str) -> str:
 def _describe_image(post: Path, src: str) -> str:
     text = post.read_text(encoding="utf-8")
     escaped = re.escape(src)
-    markdown = re.compile(rf"!\[\s*\]\(\s*<?{escaped}>?")
-    html = re.compile(
-        rf"(<img\b[^>]*?)\balt=(\"\"|'')([^>]*>)|(<img\b[^>]*?src=[\"']{escaped}[\"'])"
-    )
-    if markdown.search(text):
-        text = markdown.sub(lambda m: m.group(0).replace("[", f"[{DESCRIBE}", 1), text)
-    else:
-
-        def add_alt(match):
-            if match.group(4):
-                return match.group(4) + f' alt="{DESCRIBE}"'
-            return f'{match.group(1)}alt="{DESCRIBE}"{match.group(3)}'
-
-        new = html.sub(add_alt, text)
-        if new == text:
-            raise NotFollowable(f"no image {src} without alt in {post.name}")
-        text = new
-    post.write_text(text, encoding="utf-8")
+    markdown = re.compile(rf"!\[\s*\](?=\(\s*<?{escaped}>?)")
+    html_empty = re.compile(rf"(<img\b[^>]*?src=[\"']{escaped}[\"'][^>]*?)\balt=(?:\"\s*\"|'\s*')")
+    html_none = re.compile(rf"<img\b(?![^>]*\balt=)(?=[^>]*src=[\"']{escaped}[\"'])")
+    new = markdown.sub(f"![{DESCRIBE}]", text)
+    new = html_empty.sub(lambda match: f'{match.group(1)}alt="{DESCRIBE}"', new)
+    new = html_none.sub(f'<img alt="{DESCRIBE}"', new)
+    if new == text:
+        raise NotFollowable(f"no image {src} without alt in {post.name}")
+    post.write_text(new, encoding="utf-8")
     return f"described {src} in {post.name}"
+
+
+def _remove_fragment(post: Path, fragment: str) -> str:
+    text = post.read_text(encoding="utf-8")
+    new = re.sub(rf"#{re.escape(fragment)}(?=[)\"'\s>])", "", text)
+    if new == text:
+        raise NotFollowable(f"no link to #{fragment} in {post.name}")
+    post.write_text(new, encoding="utf-8")
+    return f"removed #{fragment} from the links in {post.name}"
 
 
 def _remove_link(post: Path, url: str) -> str:

@@ -28,6 +28,8 @@ from commons.receivers import BuildReceivers
 from .templates import is_template
 
 SETTING = "CONTENT_CHECK"
+# The namespace of the ids posts set (plugins/body_html/user_content.py).
+USER_CONTENT_PREFIX = "user-content-"
 
 # An origin no site has: bodies are rendered against it so that every link the
 # site itself resolves becomes an absolute URL we can recognise.
@@ -177,12 +179,13 @@ def broken_body_links(
         elif parts.fragment and target.suffix == ".html":
             fragment = unquote(parts.fragment)
             if fragment not in _ids(target, anchors):
+                # As the editor wrote it: Commons namespaces the ids of posts.
+                written = fragment.removeprefix(USER_CONTENT_PREFIX)
                 problems.append(
-                    f"{source}: the link {reference} names "
-                    f"#{fragment}, but "
+                    f"{source}: the link {reference} names #{written}, but "
                     f"{target.relative_to(output).as_posix()} has no element with that id. Fix: "
                     "link to a heading that exists (its id is the heading's text in lower "
-                    "case, with hyphens), or remove the #part."
+                    f"case, with hyphens), or remove #{written} from the link."
                 )
     return problems
 
