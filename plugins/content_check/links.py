@@ -152,7 +152,13 @@ def broken_body_links(
     own_file = target_file(output, content.save_as)
     source = source_name(content.source_path, content_root)
     problems = []
-    for attribute, reference in references(body):
+    published = references(body)
+    # The same elements, before Pelican replaced {filename}, {tag}… in them:
+    # what the editor wrote, and so what a message names.
+    authored = references(content._content or "")
+    if len(authored) != len(published):
+        authored = published
+    for (attribute, reference), (_, as_written) in zip(published, authored, strict=True):
         if not reference or reference.startswith(SKIPPED_SCHEMES) or reference.startswith("{"):
             continue
         if attribute == "src" and _is_local(reference):
@@ -172,20 +178,20 @@ def broken_body_links(
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
             problems.append(
-                f"{source}: the {kind} {reference} points to "
+                f"{source}: the {kind} {as_written} points to "
                 f"{target.relative_to(output).as_posix()}, which the site does not have. "
-                f"Fix: {_missing_fix(reference, parts.path, sources or {}, content_root)}"
+                f"Fix: {_missing_fix(as_written, parts.path, sources or {}, content_root)}"
             )
         elif parts.fragment and target.suffix == ".html":
             fragment = unquote(parts.fragment)
             if fragment not in _ids(target, anchors):
                 # As the editor wrote it: Commons namespaces the ids of posts.
-                written = fragment.removeprefix(USER_CONTENT_PREFIX)
+                fragment_written = fragment.removeprefix(USER_CONTENT_PREFIX)
                 problems.append(
-                    f"{source}: the link {reference} names #{written}, but "
+                    f"{source}: the link {as_written} names #{fragment_written}, but "
                     f"{target.relative_to(output).as_posix()} has no element with that id. Fix: "
                     "link to a heading that exists (its id is the heading's text in lower "
-                    f"case, with hyphens), or remove #{written} from the link."
+                    f"case, with hyphens), or remove #{fragment_written} from the link."
                 )
     return problems
 

@@ -10,6 +10,7 @@ build then succeed too, since the three read the same settings.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from lxml import html
 from commons import REPO_ROOT
 from commons.build import BuildError, build_site
 from commons.check import check_site
+from commons.linkcheck import broken_links
 from tests.advice import follow, new_site
 
 OFFLINE = {"COMMONS_COMMENTS_OFFLINE": "1"}
@@ -373,3 +375,41 @@ def wait_for(condition, log: Path, seconds: float = 120) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out; the log says:\n{log.read_text()}")
         time.sleep(0.3)
+
+
+BLOG = REPO_ROOT / "tests/data/pelican-blogs/kdeldycke-kevin-deldycke-blog/content"
+BLOG_URL = "https://kevin.deldycke.com"
+
+
+def test_a_real_pelican_blog_is_clean_after_acting_on_one_check_run(tmp_path, monkeypatch):
+    """tests/data/README.md: a subset of a real blog, moved as docs/migration.md says."""
+    from pelican.settings import read_settings
+
+    from commons.migrate_links import migrate
+
+    # The person sets the blog's own address (PUBLIC_URL) first.
+    monkeypatch.setenv("COMMONS_SITEURL", BLOG_URL)
+    site = new_site(tmp_path / "site")
+    shutil.copytree(BLOG, site.content, dirs_exist_ok=True)
+    migrate(site.content, read_settings(str(site.settings)), dry_run=False, progress=print)
+
+    listed = check_site(settings_file=site.settings, content=site.content, env=OFFLINE)
+    rendered = listed.render()
+    # Links to the blog's own address are checked in the local run.
+    assert f"the link {BLOG_URL.replace('https', 'http')}/" in rendered
+    assert "templates/code.html" in listed.problems
+    for source, messages in listed.problems.items():
+        for message in messages:
+            if (site.content / source).exists() or "pelicanconf.py" in message:
+                follow(site, source, message)
+
+    again = check_site(settings_file=site.settings, content=site.content, env=OFFLINE)
+    assert again.problems == {}, again.render()
+    build_site(tmp_path / "local", settings_file=site.settings, content=site.content, env=OFFLINE)
+    production = build_site(
+        tmp_path / "production",
+        settings_file=site.publish_settings,
+        content=site.content,
+        env=OFFLINE,
+    )
+    assert broken_links(production.output, BLOG_URL) == []
