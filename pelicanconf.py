@@ -4,16 +4,36 @@
 Every Commons plugin reads one dict setting, documented in docs/settings.md.
 """
 
+import importlib.util
 import logging
 import os
 import sys
 from pathlib import Path
 
 SITE_ROOT = Path(__file__).resolve().parent
-# Pelican's own `pelican` command starts with only its install on Python's
-# path; Commons' code (commons/, plugins/) lives in the site's root.
-if str(SITE_ROOT) not in sys.path:
-    sys.path.insert(0, str(SITE_ROOT))
+
+
+def site_package(name: str) -> None:
+    """Commons' code (`commons`, `plugins`) from the site's root, by its location.
+
+    `python -m pelican` and the tasks run from the root, where Python finds it;
+    Pelican's own `pelican` command starts with only its install on Python's
+    path. The package is then registered under the same name, from the same
+    files, so every module is still imported one way.
+    """
+    if importlib.util.find_spec(name) is not None:
+        return
+    folder = SITE_ROOT / name
+    spec = importlib.util.spec_from_file_location(
+        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+site_package("commons")
+site_package("plugins")
 
 from commons.contents import newest_first  # noqa: E402
 
