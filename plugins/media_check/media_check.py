@@ -440,7 +440,8 @@ def check_remote(generator, contents: list) -> None:
             problems.append(
                 f"{source}: the {what} {url} is on another site; the production "
                 f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole. "
-                f"Fix: download it as content/images/{name} and write {{static}}/images/{name}, "
+                f"Fix: download it into content/images/ as {name} and write "
+                f"{{static}}/images/{name}, "
                 f"or, if {origin} is trusted, add {origin!r} to SECURITY_HEADERS['extra_sources']"
                 f"['{directive}'] in pelicanconf.py."
             )

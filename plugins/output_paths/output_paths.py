@@ -270,12 +270,6 @@ class Checker:
                 if problem:
                     self.fail(source, field, value, problem, fix)
                     return
-        # With all the content (a file that has only one of the two is still
-        # written, so `invoke check` sees the rest of it).
-        unpaired = unpaired_address(content, source) if self.reserved is not None else None
-        if unpaired:
-            self.problems.append(unpaired)
-            return
         lang = _metadata_field(content, "lang")
         if lang is not None and not LANGUAGE_TAG.match(lang):
             self.fail(
@@ -301,7 +295,14 @@ class Checker:
             )
             return
         if self.reserved is not None:
+            found = len(self.problems)
             self.check_location(content, source, save_fix)
+            # Last, with all the content: a path Commons keeps or that is not a
+            # page is the problem to fix first. A file with only one of the two
+            # is still written, so `invoke check` sees the rest of it.
+            unpaired = unpaired_address(content, source)
+            if unpaired and len(self.problems) == found:
+                self.problems.append(unpaired)
 
     def check_location(self, content, source: str, save_fix: str) -> None:
         """The paths Pelican built from the patterns and the fields, as it will write them."""
