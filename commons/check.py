@@ -42,6 +42,9 @@ COULD_NOT_PROCESS = re.compile(r"^Could not process (?:\./)?(?P<path>.+)$")
 # The last line of the traceback that follows it (the check runs with DEBUG
 # on, so Pelican logs one): the reason.
 EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*(?P<kind>\w+(?:Error|Exception)): (?P<reason>.*)$")
+# A traceback's own lines: a log line may start with one space (a file named
+# " notes.md"), never with these.
+TRACEBACK_LINES = ("Traceback ", "  File ", "    ")
 # The lines that join two tracebacks of one failure.
 CHAINED = {
     "During handling of the above exception, another exception occurred:",
@@ -106,7 +109,7 @@ def group(log: str, sources: list[str]) -> CheckReport:
                 continue
             if (
                 not raw_line.strip()
-                or raw_line.startswith((" ", "Traceback"))
+                or raw_line.startswith(TRACEBACK_LINES)
                 or (raw_line in CHAINED)
             ):
                 continue
