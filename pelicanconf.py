@@ -4,17 +4,46 @@
 Every Commons plugin reads one dict setting, documented in docs/settings.md.
 """
 
+import importlib.util
+import logging
 import os
+import sys
 from pathlib import Path
 
-from commons.contents import newest_first
-
 SITE_ROOT = Path(__file__).resolve().parent
+
+
+def site_package(name: str) -> None:
+    """Commons' code (`commons`, `plugins`) from the site's root, by its location.
+
+    `python -m pelican` and the tasks run from the root, where Python finds it;
+    Pelican's own `pelican` command starts with only its install on Python's
+    path. The package is then registered under the same name, from the same
+    files, so every module is still imported one way.
+    """
+    if importlib.util.find_spec(name) is not None:
+        return
+    folder = SITE_ROOT / name
+    spec = importlib.util.spec_from_file_location(
+        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+site_package("commons")
+site_package("plugins")
+
+from commons.contents import newest_first  # noqa: E402
 
 SITENAME = "Cohere Commons"
 SITESUBTITLE = "Notes and conversations from the Cohere coworking community"
 SITEURL = ""
 RELATIVE_URLS = True
+# The site's public address: publishconf.py makes it SITEURL. Local builds and
+# `invoke check` know it too, to check the links posts write with it.
+PUBLIC_URL = os.environ.get("COMMONS_SITEURL", "https://commons.example.org").rstrip("/")
 TIMEZONE = "America/Denver"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
@@ -124,7 +153,15 @@ PAGINATION_PATTERNS = (
 )
 
 # Cross-file checks: None accepts any category; a list makes the list strict.
-CONTENT_CHECK = {"categories": None, "check_references": True}
+# site_urls: links written with the site's own address are checked like
+# relative ones, in local builds too.
+CONTENT_CHECK = {"categories": None, "check_references": True, "site_urls": [PUBLIC_URL]}
+
+# Pelican's warning for an image without alt text names five images a build;
+# plugins/content_check lists every one, with its post and its fix.
+LOG_FILTER = [
+    (logging.WARNING, "Empty alt attribute for image %s in %s"),
+]
 
 # Raw HTML in posts: "sanitize" (nh3) keeps Markdown's output and safe markup
 # and drops scripts, styles, frames and event handlers; "keep" trusts editors.
@@ -141,7 +178,10 @@ REDIRECTS = {
 }
 
 # Production writes _headers and an nginx snippet (publishconf.py turns it on).
-SECURITY_HEADERS = {"enabled": False}
+# extra_sources is set here, the one place local builds, `invoke check` and
+# production all read: {"img": ["https://media.example.org"]} lets posts show
+# images from that site.
+SECURITY_HEADERS = {"enabled": False, "extra_sources": {}}
 
 # Local preview: where `invoke serve` starts the site and the Isso server.
 # The ports can be moved with COMMONS_SITE_PORT / COMMONS_ISSO_PORT (the tests
@@ -266,7 +306,8 @@ CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
 # Commons' own plugins: each reads exactly one dict, validated at start.
 # Limits per content file (plugins/source_guard): bad markup costs seconds.
-SOURCE_GUARD = {"max_bytes": 2_000_000, "max_seconds": 10}
+# Uploads (images, videos, PDFs) are copied, never read: their own limit.
+SOURCE_GUARD = {"max_bytes": 2_000_000, "max_upload_bytes": 100_000_000, "max_seconds": 10}
 
 # reStructuredText posts may not insert files or fetch URLs (`include`,
 # `raw`, `csv-table :file:/:url:`): docutils' file insertion and raw markup are off.

@@ -4,11 +4,36 @@ Used by `invoke preview` and `invoke publish`. Anything not set here comes
 from pelicanconf.py.
 """
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
-from pelicanconf import *  # noqa: F403
 
-SITEURL = os.environ.get("COMMONS_SITEURL", "https://commons.example.org").rstrip("/")
+def load_local_settings() -> None:
+    """pelicanconf.py beside this file, as the module `pelicanconf`.
+
+    `pelican content -s publishconf.py` runs without the site's root on
+    Python's path, where `import pelicanconf` would look; and a copy of the
+    site elsewhere must read its own pelicanconf.py, not the one on that path.
+    """
+    local = Path(__file__).resolve().with_name("pelicanconf.py")
+    loaded = sys.modules.get("pelicanconf")
+    if loaded is not None and Path(loaded.__file__).resolve() == local:
+        return
+    spec = importlib.util.spec_from_file_location("pelicanconf", local)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pelicanconf"] = module
+    spec.loader.exec_module(module)
+
+
+load_local_settings()
+
+from pelicanconf import *  # noqa: E402, F403
+
+# The public address is set once, as PUBLIC_URL in pelicanconf.py (or with
+# COMMONS_SITEURL), so local builds check links written with it too.
+SITEURL = PUBLIC_URL  # noqa: F405
 RELATIVE_URLS = False
 FEED_DOMAIN = SITEURL
 

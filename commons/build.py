@@ -35,7 +35,13 @@ from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 # With Pelican's plain log handler, its messages come first; under --fatal the
 # first of these lines ends them and a traceback follows.
 LOG_END_MARKERS = ("RuntimeError: Warning or error encountered", "Traceback", "CRITICAL")
+# Pelican's warning for a {filename} link to an upload names no fix.
+STATIC_LINK_FIX = (
+    "Fix: write {static} instead of {filename} in this link "
+    "(`invoke migrate-links` does it for every post)."
+)
 PELICAN_FIXES = [
+    (re.compile(r"\{filename\} used for linking to static content"), STATIC_LINK_FIX),
     (
         re.compile(r'There are \d+ items "with slug'),
         "Fix: give each of these posts its own Slug (or a different title).",

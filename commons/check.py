@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
-from .build import pelican_command
+from .build import STATIC_LINK_FIX, pelican_command
 from .unicode_controls import terminal_safe
 
 SITE_WIDE = "The site"
@@ -36,9 +36,24 @@ DONE = re.compile(r"^Done: Processed .*? seconds\.$", re.MULTILINE | re.DOTALL)
 # Pelican's warning for a {filename} link to a missing file names no file;
 # Commons' content check reports the same link with its file.
 UNRESOLVED = re.compile(r"^Unable to find '(?P<target>[^']*)', skipping url replacement")
-# Pelican's "Could not process ./x.md" after a reader error that Commons
-# already explained for that file.
-COULD_NOT_PROCESS = re.compile(r"^Could not process \.?/?(?P<path>.+?)(?:\s*$|\s+\S.*$)")
+# Pelican's "Could not process x.md" (or "./x.md") after a reader error: the
+# rest of the line is the file's path, spaces and all.
+COULD_NOT_PROCESS = re.compile(r"^Could not process (?:\./)?(?P<path>.+)$")
+# The last line of the traceback that follows it (the check runs with DEBUG
+# on, so Pelican logs one): the reason.
+EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*(?P<kind>\w+(?:Error|Exception)): (?P<reason>.*)$")
+# A traceback's own lines: a log line may start with one space (a file named
+# " notes.md"), never with these.
+TRACEBACK_LINES = ("Traceback ", "  File ", "    ")
+# The lines that join two tracebacks of one failure.
+CHAINED = {
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+}
+# The first line of a block of problems (plugins/content_check), whose lines
+# are indented by two spaces: a file name may itself start with a space.
+BLOCK_START = "The content has problems:"
+BLOCK_INDENT = "  "
 
 
 @dataclass
@@ -80,19 +95,40 @@ def source_files(content: Path) -> list[str]:
 def group(log: str, sources: list[str]) -> CheckReport:
     """Sort Pelican's log lines into problems per source file."""
     grouped: dict[str, list[str]] = defaultdict(list)
+    unread: dict[str, str] = {}
+    names = set(sources)
+    in_block = False
+    reading = None  # the file whose traceback is being read
     for raw_line in DONE.sub("", log).splitlines():
-        line = raw_line.strip()
-        if not line or NOT_PROBLEMS.match(raw_line):
+        if reading is not None:
+            # Inside the traceback after "Could not process": its last
+            # exception line (of a chain, the last one) is the reason.
+            failure = EXCEPTION_LINE.match(raw_line)
+            if failure:
+                unread[reading] = failure["reason"].strip()
+                continue
+            if (
+                not raw_line.strip()
+                or raw_line.startswith(TRACEBACK_LINES)
+                or (raw_line in CHAINED)
+            ):
+                continue
+            reading = None
+        if raw_line == BLOCK_START:
+            in_block = True
             continue
+        if in_block and raw_line.startswith(BLOCK_INDENT):
+            line = raw_line[len(BLOCK_INDENT) :].rstrip()
+        else:
+            in_block = False
+            if not raw_line.strip() or NOT_PROBLEMS.match(raw_line):
+                continue
+            line = raw_line.rstrip()
         could_not = COULD_NOT_PROCESS.match(line)
         if could_not:
-            path = could_not["path"]
-            if grouped.get(path):
-                continue  # its reason is listed already
-            grouped[path].append(
-                "Pelican could not read this file. Fix: see the message above it in the "
-                "build's log (`invoke build`), or correct its metadata block."
-            )
+            path = _known_path(could_not["path"], names)
+            unread.setdefault(path, "")
+            reading = path
             continue
         unresolved = UNRESOLVED.match(line)
         if unresolved and any(
@@ -101,19 +137,38 @@ def group(log: str, sources: list[str]) -> CheckReport:
             continue  # the file that links to it is listed with the fix
         source = _source_named(line, sources)
         message = line[len(source) + 2 :] if source and line.startswith(f"{source}: ") else line
+        message = message.strip()
         if message.startswith("{filename} used for linking to static content"):
-            message += (
-                ". Fix: write {static} instead of {filename} in this link "
-                "(`invoke migrate-links` does it for every post)."
-            )
+            message += ". " + STATIC_LINK_FIX
         if message not in grouped[source or SITE_WIDE]:
             grouped[source or SITE_WIDE].append(message)
+    for path, logged_reason in unread.items():
+        # Commons' own errors start with the file's name, shown already.
+        reason = logged_reason.removeprefix(f"{path}: ")
+        listed = grouped.get(path) or []
+        if listed and (not reason or any(reason in message for message in listed)):
+            continue  # the file's own messages say why already
+        because = f": {reason}" if reason else ""
+        grouped[path].append(
+            f"Pelican could not read this file{because}. Fix: correct the file where the "
+            "reason points (its metadata block at the top, or its markup), or move it out "
+            "of content/ if it is not a post."
+        )
     ordered = {
         name: grouped[name] for name in sorted(grouped) if name != SITE_WIDE and grouped[name]
     }
     if grouped.get(SITE_WIDE):
         ordered[SITE_WIDE] = grouped[SITE_WIDE]
     return CheckReport(ordered)
+
+
+def _known_path(logged: str, names: set[str]) -> str:
+    """The source file a "Could not process" line names: the whole rest of the
+    line when it is a file, else the longest file name it starts with."""
+    if logged in names:
+        return logged
+    starts = [name for name in names if logged.startswith(name)]
+    return max(starts, key=len) if starts else logged
 
 
 def _source_named(line: str, sources: list[str]) -> str | None:
@@ -128,17 +183,18 @@ def _source_named(line: str, sources: list[str]) -> str | None:
     return None
 
 
-def _content_check(settings_file: Path) -> dict:
-    from pelican.settings import get_settings_from_file
-
-    return dict(get_settings_from_file(str(settings_file)).get("CONTENT_CHECK") or {})
+def _setting(settings: dict, name: str) -> dict:
+    return dict(settings.get(name) or {})
 
 
 def check_site(
     settings_file: Path = DEV_SETTINGS, content: Path = CONTENT_DIR, env: dict | None = None
 ) -> CheckReport:
     """Build `content` with warnings not fatal, into a throw-away folder; report every problem."""
+    from pelican.settings import get_settings_from_file
+
     content = Path(content).resolve()
+    settings = get_settings_from_file(str(settings_file))
     with tempfile.TemporaryDirectory(prefix="commons-check-") as scratch:
         scratch_path = Path(scratch)
         command = pelican_command(
@@ -148,8 +204,12 @@ def check_site(
             overrides={
                 "CACHE_PATH": str(scratch_path / "cache"),
                 "LOAD_CONTENT_CACHE": False,
-                # Go on past the cross-file checks, so later stages report too.
-                "CONTENT_CHECK": {**_content_check(Path(settings_file)), "stop": False},
+                # Go on past a file's bad metadata and the cross-file checks,
+                # so its links and later stages report too.
+                "CONTENT_CHECK": {**_setting(settings, "CONTENT_CHECK"), "stop": False},
+                "METADATA_CHECK": {**_setting(settings, "METADATA_CHECK"), "stop": False},
+                # A file Pelican cannot read: its traceback, whose last line says why.
+                "DEBUG": True,
             },
             fatal=None,
         )

@@ -193,7 +193,8 @@ class Report:
                 "--uploads and the old server's wp-content/uploads folder, or, while the "
                 "old site stays up, add "
                 + ", ".join(repr(origin) for origin in origins)
-                + " to SECURITY_HEADERS['extra_sources']['img'] in publishconf.py."
+                + " to SECURITY_HEADERS['extra_sources']['img'] in pelicanconf.py (production "
+                "builds read it from there too)."
             )
         return out
 

@@ -18,7 +18,7 @@ from commons.paths import source_name
 from commons.settings import Choice, DictOf, ListOf, Schema, String, install
 from commons.unicode_controls import terminal_safe
 
-from .user_content import PREFIX, attribute_filter, ids_in
+from .user_content import PREFIX, attribute_filter, ids_in, names_as_ids
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ def sanitizer(options: dict):
         """`targets`: ids set elsewhere in the post (a summary's links point into its body)."""
         # link_rel=None: internal links must stay as written, without rel added.
         # Ids and names go into the user-content- namespace, and the links to them.
+        fragment = names_as_ids(fragment)
         return nh3.clean(
             fragment,
             tags=tags,

@@ -68,6 +68,28 @@ _ID_ATTRIBUTE = re.compile(
 )
 
 
+# An `<a>` start tag, and a `name` attribute inside one.
+_A_START_TAG = re.compile(r"<a\s[^>]*>", re.IGNORECASE)
+_NAME_ATTRIBUTE = re.compile(r"(\s)name(\s*=)", re.IGNORECASE)
+_HAS_ID = re.compile(r"\sid\s*=", re.IGNORECASE)
+
+
+def names_as_ids(fragment: str) -> str:
+    """`<a name="faq">` as `<a id="faq">`: HTML5's form of the same link target.
+
+    Older posts (and every WordPress or Pelican blog they came from) mark
+    targets with `name`, which HTML5 has made obsolete; as an id, the target
+    is kept by the sanitiser, namespaced like any other, and counted by the
+    link checks. An `<a>` that has an id already keeps it.
+    """
+
+    def rename(match: re.Match) -> str:
+        tag = match.group(0)
+        return tag if _HAS_ID.search(tag) else _NAME_ATTRIBUTE.sub(r"\1id\2", tag, count=1)
+
+    return _A_START_TAG.sub(rename, fragment)
+
+
 def prefixed(value: str) -> str:
     """`value` in the content namespace (unchanged if it is in it already)."""
     return value if value.startswith(PREFIX) else PREFIX + value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from pelican import signals
@@ -12,7 +12,8 @@ from pelican import signals
 from commons.paths import source_name
 from commons.settings import Boolean, ListOf, Optional, Schema, String, install
 
-from .links import BodyLinks, references
+from .links import BodyLinks, images_without_alt, references
+from .templates import is_template
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,13 @@ SETTING = "CONTENT_CHECK"
 
 def _category(name: str) -> str | None:
     return None if name.strip() == name else "it has surrounding spaces"
+
+
+def _site_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
+        return None
+    return "it is not an http(s) address such as https://blog.example.org"
 
 
 SCHEMA = Schema(
@@ -32,6 +40,13 @@ SCHEMA = Schema(
             accepted="None (any category) or a list of category names without surrounding spaces",
         ),
         "check_references": Boolean(True),
+        # The site's own addresses besides SITEURL (its public one, in a local
+        # build): links written with them are checked like relative links.
+        "site_urls": ListOf(
+            String(check=_site_url),
+            [],
+            accepted="a list of the site's addresses, such as ['https://blog.example.org']",
+        ),
         # False logs the problems and lets the build go on, so that `invoke
         # check` sees the later stages' problems too.
         "stop": Boolean(True),
@@ -106,6 +121,17 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[s
             f"published. Fix: {conversion}, or move it into a STATIC_PATHS folder "
             f"({', '.join(static_paths) or 'none'}) to publish it as a download."
         )
+    for path in sorted(content_root.rglob("*")):
+        if not path.is_file() or _under(path, content_root, static_paths):
+            continue
+        if not is_template(path):
+            continue
+        problems.append(
+            f"{path.relative_to(content_root).as_posix()}: is a Jinja template (an old "
+            "theme's page, such as Pelican's TEMPLATE_PAGES), not a post: it would be "
+            "published as a post showing its source. Fix: move it out of content/ "
+            "(Commons' theme has its own pages)."
+        )
     return problems
 
 
@@ -123,17 +149,25 @@ def reference_problems(content, content_root: Path, source: str) -> list[str]:
                 problems.append(
                     f"{source}: {url} points to {_shown(target, content_root)}, which does not "
                     "exist. Fix: correct the path (from content/ when it starts with /, "
-                    "otherwise from the post's folder) or add the file."
+                    f"otherwise from the post's folder), or remove the link to {url}."
                 )
             elif intrasite["kind"] == "static" and not _under(target, content_root, static_paths):
                 problems.append(
                     f"{source}: {url} names {_shown(target, content_root)}, which is not under "
                     f"STATIC_PATHS ({', '.join(static_paths) or 'none'}), so it is never "
-                    "copied to the site. Fix: move the file into one of those folders, or add "
-                    "its folder to STATIC_PATHS in pelicanconf.py."
+                    f"copied to the site. Fix: add {_top_folder(target, content_root)!r} to "
+                    "STATIC_PATHS in pelicanconf.py, or move the file into one of those folders."
                 )
         elif attribute == "src" and _is_local(url):
             problems.append(_local_image_problem(url, folder, content_root, static_paths, source))
+    for src in images_without_alt(content._content or ""):
+        # Pelican warns about five of these per build, naming no fix; every
+        # one is listed here (pelicanconf.py's LOG_FILTER silences Pelican's).
+        problems.append(
+            f"{source}: the image {src} has no alt text, so a screen reader says only "
+            '"image". Fix: describe what it shows between the brackets, '
+            f'![what it shows]({src}) (in HTML, alt="what it shows").'
+        )
     return [problem for problem in problems if problem]
 
 
@@ -144,15 +178,18 @@ def _local_image_problem(
     if path.startswith("/"):
         target = content_root / path.lstrip("/")
         if not target.is_file():
+            name = PurePosixPath(path).name or "image.png"
             return (
                 f"{source}: the image {url} is not a file under content/. Fix: put it in "
-                "content/images/ and write {static}/images/<name>."
+                f"content/images/ as {name} and write {{static}}/images/{name}, or remove "
+                "the image."
             )
         if not _under(target, content_root, static_paths):
             return (
                 f"{source}: the image {url} is in content/ but not under STATIC_PATHS "
                 f"({', '.join(static_paths) or 'none'}), so it is never copied to the site. "
-                "Fix: move it into content/images/, or add its folder to STATIC_PATHS."
+                f"Fix: add {_top_folder(target, content_root)!r} to STATIC_PATHS in "
+                "pelicanconf.py, or move it into content/images/."
             )
         return None
     beside = folder / path
@@ -164,9 +201,10 @@ def _local_image_problem(
             f"{shown}. Fix: write {{static}}/{shown.removeprefix('content/')} "
             "(`invoke migrate-links` does it for every post)."
         )
+    name = PurePosixPath(path).name or "image.png"
     return (
         f"{source}: the image {url} is not a file under content/. Fix: put it in "
-        "content/images/ and write {static}/images/<name>."
+        f"content/images/ as {name} and write {{static}}/images/{name}, or remove the image."
     )
 
 
@@ -179,6 +217,15 @@ def _under(target: Path, content_root: Path, static_paths: list[str]) -> bool:
         relative == folder.strip("/") or relative.startswith(folder.strip("/") + "/")
         for folder in static_paths
     )
+
+
+def _top_folder(target: Path, content_root: Path) -> str:
+    """The folder directly under content/ that holds `target` (its own name at the top)."""
+    try:
+        relative = target.resolve().relative_to(content_root.resolve())
+    except ValueError:
+        return target.parent.name
+    return relative.parts[0]
 
 
 def _shown(target: Path, content_root: Path) -> str:

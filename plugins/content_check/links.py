@@ -25,6 +25,12 @@ from pelican.utils import get_relative_path, path_to_url
 from commons.paths import source_name
 from commons.receivers import BuildReceivers
 
+from .templates import is_template
+
+SETTING = "CONTENT_CHECK"
+# The namespace of the ids posts set (plugins/body_html/user_content.py).
+USER_CONTENT_PREFIX = "user-content-"
+
 # An origin no site has: bodies are rendered against it so that every link the
 # site itself resolves becomes an absolute URL we can recognise.
 CHECK_ORIGIN = "https://commons-link-check.invalid"
@@ -82,12 +88,43 @@ class BodyLinks(BuildReceivers):
         output = Path(pelican.output_path)
         content_root = Path(self.settings["PATH"])
         site_url = (self.settings.get("SITEURL") or "").rstrip("/")
+        own = own_origins([site_url, *self.settings[SETTING]["site_urls"]])
         anchors: dict[Path, set[str]] = {}
         written: dict[Path, bool] = {}
+        sources = sources_by_slug(contents, content_root)
         problems = []
         for content in contents:
-            problems += broken_body_links(content, output, content_root, site_url, anchors, written)
+            problems += broken_body_links(
+                content, output, content_root, site_url, anchors, written, own, sources
+            )
         self.report(problems)
+
+
+def own_origins(site_urls: list[str]) -> list[str]:
+    """The site's addresses, each under http and https (old posts link with either),
+    without a trailing slash."""
+    origins = []
+    for url in site_urls:
+        parts = urlsplit(url.rstrip("/"))
+        if not parts.netloc:
+            continue
+        for scheme in ("https", "http"):
+            origin = f"{scheme}://{parts.netloc}{parts.path}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
+def sources_by_slug(contents: list, content_root: Path) -> dict[str, str]:
+    """Each post's and page's file under content/, by slug: the file an old
+    address (`/slug.html`, `/2019/05/slug/`) most likely meant."""
+    found: dict[str, str] = {}
+    for content in contents:
+        slug = getattr(content, "slug", None)
+        # Not an old theme's template: the check says to move it out.
+        if slug and content.source_path and not is_template(content.source_path):
+            found.setdefault(slug, source_name(content.source_path, content_root))
+    return found
 
 
 def broken_body_links(
@@ -97,8 +134,14 @@ def broken_body_links(
     site_url: str,
     anchors: dict[Path, set[str]],
     written: dict[Path, bool],
+    own: list[str] = (),
+    sources: dict[str, str] | None = None,
 ) -> list[str]:
-    """Each link or image in `content`'s published body that names nothing on the site."""
+    """Each link or image in `content`'s published body that names nothing on the site.
+
+    `own`: the site's absolute addresses (own_origins); a link written with one
+    of them is checked as a link within the site.
+    """
     # The body as the writer published it: the same siteurl, so Pelican's
     # memo returns it without replacing the URLs again.
     siteurl = site_url
@@ -107,13 +150,26 @@ def broken_body_links(
     body = content.get_content(siteurl)
     page_url = f"{CHECK_ORIGIN}/{content.save_as}"
     own_file = target_file(output, content.save_as)
+    source = source_name(content.source_path, content_root)
     problems = []
-    for attribute, reference in references(body):
+    published = references(body)
+    # The same elements, before Pelican replaced {filename}, {tag}… in them:
+    # what the editor wrote, and so what a message names.
+    authored = references(content._content or "")
+    if len(authored) != len(published):
+        authored = published
+    for (attribute, reference), (_, as_written) in zip(published, authored, strict=True):
         if not reference or reference.startswith(SKIPPED_SCHEMES) or reference.startswith("{"):
             continue
+        if attribute == "src" and _is_local(reference):
+            # An image by path: the content check has listed it already, with
+            # the fix for its folder, when it names no file the site copies.
+            continue
         absolute = urljoin(page_url, reference)
-        if site_url and absolute.startswith(f"{site_url}/"):
-            absolute = CHECK_ORIGIN + absolute[len(site_url) :]
+        for origin in ([site_url] if site_url else []) + list(own):
+            if absolute == origin or absolute.startswith(f"{origin}/"):
+                absolute = CHECK_ORIGIN + "/" + absolute[len(origin) :].lstrip("/")
+                break
         if not absolute.startswith(f"{CHECK_ORIGIN}/"):
             continue
         parts = urlsplit(absolute)
@@ -122,23 +178,53 @@ def broken_body_links(
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
             problems.append(
-                f"{source_name(content.source_path, content_root)}: the {kind} {reference} "
-                "points to "
-                f"{target.relative_to(output).as_posix()}, which the site does not have. Fix: "
-                "link to the post or page with {filename}/its-file.md (it follows the page "
-                "when its address changes), or correct the address."
+                f"{source}: the {kind} {as_written} points to "
+                f"{target.relative_to(output).as_posix()}, which the site does not have. "
+                f"Fix: {_missing_fix(as_written, parts.path, sources or {}, content_root)}"
             )
         elif parts.fragment and target.suffix == ".html":
             fragment = unquote(parts.fragment)
             if fragment not in _ids(target, anchors):
+                # As the editor wrote it: Commons namespaces the ids of posts.
+                fragment_written = fragment.removeprefix(USER_CONTENT_PREFIX)
                 problems.append(
-                    f"{source_name(content.source_path, content_root)}: the link {reference} names "
-                    f"#{fragment}, but "
+                    f"{source}: the link {as_written} names #{fragment_written}, but "
                     f"{target.relative_to(output).as_posix()} has no element with that id. Fix: "
                     "link to a heading that exists (its id is the heading's text in lower "
-                    "case, with hyphens), or remove the #part."
+                    f"case, with hyphens), or remove #{fragment_written} from the link."
                 )
     return problems
+
+
+def _missing_fix(reference: str, path: str, sources: dict[str, str], content_root: Path) -> str:
+    """The fix for a link to a page the site does not have: the folder to
+    publish when the file is in content/, else the post it most likely meant,
+    by the slug in its address, else the link's removal."""
+    relative = posixpath.normpath("/" + unquote(path)).lstrip("/")
+    if relative and (content_root / relative).is_file():
+        return (
+            f"the file is in content/ but not under STATIC_PATHS, so it is never copied to "
+            f"the site: add {relative.split('/')[0]!r} to STATIC_PATHS in pelicanconf.py."
+        )
+    name = posixpath.basename(unquote(path).rstrip("/"))
+    slug = posixpath.splitext(name)[0] if name.endswith((".html", ".htm")) else name
+    meant = sources.get(slug)
+    if meant:
+        fragment = urlsplit(reference).fragment
+        written = "{filename}/" + meant + (f"#{fragment}" if fragment else "")
+        return (
+            f"write {written} instead of {reference} (a link by file follows the post "
+            "when its address changes)."
+        )
+    return (
+        f"link to the post or page by its file under content/ ({{filename}}/its-file.md), "
+        f"or remove the link to {reference}."
+    )
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc)
 
 
 def references(body: str) -> list[tuple[str, str]]:
@@ -155,6 +241,18 @@ def references(body: str) -> list[tuple[str, str]]:
         for node in OUTSIDE_CODE(root)
         for attribute in ("href", "src")
         if node.get(attribute) is not None
+    ]
+
+
+def images_without_alt(body: str) -> list[str]:
+    """The `src` of every image in the parsed body, outside code, whose alt text is empty."""
+    if not body or not body.strip():
+        return []
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    return [
+        node.get("src") or ""
+        for node in OUTSIDE_CODE(root)
+        if node.tag == "img" and not (node.get("alt") or "").strip()
     ]
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
 from pelican import signals
 
 from commons.contents import every_article, every_page
 from commons.settings import ListOf, Pattern, Schema, String, install
+from plugins.content_check.links import references
 
 from .served_types import served_types
 
@@ -138,13 +140,18 @@ def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 
 
+def stops(settings: dict) -> bool:
+    """False under `invoke check` (CONTENT_CHECK['stop'] False), which lists every problem."""
+    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
+
+
 def report(problems: list[str], settings: dict) -> None:
     if not problems:
         return
     message = "The content has problems:\n  " + "\n  ".join(problems)
     logger.error("%s", message)
-    # `invoke check` (CONTENT_CHECK['stop'] False) goes on, to list the later problems too.
-    if (settings.get("CONTENT_CHECK") or {}).get("stop", True):
+    # `invoke check` goes on, to list the later problems too.
+    if stops(settings):
         raise MediaError(message)
 
 
@@ -299,15 +306,25 @@ def check_uploads(generator) -> None:
     trusted = {os.path.normpath(path) for path in options["trusted_files"]}
     table = served_types()
     problems = []
-    for static in generator.staticfiles:
-        relative = os.path.normpath(os.path.relpath(static.source_path, settings["PATH"]))
-        if relative in trusted:
-            continue
+    uploads = [
         # Not `static.save_as`: reading it marks the file's place as taken, and
         # an {attach} link could no longer move it next to its post. An {attach}
         # move keeps the file's name, which is what is judged here.
-        published = static.get_url_setting("save_as") or ""
-        problem = upload_problem(static.source_path, table, options["allowed_types"], published)
+        (static.source_path, static.get_url_setting("save_as") or "")
+        for static in generator.staticfiles
+    ]
+    if not stops(settings):
+        # `invoke check`: the files of the folders its fixes will add to
+        # STATIC_PATHS are judged now, not in the run after those fixes.
+        uploads += [
+            (path, os.path.relpath(path, settings["PATH"]))
+            for path in would_be_uploads(generator.context.get(LINKED_FOLDERS, ()), settings)
+        ]
+    for source_path, published in uploads:
+        relative = os.path.normpath(os.path.relpath(source_path, settings["PATH"]))
+        if relative in trusted:
+            continue
+        problem = upload_problem(source_path, table, options["allowed_types"], published)
         if problem:
             problems.append(
                 f"{relative}: {problem}. Fix: remove it, or publish it as a type no browser runs "
@@ -338,16 +355,29 @@ def source_allows(source: str, url) -> bool:
     return host_ok and (parts.port is None or parts.port == url.port)
 
 
-def _remote(url: str, site_origin: str):
+def _remote(url: str, site_origins: list[str]):
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    if site_origin and url.startswith(site_origin + "/"):
+    if any(url.startswith(origin + "/") for origin in site_origins):
         return None
     return parts
+
+
+def site_origins(settings: dict) -> list[str]:
+    """The site's own origins: SITEURL's and, in a local build, its public
+    address's (CONTENT_CHECK['site_urls']), under http and https alike."""
+    urls = [settings.get("SITEURL") or ""]
+    urls += (settings.get("CONTENT_CHECK") or {}).get("site_urls") or []
+    origins = []
+    for url in urls:
+        netloc = urlsplit(url).netloc
+        if netloc:
+            origins += [f"https://{netloc}", f"http://{netloc}"]
+    return origins
 
 
 def may_be_remote(content_html: str) -> bool:
@@ -370,8 +400,7 @@ def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
     """(url, CSP directive) of each image or media file the HTML loads from another site."""
     if not content_html or not may_be_remote(content_html):
         return []
-    site = urlsplit(settings.get("SITEURL") or "")
-    site_origin = f"{site.scheme}://{site.netloc}" if site.scheme and site.netloc else ""
+    origins = site_origins(settings)
     found = []
     for element in html.fragment_fromstring(content_html, create_parent="div").iter():
         if not isinstance(element.tag, str):
@@ -385,7 +414,7 @@ def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
             loads = (("src", directive), ("srcset", directive))
         for attribute, directive in loads:
             for url in _urls(element, attribute):
-                parts = _remote(url, site_origin)
+                parts = _remote(url, origins)
                 if parts is not None and not any(
                     source_allows(source, parts) for source in allowed_sources(settings, directive)
                 ):
@@ -405,28 +434,84 @@ def check_remote(generator, contents: list) -> None:
             origin = urlsplit(url if not url.startswith("//") else "https:" + url)
             origin = f"{origin.scheme}://{origin.netloc}"
             what = "image" if directive == "img" else "media file"
+            name = posixpath.basename(urlsplit(url).path) or "image"
+            # pelicanconf.py: local builds, `check` and production (which
+            # takes SECURITY_HEADERS from it) all read that one setting.
             problems.append(
                 f"{source}: the {what} {url} is on another site; the production "
                 f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole. "
-                f"Fix: download it into content/images/ and write {{static}}/images/<name>, or, "
-                f"if {origin} is trusted, add it to SECURITY_HEADERS['extra_sources']"
-                f"['{directive}'] in publishconf.py."
+                f"Fix: download it into content/images/ as {name} and write "
+                f"{{static}}/images/{name}, "
+                f"or, if {origin} is trusted, add {origin!r} to SECURITY_HEADERS['extra_sources']"
+                f"['{directive}'] in pelicanconf.py."
             )
     report(problems, settings)
 
 
 def check_articles(generator) -> None:
-    check_remote(
-        generator,
-        every_article(generator),
-    )
+    contents = every_article(generator)
+    check_remote(generator, contents)
+    note_linked_folders(generator, contents)
 
 
 def check_pages(generator) -> None:
-    check_remote(
-        generator,
-        every_page(generator),
-    )
+    contents = every_page(generator)
+    check_remote(generator, contents)
+    note_linked_folders(generator, contents)
+
+
+# ------------------------------------------------- folders the check will publish
+# In the build's shared context: the folders under content/, outside
+# STATIC_PATHS, that posts link files in (the check's fix adds them).
+LINKED_FOLDERS = "commons_media_check_linked_folders"
+# Files in such a folder that a reader reads are posts, not uploads.
+POST_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
+
+
+def note_linked_folders(generator, contents: list) -> None:
+    """Under `invoke check`, note the folders of the files posts link to outside STATIC_PATHS."""
+    settings = generator.settings
+    if stops(settings):
+        return
+    root = os.path.realpath(settings["PATH"])
+    static = [folder.strip("/") for folder in settings.get("STATIC_PATHS", [])]
+    folders = set(generator.context.get(LINKED_FOLDERS, ()))
+    for content in contents:
+        base = os.path.dirname(content.source_path or "")
+        for _attribute, url in references(getattr(content, "_content", None) or ""):
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path or url.startswith("{"):
+                continue
+            path = unquote(parts.path)
+            target = (
+                os.path.join(root, path.lstrip("/"))
+                if path.startswith("/")
+                else (os.path.join(base, path))
+            )
+            relative = os.path.relpath(os.path.realpath(target), root).replace(os.sep, "/")
+            if relative.startswith("../") or not os.path.isfile(target):
+                continue
+            top = relative.split("/", 1)[0]
+            if "/" in relative and not any(
+                relative == folder or relative.startswith(folder + "/") for folder in static
+            ):
+                folders.add(top)
+    generator.context[LINKED_FOLDERS] = sorted(folders)
+
+
+def would_be_uploads(folders, settings: dict) -> list[str]:
+    """The files (not posts) in `folders` under content/, which STATIC_PATHS would publish."""
+    root = settings["PATH"]
+    found = []
+    for folder in folders:
+        for directory, subfolders, files in os.walk(os.path.join(root, folder)):
+            subfolders.sort()
+            found += [
+                os.path.join(directory, name)
+                for name in sorted(files)
+                if os.path.splitext(name)[1].lower() not in POST_SUFFIXES
+            ]
+    return found
 
 
 def register():

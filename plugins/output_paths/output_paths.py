@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import string
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -198,6 +199,37 @@ def relative_problem(value: str) -> str | None:
     return None
 
 
+def unpaired_address(content, source: str) -> str | None:
+    """`Url` without `Save_as`, or the reverse: Pelican links to the one and
+    writes to the other, so every link to the post leads where it is not."""
+    given = [field for field in ("url", "save_as") if _metadata_field(content, field)]
+    if len(given) != 1:
+        return None
+    field = given[0]
+    value = _metadata_field(content, field)
+    if field == "url":
+        other = "save_as"
+        wanted = value + "index.html" if value.endswith("/") else value
+    else:
+        other = "url"
+        wanted = value.removesuffix("index.html")
+    return (
+        f"{source}: metadata fields '{field}' and '{other}': '{field}' is set to {value!r} "
+        f"without '{other}', so links to this post lead where it is not written. Fix: add "
+        f"the line `{_field_line(content, other, wanted)}` to the metadata block."
+    )
+
+
+def _field_line(content, field: str, value: str) -> str:
+    """The metadata line that sets `field`, in the file's own syntax."""
+    suffix = os.path.splitext(content.source_path or "")[1].lower()
+    if suffix == ".rst":
+        return f":{field}: {value}"
+    if suffix in (".html", ".htm"):
+        return f'<meta name="{field}" content="{escape(value)}">'
+    return f"{field.capitalize()}: {value}"
+
+
 def _metadata_field(content, field: str) -> str | None:
     value = content.metadata.get(field)
     return value if isinstance(value, str) else None
@@ -263,7 +295,14 @@ class Checker:
             )
             return
         if self.reserved is not None:
+            found = len(self.problems)
             self.check_location(content, source, save_fix)
+            # Last, with all the content: a path Commons keeps or that is not a
+            # page is the problem to fix first. A file with only one of the two
+            # is still written, so `invoke check` sees the rest of it.
+            unpaired = unpaired_address(content, source)
+            if unpaired and len(self.problems) == found:
+                self.problems.append(unpaired)
 
     def check_location(self, content, source: str, save_fix: str) -> None:
         """The paths Pelican built from the patterns and the fields, as it will write them."""

@@ -27,6 +27,13 @@ SCHEMA = Schema(
         "max_bytes": Integer(
             2_000_000, minimum=1, fix="use the default, 2_000_000, or a larger number of bytes"
         ),
+        # Per upload (an image, a video, a PDF under STATIC_PATHS): copied, never
+        # read, so only the host's own limit matters (GitHub Pages: 100 MB a file).
+        "max_upload_bytes": Integer(
+            100_000_000,
+            minimum=1,
+            fix="use the default, 100_000_000, or a larger number of bytes",
+        ),
         # Per content file, to read and convert it (Markdown or reStructuredText).
         "max_seconds": Float(
             10, minimum=0.1, fix="use the default, 10, or a larger number of seconds"
@@ -38,6 +45,8 @@ DEFAULTS = SCHEMA.defaults()
 # URLs (`raw :url:`, `csv-table :url:`) or pass raw markup through.
 DOCUTILS_DEFAULTS = {"file_insertion_enabled": False, "raw_enabled": False}
 LINK_KINDS = {"filename", "static", "attach"}
+# The reader Pelican gives uploads (static files) has this one "extension".
+STATIC_FORMAT = "static"
 FILE_KINDS = (
     (stat.S_ISFIFO, "named pipe (FIFO)"),
     (stat.S_ISSOCK, "socket"),
@@ -206,11 +215,24 @@ class LimitedReaderMixin:
         if problem:
             raise _fail(f"{source}: {problem}.")
         size = os.stat(source_path).st_size
+        if STATIC_FORMAT in getattr(self, "file_extensions", ()):
+            # An upload: Pelican copies it without reading it.
+            if size > options["max_upload_bytes"]:
+                raise _fail(
+                    f"{source}: is an upload of {size:,} bytes, over the limit of "
+                    f"{options['max_upload_bytes']:,} bytes per upload "
+                    f"({SETTING}['max_upload_bytes']). Fix: make it smaller (a video or image "
+                    "saved at a lower resolution or bitrate), or set "
+                    f"{SETTING}['max_upload_bytes'] to {size:_} in pelicanconf.py if the host "
+                    "serves files that large."
+                )
+            return super().read(source_path)
         if size > options["max_bytes"]:
             raise _fail(
                 f"{source}: is {size:,} bytes, over the limit of {options['max_bytes']:,} bytes "
-                f"per file ({SETTING}['max_bytes']). Fix: split it into several posts or move "
-                "large data into a static file, or raise the limit in pelicanconf.py."
+                f"per post or page ({SETTING}['max_bytes']). Fix: split it into several posts "
+                "or move large data into a file under STATIC_PATHS, or set "
+                f"{SETTING}['max_bytes'] to {size:_} in pelicanconf.py."
             )
         try:
             with deadline(options["max_seconds"]):

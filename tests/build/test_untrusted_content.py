@@ -116,7 +116,7 @@ def test_an_attached_file_cannot_land_on_a_retained_file(tmp_path, settings):
     content = copy_content(tmp_path / "content")
     (content / "pages" / "CNAME").write_text("evil.example\n")
     (content / "pages" / "root.md").write_text(
-        "Title: Root\nSave_as: root.html\n\n[host]({attach}CNAME)\n"
+        "Title: Root\nSave_as: root.html\nUrl: root.html\n\n[host]({attach}CNAME)\n"
     )
     message = failed_build(tmp_path, content, settings)
     for fragment in ("pages/CNAME", "{attach}", "'CNAME'", "OUTPUT_RETENTION", "Fix:"):
