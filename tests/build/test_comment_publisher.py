@@ -122,7 +122,7 @@ class Production:
             assert time.monotonic() < deadline, self.log.read_text()
             time.sleep(0.25)
 
-    def wait_until(self, condition, timeout: float = 10.0) -> None:
+    def wait_until(self, condition, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             assert time.monotonic() < deadline, self.log.read_text()
