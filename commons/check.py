@@ -23,6 +23,8 @@ from .build import STATIC_LINK_FIX, pelican_command
 from .unicode_controls import terminal_safe
 
 SITE_WIDE = "The site"
+# The name plugins/metadata_check gives a problem found outside a file's reading.
+UNNAMED_SOURCE = "<settings>"
 # Lines that are not problems: Pelican's summary, and the traceback and the
 # repeated message that follow an error raised by a plugin (its lines were
 # logged once already).
@@ -145,9 +147,18 @@ def group(log: str, sources: list[str]) -> CheckReport:
     for path, logged_reason in unread.items():
         # Commons' own errors start with the file's name, shown already.
         reason = logged_reason.removeprefix(f"{path}: ")
+        if reason.startswith(f"{UNNAMED_SOURCE}: "):
+            # Pelican reads the metadata in a file's name (FILENAME_METADATA)
+            # before the file, so the error was also logged under no file's
+            # name: it is listed once, under the file.
+            grouped[SITE_WIDE] = [m for m in grouped.get(SITE_WIDE, []) if m != reason]
+            reason = reason.removeprefix(f"{UNNAMED_SOURCE}: ")
         listed = grouped.get(path) or []
         if listed and (not reason or any(reason in message for message in listed)):
             continue  # the file's own messages say why already
+        if " Fix: " in reason:
+            grouped[path].append(f"Pelican could not read this file: {reason}")
+            continue
         because = f": {reason}" if reason else ""
         grouped[path].append(
             f"Pelican could not read this file{because}. Fix: correct the file where the "

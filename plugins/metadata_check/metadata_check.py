@@ -115,6 +115,10 @@ class CheckedMetadataMixin:
             problems = self._commons_problems
         finally:
             self._commons_problems = None
+            # The reader reads the next file's name (FILENAME_METADATA) before
+            # `read`: a problem there must not carry this file's name.
+            self._commons_source = CheckedMetadataMixin._commons_source
+            self._commons_path = CheckedMetadataMixin._commons_path
         if problems:
             metadata[PROBLEMS_KEY] = problems
         return (without_control_characters(content) if content else content), metadata

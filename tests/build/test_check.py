@@ -108,3 +108,17 @@ def test_check_names_the_frames_and_players_the_sanitiser_removed(tmp_path):
     assert any("<iframe>" in m and "Fix: link to what it showed" in m for m in messages)
     assert any("<video>" in m and "BODY_HTML['extra_tags']" in m for m in messages)
     assert "The site" not in problems, problems.get("The site")
+
+
+def test_a_bad_date_in_a_file_name_is_listed_once_under_that_file(tmp_path):
+    content = copy_content(tmp_path / "content")
+    # Read after the sample post: the name's date must not be put on it.
+    bad = "2019-13-45-market-day.md"
+    (content / bad).write_text("Title: Market day\n\nStalls.\n", encoding="utf-8")
+    report = check_site(content=content).problems
+    mine = [name for name in report if name.endswith(bad)]
+    assert len(mine) == 1, report
+    [message] = report[mine[0]]
+    assert "'2019-13-45'" in message and "<settings>" not in message, message
+    others = [m for name, ms in report.items() if name != mine[0] for m in ms]
+    assert not [m for m in others if "2019-13-45" in m], report
