@@ -21,6 +21,7 @@ from .identity import ID_FIELD, ThreadError, discussion_for, thread_key
 from .providers import script_config
 from .settings import SCHEMA, SETTING
 from .snapshot import Renderer, build_snapshot, recent_comments
+from .webmention import endpoint_url
 
 logger = logging.getLogger(__name__)
 CACHE_ENV = "COMMONS_COMMENTS_CACHE"
@@ -82,6 +83,8 @@ def check_settings(pelican) -> None:
         "discussion_counts_in": counts_in,
         # The theme writes it with Jinja's `tojson`, escaped for a script element.
         "discussion_config": script_config(config),
+        # base.html's <link rel="webmention">; "" when the site has no endpoint.
+        "webmention_endpoint": endpoint_url(config),
     }
 
 

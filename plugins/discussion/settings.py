@@ -13,12 +13,14 @@ from string import Formatter
 
 from commons.settings import (
     ABSENT,
+    URL,
     Boolean,
     Check,
     Choice,
     Float,
     Integer,
     Nested,
+    Optional,
     Problem,
     Schema,
     String,
@@ -54,6 +56,20 @@ SNAPSHOT_SCHEMA = Schema(
         ),
         # Comments on the recent discussions page and in its feed (0: no page).
         "recent": Integer(30, minimum=0, maximum=1000),
+    },
+)
+
+# DISCUSSION['webmention']: where the site says replies from other sites go
+# (plugins/discussion/webmention.py advertises it in every page's head and in
+# the security headers). The comment server's endpoint itself is later work.
+WEBMENTION_SCHEMA = Schema(
+    f"{SETTING}['webmention']",
+    {
+        "enabled": Boolean(True),
+        "endpoint": Optional(
+            URL(trailing_slash=False),
+            none_means="the Isso server's /webmention; none with another provider",
+        ),
     },
 )
 
@@ -163,6 +179,7 @@ SCHEMA = Schema(
         "remember": Boolean(True),
         "counts": Boolean(True),
         "snapshot": Nested(SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA.defaults()),
+        "webmention": Nested(WEBMENTION_SCHEMA, WEBMENTION_SCHEMA.defaults()),
         # One sub-dict per provider, checked whenever the setting mentions it.
         **{
             name: Nested(provider.schema, ABSENT, accepted=provider.schema.accepted_phrase())

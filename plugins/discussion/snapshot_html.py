@@ -38,7 +38,9 @@ def comment_list_html(comments: Iterable, escaped: EscapedText) -> Markup:
 
     A comment is `<li class="comment" id="discussion-comment-…">` holding its
     author (a link when it has a website), its date (a link to the comment)
-    and its text; a deleted comment that has replies says so instead.
+    and its text; a deleted comment that has replies says so instead. Each
+    comment is a microformats2 `p-comment h-cite` of the post's h-entry, its
+    author a `p-author h-card`.
     """
     parts: list[str] = []
     _write_list(parts, comments, '<ol class="comment-list">', escaped)
@@ -49,18 +51,22 @@ def _write_list(parts: list[str], comments: Iterable, opening: str, escaped: Esc
     parts.append(opening)
     for comment in comments:
         anchor = escaped[comment.anchor]
-        parts.append(f'\n<li class="comment" id="{anchor}">')
         if comment.deleted:
+            parts.append(f'\n<li class="comment" id="{anchor}">')
             parts.append('<p class="comment-deleted">This comment was deleted.</p>')
         else:
             author = escaped[comment.author]
             if comment.website:
-                author = f'<a href="{escaped[comment.website]}" rel="{LINK_REL}">{author}</a>'
+                author = (
+                    f'<a class="u-url" href="{escaped[comment.website]}" rel="{LINK_REL}">'
+                    f"{author}</a>"
+                )
             parts.append(
-                f'<p class="comment-meta"><bdi class="comment-author">{author}</bdi> '
-                f'<a class="comment-date" href="#{anchor}"><time datetime="'
-                f'{escaped[comment.created]}">{escaped[comment.created_text]}</time></a></p>'
-                f'\n<div class="comment-text" dir="auto">{comment.html}</div>'
+                f'\n<li class="comment p-comment h-cite" id="{anchor}">'
+                f'<p class="comment-meta"><bdi class="comment-author p-author h-card">{author}'
+                f'</bdi> <a class="comment-date u-url" href="#{anchor}"><time class="dt-published"'
+                f' datetime="{escaped[comment.created]}">{escaped[comment.created_text]}</time>'
+                f'</a></p>\n<div class="comment-text e-content" dir="auto">{comment.html}</div>'
             )
         if comment.replies:
             _write_list(parts, comment.replies, '\n<ol class="comment-replies">', escaped)

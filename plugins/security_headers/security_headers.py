@@ -119,6 +119,16 @@ def discussion_origins(settings: dict) -> dict[str, list[str]]:
     return {**provider_origins(config), "form": form_origins(config)}
 
 
+def webmention_link(settings: dict) -> str:
+    """The `Link` header advertising the Webmention endpoint, or "" when there is none."""
+    if "plugins.discussion" not in settings["PLUGINS"]:
+        return ""
+    from plugins.discussion.webmention import endpoint_url, link_header
+
+    endpoint = endpoint_url(settings["DISCUSSION"])
+    return link_header(endpoint) if endpoint else ""
+
+
 def content_security_policy(
     provider: dict[str, list[str]], extra: dict[str, list[str]], script_hashes: list[str]
 ) -> str:
@@ -162,6 +172,9 @@ def security_headers(settings: dict, output: Path) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Permissions-Policy": options["permissions_policy"],
     }
+    link = webmention_link(settings)
+    if link:
+        headers["Link"] = link
     if str(settings.get("SITEURL") or "").startswith("https://") and options["hsts_max_age"]:
         headers["Strict-Transport-Security"] = f"max-age={options['hsts_max_age']}"
     return headers
@@ -201,9 +214,14 @@ def netlify_headers(headers: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nginx_string(value: str) -> str:
+    """`value` as a double-quoted nginx string: backslashes and quotes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def nginx_snippet(headers: dict[str, str]) -> str:
     lines = ["# Include inside the site's server block: include <this file>;"]
-    lines += [f'add_header {name} "{value}" always;' for name, value in headers.items()]
+    lines += [f"add_header {name} {nginx_string(value)} always;" for name, value in headers.items()]
     return "\n".join(lines) + "\n"
 
 
