@@ -203,8 +203,9 @@ def _html_tree(element) -> list:
     """(id, deleted, replies) of each `li.comment` directly in this list element."""
     found = []
     for item in element.findall("li"):
-        assert item.get("class") == "comment"
         deleted = item.find("p[@class='comment-deleted']") is not None
+        # A published comment is also the post's microformats2 p-comment h-cite.
+        assert item.get("class") == ("comment" if deleted else "comment p-comment h-cite")
         replies = item.findall("ol")
         assert len(replies) <= 1 and all(r.get("class") == "comment-replies" for r in replies)
         found.append((item.get("id"), deleted, _html_tree(replies[0]) if replies else []))
@@ -227,9 +228,9 @@ def test_the_comment_list_html_is_the_tree(seed):
     # Each published comment's text is its cleaned HTML, whole.
     for comment in snapshot.published():
         item = root.get_element_by_id(comment.anchor)
-        text = item.find("div[@class='comment-text']")
+        text = item.find("div[@class='comment-text e-content']")
         assert lxml_html.tostring(text, encoding="unicode", with_tail=False) == (
-            f'<div class="comment-text" dir="auto">{comment.html}</div>'
+            f'<div class="comment-text e-content" dir="auto">{comment.html}</div>'
         )
 
 
@@ -258,7 +259,7 @@ def test_the_comment_list_html_escapes_every_value():
     assert link.text == hostile and link.get("href") == snapshot.comments[0].website
     assert link.get("rel") == "nofollow ugc noopener noreferrer"
     assert first.find(".//time").text == '<b>2024</b> "&'
-    assert first.find(".//a[@class='comment-date']").get("href") == "#" + first.get("id")
+    assert first.find(".//a[@class='comment-date u-url']").get("href") == "#" + first.get("id")
     assert reply.find(".//bdi").text == "<i>B</i>"
     assert reply.find(".//time").get("datetime") == "1970-01-01T00:00:00Z"
 
