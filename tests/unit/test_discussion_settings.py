@@ -7,6 +7,7 @@ import pytest
 from commons.settings import SettingsError
 from plugins.discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
 from plugins.discussion.settings import COMMON_DEFAULTS, validate_settings
+from plugins.discussion.webmention import endpoint_url
 
 ISSO = {"url": "https://comments.example.org"}
 GISCUS = {
@@ -245,3 +246,23 @@ def test_a_thread_rule_gives_the_ids_an_earlier_service_used():
     assert thread_id(None, "hello", rule=options["thread_id"], fields=fields) == "/2012/01/hello/"
     assert thread_id("kept", "hello", rule=options["thread_id"], fields=fields) == "kept"
     assert thread_id(None, "about", True, rule=options["page_thread_id"]) == "pages/about"
+
+
+def test_a_bad_webmention_endpoint_names_the_key_and_what_it_accepts():
+    setting = {"isso": ISSO, "webmention": {"endpoint": "mentions.example.org/in"}}
+    with pytest.raises(SettingsError) as failure:
+        validate_settings(setting)
+    message = str(failure.value)
+    assert "DISCUSSION['webmention']['endpoint'] is 'mentions.example.org/in'" in message
+    assert "an absolute http(s) URL" in message and "or None" in message
+
+
+def test_the_webmention_endpoint_defaults_to_the_isso_servers():
+    assert endpoint_url(validate_settings({"isso": ISSO})) == (
+        "https://comments.example.org/webmention"
+    )
+    chosen = {"isso": ISSO, "webmention": {"endpoint": "https://in.example.net/wm/"}}
+    assert endpoint_url(validate_settings(chosen)) == "https://in.example.net/wm"
+    off = {"isso": ISSO, "webmention": {"enabled": False}}
+    assert endpoint_url(validate_settings(off)) == ""
+    assert endpoint_url(validate_settings({"provider": "none"})) == ""
