@@ -61,11 +61,13 @@ SNAPSHOT_SCHEMA = Schema(
 
 # DISCUSSION['webmention']: where the site says replies from other sites go
 # (plugins/discussion/webmention.py advertises it in every page's head and in
-# the security headers). The comment server's endpoint itself is later work.
+# the security headers). Off by default: Commons' comment server does not
+# receive webmentions yet, and an advertised endpoint that answers 404 would
+# lose every reply sent to it. Turn it on for an endpoint that receives them.
 WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(False),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",

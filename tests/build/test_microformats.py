@@ -61,6 +61,8 @@ HOSTILE_ENDPOINT_SENT = "https://mentions.example.org/in%22box%3Ca%3E%24host%2Cx
 
 
 def overrides(**webmention) -> dict:
+    # Advertising is off by default (no endpoint receives yet): these builds turn it on.
+    webmention = {"enabled": True, **webmention}
     return {
         "SITEURL": SITEURL,
         "SITENAME": SITENAME,
@@ -238,12 +240,15 @@ def test_a_hostile_endpoint_is_percent_encoded_everywhere(site, tmp_path):
             "provider": "giscus",
             "giscus": {"repo": "a/b", "repo_id": "R", "category": "C", "category_id": "D"},
         },
+        {"webmention": "default"},
     ],
-    ids=["disabled", "no-comment-server", "another-provider"],
+    ids=["disabled", "no-comment-server", "another-provider", "by-default"],
 )
 def test_no_endpoint_no_advertisement(build, tmp_path, discussion):
     settings = overrides()
     settings["DISCUSSION"].update(discussion)
+    if discussion.get("webmention") == "default":
+        del settings["DISCUSSION"]["webmention"]
     output = build(settings_file=PUBLISH_SETTINGS, overrides=settings)
     assert "webmention" not in parsed(output, SAMPLE_ARTICLE)["rels"]
     assert "Link" not in header_lines(output)

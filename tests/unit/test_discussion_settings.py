@@ -258,10 +258,14 @@ def test_a_bad_webmention_endpoint_names_the_key_and_what_it_accepts():
 
 
 def test_the_webmention_endpoint_defaults_to_the_isso_servers():
-    assert endpoint_url(validate_settings({"isso": ISSO})) == (
-        "https://comments.example.org/webmention"
-    )
-    chosen = {"isso": ISSO, "webmention": {"endpoint": "https://in.example.net/wm/"}}
+    # Nothing is advertised unless asked: no comment server receives them yet.
+    assert endpoint_url(validate_settings({"isso": ISSO})) == ""
+    on = {"isso": ISSO, "webmention": {"enabled": True}}
+    assert endpoint_url(validate_settings(on)) == "https://comments.example.org/webmention"
+    chosen = {
+        "isso": ISSO,
+        "webmention": {"enabled": True, "endpoint": "https://in.example.net/wm/"},
+    }
     assert endpoint_url(validate_settings(chosen)) == "https://in.example.net/wm"
     off = {"isso": ISSO, "webmention": {"enabled": False}}
     assert endpoint_url(validate_settings(off)) == ""
