@@ -204,8 +204,13 @@ def prepare(generators) -> None:
     # A build of only some threads' pages (plugins/thread_pages) keeps no record.
     if writes_some_pages(settings):
         return
+    # Only in a build commons.build runs (it always names the last site, ""
+    # for none): a preview or a bare `pelican` writes no record, and keeps
+    # nothing from one.
+    chosen = os.environ.get(LAST_SITE_ENV)
+    if chosen is None:
+        return
     record_path = Path(settings["CACHE_PATH"]) / RECORD_FILE
-    chosen = os.environ.get(LAST_SITE_ENV, "")
     last_site = Path(chosen) if chosen else None
     if last_site is None or not last_site.is_dir():
         record_path.unlink(missing_ok=True)

@@ -22,10 +22,16 @@ from pathlib import Path
 
 import pytest
 
+from commons import DEV_SETTINGS
 from commons import build as build_module
 from commons.build import BuildError, build_site, clean_output, lock_path, output_lock
+from tasks import search_index_override
 from tests.as_nobody import checkout_for_nobody
 from tests.conftest import REPO_ROOT, copy_content, require
+
+# The killed builds are caught while Pagefind indexes (its workspace exists):
+# local builds index only when asked.
+INDEXED = search_index_override(DEV_SETTINGS)
 
 CNAME = "commons.example.org\n"
 EXTRA_POSTS = 40  # enough for a build that lasts a moment, to be killed in
@@ -75,7 +81,7 @@ def content(tmp_path_factory) -> Path:
 def site(tmp_path, content):
     """A built site with a retained CNAME; returns (output, its tree)."""
     output = tmp_path / "output"
-    build_site(output, content=content)
+    build_site(output, content=content, overrides=INDEXED)
     (output / "CNAME").write_text(CNAME, encoding="utf-8")
     return output, tree(output)
 
@@ -83,10 +89,14 @@ def site(tmp_path, content):
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
+from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
+from tasks import search_index_override
 {prelude}
 try:
-    build_site(Path(sys.argv[1]), content=Path(sys.argv[2]))
+    build_site(
+        Path(sys.argv[1]), content=Path(sys.argv[2]), overrides=search_index_override(DEV_SETTINGS)
+    )
 except BuildError as error:
     print(error, file=sys.stderr)
     sys.exit(1)
@@ -148,7 +158,7 @@ def test_a_killed_build_leaves_nothing_that_survives_the_next_build(site, conten
     assert leftovers(parent), "the kill came too late: nothing was left to clean"
     assert tree(output) == before
 
-    result = build_site(output, content=content)
+    result = build_site(output, content=content, overrides=INDEXED)
 
     assert leftovers(parent) == []
     assert tree(output) == before  # byte for byte: a build is reproducible
@@ -194,7 +204,7 @@ def test_a_crash_between_the_renames_is_repaired_by_the_next_build(site, content
     assert not output.exists(), "the crash did not come between the two renames"
     assert [path.name for path in parent.glob(".previous-output-*")]
 
-    result = build_site(output, content=content)
+    result = build_site(output, content=content, overrides=INDEXED)
 
     assert tree(output) == before  # the previous site's CNAME came back
     assert leftovers(parent) == []
@@ -217,7 +227,7 @@ def test_two_builds_at_once_one_waits_and_nothing_is_lost(site, content):
 def test_a_build_that_cannot_wait_says_another_build_is_running(site, content):
     output, before = site
     with output_lock(output), pytest.raises(BuildError) as failure:
-        build_site(output, content=content, wait=0.5)
+        build_site(output, content=content, overrides=INDEXED, wait=0.5)
     message = str(failure.value)
     assert f"Another build of {output} is running (pid {os.getpid()})" in message
     assert "Fix:" in message
@@ -242,20 +252,20 @@ def test_a_damaged_content_cache_is_dropped_with_a_notice_and_the_build_goes_on(
     output, before = site
     cache = output.parent / ".pelican-cache-output"
     # A build with a sound cache reads it and says nothing.
-    sound = build_site(output, content=content)
+    sound = build_site(output, content=content, overrides=INDEXED)
     assert sound.notices == []
     cache_file = cache / "ArticlesGenerator-Readers"
     assert cache_file.stat().st_size > 1000
     damage(cache_file, how)
 
-    result = build_site(output, content=content)
+    result = build_site(output, content=content, overrides=INDEXED)
 
     assert len(result.notices) == 1
     assert "could not be read" in result.notices[0]
     assert str(cache_file) in result.notices[0]
     assert tree(output) == before
     # The build wrote a sound cache again, which the next build keeps.
-    assert build_site(output, content=content).notices == []
+    assert build_site(output, content=content, overrides=INDEXED).notices == []
 
 
 @pytest.mark.parametrize("found_by", ["check-before-building", "the-rename-itself"])
@@ -274,7 +284,7 @@ def test_an_output_folder_that_is_a_mount_point_gets_a_sentence_and_the_fix(
         pytest.skip("this machine cannot bind-mount")
     try:
         with pytest.raises(BuildError) as failure:
-            build_site(output, content=content)
+            build_site(output, content=content, overrides=INDEXED)
         message = str(failure.value)
         assert "mount point" in message and "Fix:" in message
         assert "Traceback" not in message
@@ -294,7 +304,7 @@ def test_an_immutable_output_gets_a_sentence_and_the_fix(site, content, immutabl
         pytest.skip("this file system has no immutable flag")
     try:
         with pytest.raises(BuildError) as failure:
-            build_site(output, content=content)
+            build_site(output, content=content, overrides=INDEXED)
     finally:
         subprocess.run(["chattr", "-i", str(target)], check=True)
     message = str(failure.value)
@@ -314,7 +324,7 @@ def test_an_output_this_user_cannot_write_gets_a_sentence_and_the_fix(content):
     try:
         parent.chmod(0o755)
         output = parent / "output"
-        build_site(output, content=content)
+        build_site(output, content=content, overrides=INDEXED)
         before = tree(output)
         readable = shutil.copytree(content, parent / "content")
         with checkout_for_nobody() as nobody:
@@ -348,7 +358,7 @@ def test_a_rename_the_file_system_refuses_keeps_the_old_site(site, content, monk
 
     monkeypatch.setattr(build_module.os, "rename", refusing_rename)
     with pytest.raises(BuildError) as failure:
-        build_site(output, content=content)
+        build_site(output, content=content, overrides=INDEXED)
     message = str(failure.value)
     assert "Invalid cross-device link" in message
     assert "one file system" in message
