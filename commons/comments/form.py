@@ -195,8 +195,22 @@ class CommentForms:
             data = {}
         if isinstance(data, dict) and isinstance(data.get("text"), str):
             self.check_text(data["text"])
-        forwarded = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        return self.isso(forwarded, start_response)
+        return self.isso_new({**environ, "CONTENT_LENGTH": str(len(body))}, body, start_response)
+
+    def isso_new(self, environ: dict, body: bytes, start_response: Callable) -> Iterable[bytes]:
+        """Isso's `POST /new` with `body`, tried a second time when another
+        process created the post's thread meanwhile.
+
+        Isso creates a thread on its first comment under a lock of its own
+        process only: two first comments at once in two server processes both
+        insert the thread, and the second fails on the thread's unique address
+        (a 500 for a reader). Its thread exists then, so the same request
+        succeeds. Isso raises before it starts its answer, so nothing was sent.
+        """
+        try:
+            return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+        except sqlite3.IntegrityError:
+            return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
 
     def preview(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         fields = self.fields(environ)
@@ -283,7 +297,6 @@ class CommentForms:
                 "QUERY_STRING": urlencode({"uri": fields["uri"]}),
                 "CONTENT_TYPE": "application/json",
                 "CONTENT_LENGTH": str(len(body)),
-                "wsgi.input": io.BytesIO(body),
             }
         )
         answered = {}
@@ -291,7 +304,7 @@ class CommentForms:
         def start(status, headers, exc_info=None):
             answered["status"] = int(status.split(" ", 1)[0])
 
-        chunks = self.isso(inner, start)
+        chunks = self.isso_new(inner, body, start)
         try:
             data = b"".join(chunks)
         finally:

@@ -67,3 +67,44 @@ def test_the_settings_have_defaults_and_reach_the_limits_file(tmp_path):
         check_options({"post_rate": 0})
     with pytest.raises(SettingsError, match="moderation"):
         check_options({"moderation": "some"})
+
+
+def test_a_first_comment_racing_another_process_for_its_thread_is_tried_again(tmp_path):
+    """Isso creates a thread under its own process's lock only: in a second
+    gunicorn worker, the same thread's first comment fails on the thread's
+    unique address. The request is tried again (its thread exists then)."""
+    import io
+    import sqlite3
+
+    from commons.comments.form import CommentForms
+    from commons.comments.guard import GuardPolicy
+
+    bodies = []
+
+    def isso(environ, start_response):
+        bodies.append(environ["wsgi.input"].read())
+        if len(bodies) == 1 or environ.get("QUERY_STRING") == "uri=%2Fbroken%2F":
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: threads.uri")
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [b'{"id": 1}']
+
+    forms = CommentForms(
+        isso, GuardPolicy(frozenset(), frozenset()), Limits(), tmp_path / "limits.sqlite"
+    )
+    body = b'{"text": "First!", "title": "A post"}'
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/new",
+        "QUERY_STRING": "uri=%2Fa-post%2F",
+        "CONTENT_LENGTH": str(len(body)),
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(body),
+    }
+    answered = []
+    chunks = forms(environ, lambda status, headers, exc_info=None: answered.append(status))
+    assert answered == ["201 Created"] and b"".join(chunks) == b'{"id": 1}'
+    assert bodies == [body, body]  # the same request, whole, both times
+    # Once only: a thread that still cannot be written is Isso's error.
+    environ.update({"QUERY_STRING": "uri=%2Fbroken%2F", "wsgi.input": io.BytesIO(body)})
+    with pytest.raises(sqlite3.IntegrityError):
+        forms(environ, lambda status, headers, exc_info=None: None)
