@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -139,6 +140,13 @@ class PerProcessApp:
         if self._pid != os.getpid():
             with self._made:
                 if self._pid != os.getpid():
-                    self._app = self._factory()
+                    try:
+                        self._app = self._factory()
+                    except sqlite3.IntegrityError:
+                        # Isso writes a new database's session key when it
+                        # starts: two server processes starting at once on a
+                        # new database both insert it, and the second fails
+                        # (a 500 for its first reader). The key is there now.
+                        self._app = self._factory()
                     self._pid = os.getpid()
         return self._app(environ, start_response)

@@ -108,3 +108,34 @@ def test_a_first_comment_racing_another_process_for_its_thread_is_tried_again(tm
     environ.update({"QUERY_STRING": "uri=%2Fbroken%2F", "wsgi.input": io.BytesIO(body)})
     with pytest.raises(sqlite3.IntegrityError):
         forms(environ, lambda status, headers, exc_info=None: None)
+
+
+def test_a_server_process_starting_beside_another_on_a_new_database_starts(tmp_path):
+    """Two gunicorn workers making Isso at once on a new database both write its
+    session key; the second one's first reader must not get a 500."""
+    import sqlite3
+
+    from isso import config as isso_config
+    from isso.db import SQLite3
+
+    from commons.comments.wsgi import PerProcessApp
+
+    database = tmp_path / "comments.db"
+    conf = isso_config.load(isso_config.default_file())
+    first, second = SQLite3(str(database), conf), None
+    made = []
+
+    def factory():
+        # What the second worker meets: the key's row went in after it looked.
+        nonlocal second
+        made.append(1)
+        if len(made) == 1:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: preferences.key")
+        second = SQLite3(str(database), conf)
+        return lambda environ, start_response: [b"answered"]
+
+    app = PerProcessApp(factory)
+    assert app({}, lambda *args: None) == [b"answered"]
+    assert len(made) == 2 and second.preferences.get("session-key") == (
+        first.preferences.get("session-key")
+    )
