@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 from pelican import signals
 
 from commons.settings import Boolean, Schema, install
+from commons.theme_static import rewrite_theme_static
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ def check_settings(pelican) -> None:
 def minify_output(pelican) -> None:
     if not pelican.settings[SETTING]["enabled"]:
         return
-    static = Path(pelican.output_path) / pelican.settings["THEME_STATIC_DIR"]
-    for sheet in sorted(static.rglob("*.css")):
-        sheet.write_text(minify(sheet.read_text(encoding="utf-8")), encoding="utf-8")
+    rewrite_theme_static(pelican, "*.css", minify)
 
 
 def register():

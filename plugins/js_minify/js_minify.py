@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 from pelican import signals
 
 from commons.settings import Boolean, Schema, install
+from commons.theme_static import rewrite_theme_static
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +66,7 @@ def check_settings(pelican) -> None:
 def minify_output(pelican) -> None:
     if not pelican.settings[SETTING]["enabled"]:
         return
-    static = Path(pelican.output_path) / pelican.settings["THEME_STATIC_DIR"]
-    for script in sorted(static.rglob("*.js")):
-        script.write_text(minify(script.read_text(encoding="utf-8")), encoding="utf-8")
+    rewrite_theme_static(pelican, "*.js", minify)
 
 
 def register():
