@@ -235,15 +235,19 @@ def test_an_approved_comment_reaches_the_page_counts_and_feeds_by_itself(product
     site.start()
     site.wait_for("Approved while the publisher was stopped.")
     site.wait_until(lambda: site.listing_count() == "2" and site.feed_count() == "2")
-    # The round's line is logged once rsync is done, just after the page shows.
-    site.wait_until(lambda: site.log.read_text().count(" Published ") >= 3)
+    # The round's line is logged once rsync is done, just after the page shows
+    # (a round stopped between the two is published again at start: its line
+    # may never come, the restarted round's does).
+    site.wait_until(
+        lambda: " Published " in site.log.read_text().rsplit("Publishing approved", 1)[-1]
+    )
     log = site.log.read_text()
     assert "Published 1 changed thread(s) (sharing-your-work-and-coworking-to-share)" in log
     # The first round builds the whole site; the rounds after it only the
     # changed thread's pages (nothing else changed in between).
     rounds = [line for line in log.splitlines() if " Published " in line]
     assert "whole build" in rounds[0], rounds
-    assert len(rounds) >= 3 and all("build of their pages" in line for line in rounds[1:]), rounds
+    assert len(rounds) >= 2 and all("build of their pages" in line for line in rounds[1:]), rounds
 
 
 def test_with_moderation_off_a_posted_comment_reaches_the_page_by_itself(production, tmp_path):
