@@ -63,7 +63,7 @@ THEME = str(SITE_ROOT / "theme")
 # block) plus `toc`, which gives every heading a stable id from its text
 # ("## Getting there" -> id "getting-there"; a repeated heading gets "_1",
 # "_2"), so in-page links such as [see below](#getting-there) work. The
-# body_html plugin then namespaces every id: "user-content-getting-there".
+# guard plugin (plugins/guard/html.py) then namespaces every id: "user-content-getting-there".
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.codehilite": {"css_class": "highlight"},
@@ -152,20 +152,11 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 
-# Cross-file checks: None accepts any category; a list makes the list strict.
-# site_urls: links written with the site's own address are checked like
-# relative ones, in local builds too.
-CONTENT_CHECK = {"categories": None, "check_references": True, "site_urls": [PUBLIC_URL]}
-
 # Pelican's warning for an image without alt text names five images a build;
-# plugins/content_check lists every one, with its post and its fix.
+# plugins/guard lists every one, with its post and its fix.
 LOG_FILTER = [
     (logging.WARNING, "Empty alt attribute for image %s in %s"),
 ]
-
-# Raw HTML in posts: "sanitize" (nh3) keeps Markdown's output and safe markup
-# and drops scripts, styles, frames and event handlers; "keep" trusts editors.
-BODY_HTML = {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}}
 
 # Old addresses (an import from WordPress) -> new ones: every content/redirects/*.txt
 # line becomes a _redirects line, an nginx map entry and a small HTML page.
@@ -253,12 +244,9 @@ PLUGINS = [
     # First of all: every message logged after it has terminal controls escaped.
     "plugins.terminal_safe",
     # Next: it refuses pipes, devices and links out of content/ before any
-    # other plugin opens a file.
-    "plugins.source_guard",
+    # other plugin opens a file, and checks each post before the others read it.
+    "plugins.guard",
     "more_categories",  # pelican-more-categories, installed from PyPI
-    "plugins.metadata_check",
-    "plugins.output_paths",
-    "plugins.content_check",
     "plugins.markdown_reader",
     "plugins.parallel_read",
     "plugins.parallel_render",
@@ -280,8 +268,6 @@ PLUGINS = [
     "plugins.render_once",
     "plugins.css_minify",
     "plugins.js_minify",
-    "plugins.media_check",
-    "plugins.body_html",
     # Summaries cut in linear time (Pelican's counter rescans earlier lines).
     "plugins.summaries",
     "plugins.security_headers",
@@ -305,27 +291,39 @@ LOAD_CONTENT_CACHE = True
 CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
 # Commons' own plugins: each reads exactly one dict, validated at start.
-# Limits per content file (plugins/source_guard): bad markup costs seconds.
-# Uploads (images, videos, PDFs) are copied, never read: their own limit.
-SOURCE_GUARD = {"max_bytes": 2_000_000, "max_upload_bytes": 100_000_000, "max_seconds": 10}
+# The guard (plugins/guard; docs/settings.md, "The guard") checks that the
+# content is safe and valid; every problem names its file and its fix.
+GUARD = {
+    # False: list every problem and go on (`invoke check` sets it).
+    "stop": True,
+    # Limits per content file: bad markup costs seconds. Uploads (images,
+    # videos, PDFs) are copied, never read: their own limit.
+    "sources": {"max_bytes": 2_000_000, "max_upload_bytes": 100_000_000, "max_seconds": 10},
+    # categories: None accepts any category; a list makes the list strict.
+    "metadata": {
+        "required": ["title", "date"],
+        "statuses": ["published", "draft", "hidden"],
+        "categories": None,
+    },
+    # Paths no post may take, beside the pages, feeds and files Commons
+    # writes itself and OUTPUT_RETENTION: "downloads/" or "x.html".
+    "paths": {"reserved": []},
+    # site_urls: links written with the site's own address are checked like
+    # relative ones, in local builds too.
+    "links": {"check_references": True, "site_urls": [PUBLIC_URL]},
+    # Uploads a browser would run in the site's origin (SVG with script,
+    # .html, .js...) fail the build unless listed here, as paths under
+    # content/, by a maintainer who has read them.
+    "media": {"trusted_files": []},
+    # Raw HTML in posts: "sanitize" (nh3) keeps Markdown's output and safe
+    # markup and drops scripts, styles, frames and event handlers; "keep"
+    # trusts editors.
+    "html": {"policy": "sanitize", "extra_tags": [], "extra_attributes": {}},
+}
 
 # reStructuredText posts may not insert files or fetch URLs (`include`,
 # `raw`, `csv-table :file:/:url:`): docutils' file insertion and raw markup are off.
 DOCUTILS_SETTINGS = {"file_insertion_enabled": False, "raw_enabled": False}
-
-METADATA_CHECK = {
-    "required": ["title", "date"],
-    "statuses": ["published", "draft", "hidden"],
-}
-
-# Uploads a browser would run in the site's origin (SVG with script, .html,
-# .js...) fail the build unless listed here, as paths under content/, by a
-# maintainer who has read them (plugins/media_check).
-MEDIA_CHECK = {"trusted_files": []}
-
-# Paths no post may take, beside the pages, feeds and files Commons writes
-# itself and OUTPUT_RETENTION (plugins/output_paths): "downloads/" or "x.html".
-OUTPUT_PATHS = {"reserved": []}
 
 # Reading and rendering in extra processes (plugins/parallel_read,
 # plugins/parallel_render) is off: on a 2-core machine they cost more CPU

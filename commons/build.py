@@ -31,27 +31,13 @@ from pathlib import Path
 from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
+from .problems import Problem, read_problems
 
-# With Pelican's plain log handler, its messages come first; under --fatal the
-# first of these lines ends them and a traceback follows.
-LOG_END_MARKERS = ("RuntimeError: Warning or error encountered", "Traceback", "CRITICAL")
-# Pelican's warning for a {filename} link to an upload names no fix.
-STATIC_LINK_FIX = (
-    "Fix: write {static} instead of {filename} in this link "
-    "(`invoke migrate-links` does it for every post)."
-)
-PELICAN_FIXES = [
-    (re.compile(r"\{filename\} used for linking to static content"), STATIC_LINK_FIX),
-    (
-        re.compile(r'There are \d+ items "with slug'),
-        "Fix: give each of these posts its own Slug (or a different title).",
-    ),
-    (
-        re.compile(r"Unable to find '.*', skipping url replacement"),
-        "Fix: correct the {filename} or {static} link, or add the file it names.",
-    ),
-]
-
+# The guard's problem file of one build (GUARD['problems_file']), in its work folder.
+PROBLEMS_FILE = "problems.json"
+# When a build wrote no problem file (its settings file did not run, or the
+# guard is not in PLUGINS), this much of the end of Pelican's own output is shown.
+LOG_TAIL = 4000
 
 STAGING_PREFIX = ".staging-"
 PREVIOUS_PREFIX = ".previous-"
@@ -81,21 +67,17 @@ FILE_MODE = 0o644
 
 logger = logging.getLogger(__name__)
 
-# Pelican unpickles its content cache without catching a missing module: a
-# cache written before a plugin (or a class it stored) moved stops the build.
-CACHE_LOAD_FAILURE = "self._cache = pickle.load("
-CACHE_FIX = (
-    "Fix: Pelican's content cache was written by another version of Commons' plugins; "
-    "run `invoke rebuild` (it empties the output and drops the cache)."
-)
-
 
 class BuildError(RuntimeError):
-    """Pelican failed; the message carries its log so the editor sees why."""
+    """Pelican failed; the message lists the build's problems so the editor sees why.
 
-    def __init__(self, message: str, log: str):
+    `log`: Pelican's whole output; `problems`: the problems the build wrote
+    (plugins/guard), [] when it wrote none."""
+
+    def __init__(self, message: str, log: str, problems: list[Problem] | None = None):
         super().__init__(message)
         self.log = log
+        self.problems = list(problems or [])
 
 
 @dataclass(frozen=True)
@@ -179,6 +161,10 @@ def build_site(
         except OSError as error:
             raise BuildError(os_error_sentence(error, output), "") from None
         staging = work / "site"
+        problems_file = work / PROBLEMS_FILE
+        # After the cache key: where a build writes its problems changes nothing it reads.
+        guard = guard_setting(Path(settings_file), overrides, problems_file=str(problems_file))
+        overrides = {**overrides, "GUARD": guard}
         if over_last:
             try:
                 shutil.copytree(output, staging, symlinks=True)
@@ -208,10 +194,12 @@ def build_site(
             )
             log = completed.stdout + completed.stderr
             if completed.returncode != 0:
+                problems = read_problems(problems_file)
                 raise BuildError(
                     f"The build failed (Pelican exit code {completed.returncode}); "
-                    f"{output} was left as it was.\n{explain(log)}",
+                    f"{output} was left as it was.\n{explain(problems, log)}",
                     log,
+                    problems,
                 )
             try:
                 record_sound_cache(Path(overrides["CACHE_PATH"]), key)
@@ -559,21 +547,27 @@ def build_notes(log: str) -> list[str]:
     return [line for line in log.splitlines() if line.startswith(NOTE_PREFIX)]
 
 
-def explain(log: str) -> str:
-    """What the editor needs from Pelican's log: its messages, not its traceback.
+def explain(problems: list[Problem] | None, log: str) -> str:
+    """What the editor needs to know about a failed build: its problems, each with its fix
+    (the guard's problem file), or, when it wrote none, the end of Pelican's output."""
+    if problems:
+        return "\n".join(str(problem) for problem in problems)
+    return log.strip()[-LOG_TAIL:]
 
-    Pelican's own messages get Commons' fix appended where Pelican gives none.
+
+def guard_setting(settings_file: Path, overrides: dict, **changes) -> dict:
+    """GUARD for one run: the overrides' GUARD, else the settings file's, with `changes`.
+
+    (Pelican's --extra-settings replaces a dict setting whole: the file's
+    other guard options must come along.)
     """
-    lines = []
-    for line in log.splitlines():
-        if line.startswith(LOG_END_MARKERS):
-            break
-        lines.append(line)
-    message = "\n".join(lines).strip() or log[-4000:]
-    fixes = [fix for pattern, fix in PELICAN_FIXES if pattern.search(message)]
-    if CACHE_LOAD_FAILURE in log:
-        fixes.append(CACHE_FIX)
-    return "\n".join([message, *fixes])
+    if "GUARD" in overrides:
+        current = overrides["GUARD"]
+    else:
+        from pelican.settings import get_settings_from_file
+
+        current = get_settings_from_file(str(settings_file)).get("GUARD")
+    return {**(current if isinstance(current, dict) else {}), **changes}
 
 
 def _carry_over(old: Path, new: Path, retention: list[str]) -> None:

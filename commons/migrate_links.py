@@ -54,7 +54,7 @@ from commons.pelican_addresses import (
     redirects,
     write_redirects,
 )
-from plugins.metadata_check.metadata_check import padded_date
+from plugins.guard.metadata import padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 # The files migrate-links reads and rewrites: posts and pages.

@@ -47,7 +47,15 @@ from pelican.readers import SkipStub
 from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
+from commons.build import (
+    cache_key,
+    cache_settings,
+    explain,
+    guard_setting,
+    output_retention,
+    prepare_cache,
+)
+from commons.problems import read_problems
 
 from .sync import sync_tree, write_if_changed
 
@@ -186,6 +194,9 @@ class WarmSite:
         self.output = Path(output).resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.staging = self.output.parent / f".preview-staging-{self.output.name}"
+        # Where each pass's problems are written (plugins/guard): what a failed
+        # save shows over the page.
+        self.problems_file = self.output.parent / f".preview-problems-{self.output.name}.json"
         self.recorder = recorder
         self.overrides = dict(overrides or {})
         self.pelican: Pelican | None = None
@@ -212,7 +223,13 @@ class WarmSite:
             for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
                 print(notice, file=sys.stderr, flush=True)
             _forget_settings_modules(self.settings_file)
-            settings = read_settings(str(self.settings_file), override=overrides)
+            guard = guard_setting(
+                self.settings_file, overrides, problems_file=str(self.problems_file)
+            )
+            _forget_settings_modules(self.settings_file)
+            settings = read_settings(
+                str(self.settings_file), override={**overrides, "GUARD": guard}
+            )
             self.pelican = Pelican(settings)
         self.retention = output_retention(self.settings_file)
         self.model = None
@@ -306,7 +323,9 @@ class WarmSite:
             answer = pipe.read()
         os.waitpid(pid, 0)
         if not answer.startswith(b"\x00"):
-            raise PreviewError(explain(answer[1:].decode("utf-8", "replace") or "rendering failed"))
+            raise PreviewError(
+                self.explain(answer[1:].decode("utf-8", "replace") or "rendering failed")
+            )
         return answer[1:]
 
     def _render(self, generator, content, output_file: str | None = None) -> str:
@@ -451,7 +470,7 @@ class WarmSite:
             if os.waitstatus_to_exitcode(status) != 0:
                 log = running.log.read_text(encoding="utf-8", errors="replace")
                 raise PreviewError(
-                    f"The build failed; {self.output} was left as it was.\n{explain(log)}"
+                    f"The build failed; {self.output} was left as it was.\n{self.explain(log)}"
                 )
             return sync_tree(self.staging, self.output, self.retention)
         finally:
@@ -491,6 +510,10 @@ class WarmSite:
     def _failure_as_preview_error(self):
         return _FailureAsPreviewError(self)
 
+    def explain(self, messages: str) -> str:
+        """The problems the last pass wrote, each with its fix; else what was logged."""
+        return explain(read_problems(self.problems_file), messages)
+
 
 class _FailureAsPreviewError:
     """Turns whatever the site's code raised into a PreviewError carrying the logged messages."""
@@ -509,4 +532,4 @@ class _FailureAsPreviewError:
         messages = "\n".join(self.site.recorder.messages)
         if not messages or type(error) is not RuntimeError:
             messages = "\n".join(filter(None, [messages, f"{type(error).__name__}: {error}"]))
-        raise PreviewError(explain(messages)) from error
+        raise PreviewError(self.site.explain(messages)) from error

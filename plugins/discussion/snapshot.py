@@ -3,7 +3,7 @@
 The comments come from the cache that commons/comments/snapshot.py fills from
 the comment server. They are as untrusted as the server: every comment's HTML
 is cleaned here, with the posts' sanitiser (nh3, the same base policy as
-plugins/body_html) made stricter for strangers' text: no images or other
+plugins/guard/html.py) made stricter for strangers' text: no images or other
 elements that would load a third party before the reader has agreed to,
 no headings or landmarks, no classes and no ids (a comment's only id is its
 anchor, `discussion-comment-<server id>`), and links marked

@@ -1,12 +1,14 @@
-"""Read nothing from outside content/, and nothing that costs more than its share.
+"""The guard: content is safe and valid before anything is published.
 
-Before Pelican opens a file, this plugin refuses links that lead out of
-content/ and files that are not regular files (a named pipe would hang the
-build). Every reader gets a size and a time limit per file, and a failure
-names the file and the reason. `{static}`, `{attach}` and `{filename}` links
-must name files inside content/.
+One plugin, one setting (GUARD), one module per check: sources.py (what may
+be read, and within which limits), metadata.py (front matter), paths.py
+(where a post may be written), links.py and written_links.py (links and
+images that lead nowhere), media.py (uploads a browser would run, media from
+other sites), html.py (the sanitiser). Every problem is a `Problem(file,
+field, problem, fix)` collected per build and written as JSON
+(problems.py), which `invoke build`, `invoke check` and the preview read.
 """
 
-from .source_guard import SCHEMA, register
+from .plugin import SCHEMA, register
 
 __all__ = ["SCHEMA", "register"]

@@ -1,9 +1,8 @@
-"""Receivers for the BODY_HTML setting."""
+"""Posts' HTML cleaned by one policy (GUARD['html']), and their ids namespaced."""
 
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import sys
 from collections import Counter
@@ -11,25 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import nh3
-from pelican import signals
 from pelican.contents import Article, Page
 
 from commons.paths import source_name
-from commons.settings import Choice, DictOf, ListOf, Schema, String, install
+from commons.settings import Choice, DictOf, ListOf, Schema, String
 from commons.unicode_controls import terminal_safe
 
+from .problems import Problem
 from .user_content import PREFIX, attribute_filter, ids_in, names_as_ids
 
-logger = logging.getLogger(__name__)
-
-SETTING = "BODY_HTML"
+SETTING = "GUARD['html']"
 POLICIES = ("sanitize", "keep")
 # nh3's defaults (ammonia's) plus what Markdown itself writes: ids for
 # headings and footnotes, classes for code highlighting and footnotes. Every
 # id (and name) comes out prefixed with `user-content-` (user_content.py).
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 # The Markdown extension that namespaces the ids Markdown writes, under every policy.
-MARKDOWN_EXTENSION = "plugins.body_html.user_content:UserContentIdsExtension"
+MARKDOWN_EXTENSION = "plugins.guard.user_content:UserContentIdsExtension"
 # Never allowed, whatever extra_tags says: they run code, restyle the page, or
 # (frames, objects) load a third party before the reader has chosen to.
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
@@ -79,11 +76,13 @@ SCHEMA = Schema(
     },
 )
 DEFAULTS = SCHEMA.defaults()
+# In a post's metadata, from its reading (maybe in a parallel_read worker) to
+# the guard in Pelican's process: what the sanitiser removed from it.
+REMOVED_KEY = "commons_guard_removed"
 
 
-def validate_settings(raw) -> dict:
-    """BODY_HTML with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
+def _options(settings: dict) -> dict:
+    return (settings.get("GUARD") or {}).get("html") or DEFAULTS
 
 
 def sanitizer(options: dict):
@@ -117,7 +116,7 @@ CLEANED_WITH = "commons_body_html"
 
 @dataclass(frozen=True)
 class Policy:
-    """What one BODY_HTML setting cleans with: the sanitiser (None under 'keep'),
+    """What one GUARD['html'] setting cleans with: the sanitiser (None under 'keep'),
     and the fingerprint recorded on what it cleaned."""
 
     clean: Callable | None
@@ -125,7 +124,7 @@ class Policy:
 
 
 def policy_for(options: dict) -> Policy:
-    """The Policy of a validated BODY_HTML (built once per distinct setting)."""
+    """The Policy of a validated GUARD['html'] (built once per distinct setting)."""
     return _policy(
         options["policy"],
         tuple(sorted(options["extra_tags"])),
@@ -150,9 +149,8 @@ def _policy(policy: str, extra_tags: tuple, extra_attributes: tuple) -> Policy:
     )
 
 
-def configure(pelican) -> None:
-    install(pelican.settings, SCHEMA)
-    markdown = pelican.settings.setdefault("MARKDOWN", {})
+def configure_markdown(settings: dict) -> None:
+    markdown = settings.setdefault("MARKDOWN", {})
     extensions = markdown.setdefault("extensions", [])
     if MARKDOWN_EXTENSION not in extensions:
         extensions.append(MARKDOWN_EXTENSION)
@@ -172,28 +170,32 @@ class SanitizingReaderMixin:
 
     def read(self, source_path):
         content, metadata = super().read(source_path)
-        policy = policy_for(self.settings.get(SETTING) or DEFAULTS)
+        policy = policy_for(_options(self.settings))
         if policy.clean is not None:
             raw = content or ""
             content, metadata = clean_read(content, metadata, policy)
-            for line in removed_embeds(raw, content or ""):
+            source = source_name(source_path, self.settings.get("PATH"))
+            removed = [
+                Problem(source, "", problem, fix, stops=False)
+                for problem, fix in removed_embeds(raw, content or "")
+            ]
+            for problem in removed:
                 # A line, not a warning (warnings are fatal): the post builds
-                # without the element, and the editor, and `invoke check`,
-                # learn which file lost what.
-                print(
-                    terminal_safe(f"{source_name(source_path, self.settings.get('PATH'))}: {line}"),
-                    file=sys.stderr,
-                )
+                # without the element, and the editor, and `invoke check`
+                # (from the problem file), learn which file lost what.
+                print(terminal_safe(str(problem)), file=sys.stderr)
+            if removed:
+                metadata[REMOVED_KEY] = removed
         return content, metadata
 
 
-# Frames and players: the sanitiser removes them unless BODY_HTML allows the
+# Frames and players: the sanitiser removes them unless GUARD['html'] allows the
 # tag, and an editor would otherwise never learn why the video is gone.
 EMBEDS = re.compile(r"<(iframe|video|audio|object|embed)\b", re.IGNORECASE)
 
 
-def removed_embeds(raw: str, cleaned: str) -> list[str]:
-    """One sentence, with the fix, per kind of frame or player the cleaning removed."""
+def removed_embeds(raw: str, cleaned: str) -> list[tuple[str, str]]:
+    """(problem, fix) per kind of frame or player the cleaning removed."""
     before = Counter(tag.lower() for tag in EMBEDS.findall(raw))
     after = Counter(tag.lower() for tag in EMBEDS.findall(cleaned))
     lines = []
@@ -203,7 +205,7 @@ def removed_embeds(raw: str, cleaned: str) -> list[str]:
             continue
         if tag in ("video", "audio"):
             fix = (
-                f"add '{tag}' (and 'source') to BODY_HTML['extra_tags'] with its attributes "
+                f"add '{tag}' (and 'source') to {SETTING}['extra_tags'] with its attributes "
                 "to play your own files, or link to the file instead"
             )
         else:
@@ -211,7 +213,7 @@ def removed_embeds(raw: str, cleaned: str) -> list[str]:
                 "link to what it showed instead: a frame from another site would load "
                 "before the reader consents, so Commons never publishes one"
             )
-        lines.append(f"{lost} <{tag}> element(s) removed by the sanitiser (BODY_HTML). Fix: {fix}.")
+        lines.append((f"{lost} <{tag}> element(s) removed by the sanitiser ({SETTING})", f"{fix}."))
     return lines
 
 
@@ -226,34 +228,32 @@ def clean_read(content: str, metadata: dict, policy: Policy) -> tuple[str, dict]
     return content, metadata
 
 
-def wrap_readers(readers) -> None:
-    for extension, reader_class in list(readers.reader_classes.items()):
-        # READERS = {"html": None} turns a reader off; Pelican skips falsy entries.
-        if not reader_class or issubclass(reader_class, SanitizingReaderMixin):
-            continue
-        readers.reader_classes[extension] = type(
-            f"Sanitizing{reader_class.__name__}", (SanitizingReaderMixin, reader_class), {}
-        )
+def sanitize_content(content) -> list[Problem]:
+    """The safety net: clean whatever the reader hook did not clean under this policy.
 
-
-def sanitize_content(content) -> None:
-    """The safety net: clean whatever the reader hook did not clean under this policy."""
+    Returns what the reading removed, and a post that cannot be cleaned as the
+    policy says."""
     if not isinstance(content, (Article, Page)):
-        return
+        return []
+    problems = list(content.metadata.pop(REMOVED_KEY, None) or [])
     cleaned_with = content.metadata.get(CLEANED_WITH)
-    policy = policy_for(content.settings.get(SETTING) or DEFAULTS)
+    policy = policy_for(_options(content.settings))
     if policy.clean is None:
         if cleaned_with and cleaned_with != policy.fingerprint:
             # Read (or cached) while the policy was 'sanitize': the raw HTML
             # is not in this build.
-            logger.warning(
-                "%s was cleaned under an earlier BODY_HTML policy and Pelican's content "
-                "cache still holds that version. Fix: run `invoke rebuild` (it clears the cache).",
-                source_name(content.source_path, content.settings.get("PATH")),
+            problems.append(
+                Problem(
+                    source_name(content.source_path, content.settings.get("PATH")),
+                    "",
+                    f"was cleaned under an earlier {SETTING} policy and Pelican's content "
+                    "cache still holds that version",
+                    "run `invoke rebuild` (it clears the cache).",
+                )
             )
-        return
+        return problems
     if cleaned_with == policy.fingerprint:
-        return  # cleaned as it was read
+        return problems  # cleaned as it was read
     body_ids = ids_in(content._content or "")
     if content._content:
         content._content = policy.clean(content._content)
@@ -261,9 +261,4 @@ def sanitize_content(content) -> None:
         content.metadata["summary"] = policy.clean(content.metadata["summary"], body_ids)
     if getattr(content, "_summary", None):
         content._summary = policy.clean(content._summary, body_ids)
-
-
-def register():
-    signals.initialized.connect(configure)
-    signals.readers_init.connect(wrap_readers)
-    signals.content_object_init.connect(sanitize_content)
+    return problems

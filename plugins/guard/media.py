@@ -1,25 +1,32 @@
-"""Receivers and checks for the MEDIA_CHECK setting."""
+"""Uploads pass by the type servers send them with; images from other sites are named.
+
+A static file under `STATIC_PATHS` (or linked with `{static}`/`{attach}`) is
+served from the site's own origin: it passes only if every type a common
+server gives any of its extensions is one no browser runs (docs/uploads.md),
+or it is SVG or XML without a script, an event handler, a foreign object, a
+link out or a stylesheet. Other files fail the build unless a maintainer
+lists them in GUARD['media']['trusted_files'] (or their type in
+GUARD['media']['allowed_types']). An image or media file that a post
+loads from another site is reported too: the production Content-Security-Policy
+blocks it unless SECURITY_HEADERS['extra_sources'] names that site.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
-from pelican import signals
 
-from commons.contents import every_article, every_page
-from commons.settings import ListOf, Pattern, Schema, String, install
-from plugins.content_check.links import references
+from commons.settings import ListOf, Pattern, Schema, String
 
+from .problems import Problem
 from .served_types import served_types
+from .written_links import references
 
-logger = logging.getLogger(__name__)
-
-SETTING = "MEDIA_CHECK"
+SETTING = "GUARD['media']"
 # Types no browser runs or renders as a document of the site's origin: it
 # shows them (an image, a video, plain text), plays them or downloads them.
 # A family ends in "/"; image/svg+xml is an XML type, checked below.
@@ -97,10 +104,6 @@ ABSOLUTE_VALUE = re.compile(r"""=\s*["']?\s*(?:https?:)?//""")
 LOADING_NAME = re.compile(r"(?:src|poster)\s*$", re.IGNORECASE)
 
 
-class MediaError(ValueError):
-    """An upload would run in the site's origin, or a post loads media from another site."""
-
-
 def _trusted_problem(path: str) -> str | None:
     if path.startswith("/") or ".." in path.replace("\\", "/").split("/"):
         return "a leading / or a .. leads out of content/"
@@ -131,28 +134,9 @@ SCHEMA = Schema(
 DEFAULTS = SCHEMA.defaults()
 
 
-def validate_settings(raw) -> dict:
-    """MEDIA_CHECK with defaults filled in, or SettingsError naming every bad key."""
-    return SCHEMA.validate(raw)
-
-
-def check_settings(pelican) -> None:
-    install(pelican.settings, SCHEMA)
-
-
 def stops(settings: dict) -> bool:
-    """False under `invoke check` (CONTENT_CHECK['stop'] False), which lists every problem."""
-    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
-
-
-def report(problems: list[str], settings: dict) -> None:
-    if not problems:
-        return
-    message = "The content has problems:\n  " + "\n  ".join(problems)
-    logger.error("%s", message)
-    # `invoke check` goes on, to list the later problems too.
-    if stops(settings):
-        raise MediaError(message)
+    """False under `invoke check` (GUARD['stop'] False), which lists every problem."""
+    return bool(settings["GUARD"]["stop"])
 
 
 # ------------------------------------------------------------ uploads
@@ -300,9 +284,10 @@ def _name_problem(path: str, name: str, table: dict, allowed) -> str | None:
     return None
 
 
-def check_uploads(generator) -> None:
+def upload_problems(generator) -> list[Problem]:
+    """The uploads of the static generator a browser would run in the site's origin."""
     settings = generator.settings
-    options = settings[SETTING]
+    options = settings["GUARD"]["media"]
     trusted = {os.path.normpath(path) for path in options["trusted_files"]}
     table = served_types()
     problems = []
@@ -327,13 +312,18 @@ def check_uploads(generator) -> None:
         problem = upload_problem(source_path, table, options["allowed_types"], published)
         if problem:
             problems.append(
-                f"{relative}: {problem}. Fix: remove it, or publish it as a type no browser runs "
-                "(an image, PDF, plain text, an archive; SVG as a plain drawing, without "
-                "scripts, links or embedded pages); if a maintainer has checked it, list "
-                f"'{relative}' in {SETTING}['trusted_files'], or its type in "
-                f"{SETTING}['allowed_types'], in pelicanconf.py."
+                Problem(
+                    relative,
+                    "",
+                    problem,
+                    "remove it, or publish it as a type no browser runs (an image, PDF, plain "
+                    "text, an archive; SVG as a plain drawing, without scripts, links or "
+                    "embedded pages); if a maintainer has checked it, list "
+                    f"'{relative}' in {SETTING}['trusted_files'], or its type in "
+                    f"{SETTING}['allowed_types'], in pelicanconf.py.",
+                )
             )
-    report(problems, settings)
+    return problems
 
 
 # ------------------------------------------------------------ remote media
@@ -369,9 +359,9 @@ def _remote(url: str, site_origins: list[str]):
 
 def site_origins(settings: dict) -> list[str]:
     """The site's own origins: SITEURL's and, in a local build, its public
-    address's (CONTENT_CHECK['site_urls']), under http and https alike."""
+    address's (GUARD['links']['site_urls']), under http and https alike."""
     urls = [settings.get("SITEURL") or ""]
-    urls += (settings.get("CONTENT_CHECK") or {}).get("site_urls") or []
+    urls += settings["GUARD"]["links"]["site_urls"]
     origins = []
     for url in urls:
         netloc = urlsplit(url).netloc
@@ -422,7 +412,8 @@ def remote_media(content_html: str, settings: dict) -> list[tuple[str, str]]:
     return found
 
 
-def check_remote(generator, contents: list) -> None:
+def remote_problems(generator, contents: list) -> list[Problem]:
+    """Images and media files posts load from another site, which the CSP blocks."""
     settings = generator.settings
     problems = []
     for content in contents:
@@ -438,32 +429,23 @@ def check_remote(generator, contents: list) -> None:
             # pelicanconf.py: local builds, `check` and production (which
             # takes SECURITY_HEADERS from it) all read that one setting.
             problems.append(
-                f"{source}: the {what} {url} is on another site; the production "
-                f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole. "
-                f"Fix: download it into content/images/ as {name} and write "
-                f"{{static}}/images/{name}, "
-                f"or, if {origin} is trusted, add {origin!r} to SECURITY_HEADERS['extra_sources']"
-                f"['{directive}'] in pelicanconf.py."
+                Problem(
+                    source,
+                    "",
+                    f"the {what} {url} is on another site; the production "
+                    f"Content-Security-Policy ({directive}-src) blocks it and readers see a hole",
+                    f"download it into content/images/ as {name} and write "
+                    f"{{static}}/images/{name}, or, if {origin} is trusted, add {origin!r} to "
+                    f"SECURITY_HEADERS['extra_sources']['{directive}'] in pelicanconf.py.",
+                )
             )
-    report(problems, settings)
-
-
-def check_articles(generator) -> None:
-    contents = every_article(generator)
-    check_remote(generator, contents)
-    note_linked_folders(generator, contents)
-
-
-def check_pages(generator) -> None:
-    contents = every_page(generator)
-    check_remote(generator, contents)
-    note_linked_folders(generator, contents)
+    return problems
 
 
 # ------------------------------------------------- folders the check will publish
 # In the build's shared context: the folders under content/, outside
 # STATIC_PATHS, that posts link files in (the check's fix adds them).
-LINKED_FOLDERS = "commons_media_check_linked_folders"
+LINKED_FOLDERS = "commons_guard_linked_folders"
 # Files in such a folder that a reader reads are posts, not uploads.
 POST_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
 
@@ -512,10 +494,3 @@ def would_be_uploads(folders, settings: dict) -> list[str]:
                 if os.path.splitext(name)[1].lower() not in POST_SUFFIXES
             ]
     return found
-
-
-def register():
-    signals.initialized.connect(check_settings)
-    signals.article_generator_finalized.connect(check_articles)
-    signals.page_generator_finalized.connect(check_pages)
-    signals.static_generator_finalized.connect(check_uploads)

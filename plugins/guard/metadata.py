@@ -1,25 +1,36 @@
-"""Receivers and checks for the METADATA_CHECK setting."""
+"""Bad front matter named clearly: the file, the field, the value and the fix.
+
+Pelican reports a bad date as "Could not process <file>" and skips the post;
+the guard names the file, the field, the value and the fix instead, so an
+editor knows what to change without reading a traceback. Categories come from
+the agreed list when one is set.
+"""
 
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import re
 from html import escape, unescape
+from pathlib import Path
 
-from pelican import signals
 from pelican.contents import Article, Static
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_date, set_date_tzinfo, slugify
 
 from commons.paths import source_name
-from commons.settings import Boolean, Choice, ListOf, Schema, String, install
+from commons.settings import Choice, ListOf, Optional, Schema, String
 
-logger = logging.getLogger(__name__)
+from .problems import SITE_WIDE, GuardError, Problem
 
-SETTING = "METADATA_CHECK"
+SETTING = "GUARD['metadata']"
 KNOWN_STATUSES = ("published", "draft", "hidden", "skip")
+
+
+def _category(name: str) -> str | None:
+    return None if name.strip() == name else "it has surrounding spaces"
+
+
 SCHEMA = Schema(
     SETTING,
     {
@@ -29,9 +40,11 @@ SCHEMA = Schema(
             ["published", "draft", "hidden"],
             accepted=f"a list of Pelican statuses, drawn from {list(KNOWN_STATUSES)}",
         ),
-        # False (`invoke check`): log every problem and build the file with the
-        # values its fixes name, so its links and images are checked too.
-        "stop": Boolean(True),
+        "categories": Optional(
+            ListOf(String(check=_category)),
+            none_means="any category",
+            accepted="None (any category) or a list of category names without surrounding spaces",
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()
@@ -72,39 +85,24 @@ TAG = re.compile(r"<[^>]+>")
 PROBLEMS_KEY = "commons_metadata_problems"
 
 
-class MetadataError(ValueError):
-    """A content file's metadata is missing or malformed."""
-
-    def __init__(self, source_path: str, field: str, problem: str, fix: str):
-        self.source_path = source_path
-        self.field = field
-        super().__init__(f"{source_path}: metadata field '{field}' {problem}. Fix: {fix}.")
-
-
-class MetadataProblems(ValueError):
-    """Every metadata problem of one file, each on a line of its own."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("\n".join(messages))
-
-
-def validate_settings(raw) -> dict:
-    """METADATA_CHECK with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
+def field_problem(source: str, field: str, problem: str, fix: str) -> Problem:
+    """A content file's metadata field is missing or malformed."""
+    return Problem(source, field, f"metadata field '{field}' {problem}", f"{fix}.")
 
 
 class CheckedMetadataMixin:
-    """Turn Pelican's bare ValueError on a field into a MetadataError naming file and fix.
+    """Turn Pelican's bare ValueError on a field into a Problem naming file, field and fix.
 
     Inside `read`, a bad field is recorded, not raised, and replaced by the
     value its fix names: the file's other fields are still read, and
     `check_content` reports them all together.
     """
 
-    _commons_source = "<settings>"
+    # Outside a file's reading (its name's metadata, read first): the file is
+    # named where Pelican gives up on it ("Could not process").
+    _commons_source = SITE_WIDE
     _commons_path = ""
-    _commons_problems: list[str] | None = None
+    _commons_problems: list[Problem] | None = None
 
     def read(self, source_path):
         self._commons_source = source_name(source_path, self.settings.get("PATH"))
@@ -132,7 +130,7 @@ class CheckedMetadataMixin:
             padded = padded_date(value.strip())
             substitute = padded or date_from_name(self._commons_path) or "1970-01-01"
             self._problem(
-                MetadataError(
+                field_problem(
                     self._commons_source,
                     name,
                     f"has the value {value!r}, which is not an unambiguous date",
@@ -146,13 +144,13 @@ class CheckedMetadataMixin:
             if name not in DATE_FIELDS:
                 fix = "correct or remove the field"
                 self._problem(
-                    MetadataError(
+                    field_problem(
                         self._commons_source, name, f"has the value {value!r} ({error})", fix
                     )
                 )
                 return value
             self._problem(
-                MetadataError(
+                field_problem(
                     self._commons_source,
                     name,
                     f"has the value {value!r} ({error})",
@@ -166,12 +164,13 @@ class CheckedMetadataMixin:
             return self._check_label_slugs(name, processed)
         return processed
 
-    def _problem(self, error: MetadataError) -> None:
+    def _problem(self, problem: Problem) -> None:
         # Outside a file's reading (DEFAULT_METADATA, a path's metadata) there
-        # is no file to gather problems for: the first one stops the build.
+        # is no file to gather problems for: the first one stops the build,
+        # and Pelican's "Could not process <file>" names the file.
         if self._commons_problems is None:
-            raise _report(error)
-        self._commons_problems.append(str(error))
+            raise GuardError([problem])
+        self._commons_problems.append(problem)
 
     def _check_label_slugs(self, name: str, processed):
         # A label whose name slugifies to nothing ("🎉") would get the URL
@@ -184,7 +183,7 @@ class CheckedMetadataMixin:
             if isinstance(label, URLWrapper) and not _label_slug(label, self.settings):
                 suggestion = f"{label} {name.rstrip('s')}"
                 self._problem(
-                    MetadataError(
+                    field_problem(
                         self._commons_source,
                         name,
                         f"has the name {str(label)!r}, which gives no URL (no letters or digits)",
@@ -202,7 +201,7 @@ class CheckedMetadataMixin:
         if not slug:
             from_name = _name_slug(self._commons_path, self.settings) or "post"
             self._problem(
-                MetadataError(
+                field_problem(
                     self._commons_source,
                     "slug",
                     f"has the value {value!r}, which has no letters or digits",
@@ -315,40 +314,19 @@ def without_control_characters(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", text)
 
 
-def _report(error: Exception) -> Exception:
-    # Pelican logs only "Could not process <file>" for an exception raised while
-    # reading; log the full explanation ourselves so the editor sees it.
-    logger.error("%s", error)
-    return error
-
-
-def check_settings(pelican) -> None:
-    install(pelican.settings, SCHEMA)
-
-
-def wrap_readers(readers) -> None:
-    for extension, reader_class in list(readers.reader_classes.items()):
-        # READERS = {"html": None} turns a reader off; Pelican skips falsy entries.
-        if not reader_class or issubclass(reader_class, CheckedMetadataMixin):
-            continue
-        readers.reader_classes[extension] = type(
-            f"Checked{reader_class.__name__}", (CheckedMetadataMixin, reader_class), {}
-        )
-
-
-def check_content(content) -> None:
-    """Report every missing, bad or unknown field of a post or page together.
+def content_problems(content) -> list[Problem]:
+    """Every missing, bad or unknown field of a post or page, together.
 
     Runs on every article and page as it is created, before Pelican's own
-    checks, which would skip the file with a vaguer message. With `stop`
-    (a build) the file fails with all of them; without (`invoke check`) each
-    is logged and the file goes on with the values the fixes name.
+    checks, which would skip the file with a vaguer message. The content
+    takes the values the fixes name, so that when the build goes on
+    (`invoke check`), its links and images are checked too.
     """
     if isinstance(content, Static):
         # Images and other static files have no metadata block to check.
-        return
+        return []
     settings = content.settings
-    options = settings[SETTING]
+    options = settings["GUARD"]["metadata"]
     source = source_name(content.source_path, settings.get("PATH"))
     messages = list(content.metadata.pop(PROBLEMS_KEY, None) or [])
     if hasattr(content, PROBLEMS_KEY):
@@ -356,9 +334,7 @@ def check_content(content) -> None:
     status = getattr(content, "status", "published")
     if status not in options["statuses"]:
         fix = FIXES["status"].format(statuses=", ".join(options["statuses"]))
-        messages.append(
-            str(MetadataError(source, "status", f"has the unknown value {status!r}", fix))
-        )
+        messages.append(field_problem(source, "status", f"has the unknown value {status!r}", fix))
         content.status = "published"
     required = options["required"]
     if not isinstance(content, Article):
@@ -367,16 +343,11 @@ def check_content(content) -> None:
     for field in required:
         value = content.metadata.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
-            messages.append(str(_missing(content, source, field)))
-    if not messages:
-        return
-    for message in messages:
-        logger.error("%s", message)
-    if options["stop"]:
-        raise MetadataProblems(messages)
+            messages.append(_missing(content, source, field))
+    return messages
 
 
-def _missing(content, source: str, field: str) -> MetadataError:
+def _missing(content, source: str, field: str) -> Problem:
     """The error for a missing field, whose fix names a value taken from the file;
     the content takes that value, so the rest of the build can go on."""
     if field == "title":
@@ -394,7 +365,7 @@ def _missing(content, source: str, field: str) -> MetadataError:
         value = "..."
     content.metadata[field] = getattr(content, field, value)
     line = _field_line(content.source_path, field, value)
-    return MetadataError(
+    return field_problem(
         source,
         field,
         "is missing",
@@ -402,7 +373,25 @@ def _missing(content, source: str, field: str) -> MetadataError:
     )
 
 
-def register():
-    signals.initialized.connect(check_settings)
-    signals.readers_init.connect(wrap_readers)
-    signals.content_object_init.connect(check_content)
+def category_problems(contents: list, settings: dict, content_root: Path) -> list[Problem]:
+    """Posts whose categories are not in GUARD['metadata']['categories'], when it is a list."""
+    allowed = settings["GUARD"]["metadata"]["categories"]
+    if allowed is None:
+        return []
+    problems = []
+    for content in contents:
+        source = source_name(content.source_path, content_root)
+        for category in getattr(content, "categories", None) or [
+            getattr(content, "category", None)
+        ]:
+            if category is not None and str(category) not in allowed:
+                problems.append(
+                    Problem(
+                        source,
+                        "category",
+                        f"category {str(category)!r} is not in {SETTING}['categories']",
+                        f"use one of {', '.join(allowed)}, or add it to the list in "
+                        "pelicanconf.py.",
+                    )
+                )
+    return problems

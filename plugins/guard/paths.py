@@ -1,8 +1,12 @@
-"""Receivers and checks for the OUTPUT_PATHS setting."""
+"""Paths a post sets (Url, Save_as, Slug, Lang, Template) that Commons can publish safely.
+
+No path out of the site, no hidden file, no page Commons generates or file
+the site keeps (OUTPUT_RETENTION, the theme's files, GUARD['paths']['reserved']),
+and no draft published by its Save_as.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import string
@@ -10,15 +14,13 @@ from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pelican import signals
 from pelican.contents import Static
 
-from commons.contents import every_article, every_page
-from commons.settings import ListOf, Schema, String, install
+from commons.settings import ListOf, Schema, String
 
-logger = logging.getLogger(__name__)
+from .problems import Problem
 
-SETTING = "OUTPUT_PATHS"
+SETTING = "GUARD['paths']"
 # The patterns that place content itself: a post matching another post's
 # pattern is an ordinary (if unusual) Save_as; Pelican reports two posts on one path.
 CONTENT_PATTERNS = {
@@ -32,10 +34,6 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 PLACEHOLDER = "\x00"
-
-
-class PathError(ValueError):
-    """Content sets a path or link Commons cannot publish safely."""
 
 
 def _reserved_problem(path: str) -> str | None:
@@ -56,15 +54,6 @@ SCHEMA = Schema(
     },
 )
 DEFAULTS = SCHEMA.defaults()
-
-
-def validate_settings(raw) -> dict:
-    """OUTPUT_PATHS with defaults filled in, or SettingsError naming every bad key."""
-    return SCHEMA.validate(raw)
-
-
-def check_settings(pelican) -> None:
-    install(pelican.settings, SCHEMA)
 
 
 # ------------------------------------------------------------ what Commons writes
@@ -145,7 +134,7 @@ def reserved_folders(settings: dict) -> list[tuple[str, str]]:
     search = settings.get("SEARCH") or {}
     if search.get("bundle_dir"):
         folders.append((search["bundle_dir"].strip("/"), "the search index"))
-    for name in (settings.get(SETTING) or {}).get("reserved") or ():
+    for name in ((settings.get("GUARD") or {}).get("paths") or {}).get("reserved") or ():
         folders.append((name.strip("/"), f"a path {SETTING}['reserved'] lists"))
     return [(name, why) for name, why in folders if name]
 
@@ -199,7 +188,7 @@ def relative_problem(value: str) -> str | None:
     return None
 
 
-def unpaired_address(content, source: str) -> str | None:
+def unpaired_address(content, source: str) -> Problem | None:
     """`Url` without `Save_as`, or the reverse: Pelican links to the one and
     writes to the other, so every link to the post leads where it is not."""
     given = [field for field in ("url", "save_as") if _metadata_field(content, field)]
@@ -213,10 +202,12 @@ def unpaired_address(content, source: str) -> str | None:
     else:
         other = "url"
         wanted = value.removesuffix("index.html")
-    return (
-        f"{source}: metadata fields '{field}' and '{other}': '{field}' is set to {value!r} "
-        f"without '{other}', so links to this post lead where it is not written. Fix: add "
-        f"the line `{_field_line(content, other, wanted)}` to the metadata block."
+    return Problem(
+        source,
+        field,
+        f"metadata fields '{field}' and '{other}': '{field}' is set to {value!r} "
+        f"without '{other}', so links to this post lead where it is not written",
+        f"add the line `{_field_line(content, other, wanted)}` to the metadata block.",
     )
 
 
@@ -245,12 +236,16 @@ class Checker:
         self.settings = settings
         self.reserved = reserved_matcher(settings) if full else None
         self.templates = theme_templates(settings) if full else None
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     def fail(self, source: str, field: str, value: str, problem: str, fix: str) -> None:
         self.problems.append(
-            f"{source}: metadata field '{field}' has the value {value!r}, which {problem}. "
-            f"Fix: {fix}."
+            Problem(
+                source,
+                field,
+                f"metadata field '{field}' has the value {value!r}, which {problem}",
+                f"{fix}.",
+            )
         )
 
     def check(self, content) -> None:
@@ -379,60 +374,32 @@ def unpublish_drafts(contents: list) -> None:
             content.override_save_as = ""
 
 
-def report(problems: list[str], stop: bool = True) -> None:
-    if not problems:
-        return
-    message = "The content has problems:\n  " + "\n  ".join(problems)
-    logger.error("%s", message)
-    if stop:  # `invoke check` goes on, to list the later problems too
-        raise PathError(message)
-
-
-def stops(settings: dict) -> bool:
-    """False under `invoke check`, which lists every problem of a throw-away build."""
-    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
-
-
-def check_contents(generator, contents: list) -> None:
+def path_problems(contents: list, settings: dict) -> list[Problem]:
+    """The paths of every post and page of a generator, once all the content is read."""
     unpublish_drafts(contents)
-    checker = Checker(generator.settings)
+    checker = Checker(settings)
     for content in contents:
         checker.check(content)
-    report(checker.problems, stops(generator.settings))
+    return checker.problems
 
 
-def check_new_content(content) -> None:
+def new_content_problems(content) -> list[Problem]:
     """One post or page as Pelican creates it: before its own checks, which name no field."""
     if isinstance(content, Static) or content.source_path is None:
-        return
+        return []
     unpublish_drafts([content])
     checker = Checker(content.settings, full=False)
     checker.check(content)
-    report(checker.problems)
+    return checker.problems
 
 
-def check_articles(generator) -> None:
-    check_contents(
-        generator,
-        every_article(generator),
-    )
-
-
-def check_pages(generator) -> None:
-    check_contents(
-        generator,
-        every_page(generator),
-    )
-
-
-def check_attached(generator, writer=None) -> None:
+def attached_problems(generator) -> list[Problem]:
     """Static files an `{attach}` link moved next to a post: not onto a generated or kept path.
 
     Their place is known only once the posts are written (Pelican moves them
     then); the pages are written after the posts and before the static files
     are copied, so this runs when both are done.
     """
-    del writer  # not needed: the static files are in the context
     settings = generator.settings
     reserved = reserved_matcher(settings)
     problems = []
@@ -443,15 +410,11 @@ def check_attached(generator, writer=None) -> None:
         taken = reserved(static.save_as) if attached and static.save_as else None
         if taken:
             problems.append(
-                f"{_source(static, settings)}: an {{attach}} link puts it at {static.save_as!r}, "
-                f"which is {taken}. Fix: rename the file, or link to it with {{static}}."
+                Problem(
+                    _source(static, settings),
+                    "",
+                    f"an {{attach}} link puts it at {static.save_as!r}, which is {taken}",
+                    "rename the file, or link to it with {static}.",
+                )
             )
-    report(problems, stops(settings))
-
-
-def register():
-    signals.initialized.connect(check_settings)
-    signals.content_object_init.connect(check_new_content)
-    signals.article_generator_finalized.connect(check_articles)
-    signals.page_generator_finalized.connect(check_pages)
-    signals.page_writer_finalized.connect(check_attached)
+    return problems

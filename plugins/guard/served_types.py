@@ -8,7 +8,7 @@ judges uploads the same way on every machine; at build time Python's own
 table is joined to it, so a newer Python can only add types. Write it again
 from this machine's files with
 
-    .venv/bin/python -m plugins.media_check.served_types
+    .venv/bin/python -m plugins.guard.served_types
 
 (tests/unit/test_upload_types.py fails while it lacks a mapping this
 machine's files have).

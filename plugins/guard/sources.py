@@ -1,4 +1,13 @@
-"""Receivers, reader limits and checks for the SOURCE_GUARD setting."""
+"""Read nothing from outside content/, and nothing that costs more than its share.
+
+Before Pelican opens a file, the guard refuses links that lead out of
+content/ and files that are not regular files (a named pipe would hang the
+build). Every reader gets a size and a time limit per file, and a failure
+names the file and the reason. `{static}`, `{attach}` and `{filename}` links
+must name files inside content/. Each file readable and UTF-8, and no
+document kept in content/ that no reader reads (a notebook, an old theme's
+template).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +18,19 @@ import os
 import signal
 import stat
 import threading
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from docutils.utils import SystemMessage
-from pelican import signals
 
-from commons.contents import every_article, every_page
-from commons.settings import Float, Integer, Schema, install
+from commons.settings import Float, Integer, Schema
+
+from .problems import GUARD_PROBLEMS, GuardError, Problem
+from .templates import is_template
 
 logger = logging.getLogger(__name__)
 
-SETTING = "SOURCE_GUARD"
+SETTING = "GUARD['sources']"
 SCHEMA = Schema(
     SETTING,
     {
@@ -55,7 +66,7 @@ FILE_KINDS = (
 )
 
 
-class SourceError(ValueError):
+class SourceError(GuardError):
     """A content file is outside content/, not a regular file, or over a limit."""
 
 
@@ -64,23 +75,16 @@ class _Deadline(BaseException):
     reader's `except Exception` can swallow it."""
 
 
-def validate_settings(raw) -> dict:
-    """SOURCE_GUARD with defaults filled in, or SettingsError naming every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def _options(settings: dict) -> dict:
-    return validate_settings(settings.get(SETTING))
+    guard = settings.get("GUARD") or {}
+    return guard.get("sources") or SCHEMA.defaults()
 
 
-def check_settings(pelican) -> None:
-    settings = pelican.settings
-    install(settings, SCHEMA)
+def configure_docutils(settings: dict) -> None:
     # What a maintainer sets explicitly wins; file insertion and raw markup
     # are off unless they say otherwise.
     chosen = settings.get("DOCUTILS_SETTINGS") or {}
     settings["DOCUTILS_SETTINGS"] = {**DOCUTILS_DEFAULTS, **chosen}
-    report(tree_problems(settings["PATH"], settings.get("IGNORE_FILES") or []))
 
 
 # ------------------------------------------------------------ the content tree
@@ -98,7 +102,7 @@ def _kind(mode: int) -> str | None:
     return "special file"
 
 
-def tree_problems(content_path: str, ignore: list[str]) -> list[str]:
+def tree_problems(content_path: str, ignore: list[str]) -> list[Problem]:
     """Links out of content/ and files that are not regular files, found without opening any."""
     root = os.path.realpath(content_path)
     problems = []
@@ -109,9 +113,9 @@ def tree_problems(content_path: str, ignore: list[str]) -> list[str]:
                 continue
             path = os.path.join(folder, name)
             shown = os.path.relpath(path, content_path).replace(os.sep, "/")
-            problem = path_problem(path, root)
-            if problem:
-                problems.append(f"{shown}: {problem}")
+            found = path_problem(path, root)
+            if found:
+                problems.append(Problem(shown, "", *found))
     return problems
 
 
@@ -119,8 +123,9 @@ def _ignored(name: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
-def path_problem(path: str, root: str) -> str | None:
-    """Why Commons must not open `path` (a link out of `root`, a pipe, a device), or None."""
+def path_problem(path: str, root: str) -> tuple[str, str] | None:
+    """Why Commons must not open `path` (a link out of `root`, a pipe, a device) and the
+    fix, or None."""
     try:
         mode = os.lstat(path).st_mode
     except OSError:
@@ -129,8 +134,8 @@ def path_problem(path: str, root: str) -> str | None:
         target = os.path.realpath(path)
         if not _inside(target, root):
             return (
-                f"is a symbolic link to {target}, outside content/. Fix: copy the file into "
-                "content/ instead of linking to it, or delete the link"
+                f"is a symbolic link to {target}, outside content/",
+                "copy the file into content/ instead of linking to it, or delete the link.",
             )
         try:
             mode = os.stat(path).st_mode
@@ -138,31 +143,15 @@ def path_problem(path: str, root: str) -> str | None:
             return None  # a broken link: the content check names it
         kind = _kind(mode)
         if kind:
-            return f"is a symbolic link to a {kind}, not a regular file. Fix: delete the link"
+            return f"is a symbolic link to a {kind}, not a regular file", "delete the link."
         return None
     kind = _kind(mode)
     if kind:
         return (
-            f"is a {kind}, not a regular file, and Commons reads only regular files. "
-            "Fix: delete it, or replace it with a regular file"
+            f"is a {kind}, not a regular file, and Commons reads only regular files",
+            "delete it, or replace it with a regular file.",
         )
     return None
-
-
-def report(problems: list[str], stop: bool = True) -> None:
-    if not problems:
-        return
-    message = "The content has problems:\n  " + "\n  ".join(f"{problem}." for problem in problems)
-    # Under --fatal warnings, logging the error is what stops Pelican; without
-    # it, the exception does, unless `invoke check` asks to go on.
-    logger.error("%s", message)
-    if stop:
-        raise SourceError(message)
-
-
-def stops(settings: dict) -> bool:
-    """False under `invoke check`, which lists every problem of a throw-away build."""
-    return bool((settings.get("CONTENT_CHECK") or {}).get("stop", True))
 
 
 # ------------------------------------------------------------ reading, limited
@@ -209,69 +198,83 @@ class LimitedReaderMixin:
         options = _options(settings)
         source = _shown_source(source_path, settings)
         root = os.path.realpath(settings.get("PATH") or os.getcwd())
-        problem = path_problem(source_path, root)
-        if problem is None and not _inside(os.path.realpath(source_path), root):
-            problem = "is outside content/. Fix: move it into content/"
-        if problem:
-            raise _fail(f"{source}: {problem}.")
+        found = path_problem(source_path, root)
+        if found is None and not _inside(os.path.realpath(source_path), root):
+            found = ("is outside content/", "move it into content/.")
+        if found:
+            raise _fail(Problem(source, "", *found))
         size = os.stat(source_path).st_size
         if STATIC_FORMAT in getattr(self, "file_extensions", ()):
             # An upload: Pelican copies it without reading it.
             if size > options["max_upload_bytes"]:
                 raise _fail(
-                    f"{source}: is an upload of {size:,} bytes, over the limit of "
-                    f"{options['max_upload_bytes']:,} bytes per upload "
-                    f"({SETTING}['max_upload_bytes']). Fix: make it smaller (a video or image "
-                    "saved at a lower resolution or bitrate), or set "
-                    f"{SETTING}['max_upload_bytes'] to {size:_} in pelicanconf.py if the host "
-                    "serves files that large."
+                    Problem(
+                        source,
+                        "",
+                        f"is an upload of {size:,} bytes, over the limit of "
+                        f"{options['max_upload_bytes']:,} bytes per upload "
+                        f"({SETTING}['max_upload_bytes'])",
+                        "make it smaller (a video or image saved at a lower resolution or "
+                        f"bitrate), or set {SETTING}['max_upload_bytes'] to {size:_} in "
+                        "pelicanconf.py if the host serves files that large.",
+                    )
                 )
             return super().read(source_path)
         if size > options["max_bytes"]:
             raise _fail(
-                f"{source}: is {size:,} bytes, over the limit of {options['max_bytes']:,} bytes "
-                f"per post or page ({SETTING}['max_bytes']). Fix: split it into several posts "
-                "or move large data into a file under STATIC_PATHS, or set "
-                f"{SETTING}['max_bytes'] to {size:_} in pelicanconf.py."
+                Problem(
+                    source,
+                    "",
+                    f"is {size:,} bytes, over the limit of {options['max_bytes']:,} bytes "
+                    f"per post or page ({SETTING}['max_bytes'])",
+                    "split it into several posts or move large data into a file under "
+                    f"STATIC_PATHS, or set {SETTING}['max_bytes'] to {size:_} in pelicanconf.py.",
+                )
             )
         try:
             with deadline(options["max_seconds"]):
                 return super().read(source_path)
         except _Deadline:
             raise _fail(
-                f"{source}: reading it took more than {options['max_seconds']:g} s, the limit per "
-                f"file ({SETTING}['max_seconds']); its markup is probably nested very deeply or "
-                "repeated many times (for example thousands of nested brackets). Fix: simplify "
-                "that markup, or raise the limit in pelicanconf.py."
+                Problem(
+                    source,
+                    "",
+                    f"reading it took more than {options['max_seconds']:g} s, the limit per "
+                    f"file ({SETTING}['max_seconds']); its markup is probably nested very deeply "
+                    "or repeated many times (for example thousands of nested brackets)",
+                    "simplify that markup, or raise the limit in pelicanconf.py.",
+                )
             ) from None
         except RecursionError:
             raise _fail(
-                f"{source}: its markup is nested too deeply to convert (Python's recursion limit "
-                "was reached). Fix: flatten the deeply nested lists, quotes or brackets."
+                Problem(
+                    source,
+                    "",
+                    "its markup is nested too deeply to convert (Python's recursion limit "
+                    "was reached)",
+                    "flatten the deeply nested lists, quotes or brackets.",
+                )
             ) from None
         except SystemMessage as error:
             reason = (str(error).strip().splitlines() or ["?"])[0].rstrip(".")
             raise _fail(
-                f"{source}: reStructuredText error: {reason}. Fix: correct the "
-                "markup on that line; note that `include`, `raw` and `:url:`/`:file:` options "
-                'are turned off (docs/writing.md, "reStructuredText").'
+                Problem(
+                    source,
+                    "",
+                    f"reStructuredText error: {reason}",
+                    "correct the markup on that line; note that `include`, `raw` and "
+                    "`:url:`/`:file:` options are turned off (docs/writing.md, "
+                    '"reStructuredText").',
+                )
             ) from None
 
 
-def _fail(message: str) -> SourceError:
+def _fail(problem: Problem) -> SourceError:
     # Pelican logs only "Could not process <file>" for an exception raised
-    # while reading; this line says why.
-    logger.error("%s", message)
-    return SourceError(message)
-
-
-def wrap_readers(readers) -> None:
-    for extension, reader_class in list(readers.reader_classes.items()):
-        if not isinstance(reader_class, type) or issubclass(reader_class, LimitedReaderMixin):
-            continue
-        readers.reader_classes[extension] = type(
-            f"Limited{reader_class.__name__}", (LimitedReaderMixin, reader_class), {}
-        )
+    # while reading; this line says why (and carries the problem to the
+    # build's problem file: under --fatal warnings it is the last word).
+    logger.error("%s", problem, extra={GUARD_PROBLEMS: [problem]})
+    return SourceError([problem])
 
 
 # ------------------------------------------------------------ links to files
@@ -288,7 +291,7 @@ def _escapes(relative: str, content_path: str, root: str) -> bool:
     return not _inside(os.path.realpath(os.path.join(content_path, relative)), root)
 
 
-def link_problems(contents: list, settings: dict) -> list[str]:
+def link_problems(contents: list, settings: dict) -> list[Problem]:
     """`{static}`, `{attach}` and `{filename}` links whose target is not inside content/."""
     content_path = settings["PATH"]
     root = os.path.realpath(content_path)
@@ -305,9 +308,14 @@ def link_problems(contents: list, settings: dict) -> list[str]:
                 target = _link_target(content, candidate)
                 if _escapes(target, content_path, root):
                     problems.append(
-                        f"{source}: the link {match['path']} points outside content/, and "
-                        "nothing outside content/ is published. Fix: put the file under "
-                        "content/ (images in content/images/) and link to it from there"
+                        Problem(
+                            source,
+                            "",
+                            f"the link {match['path']} points outside content/, and nothing "
+                            "outside content/ is published",
+                            "put the file under content/ (images in content/images/) and link "
+                            "to it from there.",
+                        )
                     )
                     break
     return problems
@@ -318,31 +326,108 @@ def _inside_content(relative: str, settings: dict) -> bool:
     return not _escapes(os.path.normpath(relative), content_path, os.path.realpath(content_path))
 
 
-def check_links(generator, contents: list) -> None:
+def escaping_links(generator, contents: list) -> list[Problem]:
+    """The links of `contents` that lead out of content/; such files are dropped from the
+    static files Pelican would copy, whatever happens next."""
     settings = generator.settings
-    # Whatever happens next, no file outside content/ is read as a static file.
     linked = generator.context.get("static_links")
     if linked:
         generator.context["static_links"] = {p for p in linked if _inside_content(p, settings)}
-    report(link_problems(contents, settings), stops(settings))
+    return link_problems(contents, settings)
 
 
-def check_article_links(generator) -> None:
-    check_links(
-        generator,
-        every_article(generator),
+# ------------------------------------------------------------ files no reader reads well
+SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
+# Documents that a blog may hold but that no Commons reader reads: without a
+# word they would simply not be published.
+UNPUBLISHABLE = {
+    ".ipynb": ("a Jupyter notebook", "export it to Markdown (jupyter nbconvert --to markdown)"),
+    ".org": ("an Org file", "convert it to Markdown (pandoc -t markdown)"),
+    ".adoc": ("an AsciiDoc file", "convert it to Markdown (pandoc -t markdown)"),
+    ".asciidoc": ("an AsciiDoc file", "convert it to Markdown (pandoc -t markdown)"),
+    ".textile": ("a Textile file", "convert it to Markdown (pandoc -t markdown)"),
+    ".docx": ("a Word document", "convert it to Markdown (pandoc -t markdown)"),
+    ".odt": ("an OpenDocument text", "convert it to Markdown (pandoc -t markdown)"),
+}
+
+
+def unreadable_sources(content_root: Path) -> list[Problem]:
+    """Problems with source files that Pelican would fail on before reading them."""
+    problems = []
+    for path in sorted(content_root.rglob("*")):
+        if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_dir():
+            continue
+        name = str(path.relative_to(content_root))
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            problems.append(
+                Problem(
+                    name,
+                    "",
+                    f"cannot be read ({error.strerror})",
+                    "restore the file or its permissions, or delete it (a broken link counts).",
+                )
+            )
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            problems.append(
+                Problem(
+                    name,
+                    "",
+                    f"is not UTF-8 (byte 0x{raw[error.start]:02x} on line {line})",
+                    "save the file as UTF-8 in your editor.",
+                )
+            )
+    return problems
+
+
+def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[Problem]:
+    """Documents outside STATIC_PATHS that no reader reads, each with the fix."""
+    problems = []
+    for path in sorted(content_root.rglob("*")):
+        kind = UNPUBLISHABLE.get(path.suffix.lower())
+        if kind is None or not path.is_file() or under_folders(path, content_root, static_paths):
+            continue
+        name = path.relative_to(content_root).as_posix()
+        what, conversion = kind
+        problems.append(
+            Problem(
+                name,
+                "",
+                f"is {what}, which Commons has no reader for, so it would not be published",
+                f"{conversion}, or move it into a STATIC_PATHS folder "
+                f"({', '.join(static_paths) or 'none'}) to publish it as a download.",
+            )
+        )
+    for path in sorted(content_root.rglob("*")):
+        if not path.is_file() or under_folders(path, content_root, static_paths):
+            continue
+        if not is_template(path):
+            continue
+        problems.append(
+            Problem(
+                path.relative_to(content_root).as_posix(),
+                "",
+                "is a Jinja template (an old theme's page, such as Pelican's TEMPLATE_PAGES), "
+                "not a post: it would be published as a post showing its source",
+                "move it out of content/ (Commons' theme has its own pages).",
+            )
+        )
+    return problems
+
+
+def under_folders(target: Path, content_root: Path, folders: list[str]) -> bool:
+    """Whether `target` is inside one of `folders` (paths relative to content/, such as
+    STATIC_PATHS)."""
+    try:
+        relative = target.resolve().relative_to(content_root.resolve()).as_posix()
+    except ValueError:
+        return False
+    return any(
+        relative == folder.strip("/") or relative.startswith(folder.strip("/") + "/")
+        for folder in folders
     )
-
-
-def check_page_links(generator) -> None:
-    check_links(
-        generator,
-        every_page(generator),
-    )
-
-
-def register():
-    signals.initialized.connect(check_settings)
-    signals.readers_init.connect(wrap_readers)
-    signals.article_generator_finalized.connect(check_article_links)
-    signals.page_generator_finalized.connect(check_page_links)

@@ -162,7 +162,7 @@ class UserContentIds(Treeprocessor):
 
 
 class UserContentIdsExtension(Extension):
-    """Markdown extension `plugins.body_html.user_content:UserContentIdsExtension`."""
+    """Markdown extension `plugins.guard.user_content:UserContentIdsExtension`."""
 
     def extendMarkdown(self, md) -> None:
         # Priority 0: after every id-writing treeprocessor (attr_list 8, toc 5,

@@ -25,10 +25,10 @@ from pelican.utils import get_relative_path, path_to_url
 from commons.paths import source_name
 from commons.receivers import BuildReceivers
 
+from .problems import Problem
 from .templates import is_template
 
-SETTING = "CONTENT_CHECK"
-# The namespace of the ids posts set (plugins/body_html/user_content.py).
+# The namespace of the ids posts set (user_content.py).
 USER_CONTENT_PREFIX = "user-content-"
 
 # An origin no site has: bodies are rendered against it so that every link the
@@ -88,7 +88,7 @@ class BodyLinks(BuildReceivers):
         output = Path(pelican.output_path)
         content_root = Path(self.settings["PATH"])
         site_url = (self.settings.get("SITEURL") or "").rstrip("/")
-        own = own_origins([site_url, *self.settings[SETTING]["site_urls"]])
+        own = own_origins([site_url, *self.settings["GUARD"]["links"]["site_urls"]])
         anchors: dict[Path, set[str]] = {}
         written: dict[Path, bool] = {}
         sources = sources_by_slug(contents, content_root)
@@ -136,7 +136,7 @@ def broken_body_links(
     written: dict[Path, bool],
     own: list[str] = (),
     sources: dict[str, str] | None = None,
-) -> list[str]:
+) -> list[Problem]:
     """Each link or image in `content`'s published body that names nothing on the site.
 
     `own`: the site's absolute addresses (own_origins); a link written with one
@@ -178,9 +178,13 @@ def broken_body_links(
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
             problems.append(
-                f"{source}: the {kind} {as_written} points to "
-                f"{target.relative_to(output).as_posix()}, which the site does not have. "
-                f"Fix: {_missing_fix(as_written, parts.path, sources or {}, content_root)}"
+                Problem(
+                    source,
+                    "",
+                    f"the {kind} {as_written} points to "
+                    f"{target.relative_to(output).as_posix()}, which the site does not have",
+                    _missing_fix(as_written, parts.path, sources or {}, content_root),
+                )
             )
         elif parts.fragment and target.suffix == ".html":
             fragment = unquote(parts.fragment)
@@ -188,10 +192,14 @@ def broken_body_links(
                 # As the editor wrote it: Commons namespaces the ids of posts.
                 fragment_written = fragment.removeprefix(USER_CONTENT_PREFIX)
                 problems.append(
-                    f"{source}: the link {as_written} names #{fragment_written}, but "
-                    f"{target.relative_to(output).as_posix()} has no element with that id. Fix: "
-                    "link to a heading that exists (its id is the heading's text in lower "
-                    f"case, with hyphens), or remove #{fragment_written} from the link."
+                    Problem(
+                        source,
+                        "",
+                        f"the link {as_written} names #{fragment_written}, but "
+                        f"{target.relative_to(output).as_posix()} has no element with that id",
+                        "link to a heading that exists (its id is the heading's text in lower "
+                        f"case, with hyphens), or remove #{fragment_written} from the link.",
+                    )
                 )
     return problems
 

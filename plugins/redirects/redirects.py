@@ -16,7 +16,7 @@ from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
 from commons.settings import Boolean, Pattern, Schema, install
-from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
+from plugins.guard.paths import PLACEHOLDER, generated_paths, reserved_folders
 
 logger = logging.getLogger(__name__)
 
