@@ -79,9 +79,9 @@ EXTRA_SOURCE = re.compile(
     r"in pelicanconf\.py"
 )
 SET_LIMIT = re.compile(
-    r"set (?P<setting>\w+)\['(?P<key>\w+)'\] to (?P<value>[\d_]+) in pelicanconf"
+    r"set GUARD\['(?P<setting>\w+)'\]\['(?P<key>\w+)'\] to (?P<value>[\d_]+) in pelicanconf"
 )
-TRUST_FILE = re.compile(r"list '(?P<path>[^']+)' in MEDIA_CHECK\['trusted_files'\]")
+TRUST_FILE = re.compile(r"list '(?P<path>[^']+)' in GUARD\['media'\]\['trusted_files'\]")
 STATIC_INSTEAD = "write {static} instead of {filename} in this link"
 MOVE_OUT = "move it out of content/"
 
@@ -270,19 +270,20 @@ def _add_extra_source(site: Site, directive: str, origin: str) -> str:
     return f"allowed {origin} for {directive}"
 
 
-def _set_limit(site: Site, setting: str, key: str, value: str) -> str:
+def _set_limit(site: Site, section: str, key: str, value: str) -> str:
     def add(match):
         # Last in the dict: it wins over the key written before.
-        return f"{setting} = {{{match['body'].strip()}, {key!r}: {value}}}"
+        return f"{match['start']}{{{match['body'].strip()}, {key!r}: {value}}}"
 
-    _edit_settings(site, rf"^{setting} = \{{(?P<body>[^}}]*)\}}", add)
-    return f"{setting}[{key!r}] = {value}"
+    # The section's line inside GUARD = {...} (pelicanconf.py writes each on one line).
+    _edit_settings(site, rf'^(?P<start>    "{section}": )\{{(?P<body>[^}}]*)\}}', add)
+    return f"GUARD[{section!r}][{key!r}] = {value}"
 
 
 def _trust_file(site: Site, path: str) -> str:
     _edit_settings(
         site,
-        r'^MEDIA_CHECK = \{"trusted_files": \[',
+        r'^    "media": \{"trusted_files": \[',
         lambda match: f"{match.group(0)}{path!r}, ",
     )
     return f"trusted {path}"

@@ -114,6 +114,16 @@ def trusting_images(settings_file: Path, origins: list[str]) -> dict:
     return {**headers, "extra_sources": sources}
 
 
+def guard(settings_file: Path = DEV_SETTINGS, **sections) -> dict:
+    """The settings file's GUARD with `sections` (sources, metadata, paths, links, media,
+    html) set as given: an override of one section, since an override replaces
+    the whole GUARD."""
+    from pelican.settings import get_settings_from_file
+
+    current = dict(get_settings_from_file(str(settings_file)).get("GUARD") or {})
+    return {**current, **sections}
+
+
 def run_newsboat(newsboat: str, feed_url: str, folder: Path, *commands: str):
     """newsboat, as a subscriber runs it, on one feed: its own home, config and
     cache under `folder`, no proxy (the feed is on 127.0.0.1), `-x` commands.

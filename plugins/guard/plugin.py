@@ -153,8 +153,8 @@ def renamed_settings(settings: dict) -> list[Problem]:
             Problem(
                 SITE_WIDE,
                 old,
-                f"The setting {old} is now part of {SETTING} ({where}); this build used its "
-                f"values from there",
+                f"The setting {old} is now part of {SETTING} ({where}); this build used the "
+                f"old values where {SETTING} does not set them",
                 f"move them into {SETTING} in pelicanconf.py as shown, and remove {old} "
                 '(docs/settings.md, "The guard").',
             )
@@ -196,6 +196,7 @@ class Guard(BuildReceivers):
         self.stop = True
         self.log: ProblemLog | None = None
         self.handler: LoggedProblems | None = None
+        self.handlers: list[logging.Handler] = []
         self.body_links: BodyLinks | None = None
         self.context = None
 
@@ -213,8 +214,9 @@ class Guard(BuildReceivers):
 
     def disconnect(self) -> None:
         super().disconnect()
-        if self.handler is not None:
-            logging.getLogger().removeHandler(self.handler)
+        for handler in self.handlers:
+            logging.getLogger().removeHandler(handler)
+        self.handlers = []
         if self.body_links is not None:
             self.body_links.disconnect()
 
@@ -231,7 +233,13 @@ class Guard(BuildReceivers):
         self.log = ProblemLog(_problems_file(settings.get(SETTING)), logger)
         self.log.start_build()
         self.handler = LoggedProblems(self.log, settings["PATH"], pelican_fix, PELICAN_ECHOES)
-        logging.getLogger().addHandler(self.handler)
+        root = logging.getLogger()
+        # Pelican's "plain" log handler is no handler: its messages reach the
+        # terminal through logging's last resort, which is used only while no
+        # handler is installed. It stays in use, beside this one.
+        self.handlers = [self.handler] if root.handlers else [logging.lastResort, self.handler]
+        for handler in self.handlers:
+            root.addHandler(handler)
         options = install(settings, SCHEMA)
         self.stop = options["stop"]
         if options["links"]["check_references"]:
@@ -274,12 +282,21 @@ class Guard(BuildReceivers):
 
     # 5. article_generator_finalized, page_generator_finalized
     def articles_read(self, generator) -> None:
-        self.contents_read(generator, every_article(generator), articles=True)
+        # References and categories: posts, their translations, drafts and
+        # hidden posts (not the translations of drafts or hidden posts).
+        written = (
+            generator.articles
+            + generator.translations
+            + generator.drafts
+            + generator.hidden_articles
+        )
+        self.contents_read(generator, every_article(generator), written, articles=True)
 
     def pages_read(self, generator) -> None:
-        self.contents_read(generator, every_page(generator), articles=False)
+        written = generator.pages + generator.hidden_pages + generator.draft_pages
+        self.contents_read(generator, every_page(generator), written, articles=False)
 
-    def contents_read(self, generator, contents: list, articles: bool) -> None:
+    def contents_read(self, generator, contents: list, written: list, articles: bool) -> None:
         settings = generator.settings
         if settings is not self.settings:
             return
@@ -288,10 +305,10 @@ class Guard(BuildReceivers):
         self.log.report(paths.path_problems(contents, settings), self.stop)
         # Runs when the articles are read and before the static files are: a
         # missing {static} image is reported here, with its post, not later by the cache.
-        found = links.link_problems(contents, settings, content_root)
+        found = links.link_problems(written, settings, content_root)
         if articles:
             # Pages get a category from their folder name; only posts are checked.
-            found += metadata.category_problems(contents, settings, content_root)
+            found += metadata.category_problems(written, settings, content_root)
         self.log.report(found, self.stop)
         self.log.report(media.remote_problems(generator, contents), self.stop)
         media.note_linked_folders(generator, contents)

@@ -144,7 +144,7 @@ CASES = {
     ),
     "upload over the upload limit": (
         {"images/clip.mp4": b"\x00" * VIDEO_BYTES},
-        "SOURCE_GUARD['max_upload_bytes']",
+        "GUARD['sources']['max_upload_bytes']",
     ),
 }
 
@@ -315,7 +315,7 @@ def test_an_oversized_post_is_told_to_split_and_an_oversized_upload_is_not(tmp_p
     problems = check_site(settings_file=site.settings, content=site.content, env=OFFLINE).problems
     (upload,) = problems["images/clip.mp4"]
     assert "per upload" in upload and "several posts" not in upload
-    assert f"SOURCE_GUARD['max_upload_bytes'] to {VIDEO_BYTES:_}" in upload
+    assert f"GUARD['sources']['max_upload_bytes'] to {VIDEO_BYTES:_}" in upload
     (post,) = problems["long.md"]
     assert "split it into several posts" in post
 
