@@ -32,6 +32,7 @@ from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .problems import Problem, read_problems
+from .unicode_controls import terminal_safe
 
 # The guard's problem file of one build (GUARD['problems_file']), in its work folder.
 PROBLEMS_FILE = "problems.json"
@@ -549,9 +550,12 @@ def build_notes(log: str) -> list[str]:
 
 def explain(problems: list[Problem] | None, log: str) -> str:
     """What the editor needs to know about a failed build: its problems, each with its fix
-    (the guard's problem file), or, when it wrote none, the end of Pelican's output."""
+    (the guard's problem file), or, when it wrote none, the end of Pelican's output.
+
+    Problems are as the content wrote them: shown with terminal controls
+    escaped, as Pelican's log shows them (plugins/terminal_safe)."""
     if problems:
-        return "\n".join(str(problem) for problem in problems)
+        return "\n".join(terminal_safe(str(problem)) for problem in problems)
     return log.strip()[-LOG_TAIL:]
 
 
@@ -566,7 +570,10 @@ def guard_setting(settings_file: Path, overrides: dict, **changes) -> dict:
     else:
         from pelican.settings import get_settings_from_file
 
-        current = get_settings_from_file(str(settings_file)).get("GUARD")
+        try:
+            current = get_settings_from_file(str(settings_file)).get("GUARD")
+        except Exception:  # noqa: BLE001 -- the settings file's own failure: Pelican reports it, in the run that follows
+            current = None
     return {**(current if isinstance(current, dict) else {}), **changes}
 
 

@@ -111,7 +111,7 @@ def sanitizer(options: dict):
 
 # Set by the reader hook on what it has cleaned: Pelican keeps it with the
 # post's other metadata (in its content cache too).
-CLEANED_WITH = "commons_body_html"
+CLEANED_WITH = "commons_guard_html"
 
 
 @dataclass(frozen=True)

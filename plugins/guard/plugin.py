@@ -195,7 +195,7 @@ class Guard(BuildReceivers):
         self.settings: dict | None = None
         self.stop = True
         self.log: ProblemLog | None = None
-        self.handler: LoggedProblems | None = None
+        # The logging handlers it installed on the root logger.
         self.handlers: list[logging.Handler] = []
         self.body_links: BodyLinks | None = None
         self.context = None
@@ -232,12 +232,12 @@ class Guard(BuildReceivers):
         # a problem of this build too.
         self.log = ProblemLog(_problems_file(settings.get(SETTING)), logger)
         self.log.start_build()
-        self.handler = LoggedProblems(self.log, settings["PATH"], pelican_fix, PELICAN_ECHOES)
+        recorder = LoggedProblems(self.log, settings["PATH"], pelican_fix, PELICAN_ECHOES)
         root = logging.getLogger()
         # Pelican's "plain" log handler is no handler: its messages reach the
         # terminal through logging's last resort, which is used only while no
         # handler is installed. It stays in use, beside this one.
-        self.handlers = [self.handler] if root.handlers else [logging.lastResort, self.handler]
+        self.handlers = [recorder] if root.handlers else [logging.lastResort, recorder]
         for handler in self.handlers:
             root.addHandler(handler)
         options = install(settings, SCHEMA)

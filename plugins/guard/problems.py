@@ -1,11 +1,11 @@
-"""What the guard found: `Problem`s, collected per build and written as JSON.
+"""What the guard found, collected per build and written as JSON.
 
-Every check returns `Problem(file, field, problem, fix)`s; one `ProblemLog`
-per Pelican collects them, logs each for the editor, and rewrites the
-build's problem file (GUARD['problems_file']) after each addition, so the
-file is complete even when the build stops on the next line. `commons.build`,
-`commons.check` and the preview read that file (`read_problems`), never the
-log.
+Every check returns `Problem(file, field, problem, fix)`s (commons/problems.py);
+one `ProblemLog` per Pelican collects them, logs them for the editor, and
+rewrites the build's problem file (GUARD['problems_file']) after each
+addition, so the file is complete even when the build stops on the next line.
+`commons.build`, `commons.check` and the preview read that file
+(`commons.problems.read_problems`), never the log.
 
 Messages other code logs at WARNING and above (Pelican's own, other
 plugins') reach the same file through `LoggedProblems`, a logging handler,
@@ -24,6 +24,7 @@ from dataclasses import replace
 from commons.problems import SITE_WIDE, Problem, write_problems
 
 __all__ = ["SITE_WIDE", "GuardError", "LoggedProblems", "Problem", "ProblemLog"]
+
 # On the guard's own log records: the Problems the record says, for the handler.
 GUARD_PROBLEMS = "commons_guard_problems"
 # What Pelican logs when a reader (or a receiver of content_object_init) raised.
