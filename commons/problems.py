@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 # The file of a problem found in no file (a setting, the site as a whole).
-SITE_WIDE = ""
+NO_FILE = ""
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing to fix: the file (relative to content/, or SITE_WIDE), the metadata field
+    """One thing to fix: the file (relative to content/, or NO_FILE), the metadata field
     or setting concerned ("" when none), what is wrong, and the fix ("" when none is known).
 
     `stops`: False for what the build goes on without (an element the sanitiser

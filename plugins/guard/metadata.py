@@ -21,7 +21,7 @@ from pelican.utils import get_date, set_date_tzinfo, slugify
 from commons.paths import source_name
 from commons.settings import Choice, ListOf, Optional, Schema, String
 
-from .problems import SITE_WIDE, GuardError, Problem
+from .problems import NO_FILE, GuardError, Problem
 
 SETTING = "GUARD['metadata']"
 KNOWN_STATUSES = ("published", "draft", "hidden", "skip")
@@ -100,7 +100,7 @@ class CheckedMetadataMixin:
 
     # Outside a file's reading (its name's metadata, read first): the file is
     # named where Pelican gives up on it ("Could not process").
-    _commons_source = SITE_WIDE
+    _commons_source = NO_FILE
     _commons_path = ""
     _commons_problems: list[Problem] | None = None
 

@@ -39,7 +39,7 @@ from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Nested, Optional, Schema, String, install
 
 from . import html, links, media, metadata, paths, sources
-from .problems import GUARD_PROBLEMS, SITE_WIDE, LoggedProblems, Problem, ProblemLog
+from .problems import GUARD_PROBLEMS, NO_FILE, LoggedProblems, Problem, ProblemLog
 from .written_links import BodyLinks
 
 logger = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def renamed_settings(settings: dict) -> list[Problem]:
         where = "; ".join(places) or f"{old} -> {SETTING}['{moves['*']}']"
         problems.append(
             Problem(
-                SITE_WIDE,
+                NO_FILE,
                 old,
                 f"The setting {old} is now part of {SETTING} ({where}); this build used the "
                 f"old values where {SETTING} does not set them",

@@ -21,9 +21,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from commons.problems import SITE_WIDE, Problem, write_problems
+from commons.problems import NO_FILE, Problem, write_problems
 
-__all__ = ["SITE_WIDE", "GuardError", "LoggedProblems", "Problem", "ProblemLog"]
+__all__ = ["NO_FILE", "GuardError", "LoggedProblems", "Problem", "ProblemLog"]
 
 # On the guard's own log records: the Problems the record says, for the handler.
 GUARD_PROBLEMS = "commons_guard_problems"
@@ -148,7 +148,7 @@ class LoggedProblems(logging.Handler):
         )
 
     def _file_named(self, args) -> str:
-        """The content file a record's arguments name (relative to content/), or SITE_WIDE:
+        """The content file a record's arguments name (relative to content/), or NO_FILE:
         the last argument that does (Pelican names the post after what it links to)."""
         root = os.path.realpath(self.content_root)
         for value in reversed(args) if isinstance(args, tuple) else ():
@@ -160,7 +160,7 @@ class LoggedProblems(logging.Handler):
             path = os.path.realpath(os.path.join(root, text))
             if path.startswith(root + os.sep) and os.path.isfile(path):
                 return os.path.relpath(path, root).replace(os.sep, "/")
-        return SITE_WIDE
+        return NO_FILE
 
     def _unreadable(self, file: str, error: BaseException | None) -> list[Problem]:
         """A file Pelican gave up on: the reason its reader raised, with a fix."""

@@ -20,7 +20,7 @@ def test_a_bad_save_shows_the_problem_file_and_a_good_one_clears_it(tmp_path):
         error = preview.settle(rests)["error"]
 
         [problem] = [p for p in read_problems(problems_file) if p.field == "date"]
-        assert problem.file == "post-0.md" and "'someday'" in problem.problem and problem.fix
+        assert problem.file == "post-0.md" and "'someday 09:30'" in problem.problem and problem.fix
         # What the overlay shows is the problem as the file has it, once.
         assert error.count(str(problem)) == 1, error
 
