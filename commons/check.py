@@ -97,7 +97,13 @@ def check_site(
         )
         problems = read_problems(problems_file)
     report = group(problems or [])
-    if problems is None:
+    if problems is None and completed.returncode == 0:
+        report.problems[SITE_WIDE] = [
+            "Nothing was checked: the settings' PLUGINS list has no 'plugins.guard'. "
+            "Fix: add 'plugins.guard' to PLUGINS in pelicanconf.py, right after "
+            "'plugins.terminal_safe'."
+        ]
+    elif problems is None:
         # The guard never started: the settings file did not run, or a plugin
         # did not import. Pelican's own output is all there is.
         tail = (completed.stdout + completed.stderr).strip()[-LOG_TAIL:]

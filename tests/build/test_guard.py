@@ -78,3 +78,16 @@ def test_a_build_that_never_started_the_guard_shows_pelicans_output(tmp_path):
         build_site(tmp_path / "output", settings_file=settings)
     assert failure.value.problems == []
     assert "broken.py" in str(failure.value)
+
+
+def test_check_without_the_guard_says_nothing_was_checked(tmp_path):
+    settings = tmp_path / "noguard.py"
+    settings.write_text(
+        "from pelicanconf import *  # noqa: F403\n"
+        'PLUGINS = [p for p in PLUGINS if p != "plugins.guard"]  # noqa: F405\n',
+        encoding="utf-8",
+    )
+    report = check_site(settings_file=settings)
+    [said] = report.problems[SITE_WIDE]
+    assert "Fix: add 'plugins.guard' to PLUGINS" in said
+    assert report.count == 1
