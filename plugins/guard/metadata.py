@@ -80,7 +80,7 @@ NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_/](\d{2})[-_/](\d{2})(?!\d)")
 # The first heading of a rendered body: the title a file without one shows.
 HEADING = re.compile(r"<h([1-6])\b[^>]*>(?P<text>.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
-# Read-time problems travel with the metadata to `check_content`, which lists
+# Read-time problems travel with the metadata to `content_problems`, which lists
 # them with the file's missing fields in one report.
 PROBLEMS_KEY = "commons_metadata_problems"
 
@@ -95,7 +95,7 @@ class CheckedMetadataMixin:
 
     Inside `read`, a bad field is recorded, not raised, and replaced by the
     value its fix names: the file's other fields are still read, and
-    `check_content` reports them all together.
+    `content_problems` reports them all together.
     """
 
     # Outside a file's reading (its name's metadata, read first): the file is

@@ -140,7 +140,7 @@ def path_problem(path: str, root: str) -> tuple[str, str] | None:
         try:
             mode = os.stat(path).st_mode
         except OSError:
-            return None  # a broken link: the content check names it
+            return None  # a broken link: unreadable_sources names it
         kind = _kind(mode)
         if kind:
             return f"is a symbolic link to a {kind}, not a regular file", "delete the link."

@@ -162,7 +162,7 @@ def broken_body_links(
         if not reference or reference.startswith(SKIPPED_SCHEMES) or reference.startswith("{"):
             continue
         if attribute == "src" and _is_local(reference):
-            # An image by path: the content check has listed it already, with
+            # An image by path: links.py has listed it already, with
             # the fix for its folder, when it names no file the site copies.
             continue
         absolute = urljoin(page_url, reference)
