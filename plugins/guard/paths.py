@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.contents import Static
 
+from commons.paths import source_name
 from commons.settings import ListOf, Schema, String
 
 from .problems import Problem
@@ -249,7 +250,7 @@ class Checker:
         )
 
     def check(self, content) -> None:
-        source = _source(content, self.settings)
+        source = source_name(content.source_path, self.settings["PATH"])
         url_fix = (
             "write a path from the site's root such as `Url: 2024/05/my-post/`, "
             "or remove the line to use the default"
@@ -342,13 +343,6 @@ class Checker:
             return
 
 
-def _source(content, settings: dict) -> str:
-    try:
-        return os.path.relpath(content.source_path, settings["PATH"])
-    except (TypeError, ValueError):
-        return str(content.source_path)
-
-
 def theme_templates(settings: dict) -> set[str]:
     """The names `Template:` may take: the theme's top-level templates."""
     folders = [Path(settings["THEME"]) / "templates"]
@@ -411,7 +405,7 @@ def attached_problems(generator) -> list[Problem]:
         if taken:
             problems.append(
                 Problem(
-                    _source(static, settings),
+                    source_name(static.source_path, settings["PATH"]),
                     "",
                     f"an {{attach}} link puts it at {static.save_as!r}, which is {taken}",
                     "rename the file, or link to it with {static}.",

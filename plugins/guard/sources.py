@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from docutils.utils import SystemMessage
 
+from commons.paths import source_name
 from commons.settings import Float, Integer, Schema
 
 from .problems import GUARD_PROBLEMS, GuardError, Problem
@@ -182,21 +183,13 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _shown_source(source_path: str, settings: dict) -> str:
-    content_root = settings.get("PATH") or os.getcwd()
-    try:
-        return os.path.relpath(source_path, content_root)
-    except ValueError:
-        return source_path
-
-
 class LimitedReaderMixin:
     """A reader that refuses what it must not open and gives up after the file's time."""
 
     def read(self, source_path):
         settings = self.settings
         options = _options(settings)
-        source = _shown_source(source_path, settings)
+        source = source_name(source_path, settings.get("PATH"))
         root = os.path.realpath(settings.get("PATH") or os.getcwd())
         found = path_problem(source_path, root)
         if found is None and not _inside(os.path.realpath(source_path), root):
@@ -299,7 +292,7 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
     for content in contents:
         if not getattr(content, "_content", None) or content.source_path is None:
             continue
-        source = _shown_source(content.source_path, settings)
+        source = source_name(content.source_path, settings.get("PATH"))
         for match in content._get_intrasite_link_regex().finditer(content._content):
             if match["what"] not in LINK_KINDS:
                 continue
