@@ -168,6 +168,43 @@ def test_the_home_page_is_an_h_feed_of_h_entries(site):
     assert sample["summary"][0].startswith("Coworking is one part of something bigger")
 
 
+def representative_h_card(document: dict, page_url: str) -> dict | None:
+    """The microformats wiki's representative h-card parsing, its first rule:
+    the h-card whose uid and url are both the page's own address. Bridgy Fed
+    reads the site's profile (name, handle) from the home page's."""
+    cards = []
+    pending = list(document["items"])
+    while pending:
+        item = pending.pop()
+        if "h-card" in item["type"]:
+            cards.append(item)
+        pending.extend(item.get("children", []))
+        for values in item["properties"].values():
+            pending.extend(value for value in values if isinstance(value, dict) and "type" in value)
+    for card in cards:
+        props = card["properties"]
+        if page_url in props.get("uid", []) and page_url in props.get("url", []):
+            return card
+    return None
+
+
+def test_the_home_page_has_the_sites_representative_h_card(site):
+    output = site()
+    home = parsed(output, "index.html")
+    card = representative_h_card(home, f"{SITEURL}/")
+    assert card is not None, home["items"]
+    assert card["properties"]["name"] == [SITENAME]
+    # On a post page the site's card names the home page, not the post: it
+    # stays the site's card, and the post's own h-entry is unchanged.
+    post = parsed(output, SAMPLE_ARTICLE)
+    assert (
+        representative_h_card(post, f"{SITEURL}/{SAMPLE_ARTICLE.removesuffix('index.html')}")
+        is None
+    )
+    [site_card] = [item for item in post["items"] if "h-card" in item["type"]]
+    assert site_card["properties"]["uid"] == [f"{SITEURL}/"]
+
+
 def header_lines(output: Path) -> dict[str, str]:
     [(path, headers)] = parse_headers_file((output / "_headers").read_text(encoding="utf-8"))
     assert path == "/*"
