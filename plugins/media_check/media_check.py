@@ -12,10 +12,12 @@ from lxml import etree, html
 from pelican import signals
 
 from commons.contents import every_article, every_page
+from commons.layout import plugin_module
 from commons.settings import ListOf, Pattern, Schema, String, install
-from plugins.content_check.links import references
 
 from .served_types import served_types
+
+references = plugin_module("content_check", "links").references
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,13 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
+from commons.layout import plugin_module
 from commons.settings import Boolean, Pattern, Schema, install
-from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
+
+_output_paths = plugin_module("output_paths", "output_paths")
+PLACEHOLDER = _output_paths.PLACEHOLDER
+generated_paths = _output_paths.generated_paths
+reserved_folders = _output_paths.reserved_folders
 
 logger = logging.getLogger(__name__)
 
