@@ -20,6 +20,15 @@ SITE_ROOT_VARIABLE = "COMMONS_SITE"
 SITE_SETTINGS_NAME = "pelicanconf.py"
 
 
+def find_site(start: Path) -> Path | None:
+    """The folder holding a site's pelicanconf.py: `start` or the nearest one above it."""
+    start = start.resolve()
+    return next(
+        (folder for folder in (start, *start.parents) if (folder / SITE_SETTINGS_NAME).is_file()),
+        None,
+    )
+
+
 def site_root(start: Path | None = None) -> Path:
     """The folder of the site: the one that holds its pelicanconf.py.
 
@@ -33,28 +42,26 @@ def site_root(start: Path | None = None) -> Path:
     if in_checkout():
         return CHECKOUT_ROOT
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / SITE_SETTINGS_NAME).is_file():
-            return folder
-    return here
+    return find_site(here) or here
 
 
-SITE_ROOT = site_root()
-# The older name, which most modules still import: the root of the site.
-REPO_ROOT = SITE_ROOT
-CONTENT_DIR = SITE_ROOT / "content"
-DEV_SETTINGS = SITE_ROOT / SITE_SETTINGS_NAME
-PUBLISH_SETTINGS = SITE_ROOT / "publishconf.py"
-DEFAULT_OUTPUT = SITE_ROOT / "output"
+# The site's paths, found when first asked for (PEP 562), not when this package
+# is imported: the `commons` command sets COMMONS_SITE from its arguments first.
+SITE_PATHS = {
+    "SITE_ROOT": lambda root: root,
+    # The older name, which most modules still import: the root of the site.
+    "REPO_ROOT": lambda root: root,
+    "CONTENT_DIR": lambda root: root / "content",
+    "DEV_SETTINGS": lambda root: root / SITE_SETTINGS_NAME,
+    "PUBLISH_SETTINGS": lambda root: root / "publishconf.py",
+    "DEFAULT_OUTPUT": lambda root: root / "output",
+}
 
-__all__ = [
-    "CONTENT_DIR",
-    "DEFAULT_OUTPUT",
-    "DEV_SETTINGS",
-    "PUBLISH_SETTINGS",
-    "REPO_ROOT",
-    "SITE_ROOT",
-    "SITE_ROOT_VARIABLE",
-    "site_root",
-    "theme_path",
-]
+
+def __getattr__(name: str) -> Path:
+    if name in SITE_PATHS:
+        return SITE_PATHS[name](site_root())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [*SITE_PATHS, "SITE_ROOT_VARIABLE", "find_site", "site_root", "theme_path"]
