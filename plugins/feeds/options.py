@@ -160,9 +160,9 @@ SCHEMA = Schema(
             check=_tag_date,
         ),
         "author": Optional(String(), none_means="to use SITENAME"),
-        "stylesheet": Optional(
-            SitePath(".xsl", REQUIRED), "theme/feeds/feed.xsl", none_means="to turn it off"
-        ),
+        # None by default: the XSL is a file of Commons' theme, and a site on
+        # another theme uses this plugin too (commons.defaults turns it on).
+        "stylesheet": Optional(SitePath(".xsl", REQUIRED), None, none_means="to turn it off"),
         "sitemap": Optional(SitePath(".xml", REQUIRED), "sitemap.xml", none_means="to turn it off"),
         "robots_txt": Boolean(False),
     },
