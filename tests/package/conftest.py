@@ -116,6 +116,7 @@ def link_dependencies(venv_site: Path, venv_bin: Path) -> None:
         if not target.exists():
             target.symlink_to(entry)
     # Pelican's own modules beside the wheel's pelican/plugins/commons_*.
+    (venv_site / "pelican" / "plugins").mkdir(parents=True, exist_ok=True)
     for entry in (shared_site / "pelican").iterdir():
         if entry.name not in ("plugins", "__pycache__"):
             (venv_site / "pelican" / entry.name).symlink_to(entry)
