@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -69,6 +71,15 @@ def test_the_new_site_holds_only_its_own_files(new_site):
     assert "from commons.defaults import *" in settings
     assert f'SITENAME = "{SITE_NAME}"' in settings
     assert os.access(new_site.root / ".ci" / "run", os.X_OK)
+    # Its Python files are lint-clean and formatted as ruff formats them.
+    for ruff in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        linted = subprocess.run(
+            [sys.executable, "-m", "ruff", *ruff, new_site.root],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
 def test_its_ci_checks_and_builds_within_two_minutes_with_no_browser(installed, new_site, tmp_path):
