@@ -10,12 +10,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from lxml import etree, html
+from playwright.sync_api import expect
 
 from commons.servers import free_port, wait_for_port
 
@@ -136,18 +138,9 @@ def test_pelicans_own_command_builds_the_new_site(installed, new_site, tmp_path,
         assert ids and all(i.startswith("tag:riverside-makers.org,") for i in ids), ids
 
 
-def post_comment(isso_url: str, site_origin: str, thread: str, text: str) -> int:
-    request = urllib.request.Request(
-        f"{isso_url}new?uri={urllib.parse.quote(thread, safe='')}",
-        data=json.dumps({"text": text, "author": "Ada", "title": POST_TITLE}).encode(),
-        headers={"Content-Type": "application/json", "Origin": site_origin},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
-
-
-def test_commons_serve_serves_the_site_and_its_comment_server_takes_a_comment(installed, tmp_path):
+def test_commons_serve_serves_the_site_and_a_reader_comments_in_chromium(
+    installed, tmp_path, browser
+):
     started = time.perf_counter()
     made = installed.run(["commons", "new", "served", "--url", SITE_URL], cwd=tmp_path)
     assert made.returncode == 0, made.stderr
@@ -161,23 +154,33 @@ def test_commons_serve_serves_the_site_and_its_comment_server_takes_a_comment(in
         wait_for_port("127.0.0.1", site_port, serve, timeout=120)
         origin = f"http://127.0.0.1:{site_port}"
         with urllib.request.urlopen(f"{origin}/", timeout=10) as home:
-            page = html.fromstring(home.read())
-        post_link = page.xpath("string(//h2//a/@href)")
+            post_link = html.fromstring(home.read()).xpath("string(//h2//a/@href)")
         assert post_link, "the home page links no post"
-        with urllib.request.urlopen(urllib.parse.urljoin(f"{origin}/", post_link)) as post:
-            post_page = html.fromstring(post.read())
+        page = browser.new_page()
+        page.goto(urllib.parse.urljoin(f"{origin}/", post_link), wait_until="networkidle")
         served = time.perf_counter() - started
         print(f"\nnew site to served: {served:.1f} s")
-        assert post_page.xpath("normalize-space(//h1)") == "Welcome to served"
-        # The post's own thread, as the theme gives it to Isso's client.
-        thread = post_page.xpath("string(//*[@data-isso-id]/@data-isso-id)")
+        assert page.locator("h1").inner_text() == "Welcome to served"
+        # The post's own thread, as the theme gives it to Isso's client (in
+        # the discussion's template, which the consent gate inserts).
+        source = html.fromstring(page.content())
+        thread = source.xpath("string(//*[@data-isso-id]/@data-isso-id)")
         assert thread == "welcome-to-served"
+        # The reader opens the discussion (the consent gate) and posts.
+        page.click("[data-discussion-load]")
+        postbox = page.locator("#isso-thread .isso-postbox").first
+        postbox.locator("textarea.isso-textarea").fill("Count me in.")
+        postbox.locator("input[name=author]").fill("Ada")
+        with page.expect_response(lambda response: "/new?" in response.url) as answer:
+            postbox.locator("input[type=submit]").click()
+        assert answer.value.status == 201
+        expect(page.locator("#isso-root .isso-comment .isso-text")).to_have_text("Count me in.")
+        # The local Isso of `commons serve` holds it.
         isso_url = f"http://127.0.0.1:{isso_port}/"
-        assert post_comment(isso_url, origin, thread, "Count me in.") == 201
         with urllib.request.urlopen(
             f"{isso_url}?uri={urllib.parse.quote(thread, safe='')}", timeout=10
-        ) as answer:
-            comments = json.loads(answer.read())["replies"]
+        ) as api:
+            comments = json.loads(api.read())["replies"]
         assert [comment["text"] for comment in comments] == ["<p>Count me in.</p>"]
     finally:
         if serve.poll() is None:
