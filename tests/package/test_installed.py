@@ -64,3 +64,42 @@ def test_the_command_outside_a_site_says_what_to_do(installed, tmp_path):
     outside = installed.run(["commons", "build"], cwd=tmp_path)
     assert outside.returncode == 2
     assert "not in a Commons site" in outside.stderr and "commons new" in outside.stderr
+
+
+def test_the_command_lists_the_site_tasks(installed, tmp_path):
+    helped = installed.run(["commons", "--help"], cwd=tmp_path)
+    assert helped.returncode == 0, helped.stderr
+    for command in (
+        "new",
+        "build",
+        "serve",
+        "check",
+        "publish",
+        "new-post",
+        "import-wordpress",
+        "import-disqus",
+        "comments-backup",
+        "comments-restore",
+        "comments-move",
+    ):
+        assert f"    {command} " in helped.stdout or f"    {command}\n" in helped.stdout, command
+    wordpress = installed.run(["commons", "import-wordpress", "--help"], cwd=tmp_path)
+    assert "EXPORT" in wordpress.stdout and "--uploads" in wordpress.stdout
+
+
+def test_new_refuses_a_used_folder_and_bad_choices_naming_the_fix(installed, tmp_path):
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("mine")
+    cases = [
+        (["used"], "is not empty"),
+        (["a", "--url", "javascript:alert(1)"], "is not a web address"),
+        (["b", "--name", "Makers\u202e\x1b[31m"], "control characters"),
+        (["c", "--timezone", "Mars/Olympus"], "is not a time zone"),
+        (["d", "--lang", "en'; import os"], "is not a language tag"),
+    ]
+    for arguments, expected in cases:
+        refused = installed.run(["commons", "new", *arguments], cwd=tmp_path)
+        assert refused.returncode == 1, arguments
+        assert expected in refused.stderr and "Fix:" in refused.stderr, refused.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["used"]
+    assert (tmp_path / "used" / "notes.txt").read_text() == "mine"
