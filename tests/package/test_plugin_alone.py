@@ -76,3 +76,15 @@ def test_a_missing_required_setting_is_named_with_its_fix(installed, tmp_path):
     assert built.returncode != 0
     message = " ".join((built.stdout + built.stderr).split())
     assert "DISCUSSION['isso']['url']" in message and "Fix:" in message, message
+
+
+def test_a_pelican_site_that_names_no_commons_plugin_gets_none(installed, tmp_path):
+    site = quickstart_site(tmp_path / "quick", [])
+    built = installed.run(["pelican", "content", "--fatal", "errors"], cwd=site)
+    assert built.returncode == 0, built.stdout + built.stderr
+    output = site / "output"
+    assert (output / "hello.html").is_file()
+    # Pelican imports every installed namespace plugin, but registers only those named.
+    assert not (output / "sitemap.xml").exists()
+    feed = etree.parse(str(output / "feeds" / "all.atom.xml"))
+    assert not feed.xpath("//a:entry/a:link[@rel='replies']", namespaces=ATOM)
