@@ -17,6 +17,9 @@ PLUGIN_FOLDERS = sorted(
 
 
 def test_the_wheel_declares_its_name_licence_dependencies_and_pelican_classifier(installed):
+    print(
+        "\n" + ", ".join(f"{step}: {seconds:.1f} s" for step, seconds in installed.timings.items())
+    )
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = wheel.namelist()
         (metadata_name,) = [name for name in names if name.endswith(".dist-info/METADATA")]
