@@ -44,6 +44,11 @@ PUBLIC_URL = public_url("https://commons.example.org")
 TIMEZONE = "America/Denver"
 DEFAULT_LANG = "en"
 
+# Uploads: folders copied as they are (images, a site-verification file in
+# extra/...). They are never read for posts: a folder added here is excluded too.
+STATIC_PATHS = ["images", "extra"]
+ARTICLE_EXCLUDES = ["pages", *STATIC_PATHS]
+
 # Links written with the site's own address are checked like relative ones.
 CONTENT_CHECK = {**CONTENT_CHECK, "site_urls": [PUBLIC_URL]}  # noqa: F405
 
