@@ -10,22 +10,12 @@ above it, or `--site PATH`.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import os
 import sys
 from pathlib import Path
 
 from commons import SITE_ROOT_VARIABLE, SITE_SETTINGS_NAME, find_site
-from commons.layout import in_checkout
-
-DISTRIBUTION = "pelican-commons"
-
-
-def version() -> str:
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "a checkout" if in_checkout() else "unknown"
+from commons.layout import commons_version
 
 
 def site_tasks():
@@ -64,7 +54,7 @@ def parser_for(tasks: dict) -> argparse.ArgumentParser:
         prog="commons",
         description="Commons: a community blog and discussion site built on Pelican.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {commons_version()}")
     parser.add_argument(
         "--site",
         type=Path,

@@ -12,9 +12,13 @@ so it imports the same module object Pelican loaded, in either layout.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
+# The distribution's name on PyPI (`commons` is another project's there).
+DISTRIBUTION = "pelican-commons"
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The checkout's root, when this package sits in a checkout.
 CHECKOUT_ROOT = PACKAGE_DIR.parent
@@ -27,6 +31,15 @@ SITE_TEMPLATE_DIR = PACKAGE_DIR / "site_template"
 def in_checkout() -> bool:
     """True when this code runs from a checkout of the repository, not an install."""
     return (CHECKOUT_ROOT / "plugins" / "__init__.py").is_file()
+
+
+def commons_version() -> str:
+    """Commons' version: the installed distribution's, else the checkout's pyproject.toml's."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        with (CHECKOUT_ROOT / "pyproject.toml").open("rb") as project:
+            return tomllib.load(project)["project"]["version"]
 
 
 def plugin_package(name: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
 import re
@@ -23,12 +22,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commons.files import unsafe_character
-from commons.layout import SITE_TEMPLATE_DIR
+from commons.layout import SITE_TEMPLATE_DIR, commons_version
 from commons.unicode_controls import terminal_safe
 
 TEMPLATE_SUFFIX = ".tmpl"
 HIDDEN_PREFIX = "dot-"
-DISTRIBUTION = "pelican-commons"
 # A language tag as Pelican and HTML's lang attribute take it: "en", "pt-BR".
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 FILE_MODE = 0o644
@@ -91,13 +89,6 @@ def checked_choices(path: Path, name: str, url: str, timezone: str, lang: str) -
     return SiteChoices(name=name, url=url.rstrip("/"), timezone=timezone, lang=lang)
 
 
-def package_version() -> str:
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "0+checkout"
-
-
 def template_values(choices: SiteChoices, today: datetime.date) -> dict[str, str]:
     """The template's values: `*_text` as text, the others as Python string literals
     (JSON's string escapes are a subset of Python's)."""
@@ -116,7 +107,7 @@ def template_values(choices: SiteChoices, today: datetime.date) -> dict[str, str
         **{key: json.dumps(value, ensure_ascii=False) for key, value in literals.items()},
         "sitename_text": choices.name,
         "date": f"{today:%Y-%m-%d}",
-        "version": package_version(),
+        "version": commons_version(),
     }
 
 
