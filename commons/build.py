@@ -59,7 +59,9 @@ CACHE_STAMP_METHOD = "sha256"
 # option), the code that reads and renders it, and the packages it runs.
 CACHE_KEY_FOLDERS = ("plugins", "commons", "theme")
 CACHE_KEY_SETTINGS = ("pelicanconf.py", "publishconf.py")
-CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments")
+# pelican-commons: an installed site's Commons is not under its root, but an
+# upgrade changes its version ("missing" in a checkout, whose folders are read).
+CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments", "pelican-commons")
 # Overrides that change which pages a build writes and how, never what a post
 # reads as: a build that differs from the last only in these keeps its cache.
 WRITE_ONLY_SETTINGS = frozenset({"THREAD_PAGES", "PARALLEL_RENDER", "DELETE_OUTPUT_DIRECTORY"})

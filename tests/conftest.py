@@ -34,7 +34,7 @@ SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current
 # The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
 # registered in pyproject.toml, so that `-m unit` or `-m "not browser"` selects
 # by what a test needs rather than by where it happens to be.
-LANE_FOLDERS = ("unit", "build", "browser", "preview")
+LANE_FOLDERS = ("unit", "build", "browser", "preview", "package")
 # A test that asks for one of these drives Chromium, whatever its folder.
 BROWSER_FIXTURES = frozenset({"chromium", "browser"})
 # The one real build of the fast lane (`bin/test --fast`): the tests of this

@@ -192,10 +192,12 @@ def isso_options(settings: dict) -> dict:
 
 def snapshot_root(settings: dict) -> Path:
     """The snapshot cache's root as a build with `settings` finds it (its publish lock is there)."""
-    from plugins.discussion.plugin import snapshot_dir
-    from plugins.discussion.settings import SETTING, validate_settings
+    from commons.layout import plugin_module
 
-    return snapshot_dir({**settings, SETTING: validate_settings(settings.get(SETTING))})
+    discussion = plugin_module("discussion", "settings")
+    snapshot_dir = plugin_module("discussion", "plugin").snapshot_dir
+    setting = discussion.SETTING
+    return snapshot_dir({**settings, setting: discussion.validate_settings(settings.get(setting))})
 
 
 def snapshot_cache(settings: dict) -> Path:

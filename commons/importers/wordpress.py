@@ -63,9 +63,9 @@ BAD_DATE_FIX = (
 
 def thread_id_function():
     """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
-    from plugins.discussion.identity import thread_id
+    from commons.layout import plugin_module
 
-    return thread_id
+    return plugin_module("discussion", "identity").thread_id
 
 
 def site_thread_id(

@@ -26,7 +26,8 @@ POLICIES = ("sanitize", "keep")
 # id (and name) comes out prefixed with `user-content-` (user_content.py).
 GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 # The Markdown extension that namespaces the ids Markdown writes, under every policy.
-MARKDOWN_EXTENSION = "plugins.guard.user_content:UserContentIdsExtension"
+# Named by this package, whichever name it was imported under (a checkout or the wheel).
+MARKDOWN_EXTENSION = f"{__package__}.user_content:UserContentIdsExtension"
 # Never allowed, whatever extra_tags says: they run code, restyle the page, or
 # (frames, objects) load a third party before the reader has chosen to.
 FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}

@@ -15,8 +15,13 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
+from commons.layout import plugin_module
 from commons.settings import Boolean, Pattern, Schema, install
-from plugins.guard.paths import PLACEHOLDER, generated_paths, reserved_folders
+
+_guard_paths = plugin_module("guard", "paths")
+PLACEHOLDER = _guard_paths.PLACEHOLDER
+generated_paths = _guard_paths.generated_paths
+reserved_folders = _guard_paths.reserved_folders
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
+from commons.layout import plugin_listed, plugin_module
 from commons.settings import (
     Boolean,
     Choice,
@@ -111,22 +112,20 @@ def inline_script_hashes(output: Path) -> list[str]:
 
 def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
-    if "plugins.discussion" not in settings["PLUGINS"]:
+    if not plugin_listed(settings, "discussion"):
         return {}
-    from plugins.discussion.providers import form_origins, provider_origins
-
+    providers = plugin_module("discussion", "providers")
     config = settings["DISCUSSION"]
-    return {**provider_origins(config), "form": form_origins(config)}
+    return {**providers.provider_origins(config), "form": providers.form_origins(config)}
 
 
 def webmention_link(settings: dict) -> str:
     """The `Link` header advertising the Webmention endpoint, or "" when there is none."""
-    if "plugins.discussion" not in settings["PLUGINS"]:
+    if not plugin_listed(settings, "discussion"):
         return ""
-    from plugins.discussion.webmention import endpoint_url, link_header
-
-    endpoint = endpoint_url(settings["DISCUSSION"])
-    return link_header(endpoint) if endpoint else ""
+    webmention = plugin_module("discussion", "webmention")
+    endpoint = webmention.endpoint_url(settings["DISCUSSION"])
+    return webmention.link_header(endpoint) if endpoint else ""
 
 
 def content_security_policy(

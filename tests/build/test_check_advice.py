@@ -161,9 +161,9 @@ def write_files(content: Path, files: dict) -> None:
 
 def lower_upload_limit(settings: Path) -> None:
     """An upload limit under VIDEO_BYTES, in the site's pelicanconf.py."""
-    text = settings.read_text(encoding="utf-8")
+    text = settings.read_text(encoding="utf-8").rstrip()
     settings.write_text(
-        text.replace('"max_upload_bytes": 100_000_000', '"max_upload_bytes": 1_000_000'),
+        f'{text}\nSOURCE_GUARD = {{**SOURCE_GUARD, "max_upload_bytes": 1_000_000}}\n',
         encoding="utf-8",
     )
 

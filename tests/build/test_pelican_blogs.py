@@ -18,7 +18,7 @@ import pytest
 from invoke import Context, Exit
 from lxml import html
 
-import tasks
+from commons import tasks
 from commons.build import build_site
 from commons.pelican_addresses import literal_settings, old_settings
 from tests.conftest import copy_content, guard, parse_html
