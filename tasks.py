@@ -459,6 +459,31 @@ def comments_move(c, old, new, dry_run=False, merge=False, database="", content=
     )
 
 
+@task(
+    help={
+        "approve": "Approve the held webmention with this number.",
+        "delete": "Delete the webmention with this number.",
+        "block": "Block a domain (and its subdomains): delete its mentions, refuse new ones.",
+        "unblock": "Accept mentions from a blocked domain again.",
+        "show_all": "List the approved ones too.",
+        "database": "The comment database (default COMMENTS_SERVER['database']).",
+    }
+)
+def comments_webmentions(c, approve=0, delete=0, block="", unblock="", show_all=False, database=""):
+    """List the held webmentions; approve, delete, or block a domain (docs/webmention.md)."""
+    from commons.webmention import commands as webmentions
+
+    _comments(
+        webmentions.moderate,
+        approve=int(approve),
+        delete=int(delete),
+        block=block,
+        unblock=unblock,
+        show_all=show_all,
+        database=database,
+    )
+
+
 @task(help={"title": "The post's title, in quotes."})
 def new_post(c, title):
     """Write content/<slug>.md with its metadata filled in (a draft) and print its path."""
