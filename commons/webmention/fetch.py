@@ -135,13 +135,16 @@ class _PinnedConnection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=timeout)
         self.address = address
         self.tls = tls
+        # Kept: http.client forgets `sock` once the response is read to its end
+        # ("Connection: close"), but the watchdog must still be able to shut it.
+        self.opened: socket.socket | None = None
 
     def connect(self) -> None:
         sock = socket.create_connection((self.address, self.port), self.timeout)
         if self.tls:
             context = ssl.create_default_context()
             sock = context.wrap_socket(sock, server_hostname=self.host)
-        self.sock = sock
+        self.sock = self.opened = sock
 
 
 def fetch(
@@ -222,8 +225,8 @@ def _fetch_once(
     return Page(url, response.status, headers.get("content-type", ""), bytes(body), headers)
 
 
-def _shut(connection: http.client.HTTPConnection) -> None:
-    sock = connection.sock
+def _shut(connection: _PinnedConnection) -> None:
+    sock = connection.opened
     if sock is not None:
         # Already closed: the read it would stop has ended.
         with contextlib.suppress(OSError):
