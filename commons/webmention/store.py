@@ -235,7 +235,7 @@ class Store:
         with closing(sqlite3.connect(self.path, timeout=10)) as db:
             rows = db.execute(query + " ORDER BY id", parameters).fetchall()
         return [
-            Stored(identifier, state, received, Mention(*rest))
+            Stored(identifier, state, Mention(*rest), received)
             for identifier, state, received, *rest in rows
         ]
 
