@@ -116,7 +116,7 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     [mention] = held
     assert mention.mention.kind == "mention"
     assert mention.mention.source == source and mention.mention.target == target
-    assert "Ana Díaz" == mention.mention.author
+    assert mention.mention.author == "Ana Díaz"
     assert REPLY in mention.mention.content
 
     # Held: nothing on B's page yet.
