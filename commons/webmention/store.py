@@ -168,9 +168,16 @@ class Store:
             )
         return True
 
-    def pending_jobs(self) -> int:
+    def pending_jobs(self, now: float | None = None) -> tuple[int, int]:
+        """(jobs due now or being verified, jobs waiting to be tried again later)."""
+        now = time.time() if now is None else now
         with closing(sqlite3.connect(self.path, timeout=10)) as db:
-            return db.execute("SELECT count(*) FROM queue").fetchone()[0]
+            due, later = db.execute(
+                "SELECT count(*) FILTER (WHERE claimed IS NOT NULL OR not_before <= ?), "
+                "count(*) FILTER (WHERE claimed IS NULL AND not_before > ?) FROM queue",
+                (now, now),
+            ).fetchone()
+        return due, later
 
     # -- mentions ---------------------------------------------------------
 

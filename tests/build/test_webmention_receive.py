@@ -1,0 +1,210 @@
+"""The Webmention endpoint, in process, against sources on 127.0.0.1: what it
+refuses at once, what it refuses after fetching, and what it stores.
+
+The endpoint is the one the comment server runs (commons/webmention/endpoint.py);
+its verifying thread runs as in production. The target is a stand-in page of
+the site with an open discussion (the two-site test uses real Commons sites).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from commons.comments.limits import Limits
+from commons.webmention.endpoint import WebmentionEndpoint
+from commons.webmention.fetch import AddressRule, FetchLimits
+from commons.webmention.store import Store
+from tests.webmention_servers import PageServer, html_answer, redirect_answer
+
+THREAD = "a-post"
+TARGET_PAGE = f"""<!DOCTYPE html><title>A post</title>
+<article class="h-entry"><h1 class="p-name">A post</h1>
+<section class="discussion" data-discussion-id="{THREAD}" data-discussion-state="open"></section>
+</article>"""
+
+
+def source_page(target: str, body: str = "", head: str = "") -> str:
+    return f"""<!DOCTYPE html><html><head>{head}<title>Reply</title></head><body>
+<article class="h-entry">
+<a class="p-author h-card" href="/about/">Bea</a>
+<time class="dt-published" datetime="2026-11-30T10:00:00Z">30 Nov</time>
+<div class="e-content">{body or f'<p>About <a href="{target}">this post</a>.</p>'}</div>
+</article></body></html>"""
+
+
+class Endpoint:
+    def __init__(self, tmp_path, site: PageServer, *allowed: PageServer, limits=None):
+        self.log: list[str] = []
+        self.app = WebmentionEndpoint(
+            lambda environ, start_response: [],
+            site_origins=[site.origin],
+            store_file=tmp_path / "webmentions.sqlite",
+            limits=limits or Limits(),
+            rate_file=tmp_path / "limits.sqlite",
+            rule=AddressRule(frozenset(server.port for server in allowed)),
+            fetch_limits=FetchLimits(max_bytes=200_000, seconds=2.0, redirects=3),
+            log=self.log.append,
+        )
+        self.store = Store(tmp_path / "webmentions.sqlite")
+        self.target = site.origin + "/2026/11/a-post/"
+        self.sent = 0
+
+    def post(self, fields: dict, content_type="application/x-www-form-urlencoded", address="1"):
+        body = urlencode(fields).encode()
+        answered = {}
+
+        def start_response(status, headers, exc_info=None):
+            answered["status"] = int(status.split()[0])
+
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/webmention",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": f"192.0.2.{address}",
+            "wsgi.input": io.BytesIO(body),
+        }
+        text = b"".join(self.app(environ, start_response)).decode()
+        return answered["status"], text
+
+    def mention(self, source: str, target: str | None = None) -> int:
+        self.sent += 1  # each from its own address: the rate limit is tested on its own
+        fields = {"source": source, "target": target or self.target}
+        status, text = self.post(fields, address=str(self.sent))
+        assert status == 202, text
+        return status
+
+    def settled(self, seconds: float = 15.0, retried: int = 0) -> list:
+        """The stored mentions once every job due is verified; `retried` jobs
+        are left waiting to be tried again later."""
+        deadline = time.monotonic() + seconds
+        while self.store.pending_jobs()[0] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert self.store.pending_jobs() == (0, retried), self.log
+        return self.store.listing()
+
+
+@pytest.fixture
+def site():
+    with PageServer(html_answer(TARGET_PAGE)) as server:
+        yield server
+
+
+def test_what_is_refused_at_once(tmp_path, site):
+    endpoint = Endpoint(tmp_path, site, limits=Limits(post_rate=3))
+    target = endpoint.target
+    cases = [
+        ({"target": target}, 400),
+        ({"source": "ftp://blog.example/x", "target": target}, 400),
+        ({"source": "javascript:alert(1)//", "target": target}, 400),
+        ({"source": target + "#again", "target": target}, 400),
+        ({"source": "https://blog.example/x", "target": "https://elsewhere.example/post/"}, 400),
+        ({"source": "https://blog.example/x", "target": "https://x\n.example/"}, 400),
+    ]
+    for fields, expected in cases:
+        assert endpoint.post(fields)[0] == expected, fields
+    fields = {"source": "https://blog.example/x", "target": target}
+    assert endpoint.post(fields, content_type="application/json")[0] == 415
+    endpoint.store.block("spam.example")
+    assert endpoint.post({**fields, "source": "https://www.spam.example/x"})[0] == 400
+    # The comments' rate limit, per sender's address.
+    assert [endpoint.post(fields, address="7")[0] for _ in range(4)] == [202, 202, 202, 429]
+    assert endpoint.post(fields, address="8")[0] == 202
+
+
+def test_hostile_sources_are_not_stored_and_reach_nothing_inside(tmp_path, site):
+    with PageServer(html_answer("<p>internal admin</p>")) as inner:
+        target = f"{site.origin}/2026/11/a-post/"
+        huge = source_page(target, body=f'<a href="{target}">x</a>' + "y" * 500_000)
+
+        def slow(request):
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html")
+            request.end_headers()
+            for _ in range(40):
+                request.wfile.write(b" ")
+                request.wfile.flush()
+                time.sleep(0.2)
+
+        with (
+            PageServer(redirect_answer(f"{inner.origin}/admin")) as inward,
+            PageServer(redirect_answer("http://169.254.169.254/latest/")) as metadata,
+            PageServer(html_answer(huge)) as big,
+            PageServer(slow) as dripping,
+            PageServer(html_answer(source_page("https://elsewhere.example/"))) as unrelated,
+        ):
+            endpoint = Endpoint(tmp_path, site, inward, metadata, big, dripping, unrelated)
+            for server in (inward, metadata, big, dripping, unrelated):
+                endpoint.mention(server.origin + "/reply/")
+            # A post of the site, but a page without a discussion.
+            endpoint.mention(big.origin + "/reply/", site.origin + "/about/")
+            started = time.monotonic()
+            # The slow one is cut at 2 s and waits to be tried again later.
+            assert endpoint.settled(retried=1) == []
+            assert time.monotonic() - started < 10
+    assert inner.requests == []
+    text = "\n".join(endpoint.log)
+    assert "not a public address" in text and "loopback" in text
+    assert "larger than 200,000 bytes" in text
+    assert "does not link to" in text
+
+
+def test_a_changed_source_is_held_again_and_a_gone_one_is_removed(tmp_path, site):
+    pages = {"body": ""}
+
+    def answer(request):
+        if pages["body"] is None:
+            html_answer("gone", status=410)(request)
+        else:
+            html_answer(source_page(endpoint.target, pages["body"]))(request)
+
+    with PageServer(answer) as blog:
+        endpoint = Endpoint(tmp_path, site, blog)
+        source = blog.origin + "/reply/"
+        endpoint.mention(source)
+        [first] = endpoint.settled()
+        assert first.status == "held" and first.mention.kind == "mention"
+        assert first.mention.author == "Bea" and first.mention.author_url == blog.origin + "/about/"
+        endpoint.store.approve(first.id)
+
+        endpoint.mention(source)  # the same page: still approved
+        assert endpoint.settled()[0].status == "approved"
+
+        pages["body"] = f'<p>Now I disagree with <a href="{endpoint.target}">it</a>.</p>'
+        endpoint.mention(source)
+        [changed] = endpoint.settled()
+        assert changed.id == first.id and changed.status == "held"
+        assert "disagree" in changed.mention.content
+
+        pages["body"] = None  # 410 Gone
+        endpoint.mention(source)
+        assert endpoint.settled() == []
+
+
+def test_replies_likes_and_reposts_are_told_apart(tmp_path, site):
+    kinds = {}
+
+    def answer(request):
+        kind = request.path.strip("/")
+        target = f"{site.origin}/2026/11/a-post/"
+        link = f'<a class="u-{kinds[kind]}" href="{target}">the post</a>' if kinds[kind] else ""
+        html_answer(source_page(target, f"<p>{kind} {link}</p>"))(request)
+
+    kinds.update({"reply": "in-reply-to", "like": "like-of", "repost": "repost-of"})
+    with PageServer(answer) as blog:
+        endpoint = Endpoint(tmp_path, site, blog)
+        for kind in kinds:
+            endpoint.mention(f"{blog.origin}/{kind}/")
+        found = {
+            item.mention.source.rsplit("/", 2)[-2]: item.mention for item in endpoint.settled()
+        }
+    assert {name: mention.kind for name, mention in found.items()} == {
+        "reply": "reply",
+        "like": "like",
+        "repost": "repost",
+    }
+    assert found["like"].content == "" and "reply" in found["reply"].content
