@@ -10,6 +10,7 @@ counts it. A edits the link away; B's server verifies again and removes it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 import urllib.error
@@ -24,12 +25,14 @@ from lxml import etree
 import tasks
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
+from commons.comments.versions import PATH as VERSIONS_PATH
 from commons.servers import free_port
 from commons.webmention.fetch import LOOPBACK_PORTS_ENV
 from commons.webmention.store import Store, store_path
 from tests.conftest import SAMPLE_ARTICLE, parse_html
 
 ATOM = {"a": "http://www.w3.org/2005/Atom", "thr": "http://purl.org/syndication/thread/1.0"}
+THREAD = "sharing-your-work-and-coworking-to-share"
 REPLY = "What a good idea: our workshop shares its tools the same way."
 POST_A = """Title: Sharing tools, a reply
 Date: 2026-11-30 10:00
@@ -67,6 +70,11 @@ def wait_for(condition, seconds: float = 30.0):
             return found
         time.sleep(0.2)
     raise AssertionError(f"not within {seconds} s: {condition.__doc__}")
+
+
+def thread_versions(server_url: str) -> dict:
+    with urllib.request.urlopen(server_url.rstrip("/") + VERSIONS_PATH, timeout=10) as answer:
+        return json.load(answer)["threads"]
 
 
 def feed_total(output: Path, post_url: str) -> str | None:
@@ -123,9 +131,13 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     site_b = build_b("site-b")
     assert not parse_html(site_b / SAMPLE_ARTICLE).xpath("//*[@data-discussion-webmentions]")
 
+    versions_before = thread_versions(server_b.url)
     tasks.comments_webmentions(Context(), database=str(database))
     assert f"#{mention.id} held mention from {source}" in capsys.readouterr().out
     tasks.comments_webmentions(Context(), approve=mention.id, database=str(database))
+
+    # Approving changes the thread's version: the publisher and `changed` refresh see it.
+    assert thread_versions(server_b.url) != versions_before
 
     site_b = build_b("site-b")
     shown_b = time.monotonic()
@@ -148,6 +160,14 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     assert len(cited) == 1
     assert cited[0]["properties"]["author"][0]["properties"]["name"] == ["Ana Díaz"]
     assert feed_total(site_b, target) == "1"
+    # The listing's count and the recent discussions (page and feed) have it too.
+    [count] = parse_html(site_b / "index.html").xpath(f'//a[@data-discussion-count="{THREAD}"]')
+    assert count.get("data-count") == "1" and count.get("data-discussion-mentions") == "1"
+    recent = parse_html(site_b / "discussions" / "index.html")
+    assert REPLY in recent.xpath("string(//ol[contains(@class, 'recent-comments')])")
+    recent_feed = etree.parse(str(site_b / "feeds" / "discussions.atom.xml"))
+    titles = recent_feed.xpath("//a:entry/a:title/text()", namespaces=ATOM)
+    assert len(titles) == 1 and "Ana Díaz" in titles[0]
     print(f"publish to page: {shown_b - published_a:.1f} s")
 
     # A edits the link away and publishes again; B verifies the source again.
