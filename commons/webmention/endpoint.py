@@ -97,10 +97,12 @@ class WebmentionEndpoint:
     # -- requests -------------------------------------------------------------
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # On any request: jobs queued before a restart are verified without
+        # waiting for the next webmention.
+        self.start_worker()
         path = environ.get("PATH_INFO", "")
         if path not in (ENDPOINT_PATH, APPROVED_PATH):
             return self.app(environ, start_response)
-        self.start_worker()
         method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             if path == APPROVED_PATH:
@@ -176,6 +178,9 @@ class WebmentionEndpoint:
 
     def start_worker(self) -> None:
         """Start this process's verifying thread (again after a fork, or if it died)."""
+        worker = self._worker
+        if worker is not None and self._worker_pid == os.getpid() and worker.is_alive():
+            return
         with self._started:
             alive = self._worker is not None and self._worker.is_alive()
             if alive and self._worker_pid == os.getpid():
