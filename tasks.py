@@ -385,8 +385,30 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
                 repo=REPO_ROOT,
                 retain=settings.get("OUTPUT_RETENTION", []),
             )
+            if not dry_run and not offline:
+                _send_webmentions(site, settings)
     except (PublishError, BuildError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None
+
+
+def _send_webmentions(site: Path, settings: dict) -> None:
+    """Notify the sites the new and changed posts link (docs/webmention.md, "Sending").
+    The site is published already: nothing here fails the publish."""
+    from commons.webmention.fetch import AddressRule
+    from commons.webmention.send import SENT_FILE, send_webmentions
+    from plugins.discussion.settings import SETTING, validate_settings
+
+    if not validate_settings(settings.get(SETTING))["webmention"]["send"]:
+        return
+    try:
+        rule = AddressRule.from_environ(os.environ)
+        sent_file = snapshot_root(settings).parent / SENT_FILE
+        report = send_webmentions(site, settings["SITEURL"], sent_file, rule)
+    except (ValueError, OSError) as error:
+        print(terminal_safe(f"Webmention: nothing sent: {error}", newlines=False))
+        return
+    for line in report.lines():
+        print(terminal_safe(line, newlines=False))
 
 
 def _comments(function, *args, **kwargs):

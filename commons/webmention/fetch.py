@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 LOOPBACK_PORTS_ENV = "COMMONS_WEBMENTION_LOOPBACK_PORTS"
 USER_AGENT = "Commons Webmention (+https://www.w3.org/TR/webmention/)"
@@ -169,8 +169,28 @@ def fetch(
     raise FetchRefused(f"{url} redirects more than {limits.redirects} times")
 
 
+def post_form(
+    url: str,
+    fields: dict[str, str],
+    rule: AddressRule,
+    limits: FetchLimits | None = None,
+    resolver: Resolver = resolve,
+) -> Page:
+    """POST `fields` form-encoded to `url` under `rule` and `limits` (no redirect followed)."""
+    limits = limits or FetchLimits()
+    deadline = time.monotonic() + limits.seconds
+    body = urlencode(fields).encode("ascii")
+    return _fetch_once(url, rule, limits, resolver, deadline, "*/*", body)
+
+
 def _fetch_once(
-    url: str, rule: AddressRule, limits: FetchLimits, resolver: Resolver, deadline, accept
+    url: str,
+    rule: AddressRule,
+    limits: FetchLimits,
+    resolver: Resolver,
+    deadline,
+    accept,
+    form: bytes | None = None,
 ) -> Page:
     try:
         parts = urlsplit(url)
@@ -198,11 +218,16 @@ def _fetch_once(
     watchdog.start()
     try:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection.request(
-            "GET", path, headers={"User-Agent": USER_AGENT, "Accept": accept, "Connection": "close"}
-        )
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, "Connection": "close"}
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request("GET" if form is None else "POST", path, body=form, headers=headers)
         response = connection.getresponse()
-        headers = {name.lower(): value for name, value in response.getheaders()}
+        # A header sent several times (Link) is one, its values joined (RFC 9110 5.3).
+        headers = {}
+        for name, value in response.getheaders():
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
         body = bytearray()
         if response.status not in REDIRECTS:
             while True:

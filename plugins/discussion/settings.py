@@ -68,6 +68,9 @@ WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
         "enabled": Boolean(True),
+        # `invoke publish` notifies the sites that new and changed posts link
+        # (commons/webmention/send.py).
+        "send": Boolean(True),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",

@@ -1,11 +1,13 @@
 """Two Commons sites on 127.0.0.1 mention each other (issue 29, "Tests").
 
-Site A publishes a post that links site B's post; B's comment server (the
-production shape: gunicorn, Commons' app) receives the webmention, answers
-202 at once, verifies it and holds it; the moderator approves it with the
+Site A publishes a post that links site B's post and sends the webmention as
+`invoke publish` does (endpoint discovered on B's page); B's comment server
+(the production shape: gunicorn, Commons' app) receives it, answers 202 at
+once, verifies it and holds it; the moderator approves it with the
 `comments-webmentions` task; B's rebuilt static page shows it without
 JavaScript (an h-cite of the post's h-entry, read with mf2py) and its feed
-counts it. A edits the link away; B's server verifies again and removes it.
+counts it. A edits the link away and sends again; B's server verifies again
+and removes it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from commons import PUBLISH_SETTINGS
 from commons.build import build_site
 from commons.comments.versions import PATH as VERSIONS_PATH
 from commons.servers import free_port
-from commons.webmention.fetch import LOOPBACK_PORTS_ENV
+from commons.webmention.fetch import LOOPBACK_PORTS_ENV, AddressRule
+from commons.webmention.send import send_webmentions
 from commons.webmention.store import Store, store_path
 from tests.conftest import SAMPLE_ARTICLE, parse_html
 
@@ -117,6 +120,14 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     served_site(site_a_dir, port=port_a)
     source = f"{origin_a}/2026/11/sharing-tools-reply/"
 
+    # What `invoke publish` runs once the site is sent: A notifies what its new post links.
+    sent_file = tmp_path / "a-sent.json"
+    sender_rule = AddressRule(frozenset({port_b, server_b.port}))
+    report = send_webmentions(site_a_dir, origin_a, sent_file, sender_rule)
+    assert report.sent == [(source, target, 202)], report.lines()
+    # Found from B's page (its <link rel="webmention">, or the Link header) and remembered.
+    assert send_webmentions(site_a_dir, origin_a, sent_file, sender_rule).sent == []
+    # The endpoint answers at once; the verification comes after.
     status, seconds = send(endpoint, source, target)
     assert status == 202 and seconds < 1.0
     store = Store(store_path(database))
@@ -173,8 +184,9 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     # A edits the link away and publishes again; B verifies the source again.
     post_a(content_a, None)
     build_site(site_a_dir, content=content_a, overrides={"SITEURL": origin_a})
-    status, _seconds = send(endpoint, source, target)
-    assert status == 202
+    report = send_webmentions(site_a_dir, origin_a, sent_file, sender_rule)
+    # The post changed: the site it linked before is told, so that it checks again.
+    assert report.sent == [(source, target, 202)], report.lines()
     wait_for(lambda: not store.listing())
     site_b = build_b("site-b")
     assert not parse_html(site_b / SAMPLE_ARTICLE).xpath("//*[@data-discussion-webmentions]")
