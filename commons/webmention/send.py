@@ -8,6 +8,8 @@ site it links and every site it linked before (so that a receiver can see
 the link is gone and remove the mention); a post that is gone notifies the
 sites it linked. What was sent is remembered in a JSON file; a post whose
 notifications did not all go through is tried again at the next publish.
+The first publish that sends (no such file yet) only records the posts: the
+posts already published are not new.
 
 Each target's endpoint is discovered as the specification says: the HTTP
 `Link` header with rel="webmention" first, then the first `<link>` or `<a>`
@@ -55,8 +57,15 @@ class SendReport:
     no_endpoint: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str, str]] = field(default_factory=list)
     left_for_later: int = 0
+    # The first round records the posts and sends nothing (see send_webmentions).
+    recorded: int | None = None
 
     def lines(self) -> list[str]:
+        if self.recorded is not None:
+            return [
+                f"Webmention: recorded the links of {self.recorded} post(s), sent nothing; new "
+                "and changed posts notify the sites they link from the next publish on."
+            ]
         lines = [
             f"Webmention: {source} -> {target}: {status}" for source, target, status in self.sent
         ]
@@ -169,8 +178,17 @@ def send_webmentions(
     limits = limits or FetchLimits()
     started = time.monotonic()
     report = SendReport()
-    before = read_sent(sent_file)
     posts = site_posts(site, siteurl)
+    if not Path(sent_file).exists():
+        # The first publish that sends: the posts already published are not new,
+        # and announcing every link they ever had would flood the sites they link.
+        write_sent(
+            sent_file,
+            {url: {"digest": p.digest, "targets": sorted(p.targets)} for url, p in posts.items()},
+        )
+        report.recorded = len(posts)
+        return report
+    before = read_sent(sent_file)
     after = dict(before)
     work: list[tuple[str, set[str], dict | None]] = []
     for url, post in posts.items():

@@ -37,6 +37,12 @@ from tests.conftest import SAMPLE_ARTICLE, parse_html
 ATOM = {"a": "http://www.w3.org/2005/Atom", "thr": "http://purl.org/syndication/thread/1.0"}
 THREAD = "sharing-your-work-and-coworking-to-share"
 REPLY = "What a good idea: our workshop shares its tools the same way."
+HELLO = """Title: Hello
+Date: 2026-11-01 10:00
+Slug: hello
+
+Our workshop has a blog now.
+"""
 POST_A = """Title: Sharing tools, a reply
 Date: 2026-11-30 10:00
 Slug: sharing-tools-reply
@@ -113,16 +119,23 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     assert page_b.xpath("//link[@rel='webmention']/@href") == [endpoint]
 
     content_a = tmp_path / "content-a"
-    post_a(content_a, target)
+    content_a.mkdir()
+    (content_a / "hello.md").write_text(HELLO, encoding="utf-8")
     site_a_dir = tmp_path / "site-a"
+    build_site(site_a_dir, content=content_a, overrides={"SITEURL": origin_a})
+    # A's first publish that sends records what its posts link, and sends nothing.
+    sent_file = tmp_path / "a-sent.json"
+    sender_rule = AddressRule(frozenset({port_b, server_b.port}))
+    first = send_webmentions(site_a_dir, origin_a, sent_file, sender_rule)
+    assert first.recorded == 1 and first.sent == []
+
+    post_a(content_a, target)
     build_site(site_a_dir, content=content_a, overrides={"SITEURL": origin_a})
     published_a = time.monotonic()
     served_site(site_a_dir, port=port_a)
     source = f"{origin_a}/2026/11/sharing-tools-reply/"
 
     # What `invoke publish` runs once the site is sent: A notifies what its new post links.
-    sent_file = tmp_path / "a-sent.json"
-    sender_rule = AddressRule(frozenset({port_b, server_b.port}))
     report = send_webmentions(site_a_dir, origin_a, sent_file, sender_rule)
     assert report.sent == [(source, target, 202)], report.lines()
     # Found from B's page (its <link rel="webmention">, or the Link header) and remembered.
@@ -132,6 +145,7 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     assert status == 202 and seconds < 1.0
     store = Store(store_path(database))
     held = wait_for(lambda: store.listing("held"))
+    print(f"publish to held: {time.monotonic() - published_a:.1f} s")
     [mention] = held
     assert mention.mention.kind == "mention"
     assert mention.mention.source == source and mention.mention.target == target
