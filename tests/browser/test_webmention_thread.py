@@ -113,6 +113,7 @@ def test_hostile_mentions_are_cleaned_and_stay_beside_the_live_widget(
     assert "2 comments" in page.locator("#discussion [data-discussion-snapshot]").inner_text()
 
     # The live widget replaces the snapshot, not the replies from other sites.
+    page.check("[data-discussion-remember]")
     page.click("[data-discussion-load]")
     page.locator("#isso-root .isso-comment .isso-text", has_text="tool library").wait_for(
         timeout=15000
@@ -120,3 +121,12 @@ def test_hostile_mentions_are_cleaned_and_stay_beside_the_live_widget(
     assert page.locator("#discussion [data-discussion-snapshot]").count() == 0
     assert mentions_block.is_visible() and REPLY_TEXT in mentions_block.inner_text()
     assert page.evaluate("window.__pwned") is None and dialogs == []
+
+    # The listing's count, filled in from Isso's count under the same consent, adds
+    # the replies from other sites that Isso does not know: 1 comment + 1 reply.
+    with page.expect_response(lambda response: response.url.startswith(isso.url + "count")):
+        page.goto(site.url, wait_until="networkidle")
+    page.wait_for_timeout(300)
+    slot = page.locator(f'[data-discussion-count="{THREAD_ID}"]').first
+    assert slot.locator("[data-discussion-count-value]").inner_text() == "2"
+    assert slot.get_attribute("data-count") == "2"
