@@ -65,6 +65,11 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 _EMPTY = Markup("")
+# An <a> without href, as the sanitiser writes it (attributes double-quoted): its rel.
+_OTHER_ATTRIBUTES = r'((?:\s(?!href=)[\w:-]+="[^"]*")*)'
+_REL_WITHOUT_HREF = re.compile(
+    f'<a{_OTHER_ATTRIBUTES}\\srel="{re.escape(LINK_REL)}"{_OTHER_ATTRIBUTES}>'
+)
 # The order of a thread's published comments: time, then anchor.
 _PAGE_ORDER = operator.attrgetter("created", "anchor")
 
@@ -97,7 +102,12 @@ class Renderer:
 
     def clean(self, text: str) -> Markup:
         """A comment's HTML, safe to place in the page."""
-        return Markup(self.cleaner.clean(text or ""))
+        cleaned = self.cleaner.clean(text or "")
+        if "<a" in cleaned:
+            # nh3 gives every <a> the link rel, also one left without an href
+            # (`<a>`, or a `javascript:` link it emptied): invalid HTML.
+            cleaned = _REL_WITHOUT_HREF.sub(r"<a\1\2>", cleaned)
+        return Markup(cleaned)
 
     def date(self, value) -> tuple[datetime.datetime, str, str]:
         """(moment, ISO 8601 UTC, display text) of a timestamp from the cache."""

@@ -9,10 +9,13 @@ comment snapshot writes it from the comment server.
 
 from __future__ import annotations
 
+import shutil
+
 from commons.build import build_site
 from commons.comments.snapshot import write_thread
 from commons.webmention.store import approved_for_thread
 from tests.browser.test_comment_snapshot import FIRST, THREAD_ID, IssoClient
+from tests.build.test_html_validity import run_vnu
 from tests.build.test_webmention_receive import Endpoint
 from tests.conftest import SAMPLE_ARTICLE, isso_snapshots
 from tests.webmention_servers import PageServer, html_answer
@@ -82,6 +85,13 @@ def test_hostile_mentions_are_cleaned_and_stay_beside_the_live_widget(
     }
     output = build_site(tmp_path / "site", overrides=overrides).output
     site = served_site(output, port=port)
+    # The post and the recent discussions, with the hostile mention, are valid HTML.
+    checked = tmp_path / "checked"
+    for name, page_path in (("post", SAMPLE_ARTICLE), ("recent", "discussions/index.html")):
+        (checked / name).mkdir(parents=True)
+        shutil.copy(output / page_path, checked / name / "index.html")
+    _pages, messages = run_vnu(checked)
+    assert [m["message"] for m in messages if m["type"] in ("error", "non-document-error")] == []
 
     page = browser.new_page()
     dialogs = []
