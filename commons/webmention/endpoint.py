@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import smtplib
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from commons.comments.limits import Limits, RateLimiter, client_address
 from commons.unicode_controls import terminal_safe
 
 from .fetch import AddressRule, FetchLimits, FetchRefused, fetch
+from .mail import ModeratorMail
 from .store import Job, Store, approved_for_thread, is_blocked_host, store_path
 from .verify import NotVerified, normal_url, read_mention, thread_of
 
@@ -75,6 +77,7 @@ class WebmentionEndpoint:
         rule: AddressRule,
         fetch_limits: FetchLimits | None = None,
         log: Callable[[str], None] | None = None,
+        mail: ModeratorMail | None = None,
     ):
         # The comment snapshot's sanitiser: a mention is cleaned as a comment is.
         from plugins.discussion.snapshot import comment_cleaner
@@ -88,6 +91,7 @@ class WebmentionEndpoint:
         self.rule = rule
         self.fetch_limits = fetch_limits or FetchLimits()
         self.log = log or _log
+        self.mail = mail
         self.cleaner = comment_cleaner()
         self._wake = threading.Event()
         self._started = threading.Lock()
@@ -234,11 +238,17 @@ class WebmentionEndpoint:
                 self.log(f"Webmention from {job.source} not stored: {reason}")
             return
         identifier, what = self.store.save(mention)
-        if what != "same":
-            self.log(
-                f"Webmention #{identifier} ({mention.kind}) from {job.source} on {job.target}: "
-                f"held for moderation. Approve: invoke comments-webmentions --approve {identifier}"
-            )
+        if what == "same":
+            return
+        self.log(
+            f"Webmention #{identifier} ({mention.kind}) from {job.source} on {job.target}: "
+            f"held for moderation. Approve: invoke comments-webmentions --approve {identifier}"
+        )
+        if self.mail is not None:
+            try:
+                self.mail.send(identifier, mention)
+            except (OSError, smtplib.SMTPException) as error:
+                self.log(f"Webmention #{identifier}: the moderator's mail failed ({error})")
 
 
 def _log(line: str) -> None:
@@ -273,8 +283,10 @@ def with_webmentions(app: Callable, config_file: str, environ: dict) -> Webmenti
 
     from commons.comments.guard import isso_policy
     from commons.comments.limits import limits_db
+    from commons.comments.mail import turn_off_mail_without_smtp
 
     conf = config.load(config.default_file(), config_file)
+    turn_off_mail_without_smtp(conf)
     database = conf.get("general", "dbpath")
     return WebmentionEndpoint(
         app,
@@ -283,4 +295,5 @@ def with_webmentions(app: Callable, config_file: str, environ: dict) -> Webmenti
         limits=Limits.beside(config_file),
         rate_file=limits_db(database),
         rule=AddressRule.from_environ(environ),
+        mail=ModeratorMail.of(conf),
     )

@@ -17,7 +17,9 @@ import pytest
 from commons.comments.limits import Limits
 from commons.webmention.endpoint import WebmentionEndpoint
 from commons.webmention.fetch import AddressRule, FetchLimits
+from commons.webmention.mail import ModeratorMail
 from commons.webmention.store import Store
+from tests.build.test_comment_mail import MODERATOR, Mailbox
 from tests.webmention_servers import PageServer, html_answer, redirect_answer
 
 THREAD = "a-post"
@@ -37,7 +39,7 @@ def source_page(target: str, body: str = "", head: str = "") -> str:
 
 
 class Endpoint:
-    def __init__(self, tmp_path, site: PageServer, *allowed: PageServer, limits=None):
+    def __init__(self, tmp_path, site: PageServer, *allowed: PageServer, limits=None, mail=None):
         self.log: list[str] = []
         self.app = WebmentionEndpoint(
             lambda environ, start_response: [],
@@ -48,6 +50,7 @@ class Endpoint:
             rule=AddressRule(frozenset(server.port for server in allowed)),
             fetch_limits=FetchLimits(max_bytes=200_000, seconds=2.0, redirects=3),
             log=self.log.append,
+            mail=mail,
         )
         self.store = Store(tmp_path / "webmentions.sqlite")
         self.target = site.origin + "/2026/11/a-post/"
@@ -208,3 +211,62 @@ def test_replies_likes_and_reposts_are_told_apart(tmp_path, site):
         "repost": "repost",
     }
     assert found["like"].content == "" and "reply" in found["reply"].content
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    from commons.servers import free_port
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, mailbox
+    finally:
+        controller.stop()
+
+
+def test_the_moderator_is_mailed_for_each_held_mention(tmp_path, site, smtp_server):
+    from isso import config
+
+    controller, mailbox = smtp_server
+    conf = config.load(config.default_file())
+    conf.set("general", "notify", "smtp")
+    for name, value in {
+        "host": controller.hostname,
+        "port": str(controller.port),
+        "security": "none",
+        "from": "Commons comments <comments@commons.test>",
+        "to": MODERATOR,
+    }.items():
+        conf.set("smtp", name, value)
+    author = {"name": "Bea\nBcc: everyone@victim.test"}
+
+    def answer(request):
+        target = f"{site.origin}/2026/11/a-post/"
+        page = source_page(target).replace(">Bea<", f">{author['name']}<")
+        html_answer(page)(request)
+
+    with PageServer(answer) as blog:
+        endpoint = Endpoint(tmp_path, site, blog, mail=ModeratorMail.of(conf))
+        endpoint.mention(blog.origin + "/reply/")
+        [held] = endpoint.settled()
+        message = mailbox.wait_for(MODERATOR, 1)
+        assert f"--approve {held.id}" in message.get_content()
+        assert "Bcc" not in message and message["To"] == MODERATOR
+        assert (
+            message["Subject"]
+            == f"New mention from Bea Bcc: everyone@victim.test, held (webmention #{held.id})"
+        )
+        endpoint.mention(blog.origin + "/reply/")  # the same page again: no second mail
+        endpoint.settled()
+        author["name"] = "Bea, edited"
+        endpoint.mention(blog.origin + "/reply/")  # changed: held again, mailed again
+        endpoint.settled()
+        assert "Bea, edited" in mailbox.wait_for(MODERATOR, 2)["Subject"]
+    assert len(mailbox.to(MODERATOR)) == 2
+    # Without an SMTP host the configuration sends nothing (Isso's mail is off too).
+    conf.set("smtp", "host", "")
+    assert ModeratorMail.of(conf) is None
