@@ -174,7 +174,7 @@ def _plain(value) -> str:
 
 
 def _safe_url(value: str, host: str) -> str | None:
-    """`value` when it is an http(s) address on `host` (or under it), else None."""
+    """`value` when it is an http(s) address on `host` (or a name under it), else None."""
     value = str(value).strip()
     if not value or len(value) > MAX_URL or re.search(r"[\s\x00-\x1f\x7f]", value):
         return None
@@ -185,7 +185,10 @@ def _safe_url(value: str, host: str) -> str | None:
     found = (parts.hostname or "").lower()
     if parts.scheme.lower() not in DEFAULT_PORTS or not found:
         return None
-    if found != host and not found.endswith("." + host) and not host.endswith("." + found):
+    # The source's host or a name under it; "www." makes no difference. Not a
+    # name above it: a page on someone.shared-host.example is not shared-host.example's.
+    found, host = found.removeprefix("www."), host.removeprefix("www.")
+    if found != host and not found.endswith("." + host):
         return None
     return value
 

@@ -270,3 +270,27 @@ def test_the_moderator_is_mailed_for_each_held_mention(tmp_path, site, smtp_serv
     # Without an SMTP host the configuration sends nothing (Isso's mail is off too).
     conf.set("smtp", "host", "")
     assert ModeratorMail.of(conf) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "author_url", "linked"),
+    [
+        ("https://www.ana.example/reply/", "https://ana.example/", True),
+        ("https://ana.example/reply/", "https://blog.ana.example/me", True),
+        ("https://ana.shared-host.example/r/", "https://shared-host.example/", False),
+        ("https://ana.example/reply/", "https://victim.example/", False),
+        ("https://ana.example/reply/", "https://ana.example.evil.test/", False),
+        ("https://ana.example/reply/", "javascript:alert(1)//ana.example/", False),
+    ],
+)
+def test_an_author_is_linked_only_on_the_sources_own_host(source, author_url, linked):
+    from commons.webmention.fetch import Page
+    from commons.webmention.verify import read_mention
+    from plugins.discussion.snapshot import comment_cleaner
+
+    target = "https://site.example/post/"
+    body = source_page(target).replace('href="/about/"', f'href="{author_url}"')
+    page = Page(source, 200, "text/html; charset=utf-8", body.encode())
+    mention = read_mention(page, source, target, THREAD, Limits(), comment_cleaner())
+    assert mention.author == "Bea"
+    assert mention.author_url == (author_url if linked else None)
