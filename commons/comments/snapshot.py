@@ -216,7 +216,7 @@ def fetch_isso(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
             _isso_comment(reply, item.get("id"), comments)
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     feed = base + "/feed?" + urlencode({"uri": thread.thread_id}) if config.get("feed") else None
-    return Fetched(comments, feed, fetch_isso_mentions(options, thread, timeout))
+    return Fetched(comments, feed, fetch_isso_mentions(options, thread, timeout), requests=2)
 
 
 def fetch_isso_mentions(options: dict, thread: ThreadRef, timeout: float) -> list[dict]:
@@ -358,6 +358,8 @@ class Fetched:
     comments: list[dict]
     feed: str | None = None
     mentions: list[dict] = field(default_factory=list)
+    # HTTP requests it took (Isso: the thread, then its webmentions).
+    requests: int = 1
 
 
 @dataclass(frozen=True)
@@ -492,6 +494,7 @@ def fetch_threads(
         )
         with lock:
             report.fetched += 1
+            report.requests += fetched.requests - 1
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         list(pool.map(one, wanted))
