@@ -14,10 +14,11 @@ import shutil
 from commons.build import build_site
 from commons.comments.snapshot import write_thread
 from commons.webmention.store import approved_for_thread
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_comment_snapshot import FIRST, THREAD_ID, IssoClient
 from tests.build.test_html_validity import run_vnu
 from tests.build.test_webmention_receive import Endpoint
-from tests.conftest import SAMPLE_ARTICLE, isso_snapshots
+from tests.conftest import AXE_JS, SAMPLE_ARTICLE, isso_snapshots, require
 from tests.webmention_servers import PageServer, html_answer
 
 REPLY_TEXT = "We tried the same at our makerspace"
@@ -119,6 +120,8 @@ def test_hostile_mentions_are_cleaned_and_stay_beside_the_live_widget(
     assert mentions_block.locator(hostile_parts).count() == 0
     listed.hover()
     assert page.evaluate("window.__pwned") is None and dialogs == []
+    require(AXE_JS.exists(), "axe-core", "npm ci --prefix tests/tools")
+    assert axe_violations(page) == []
     # Counted with the comments: 1 comment + 1 reply from another site.
     assert "2 comments" in page.locator("#discussion [data-discussion-snapshot]").inner_text()
 
