@@ -22,6 +22,7 @@ the cross-site guard; it changes nothing but its own queue.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import smtplib
@@ -88,7 +89,8 @@ class WebmentionEndpoint:
         self.store_file = Path(store_file)
         self.limits = limits
         self.rate = RateLimiter(rate_file, limits.post_rate)
-        self.rule = rule
+        # The site's own pages (the target) are read wherever they are.
+        self.rule = dataclasses.replace(rule, trusted_origins=self.site_origins)
         self.fetch_limits = fetch_limits or FetchLimits()
         self.log = log or _log
         self.mail = mail
@@ -221,7 +223,7 @@ class WebmentionEndpoint:
     def verify(self, job: Job) -> None:
         if is_blocked_host(urlsplit(job.source).hostname or "", self.store.blocked()):
             return
-        target_page = fetch(job.target, AddressRule(any_address=True), self.fetch_limits)
+        target_page = fetch(job.target, self.rule, self.fetch_limits)
         thread = None
         if normalise_origin(target_page.url) in self.site_origins:
             thread = thread_of(target_page)

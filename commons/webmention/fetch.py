@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from commons.comments.guard import normalise_origin
+
 LOOPBACK_PORTS_ENV = "COMMONS_WEBMENTION_LOOPBACK_PORTS"
 USER_AGENT = "Commons Webmention (+https://www.w3.org/TR/webmention/)"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -58,9 +60,10 @@ class AddressRule:
     """Which addresses a fetch may connect to: public ones, and loopback on these ports."""
 
     loopback_ports: frozenset[int] = frozenset()
-    # The site's own pages (the target, whose host is the configuration's, not
-    # the sender's): any address.
-    any_address: bool = False
+    # The site's own origins (Isso's `[general] host`, the configuration's, not
+    # a sender's): their pages are read at whatever address they have; a
+    # redirect from one to anywhere else is checked as any address is.
+    trusted_origins: frozenset[str] = frozenset()
 
     @classmethod
     def from_environ(cls, environ) -> AddressRule:
@@ -77,8 +80,6 @@ class AddressRule:
 
     def refusal(self, address: str, port: int) -> str | None:
         """Why `address` may not be connected to, or None."""
-        if self.any_address:
-            return None
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if ip.version == 6 and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
@@ -204,8 +205,9 @@ def _fetch_once(
     addresses = resolver(host, port)
     if not addresses:
         raise FetchRefused(f"{host} does not resolve")
+    trusted = normalise_origin(url) in rule.trusted_origins
     for address in addresses:
-        reason = rule.refusal(address, port)
+        reason = None if trusted else rule.refusal(address, port)
         if reason:
             raise FetchRefused(f"{url} was not fetched: {host} resolves to {reason}")
     remaining = deadline - time.monotonic()

@@ -136,3 +136,15 @@ def test_the_loopback_setting_is_read_and_checked():
     assert rule.loopback_ports == {8001, 8002}
     with pytest.raises(ValueError, match=LOOPBACK_PORTS_ENV):
         AddressRule.from_environ({LOOPBACK_PORTS_ENV: "all"})
+
+
+def test_the_sites_own_origins_are_read_anywhere_but_not_where_they_redirect():
+    with PageServer(html_answer("<p>internal</p>")) as inner:
+        with PageServer(html_answer("<p>the site</p>")) as site:
+            rule = AddressRule(trusted_origins=frozenset({site.origin}))
+            assert b"the site" in fetch(site.origin + "/post/", rule, LIMITS).body
+        with PageServer(redirect_answer(inner.origin + "/admin")) as site:
+            rule = AddressRule(trusted_origins=frozenset({site.origin}))
+            with pytest.raises(FetchRefused, match="loopback"):
+                fetch(site.origin + "/moved/", rule, LIMITS)
+    assert inner.requests == []
