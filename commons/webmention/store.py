@@ -24,7 +24,6 @@ from pathlib import Path
 
 HELD = "held"
 APPROVED = "approved"
-KINDS = ("reply", "mention", "like", "repost")
 # A job claimed this long ago by a worker that died is claimed again.
 CLAIM_SECONDS = 120.0
 MAX_ATTEMPTS = 4
@@ -245,9 +244,6 @@ class Store:
             Stored(identifier, state, Mention(*rest), received)
             for identifier, state, received, *rest in rows
         ]
-
-    def get(self, identifier: int) -> Stored | None:
-        return next((item for item in self.listing() if item.id == identifier), None)
 
     def approve(self, identifier: int) -> bool:
         with self._write() as db:
