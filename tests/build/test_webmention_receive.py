@@ -294,3 +294,30 @@ def test_an_author_is_linked_only_on_the_sources_own_host(source, author_url, li
     mention = read_mention(page, source, target, THREAD, Limits(), comment_cleaner())
     assert mention.author == "Bea"
     assert mention.author_url == (author_url if linked else None)
+
+
+def test_the_moderation_task_says_what_is_wrong_and_the_fix(tmp_path, capsys):
+    from invoke import Context, Exit
+
+    import tasks
+
+    database = str(tmp_path / "comments.db")
+    for options, said in (
+        ({"approve": 9}, "There is no webmention #9. Fix: list them"),
+        ({"delete": 9}, "There is no webmention #9. Fix: list them"),
+        ({"block": "spam.example/path"}, "is not a domain name. Fix: give one such as"),
+        ({"unblock": "never.example"}, "'never.example' is not blocked."),
+    ):
+        with pytest.raises(Exit) as failure:
+            tasks.comments_webmentions(Context(), database=database, **options)
+        assert failure.value.code == 1 and said in str(failure.value.message), options
+    with pytest.raises(Exit) as failure:
+        tasks.comments_webmentions(Context(), database=str(tmp_path / "nowhere" / "comments.db"))
+    assert "does not exist" in str(failure.value.message) and "--database" in str(
+        failure.value.message
+    )
+    tasks.comments_webmentions(Context(), block="Spam.Example", database=database)
+    tasks.comments_webmentions(Context(), database=database)
+    out = capsys.readouterr().out
+    assert "Blocked spam.example and its subdomains" in out
+    assert "0 webmention(s) held, 0 approved; blocked: spam.example." in out
