@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from lxml.etree import LxmlError
+
 from commons.comments.guard import normalise_origin
 from commons.comments.limits import Limits, RateLimiter, client_address
 from commons.unicode_controls import terminal_safe
@@ -210,6 +212,11 @@ class WebmentionEndpoint:
             return False
         try:
             self.verify(job)
+        except (ValueError, LxmlError) as error:
+            # A page no parser can read (ValueError: UnicodeError included): nothing to store.
+            self.store.done(job)
+            self.log(f"Webmention from {job.source} not verified: unreadable page ({error})")
+            return True
         except FetchRefused as error:
             if error.lasting or not self.store.retry_later(job):
                 self.store.done(job)

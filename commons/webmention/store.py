@@ -142,6 +142,12 @@ class Store:
         """The next job due, claimed by this worker (None: nothing is due)."""
         now = time.time() if now is None else now
         with self._write() as db:
+            # A job claimed this often never finished: the worker that took it
+            # died each time (a page that crashes it). It is dropped, not tried forever.
+            db.execute(
+                "DELETE FROM queue WHERE attempts >= ? AND claimed < ?",
+                (MAX_ATTEMPTS, now - CLAIM_SECONDS),
+            )
             row = db.execute(
                 "UPDATE queue SET claimed = ?, attempts = attempts + 1 WHERE id = ("
                 " SELECT id FROM queue WHERE not_before <= ? AND (claimed IS NULL OR claimed < ?)"

@@ -321,3 +321,30 @@ def test_the_moderation_task_says_what_is_wrong_and_the_fix(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Blocked spam.example and its subdomains" in out
     assert "0 webmention(s) held, 0 approved; blocked: spam.example." in out
+
+
+def test_a_page_no_parser_reads_is_dropped_and_the_verifier_goes_on(tmp_path, site):
+    with (
+        PageServer(html_answer("<!-- nothing but a comment -->")) as empty,
+        PageServer(html_answer(source_page(f"{site.origin}/2026/11/a-post/"))) as good,
+    ):
+        endpoint = Endpoint(tmp_path, site, empty, good)
+        endpoint.mention(empty.origin + "/reply/")
+        endpoint.mention(good.origin + "/reply/")
+        [stored] = endpoint.settled()
+    assert stored.mention.source == good.origin + "/reply/"
+    assert any("unreadable page" in line for line in endpoint.log)
+
+
+def test_a_job_whose_worker_died_each_time_is_dropped(tmp_path):
+    from commons.webmention.store import CLAIM_SECONDS, MAX_ATTEMPTS
+
+    store = Store(tmp_path / "webmentions.sqlite")
+    store.enqueue("https://a.example/", "https://site.example/post/", now=0)
+    now = 0.0
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        now += CLAIM_SECONDS + 1  # the worker that claimed it last never finished
+        job = store.claim(now)
+        assert job is not None and job.attempts == attempt
+    assert store.claim(now + CLAIM_SECONDS + 1) is None
+    assert store.pending_jobs(now) == (0, 0)
