@@ -348,3 +348,17 @@ def test_a_job_whose_worker_died_each_time_is_dropped(tmp_path):
         assert job is not None and job.attempts == attempt
     assert store.claim(now + CLAIM_SECONDS + 1) is None
     assert store.pending_jobs(now) == (0, 0)
+
+
+def test_the_local_comment_server_receives_webmentions_as_production_does(isso_server):
+    import json
+    import urllib.request
+
+    site = "http://127.0.0.1:9"
+    isso = isso_server([site])  # `invoke serve`'s Isso (commons/comments/serve.py)
+    fields = urlencode({"source": "https://blog.example/reply/", "target": f"{site}/post/"})
+    request = urllib.request.Request(isso.url + "webmention", data=fields.encode())
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 202
+    with urllib.request.urlopen(isso.url + "commons/webmentions?uri=a-post", timeout=10) as answer:
+        assert json.load(answer) == {"format": 1, "mentions": [], "thread": "a-post"}
