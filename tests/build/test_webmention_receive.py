@@ -362,3 +362,17 @@ def test_the_local_comment_server_receives_webmentions_as_production_does(isso_s
         assert answer.status == 202
     with urllib.request.urlopen(isso.url + "commons/webmentions?uri=a-post", timeout=10) as answer:
         assert json.load(answer) == {"format": 1, "mentions": [], "thread": "a-post"}
+
+
+def test_gunicorn_refuses_to_start_with_a_bad_loopback_setting(publish_settings, tmp_path):
+    from commons.comments.server import GunicornIsso, local_server
+    from commons.webmention.fetch import LOOPBACK_PORTS_ENV
+
+    isso, _ = local_server(publish_settings, tmp_path / "data", "http://127.0.0.1:9")
+    refused = GunicornIsso(isso.config_dir, {**isso.env, LOOPBACK_PORTS_ENV: "everything"})
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log, pytest.raises(RuntimeError, match="exited with code"):
+        refused.start(log)
+    text = log_path.read_text()
+    assert f"{LOOPBACK_PORTS_ENV} is 'everything'; accepted: port numbers" in text
+    assert "Fix:" in text
