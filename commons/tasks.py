@@ -383,8 +383,31 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
                 repo=REPO_ROOT,
                 retain=settings.get("OUTPUT_RETENTION", []),
             )
+            if not dry_run and not offline:
+                _send_webmentions(site, settings)
     except (PublishError, BuildError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None
+
+
+def _send_webmentions(site: Path, settings: dict) -> None:
+    """Notify the sites the new and changed posts link (docs/webmention.md, "Sending").
+    The site is published already: nothing here fails the publish."""
+    from commons.layout import plugin_module
+    from commons.webmention.fetch import AddressRule
+    from commons.webmention.send import SENT_FILE, send_webmentions
+
+    discussion = plugin_module("discussion", "settings")
+    if not discussion.validate_settings(settings.get(discussion.SETTING))["webmention"]["send"]:
+        return
+    try:
+        rule = AddressRule.from_environ(os.environ)
+        sent_file = snapshot_root(settings).parent / SENT_FILE
+        report = send_webmentions(site, settings["SITEURL"], sent_file, rule)
+    except (ValueError, OSError) as error:
+        print(terminal_safe(f"Webmention: nothing sent: {error}", newlines=False))
+        return
+    for line in report.lines():
+        print(terminal_safe(line, newlines=False))
 
 
 def _comments(function, *args, **kwargs):
@@ -454,6 +477,31 @@ def comments_move(c, old, new, dry_run=False, merge=False, database="", content=
         merge=merge,
         database=database,
         content_dir=Path(content) if content else CONTENT_DIR,
+    )
+
+
+@task(
+    help={
+        "approve": "Approve the held webmention with this number.",
+        "delete": "Delete the webmention with this number.",
+        "block": "Block a domain (and its subdomains): delete its mentions, refuse new ones.",
+        "unblock": "Accept mentions from a blocked domain again.",
+        "show_all": "List the approved ones too.",
+        "database": "The comment database (default COMMENTS_SERVER['database']).",
+    }
+)
+def comments_webmentions(c, approve=0, delete=0, block="", unblock="", show_all=False, database=""):
+    """List the held webmentions; approve, delete, or block a domain (docs/webmention.md)."""
+    from commons.webmention import commands as webmentions
+
+    _comments(
+        webmentions.moderate,
+        approve=int(approve),
+        delete=int(delete),
+        block=block,
+        unblock=unblock,
+        show_all=show_all,
+        database=database,
     )
 
 

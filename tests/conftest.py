@@ -59,6 +59,8 @@ SLOW_TESTS = (
     "tests/build/test_comments_backup.py::test_move_a_thread_so_nothing_is_orphaned",
     "tests/build/test_comment_publisher.py::test_a_comment_server_that_is_down_is_logged",
     "tests/build/test_comment_publisher.py::test_a_target_rsync_cannot_write_is_retried",
+    "tests/build/test_webmention.py::test_a_mention_from_one_site_reaches_the_other",
+    "tests/browser/test_webmention_thread.py::test_hostile_mentions_are_cleaned",
     "tests/build/test_comment_publisher.py::test_an_approved_comment_reaches_the_page_counts",
     "tests/build/test_publish_discussion.py::test_publish_brings_the_comment_snapshot_up_to_date",
     "tests/unit/test_bench_corpus.py::test_the_corpus_builds_cleanly_with_the_strict_build",

@@ -61,13 +61,16 @@ SNAPSHOT_SCHEMA = Schema(
 
 # DISCUSSION['webmention']: where the site says replies from other sites go
 # (plugins/discussion/webmention.py advertises it in every page's head and in
-# the security headers). Off by default: Commons' comment server does not
-# receive webmentions yet, and an advertised endpoint that answers 404 would
-# lose every reply sent to it. Turn it on for an endpoint that receives them.
+# the security headers). On by default: Commons' comment server receives them
+# (commons/webmention, docs/webmention.md). With a provider other than Isso,
+# the site has no endpoint of its own unless `endpoint` names one.
 WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
-        "enabled": Boolean(False),
+        "enabled": Boolean(True),
+        # `invoke publish` notifies the sites that new and changed posts link
+        # (commons/webmention/send.py).
+        "send": Boolean(True),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",

@@ -252,6 +252,18 @@ http {{
             server.stop()
 
 
+def test_the_endpoint_is_advertised_by_default(build, tmp_path):
+    # The comment server receives webmentions (commons/webmention): on unless turned off.
+    settings = overrides()
+    del settings["DISCUSSION"]["webmention"]
+    output = build(settings_file=PUBLISH_SETTINGS, overrides=settings)
+    endpoint = ISSO_URL + "webmention"
+    assert parsed(output, SAMPLE_ARTICLE)["rels"]["webmention"] == [endpoint]
+    assert header_lines(output)["Link"] == f'<{endpoint}>; rel="webmention"'
+    nginx = (output / "nginx-security-headers.conf").read_text(encoding="utf-8")
+    assert "Link" in nginx and f"<{endpoint}>" in nginx
+
+
 def test_the_comment_servers_webmention_endpoint_is_advertised(site, tmp_path):
     output = site()
     endpoint = ISSO_URL + "webmention"
@@ -277,15 +289,12 @@ def test_a_hostile_endpoint_is_percent_encoded_everywhere(site, tmp_path):
             "provider": "giscus",
             "giscus": {"repo": "a/b", "repo_id": "R", "category": "C", "category_id": "D"},
         },
-        {"webmention": "default"},
     ],
-    ids=["disabled", "no-comment-server", "another-provider", "by-default"],
+    ids=["disabled", "no-comment-server", "another-provider"],
 )
 def test_no_endpoint_no_advertisement(build, tmp_path, discussion):
     settings = overrides()
     settings["DISCUSSION"].update(discussion)
-    if discussion.get("webmention") == "default":
-        del settings["DISCUSSION"]["webmention"]
     output = build(settings_file=PUBLISH_SETTINGS, overrides=settings)
     assert "webmention" not in parsed(output, SAMPLE_ARTICLE)["rels"]
     assert "Link" not in header_lines(output)
