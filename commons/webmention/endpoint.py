@@ -83,7 +83,9 @@ class WebmentionEndpoint:
         mail: ModeratorMail | None = None,
     ):
         # The comment snapshot's sanitiser: a mention is cleaned as a comment is.
-        from plugins.discussion.snapshot import comment_cleaner
+        from commons.layout import plugin_module
+
+        comment_cleaner = plugin_module("discussion", "snapshot").comment_cleaner
 
         self.app = app
         self.site_origins = frozenset(filter(None, map(normalise_origin, site_origins)))
