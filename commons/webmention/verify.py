@@ -44,6 +44,12 @@ _SPACES = re.compile(r"\s+")
 # Dropped from an author's name: controls, and the bidirectional ones that would
 # turn the text after the name around.
 _CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}\u2028\u2029]")
+# Relays that show a response made on another network as a page of their own
+# (Bridgy Fed for the Fediverse and Bluesky, Bridgy for accounts there;
+# docs/bridgy.md). Their page's u-url is the original post, and its author's
+# h-card links their profile, both on that network's hosts: from these hosts
+# (and names under them) both are kept, as Bridgy asks of receivers.
+BRIDGE_HOSTS = ("brid.gy",)
 KIND_PROPERTIES = (("in-reply-to", "reply"), ("like-of", "like"), ("repost-of", "repost"))
 
 
@@ -100,7 +106,14 @@ def thread_of(page: Page) -> str | None:
 
 
 def read_mention(
-    page: Page, source: str, target: str, thread: str, limits: Limits, cleaner, now=None
+    page: Page,
+    source: str,
+    target: str,
+    thread: str,
+    limits: Limits,
+    cleaner,
+    now=None,
+    bridges: tuple[str, ...] = BRIDGE_HOSTS,
 ) -> Mention:
     """The mention the source page makes of the target; NotVerified when there is none."""
     if page.status in (404, 410):
@@ -120,8 +133,10 @@ def read_mention(
             kind = meaning
             break
     source_host = (urlsplit(source).hostname or "").lower()
-    author, author_url = _author(properties, parsed, source_host)
-    url = _first_url(properties.get("url", []), source_host) or source
+    # Where the page's addresses may point: its own host, or anywhere for a bridge.
+    links_host = None if _under(source_host, bridges) else source_host
+    author, author_url = _author(properties, parsed, source_host, links_host)
+    url = _first_url(properties.get("url", []), links_host) or source
     content = ""
     if kind in ("reply", "mention"):
         content = _content(properties, cleaner, limits, source)
@@ -173,8 +188,9 @@ def _plain(value) -> str:
     return text[:MAX_AUTHOR]
 
 
-def _safe_url(value: str, host: str) -> str | None:
-    """`value` when it is an http(s) address on `host` (or a name under it), else None."""
+def _safe_url(value: str, host: str | None) -> str | None:
+    """`value` when it is an http(s) address on `host` (or a name under it; None:
+    on any host), else None."""
     value = str(value).strip()
     if not value or len(value) > MAX_URL or re.search(r"[\s\x00-\x1f\x7f]", value):
         return None
@@ -185,6 +201,8 @@ def _safe_url(value: str, host: str) -> str | None:
     found = (parts.hostname or "").lower()
     if parts.scheme.lower() not in DEFAULT_PORTS or not found:
         return None
+    if host is None:  # a bridge's page: the original's host, whichever it is
+        return value
     # The source's host or a name under it; "www." makes no difference. Not a
     # name above it: a page on someone.shared-host.example is not shared-host.example's.
     found, host = found.removeprefix("www."), host.removeprefix("www.")
@@ -193,7 +211,7 @@ def _safe_url(value: str, host: str) -> str | None:
     return value
 
 
-def _first_url(values: list, host: str) -> str | None:
+def _first_url(values: list, host: str | None) -> str | None:
     for value in values:
         url = _safe_url(_url_of(value), host)
         if url:
@@ -201,8 +219,15 @@ def _first_url(values: list, host: str) -> str | None:
     return None
 
 
-def _author(properties: dict, parsed: dict, host: str) -> tuple[str, str | None]:
-    """(name, address) of the entry's author; the address only on the source's host."""
+def _under(host: str, names: tuple[str, ...]) -> bool:
+    return any(host == name or host.endswith("." + name) for name in names)
+
+
+def _author(
+    properties: dict, parsed: dict, host: str, links_host: str | None
+) -> tuple[str, str | None]:
+    """(name, address) of the entry's author; the address only on `links_host`
+    (None: any host), the name the source's host when the page gives none."""
     candidates = list(properties.get("author", []))
     if not candidates:
         candidates = [item for item in parsed.get("items", []) if "h-card" in item.get("type", [])][
@@ -212,13 +237,14 @@ def _author(properties: dict, parsed: dict, host: str) -> tuple[str, str | None]
         if isinstance(candidate, dict) and "properties" in candidate:
             card = candidate["properties"]
             name = _plain((card.get("name") or [""])[0])
-            url = _first_url(card.get("url", []), host)
+            url = _first_url(card.get("url", []), links_host)
         else:
             text = str(candidate.get("value") if isinstance(candidate, dict) else candidate)
-            url = _safe_url(text, host)
+            url = _safe_url(text, links_host)
             name = "" if text.startswith(("http://", "https://")) else _plain(text)
         if name or url:
-            return name or host, url
+            # No name: the host of the author's own address, else the source's.
+            return name or (urlsplit(url).hostname if url else None) or host, url
     return host, None
 
 
