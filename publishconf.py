@@ -42,14 +42,16 @@ FEED_DOMAIN = SITEURL
 LOAD_CONTENT_CACHE = False
 
 # Where `invoke publish` sends the site. method: "rsync" or "gh-pages"
-# (None: not configured; publish says what to set). Environment variables
-# override these so CI secrets stay out of the repository.
+# (None: not configured; publish says what to set). The environment variables
+# COMMONS_PUBLISH_METHOD, COMMONS_RSYNC_TARGET, COMMONS_SSH_PORT,
+# COMMONS_GH_PAGES_REMOTE and COMMONS_GH_PAGES_BRANCH override these, so CI
+# secrets stay out of the repository (docs/settings-reference.md).
 PUBLISH = {
-    "method": os.environ.get("COMMONS_PUBLISH_METHOD") or None,
-    "rsync_target": os.environ.get("COMMONS_RSYNC_TARGET", ""),
-    "ssh_port": int(os.environ.get("COMMONS_SSH_PORT", "22")),
-    "gh_pages_remote": os.environ.get("COMMONS_GH_PAGES_REMOTE", "origin"),
-    "gh_pages_branch": os.environ.get("COMMONS_GH_PAGES_BRANCH", "gh-pages"),
+    "method": None,
+    "rsync_target": "",
+    "ssh_port": 22,
+    "gh_pages_remote": "origin",
+    "gh_pages_branch": "gh-pages",
 }
 
 # Drafts are previewed locally only: production writes none, in any language,

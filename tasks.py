@@ -27,7 +27,6 @@ from commons.build import (
     build_notes,
     build_site,
     clean_output,
-    output_retention,
 )
 from commons.comments import commands as comments
 from commons.comments.publisher import snapshot_root
@@ -60,9 +59,18 @@ PUBLISH_OUTPUT_ENV = "COMMONS_PUBLISH_OUTPUT"
 
 
 def _settings(settings_file: Path) -> dict:
-    from pelican.settings import read_settings
+    """The settings file's settings, every Commons setting checked (commons/config.py):
+    a problem stops the task, a deprecated key is said and goes on."""
+    from commons.config import load
+    from commons.settings import SettingsError
 
-    return read_settings(str(settings_file))
+    try:
+        loaded = load(settings_file)
+    except SettingsError as error:
+        raise Exit(terminal_safe(str(error)), code=1) from None
+    for warning in loaded.warnings:
+        print(terminal_safe(f"WARNING  {settings_file.name}: {warning}"), file=sys.stderr)
+    return loaded.settings
 
 
 def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **kwargs) -> None:
@@ -76,13 +84,9 @@ def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **
     print(f"Built {output} in {time.perf_counter() - started:.1f} s")
 
 
-def search_index_override(settings_file: Path) -> dict:
+def search_index_override(settings: dict) -> dict:
     """Pelican setting overrides that make a build index the site with Pagefind."""
-    from pelican.settings import get_settings_from_file
-
-    search = dict(get_settings_from_file(str(settings_file)).get("SEARCH") or {})
-    search["index"] = True
-    return {"SEARCH": search}
+    return {"SEARCH": {**settings["SEARCH"], "index": True}}
 
 
 @task(
@@ -93,9 +97,10 @@ def search_index_override(settings_file: Path) -> dict:
 )
 def build(c, refresh_comments=False, search=False):
     """Build the site into output/ with the local settings (warnings are fatal)."""
-    overrides = refresh_override(DEV_SETTINGS) if refresh_comments else {}
+    settings = _settings(DEV_SETTINGS)
+    overrides = refresh_override(settings) if refresh_comments else {}
     if search:
-        overrides.update(search_index_override(DEV_SETTINGS))
+        overrides.update(search_index_override(settings))
     _build(overrides=overrides or None)
 
 
@@ -185,7 +190,7 @@ def migrate_links(
 def clean(c):
     """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""
     try:
-        kept = clean_output(DEFAULT_OUTPUT, output_retention(DEV_SETTINGS))
+        kept = clean_output(DEFAULT_OUTPUT, _settings(DEV_SETTINGS)["OUTPUT_RETENTION"])
     except BuildError as error:
         raise Exit(str(error), code=1) from None
     print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(kept) or 'nothing'}) and the cache")
@@ -197,8 +202,8 @@ def rebuild(c):
     _build()
 
 
-def _local_servers(output: Path):
-    local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+def _local_servers(output: Path, local: dict):
+    """The local Isso and the static site server, as LOCAL_SERVER places them."""
     origin = f"http://{local['host']}:{local['site_port']}"
     isso = IssoServer(
         ISSO_DATA,
@@ -277,7 +282,7 @@ def _run_until_interrupted(*steps) -> None:
 @task
 def serve(c):
     """Start a local Isso comment server, build, then serve output/, all on 127.0.0.1."""
-    isso, site = _local_servers(DEFAULT_OUTPUT)
+    isso, site = _local_servers(DEFAULT_OUTPUT, _settings(DEV_SETTINGS)["LOCAL_SERVER"])
     # Isso first: the build takes the comment snapshot of new posts from it.
     _run_until_interrupted(isso, _build, site)
 
@@ -286,7 +291,7 @@ def serve(c):
 def livereload(c):
     """Serve with live reload: a save shows its page at once, then the rest of the site follows."""
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
-    isso, _site = _local_servers(DEFAULT_OUTPUT)
+    isso, _site = _local_servers(DEFAULT_OUTPUT, local)
     site = PreviewServer(
         DEV_SETTINGS, CONTENT_DIR, DEFAULT_OUTPUT, host=local["host"], port=local["site_port"]
     )
@@ -301,10 +306,11 @@ def preview(c):
     from commons.comments.server import local_server
 
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+    settings = _settings(PUBLISH_SETTINGS)
     siteurl = f"http://{local['host']}:{local['site_port']}"
     try:
         isso, password = local_server(
-            _settings(PUBLISH_SETTINGS),
+            settings,
             Path(os.environ.get("COMMONS_PREVIEW_DATA") or ISSO_DATA / "preview"),
             siteurl,
             host=local["host"],
@@ -317,7 +323,7 @@ def preview(c):
     isso.log_path = isso.config_dir / "server.log"
     # Served with the _headers file production writes, so the preview shows
     # what the Content-Security-Policy allows before it is published.
-    headers_file = settings_headers_file()
+    headers_file = settings_headers_file(settings)
     site = StaticSiteServer(
         PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
     )
@@ -339,9 +345,10 @@ def preview(c):
     _run_until_interrupted(isso, build_preview, site)
 
 
-def settings_headers_file() -> str | None:
-    options = _settings(PUBLISH_SETTINGS).get("SECURITY_HEADERS") or {}
-    return options.get("headers_file", "_headers") if options.get("enabled") else None
+def settings_headers_file(settings: dict) -> str | None:
+    """The headers file production writes, when SECURITY_HEADERS is on."""
+    options = settings["SECURITY_HEADERS"]
+    return options["headers_file"] if options["enabled"] else None
 
 
 @task(
@@ -360,7 +367,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
     from plugins.feeds.options import example_authority
 
     settings = _settings(PUBLISH_SETTINGS)
-    overrides = refresh_override(PUBLISH_SETTINGS) if refresh_comments else None
+    overrides = refresh_override(settings) if refresh_comments else None
     env = {OFFLINE_ENV: "1"} if offline else None
     try:
         validate_options(settings["PUBLISH"])
@@ -383,7 +390,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
                 settings["PUBLISH"],
                 dry_run=dry_run,
                 repo=REPO_ROOT,
-                retain=settings.get("OUTPUT_RETENTION", []),
+                retain=settings["OUTPUT_RETENTION"],
             )
     except (PublishError, BuildError, comments.CommandError) as error:
         raise Exit(str(error), code=1) from None

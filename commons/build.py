@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
+from .settings import ListOf, String
 
 # With Pelican's plain log handler, its messages come first; under --fatal the
 # first of these lines ends them and a traceback follows.
@@ -545,11 +546,21 @@ def cache_path(output: Path) -> Path:
     return output.parent / f".pelican-cache-{output.name}"
 
 
-def output_retention(settings_file: Path) -> list[str]:
-    """OUTPUT_RETENTION as the settings file sets it."""
-    from pelican.settings import get_settings_from_file
+# Files in the output that Commons does not generate but never deletes.
+OUTPUT_RETENTION = ListOf(
+    String(),
+    [],
+    help="top-level files and folders of the output a build, `clean` and publish keep "
+    "(a CNAME, .well-known)",
+)
 
-    return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
+
+def output_retention(settings_file: Path) -> list[str]:
+    """OUTPUT_RETENTION as the settings file sets it (checked, like every setting, by
+    commons.config; only this one is, as Pelican has checked the rest)."""
+    from .config import load
+
+    return load(settings_file, only=("OUTPUT_RETENTION",)).settings["OUTPUT_RETENTION"]
 
 
 def build_notes(log: str) -> list[str]:

@@ -201,11 +201,19 @@ def _setting(settings: dict, name: str) -> dict:
 def check_site(
     settings_file: Path = DEV_SETTINGS, content: Path = CONTENT_DIR, env: dict | None = None
 ) -> CheckReport:
-    """Build `content` with warnings not fatal, into a throw-away folder; report every problem."""
-    from pelican.settings import get_settings_from_file
+    """Build `content` with warnings not fatal, into a throw-away folder; report every problem.
+
+    Settings Commons cannot use are the report (every one, naming the file): no
+    build is tried with them.
+    """
+    from .config import load
+    from .settings import SettingsError
 
     content = Path(content).resolve()
-    settings = get_settings_from_file(str(settings_file))
+    try:
+        settings = load(Path(settings_file), environ={**os.environ, **(env or {})}).settings
+    except SettingsError as error:
+        return CheckReport({SITE_WIDE: [str(problem) for problem in error.problems]})
     with tempfile.TemporaryDirectory(prefix="commons-check-") as scratch:
         scratch_path = Path(scratch)
         command = pelican_command(

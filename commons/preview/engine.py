@@ -44,10 +44,11 @@ from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
-from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
+from commons.build import cache_key, cache_settings, explain, prepare_cache
+from commons.config import load
+from commons.unicode_controls import terminal_safe
 
 from .sync import sync_tree, write_if_changed
 
@@ -212,9 +213,14 @@ class WarmSite:
             for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
                 print(notice, file=sys.stderr, flush=True)
             _forget_settings_modules(self.settings_file)
-            settings = read_settings(str(self.settings_file), override=overrides)
-            self.pelican = Pelican(settings)
-        self.retention = output_retention(self.settings_file)
+            # Checked once here (commons/config.py); the plugins' `install`
+            # takes the checked values as they are.
+            loaded = load(self.settings_file, overrides=overrides)
+            for warning in loaded.warnings:
+                line = f"WARNING  {self.settings_file.name}: {warning}"
+                print(terminal_safe(line), file=sys.stderr, flush=True)
+            self.pelican = Pelican(loaded.settings)
+        self.retention = loaded.settings["OUTPUT_RETENTION"]
         self.model = None
 
     # -- the page first ---------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
+from commons.config import validate
 from commons.settings import (
     Boolean,
     Choice,
@@ -206,7 +207,8 @@ def add_meta_policy(page: bytes, policy: str) -> bytes:
 
 def headers_cannot_be_set(settings: dict) -> bool:
     """True when the site is published where no response header can be set (GitHub Pages)."""
-    return (settings.get("PUBLISH") or {}).get("method") in HEADERLESS_PUBLISH_METHODS
+    publish = validate(settings, only=("PUBLISH",)).settings["PUBLISH"]
+    return publish["method"] in HEADERLESS_PUBLISH_METHODS
 
 
 def netlify_headers(headers: dict[str, str]) -> str:
