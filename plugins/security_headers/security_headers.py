@@ -72,11 +72,6 @@ DOCTYPE = re.compile(rb"<!doctype[^>]*>", re.IGNORECASE)
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 
-def validate_settings(raw) -> dict:
-    """SECURITY_HEADERS with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 # A page needs parsing only when one of its script start tags may open an
 # inline script: one with neither a src attribute nor a data type. The test
 # errs towards parsing (an attribute value holding ">" ends the match early
