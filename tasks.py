@@ -503,6 +503,17 @@ def new_post(c, title):
 
 
 @task
+def settings_reference(c):
+    """Write the settings reference at the end of docs/settings.md from the schemas."""
+    from commons.config import site_schema
+    from commons.settings_reference import write_reference
+
+    page = REPO_ROOT / "docs" / "settings.md"
+    site = site_schema(_settings(DEV_SETTINGS)["PLUGINS"])
+    print(f"{'Wrote' if write_reference(page, site) else 'Unchanged:'} {page}")
+
+
+@task
 def lint(c):
     """Check style with ruff (lint and format)."""
     c.run(f"{sys.executable} -m ruff check {REPO_ROOT}", pty=False)
