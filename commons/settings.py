@@ -1,14 +1,19 @@
-"""The settings schema every Commons plugin declares its one dict setting with.
+"""The settings schema every setting Commons reads is declared with.
 
-In the spirit of mkdocs' `config_options`: a plugin describes its dict as a
-`Schema` of typed options (`Boolean`, `String`, `Integer`, `Choice`,
-`Pattern`, `URL`, `ListOf`, `DictOf`, `Nested`, `Optional`, or any `Option`
-with a custom check), each with its default. Validation fills the defaults in,
-refuses unknown keys, and collects EVERY problem before it raises one
-`SettingsError` that lists them all, one line each, naming the key (its full
-path, such as DISCUSSION['isso']['url']), the value, what is accepted and the
-fix. `install` is the one place that logs and raises, when Pelican starts;
-it reports the other plugins' bad settings in the same breath.
+In the spirit of mkdocs' `config_options`: a plugin (or Commons itself, for
+PUBLISH, LOCAL_SERVER, ...) describes its dict as a `Schema` of typed options
+(`Boolean`, `String`, `Integer`, `Choice`, `Pattern`, `URL`, `ListOf`,
+`DictOf`, `Nested`, `Optional`, or any `Option` with a custom check), each
+with its default, the environment variable that overrides it (`env=`) and a
+line for the reference (`help=`). A renamed key is a `Deprecated` option: a
+warning while its value is still used, an error once it is `removed`.
+Validation fills the defaults in, refuses unknown keys, and collects EVERY
+problem before it raises one `SettingsError` that lists them all, one line
+each, naming the key (its full path, such as DISCUSSION['isso']['url']), the
+value, what is accepted and the fix. `commons.config.load` checks a site's
+settings with these schemas before a task runs; `install` is the one place
+that logs and raises when Pelican starts, and it reports the other plugins'
+bad settings in the same breath.
 
     SCHEMA = Schema("CSS_MINIFY", {"enabled": Boolean(True)})
 
