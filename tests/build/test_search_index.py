@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from commons import DEV_SETTINGS
+from commons.config import load
 from commons.settings import SettingsError
 from plugins.search.plugin import SCHEMA
 from tasks import search_index_override
@@ -56,7 +57,7 @@ def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
     (content / "pages" / "hidden.md").write_text(
         "Title: Hidden Page\nStatus: hidden\n\nUnlisted.\n", encoding="utf-8"
     )
-    output = build(content=content, overrides=search_index_override(DEV_SETTINGS))
+    output = build(content=content, overrides=search_index_override(load(DEV_SETTINGS).settings))
     assert (output / "drafts" / "secret-plans" / "index.html").is_file()
     assert sorted(indexed_pages(output)) == [SAMPLE_URL, "/about/"]
 
@@ -103,5 +104,9 @@ def build_site_with_index(tmp_path: Path) -> Path:
     from commons.build import build_site
 
     output = tmp_path / "indexed"
-    build_site(output, settings_file=DEV_SETTINGS, overrides=search_index_override(DEV_SETTINGS))
+    build_site(
+        output,
+        settings_file=DEV_SETTINGS,
+        overrides=search_index_override(load(DEV_SETTINGS).settings),
+    )
     return output
