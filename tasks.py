@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -101,7 +102,7 @@ def build(c, refresh_comments=False, search=False):
     overrides = refresh_override(settings) if refresh_comments else {}
     if search:
         overrides.update(search_index_override(settings))
-    _build(overrides=overrides or None)
+    _build(overrides=overrides or None, retention=settings["OUTPUT_RETENTION"])
 
 
 @task
@@ -282,9 +283,10 @@ def _run_until_interrupted(*steps) -> None:
 @task
 def serve(c):
     """Start a local Isso comment server, build, then serve output/, all on 127.0.0.1."""
-    isso, site = _local_servers(DEFAULT_OUTPUT, _settings(DEV_SETTINGS)["LOCAL_SERVER"])
+    settings = _settings(DEV_SETTINGS)
+    isso, site = _local_servers(DEFAULT_OUTPUT, settings["LOCAL_SERVER"])
     # Isso first: the build takes the comment snapshot of new posts from it.
-    _run_until_interrupted(isso, _build, site)
+    _run_until_interrupted(isso, partial(_build, retention=settings["OUTPUT_RETENTION"]), site)
 
 
 @task
@@ -336,6 +338,7 @@ def preview(c):
             PREVIEW_OUTPUT,
             PUBLISH_SETTINGS,
             env={"COMMONS_SITEURL": siteurl, "COMMONS_ISSO_URL": isso.url},
+            retention=settings["OUTPUT_RETENTION"],
         )
         print(
             f"Comments are moderated as in production: approve them at {isso.url}admin/ "
@@ -383,7 +386,13 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
             # last site, so the build renders only what changed (docs/publishing.md).
             kept = os.environ.get(PUBLISH_OUTPUT_ENV, "")
             site = Path(kept).expanduser().resolve() if kept else Path(staging) / "site"
-            _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
+            _build(
+                site,
+                PUBLISH_SETTINGS,
+                overrides=overrides,
+                env=env,
+                retention=settings["OUTPUT_RETENTION"],
+            )
             check_site(site, settings)
             publish_site(
                 site,

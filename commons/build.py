@@ -146,6 +146,7 @@ def build_site(
     env: dict | None = None,
     wait: float = LOCK_WAIT,
     over_last: bool = False,
+    retention: list[str] | None = None,
 ) -> BuildResult:
     """Build the site into `output` atomically; raise BuildError and leave `output` as it was.
 
@@ -155,6 +156,9 @@ def build_site(
     `over_last`: the build starts from a copy of the site in `output` instead
     of an empty folder, for a build that writes only some pages (THREAD_PAGES,
     plugins/thread_pages); the rest of the site is the last build's.
+
+    `retention`: OUTPUT_RETENTION as the caller loaded it (commons.config);
+    None: read from `settings_file`.
     """
     output = Path(output).resolve()
     try:
@@ -216,7 +220,9 @@ def build_site(
                 )
             try:
                 record_sound_cache(Path(overrides["CACHE_PATH"]), key)
-                _carry_over(output, staging, output_retention(Path(settings_file)))
+                if retention is None:
+                    retention = output_retention(Path(settings_file))
+                _carry_over(output, staging, retention)
                 publishable_modes(staging)
                 _swap_in(staging, output)
             except OSError as error:
