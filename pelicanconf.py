@@ -1,7 +1,8 @@
 """Settings for local work: relative URLs, drafts visible, the local comment server.
 
 `publishconf.py` imports everything from here and overrides what production needs.
-Every Commons plugin reads one dict setting, documented in docs/settings.md.
+Every setting Commons reads is checked by one loader (commons/config.py) with
+the schema its plugin or module declares; docs/settings.md lists them all.
 """
 
 import importlib.util
@@ -304,7 +305,7 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = str(SITE_ROOT / ".cache" / "pelican")
 
-# Commons' own plugins: each reads exactly one dict, validated at start.
+# Commons' own plugins' settings, each checked with its plugin's schema.
 # Limits per content file (plugins/source_guard): bad markup costs seconds.
 # Uploads (images, videos, PDFs) are copied, never read: their own limit.
 SOURCE_GUARD = {"max_bytes": 2_000_000, "max_upload_bytes": 100_000_000, "max_seconds": 10}
