@@ -213,7 +213,8 @@ def check_site(
     try:
         settings = load(Path(settings_file), environ={**os.environ, **(env or {})}).settings
     except SettingsError as error:
-        return CheckReport({SITE_WIDE: [str(problem) for problem in error.problems]})
+        name = Path(settings_file).name
+        return CheckReport({SITE_WIDE: [f"{name}: {problem}" for problem in error.problems]})
     with tempfile.TemporaryDirectory(prefix="commons-check-") as scratch:
         scratch_path = Path(scratch)
         command = pelican_command(

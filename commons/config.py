@@ -117,6 +117,4 @@ def load(
     try:
         return validate(settings, environ, only)
     except SettingsError as error:
-        raise SettingsError(
-            [f"{settings_file}: Commons cannot use these settings:", *error.problems]
-        ) from None
+        raise SettingsError(error.problems, source=settings_file) from None

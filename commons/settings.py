@@ -28,7 +28,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType, ModuleType
 from urllib.parse import urlsplit
 
@@ -74,9 +74,14 @@ class Problem:
 class SettingsError(ValueError):
     """One or more Commons settings have values their plugins cannot use."""
 
-    def __init__(self, problems: Iterable[Problem | str]):
+    def __init__(self, problems: Iterable[Problem | str], source: object = None):
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        # The settings file they come from, when known: it heads the message.
+        self.source = source
+        lines = [str(problem) for problem in self.problems]
+        if source is not None:
+            lines.insert(0, f"{source}: Commons cannot use these settings:")
+        super().__init__("\n".join(lines))
 
 
 def is_warning(problem: Problem | str) -> bool:
@@ -547,6 +552,11 @@ class Schema:
                 value, found = option.collect(
                     option.from_env(text), f"{path} (from ${option.env})", context, self.label
                 )
+                fix = f"set ${option.env} to {option.accepted}, or unset it"
+                found = [
+                    replace(problem, fix=fix) if isinstance(problem, Problem) else problem
+                    for problem in found
+                ]
             elif key in raw:
                 value, found = option.collect(raw[key], path, context, self.label, environ)
             else:

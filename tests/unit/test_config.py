@@ -117,6 +117,21 @@ def test_a_bad_environment_value_names_the_variable():
         "PUBLISH['ssh_port'] (from $COMMONS_SSH_PORT)",
     ]
     assert "is 'twenty-two'; it must be a whole number from 1 to 65535" in str(failure.value)
+    assert "Fix: set $COMMONS_SSH_PORT to a whole number from 1 to 65535, or unset it" in str(
+        failure.value
+    )
+
+
+def test_check_reports_bad_settings_as_the_sites_problems_without_building(tmp_path):
+    from commons.check import SITE_WIDE, check_site
+
+    path = settings_file(tmp_path, 'PUBLISH = {"ssh_port": 0}\nOUTPUT_RETENTION = [""]\n')
+    report = check_site(settings_file=path, content=tmp_path / "no-content-needed")
+    assert list(report.problems) == [SITE_WIDE]
+    assert [line.split(";")[0] for line in report.problems[SITE_WIDE]] == [
+        "siteconf.py: OUTPUT_RETENTION is [''] (item 0, '': not a non-empty string on one line)",
+        "siteconf.py: PUBLISH['ssh_port'] is 0",
+    ]
 
 
 def renamed(removed: bool) -> Schema:
