@@ -253,6 +253,8 @@ SEARCH = {
 PLUGINS = [
     # First of all: every message logged after it has terminal controls escaped.
     "plugins.terminal_safe",
+    # Then every Commons setting is checked at once (commons/config.py).
+    "plugins.settings_check",
     # Next: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file.
     "plugins.source_guard",
