@@ -11,9 +11,11 @@ file. The result holds typed values with their defaults filled in, and lists
 what it checked under `LOADED`, so a plugin's `install` in a Pelican started
 with these settings does not check them again.
 
-Tasks, `check`, the preview and the comment publisher read their settings
-here; a Pelican run by `commons.build` reads the file itself, and each plugin
-checks its own setting with the same schema when Pelican starts.
+Tasks, `check`, the preview, the comment publisher and the benchmarks read
+their settings here. A Pelican run by `commons.build` reads the file itself;
+`plugins.settings_check` then checks it here when Pelican starts, before the
+other plugins (without it, each plugin checks its own setting with the same
+schema).
 """
 
 from __future__ import annotations
