@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 REQUIRED = object()
 # The default of an option that is left out of the result when not given.
 ABSENT = object()
-# The Pelican setting that lists the settings `commons.config.load` validated.
+# The Pelican setting that lists the settings commons.config has checked.
 LOADED = "COMMONS_LOADED_SETTINGS"
 # What an environment variable may say for a Boolean option.
 ENV_TRUE = ("1", "true", "yes", "on")
@@ -135,7 +135,7 @@ class Option:
         # The environment variable that, when set and not empty, replaces the
         # value the settings file gives (a CI secret, a test's own folder).
         self.env = env
-        # One sentence for the settings reference (docs/settings-reference.md).
+        # One sentence for the settings reference (the end of docs/settings.md).
         self.help = help
 
     def clean(self, value, context: Mapping):
