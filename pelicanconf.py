@@ -2,8 +2,8 @@
 
 Local work: relative URLs, drafts visible, the local comment server (all in
 commons/defaults.py, which every Commons site starts from). `publishconf.py`
-turns these into the production settings. Every Commons plugin reads one dict
-setting, documented in docs/settings.md.
+turns these into the production settings. Every setting Commons reads is
+checked by one loader (commons/config.py); docs/settings.md lists them all.
 """
 
 import importlib.util

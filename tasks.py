@@ -21,7 +21,22 @@ from commons import REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
 from commons.servers import StaticSiteServer
 from commons.tasks import *  # noqa: F403
-from commons.tasks import _build  # the tests build through it, as the tasks do
+from commons.tasks import (
+    _build,  # the tests build through it, as the tasks do
+    _settings,
+)
+
+
+@task
+def settings_reference(c):
+    """Write the settings reference at the end of docs/settings.md from the schemas."""
+    from commons import DEV_SETTINGS
+    from commons.config import site_schema
+    from commons.settings_reference import write_reference
+
+    page = REPO_ROOT / "docs" / "settings.md"
+    site = site_schema(_settings(DEV_SETTINGS)["PLUGINS"])
+    print(f"{'Wrote' if write_reference(page, site) else 'Unchanged:'} {page}")
 
 
 @task

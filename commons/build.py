@@ -32,6 +32,7 @@ from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .problems import Problem, read_problems
+from .settings import ListOf, String
 from .unicode_controls import terminal_safe
 
 # The guard's problem file of one build (GUARD['problems_file']), in its work folder.
@@ -130,6 +131,7 @@ def build_site(
     env: dict | None = None,
     wait: float = LOCK_WAIT,
     over_last: bool = False,
+    retention: list[str] | None = None,
 ) -> BuildResult:
     """Build the site into `output` atomically; raise BuildError and leave `output` as it was.
 
@@ -139,6 +141,9 @@ def build_site(
     `over_last`: the build starts from a copy of the site in `output` instead
     of an empty folder, for a build that writes only some pages (THREAD_PAGES,
     plugins/thread_pages); the rest of the site is the last build's.
+
+    `retention`: OUTPUT_RETENTION as the caller loaded it (commons.config);
+    None: read from `settings_file`.
     """
     output = Path(output).resolve()
     try:
@@ -206,7 +211,9 @@ def build_site(
                 )
             try:
                 record_sound_cache(Path(overrides["CACHE_PATH"]), key)
-                _carry_over(output, staging, output_retention(Path(settings_file)))
+                if retention is None:
+                    retention = output_retention(Path(settings_file))
+                _carry_over(output, staging, retention)
                 publishable_modes(staging)
                 _swap_in(staging, output)
             except OSError as error:
@@ -536,11 +543,21 @@ def cache_path(output: Path) -> Path:
     return output.parent / f".pelican-cache-{output.name}"
 
 
-def output_retention(settings_file: Path) -> list[str]:
-    """OUTPUT_RETENTION as the settings file sets it."""
-    from pelican.settings import get_settings_from_file
+# Files in the output that Commons does not generate but never deletes.
+OUTPUT_RETENTION = ListOf(
+    String(),
+    [],
+    help="top-level files and folders of the output a build, `clean` and publish keep "
+    "(a CNAME, .well-known)",
+)
 
-    return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
+
+def output_retention(settings_file: Path) -> list[str]:
+    """OUTPUT_RETENTION as the settings file sets it (checked, like every setting, by
+    commons.config; only this one is, as Pelican has checked the rest)."""
+    from .config import load
+
+    return load(settings_file, only=("OUTPUT_RETENTION",)).settings["OUTPUT_RETENTION"]
 
 
 def build_notes(log: str) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
-from .build import LOG_TAIL, guard_setting, pelican_command
+from .build import LOG_TAIL, pelican_command
 from .problems import Problem, read_problems
 from .unicode_controls import terminal_safe
 
@@ -70,8 +70,20 @@ def group(problems: list[Problem]) -> CheckReport:
 def check_site(
     settings_file: Path = DEV_SETTINGS, content: Path = CONTENT_DIR, env: dict | None = None
 ) -> CheckReport:
-    """Build `content` with warnings not fatal, into a throw-away folder; report every problem."""
+    """Build `content` with warnings not fatal, into a throw-away folder; report every problem.
+
+    Settings Commons cannot use are the report (every one, naming the file): no
+    build is tried with them.
+    """
+    from .config import load
+    from .settings import SettingsError
+
     content = Path(content).resolve()
+    try:
+        settings = load(Path(settings_file), environ={**os.environ, **(env or {})}).settings
+    except SettingsError as error:
+        name = Path(settings_file).name
+        return CheckReport({SITE_WIDE: [f"{name}: {problem}" for problem in error.problems]})
     with tempfile.TemporaryDirectory(prefix="commons-check-") as scratch:
         scratch_path = Path(scratch)
         problems_file = scratch_path / "problems.json"
@@ -84,9 +96,11 @@ def check_site(
                 "LOAD_CONTENT_CACHE": False,
                 # Go on past a file's bad metadata and the cross-file checks,
                 # so its links and later stages report too.
-                "GUARD": guard_setting(
-                    Path(settings_file), {}, stop=False, problems_file=str(problems_file)
-                ),
+                "GUARD": {
+                    **settings.get("GUARD", {}),
+                    "stop": False,
+                    "problems_file": str(problems_file),
+                },
             },
             fatal=None,
         )

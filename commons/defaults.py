@@ -4,7 +4,8 @@ A site's pelicanconf.py begins with `from commons.defaults import *` and then
 sets only what the site chose (its name, address, time zone, feed ids...), so
 that an upgrade of the package brings the new defaults without a merge.
 Its publishconf.py takes the production settings from `production` below.
-Every Commons plugin reads one dict setting, documented in docs/settings.md.
+Every setting Commons reads is checked by one loader (commons/config.py) with
+the schema its plugin or module declares; docs/settings.md lists them all.
 """
 
 import importlib.util
@@ -232,6 +233,8 @@ SEARCH = {
 PLUGINS = [
     # First of all: every message logged after it has terminal controls escaped.
     plugin_package("terminal_safe"),
+    # Then every Commons setting is checked at once (commons/config.py).
+    plugin_package("settings_check"),
     # Next: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file, and checks each post before the others read it.
     plugin_package("guard"),
@@ -279,7 +282,7 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
 
-# Commons' own plugins: each reads exactly one dict, validated at start.
+# Commons' own plugins' settings, each checked with its plugin's schema.
 # The guard (plugins/guard; docs/settings.md, "The guard") checks that the
 # content is safe and valid; every problem names its file and its fix.
 GUARD = {
@@ -425,14 +428,17 @@ def production(local: dict, comments_url: str = "https://comments.commons.exampl
     # on what a previous local build left behind.
     settings["LOAD_CONTENT_CACHE"] = False
     # Where `publish` sends the site. method: "rsync" or "gh-pages" (None: not
-    # configured; publish says what to set). Environment variables override
-    # these so CI secrets stay out of the repository.
+    # configured; publish says what to set). The environment variables
+    # COMMONS_PUBLISH_METHOD, COMMONS_RSYNC_TARGET, COMMONS_SSH_PORT,
+    # COMMONS_GH_PAGES_REMOTE and COMMONS_GH_PAGES_BRANCH override these, so CI
+    # secrets stay out of the repository (declared on the PUBLISH schema,
+    # commons/publish.py; docs/settings.md).
     settings["PUBLISH"] = {
-        "method": os.environ.get("COMMONS_PUBLISH_METHOD") or None,
-        "rsync_target": os.environ.get("COMMONS_RSYNC_TARGET", ""),
-        "ssh_port": int(os.environ.get("COMMONS_SSH_PORT", "22")),
-        "gh_pages_remote": os.environ.get("COMMONS_GH_PAGES_REMOTE", "origin"),
-        "gh_pages_branch": os.environ.get("COMMONS_GH_PAGES_BRANCH", "gh-pages"),
+        "method": None,
+        "rsync_target": "",
+        "ssh_port": 22,
+        "gh_pages_remote": "origin",
+        "gh_pages_branch": "gh-pages",
     }
     # Drafts are previewed locally only: production writes none, in any
     # language, and no template lists them (plugins/drafts empties every

@@ -11,8 +11,10 @@ import datetime
 import os
 import shlex
 import signal
+import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +26,6 @@ from commons.build import (
     build_notes,
     build_site,
     clean_output,
-    output_retention,
 )
 from commons.comments import commands as comments
 from commons.comments.publisher import snapshot_root
@@ -57,9 +58,18 @@ PUBLISH_OUTPUT_ENV = "COMMONS_PUBLISH_OUTPUT"
 
 
 def _settings(settings_file: Path) -> dict:
-    from pelican.settings import read_settings
+    """The settings file's settings, every Commons setting checked (commons/config.py):
+    a problem stops the task, a deprecated key is said and goes on."""
+    from commons.config import load
+    from commons.settings import SettingsError
 
-    return read_settings(str(settings_file))
+    try:
+        loaded = load(settings_file)
+    except SettingsError as error:
+        raise Exit(terminal_safe(str(error)), code=1) from None
+    for warning in loaded.warnings:
+        print(terminal_safe(f"WARNING  {settings_file.name}: {warning}"), file=sys.stderr)
+    return loaded.settings
 
 
 def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **kwargs) -> None:
@@ -73,13 +83,9 @@ def _build(output: Path = DEFAULT_OUTPUT, settings_file: Path = DEV_SETTINGS, **
     print(f"Built {output} in {time.perf_counter() - started:.1f} s")
 
 
-def search_index_override(settings_file: Path) -> dict:
+def search_index_override(settings: dict) -> dict:
     """Pelican setting overrides that make a build index the site with Pagefind."""
-    from pelican.settings import get_settings_from_file
-
-    search = dict(get_settings_from_file(str(settings_file)).get("SEARCH") or {})
-    search["index"] = True
-    return {"SEARCH": search}
+    return {"SEARCH": {**settings["SEARCH"], "index": True}}
 
 
 @task(
@@ -90,10 +96,11 @@ def search_index_override(settings_file: Path) -> dict:
 )
 def build(c, refresh_comments=False, search=False):
     """Build the site into output/ with the local settings (warnings are fatal)."""
-    overrides = refresh_override(DEV_SETTINGS) if refresh_comments else {}
+    settings = _settings(DEV_SETTINGS)
+    overrides = refresh_override(settings) if refresh_comments else {}
     if search:
-        overrides.update(search_index_override(DEV_SETTINGS))
-    _build(overrides=overrides or None)
+        overrides.update(search_index_override(settings))
+    _build(overrides=overrides or None, retention=settings["OUTPUT_RETENTION"])
 
 
 @task
@@ -182,7 +189,7 @@ def migrate_links(
 def clean(c):
     """Delete output/ and the content cache, keeping the files in OUTPUT_RETENTION."""
     try:
-        kept = clean_output(DEFAULT_OUTPUT, output_retention(DEV_SETTINGS))
+        kept = clean_output(DEFAULT_OUTPUT, _settings(DEV_SETTINGS)["OUTPUT_RETENTION"])
     except BuildError as error:
         raise Exit(str(error), code=1) from None
     print(f"Cleaned {DEFAULT_OUTPUT} (kept: {', '.join(kept) or 'nothing'}) and the cache")
@@ -194,8 +201,8 @@ def rebuild(c):
     _build()
 
 
-def _local_servers(output: Path):
-    local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+def _local_servers(output: Path, local: dict):
+    """The local Isso and the static site server, as LOCAL_SERVER places them."""
     origin = f"http://{local['host']}:{local['site_port']}"
     isso = IssoServer(
         ISSO_DATA,
@@ -274,16 +281,17 @@ def _run_until_interrupted(*steps) -> None:
 @task
 def serve(c):
     """Start a local Isso comment server, build, then serve output/, all on 127.0.0.1."""
-    isso, site = _local_servers(DEFAULT_OUTPUT)
+    settings = _settings(DEV_SETTINGS)
+    isso, site = _local_servers(DEFAULT_OUTPUT, settings["LOCAL_SERVER"])
     # Isso first: the build takes the comment snapshot of new posts from it.
-    _run_until_interrupted(isso, _build, site)
+    _run_until_interrupted(isso, partial(_build, retention=settings["OUTPUT_RETENTION"]), site)
 
 
 @task
 def livereload(c):
     """Serve with live reload: a save shows its page at once, then the rest of the site follows."""
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
-    isso, _site = _local_servers(DEFAULT_OUTPUT)
+    isso, _site = _local_servers(DEFAULT_OUTPUT, local)
     site = PreviewServer(
         DEV_SETTINGS, CONTENT_DIR, DEFAULT_OUTPUT, host=local["host"], port=local["site_port"]
     )
@@ -298,10 +306,11 @@ def preview(c):
     from commons.comments.server import local_server
 
     local = _settings(DEV_SETTINGS)["LOCAL_SERVER"]
+    settings = _settings(PUBLISH_SETTINGS)
     siteurl = f"http://{local['host']}:{local['site_port']}"
     try:
         isso, password = local_server(
-            _settings(PUBLISH_SETTINGS),
+            settings,
             Path(os.environ.get("COMMONS_PREVIEW_DATA") or ISSO_DATA / "preview"),
             siteurl,
             host=local["host"],
@@ -314,7 +323,7 @@ def preview(c):
     isso.log_path = isso.config_dir / "server.log"
     # Served with the _headers file production writes, so the preview shows
     # what the Content-Security-Policy allows before it is published.
-    headers_file = settings_headers_file()
+    headers_file = settings_headers_file(settings)
     site = StaticSiteServer(
         PREVIEW_OUTPUT, host=local["host"], port=local["site_port"], headers_file=headers_file
     )
@@ -327,6 +336,7 @@ def preview(c):
             PREVIEW_OUTPUT,
             PUBLISH_SETTINGS,
             env={"COMMONS_SITEURL": siteurl, "COMMONS_ISSO_URL": isso.url},
+            retention=settings["OUTPUT_RETENTION"],
         )
         print(
             f"Comments are moderated as in production: approve them at {isso.url}admin/ "
@@ -336,9 +346,10 @@ def preview(c):
     _run_until_interrupted(isso, build_preview, site)
 
 
-def settings_headers_file() -> str | None:
-    options = _settings(PUBLISH_SETTINGS).get("SECURITY_HEADERS") or {}
-    return options.get("headers_file", "_headers") if options.get("enabled") else None
+def settings_headers_file(settings: dict) -> str | None:
+    """The headers file production writes, when SECURITY_HEADERS is on."""
+    options = settings["SECURITY_HEADERS"]
+    return options["headers_file"] if options["enabled"] else None
 
 
 @task(
@@ -358,7 +369,7 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
 
     example_authority = plugin_module("feeds", "options").example_authority
     settings = _settings(PUBLISH_SETTINGS)
-    overrides = refresh_override(PUBLISH_SETTINGS) if refresh_comments else None
+    overrides = refresh_override(settings) if refresh_comments else None
     env = {OFFLINE_ENV: "1"} if offline else None
     try:
         validate_options(settings["PUBLISH"])
@@ -374,14 +385,20 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
             # last site, so the build renders only what changed (docs/publishing.md).
             kept = os.environ.get(PUBLISH_OUTPUT_ENV, "")
             site = Path(kept).expanduser().resolve() if kept else Path(staging) / "site"
-            _build(site, PUBLISH_SETTINGS, overrides=overrides, env=env)
+            _build(
+                site,
+                PUBLISH_SETTINGS,
+                overrides=overrides,
+                env=env,
+                retention=settings["OUTPUT_RETENTION"],
+            )
             check_site(site, settings)
             publish_site(
                 site,
                 settings["PUBLISH"],
                 dry_run=dry_run,
                 repo=REPO_ROOT,
-                retain=settings.get("OUTPUT_RETENTION", []),
+                retain=settings["OUTPUT_RETENTION"],
             )
             if not dry_run and not offline:
                 _send_webmentions(site, settings)

@@ -265,10 +265,15 @@ def fetch_comments(comments_cache, monkeypatch) -> Path:
 def built_site(tmp_path_factory) -> Path:
     """The real project built with the local settings (warnings fatal), and its
     search index, as `invoke build --search` makes it."""
+    from commons.config import load
     from tasks import search_index_override
 
     output = tmp_path_factory.mktemp("site") / "output"
-    build_site(output, settings_file=DEV_SETTINGS, overrides=search_index_override(DEV_SETTINGS))
+    build_site(
+        output,
+        settings_file=DEV_SETTINGS,
+        overrides=search_index_override(load(DEV_SETTINGS).settings),
+    )
     return output
 
 

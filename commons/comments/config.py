@@ -34,6 +34,7 @@ import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from commons.publish import SCHEMA as PUBLISH_SCHEMA
 from commons.settings import SettingsError
 
 from . import options as opts
@@ -52,11 +53,10 @@ LOGIN_ZONE = "commons_comments_login"
 NGINX_ACME_FILE = "nginx-comments-acme.conf"
 PUBLISHER_UNIT_FILE = "commons-publisher.service"
 PUBLISHER_ENV_FILE = "publisher.env"
-# What `invoke publish` reads from the environment (publishconf.py's PUBLISH).
+# What the publisher's environment file gives `invoke publish`: the variables
+# PUBLISH's options declare (commons/publish.py) for where the site goes.
 PUBLISHER_ENV = {
-    "method": "COMMONS_PUBLISH_METHOD",
-    "rsync_target": "COMMONS_RSYNC_TARGET",
-    "ssh_port": "COMMONS_SSH_PORT",
+    key: PUBLISH_SCHEMA.options[key].env for key in ("method", "rsync_target", "ssh_port")
 }
 SELF_HOSTED = ("isso", "remark42", "comentario")
 

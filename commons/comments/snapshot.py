@@ -524,12 +524,8 @@ def server_name(provider: str, options: dict) -> str:
     return f"{provider} at {address}" if address else provider
 
 
-def refresh_override(settings_file: Path) -> dict:
-    """Pelican setting overrides that make a build fetch every thread again."""
-    from pelican.settings import get_settings_from_file
-
-    discussion = dict(get_settings_from_file(str(settings_file)).get("DISCUSSION") or {})
-    snapshot = dict(discussion.get("snapshot") or {})
-    snapshot["refresh"] = "all"
-    discussion["snapshot"] = snapshot
-    return {"DISCUSSION": discussion}
+def refresh_override(settings: dict) -> dict:
+    """Pelican setting overrides that make a build fetch every thread again
+    (`settings`: the site's, as commons.config loads them)."""
+    discussion = settings["DISCUSSION"]
+    return {"DISCUSSION": {**discussion, "snapshot": {**discussion["snapshot"], "refresh": "all"}}}

@@ -44,18 +44,12 @@ from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
-from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import (
-    cache_key,
-    cache_settings,
-    explain,
-    guard_setting,
-    output_retention,
-    prepare_cache,
-)
+from commons.build import cache_key, cache_settings, explain, prepare_cache
+from commons.config import load
 from commons.problems import read_problems
+from commons.unicode_controls import terminal_safe
 
 from .sync import sync_tree, write_if_changed
 
@@ -223,15 +217,17 @@ class WarmSite:
             for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
                 print(notice, file=sys.stderr, flush=True)
             _forget_settings_modules(self.settings_file)
-            guard = guard_setting(
-                self.settings_file, overrides, problems_file=str(self.problems_file)
-            )
-            _forget_settings_modules(self.settings_file)
-            settings = read_settings(
-                str(self.settings_file), override={**overrides, "GUARD": guard}
-            )
-            self.pelican = Pelican(settings)
-        self.retention = output_retention(self.settings_file)
+            # Checked once here (commons/config.py); the plugins' `install`
+            # takes the checked values as they are.
+            loaded = load(self.settings_file, overrides=overrides)
+            for warning in loaded.warnings:
+                line = f"WARNING  {self.settings_file.name}: {warning}"
+                print(terminal_safe(line), file=sys.stderr, flush=True)
+            settings = loaded.settings
+            # Where this pass writes its problems (the preview's overlay reads them).
+            guard = {**settings.get("GUARD", {}), "problems_file": str(self.problems_file)}
+            self.pelican = Pelican({**settings, "GUARD": guard})
+        self.retention = loaded.settings["OUTPUT_RETENTION"]
         self.model = None
 
     # -- the page first ---------------------------------------------------

@@ -44,11 +44,6 @@ AUTHORITY = re.compile(rf"^(?:{_DNS_NAME}|[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_D
 TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
-def validate_settings(raw, settings: dict) -> dict:
-    """FEEDS with defaults filled in, or SettingsError listing every bad key with its fix."""
-    return SCHEMA.validate(raw, settings)
-
-
 def feeds_enabled(settings: dict) -> bool:
     return any(settings.get(name) for name in FEED_SETTINGS)
 

@@ -72,11 +72,6 @@ class Redirect:
     source: str  # file:line, for messages
 
 
-def validate_settings(raw) -> dict:
-    """REDIRECTS with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
+from commons.config import validate
 from commons.layout import plugin_listed, plugin_module
 from commons.settings import (
     Boolean,
@@ -70,11 +71,6 @@ HEAD_START_TAG = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
 DOCTYPE = re.compile(rb"<!doctype[^>]*>", re.IGNORECASE)
 # Scripts the browser does not execute need no hash.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
-
-
-def validate_settings(raw) -> dict:
-    """SECURITY_HEADERS with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
 
 
 # A page needs parsing only when one of its script start tags may open an
@@ -205,7 +201,8 @@ def add_meta_policy(page: bytes, policy: str) -> bytes:
 
 def headers_cannot_be_set(settings: dict) -> bool:
     """True when the site is published where no response header can be set (GitHub Pages)."""
-    return (settings.get("PUBLISH") or {}).get("method") in HEADERLESS_PUBLISH_METHODS
+    publish = validate(settings, only=("PUBLISH",)).settings["PUBLISH"]
+    return publish["method"] in HEADERLESS_PUBLISH_METHODS
 
 
 def netlify_headers(headers: dict[str, str]) -> str:
