@@ -8,6 +8,7 @@ Every setting Commons reads is checked by one loader (commons/config.py) with
 the schema its plugin or module declares; docs/settings.md lists them all.
 """
 
+import copy
 import importlib.util
 import logging
 import os
@@ -477,3 +478,23 @@ def production(local: dict, comments_url: str = "https://comments.commons.exampl
         "backup_keep": 14,
     }
     return settings
+
+
+# Every setting above is kept apart, and each `from commons.defaults import *`
+# (a site's pelicanconf.py, read again by every build, check and preview pass,
+# several in one process) gets its own deep copy: what one run's Pelican or
+# plugins change in place (MARKDOWN's extension list, an extension's config
+# dict) never reaches the next read.
+_SETTINGS = {
+    name: value for name, value in globals().items() if name.isupper() and not name.startswith("_")
+}
+for _name in _SETTINGS:
+    del globals()[_name]
+del _name
+__all__ = [*_SETTINGS]
+
+
+def __getattr__(name: str):
+    if name in _SETTINGS:
+        return copy.deepcopy(_SETTINGS[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
