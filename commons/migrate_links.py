@@ -46,6 +46,7 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
+from commons.dates import padded_date
 from commons.files import Folder, WriteRefused
 from commons.pelican_addresses import (
     REDIRECTS_FILE,
@@ -54,7 +55,6 @@ from commons.pelican_addresses import (
     redirects,
     write_redirects,
 )
-from plugins.metadata_check.metadata_check import padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 # The files migrate-links reads and rewrites: posts and pages.

@@ -16,9 +16,8 @@ from pathlib import Path
 from pelican.contents import Article, Page
 from pelican.readers import Readers
 
-from plugins.discussion.identity import ID_FIELD, thread_id
-from plugins.discussion.plugin import rule_fields
-from plugins.discussion.settings import SETTING, validate_settings
+from commons.discussion.settings import SETTING, validate_settings
+from commons.identity import ID_FIELD, rule_fields, thread_id
 
 REDIRECTS_DIR = "redirects"
 

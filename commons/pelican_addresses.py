@@ -32,7 +32,7 @@ from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import slugify
 
 from commons.files import Folder
-from plugins.redirects.redirects import KeptPaths, RedirectError, kept_problem, old_address
+from commons.redirect_rules import KeptPaths, RedirectError, kept_problem, old_address
 
 REDIRECTS_FILE = "redirects/pelican.txt"
 # The settings that decide where Pelican wrote a file, and nothing else.

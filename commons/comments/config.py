@@ -15,7 +15,9 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
   own): the HTTP-only server that answers certbot's challenge before any
   certificate exists;
 - `nginx-comments.conf`: the reverse proxy in front of it, with the
-  cross-site posting guard (with TLS, to install once the certificate exists);
+  cross-site posting guard (with TLS, to install once the certificate exists),
+  and `nginx-comments-http.conf`, its http-block half: the rate limits' zones
+  and the guard's maps, written from the same GuardPolicy the server applies;
 - `commons-publisher.service` and `publisher.env`: the comment publisher
   (commons/comments/publisher.py), which publishes each approved comment to
   the static site, and where it sends the site.
@@ -31,13 +33,14 @@ import os
 import re
 import secrets
 import shlex
+import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from commons.settings import SettingsError
 
 from . import options as opts
-from .guard import LOGIN_BURST
+from .guard import LOGIN_BURST, GuardPolicy, nginx_rules, server_policy
 from .limits import LIMITS_FILE, Limits
 
 ISSO_CFG = "isso.cfg"
@@ -137,7 +140,7 @@ approve-if-email-previously-approved = {"true" if options["moderation"] == "firs
 purge-after = 30d
 
 [server]
-listen = http://{options["bind"]}
+listen = {isso_listen(options)}
 public-endpoint = {public_url.rstrip("/")}
 # nginx on this machine: its X-Forwarded-For names the reader, for the guard.
 trusted-proxies =
@@ -340,45 +343,15 @@ def publisher_env(publish: dict, existing: dict) -> str:
 """
 
 
-def nginx_guard(siteurl: str, public_url: str) -> str:
-    """nginx rules refusing forged cross-site writes (the same rule as commons/comments/guard).
+def guard_policy(siteurl: str, public_url: str, options: dict) -> GuardPolicy:
+    """The cross-site rule of the server these files set up: the guard in front of
+    Isso reads it from isso.cfg (guard.isso_policy), nginx gets it written out."""
+    return server_policy([opts.origin(siteurl)], public_url.rstrip("/"), isso_listen(options))
 
-    A POST, PUT or DELETE passes only from the site's origin with a JSON body
-    (what Isso's widget sends) or from the comment server's own origin (its
-    admin interface and the moderation links in e-mails). A page on another
-    origin can send a form or a `no-cors` request, but not both the origin
-    and the JSON type: the browser sets `Origin` and a cross-origin JSON
-    request needs a preflight that Isso's CORS list refuses.
-    """
-    site = opts.origin(siteurl)
-    server = opts.origin(public_url)
-    return f"""\
-        # Cross-site posting guard (docs/comment-server.md).
-        set $commons_write "";
-        if ($request_method ~ ^(POST|PUT|DELETE|PATCH)$) {{
-            set $commons_write "write";
-        }}
-        if ($http_origin = "{site}") {{
-            set $commons_write "${{commons_write}}-site";
-        }}
-        if ($http_origin = "{server}") {{
-            set $commons_write "${{commons_write}}-self";
-        }}
-        if ($content_type ~* "^application/json\\s*(;|$)") {{
-            set $commons_write "${{commons_write}}-json";
-        }}
-        # The plain HTML comment form (commons/comments/form.py) posts no JSON.
-        if ($uri ~ "/form/(new|publish)$") {{
-            set $commons_write "${{commons_write}}-form";
-        }}
-        # Allowed writes: write-site-json, write-site-form, and write-self… (its own pages).
-        if ($commons_write ~ "^write(-json)?(-form)?$") {{
-            return 403;
-        }}
-        if ($commons_write = "write-site") {{
-            return 403;
-        }}
-"""
+
+def isso_listen(options: dict) -> str:
+    """Isso's `[server] listen`: where gunicorn serves it (COMMENTS_SERVER['bind'])."""
+    return f"http://{options['bind']}"
 
 
 def _location_path(public_url: str) -> str:
@@ -396,6 +369,7 @@ def nginx_http(siteurl: str, public_url: str, options: dict) -> str:
     """
     path = re.escape(_location_path(public_url))
     posts = 2 * options["post_rate"]
+    guard = nginx_rules(guard_policy(siteurl, public_url, options), _location_path(public_url))
     return f"""\
 # The comment server of {siteurl}: include this in nginx's http block (Debian:
 # copy it to /etc/nginx/conf.d/, which the http block includes), beside {NGINX_FILE}.
@@ -413,7 +387,7 @@ map "$request_method:$uri" $commons_login_address {{
     "~^POST:{path}login/?$" $binary_remote_addr;
 }}
 limit_req_zone $commons_login_address zone={LOGIN_ZONE}:1m rate={options["login_rate"]}r/m;
-"""
+{guard.http}"""
 
 
 def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
@@ -424,9 +398,10 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     script_name = ""
     if path != "/":
         script_name = f"        proxy_set_header X-Script-Name {path.rstrip('/')};\n"
+    guard = nginx_rules(guard_policy(siteurl, public_url, options), path)
     location = f"""\
     location {path} {{
-{nginx_guard(siteurl, public_url)}
+{textwrap.indent(guard.location, " " * 8)}
         limit_req zone={POST_ZONE} burst={2 * options["post_rate"]} nodelay;
         # Admin logins (the zone's key is empty for every other request).
         limit_req zone={LOGIN_ZONE} burst={LOGIN_BURST - 1} nodelay;

@@ -192,8 +192,7 @@ def isso_options(settings: dict) -> dict:
 
 def snapshot_root(settings: dict) -> Path:
     """The snapshot cache's root as a build with `settings` finds it (its publish lock is there)."""
-    from plugins.discussion.plugin import snapshot_dir
-    from plugins.discussion.settings import SETTING, validate_settings
+    from commons.discussion.settings import SETTING, snapshot_dir, validate_settings
 
     return snapshot_dir({**settings, SETTING: validate_settings(settings.get(SETTING))})
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from commons.loopback import LoopbackHostGuard, allowed_hosts
 
-from .guard import guarded_isso
+from .app import guarded_isso
 from .mail import mail_off_reason
 
 

@@ -97,7 +97,7 @@ def smtp_problems(environ: dict) -> list[str]:
 def create_app(config_path: str | None = None, environ: dict | None = None):
     """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
     cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
-    from .guard import guarded_isso
+    from .app import guarded_isso
 
     environ = os.environ if environ is None else environ
     path = config_path or environ.get("ISSO_SETTINGS")

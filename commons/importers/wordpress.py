@@ -28,6 +28,7 @@ import nh3
 from lxml import html as lxml_html
 
 from commons.files import Folder, WriteRefused, slug_name
+from commons.identity import thread_id
 
 from . import REDIRECTS_FILE
 from .body import (
@@ -61,13 +62,6 @@ BAD_DATE_FIX = (
 )
 
 
-def thread_id_function():
-    """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
-    from plugins.discussion.identity import thread_id
-
-    return thread_id
-
-
 def site_thread_id(
     settings: dict,
     *,
@@ -95,7 +89,7 @@ def site_thread_id(
     }
     if not is_page and date is not None:
         fields["date"] = date
-    return thread_id_function()(
+    return thread_id(
         explicit,
         slug,
         is_page,

@@ -13,18 +13,18 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from commons.comments.snapshot import OFFLINE_ENV
+from commons.discussion.providers import script_config
+from commons.discussion.settings import SCHEMA, SETTING, snapshot_dir
+from commons.identity import ID_FIELD, ThreadError, rule_fields, thread_key
 from commons.paths import source_name
 from commons.settings import install
 from commons.urls import absolute_url
 
-from .identity import ID_FIELD, ThreadError, discussion_for, thread_key
-from .providers import script_config
-from .settings import SCHEMA, SETTING
+from .identity import discussion_for
 from .snapshot import Renderer, build_snapshot, recent_comments
 from .webmention import endpoint_url
 
 logger = logging.getLogger(__name__)
-CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 RECENT_URL = "discussions/"
 RECENT_SAVE_AS = "discussions/index.html"
 RECENT_FEED = "feeds/discussions.atom.xml"
@@ -109,23 +109,6 @@ def attach(content, settings: dict, is_page: bool) -> None:
         raise _fail(error) from None
 
 
-def rule_fields(content, is_page: bool) -> dict:
-    """What DISCUSSION['thread_id'] may use of a post: its slug, date, language,
-    and the slugs of its first category and author."""
-    category = getattr(content, "category", None)
-    author = getattr(content, "author", None)
-    fields = {
-        "slug": content.slug,
-        "lang": getattr(content, "lang", "") or "",
-        "category": category.slug if category else "",
-        "author": author.slug if author else "",
-    }
-    date = getattr(content, "date", None)
-    if not is_page and date is not None:
-        fields["date"] = date
-    return fields
-
-
 def _check_unique(content, settings: dict, seen: dict) -> None:
     """Refuse a second post whose thread id names a thread another post has.
 
@@ -196,21 +179,6 @@ def check_threads(generators) -> None:
         for content in contents:
             if getattr(content, "discussion", None) is not None:
                 _check_unique(content, generator.settings, seen)
-
-
-def snapshot_dir(settings: dict) -> Path:
-    """The snapshot cache's root (one folder per server in it): a relative path is
-    taken from the content folder's parent.
-
-    The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
-    give each build its own cache that way.
-    """
-    chosen = os.environ.get(CACHE_ENV) or settings[SETTING]["snapshot"]["cache_dir"]
-    folder = Path(chosen).expanduser()
-    if folder.is_absolute():
-        return folder
-    content = Path(settings.get("PATH") or os.getcwd()).resolve()
-    return content.parent / folder
 
 
 def archive_server(config: dict) -> str | None:

@@ -113,7 +113,7 @@ def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
     if "plugins.discussion" not in settings["PLUGINS"]:
         return {}
-    from plugins.discussion.providers import form_origins, provider_origins
+    from commons.discussion.providers import form_origins, provider_origins
 
     config = settings["DISCUSSION"]
     return {**provider_origins(config), "form": form_origins(config)}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 from string import Formatter
 
+from commons.identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from commons.settings import (
     ABSENT,
     URL,
@@ -26,9 +28,10 @@ from commons.settings import (
     String,
 )
 
-from .identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from .providers import PROVIDERS, SETTING
 
+# Where the snapshot cache is, when set: wins over DISCUSSION['snapshot']['cache_dir'].
+CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 MODES = ("consent", "lazy", "eager")
 REFRESH = ("changed", "missing", "all", "never")
 
@@ -203,3 +206,18 @@ def validate_settings(raw, site_lang: str = "en") -> dict:
     that the setting mentions (the active one is always present).
     """
     return SCHEMA.validate(raw, {"DEFAULT_LANG": site_lang})
+
+
+def snapshot_dir(settings: dict) -> Path:
+    """The snapshot cache's root (one folder per server in it): a relative path is
+    taken from the content folder's parent.
+
+    The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
+    give each build its own cache that way.
+    """
+    chosen = os.environ.get(CACHE_ENV) or settings[SETTING]["snapshot"]["cache_dir"]
+    folder = Path(chosen).expanduser()
+    if folder.is_absolute():
+        return folder
+    content = Path(settings.get("PATH") or os.getcwd()).resolve()
+    return content.parent / folder
