@@ -24,10 +24,12 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-import nh3
 from lxml import html as lxml_html
 
 from commons.files import Folder, WriteRefused, slug_name
+from commons.html_policy import SETTING as BODY_HTML
+from commons.html_policy import post_keeps
+from commons.html_policy import validate_settings as validate_body_html
 from commons.identity import thread_id
 
 from . import REDIRECTS_FILE
@@ -237,16 +239,8 @@ def _local_date(item: Item, zone: ZoneInfo) -> datetime | None:
 
 def media_elements(settings: dict) -> frozenset[str]:
     """The players (audio, video) the site's BODY_HTML sanitiser keeps, with their src."""
-    options = settings.get("BODY_HTML") or {}
-    if options.get("policy") == "keep":
-        return frozenset({"audio", "video"})
-    tags = set(nh3.ALLOWED_TAGS) | set(options.get("extra_tags", []))
-    attributes = options.get("extra_attributes", {})
-    return frozenset(
-        tag
-        for tag in ("audio", "video")
-        if tag in tags and "src" in set(attributes.get(tag, [])) | set(attributes.get("*", []))
-    )
+    options = validate_body_html(settings.get(BODY_HTML))
+    return frozenset(tag for tag in ("audio", "video") if post_keeps(options, tag, "src"))
 
 
 def plan(export: Export, settings: dict, report: Report) -> list[Planned]:
