@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from commons.settings import SettingsError
 from commons.html_policy import validate_settings
+from commons.settings import SettingsError
 from plugins.body_html.body_html import sanitizer
 
 FRAGMENT = (
