@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from commons.errors import OperationError
+
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 
 # With Pelican's plain log handler, its messages come first; under --fatal the
@@ -90,7 +92,7 @@ CACHE_FIX = (
 )
 
 
-class BuildError(RuntimeError):
+class BuildError(OperationError):
     """Pelican failed; the message carries its log so the editor sees why."""
 
     def __init__(self, message: str, log: str):

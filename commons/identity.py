@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from commons.errors import InputError
+
 STATE_FIELD = "comments"
 ID_FIELD = "comments_id"
 STATE_WORDS = {
@@ -32,7 +34,7 @@ STATE_WORDS = {
 MAX_ID_LENGTH = 200
 
 
-class ThreadError(ValueError):
+class ThreadError(InputError):
     """A post's comment metadata cannot be used; names the file, the field and the fix."""
 
     def __init__(self, source: str, field_name: str, problem: str, fix: str):

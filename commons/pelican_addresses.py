@@ -31,6 +31,7 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import slugify
 
+from commons.errors import InputError
 from commons.files import Folder
 from commons.redirect_rules import KeptPaths, RedirectError, kept_problem, old_address
 
@@ -91,7 +92,7 @@ FEEDS = (
 WRAPPERS = {"category": Category, "tag": Tag, "author": Author}
 
 
-class OldSettingsError(ValueError):
+class OldSettingsError(InputError):
     """The old blog's settings file cannot be read; the message names it and the fix."""
 
 

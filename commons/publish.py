@@ -13,6 +13,8 @@ import subprocess
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from .build import LOCK_WAIT, output_lock
 from .linkcheck import broken_links, broken_redirects
 
@@ -25,7 +27,7 @@ RSYNC_MODES = "D755,F644"
 PUBLISH_LOCK = "publish"
 
 
-class PublishError(RuntimeError):
+class PublishError(OperationError):
     """Publishing cannot go ahead; the message says what to set or fix."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from commons.errors import InputError
 from commons.settings import Boolean, Pattern, Schema
 from commons.site_files import PLACEHOLDER, generated_paths, reserved_folders
 
@@ -43,7 +44,7 @@ SCHEMA = Schema(
 DEFAULTS = SCHEMA.defaults()
 
 
-class RedirectError(ValueError):
+class RedirectError(InputError):
     """A redirect line cannot be used; the message names the file, the line and the fix."""
 
 

@@ -22,6 +22,8 @@ from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from . import REPO_ROOT
 from .comments.limits import LIMITS_FILE, Limits
 from .ports import PortHolder, port_holders, port_is_free, session_of
@@ -52,7 +54,7 @@ def printable(line: str) -> str:
     )
 
 
-class PortInUse(RuntimeError):
+class PortInUse(OperationError):
     """A server's port is held by another program; the message names it and the fix."""
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from urllib.parse import urlsplit
 
+from commons.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 # The default of an option that has none: the setting must give it.
@@ -58,7 +60,7 @@ class Problem:
         return f"{self.where} {said}; {accepts} {self.accepted}. Fix: {self.fix}"
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """One or more Commons settings have values their plugins cannot use."""
 
     def __init__(self, problems: Iterable[Problem | str]):

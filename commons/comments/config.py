@@ -37,6 +37,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from commons.errors import OperationError
 from commons.settings import SettingsError
 
 from . import options as opts
@@ -64,7 +65,7 @@ PUBLISHER_ENV = {
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
-class CommentsConfigError(RuntimeError):
+class CommentsConfigError(OperationError):
     """The comment server cannot be configured; the message lists every key and its fix."""
 
 

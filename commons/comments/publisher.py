@@ -53,6 +53,7 @@ from pathlib import Path
 
 from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, cache_key, os_error_sentence
+from commons.errors import OperationError
 from commons.linkcheck import page_anchors
 from commons.partial_build import THREAD_PAGES
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
@@ -77,7 +78,7 @@ MAX_BACKOFF = 300.0
 TIMEOUT = 10.0
 
 
-class PublisherError(RuntimeError):
+class PublisherError(OperationError):
     """One round could not publish; the message says why and, where it can, the fix."""
 
 

@@ -34,13 +34,15 @@ from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from . import options as opts
 from .mail import mail_off_reason
 
 VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
-class ServerEnvironmentError(RuntimeError):
+class ServerEnvironmentError(OperationError):
     """The comment server's environment lacks what its configuration names."""
 
 

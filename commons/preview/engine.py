@@ -23,6 +23,8 @@ itself, keeping its listening socket).
 
 from __future__ import annotations
 
+from commons.errors import OperationError
+
 # pelican.log first: it makes every logger created after it a FatalLogger, the
 # class that turns a warning into an error under `--fatal warnings`.
 import pelican.log  # isort: skip
@@ -56,7 +58,7 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-class PreviewError(RuntimeError):
+class PreviewError(OperationError):
     """A save could not be built; the message says which file, which field and the fix."""
 
 
