@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from commons.digests import files_digest
 from commons.errors import OperationError
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
@@ -337,13 +337,7 @@ def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> s
             for path in (root / folder).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts
         )
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\x00")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"missing")
+    digest = files_digest(files)
     for package in CACHE_KEY_PACKAGES:
         try:
             version = importlib.metadata.version(package)

@@ -53,6 +53,7 @@ from pathlib import Path
 
 from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, cache_key, os_error_sentence
+from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
 from commons.linkcheck import page_anchors
 from commons.partial_build import THREAD_PAGES
@@ -221,15 +222,7 @@ def site_inputs(publisher: Publisher) -> str:
     and every file of the content folder."""
     digest = hashlib.sha256(cache_key(publisher.settings_file, {}).encode("ascii"))
     root = Path(publisher.content)
-    for folder, folders, names in os.walk(root):
-        folders.sort()
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            relative = os.path.relpath(path, root)
-            digest.update(relative.encode("utf-8", "surrogateescape") + b"\x00")
-            with open(path, "rb") as file:
-                digest.update(hashlib.file_digest(file, "sha256").digest())
-    return digest.hexdigest()
+    return files_digest(folder_files(root), root=root, digest=digest).hexdigest()
 
 
 def read_whole_build(path: Path) -> str | None:
