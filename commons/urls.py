@@ -31,6 +31,8 @@ SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # The schemes an origin may have, and the port each one means without a port.
 DEFAULT_PORTS = {"http": 80, "https": 443}
 VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+# What comes before a URL's path: its scheme and, after "//", its authority.
+SCHEME_AND_AUTHORITY = re.compile(r"[^/?#]*(?://[^/?#]*)?")
 
 
 def site_base(settings: dict) -> str:
@@ -57,12 +59,14 @@ def normalise_origin(value: str) -> str | None:
     """`scheme://host[:port]` in lower case without the scheme's default port, or None.
 
     Accepts an origin or any absolute http(s) URL (a Referer, a config value
-    with a path or trailing slash). A value with anything but visible ASCII in
-    it is none: Python's URL parser drops tabs and line breaks that a proxy
-    comparing the text (guard.nginx_rules) would keep.
+    with a path or trailing slash). A value whose scheme and authority (all
+    before the path) hold anything but visible ASCII is none: Python's URL
+    parser drops tabs and line breaks there that a proxy comparing the text
+    (guard.nginx_rules) would keep. Only the blanks HTTP strips around a
+    header's value are stripped, for the same reason.
     """
-    value = value.strip()
-    if not VISIBLE_ASCII.fullmatch(value):
+    value = value.strip(" \t\r\n")
+    if not VISIBLE_ASCII.fullmatch(value[: SCHEME_AND_AUTHORITY.match(value).end()]):
         return None
     try:
         parts = urlsplit(value)

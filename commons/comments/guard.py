@@ -225,14 +225,15 @@ class NginxRules:
 def nginx_origin_pattern(origin: str) -> str:
     """A PCRE (for a case-blind `~*` map entry) matching every Origin or Referer
     value that `normalise_origin` turns into `origin`: the scheme and host in any
-    case, any user name before the host, the default port written or not (with
-    leading zeros), then nothing, or a path, query or fragment."""
+    case, any user name (visible ASCII, no brackets) before the host, the default
+    port written or not (with leading zeros), then nothing, or a path, query or
+    fragment."""
     parts = urlsplit(origin)
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     host = parts.netloc.rpartition(":")[0] if parts.port else parts.netloc
     port_pattern = f"(:0*{port}|:)?" if port == DEFAULT_PORTS[parts.scheme] else f":0*{port}"
     return (
-        rf"^(?=[\x21-\x7e]+$){parts.scheme}://([^/?#\[\]]*@)?{re.escape(host)}{port_pattern}"
+        rf"^{parts.scheme}://((?:(?![/?#\[\]])[\x21-\x7e])*@)?{re.escape(host)}{port_pattern}"
         r"([/?#].*)?$"
     )
 

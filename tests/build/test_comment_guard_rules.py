@@ -69,6 +69,9 @@ CASES = [
     ("POST", "new?uri=%2Fr%2F", {"Origin": "http://blog.cohere.\tcoop:8000", **JSON}, False),
     ("POST", "new?uri=%2Fs%2F", {"Origin": "null", "Referer": SITE + "/post/", **JSON}, False),
     ("POST", "new?uri=%2Ft%2F", {"Origin": "http://[blog.cohere.coop:8000", **JSON}, False),
+    # Only the origin counts: a path in any characters, as the post's address has.
+    ("POST", "new?uri=%2Fy%2F", {"Referer": SITE + "/2011/café/", **JSON}, True),
+    ("POST", "new?uri=%2Fz%2F", {"Referer": "http://é@blog.cohere.coop:8000/", **JSON}, False),
     # The JSON type with blanks and parameters; no other type. (Isso itself refuses
     # the type in capitals.)
     ("POST", "new?uri=%2Fv%2F", {"Origin": SITE, "Content-Type": "application/json ;x=1"}, True),
