@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from commons.errors import OperationError
 from commons.settings import SettingsError
+from commons.urls import origin_of
 
 from . import options as opts
 from .guard import LOGIN_BURST, GuardPolicy, nginx_rules, server_policy
@@ -123,7 +124,7 @@ timeout = 10
 [general]
 dbpath = {options["database"]}
 # Only the production site may embed the comments (Isso's CORS list).
-host = {opts.origin(siteurl)}
+host = {origin_of(siteurl)}
 max-age = 15m
 notify = {notify}
 reply-notifications = {"true" if options["reply_notifications"] else "false"}
@@ -347,7 +348,7 @@ def publisher_env(publish: dict, existing: dict) -> str:
 def guard_policy(siteurl: str, public_url: str, options: dict) -> GuardPolicy:
     """The cross-site rule of the server these files set up: the guard in front of
     Isso reads it from isso.cfg (guard.isso_policy), nginx gets it written out."""
-    return server_policy([opts.origin(siteurl)], public_url.rstrip("/"), isso_listen(options))
+    return server_policy([origin_of(siteurl)], public_url.rstrip("/"), isso_listen(options))
 
 
 def isso_listen(options: dict) -> str:
@@ -487,7 +488,7 @@ REMARK_URL={public_url.rstrip("/")}
 SITE={site_id}
 SECRET={secret}
 # Only the site may embed the comments.
-ALLOWED_HOSTS='self',{opts.origin(siteurl)}
+ALLOWED_HOSTS='self',{origin_of(siteurl)}
 AUTH_ANON={existing.get("AUTH_ANON", "true")}
 ADMIN_SHARED_EMAIL={existing.get("ADMIN_SHARED_EMAIL", "")}
 # Add at least one login provider, and the moderators' user ids:
@@ -504,7 +505,7 @@ SECRETS_FILE={existing.get("SECRETS_FILE", "/etc/comentario/secrets.yaml")}
 HOST={existing.get("HOST", "127.0.0.1")}
 PORT={existing.get("PORT", "8080")}
 # Then, in Comentario's admin UI, add the domain {urlsplit(siteurl).netloc}
-# (the site's origin: {opts.origin(siteurl)}).
+# (the site's origin: {origin_of(siteurl)}).
 """
 
 

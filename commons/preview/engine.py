@@ -23,8 +23,6 @@ itself, keeping its listening socket).
 
 from __future__ import annotations
 
-from commons.errors import OperationError
-
 # pelican.log first: it makes every logger created after it a FatalLogger, the
 # class that turns a warning into an error under `--fatal warnings`.
 import pelican.log  # isort: skip
@@ -44,12 +42,14 @@ from pathlib import Path
 
 from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
-from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.generators import ArticlesGenerator
 from pelican.readers import SkipStub
 from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
+from commons.contents import every_content
+from commons.errors import OperationError
 
 from .sync import sync_tree, write_if_changed
 
@@ -72,7 +72,7 @@ class Model:
 
     def __post_init__(self) -> None:
         for generator in self.generators:
-            for content in _contents(generator):
+            for content in every_content(generator):
                 self.by_source[os.path.realpath(content.source_path)] = (generator, content)
 
 
@@ -136,28 +136,6 @@ def _forget_rendered_bodies() -> None:
     # its own.
     Content.get_content.cache.clear()
     Content.get_summary.cache.clear()
-
-
-def _contents(generator) -> list:
-    if isinstance(generator, ArticlesGenerator):
-        return [
-            *generator.articles,
-            *generator.translations,
-            *generator.hidden_articles,
-            *generator.hidden_translations,
-            *generator.drafts,
-            *generator.drafts_translations,
-        ]
-    if isinstance(generator, PagesGenerator):
-        return [
-            *generator.pages,
-            *generator.translations,
-            *generator.hidden_pages,
-            *generator.hidden_translations,
-            *generator.draft_pages,
-            *generator.draft_translations,
-        ]
-    return []
 
 
 def _die_with_parent(parent: int) -> None:
@@ -362,7 +340,7 @@ class WarmSite:
         # child writes, so that the next save's page does not wait for
         # templates to compile or Markdown's extensions to load.
         for generator in self.model.generators:
-            content = next(iter(_contents(generator)), None)
+            content = next(iter(every_content(generator)), None)
             if content is None or content.status not in ("published", "hidden"):
                 continue
             saved = generator.context.get("localsiteurl")

@@ -13,6 +13,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from commons.comments.snapshot import OFFLINE_ENV
+from commons.contents import every_article, every_page
 from commons.discussion.providers import script_config
 from commons.discussion.settings import SCHEMA, SETTING, snapshot_dir
 from commons.identity import ID_FIELD, ThreadError, rule_fields, thread_key
@@ -139,22 +140,12 @@ def on_articles(generator) -> None:
     # Runs on every build for every post, however it was read: with
     # CONTENT_CACHING_LAYER = "generator", content_object_init does not fire
     # for posts taken whole from Pelican's content cache; this signal does.
-    for content in [
-        *_posts(generator),
-        *generator.translations,
-        *generator.drafts_translations,
-        *getattr(generator, "hidden_translations", []),
-    ]:
+    for content in every_article(generator):
         attach(content, generator.settings, is_page=False)
 
 
 def on_pages(generator) -> None:
-    for content in [
-        *_pages(generator),
-        *generator.translations,
-        *generator.hidden_translations,
-        *generator.draft_translations,
-    ]:
+    for content in every_page(generator):
         attach(content, generator.settings, is_page=True)
 
 
