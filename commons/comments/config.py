@@ -43,9 +43,9 @@ from commons.urls import origin_of
 
 from . import options as opts
 from .guard import LOGIN_BURST, GuardPolicy, nginx_rules, server_policy
+from .isso_config import ISSO_CFG, isso_config, production_profile
 from .limits import LIMITS_FILE, Limits
 
-ISSO_CFG = "isso.cfg"
 ENV_FILE = "comments.env"
 UNIT_FILE = "commons-comments.service"
 NGINX_FILE = "nginx-comments.conf"
@@ -99,74 +99,6 @@ def production_values(settings: dict) -> tuple[str, str, str, dict]:
     if problems:
         raise CommentsConfigError("\n".join(problems))
     return provider, settings["SITEURL"].rstrip("/"), url, options
-
-
-def isso_config(siteurl: str, public_url: str, options: dict) -> str:
-    smtp = opts.ENV_SMTP
-    notify = "smtp" if options["notify_email"] else "stdout"
-    smtp_section = ""
-    if options["notify_email"] or options["reply_notifications"]:
-        smtp_section = f"""\
-[smtp]
-username = ${smtp["username"]}
-password = ${smtp["password"]}
-host = ${smtp["host"]}
-port = ${smtp["port"]}
-security = ${smtp["security"]}
-to = ${smtp["to"]}
-from = ${smtp["from"]}
-timeout = 10
-"""
-    return f"""\
-# Isso's configuration for {siteurl}, written by `invoke comments-config`.
-# Secrets are $VARIABLES from the environment (comments.env); none is here.
-
-[general]
-dbpath = {options["database"]}
-# Only the production site may embed the comments (Isso's CORS list).
-host = {origin_of(siteurl)}
-max-age = 15m
-notify = {notify}
-reply-notifications = {"true" if options["reply_notifications"] else "false"}
-log-file =
-gravatar = false
-latest-enabled = true
-
-[admin]
-enabled = true
-password = ${opts.ENV_ADMIN_PASSWORD}
-
-[moderation]
-enabled = {"false" if options["moderation"] == "none" else "true"}
-approve-if-email-previously-approved = {"true" if options["moderation"] == "first" else "false"}
-purge-after = 30d
-
-[server]
-listen = {isso_listen(options)}
-public-endpoint = {public_url.rstrip("/")}
-# nginx on this machine: its X-Forwarded-For names the reader, for the guard.
-trusted-proxies =
-    127.0.0.1
-    ::1
-samesite =
-
-{smtp_section}
-[guard]
-enabled = true
-ratelimit = {options["ratelimit"]}
-direct-reply = {options["direct_reply"]}
-reply-to-self = false
-require-author = false
-require-email = false
-
-[hash]
-salt = ${opts.ENV_SALT}
-algorithm = pbkdf2
-
-[rss]
-base = {siteurl}/
-limit = 100
-"""
 
 
 def env_values(path: Path) -> dict:
@@ -536,7 +468,7 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
     publisher = dest / PUBLISHER_ENV_FILE
     publisher_text = publisher_env(settings.get("PUBLISH") or {}, env_values(publisher))
     written = [
-        _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
+        _write(dest / ISSO_CFG, isso_config(production_profile(siteurl, public_url, options))),
         _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),

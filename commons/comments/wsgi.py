@@ -96,10 +96,11 @@ def smtp_problems(environ: dict) -> list[str]:
     return problems
 
 
-def create_app(config_path: str | None = None, environ: dict | None = None):
+def create_app(config_path: str | None = None, environ: dict | None = None, front: str = "guarded"):
     """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
-    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
-    from .app import guarded_isso
+    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet);
+    `front` is one of app.FRONTS ("local": a server on this machine)."""
+    from .app import FRONTS
 
     environ = os.environ if environ is None else environ
     path = config_path or environ.get("ISSO_SETTINGS")
@@ -112,7 +113,8 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
     announce_mail(path)
-    return PerProcessApp(lambda: guarded_isso(path, multiprocessing=True))
+    make = FRONTS[front]
+    return PerProcessApp(lambda: make(path, multiprocessing=True))
 
 
 def announce_mail(config_path: str) -> None:

@@ -4,7 +4,7 @@ One battery of requests goes both ways: to the production comment server
 (gunicorn, the files `invoke comments-config` writes) and to nginx with the
 guard `invoke comments-config` writes for it, in front of Isso alone. Both
 must answer alike, and only the allowed requests reach Isso's database. The
-local server (`commons.comments.serve`) answers the same battery. (Chromium's
+local server (`commons.servers.IssoServer`) answers the same battery. (Chromium's
 view of a hostile page is tests/browser/test_comment_guard.py.)
 """
 
