@@ -1,12 +1,9 @@
-"""A post's thread: whether it has one, its state, its stable id, title and URL.
+"""What the theme shows of a post's thread: its `Discussion`.
 
-Front matter:
-- `Comments: off` (or no/false): no thread; `Comments: closed`: the thread is
-  closed; `Comments: on` (or open/yes/true): a thread, which pages need to ask
-  for since only articles have one by default (DISCUSSION['articles'/'pages']).
-- `Comments_id: some-id`: the thread id; by default the site's rule
-  (DISCUSSION['thread_id'], `{slug}`; `pages/{slug}` for a page) gives it, so
-  a thread survives a change of URL pattern.
+Whether a post has a thread, its state and its id come from its front matter
+through commons/identity.py, which the importers and `invoke comments-move`
+read too; this adds the provider, the widget's options, the snapshot and the
+plain comment form.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
+from commons.paths import source_name
 from commons.redirect_rules import (
     EXPANDED,
     SAFE_PATH,
@@ -74,7 +74,7 @@ def _targets(generators) -> dict[str, dict[str, str]]:
             continue
         root = generator.settings["PATH"]
         for content in contents:
-            relative = os.path.relpath(content.source_path, root).replace(os.sep, "/")
+            relative = source_name(content.source_path, root)
             found["filename"][relative] = content.url
     return found
 
