@@ -31,6 +31,7 @@ from commons.html_policy import SETTING as BODY_HTML
 from commons.html_policy import post_keeps
 from commons.html_policy import validate_settings as validate_body_html
 from commons.identity import thread_id
+from commons.urls import origin_of
 
 from . import REDIRECTS_FILE
 from .body import (
@@ -199,10 +200,10 @@ class Report:
         """The sites that imported posts still load images from."""
         return sorted(
             {
-                f"{parts.scheme}://{parts.netloc}"
+                origin_of(image)
                 for images in self.remote_images.values()
-                for parts in map(urlsplit, images)
-                if parts.scheme in ("http", "https") and parts.netloc
+                for image in images
+                if urlsplit(image).scheme in ("http", "https") and urlsplit(image).netloc
             }
         )
 
