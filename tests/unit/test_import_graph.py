@@ -24,7 +24,8 @@ def module_name(path: Path, root: Path = REPO_ROOT) -> str:
 
 def imported_names(path: Path, root: Path = REPO_ROOT) -> list[tuple[int, str]]:
     """(line, module) for every import in the file, relative imports made absolute,
-    and every `importlib.import_module("…")` with a literal name."""
+    every `importlib.import_module("…")` with a literal name, and every lookup of a
+    plugin's module by name (`plugin_module("discussion", "settings")`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module_name(path, root).split(".")
     if path.name != "__init__.py":
@@ -48,6 +49,12 @@ def imported_names(path: Path, root: Path = REPO_ROOT) -> list[tuple[int, str]]:
             and isinstance(node.args[0].value, str)
         ):
             found.append((node.lineno, node.args[0].value))
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "plugin_module"
+        ):
+            names = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+            found.append((node.lineno, ".".join(["plugins", *map(str, names)])))
     return found
 
 
@@ -130,7 +137,11 @@ def test_the_check_sees_a_kernel_module_that_imports_a_plugin(tmp_path):
         "def f():\n    from plugins.discussion import identity\n", encoding="utf-8"
     )
     (tmp_path / "commons" / "top.py").write_text("import plugins.feeds\n", encoding="utf-8")
+    (tmp_path / "commons" / "found.py").write_text(
+        'identity = plugin_module("discussion", "identity")\n', encoding="utf-8"
+    )
     assert kernel_imports_of_plugins(tmp_path) == [
+        "commons/found.py:1: imports plugins.discussion.identity",
         "commons/sub/late.py:2: imports plugins.discussion",
         "commons/sub/late.py:2: imports plugins.discussion.identity",
         "commons/top.py:1: imports plugins.feeds",
