@@ -2,8 +2,8 @@
 
     python -m bench.snapshot_refresh --threads 1000 --changed 10
 
-1. Starts a local Isso as `invoke serve` runs it (Commons' app in front:
-   commons.comments.serve, with moderation on) and writes `--threads` threads
+1. Starts a local Isso as `invoke serve` runs it (gunicorn, Commons' app in
+   front: commons.servers.IssoServer, with moderation on) and writes `--threads` threads
    of `--comments` published comments into its SQLite database, plus one
    comment waiting for moderation in some of them.
 2. Takes the first snapshot of every thread into a fresh cache

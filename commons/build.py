@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -29,6 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+
+from commons.digests import files_digest
+from commons.errors import OperationError
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .problems import Problem, read_problems
@@ -72,7 +74,7 @@ FILE_MODE = 0o644
 logger = logging.getLogger(__name__)
 
 
-class BuildError(RuntimeError):
+class BuildError(OperationError):
     """Pelican failed; the message lists the build's problems so the editor sees why.
 
     `log`: Pelican's whole output; `problems`: the problems the build wrote
@@ -333,13 +335,7 @@ def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> s
             for path in (root / folder).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts
         )
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\x00")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"missing")
+    digest = files_digest(files)
     for package in CACHE_KEY_PACKAGES:
         try:
             version = importlib.metadata.version(package)

@@ -31,6 +31,17 @@ def every_page(generator) -> list:
     ]
 
 
+def every_content(generator) -> list:
+    """Every post or page of an articles or pages generator; [] for any other generator."""
+    from pelican.generators import ArticlesGenerator, PagesGenerator
+
+    if isinstance(generator, ArticlesGenerator):
+        return every_article(generator)
+    if isinstance(generator, PagesGenerator):
+        return every_page(generator)
+    return []
+
+
 def newest_first(article) -> tuple:
     """ARTICLE_ORDER_BY's key: the newest post first, posts of the same date by their
     source path. Pelican's own "reversed-date" keeps such posts in the order the file

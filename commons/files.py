@@ -28,13 +28,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
+from commons.errors import InputError
+
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 # Longest name most Linux file systems take, in bytes.
 NAME_MAX = 255
 
 
-class WriteRefused(ValueError):
+class WriteRefused(InputError):
     """A write that would leave the folder, follow a link or replace a file; says the fix."""
 
 

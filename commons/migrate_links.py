@@ -46,8 +46,8 @@ from urllib.parse import unquote, urlsplit
 
 from pelican.utils import slugify
 
+from commons.dates import padded_date
 from commons.files import Folder, WriteRefused
-from commons.layout import plugin_module
 from commons.pelican_addresses import (
     REDIRECTS_FILE,
     Redirects,
@@ -55,8 +55,6 @@ from commons.pelican_addresses import (
     redirects,
     write_redirects,
 )
-
-padded_date = plugin_module("guard", "metadata").padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 # The files migrate-links reads and rewrites: posts and pages.

@@ -31,14 +31,9 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import slugify
 
+from commons.errors import InputError
 from commons.files import Folder
-from commons.layout import plugin_module
-
-_redirects = plugin_module("redirects", "redirects")
-KeptPaths = _redirects.KeptPaths
-RedirectError = _redirects.RedirectError
-kept_problem = _redirects.kept_problem
-old_address = _redirects.old_address
+from commons.redirect_rules import KeptPaths, RedirectError, kept_problem, old_address
 
 REDIRECTS_FILE = "redirects/pelican.txt"
 # The settings that decide where Pelican wrote a file, and nothing else.
@@ -97,7 +92,7 @@ FEEDS = (
 WRAPPERS = {"category": Category, "tag": Tag, "author": Author}
 
 
-class OldSettingsError(ValueError):
+class OldSettingsError(InputError):
     """The old blog's settings file cannot be read; the message names it and the fix."""
 
 

@@ -13,6 +13,8 @@ import subprocess
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from .build import LOCK_WAIT, output_lock
 from .linkcheck import broken_links, broken_redirects
 from .settings import Choice, Integer, Optional, Pattern, Schema, String
@@ -56,7 +58,7 @@ SCHEMA = Schema(
 PUBLISH_LOCK = "publish"
 
 
-class PublishError(RuntimeError):
+class PublishError(OperationError):
     """Publishing cannot go ahead; the message says what to set or fix."""
 
 

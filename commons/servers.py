@@ -1,4 +1,4 @@
-"""Local servers for preview and tests: the static site and Isso.
+"""Local servers for preview and tests: the static site, the preview and Isso.
 
 Each runs as a child process on 127.0.0.1, is waited for until its port
 answers, and is stopped by its PID. Both are context managers so that a test
@@ -22,7 +22,10 @@ from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from . import REPO_ROOT
+from .comments.isso_config import ISSO_CFG, isso_config, local_profile
 from .comments.limits import LIMITS_FILE, Limits
 from .ports import PortHolder, port_holders, port_is_free, session_of
 from .settings import Integer, Pattern, Schema
@@ -73,7 +76,7 @@ def printable(line: str) -> str:
     )
 
 
-class PortInUse(RuntimeError):
+class PortInUse(OperationError):
     """A server's port is held by another program; the message names it and the fix."""
 
 
@@ -354,51 +357,58 @@ class PreviewServer(ChildServer):
         ]
 
 
-ISSO_CONFIG = """\
-[general]
-dbpath = {dbpath}
-host =
-{hosts}
-notify = stdout
-log-file =
-max-age = 15m
+class GunicornIsso(ChildServer):
+    """The one way Commons starts Isso: gunicorn serving `create_app` (commons/comments/
+    wsgi.py) for the configuration in `config_dir`, on loopback; `front` is the app's
+    front (commons/comments/app.py: "guarded", "local" or "alone")."""
 
-[server]
-listen = http://{host}:{port}/
-public-endpoint = {public_endpoint}
+    name = "isso (gunicorn)"
 
-[moderation]
-enabled = {moderation}
+    def __init__(
+        self,
+        config_dir: Path,
+        env: dict,
+        host: str = LOOPBACK,
+        port: int | None = None,
+        workers: int = 2,
+        front: str = "guarded",
+    ):
+        super().__init__(host, port)
+        self.config_dir = Path(config_dir)
+        self.env = env
+        self.workers = workers
+        self.front = front
 
-[guard]
-enabled = {guard}
-ratelimit = 2
-direct-reply = 3
-reply-to-self = true
-require-author = false
-require-email = false
+    def environment(self) -> dict:
+        return {**os.environ, "ISSO_SETTINGS": str(self.config_dir / ISSO_CFG), **self.env}
 
-[markup]
-options = strikethrough, superscript, autolink, fenced-code
+    def command(self) -> list[str]:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        app = "commons.comments.wsgi:create_app()"
+        if self.front != "guarded":
+            app = f"commons.comments.wsgi:create_app(front={self.front!r})"
+        return [
+            str(gunicorn),
+            "--bind",
+            f"{self.host}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--preload",
+            "--no-control-socket",
+            app,
+        ]
 
-[rss]
-base = {rss_base}
-limit = 100
 
-[hash]
-salt = Eech7co8Ohloopo9Ol6baimi
-algorithm = pbkdf2
-"""
-
-
-class IssoServer(ChildServer):
-    """Isso, from PyPI, with an SQLite file, on loopback.
+class IssoServer(GunicornIsso):
+    """A local Isso (`invoke serve`, the tests), from PyPI, with an SQLite file, on
+    loopback: the local profile of the one configuration writer
+    (commons/comments/isso_config.py), started as every Isso is.
 
     `site_origins` are the origins allowed to embed it (Isso's CORS list) and
     the only ones the cross-site guard in front of it lets post.
     `guard=False` turns off Isso's rate limit, which tests that post several
     comments in a minute would otherwise trip. `cross_site_guard=False` runs
-    Isso alone (`isso run`), for testing a proxy's rule in front of it, and
+    Isso alone, for testing a proxy's rule in front of it, and
     `public_endpoint` is then the proxy's address. `moderation=True` holds new
     comments for approval; `rss_base` (the site's address) turns on Isso's
     per-thread Atom feeds (`/feed?uri=`).
@@ -419,7 +429,8 @@ class IssoServer(ChildServer):
         rss_base: str = "",
         limits: dict | None = None,
     ):
-        super().__init__(host, port)
+        front = "local" if cross_site_guard else "alone"
+        super().__init__(data_dir, {}, host, port, front=front)
         self.data_dir = Path(data_dir)
         self.site_origins = site_origins
         self.guard = guard
@@ -433,7 +444,7 @@ class IssoServer(ChildServer):
 
     @property
     def config_path(self) -> Path:
-        return self.data_dir / "isso.cfg"
+        return self.data_dir / ISSO_CFG
 
     @property
     def db_path(self) -> Path:
@@ -441,28 +452,22 @@ class IssoServer(ChildServer):
 
     def write_config(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(
-            ISSO_CONFIG.format(
-                dbpath=self.db_path,
-                hosts="\n".join(f"    {origin}" for origin in self.site_origins),
-                host=self.host,
-                port=self.port,
-                public_endpoint=self.public_endpoint or f"http://{self.host}:{self.port}",
-                guard="true" if self.guard else "false",
-                moderation="true" if self.moderation else "false",
-                rss_base=self.rss_base,
-            ),
-            encoding="utf-8",
+        profile = local_profile(
+            self.data_dir,
+            self.site_origins,
+            self.host,
+            self.port,
+            guard=self.guard,
+            public_endpoint=self.public_endpoint,
+            moderation=self.moderation,
+            rss_base=self.rss_base,
         )
+        self.config_path.write_text(isso_config(profile), encoding="utf-8")
         limits = Limits.of({**asdict(Limits()), **self.limits})
         (self.data_dir / LIMITS_FILE).write_text(limits.to_json(), encoding="utf-8")
         return self.config_path
 
     def command(self) -> list[str]:
-        # Isso behind Commons' cross-site guard (commons/comments/guard.py):
-        # only the site's origins, sending JSON, may post.
+        # Written for the port it starts on (a picked port may change).
         self.write_config()
-        if not self.cross_site_guard:
-            isso = Path(sys.executable).with_name("isso")
-            return [str(isso), "-c", str(self.config_path), "run"]
-        return [sys.executable, "-m", "commons.comments.serve", str(self.config_path)]
+        return super().command()

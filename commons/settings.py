@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType, ModuleType
 from urllib.parse import urlsplit
 
+from commons.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 # The default of an option that has none: the setting must give it.
@@ -71,7 +73,7 @@ class Problem:
         return f"{self.where} {said}; {accepts} {self.accepted}. Fix: {self.fix}"
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """One or more Commons settings have values their plugins cannot use."""
 
     def __init__(self, problems: Iterable[Problem | str], source: object = None):

@@ -16,10 +16,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+from commons.errors import InputError
 from commons.loopback import LoopbackHostMixin, allowed_hosts
 
 
-class HeadersFileError(ValueError):
+class HeadersFileError(InputError):
     """The `_headers` file does not follow the format hosts read."""
 
 

@@ -365,9 +365,8 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
     The build brings the comment snapshot up to date from the production
     comment server: the threads it says changed (docs/comment-snapshots.md).
     """
-    from commons.layout import plugin_module
+    from commons.feed_identity import example_authority
 
-    example_authority = plugin_module("feeds", "options").example_authority
     settings = _settings(PUBLISH_SETTINGS)
     overrides = refresh_override(settings) if refresh_comments else None
     env = {OFFLINE_ENV: "1"} if offline else None
@@ -409,12 +408,11 @@ def publish(c, dry_run=False, offline=False, refresh_comments=False):
 def _send_webmentions(site: Path, settings: dict) -> None:
     """Notify the sites the new and changed posts link (docs/webmention.md, "Sending").
     The site is published already: nothing here fails the publish."""
-    from commons.layout import plugin_module
+    from commons.discussion.settings import SETTING, validate_settings
     from commons.webmention.fetch import AddressRule
     from commons.webmention.send import SENT_FILE, send_webmentions
 
-    discussion = plugin_module("discussion", "settings")
-    if not discussion.validate_settings(settings.get(discussion.SETTING))["webmention"]["send"]:
+    if not validate_settings(settings.get(SETTING))["webmention"]["send"]:
         return
     try:
         rule = AddressRule.from_environ(os.environ)

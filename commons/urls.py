@@ -1,7 +1,9 @@
 """The site's addresses: where the site lives, and a page's address under it.
 
 Every plugin that writes an address (feeds, sitemap, canonical links, JSON-LD,
-share links, comment threads) goes through these three functions.
+share links, comment threads) goes through these functions, and every tool
+that compares origins (the comment server's guard, the snapshot, the
+importers) through `origin_of` and `normalise_origin`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpeg|webp|avif)[;,]", re.IG
 URL_EDGES = "".join(chr(code) for code in range(0x21))
 TAB_OR_NEWLINE = re.compile("[\t\n\r]")
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# The schemes an origin may have, and the port each one means without a port.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+# What comes before a URL's path: its scheme and, after "//", its authority.
+SCHEME_AND_AUTHORITY = re.compile(r"[^/?#]*(?://[^/?#]*)?")
 
 
 def site_base(settings: dict) -> str:
@@ -40,6 +47,41 @@ def site_base(settings: dict) -> str:
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return value.rstrip("/")
     return ""
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL, as written (no case or port folded)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def normalise_origin(value: str) -> str | None:
+    """`scheme://host[:port]` in lower case without the scheme's default port, or None.
+
+    Accepts an origin or any absolute http(s) URL (a Referer, a config value
+    with a path or trailing slash). A value whose scheme and authority (all
+    before the path) hold anything but visible ASCII is none: Python's URL
+    parser drops tabs and line breaks there that a proxy comparing the text
+    (guard.nginx_rules) would keep. Only the blanks HTTP strips around a
+    header's value are stripped, for the same reason.
+    """
+    value = value.strip(" \t\r\n")
+    if not VISIBLE_ASCII.fullmatch(value[: SCHEME_AND_AUTHORITY.match(value).end()]):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    if port is None or port == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 def page_url(path: str) -> str:

@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urljoin
 
+from commons.urls import origin_of
+
 from . import options as opts
 from .config import UNIT_FILE, server_url
 
@@ -129,7 +131,7 @@ def server_problems(settings: dict, timeout: float = 10) -> list[str]:
     provider, url, key = server_url(settings)
     if not key:
         return []  # a hosted service: nothing of ours to ask
-    site = opts.origin(settings["SITEURL"])
+    site = origin_of(settings["SITEURL"])
     try:
         if provider == "isso":
             return _isso_problems(url, key, site, timeout)

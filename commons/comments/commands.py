@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from commons.errors import OperationError
 from commons.settings import SettingsError
 
 from . import options as opts
@@ -18,7 +19,7 @@ from .database import DatabaseError, backup, move_thread, restore
 from .running import listening, processes_using
 
 
-class CommandError(RuntimeError):
+class CommandError(OperationError):
     """A comment-server task cannot go ahead; the message says why and the fix."""
 
 

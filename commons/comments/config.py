@@ -15,7 +15,9 @@ DISCUSSION and COMMENTS_SERVER and writes, for Isso (the default provider):
   own): the HTTP-only server that answers certbot's challenge before any
   certificate exists;
 - `nginx-comments.conf`: the reverse proxy in front of it, with the
-  cross-site posting guard (with TLS, to install once the certificate exists);
+  cross-site posting guard (with TLS, to install once the certificate exists),
+  and `nginx-comments-http.conf`, its http-block half: the rate limits' zones
+  and the guard's maps, written from the same GuardPolicy the server applies;
 - `commons-publisher.service` and `publisher.env`: the comment publisher
   (commons/comments/publisher.py), which publishes each approved comment to
   the static site, and where it sends the site.
@@ -31,17 +33,20 @@ import os
 import re
 import secrets
 import shlex
+import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from commons.errors import OperationError
 from commons.publish import SCHEMA as PUBLISH_SCHEMA
 from commons.settings import SettingsError
+from commons.urls import origin_of
 
 from . import options as opts
-from .guard import LOGIN_BURST
+from .guard import LOGIN_BURST, GuardPolicy, nginx_rules, server_policy
+from .isso_config import ISSO_CFG, isso_config, production_profile
 from .limits import LIMITS_FILE, Limits
 
-ISSO_CFG = "isso.cfg"
 ENV_FILE = "comments.env"
 UNIT_FILE = "commons-comments.service"
 NGINX_FILE = "nginx-comments.conf"
@@ -61,7 +66,7 @@ PUBLISHER_ENV = {
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
 
-class CommentsConfigError(RuntimeError):
+class CommentsConfigError(OperationError):
     """The comment server cannot be configured; the message lists every key and its fix."""
 
 
@@ -94,74 +99,6 @@ def production_values(settings: dict) -> tuple[str, str, str, dict]:
     if problems:
         raise CommentsConfigError("\n".join(problems))
     return provider, settings["SITEURL"].rstrip("/"), url, options
-
-
-def isso_config(siteurl: str, public_url: str, options: dict) -> str:
-    smtp = opts.ENV_SMTP
-    notify = "smtp" if options["notify_email"] else "stdout"
-    smtp_section = ""
-    if options["notify_email"] or options["reply_notifications"]:
-        smtp_section = f"""\
-[smtp]
-username = ${smtp["username"]}
-password = ${smtp["password"]}
-host = ${smtp["host"]}
-port = ${smtp["port"]}
-security = ${smtp["security"]}
-to = ${smtp["to"]}
-from = ${smtp["from"]}
-timeout = 10
-"""
-    return f"""\
-# Isso's configuration for {siteurl}, written by `invoke comments-config`.
-# Secrets are $VARIABLES from the environment (comments.env); none is here.
-
-[general]
-dbpath = {options["database"]}
-# Only the production site may embed the comments (Isso's CORS list).
-host = {opts.origin(siteurl)}
-max-age = 15m
-notify = {notify}
-reply-notifications = {"true" if options["reply_notifications"] else "false"}
-log-file =
-gravatar = false
-latest-enabled = true
-
-[admin]
-enabled = true
-password = ${opts.ENV_ADMIN_PASSWORD}
-
-[moderation]
-enabled = {"false" if options["moderation"] == "none" else "true"}
-approve-if-email-previously-approved = {"true" if options["moderation"] == "first" else "false"}
-purge-after = 30d
-
-[server]
-listen = http://{options["bind"]}
-public-endpoint = {public_url.rstrip("/")}
-# nginx on this machine: its X-Forwarded-For names the reader, for the guard.
-trusted-proxies =
-    127.0.0.1
-    ::1
-samesite =
-
-{smtp_section}
-[guard]
-enabled = true
-ratelimit = {options["ratelimit"]}
-direct-reply = {options["direct_reply"]}
-reply-to-self = false
-require-author = false
-require-email = false
-
-[hash]
-salt = ${opts.ENV_SALT}
-algorithm = pbkdf2
-
-[rss]
-base = {siteurl}/
-limit = 100
-"""
 
 
 def env_values(path: Path) -> dict:
@@ -340,50 +277,15 @@ def publisher_env(publish: dict, existing: dict) -> str:
 """
 
 
-def nginx_guard(siteurl: str, public_url: str) -> str:
-    """nginx rules refusing forged cross-site writes (the same rule as commons/comments/guard).
+def guard_policy(siteurl: str, public_url: str, options: dict) -> GuardPolicy:
+    """The cross-site rule of the server these files set up: the guard in front of
+    Isso reads it from isso.cfg (guard.isso_policy), nginx gets it written out."""
+    return server_policy([origin_of(siteurl)], public_url.rstrip("/"), isso_listen(options))
 
-    A POST, PUT or DELETE passes only from the site's origin with a JSON body
-    (what Isso's widget sends) or from the comment server's own origin (its
-    admin interface and the moderation links in e-mails). A page on another
-    origin can send a form or a `no-cors` request, but not both the origin
-    and the JSON type: the browser sets `Origin` and a cross-origin JSON
-    request needs a preflight that Isso's CORS list refuses.
-    """
-    site = opts.origin(siteurl)
-    server = opts.origin(public_url)
-    return f"""\
-        # Cross-site posting guard (docs/comment-server.md).
-        set $commons_write "";
-        if ($request_method ~ ^(POST|PUT|DELETE|PATCH)$) {{
-            set $commons_write "write";
-        }}
-        if ($http_origin = "{site}") {{
-            set $commons_write "${{commons_write}}-site";
-        }}
-        if ($http_origin = "{server}") {{
-            set $commons_write "${{commons_write}}-self";
-        }}
-        if ($content_type ~* "^application/json\\s*(;|$)") {{
-            set $commons_write "${{commons_write}}-json";
-        }}
-        # The plain HTML comment form (commons/comments/form.py) posts no JSON.
-        if ($uri ~ "/form/(new|publish)$") {{
-            set $commons_write "${{commons_write}}-form";
-        }}
-        # Webmentions come from other sites' servers, which send no Origin
-        # (commons/webmention/endpoint.py: it changes nothing but its own queue).
-        if ($uri ~ "/webmention$") {{
-            set $commons_write "${{commons_write}}-webmention";
-        }}
-        # Allowed writes: write-site-json, write-site-form, and write-self… (its own pages).
-        if ($commons_write ~ "^write(-json)?(-form)?$") {{
-            return 403;
-        }}
-        if ($commons_write = "write-site") {{
-            return 403;
-        }}
-"""
+
+def isso_listen(options: dict) -> str:
+    """Isso's `[server] listen`: where gunicorn serves it (COMMENTS_SERVER['bind'])."""
+    return f"http://{options['bind']}"
 
 
 def _location_path(public_url: str) -> str:
@@ -401,6 +303,7 @@ def nginx_http(siteurl: str, public_url: str, options: dict) -> str:
     """
     path = re.escape(_location_path(public_url))
     posts = 2 * options["post_rate"]
+    guard = nginx_rules(guard_policy(siteurl, public_url, options), _location_path(public_url))
     return f"""\
 # The comment server of {siteurl}: include this in nginx's http block (Debian:
 # copy it to /etc/nginx/conf.d/, which the http block includes), beside {NGINX_FILE}.
@@ -418,7 +321,7 @@ map "$request_method:$uri" $commons_login_address {{
     "~^POST:{path}login/?$" $binary_remote_addr;
 }}
 limit_req_zone $commons_login_address zone={LOGIN_ZONE}:1m rate={options["login_rate"]}r/m;
-"""
+{guard.http}"""
 
 
 def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
@@ -429,9 +332,10 @@ def nginx_conf(siteurl: str, public_url: str, options: dict) -> str:
     script_name = ""
     if path != "/":
         script_name = f"        proxy_set_header X-Script-Name {path.rstrip('/')};\n"
+    guard = nginx_rules(guard_policy(siteurl, public_url, options), path)
     location = f"""\
     location {path} {{
-{nginx_guard(siteurl, public_url)}
+{textwrap.indent(guard.location, " " * 8)}
         limit_req zone={POST_ZONE} burst={2 * options["post_rate"]} nodelay;
         # Admin logins (the zone's key is empty for every other request).
         limit_req zone={LOGIN_ZONE} burst={LOGIN_BURST - 1} nodelay;
@@ -516,7 +420,7 @@ REMARK_URL={public_url.rstrip("/")}
 SITE={site_id}
 SECRET={secret}
 # Only the site may embed the comments.
-ALLOWED_HOSTS='self',{opts.origin(siteurl)}
+ALLOWED_HOSTS='self',{origin_of(siteurl)}
 AUTH_ANON={existing.get("AUTH_ANON", "true")}
 ADMIN_SHARED_EMAIL={existing.get("ADMIN_SHARED_EMAIL", "")}
 # Add at least one login provider, and the moderators' user ids:
@@ -533,7 +437,7 @@ SECRETS_FILE={existing.get("SECRETS_FILE", "/etc/comentario/secrets.yaml")}
 HOST={existing.get("HOST", "127.0.0.1")}
 PORT={existing.get("PORT", "8080")}
 # Then, in Comentario's admin UI, add the domain {urlsplit(siteurl).netloc}
-# (the site's origin: {opts.origin(siteurl)}).
+# (the site's origin: {origin_of(siteurl)}).
 """
 
 
@@ -564,7 +468,7 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
     publisher = dest / PUBLISHER_ENV_FILE
     publisher_text = publisher_env(settings.get("PUBLISH") or {}, env_values(publisher))
     written = [
-        _write(dest / ISSO_CFG, isso_config(siteurl, public_url, options)),
+        _write(dest / ISSO_CFG, isso_config(production_profile(siteurl, public_url, options))),
         _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
         _write(env, isso_env(env_values(env)), 0o600),
         _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),

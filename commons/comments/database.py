@@ -29,6 +29,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from commons.errors import OperationError
 from commons.files import Folder, WriteRefused
 
 # Isso's schema (isso/db/*.py): the tables and the columns Commons relies on.
@@ -66,7 +67,7 @@ SCHEMA_FIX = (
 )
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(OperationError):
     """The database or a backup cannot be used; the message says why and what to do."""
 
 

@@ -14,11 +14,15 @@ only when
   forms (FORM_PATHS, commons/comments/form.py): the plain HTML form on each
   post, which needs no script and so cannot send JSON; or
 - it comes from the comment server's own origin: the admin interface and the
-  moderation links of Isso's e-mails, served by Isso itself.
+  moderation links of Isso's e-mails, served by Isso itself; or
+- it goes to the Webmention endpoint (WEBMENTION_PATH,
+  commons/webmention/endpoint.py), which other sites' servers post to without
+  an Origin, as the specification has them, and which changes nothing but its
+  own queue of mentions to verify and moderate.
 
 Everything else gets 403 before Isso sees it. `nginx_rules` writes the same
-rule for a reverse proxy, and `guarded_isso` wraps Isso for any WSGI server
-(`serve` for the local one; gunicorn in production).
+rule for a reverse proxy, and commons/comments/app.py puts `CrossSiteGuard`
+in front of Isso for any WSGI server.
 
 The admin password is guessed through `POST /login`: `LoginThrottle` lets
 each client address try LOGIN_BURST times at once and then one more time
@@ -28,11 +32,14 @@ of `invoke comments-config` sets the same limit with `limit_req`).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from commons.urls import DEFAULT_PORTS, normalise_origin
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPE = "application/json"
@@ -40,7 +47,8 @@ JSON_TYPE = "application/json"
 FORM_NEW_PATH = "/form/new"
 FORM_PUBLISH_PATH = "/form/publish"
 FORM_PATHS = frozenset({FORM_NEW_PATH, FORM_PUBLISH_PATH})
-DEFAULT_PORTS = {"http": 80, "https": 443}
+# The Webmention endpoint (commons/webmention/endpoint.py), open to every origin.
+WEBMENTION_PATH = "/webmention"
 # Login attempts per client address: this many at once, then one per interval.
 LOGIN_BURST = 5
 LOGIN_INTERVAL = 12.0
@@ -49,43 +57,26 @@ LOGIN_PATH = "/login"
 LOGIN_MAX_TRACKED = 10_000
 
 
-def normalise_origin(value: str) -> str | None:
-    """`scheme://host[:port]` in lower case without the scheme's default port, or None.
-
-    Accepts an origin or any absolute http(s) URL (a Referer, a config value
-    with a path or trailing slash).
-    """
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"  # IPv6
-    if port is None or port == DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
 def request_origin(environ: dict) -> str | None:
-    """Where the request comes from: its Origin header, else its Referer's origin.
+    """Where the request comes from: its Origin header, else (no Origin, or an
+    empty one) its Referer's origin.
 
-    None when there is neither, or when the browser sent `Origin: null`
-    (sandboxed frames, data: URLs, some redirects).
+    None when neither names an http(s) origin, or when the browser sent
+    `Origin: null` (sandboxed frames, data: URLs, some redirects). An empty
+    Origin counts as none because nginx cannot tell the two apart, and the
+    nginx rules must decide as this does.
     """
-    origin = environ.get("HTTP_ORIGIN")
-    if origin is not None:
-        return normalise_origin(origin) if origin.strip() != "null" else None
+    origin = (environ.get("HTTP_ORIGIN") or "").strip()
+    if origin:
+        return normalise_origin(origin)
     referer = environ.get("HTTP_REFERER")
     return normalise_origin(referer) if referer else None
 
 
 def is_json(environ: dict) -> bool:
-    media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    """Whether the body is said to be JSON: the media type before any parameter,
+    in any case, with the blanks HTTP allows around it."""
+    media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip(" \t").lower()
     return media_type == JSON_TYPE
 
 
@@ -112,6 +103,8 @@ class GuardPolicy:
     def refusal(self, environ: dict) -> str | None:
         """Why the request is refused, or None when it may go through."""
         if environ.get("REQUEST_METHOD", "GET").upper() in SAFE_METHODS:
+            return None
+        if environ.get("PATH_INFO") == WEBMENTION_PATH:
             return None
         origin = request_origin(environ)
         if origin is None:
@@ -212,44 +205,20 @@ class LoginThrottle:
 
 def isso_policy(conf) -> GuardPolicy:
     """The policy an Isso configuration implies: its `host` list, its public endpoint."""
-    sites = list(conf.getiter("general", "host"))
-    servers = [conf.get("server", "public-endpoint") or ""]
-    listen = conf.get("server", "listen") or ""
+    return server_policy(
+        list(conf.getiter("general", "host")),
+        conf.get("server", "public-endpoint") or "",
+        conf.get("server", "listen") or "",
+    )
+
+
+def server_policy(hosts: Iterable[str], public_endpoint: str, listen: str) -> GuardPolicy:
+    """The policy of a comment server embedded by `hosts`, reached at `public_endpoint`
+    and listening at `listen` (an `http://` address, or a socket: no origin)."""
+    servers = [public_endpoint]
     if listen.startswith("http://"):
         servers.append(listen)
-    return GuardPolicy.of(sites, [server for server in servers if server])
-
-
-def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrottle:
-    """Isso's WSGI application for `config_file`, with the comment forms and the spam
-    limits (commons/comments/form.py), behind the cross-site guard and the login throttle.
-
-    The allowed site origins are Isso's own `[general] host` list (the origins
-    its CORS answers), and its own origin is `[server] public-endpoint`, so
-    the guard needs no settings of its own. With gunicorn:
-    `gunicorn 'commons.comments.guard:guarded_isso("/etc/isso.cfg", True)'`.
-    """
-    from isso import config, make_app
-
-    from .form import CommentForms
-    from .limits import Limits, limits_db
-    from .mail import turn_off_mail_without_smtp
-    from .versions import ThreadVersions
-
-    conf = config.load(config.default_file(), config_file)
-    turn_off_mail_without_smtp(conf)
-    if multiprocessing:
-        app = make_app(conf, threading=False, multiprocessing=True)
-    else:
-        app = make_app(conf)
-    # Commons' one read-only addition to Isso's API (commons/comments/versions.py):
-    # what the comment snapshot asks to know which threads changed.
-    app = ThreadVersions(app, conf.get("general", "dbpath"))
-    policy = isso_policy(conf)
-    forms = CommentForms(
-        app, policy, Limits.beside(config_file), limits_db(conf.get("general", "dbpath"))
-    )
-    return LoginThrottle(CrossSiteGuard(forms, policy))
+    return GuardPolicy.of(hosts, [server for server in servers if server])
 
 
 @dataclass(frozen=True)
@@ -261,55 +230,93 @@ class NginxRules:
     location: str
 
 
-def nginx_rules(site_origins: Iterable[str], server_origins: Iterable[str]) -> NginxRules:
-    """The same rule as CrossSiteGuard, for nginx in front of the comment server."""
-    policy = GuardPolicy.of(site_origins, server_origins)
+def nginx_origin_pattern(origin: str) -> str:
+    """A PCRE (for a case-blind `~*` map entry) matching every Origin or Referer
+    value that `normalise_origin` turns into `origin`: the scheme and host in any
+    case, any user name (visible ASCII, no brackets) before the host, the default
+    port written or not (with leading zeros), then nothing, or a path, query or
+    fragment."""
+    parts = urlsplit(origin)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    host = parts.netloc.rpartition(":")[0] if parts.port else parts.netloc
+    port_pattern = f"(:0*{port}|:)?" if port == DEFAULT_PORTS[parts.scheme] else f":0*{port}"
+    return (
+        rf"^{parts.scheme}://((?:(?![/?#\[\]])[\x21-\x7e])*@)?{re.escape(host)}{port_pattern}"
+        r"([/?#].*)?$"
+    )
 
-    def entries(origins: frozenset[str], kind: str) -> list[str]:
-        return [f'    "{origin}" {kind};' for origin in sorted(origins)]
 
+def nginx_string(value: str) -> str:
+    """`value` as a double-quoted nginx string: its quotes and backslashes escaped.
+
+    For a map's key: nginx reads no variable in a regular expression there."""
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in value):
+        raise ValueError(f"{value!r} has a control character; nginx cannot hold it")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def nginx_rules(policy: GuardPolicy, location: str = "/") -> NginxRules:
+    """`policy` as nginx configuration in front of the comment server, served at
+    `location` (the path nginx strips before proxying): the same decision as
+    `GuardPolicy.refusal`, made from the same origins, methods, type and paths."""
+    origins = [
+        # The server's own origins first: refusal() lets them through before any other test.
+        *((origin, "server") for origin in sorted(policy.server_origins)),
+        *((origin, "site") for origin in sorted(policy.site_origins - policy.server_origins)),
+    ]
+    json_type = "~*^[ \\t]*" + re.escape(JSON_TYPE) + "[ \\t]*(;.*)?$"
+    forms = "|".join(re.escape(path) for path in sorted(FORM_PATHS))
+    prefix = re.escape(location.rstrip("/"))
+    form_paths = f"~^{prefix}({forms})$"
+    webmention_path = f"~^{prefix}{re.escape(WEBMENTION_PATH)}$"
+    safe_methods = f"~^({'|'.join(sorted(SAFE_METHODS))}):"
     http = "\n".join(
         [
-            "# Commons: refuse forged cross-site writes to the comment server.",
-            "map $http_referer $commons_referer_origin {",
-            '    default "";',
-            '    "~^(?<commons_referer>https?://[^/?#]+)" $commons_referer;',
-            "}",
-            "map $http_origin $commons_request_origin {",
+            "# Commons: refuse forged cross-site writes to the comment server",
+            "# (written from commons/comments/guard.py's GuardPolicy: the same rule).",
+            "# The request's origin: its Origin header, else (none, or empty) its Referer.",
+            "map $http_origin $commons_origin_source {",
+            '    "" $http_referer;',
             "    default $http_origin;",
-            '    "" $commons_referer_origin;',
             "}",
-            "map $commons_request_origin $commons_origin_kind {",
+            "map $commons_origin_source $commons_origin_kind {",
             "    default other;",
-            *entries(policy.site_origins, "site"),
-            *entries(policy.server_origins - policy.site_origins, "server"),
+            *(
+                f"    {nginx_string('~*' + nginx_origin_pattern(origin))} {kind};"
+                for origin, kind in origins
+            ),
             "}",
             "map $content_type $commons_json {",
             "    default 0;",
-            '    "~*^application/json\\s*(;.*)?$" 1;',
+            f"    {nginx_string(json_type)} 1;",
             "}",
             "map $uri $commons_form {",
             "    default 0;",
-            '    "~/form/(new|publish)$" 1;',
+            f"    {nginx_string(form_paths)} 1;",
             "}",
-            'map "$request_method:$commons_origin_kind:$commons_json:$commons_form" '
-            "$commons_refuse {",
+            "map $uri $commons_webmention {",
+            "    default 0;",
+            f"    {nginx_string(webmention_path)} 1;",
+            "}",
+            'map "$request_method:$commons_origin_kind:$commons_json:$commons_form:'
+            '$commons_webmention" $commons_refuse {',
             "    default 1;",
-            '    "~^(GET|HEAD|OPTIONS):" 0;',
+            f"    {nginx_string(safe_methods)} 0;",
+            '    "~^[A-Z]+:[a-z]+:[01]:[01]:1$" 0;',
             '    "~^[A-Z]+:server:" 0;',
             '    "~^[A-Z]+:site:1:" 0;',
-            '    "~^[A-Z]+:site:0:1$" 0;',
+            '    "~^[A-Z]+:site:0:1:" 0;',
             "}",
             "",
         ]
     )
-    location = "\n".join(
+    location_rules = "\n".join(
         [
-            "# Commons: see the maps in the http block.",
+            "# Commons: the cross-site guard (see the maps in the http block).",
             "if ($commons_refuse) {",
             "    return 403;",
             "}",
             "",
         ]
     )
-    return NginxRules(http=http, location=location)
+    return NginxRules(http=http, location=location_rules)

@@ -108,11 +108,6 @@ def is_example(url: str) -> bool:
     return bool(EXAMPLE_HOST.search(host))
 
 
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def check_options(raw) -> dict:
     """COMMENTS_SERVER with its defaults filled in, or SettingsError listing every bad value."""
     return SCHEMA.validate(raw)

@@ -53,6 +53,8 @@ from pathlib import Path
 
 from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, cache_key, os_error_sentence
+from commons.digests import files_digest, folder_files
+from commons.errors import OperationError
 from commons.linkcheck import page_anchors
 from commons.partial_build import THREAD_PAGES
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
@@ -77,7 +79,7 @@ MAX_BACKOFF = 300.0
 TIMEOUT = 10.0
 
 
-class PublisherError(RuntimeError):
+class PublisherError(OperationError):
     """One round could not publish; the message says why and, where it can, the fix."""
 
 
@@ -199,9 +201,9 @@ def isso_options(settings: dict) -> dict:
 def snapshot_root(settings: dict) -> Path:
     """The snapshot cache's root as a build with `settings` (as commons.config loads
     them) finds it: its publish lock is there."""
-    from commons.layout import plugin_module
+    from commons.discussion.settings import snapshot_dir
 
-    return plugin_module("discussion", "plugin").snapshot_dir(settings)
+    return snapshot_dir(settings)
 
 
 def snapshot_cache(settings: dict) -> Path:
@@ -227,15 +229,7 @@ def site_inputs(publisher: Publisher) -> str:
     and every file of the content folder."""
     digest = hashlib.sha256(cache_key(publisher.settings_file, {}).encode("ascii"))
     root = Path(publisher.content)
-    for folder, folders, names in os.walk(root):
-        folders.sort()
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            relative = os.path.relpath(path, root)
-            digest.update(relative.encode("utf-8", "surrogateescape") + b"\x00")
-            with open(path, "rb") as file:
-                digest.update(hashlib.file_digest(file, "sha256").digest())
-    return digest.hexdigest()
+    return files_digest(folder_files(root), root=root, digest=digest).hexdigest()
 
 
 def read_whole_build(path: Path) -> str | None:

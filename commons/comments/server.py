@@ -5,50 +5,13 @@ PID. Used by `invoke preview`, the tests and the load benchmark.
 
 from __future__ import annotations
 
-import os
 import secrets
-import sys
 from pathlib import Path
 
-from commons.servers import LOOPBACK, ChildServer
+from commons.servers import LOOPBACK, GunicornIsso
 
 from . import options as opts
-from .config import ENV_FILE, ISSO_CFG, env_values, write_server_files
-
-
-class GunicornIsso(ChildServer):
-    """`gunicorn 'commons.comments.wsgi:create_app()'` on loopback."""
-
-    name = "isso (gunicorn)"
-
-    def __init__(
-        self,
-        config_dir: Path,
-        env: dict,
-        host: str = LOOPBACK,
-        port: int | None = None,
-        workers: int = 2,
-    ):
-        super().__init__(host, port)
-        self.config_dir = Path(config_dir)
-        self.env = env
-        self.workers = workers
-
-    def environment(self) -> dict:
-        return {**os.environ, "ISSO_SETTINGS": str(self.config_dir / ISSO_CFG), **self.env}
-
-    def command(self) -> list[str]:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        return [
-            str(gunicorn),
-            "--bind",
-            f"{self.host}:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--preload",
-            "--no-control-socket",
-            "commons.comments.wsgi:create_app()",
-        ]
+from .config import ENV_FILE, env_values, write_server_files
 
 
 def local_settings(

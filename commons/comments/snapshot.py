@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from commons import deep_json
+from commons.errors import OperationError
 
 from .guard import normalise_origin
 from .versions import EMPTY_VERSION
@@ -73,7 +74,7 @@ OFFLINE_ENV = "COMMONS_COMMENTS_OFFLINE"
 MAX_RESPONSE = 64 * 1024 * 1024
 
 
-class FetchError(RuntimeError):
+class FetchError(OperationError):
     """One thread could not be fetched; `down` when the server did not answer at all,
     `status` the HTTP status it answered with instead."""
 

@@ -37,13 +37,15 @@ from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
 
+from commons.errors import OperationError
+
 from . import options as opts
 from .mail import mail_off_reason
 
 VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
-class ServerEnvironmentError(RuntimeError):
+class ServerEnvironmentError(OperationError):
     """The comment server's environment lacks what its configuration names."""
 
 
@@ -97,13 +99,13 @@ def smtp_problems(environ: dict) -> list[str]:
     return problems
 
 
-def create_app(config_path: str | None = None, environ: dict | None = None):
+def create_app(config_path: str | None = None, environ: dict | None = None, front: str = "guarded"):
     """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
-    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
-    from commons.webmention.endpoint import with_webmentions
+    cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet);
+    `front` is one of app.FRONTS ("local": a server on this machine)."""
     from commons.webmention.fetch import AddressRule
 
-    from .guard import guarded_isso
+    from .app import FRONTS
 
     environ = os.environ if environ is None else environ
     path = config_path or environ.get("ISSO_SETTINGS")
@@ -120,9 +122,8 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
     announce_mail(path)
-    return PerProcessApp(
-        lambda: with_webmentions(guarded_isso(path, multiprocessing=True), path, environ)
-    )
+    make = FRONTS[front]
+    return PerProcessApp(lambda: make(path, environ, multiprocessing=True))
 
 
 def announce_mail(config_path: str) -> None:

@@ -28,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from commons.errors import InputError
+
 MODE_APPROVED = 1
 MODE_PENDING = 2
 
@@ -58,7 +60,7 @@ def anonymized(address: str) -> str:
         return "0.0.0.0"
 
 
-class CommentRefused(ValueError):
+class CommentRefused(InputError):
     """Isso's API would refuse this comment; the message is Isso's reason."""
 
 

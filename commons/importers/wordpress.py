@@ -24,10 +24,13 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-import nh3
 from lxml import html as lxml_html
 
 from commons.files import Folder, WriteRefused, slug_name
+from commons.html_policy import post_keeps
+from commons.html_policy import validate_settings as validate_body_html
+from commons.identity import thread_id
+from commons.urls import origin_of
 
 from . import REDIRECTS_FILE
 from .body import (
@@ -61,13 +64,6 @@ BAD_DATE_FIX = (
 )
 
 
-def thread_id_function():
-    """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
-    from commons.layout import plugin_module
-
-    return plugin_module("discussion", "identity").thread_id
-
-
 def site_thread_id(
     settings: dict,
     *,
@@ -95,7 +91,7 @@ def site_thread_id(
     }
     if not is_page and date is not None:
         fields["date"] = date
-    return thread_id_function()(
+    return thread_id(
         explicit,
         slug,
         is_page,
@@ -203,10 +199,10 @@ class Report:
         """The sites that imported posts still load images from."""
         return sorted(
             {
-                f"{parts.scheme}://{parts.netloc}"
+                origin_of(image)
                 for images in self.remote_images.values()
-                for parts in map(urlsplit, images)
-                if parts.scheme in ("http", "https") and parts.netloc
+                for image in images
+                if urlsplit(image).scheme in ("http", "https") and urlsplit(image).netloc
             }
         )
 
@@ -243,16 +239,8 @@ def _local_date(item: Item, zone: ZoneInfo) -> datetime | None:
 
 def media_elements(settings: dict) -> frozenset[str]:
     """The players (audio, video) the site's sanitiser (GUARD['html']) keeps, with their src."""
-    options = (settings.get("GUARD") or {}).get("html") or {}
-    if options.get("policy") == "keep":
-        return frozenset({"audio", "video"})
-    tags = set(nh3.ALLOWED_TAGS) | set(options.get("extra_tags", []))
-    attributes = options.get("extra_attributes", {})
-    return frozenset(
-        tag
-        for tag in ("audio", "video")
-        if tag in tags and "src" in set(attributes.get(tag, [])) | set(attributes.get("*", []))
-    )
+    options = validate_body_html((settings.get("GUARD") or {}).get("html"))
+    return frozenset(tag for tag in ("audio", "video") if post_keeps(options, tag, "src"))
 
 
 def plan(export: Export, settings: dict, report: Report) -> list[Planned]:

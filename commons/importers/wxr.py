@@ -20,6 +20,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from commons.errors import InputError
+
 from .xml_export import CONTENT_NAMESPACE, DC_NAMESPACE, ExportSyntaxError, parse_export
 
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.[0-2]/$")
@@ -28,7 +30,7 @@ ZERO_DATE = "0000-00-00 00:00:00"
 PART_NAME = re.compile(r"^(.+)\.(\d{3})\.xml$")
 
 
-class ExportError(ValueError):
+class ExportError(InputError):
     """The file is not a WordPress export this importer can read; names the file and the fix."""
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from commons.errors import InputError
+
 CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
 # The namespaces feeds give these prefixes; WordPress wrote each in an export.
@@ -68,7 +70,7 @@ ANY_ENCODING = re.compile(rb"encoding\s*=", re.IGNORECASE)
 MAX_REPAIRS = 4
 
 
-class ExportSyntaxError(ValueError):
+class ExportSyntaxError(InputError):
     """The file is not XML even after the known repairs; the message names the line."""
 
     def __init__(self, message: str, line: int):

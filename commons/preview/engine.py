@@ -42,12 +42,14 @@ from pathlib import Path
 
 from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
-from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.generators import ArticlesGenerator
 from pelican.readers import SkipStub
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.build import cache_key, cache_settings, explain, prepare_cache
 from commons.config import load
+from commons.contents import every_content
+from commons.errors import OperationError
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
@@ -58,7 +60,7 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-class PreviewError(RuntimeError):
+class PreviewError(OperationError):
     """A save could not be built; the message says which file, which field and the fix."""
 
 
@@ -72,7 +74,7 @@ class Model:
 
     def __post_init__(self) -> None:
         for generator in self.generators:
-            for content in _contents(generator):
+            for content in every_content(generator):
                 self.by_source[os.path.realpath(content.source_path)] = (generator, content)
 
 
@@ -136,28 +138,6 @@ def _forget_rendered_bodies() -> None:
     # its own.
     Content.get_content.cache.clear()
     Content.get_summary.cache.clear()
-
-
-def _contents(generator) -> list:
-    if isinstance(generator, ArticlesGenerator):
-        return [
-            *generator.articles,
-            *generator.translations,
-            *generator.hidden_articles,
-            *generator.hidden_translations,
-            *generator.drafts,
-            *generator.drafts_translations,
-        ]
-    if isinstance(generator, PagesGenerator):
-        return [
-            *generator.pages,
-            *generator.translations,
-            *generator.hidden_pages,
-            *generator.hidden_translations,
-            *generator.draft_pages,
-            *generator.draft_translations,
-        ]
-    return []
 
 
 def _die_with_parent(parent: int) -> None:
@@ -375,7 +355,7 @@ class WarmSite:
         # child writes, so that the next save's page does not wait for
         # templates to compile or Markdown's extensions to load.
         for generator in self.model.generators:
-            content = next(iter(_contents(generator)), None)
+            content = next(iter(every_content(generator)), None)
             if content is None or content.status not in ("published", "hidden"):
                 continue
             saved = generator.context.get("localsiteurl")

@@ -34,16 +34,18 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml.etree import LxmlError
 
-from commons.comments.guard import normalise_origin
+from commons.comments.guard import WEBMENTION_PATH, isso_policy
 from commons.comments.limits import Limits, RateLimiter, client_address
+from commons.html_policy import comment_cleaner
 from commons.unicode_controls import terminal_safe
+from commons.urls import normalise_origin
 
 from .fetch import AddressRule, FetchLimits, FetchRefused, fetch
 from .mail import ModeratorMail
 from .store import Job, Store, approved_for_thread, is_blocked_host, store_path
 from .verify import NotVerified, normal_url, read_mention, thread_of
 
-ENDPOINT_PATH = "/webmention"
+ENDPOINT_PATH = WEBMENTION_PATH
 APPROVED_PATH = "/commons/webmentions"
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY = 8 * 1024
@@ -82,11 +84,6 @@ class WebmentionEndpoint:
         log: Callable[[str], None] | None = None,
         mail: ModeratorMail | None = None,
     ):
-        # The comment snapshot's sanitiser: a mention is cleaned as a comment is.
-        from commons.layout import plugin_module
-
-        comment_cleaner = plugin_module("discussion", "snapshot").comment_cleaner
-
         self.app = app
         self.site_origins = frozenset(filter(None, map(normalise_origin, site_origins)))
         self.store = Store(store_file)
@@ -98,6 +95,7 @@ class WebmentionEndpoint:
         self.fetch_limits = fetch_limits or FetchLimits()
         self.log = log or _log
         self.mail = mail
+        # The comment snapshot's sanitiser: a mention is cleaned as a comment is.
         self.cleaner = comment_cleaner()
         self._wake = threading.Event()
         self._started = threading.Lock()
@@ -292,7 +290,6 @@ def with_webmentions(app: Callable, config_file: str, environ: dict) -> Webmenti
     Isso configuration at `config_file`."""
     from isso import config
 
-    from commons.comments.guard import isso_policy
     from commons.comments.limits import limits_db
     from commons.comments.mail import turn_off_mail_without_smtp
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from commons.comments.guard import normalise_origin
+from commons.urls import normalise_origin
 
 LOOPBACK_PORTS_ENV = "COMMONS_WEBMENTION_LOOPBACK_PORTS"
 USER_AGENT = "Commons Webmention (+https://www.w3.org/TR/webmention/)"

@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from commons.comments.guard import normalise_origin
+from commons.urls import normalise_origin
 
 from .fetch import AddressRule, FetchLimits, FetchRefused, fetch, post_form
 

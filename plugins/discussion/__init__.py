@@ -13,8 +13,9 @@ Modules, one concern each:
 - `plugin`: the Pelican receivers that tie them together.
 """
 
+from commons.discussion.providers import provider_origins
+from commons.discussion.settings import SCHEMA
+
 from .plugin import register
-from .providers import provider_origins
-from .settings import SCHEMA
 
 __all__ = ["SCHEMA", "provider_origins", "register"]

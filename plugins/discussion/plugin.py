@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -12,13 +11,15 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.contents import every_article, every_page
+from commons.discussion.providers import script_config
+from commons.discussion.settings import SCHEMA, SETTING, snapshot_dir
+from commons.identity import ID_FIELD, ThreadError, rule_fields, thread_key
 from commons.paths import source_name
 from commons.settings import install
 from commons.urls import absolute_url
 
-from .identity import ID_FIELD, ThreadError, discussion_for, thread_key
-from .providers import script_config
-from .settings import SCHEMA, SETTING
+from .identity import discussion_for
 from .snapshot import Renderer, build_snapshot, recent_comments
 from .webmention import endpoint_url
 
@@ -107,23 +108,6 @@ def attach(content, settings: dict, is_page: bool) -> None:
         raise _fail(error) from None
 
 
-def rule_fields(content, is_page: bool) -> dict:
-    """What DISCUSSION['thread_id'] may use of a post: its slug, date, language,
-    and the slugs of its first category and author."""
-    category = getattr(content, "category", None)
-    author = getattr(content, "author", None)
-    fields = {
-        "slug": content.slug,
-        "lang": getattr(content, "lang", "") or "",
-        "category": category.slug if category else "",
-        "author": author.slug if author else "",
-    }
-    date = getattr(content, "date", None)
-    if not is_page and date is not None:
-        fields["date"] = date
-    return fields
-
-
 def _check_unique(content, settings: dict, seen: dict) -> None:
     """Refuse a second post whose thread id names a thread another post has.
 
@@ -154,22 +138,12 @@ def on_articles(generator) -> None:
     # Runs on every build for every post, however it was read: with
     # CONTENT_CACHING_LAYER = "generator", content_object_init does not fire
     # for posts taken whole from Pelican's content cache; this signal does.
-    for content in [
-        *_posts(generator),
-        *generator.translations,
-        *generator.drafts_translations,
-        *getattr(generator, "hidden_translations", []),
-    ]:
+    for content in every_article(generator):
         attach(content, generator.settings, is_page=False)
 
 
 def on_pages(generator) -> None:
-    for content in [
-        *_pages(generator),
-        *generator.translations,
-        *generator.hidden_translations,
-        *generator.draft_translations,
-    ]:
+    for content in every_page(generator):
         attach(content, generator.settings, is_page=True)
 
 
@@ -194,20 +168,6 @@ def check_threads(generators) -> None:
         for content in contents:
             if getattr(content, "discussion", None) is not None:
                 _check_unique(content, generator.settings, seen)
-
-
-def snapshot_dir(settings: dict) -> Path:
-    """The snapshot cache's root (one folder per server in it): a relative path is
-    taken from the content folder's parent.
-
-    The environment variable COMMONS_COMMENTS_CACHE, when set, wins (the
-    option declares it): the tests give each build its own cache that way.
-    """
-    folder = Path(settings[SETTING]["snapshot"]["cache_dir"]).expanduser()
-    if folder.is_absolute():
-        return folder
-    content = Path(settings.get("PATH") or os.getcwd()).resolve()
-    return content.parent / folder
 
 
 def archive_server(config: dict) -> str | None:

@@ -8,14 +8,7 @@ import io
 from feedgenerator import Atom1Feed
 
 from commons.unicode_controls import isolated
-
-
-def _base(settings: dict) -> str:
-    for name in ("SITEURL", "FEED_DOMAIN"):
-        value = str(settings.get(name) or "")
-        if value.startswith(("http://", "https://")):
-            return value.rstrip("/")
-    return ""
+from commons.urls import site_base
 
 
 def _moment(text: str) -> datetime.datetime:
@@ -24,7 +17,7 @@ def _moment(text: str) -> datetime.datetime:
 
 def recent_feed(recent, settings: dict) -> bytes:
     """Atom XML for `recent` (plugins/discussion/snapshot.recent_comments), newest first."""
-    base = _base(settings)
+    base = site_base(settings)
     sitename = settings.get("SITENAME", "")
     feed = Atom1Feed(
         title=f"{sitename}: recent discussions",

@@ -17,10 +17,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-# Every link a commenter gives, their website and the links in their text
-# (snapshot.comment_cleaner): not followed by search engines as the site's
-# own, and the page it opens gets neither this page nor its address.
-LINK_REL = "nofollow ugc noopener noreferrer"
+from commons.html_policy import LINK_REL
 
 
 class EscapedText(dict):

@@ -10,6 +10,7 @@ from urllib.parse import quote, urljoin
 import lxml.html
 from lxml import etree
 
+from commons.errors import InputError
 from commons.urls import absolute_url
 
 DISCUSSION_ANCHOR = "discussion"
@@ -74,7 +75,7 @@ def discussion_link(article, base: str) -> str | None:
 MAX_DEPTH = 2048
 
 
-class FeedContentError(ValueError):
+class FeedContentError(InputError):
     """A post's HTML cannot be carried whole into a feed."""
 
 

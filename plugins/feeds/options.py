@@ -6,6 +6,7 @@ import posixpath
 import re
 from datetime import date
 
+from commons.feed_identity import SETTING
 from commons.layout import plugin_listed, plugin_package
 from commons.settings import (
     REQUIRED,
@@ -18,9 +19,8 @@ from commons.settings import (
     Schema,
     String,
 )
-from commons.urls import EXAMPLE_HOST, LOCAL_HOST, site_base
+from commons.urls import site_base
 
-SETTING = "FEEDS"
 # The Pelican settings that turn a feed on; any of them needs an absolute base.
 FEED_SETTINGS = (
     "FEED_ATOM",
@@ -120,22 +120,6 @@ def _thread_ids(options, settings):
 
 def _tag_date(value: str) -> str | None:
     return None if _real_date(value) else "not a real date"
-
-
-def example_authority(settings: dict) -> str | None:
-    """The production check (`invoke publish`): id_authority must be a name the community
-    holds. Local builds keep the example, so a fresh clone builds as it is."""
-    authority = str((settings.get(SETTING) or {}).get("id_authority") or "")
-    name = authority.rpartition("@")[2].rstrip(".")
-    if not (EXAMPLE_HOST.search(name) or LOCAL_HOST.search(name)):
-        return None
-    return (
-        f"{SETTING}['id_authority'] is {authority!r}, a name reserved for examples: every "
-        "feed entry's id is built on it, and changing it after publishing makes every "
-        f"subscriber see every post again as new. Fix: in publishconf.py set {SETTING}"
-        "['id_authority'] to a domain or e-mail address your community controls (and "
-        f"{SETTING}['id_date'] to a date it held it), once; or set COMMONS_FEEDS_ID_AUTHORITY."
-    )
 
 
 SCHEMA = Schema(

@@ -8,6 +8,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from commons.errors import CommonsError, InputError
 from commons.partial_build import writes_some_pages
 from commons.paths import source_name
 from commons.receivers import BuildReceivers
@@ -23,11 +24,11 @@ from .writer import CommonsFeedWriter
 logger = logging.getLogger(__name__)
 
 
-class DuplicateEntryIdError(ValueError):
+class DuplicateEntryIdError(InputError):
     """Two posts would share one feed id, and feed readers would show only one."""
 
 
-class MissingStylesheetError(FileNotFoundError):
+class MissingStylesheetError(CommonsError, FileNotFoundError):
     """The feeds point at a stylesheet the build did not write."""
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import posixpath
 
 from feedgenerator import Rss201rev2Feed, Stylesheet
 from pelican.utils import set_date_tzinfo
 from pelican.writers import Writer
 
+from commons.paths import source_name
 from commons.urls import absolute_url, site_base
 
 from .entries import (
@@ -103,7 +103,7 @@ class CommonsFeedWriter(Writer):
             summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
             content = None if summary_only else absolutize_html(item.get_content(base), page_url)
         except FeedContentError as error:
-            source = os.path.relpath(item.source_path, self.settings.get("PATH") or ".")
+            source = source_name(item.source_path, self.settings.get("PATH"))
             message = (
                 f"{source}: the feeds cannot carry this post: {error}. "
                 "Fix: nest its HTML less deeply."

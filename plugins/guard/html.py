@@ -12,71 +12,16 @@ from dataclasses import dataclass
 import nh3
 from pelican.contents import Article, Page
 
+from commons.html_policy import DEFAULTS, SETTING, post_attributes, post_tags
 from commons.paths import source_name
-from commons.settings import Choice, DictOf, ListOf, Schema, String
 from commons.unicode_controls import terminal_safe
 
 from .problems import Problem
 from .user_content import PREFIX, attribute_filter, ids_in, names_as_ids
 
-SETTING = "GUARD['html']"
-POLICIES = ("sanitize", "keep")
-# nh3's defaults (ammonia's) plus what Markdown itself writes: ids for
-# headings and footnotes, classes for code highlighting and footnotes. Every
-# id (and name) comes out prefixed with `user-content-` (user_content.py).
-GENERIC_ATTRIBUTES = {"id", "class", "lang", "dir", "title"}
 # The Markdown extension that namespaces the ids Markdown writes, under every policy.
 # Named by this package, whichever name it was imported under (a checkout or the wheel).
 MARKDOWN_EXTENSION = f"{__package__}.user_content:UserContentIdsExtension"
-# Never allowed, whatever extra_tags says: they run code, restyle the page, or
-# (frames, objects) load a third party before the reader has chosen to.
-FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "base", "meta", "link"}
-
-
-def _no_forbidden_tags(tags: list[str]) -> str | None:
-    forbidden = sorted(set(tags) & FORBIDDEN_TAGS)
-    if forbidden:
-        return (
-            f"may not contain {forbidden}: they run code or restyle the page; use policy "
-            "'keep' if the editors are trusted with them"
-        )
-    return None
-
-
-def _no_event_handlers(attributes: dict) -> str | None:
-    if any(name.lower().startswith("on") for names in attributes.values() for name in names):
-        return "may not allow event handlers (on*)"
-    data = sorted(
-        {n for names in attributes.values() for n in names if n.lower().startswith("data-")}
-    )
-    if data:
-        return (
-            f"may not allow {data}: the theme's scripts read data-* attributes, which content "
-            "must not be able to forge; use policy 'keep' if the editors are trusted with them"
-        )
-    return None
-
-
-SCHEMA = Schema(
-    SETTING,
-    {
-        "policy": Choice(POLICIES, "sanitize"),
-        "extra_tags": ListOf(
-            String(),
-            [],
-            accepted="a list of tag names, such as ['video']",
-            check=_no_forbidden_tags,
-        ),
-        "extra_attributes": DictOf(
-            ListOf(String()),
-            {},
-            accepted="a dict that maps a tag name (or '*') to a list of attributes, such as "
-            "{'video': ['src', 'controls']}",
-            check=_no_event_handlers,
-        ),
-    },
-)
-DEFAULTS = SCHEMA.defaults()
 # In a post's metadata, from its reading (maybe in a parallel_read worker) to
 # the guard in Pelican's process: what the sanitiser removed from it.
 REMOVED_KEY = "commons_guard_removed"
@@ -88,11 +33,7 @@ def _options(settings: dict) -> dict:
 
 def sanitizer(options: dict):
     """A function that cleans one HTML fragment under the configured policy."""
-    tags = set(nh3.ALLOWED_TAGS) | set(options["extra_tags"])
-    attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
-    attributes["*"] = set(GENERIC_ATTRIBUTES)
-    for tag, names in options["extra_attributes"].items():
-        attributes.setdefault(tag, set()).update(names)
+    tags, attributes = post_tags(options), post_attributes(options)
 
     def clean(fragment: str, targets: frozenset | set = frozenset()) -> str:
         """`targets`: ids set elsewhere in the post (a summary's links point into its body)."""

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pelican import signals
 
+from commons import html_policy
 from commons.contents import every_article, every_page
 from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Nested, Optional, Schema, String, install
@@ -51,7 +52,7 @@ SECTIONS = {
     "paths": paths.SCHEMA,
     "links": links.SCHEMA,
     "media": media.SCHEMA,
-    "html": html.SCHEMA,
+    "html": html_policy.SCHEMA,
 }
 SCHEMA = Schema(
     SETTING,

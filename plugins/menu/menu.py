@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pelican import signals
 
+from commons.errors import InputError
 from commons.paths import source_name
 from commons.settings import ListOf, Option, Schema, install
 
@@ -28,7 +29,7 @@ ITEMS_ACCEPTED = (
 )
 
 
-class MenuError(ValueError):
+class MenuError(InputError):
     """A page's `Menu` field, or a MENU entry, cannot be used."""
 
 

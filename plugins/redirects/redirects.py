@@ -4,63 +4,37 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
-from commons.layout import plugin_module
-from commons.settings import Boolean, Pattern, Schema, install
-
-_guard_paths = plugin_module("guard", "paths")
-PLACEHOLDER = _guard_paths.PLACEHOLDER
-generated_paths = _guard_paths.generated_paths
-reserved_folders = _guard_paths.reserved_folders
+from commons.paths import source_name
+from commons.redirect_rules import (
+    EXPANDED,
+    SAFE_PATH,
+    SCHEMA,
+    SETTING,
+    KeptPaths,
+    RedirectError,
+    kept_problem,
+    old_address,
+    old_page,
+)
+from commons.settings import install
 
 logger = logging.getLogger(__name__)
 
-SETTING = "REDIRECTS"
-
-
-def file_name(default: str) -> Pattern:
-    return Pattern(
-        r"[^./\s][^/\s]*",
-        "a plain file or folder name (no '/', not starting with '.')",
-        default,
-    )
-
-
-SCHEMA = Schema(
-    SETTING,
-    {
-        "enabled": Boolean(True),
-        "folder": file_name("redirects"),
-        "redirects_file": file_name("_redirects"),
-        "nginx_file": file_name("nginx-redirects.conf"),
-        "html_pages": Boolean(True),
-    },
-)
-DEFAULTS = SCHEMA.defaults()
 # Where the resolved redirects wait, in the build's settings, between the end
 # of reading (targets known) and the end of writing (the output exists).
 RESOLVED = "_COMMONS_REDIRECTS_RESOLVED"
 REFERENCE = re.compile(r"^\{(filename|category|tag|author)\}(.+)$")
-QUERY = re.compile(r"^(p|page_id)=(\d+)$")
 URL_WRAPPERS = {"category": Category, "tag": Tag, "author": Author}
-SAFE_PATH = re.compile(r"^/[A-Za-z0-9/%._~!$&'()*+,;=:@-]*$")
-# What Netlify and Cloudflare Pages expand in a `_redirects` path: a splat
-# (`*`) anywhere, a placeholder (`:name`) at the start of a segment.
-EXPANDED = re.compile(r"\*|(?:^|/):")
-
-
-class RedirectError(ValueError):
-    """A redirect line cannot be used; the message names the file, the line and the fix."""
 
 
 @dataclass(frozen=True)
@@ -95,89 +69,9 @@ def _targets(generators) -> dict[str, dict[str, str]]:
             continue
         root = generator.settings["PATH"]
         for content in contents:
-            relative = os.path.relpath(content.source_path, root).replace(os.sep, "/")
+            relative = source_name(content.source_path, root)
             found["filename"][relative] = content.url
     return found
-
-
-def old_address(path: str, where: str) -> tuple[str, tuple[str, str] | None]:
-    """The old path of a redirect line and its ?p=/?page_id= query, or RedirectError."""
-    parts = urlsplit(path)
-    if parts.scheme or parts.netloc or not SAFE_PATH.match(parts.path or "-"):
-        raise RedirectError(
-            f"{where}: the old address {path!r} is not a path of this site. Fix: write it as "
-            "/2012/01/03/old-slug/ or /?p=123, percent-encoding anything else."
-        )
-    decoded = unquote(parts.path)
-    if (
-        any(s in (".", "..") for s in decoded.split("/"))
-        or "//" in parts.path
-        or any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in decoded)
-    ):
-        raise RedirectError(
-            f"{where}: the old address {path!r} has '.', '..', '//', a backslash or a "
-            "control character in it. Fix: correct or remove the line."
-        )
-    if EXPANDED.search(parts.path):
-        raise RedirectError(
-            f"{where}: the old address {path!r} has a wildcard (*) or a placeholder (:name), "
-            "which hosts expand in _redirects to catch addresses the site has. Fix: write "
-            "each old address in full, or remove the line."
-        )
-    query = None
-    if parts.query:
-        match = QUERY.match(parts.query)
-        if not match:
-            raise RedirectError(
-                f"{where}: the old address {path!r} has a query other than ?p=ID or "
-                "?page_id=ID, which no static host can match. Fix: remove the line."
-            )
-        query = (match[1], match[2])
-    return parts.path, query
-
-
-@dataclass(frozen=True)
-class KeptPaths:
-    """What no redirect page may take, from the settings (casefolded)."""
-
-    folders: tuple[tuple[str, str], ...]  # (file or folder, why): kept, reserved
-    files: dict[str, str]  # file -> what: the feeds, robots.txt, _headers, _redirects...
-
-    @classmethod
-    def from_settings(cls, settings: dict) -> KeptPaths:
-        options = settings.get(SETTING) or DEFAULTS
-        files = {
-            symbolic.casefold(): what
-            for symbolic, what in generated_paths(settings)
-            if PLACEHOLDER not in symbolic and not symbolic.endswith((".html", ".htm"))
-        }
-        for key in ("redirects_file", "nginx_file"):
-            files[options[key].casefold()] = f"the redirects file ({key})"
-        folders = tuple((name.casefold(), why) for name, why in reserved_folders(settings))
-        return cls(folders, files)
-
-
-def kept_problem(old_path: str, kept: KeptPaths) -> str | None:
-    """Why a redirect page may not be written for `old_path`: the file is hidden, kept
-    across builds or on the host (OUTPUT_RETENTION), reserved or written by Commons;
-    or None."""
-    decoded = unquote(old_path)
-    for segment in decoded.split("/"):
-        if segment.startswith("."):
-            return (
-                f"names a hidden file or folder ({segment}), which the host keeps for itself "
-                "(.htaccess, .well-known/, .git/)"
-            )
-    # Both the file a static host serves and the name itself: /CNAME's page
-    # would be CNAME/index.html, a folder in place of the kept file.
-    written = {old_page(old_path).casefold(), decoded.strip("/").casefold()}
-    for name, why in kept.folders:
-        if any(path == name or path.startswith(name + "/") for path in written):
-            return f"is {why}"
-    for path in written:
-        if path in kept.files:
-            return f"is {kept.files[path]}"
-    return None
 
 
 def read_redirects(folder: Path, found: dict, site_url: str, settings: dict) -> list[Redirect]:
@@ -266,14 +160,6 @@ def resolve(generators) -> None:
         logger.error("%s", error)
         raise
     settings[RESOLVED] = redirects
-
-
-def old_page(path: str) -> str:
-    """The file an old path is served from by a plain static host."""
-    relative = unquote(path).lstrip("/")
-    if not relative or path.endswith("/") or "." not in PurePosixPath(relative).name:
-        return (relative.rstrip("/") + "/index.html").lstrip("/")
-    return relative
 
 
 def redirect_page(redirect: Redirect, lang: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import SourceFileGenerator, StaticGenerator
 
+from commons.digests import files_digest
 from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Schema, install
@@ -58,7 +59,6 @@ def code_digest(settings: dict) -> str:
     overrides') templates and files, and every loaded plugin's code. The content
     cache's key covers Commons' own; a theme or a plugin kept elsewhere, or
     installed with pip, is covered here."""
-    digest = hashlib.sha256()
     folders = [settings.get("THEME") or "", *(settings.get("THEME_TEMPLATES_OVERRIDES") or [])]
     files: set[Path] = set()
     for folder in folders:
@@ -71,13 +71,7 @@ def code_digest(settings: dict) -> str:
             files.update(Path(origin).parent.rglob("*.py"))  # a package: all of it
         elif origin:
             files.add(Path(origin))
-    for path in sorted(files):
-        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\x00")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
-    return digest.hexdigest()
+    return files_digest(files).hexdigest()
 
 
 class RenderRecord(BuildReceivers):

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from commons.errors import OperationError
+
 logger = logging.getLogger(__name__)
 
 # Where the second and later bundles go, inside the first: <bundle_dir>/shards/2/.
@@ -38,7 +40,7 @@ PAGEFIND_TIMEOUT = 600  # seconds, per shard
 PAGEFIND_NICENESS = 10
 
 
-class SearchIndexError(RuntimeError):
+class SearchIndexError(OperationError):
     """Pagefind could not index the site."""
 
 

@@ -13,6 +13,7 @@ from lxml import html
 from pelican import signals
 
 from commons.config import validate
+from commons.discussion.providers import form_origins, provider_origins
 from commons.layout import plugin_listed, plugin_module
 from commons.settings import (
     Boolean,
@@ -110,9 +111,8 @@ def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
     if not plugin_listed(settings, "discussion"):
         return {}
-    providers = plugin_module("discussion", "providers")
     config = settings["DISCUSSION"]
-    return {**providers.provider_origins(config), "form": providers.form_origins(config)}
+    return {**provider_origins(config), "form": form_origins(config)}
 
 
 def webmention_link(settings: dict) -> str:

@@ -218,7 +218,7 @@ def test_moderation_all_holds_every_comment(comment_server):
 
 
 def test_the_local_server_takes_the_form_of_a_site_built_without_siteurl(isso_server):
-    """`invoke serve`'s Isso (commons.comments.serve): the dev build names its posts by
+    """`invoke serve`'s Isso (commons.servers.IssoServer): the dev build names its posts by
     path, so the post is on the origin the form came from."""
     isso = isso_server([SITE], moderation=True, limits={"min_seconds": 0})
     path = "/2011/03/a-post/"

@@ -20,8 +20,9 @@ from lxml import etree
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import build_site
+from commons.identity import thread_id
 from commons.importers.body import Site, upload_path
-from commons.importers.wordpress import import_wordpress, thread_id_function
+from commons.importers.wordpress import import_wordpress
 from commons.linkcheck import broken_links, broken_redirects
 from tests.conftest import PIXEL_PNG, parse_html, trusting_images
 
@@ -182,7 +183,6 @@ def test_metadata_dates_status_and_closed_comments(theme_import):
 
 def test_comments_land_in_the_posts_threads_once(theme_import, tmp_path):
     root, content, report, _lines, _output = theme_import
-    thread_id = thread_id_function()
     db = sqlite3.connect(root / "comments.db")
     threads = dict(
         db.execute(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
+from commons.html_policy import SCHEMA, validate_settings
 from commons.settings import SettingsError
-from plugins.guard.html import SCHEMA, sanitizer
+from plugins.guard.html import sanitizer
 
 FRAGMENT = (
     '<h2 id="plan">Plan</h2><p class="lead" onclick="steal()">Hi <a href="{filename}/x.md">'
@@ -89,3 +90,29 @@ def test_data_attributes_cannot_be_allowed():
     with pytest.raises(SettingsError) as failure:
         SCHEMA.validate({"extra_attributes": {"*": ["data-discussion-mode"]}})
     assert "data-discussion-mode" in str(failure.value) and "policy 'keep'" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {},
+        {"policy": "keep"},
+        {"extra_tags": ["video"]},
+        {"extra_tags": ["video", "audio"], "extra_attributes": {"video": ["src"]}},
+        {"extra_tags": ["audio"], "extra_attributes": {"*": ["src"]}},
+        {"extra_attributes": {"audio": ["src"]}},
+    ],
+)
+def test_the_importer_keeps_the_players_the_posts_sanitiser_keeps(raw):
+    """One policy (commons/html_policy.py): the WordPress importer writes a player
+    as a player only where the site's sanitiser will keep it and its src."""
+    from commons.importers.wordpress import media_elements
+
+    options = validate_settings(raw)
+    clean = sanitizer(options) if options["policy"] == "sanitize" else (lambda fragment: fragment)
+    kept = set()
+    for tag in ("audio", "video"):
+        cleaned = html.fragment_fromstring(clean(f'<{tag} src="a.mp4"></{tag}>'), "div")
+        if cleaned.xpath(f"//{tag}[@src='a.mp4']"):
+            kept.add(tag)
+    assert media_elements({"GUARD": {"html": raw}}) == kept

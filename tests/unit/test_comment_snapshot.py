@@ -12,8 +12,8 @@ from lxml import html as lxml_html
 from commons import DEV_SETTINGS
 from commons.comments.snapshot import _remark42_nodes, read_thread, refresh_override, write_thread
 from commons.config import load
+from commons.discussion.settings import validate_settings
 from commons.settings import SettingsError
-from plugins.discussion.settings import validate_settings
 from plugins.discussion.snapshot import Renderer, build_snapshot, recent_comments, safe_website
 
 ISSO = {"url": "https://comments.example.org/"}

@@ -19,7 +19,9 @@ from commons.comments.config import (
     CommentsConfigError,
     write_server_files,
 )
+from commons.comments.guard import GuardPolicy, nginx_origin_pattern, nginx_string
 from commons.comments.wsgi import environment_problems
+from commons.urls import normalise_origin
 from tests.conftest import REPO_ROOT, require
 
 SITE = "https://blog.cohere.coop"
@@ -230,8 +232,11 @@ def test_nginx_carries_the_cross_site_guard(publish_settings, tmp_path):
     write_server_files(production(publish_settings), tmp_path / "host")
     conf = (tmp_path / "host" / "nginx-comments.conf").read_text()
     assert "server_name comments.cohere.coop;" in conf
-    assert f'if ($http_origin = "{SITE}")' in conf
-    assert 'if ($http_origin = "https://comments.cohere.coop")' in conf
+    # The guard's maps, in the http block's file, name the site and the server as such.
+    http = (tmp_path / "host" / "nginx-comments-http.conf").read_text()
+    for origin, kind in ((SITE, "site"), ("https://comments.cohere.coop", "server")):
+        assert f"{nginx_string('~*' + nginx_origin_pattern(origin))} {kind};" in http
+    assert "if ($commons_refuse) {" in conf
     assert "return 403;" in conf and "proxy_pass http://127.0.0.1:8090/;" in conf
     assert conf.count("{") == conf.count("}")
     # Under the site's own host: a location to include in the site's server block.
@@ -326,3 +331,72 @@ def test_an_address_cannot_write_into_the_server_files(publish_settings, tmp_pat
     with pytest.raises(CommentsConfigError, match="without spaces, quotes"):
         write_server_files(production(publish_settings, SITEURL=siteurl), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# Values an Origin or Referer header may carry, and how each must be read.
+ORIGIN_SPELLINGS = [
+    "https://blog.cohere.coop",
+    "HTTPS://BLOG.Cohere.COOP",
+    "https://blog.cohere.coop:443",
+    "https://blog.cohere.coop:0443/",
+    "https://blog.cohere.coop:",
+    "https://blog.cohere.coop/post/?x=1#y",
+    "https://blog.cohere.coop/café/\tx",
+    "\x1fhttps://blog.cohere.coop",
+    "https://blog.cohere.coop\t/",
+    "https:\t//blog.cohere.coop",
+    "https://é@blog.cohere.coop",
+    "https://reader:secret@blog.cohere.coop/",
+    "https://blog.cohere.coop@evil.test/",
+    "https://blog.cohere.coop:443@evil.test",
+    "https://a@blog.cohere.coop@evil.test",
+    "https://blog.cohere.coop.evil.test",
+    "https://blog.cohere.coop:8443",
+    "https://blog.cohere.coop:443:1",
+    "https://blog.cohere.coop:+443",
+    "http://blog.cohere.coop",
+    "https://blog.cohere.\tcoop",
+    "https://blog.cohère.coop",
+    "https://[blog.cohere.coop",
+    "https://]@blog.cohere.coop",
+    "https://blog.cohere.coop\\@evil.test",
+    "https://blog.cohere.coop.",
+    "null",
+    "",
+    "http://[::1]:8081/x",
+    "http://[::1]:08081",
+    "http://[::1]",
+]
+
+
+@pytest.mark.parametrize("value", ORIGIN_SPELLINGS)
+def test_the_nginx_origin_patterns_read_each_value_as_the_guard_does(value):
+    """What nginx's map matches (PCRE; Python's `re` reads these patterns alike)
+    is what `normalise_origin` makes of the value, for every allowed origin."""
+    import re
+
+    policy = GuardPolicy.of([SITE, "http://[::1]:8081"], ["https://comments.cohere.coop"])
+    for origin in policy.site_origins | policy.server_origins:
+        pattern = re.compile(nginx_origin_pattern(origin), re.IGNORECASE)
+        assert bool(pattern.search(value)) == (normalise_origin(value) == origin), origin
+
+
+@pytest.mark.parametrize(
+    ("path", "origin", "refused"),
+    [
+        ("/webmention", None, False),
+        ("/webmention", "http://evil.example", False),
+        ("/webmention/", None, True),
+        ("/form/webmention", None, True),
+        ("/new", None, True),
+    ],
+)
+def test_the_webmention_endpoint_is_the_one_path_open_to_every_origin(path, origin, refused):
+    """Other sites' servers post webmentions without an Origin: the policy lets that
+    one path through (the nginx rules written from it do too:
+    tests/build/test_comment_guard_rules.py), and nothing else."""
+    policy = GuardPolicy.of([SITE])
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": "text/plain"}
+    if origin:
+        environ["HTTP_ORIGIN"] = origin
+    assert (policy.refusal(environ) is not None) == refused

@@ -17,10 +17,10 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader
 from lxml import html
 
 from commons import REPO_ROOT
+from commons.discussion.providers import script_config
+from commons.discussion.settings import validate_settings
 from plugins.discussion.identity import discussion_for
 from plugins.discussion.plugin import AssetsOncePerPage
-from plugins.discussion.providers import script_config
-from plugins.discussion.settings import validate_settings
 from tests.unit.test_discussion_settings import SAMPLES
 
 HOSTILE_TITLES = [

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.discussion.identity import (
-    ThreadError,
-    default_thread_id,
-    discussion_for,
-    thread_id,
-    thread_key,
-    thread_state,
-)
+from commons.discussion.settings import validate_settings
+from commons.identity import ThreadError, default_thread_id, thread_id, thread_key, thread_state
+from plugins.discussion.identity import discussion_for
 from plugins.discussion.plugin import AssetsOncePerPage, DuplicateThreadError, _check_unique, attach
-from plugins.discussion.settings import validate_settings
 
 ISSO = {"isso": {"url": "https://comments.example.org/"}}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from commons.discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
+from commons.discussion.settings import COMMON_DEFAULTS, validate_settings
 from commons.settings import SettingsError
-from plugins.discussion.providers import GISCUS_LANGS, PROVIDERS, provider_origins
-from plugins.discussion.settings import COMMON_DEFAULTS, validate_settings
 from plugins.discussion.webmention import endpoint_url
 
 ISSO = {"url": "https://comments.example.org"}
@@ -239,7 +239,7 @@ def test_a_bad_thread_rule_names_the_key_and_what_it_may_use(key, rule, expected
 def test_a_thread_rule_gives_the_ids_an_earlier_service_used():
     from datetime import datetime
 
-    from plugins.discussion.identity import thread_id
+    from commons.identity import thread_id
 
     options = validate_settings({"isso": ISSO, "thread_id": "/{date:%Y}/{date:%m}/{slug}/"})
     fields = {"date": datetime(2012, 1, 3), "lang": "en", "category": "", "author": ""}

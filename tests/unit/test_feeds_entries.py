@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import lxml.html
 import pytest
 
+from commons.discussion.settings import validate_settings as discussion_settings
 from plugins.discussion.identity import discussion_for
-from plugins.discussion.settings import validate_settings as discussion_settings
 from plugins.feeds.discovery import links_for
 from plugins.feeds.entries import (
     absolutize_html,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 from string import Formatter
 
 from commons.comments.snapshot import OFFLINE_ENV
+from commons.identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from commons.settings import (
     ABSENT,
     URL,
@@ -27,7 +29,6 @@ from commons.settings import (
     String,
 )
 
-from .identity import PAGE_RULE_FIELDS, RULE_FIELDS
 from .providers import PROVIDERS, SETTING
 
 MODES = ("consent", "lazy", "eager")
@@ -214,3 +215,17 @@ def validate_settings(raw, site_lang: str = "en") -> dict:
     that the setting mentions (the active one is always present).
     """
     return SCHEMA.validate(raw, {"DEFAULT_LANG": site_lang})
+
+
+def snapshot_dir(settings: dict) -> Path:
+    """The snapshot cache's root (one folder per server in it): a relative path is
+    taken from the content folder's parent.
+
+    The environment variable COMMONS_COMMENTS_CACHE, when set, wins (the
+    option declares it): the tests give each build its own cache that way.
+    """
+    folder = Path(settings[SETTING]["snapshot"]["cache_dir"]).expanduser()
+    if folder.is_absolute():
+        return folder
+    content = Path(settings.get("PATH") or os.getcwd()).resolve()
+    return content.parent / folder

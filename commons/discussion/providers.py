@@ -28,6 +28,7 @@ from commons.settings import (
     Schema,
     String,
 )
+from commons.urls import origin_of
 
 ORIGIN_KINDS = ("script", "frame", "connect", "img", "style")
 SETTING = "DISCUSSION"
@@ -71,11 +72,6 @@ class SiteLang(Option):
             f"defaults to the site's DEFAULT_LANG {site_lang!r}, which is not on the list",
             f"set {where} to one of the accepted values (or change DEFAULT_LANG)",
         )
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _lang_tag() -> Pattern:
