@@ -34,7 +34,6 @@ from commons.errors import OperationError
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .problems import Problem, read_problems
-from .settings import ListOf, String
 from .unicode_controls import terminal_safe
 
 # The guard's problem file of one build (GUARD['problems_file']), in its work folder.
@@ -537,15 +536,6 @@ def cache_path(output: Path) -> Path:
     """Where the content cache of the build into `output` lives: beside it."""
     output = Path(output).resolve()
     return output.parent / f".pelican-cache-{output.name}"
-
-
-# Files in the output that Commons does not generate but never deletes.
-OUTPUT_RETENTION = ListOf(
-    String(),
-    [],
-    help="top-level files and folders of the output a build, `clean` and publish keep "
-    "(a CNAME, .well-known)",
-)
 
 
 def output_retention(settings_file: Path) -> list[str]:

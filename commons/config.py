@@ -27,7 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from .settings import LOADED, Nested, Option, Problem, Schema, SettingsError, is_warning
+from .settings import (
+    LOADED,
+    ListOf,
+    Nested,
+    Option,
+    Problem,
+    Schema,
+    SettingsError,
+    String,
+    is_warning,
+)
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,19 @@ class Loaded:
     warnings: tuple[Problem, ...] = ()
 
 
+# Files in the output that Commons does not generate but never deletes.
+OUTPUT_RETENTION = ListOf(
+    String(),
+    [],
+    help="top-level files and folders of the output a build, `clean` and publish keep "
+    "(a CNAME, .well-known)",
+)
+
+
 def commons_options() -> dict[str, Option]:
     """The settings Commons' own machinery reads (not a plugin's), by name."""
-    from .build import OUTPUT_RETENTION
     from .comments.options import SCHEMA as COMMENTS_SERVER
-    from .publish import SCHEMA as PUBLISH
+    from .publish_options import SCHEMA as PUBLISH
     from .servers import LOCAL_SERVER_SCHEMA
 
     return {

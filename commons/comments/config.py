@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from commons.errors import OperationError
-from commons.publish import SCHEMA as PUBLISH_SCHEMA
+from commons.publish_options import SCHEMA as PUBLISH_SCHEMA
 from commons.settings import SettingsError
 from commons.urls import origin_of
 
