@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commons.errors import InputError
 from commons.files import unsafe_character
 from commons.layout import SITE_TEMPLATE_DIR, commons_version
 from commons.unicode_controls import terminal_safe
@@ -34,7 +35,7 @@ SCRIPT_MODE = 0o755
 DIR_MODE = 0o755
 
 
-class NewSiteError(ValueError):
+class NewSiteError(InputError):
     """The site cannot be written: the message names what and the fix."""
 
 

@@ -36,6 +36,7 @@ from lxml.etree import LxmlError
 
 from commons.comments.guard import WEBMENTION_PATH, isso_policy
 from commons.comments.limits import Limits, RateLimiter, client_address
+from commons.errors import InputError
 from commons.html_policy import comment_cleaner
 from commons.unicode_controls import terminal_safe
 from commons.urls import normalise_origin
@@ -55,7 +56,7 @@ POLL_SECONDS = 5.0
 APPROVED_FORMAT = 1
 
 
-class Refused(Exception):
+class Refused(InputError):
     def __init__(self, status: str, message: str, headers: Iterable = ()):
         super().__init__(message)
         self.status = status

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from commons.errors import OperationError
 from commons.urls import normalise_origin
 
 LOOPBACK_PORTS_ENV = "COMMONS_WEBMENTION_LOOPBACK_PORTS"
@@ -39,7 +40,7 @@ CHUNK = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class FetchRefused(Exception):
+class FetchRefused(OperationError):
     """The page was not fetched, or not whole: the sentence says why. `lasting`
     when trying again later cannot help (an address refused, a page too large)."""
 

@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.html
 
 from commons.comments.limits import LINK, Limits
+from commons.errors import InputError
 from commons.unicode_controls import BIDI_CONTROLS
 
 from .fetch import Page
@@ -53,7 +54,7 @@ BRIDGE_HOSTS = ("brid.gy",)
 KIND_PROPERTIES = (("in-reply-to", "reply"), ("like-of", "like"), ("repost-of", "repost"))
 
 
-class NotVerified(Exception):
+class NotVerified(InputError):
     """The source does not mention the target: the sentence says why."""
 
 

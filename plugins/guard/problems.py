@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
+from commons.errors import InputError
 from commons.problems import NO_FILE, Problem, write_problems
 
 __all__ = ["NO_FILE", "GuardError", "LoggedProblems", "Problem", "ProblemLog"]
@@ -31,7 +32,7 @@ GUARD_PROBLEMS = "commons_guard_problems"
 COULD_NOT_PROCESS = "Could not process %s"
 
 
-class GuardError(ValueError):
+class GuardError(InputError):
     """The content has problems; the message lists each with its fix."""
 
     def __init__(self, problems: list[Problem]):
