@@ -355,7 +355,7 @@ def test_the_local_comment_server_receives_webmentions_as_production_does(isso_s
     import urllib.request
 
     site = "http://127.0.0.1:9"
-    isso = isso_server([site])  # `invoke serve`'s Isso (commons/comments/serve.py)
+    isso = isso_server([site])  # `invoke serve`'s Isso (commons/comments/app.py's local front)
     fields = urlencode({"source": "https://blog.example/reply/", "target": f"{site}/post/"})
     request = urllib.request.Request(isso.url + "webmention", data=fields.encode())
     with urllib.request.urlopen(request, timeout=10) as answer:
