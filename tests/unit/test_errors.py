@@ -17,16 +17,6 @@ INTERNAL = {
     "commons.comments.form.Refused",  # becomes the HTTP answer to a refused form
     "commons.settings.Invalid",  # becomes one of SettingsError's problems
 }
-# The six checking plugins' own errors: their merge into one problem type
-# (issue 26, point 1) replaces them.
-CHECKING_PLUGINS = {
-    "plugins.body_html",
-    "plugins.content_check",
-    "plugins.media_check",
-    "plugins.metadata_check",
-    "plugins.output_paths",
-    "plugins.source_guard",
-}
 
 
 def modules() -> list[str]:
@@ -43,8 +33,6 @@ def modules() -> list[str]:
 def defined_exceptions() -> list[type]:
     found = []
     for name in modules():
-        if any(name == plugin or name.startswith(plugin + ".") for plugin in CHECKING_PLUGINS):
-            continue
         module = importlib.import_module(name)
         for _attribute, value in inspect.getmembers(module, inspect.isclass):
             if (
