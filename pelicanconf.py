@@ -255,6 +255,9 @@ PLUGINS = [
     # Next: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file.
     "plugins.source_guard",
+    # Before more_categories, which replaces the category it read: each cached
+    # post's labels then share the build's settings, and the cache holds one copy.
+    "plugins.cached_labels",
     "more_categories",  # pelican-more-categories, installed from PyPI
     "plugins.metadata_check",
     "plugins.output_paths",
