@@ -147,13 +147,7 @@ class RenderRecord(BuildReceivers):
         """
         if id(writer) not in self.writers:
             self.writers.add(id(writer))
-            write_file = writer.write_file
-
-            def recorded_file(name, template, context, *args, **kwargs):
-                recorded = _RecordedTemplate(self, template, context)
-                return write_file(name, recorded, context, *args, **kwargs)
-
-            writer.write_file = recorded_file
+            route_pages(writer, self.render)
         generate_output(writer)
 
     def finish(self, _pelican) -> None:
@@ -180,17 +174,31 @@ class RenderRecord(BuildReceivers):
         )
 
 
-class _RecordedTemplate:
-    """What the writer gets instead of a template: each page asks the record."""
+def route_pages(writer, render) -> None:
+    """Every page `writer` writes from now on gets its text from
+    `render(template, context, localcontext)` (which may render the template,
+    or hand back bytes it kept) instead of from the template alone."""
+    write_file = writer.write_file
 
-    def __init__(self, record: RenderRecord, template, context: dict):
-        self.record = record
+    def routed_file(name, template, context, *args, **kwargs):
+        return write_file(
+            name, _RoutedTemplate(render, template, context), context, *args, **kwargs
+        )
+
+    writer.write_file = routed_file
+
+
+class _RoutedTemplate:
+    """What the writer gets instead of a template: each page asks `render`."""
+
+    def __init__(self, render, template, context: dict):
+        self.choose = render
         self.template = template
         self.context = context
         self.name = getattr(template, "name", None)
 
     def render(self, localcontext) -> str:
-        return self.record.render(self.template, self.context, localcontext)
+        return self.choose(self.template, self.context, localcontext)
 
 
 def prepare(generators) -> None:
