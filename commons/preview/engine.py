@@ -366,6 +366,10 @@ class WarmSite:
         self.stop_full_pass()
         if self.pelican is None:
             self.load_settings()
+        if every_page:
+            # Until a pass renders every page and is synced, the output is no
+            # model's: a later save that stops this pass renders every page too.
+            self.synced = None
         self._begin()
         _forget_rendered_bodies()
         # Before Pelican reads them: a file saved meanwhile differs from its

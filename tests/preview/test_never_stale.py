@@ -421,3 +421,21 @@ def test_a_save_renders_only_the_pages_that_show_the_post(tmp_path):
 
         saved_and_compared(preview, site, tmp_path / "fresh-3", template)
         assert last_pass(preview) == "every page"
+
+
+def test_a_save_that_stops_a_template_pass_still_renders_every_page(tmp_path):
+    # The template's pass is stopped by the next save, a body edit: the
+    # pass that follows must render every page, not only the post's.
+    site = Site(tmp_path / "site", posts=6)
+    editor = Editor(site, random.Random(0))
+    with PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log") as preview:
+
+        def template_then_body():
+            footer = site.theme / "templates" / "partials" / "site_footer.html"
+            footer.write_text(footer.read_text() + "<!-- a template edit -->", encoding="utf-8")
+            time.sleep(0.3)  # seen and its pass started, not ended
+            editor.posts["post-2.md"]["body"] += "\n\nA save right after the template's."
+            editor._save("post-2.md")
+
+        saved_and_compared(preview, site, tmp_path / "fresh", template_then_body)
+        assert "a template edit" in (preview.output / "index.html").read_text()
