@@ -139,8 +139,10 @@ class Editor:
             # The post goes with the posts that link to it (their only link
             # is to it) or, if others link to those, the link goes.
             for linker in self._linkers(name):
-                if self._linkers(linker) or len(self.posts[linker]["links"]) > 1:
-                    self.posts[linker]["links"].remove(name)
+                links = self.posts[linker]["links"]
+                if self._linkers(linker) or set(links) != {name}:
+                    # Every link to it: a post may link to it more than once.
+                    self.posts[linker]["links"] = [target for target in links if target != name]
                     self._save(linker)
                 else:
                     del self.posts[linker]
