@@ -59,9 +59,13 @@ LISTS = {
 LABELS = ("categories", "tags", "authors")
 # A post's values that are not what it shows: its body (its own page and the
 # feeds show it, both rendered when its file changed), the build's settings,
-# and memos of what is cut from the body (the summary they give is compared).
+# and what is computed from the others when first read, so that a model once
+# rendered from (the warm-up render) would differ from a new one: memos of
+# what is cut from the body (the summary they give is compared), and
+# plugins/page_meta's view (its address, title and description come from the
+# post's, compared here; its reading time shows on the post's page alone).
 NOT_SHOWN_ELSEWHERE = frozenset(
-    {"_content", "_context", "settings", "_summary_cache", "commons_summaries"}
+    {"_content", "_context", "settings", "_summary_cache", "commons_summaries", "page_meta"}
 )
 # Links from a post to other posts are followed this deep (a post's
 # `related_posts` list, a dataclass holding posts).
