@@ -17,10 +17,12 @@ the two:
   changed. A page of the site's menu that does is not handled here either.
 
 A page of one post is rendered again when its post, or a post it links to,
-is one of those; a listing, archive or other page of several posts when any
-of them shows differently on other pages; a feed when one of its posts
-changed. Any other page keeps the bytes the last pass wrote (the render
-record's page choice, plugins/render_record).
+is one of those; a page of a paginated listing when one of its own posts
+shows differently on other pages (the theme's listings show their page's
+posts and the listing's count, nothing of the posts on other pages); an
+archive or other page of several posts when any post of any list it is given
+does; a feed when one of its posts changed. Any other page keeps the bytes
+the last pass wrote (the render record's page routing, plugins/render_record).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.paginator import Page as ListingPage
 from pelican.urlwrappers import URLWrapper
 
 from plugins.render_record.digest import Digest, feed
@@ -74,22 +77,43 @@ LINK_DEPTH = 3
 
 @dataclass(frozen=True)
 class Plan:
-    """What a pass renders: pages of `changed` posts (by identity), and listings when `listed`."""
+    """What a pass renders: pages of `changed` posts, listings of `listed` ones (by identity)."""
 
     changed: frozenset[int]
-    listed: bool
+    listed: frozenset[int]
     # Pages written outside a pass (a post's page shown first): rendered again.
     rewritten: frozenset[str] = field(default_factory=frozenset)
+    # id of a list of the context -> whether it holds a listed post (the
+    # same lists come with every page: each is looked through once).
+    seen: dict = field(default_factory=dict, compare=False)
 
     def renders_page(self, localcontext: dict, name: str) -> bool:
         if name in self.rewritten:
             return True
         single = localcontext.get("article") or localcontext.get("page")
-        if not isinstance(single, Content):
-            return self.listed
-        return id(single) in self.changed or any(
-            id(post) in self.changed for post in _linked_posts(single)
-        )
+        if isinstance(single, Content):
+            return id(single) in self.changed or any(
+                id(post) in self.changed for post in _linked_posts(single)
+            )
+        if not self.listed:
+            return False
+        # A page of a paginated listing shows its own posts (and the
+        # listing's count, which only a change of shape moves).
+        page = localcontext.get("articles_page")
+        if isinstance(page, ListingPage):
+            return any(id(post) in self.listed for post in page.object_list)
+        # Any other page (archives, label indexes, a period's archive) may
+        # show every post of every list it is given.
+        return any(self._lists_a_listed_post(value) for value in localcontext.values())
+
+    def _lists_a_listed_post(self, value) -> bool:
+        if not isinstance(value, (list, tuple)):
+            return isinstance(value, Content) and id(value) in self.listed
+        known = self.seen.get(id(value))
+        if known is None or known[0] is not value:
+            found = any(id(post) in self.listed for post in _posts_in(value, LINK_DEPTH))
+            known = self.seen[id(value)] = (value, found)
+        return known[1]
 
     def renders_feed(self, elements: Iterable) -> bool:
         elements = list(elements)
@@ -128,7 +152,7 @@ def plan_pass(old, new, old_sources: dict, new_sources: dict) -> Plan | None:
         return None
     old_by_source = {c.source_path: c for c in contents(old.generators)}
     changed = set()
-    listed = False
+    listed = set()
     for generator in new.generators:
         for content in contents([generator]):
             source = content.source_path
@@ -141,8 +165,8 @@ def plan_pass(old, new, old_sources: dict, new_sources: dict) -> Plan | None:
             if _shown_elsewhere(content) != _shown_elsewhere(before):
                 if isinstance(generator, PagesGenerator):
                     return None  # a page's title is in every page's menu
-                listed = True
-    return Plan(changed=frozenset(changed), listed=listed)
+                listed.add(id(content))
+    return Plan(changed=frozenset(changed), listed=frozenset(listed))
 
 
 def _shape(model) -> tuple:
