@@ -90,9 +90,9 @@ def measure(options, work: Path) -> list[float]:
     threads = {post.comments_id: thread_comments(rng, options.comments, 1.7e9) for post in posts}
     waiting_posts = rng.sample(posts, options.approvals)
     site = f"http://127.0.0.1:{free_port()}"
-    from pelican.settings import read_settings
+    from commons.config import load
 
-    isso, _ = local_server(read_settings(str(PUBLISH_SETTINGS)), work / "isso", site)
+    isso, _ = local_server(load(PUBLISH_SETTINGS).settings, work / "isso", site)
     env = {key: value for key, value in os.environ.items() if "COMMONS_" not in key}
     env.update(
         COMMONS_PUBLISH_METHOD="rsync",

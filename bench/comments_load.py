@@ -157,7 +157,7 @@ def seed(url: str, database: Path, comments: int, numbers: Counter) -> None:
 
 
 def main(argv=None) -> int:
-    from pelican.settings import read_settings
+    from commons.config import load
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reads", type=int, default=2000)
@@ -170,7 +170,7 @@ def main(argv=None) -> int:
     if max(args.reads, args.posts) > 10000:
         parser.error("--reads and --posts are bounded at 10,000: this is a local test")
 
-    settings = read_settings(str(PUBLISH_SETTINGS))
+    settings = load(PUBLISH_SETTINGS).settings
     numbers = Counter()
     results = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -31,27 +31,15 @@ from pathlib import Path
 from typing import TextIO
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
+from .problems import Problem, read_problems
+from .settings import ListOf, String
+from .unicode_controls import terminal_safe
 
-# With Pelican's plain log handler, its messages come first; under --fatal the
-# first of these lines ends them and a traceback follows.
-LOG_END_MARKERS = ("RuntimeError: Warning or error encountered", "Traceback", "CRITICAL")
-# Pelican's warning for a {filename} link to an upload names no fix.
-STATIC_LINK_FIX = (
-    "Fix: write {static} instead of {filename} in this link "
-    "(`invoke migrate-links` does it for every post)."
-)
-PELICAN_FIXES = [
-    (re.compile(r"\{filename\} used for linking to static content"), STATIC_LINK_FIX),
-    (
-        re.compile(r'There are \d+ items "with slug'),
-        "Fix: give each of these posts its own Slug (or a different title).",
-    ),
-    (
-        re.compile(r"Unable to find '.*', skipping url replacement"),
-        "Fix: correct the {filename} or {static} link, or add the file it names.",
-    ),
-]
-
+# The guard's problem file of one build (GUARD['problems_file']), in its work folder.
+PROBLEMS_FILE = "problems.json"
+# When a build wrote no problem file (its settings file did not run, or the
+# guard is not in PLUGINS), this much of the end of Pelican's own output is shown.
+LOG_TAIL = 4000
 
 STAGING_PREFIX = ".staging-"
 PREVIOUS_PREFIX = ".previous-"
@@ -72,7 +60,9 @@ CACHE_STAMP_METHOD = "sha256"
 # option), the code that reads and renders it, and the packages it runs.
 CACHE_KEY_FOLDERS = ("plugins", "commons", "theme")
 CACHE_KEY_SETTINGS = ("pelicanconf.py", "publishconf.py")
-CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments")
+# pelican-commons: an installed site's Commons is not under its root, but an
+# upgrade changes its version ("missing" in a checkout, whose folders are read).
+CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments", "pelican-commons")
 # Overrides that change which pages a build writes and how, never what a post
 # reads as: a build that differs from the last only in these keeps its cache.
 WRITE_ONLY_SETTINGS = frozenset({"THREAD_PAGES", "PARALLEL_RENDER", "DELETE_OUTPUT_DIRECTORY"})
@@ -81,21 +71,17 @@ FILE_MODE = 0o644
 
 logger = logging.getLogger(__name__)
 
-# Pelican unpickles its content cache without catching a missing module: a
-# cache written before a plugin (or a class it stored) moved stops the build.
-CACHE_LOAD_FAILURE = "self._cache = pickle.load("
-CACHE_FIX = (
-    "Fix: Pelican's content cache was written by another version of Commons' plugins; "
-    "run `invoke rebuild` (it empties the output and drops the cache)."
-)
-
 
 class BuildError(RuntimeError):
-    """Pelican failed; the message carries its log so the editor sees why."""
+    """Pelican failed; the message lists the build's problems so the editor sees why.
 
-    def __init__(self, message: str, log: str):
+    `log`: Pelican's whole output; `problems`: the problems the build wrote
+    (plugins/guard), [] when it wrote none."""
+
+    def __init__(self, message: str, log: str, problems: list[Problem] | None = None):
         super().__init__(message)
         self.log = log
+        self.problems = list(problems or [])
 
 
 @dataclass(frozen=True)
@@ -145,6 +131,7 @@ def build_site(
     env: dict | None = None,
     wait: float = LOCK_WAIT,
     over_last: bool = False,
+    retention: list[str] | None = None,
 ) -> BuildResult:
     """Build the site into `output` atomically; raise BuildError and leave `output` as it was.
 
@@ -154,6 +141,9 @@ def build_site(
     `over_last`: the build starts from a copy of the site in `output` instead
     of an empty folder, for a build that writes only some pages (THREAD_PAGES,
     plugins/thread_pages); the rest of the site is the last build's.
+
+    `retention`: OUTPUT_RETENTION as the caller loaded it (commons.config);
+    None: read from `settings_file`.
     """
     output = Path(output).resolve()
     try:
@@ -179,6 +169,10 @@ def build_site(
         except OSError as error:
             raise BuildError(os_error_sentence(error, output), "") from None
         staging = work / "site"
+        problems_file = work / PROBLEMS_FILE
+        # After the cache key: where a build writes its problems changes nothing it reads.
+        guard = guard_setting(Path(settings_file), overrides, problems_file=str(problems_file))
+        overrides = {**overrides, "GUARD": guard}
         if over_last:
             try:
                 shutil.copytree(output, staging, symlinks=True)
@@ -208,14 +202,18 @@ def build_site(
             )
             log = completed.stdout + completed.stderr
             if completed.returncode != 0:
+                problems = read_problems(problems_file)
                 raise BuildError(
                     f"The build failed (Pelican exit code {completed.returncode}); "
-                    f"{output} was left as it was.\n{explain(log)}",
+                    f"{output} was left as it was.\n{explain(problems, log)}",
                     log,
+                    problems,
                 )
             try:
                 record_sound_cache(Path(overrides["CACHE_PATH"]), key)
-                _carry_over(output, staging, output_retention(Path(settings_file)))
+                if retention is None:
+                    retention = output_retention(Path(settings_file))
+                _carry_over(output, staging, retention)
                 publishable_modes(staging)
                 _swap_in(staging, output)
             except OSError as error:
@@ -545,11 +543,21 @@ def cache_path(output: Path) -> Path:
     return output.parent / f".pelican-cache-{output.name}"
 
 
-def output_retention(settings_file: Path) -> list[str]:
-    """OUTPUT_RETENTION as the settings file sets it."""
-    from pelican.settings import get_settings_from_file
+# Files in the output that Commons does not generate but never deletes.
+OUTPUT_RETENTION = ListOf(
+    String(),
+    [],
+    help="top-level files and folders of the output a build, `clean` and publish keep "
+    "(a CNAME, .well-known)",
+)
 
-    return list(get_settings_from_file(str(settings_file)).get("OUTPUT_RETENTION", []))
+
+def output_retention(settings_file: Path) -> list[str]:
+    """OUTPUT_RETENTION as the settings file sets it (checked, like every setting, by
+    commons.config; only this one is, as Pelican has checked the rest)."""
+    from .config import load
+
+    return load(settings_file, only=("OUTPUT_RETENTION",)).settings["OUTPUT_RETENTION"]
 
 
 def build_notes(log: str) -> list[str]:
@@ -559,21 +567,33 @@ def build_notes(log: str) -> list[str]:
     return [line for line in log.splitlines() if line.startswith(NOTE_PREFIX)]
 
 
-def explain(log: str) -> str:
-    """What the editor needs from Pelican's log: its messages, not its traceback.
+def explain(problems: list[Problem] | None, log: str) -> str:
+    """What the editor needs to know about a failed build: its problems, each with its fix
+    (the guard's problem file), or, when it wrote none, the end of Pelican's output.
 
-    Pelican's own messages get Commons' fix appended where Pelican gives none.
+    Problems are as the content wrote them: shown with terminal controls
+    escaped, as Pelican's log shows them (plugins/terminal_safe)."""
+    if problems:
+        return "\n".join(terminal_safe(str(problem)) for problem in problems)
+    return log.strip()[-LOG_TAIL:]
+
+
+def guard_setting(settings_file: Path, overrides: dict, **changes) -> dict:
+    """GUARD for one run: the overrides' GUARD, else the settings file's, with `changes`.
+
+    (Pelican's --extra-settings replaces a dict setting whole: the file's
+    other guard options must come along.)
     """
-    lines = []
-    for line in log.splitlines():
-        if line.startswith(LOG_END_MARKERS):
-            break
-        lines.append(line)
-    message = "\n".join(lines).strip() or log[-4000:]
-    fixes = [fix for pattern, fix in PELICAN_FIXES if pattern.search(message)]
-    if CACHE_LOAD_FAILURE in log:
-        fixes.append(CACHE_FIX)
-    return "\n".join([message, *fixes])
+    if "GUARD" in overrides:
+        current = overrides["GUARD"]
+    else:
+        from pelican.settings import get_settings_from_file
+
+        try:
+            current = get_settings_from_file(str(settings_file)).get("GUARD")
+        except Exception:  # noqa: BLE001 -- the settings file's own failure: Pelican reports it, in the run that follows
+            current = None
+    return {**(current if isinstance(current, dict) else {}), **changes}
 
 
 def _carry_over(old: Path, new: Path, retention: list[str]) -> None:

@@ -47,6 +47,7 @@ from urllib.parse import unquote, urlsplit
 from pelican.utils import slugify
 
 from commons.files import Folder, WriteRefused
+from commons.layout import plugin_module
 from commons.pelican_addresses import (
     REDIRECTS_FILE,
     Redirects,
@@ -54,7 +55,8 @@ from commons.pelican_addresses import (
     redirects,
     write_redirects,
 )
-from plugins.metadata_check.metadata_check import padded_date
+
+padded_date = plugin_module("guard", "metadata").padded_date
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 # The files migrate-links reads and rewrites: posts and pages.

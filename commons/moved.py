@@ -16,9 +16,15 @@ from pathlib import Path
 from pelican.contents import Article, Page
 from pelican.readers import Readers
 
-from plugins.discussion.identity import ID_FIELD, thread_id
-from plugins.discussion.plugin import rule_fields
-from plugins.discussion.settings import SETTING, validate_settings
+from commons.layout import plugin_module
+
+_identity = plugin_module("discussion", "identity")
+_settings = plugin_module("discussion", "settings")
+ID_FIELD = _identity.ID_FIELD
+thread_id = _identity.thread_id
+rule_fields = plugin_module("discussion", "plugin").rule_fields
+SETTING = _settings.SETTING
+validate_settings = _settings.validate_settings
 
 REDIRECTS_DIR = "redirects"
 

@@ -32,7 +32,13 @@ from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import slugify
 
 from commons.files import Folder
-from plugins.redirects.redirects import KeptPaths, RedirectError, kept_problem, old_address
+from commons.layout import plugin_module
+
+_redirects = plugin_module("redirects", "redirects")
+KeptPaths = _redirects.KeptPaths
+RedirectError = _redirects.RedirectError
+kept_problem = _redirects.kept_problem
+old_address = _redirects.old_address
 
 REDIRECTS_FILE = "redirects/pelican.txt"
 # The settings that decide where Pelican wrote a file, and nothing else.

@@ -25,12 +25,33 @@ from pathlib import Path
 from . import REPO_ROOT
 from .comments.limits import LIMITS_FILE, Limits
 from .ports import PortHolder, port_holders, port_is_free, session_of
+from .settings import Integer, Pattern, Schema
 
 LOOPBACK = "127.0.0.1"
-# The environment variables that move the local servers' ports (pelicanconf.py
-# reads them into LOCAL_SERVER; README.md, "Quick start").
+# The environment variables that move the local servers' ports (README.md,
+# "Quick start"). pelicanconf.py reads them too, for the addresses it derives
+# from LOCAL_SERVER (FEED_DOMAIN, the local Isso's url).
 SITE_PORT_VARIABLE = "COMMONS_SITE_PORT"
 ISSO_PORT_VARIABLE = "COMMONS_ISSO_PORT"
+
+# Where `invoke serve`, `livereload` and `preview` start the site and Isso.
+LOCAL_SERVER_SCHEMA = Schema(
+    "LOCAL_SERVER",
+    {
+        "host": Pattern(
+            r"[\w.:-]+",
+            "a host name or IP address of this machine, such as 127.0.0.1",
+            LOOPBACK,
+            help="the address both local servers listen on",
+        ),
+        "site_port": Integer(
+            8000, minimum=1, maximum=65535, env=SITE_PORT_VARIABLE, help="the site's port"
+        ),
+        "isso_port": Integer(
+            8081, minimum=1, maximum=65535, env=ISSO_PORT_VARIABLE, help="the local Isso's port"
+        ),
+    },
+)
 # How far above a busy port to look for a free one to suggest.
 PORT_SUGGESTION_RANGE = 20
 # The local Isso's folder (`bin/serve`, `invoke serve`); its database is ISSO_DB_NAME in it.

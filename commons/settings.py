@@ -1,14 +1,19 @@
-"""The settings schema every Commons plugin declares its one dict setting with.
+"""The settings schema every setting Commons reads is declared with.
 
-In the spirit of mkdocs' `config_options`: a plugin describes its dict as a
-`Schema` of typed options (`Boolean`, `String`, `Integer`, `Choice`,
-`Pattern`, `URL`, `ListOf`, `DictOf`, `Nested`, `Optional`, or any `Option`
-with a custom check), each with its default. Validation fills the defaults in,
-refuses unknown keys, and collects EVERY problem before it raises one
-`SettingsError` that lists them all, one line each, naming the key (its full
-path, such as DISCUSSION['isso']['url']), the value, what is accepted and the
-fix. `install` is the one place that logs and raises, when Pelican starts;
-it reports the other plugins' bad settings in the same breath.
+In the spirit of mkdocs' `config_options`: a plugin (or Commons itself, for
+PUBLISH, LOCAL_SERVER, ...) describes its dict as a `Schema` of typed options
+(`Boolean`, `String`, `Integer`, `Choice`, `Pattern`, `URL`, `ListOf`,
+`DictOf`, `Nested`, `Optional`, or any `Option` with a custom check), each
+with its default, the environment variable that overrides it (`env=`) and a
+line for the reference (`help=`). A renamed key is a `Deprecated` option: a
+warning while its value is still used, an error once it is `removed`.
+Validation fills the defaults in, refuses unknown keys, and collects EVERY
+problem before it raises one `SettingsError` that lists them all, one line
+each, naming the key (its full path, such as DISCUSSION['isso']['url']), the
+value, what is accepted and the fix. `commons.config.load` checks a site's
+settings with these schemas before a task runs; `install` is the one place
+that logs and raises when Pelican starts, and it reports the other plugins'
+bad settings in the same breath.
 
     SCHEMA = Schema("CSS_MINIFY", {"enabled": Boolean(True)})
 
@@ -19,11 +24,12 @@ it reports the other plugins' bad settings in the same breath.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from types import ModuleType
+from dataclasses import dataclass, replace
+from types import MappingProxyType, ModuleType
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
@@ -32,6 +38,11 @@ logger = logging.getLogger(__name__)
 REQUIRED = object()
 # The default of an option that is left out of the result when not given.
 ABSENT = object()
+# The Pelican setting that lists the settings commons.config has checked.
+LOADED = "COMMONS_LOADED_SETTINGS"
+# What an environment variable may say for a Boolean option.
+ENV_TRUE = ("1", "true", "yes", "on")
+ENV_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ class Problem:
     # Why the value is refused, when its type alone does not say ("it has
     # surrounding spaces"); options that hold others pass it on.
     reason: str = ""
+    # A deprecated key still honoured: reported, but the value is usable.
+    warning: bool = False
 
     def __str__(self) -> str:
         said = self.problem or f"is {self.value!r}"
@@ -61,9 +74,22 @@ class Problem:
 class SettingsError(ValueError):
     """One or more Commons settings have values their plugins cannot use."""
 
-    def __init__(self, problems: Iterable[Problem | str]):
+    def __init__(self, problems: Iterable[Problem | str], source: object = None):
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        # The settings file they come from, when known: it heads the message.
+        self.source = source
+        lines = [str(problem) for problem in self.problems]
+        if source is not None:
+            lines.insert(0, f"{source}: Commons cannot use these settings:")
+        super().__init__("\n".join(lines))
+
+
+def is_warning(problem: Problem | str) -> bool:
+    return isinstance(problem, Problem) and problem.warning
+
+
+# No environment: what validation sees unless its caller passes os.environ.
+EMPTY: Mapping = MappingProxyType({})
 
 
 class Invalid(Exception):
@@ -98,16 +124,27 @@ class Option:
         accepted: str | None = None,
         fix: str | None = None,
         check: Callable | None = None,
+        env: str | None = None,
+        help: str = "",
     ):
         self.default = default
         if accepted is not None:
             self.accepted = accepted
         self.fix = fix
         self._check = check
+        # The environment variable that, when set and not empty, replaces the
+        # value the settings file gives (a CI secret, a test's own folder).
+        self.env = env
+        # One sentence for the settings reference (the end of docs/settings.md).
+        self.help = help
 
     def clean(self, value, context: Mapping):
         """The value to use, or Invalid. Subclasses check their type here."""
         return value
+
+    def from_env(self, text: str):
+        """The value an environment variable's text stands for, before `clean`."""
+        return text
 
     def fix_for(self, where: str) -> str:
         if self.fix:
@@ -122,8 +159,9 @@ class Option:
         """The value when the key is not given (REQUIRED: a problem; ABSENT: left out)."""
         return self.default
 
-    def collect(self, value, where: str, context: Mapping, label: str):
-        """(clean value, problems): the walk that nested options extend."""
+    def collect(self, value, where: str, context: Mapping, label: str, environ: Mapping = EMPTY):
+        """(clean value, problems): the walk that nested options extend. `environ`
+        holds the environment variables that options of nested schemas may read."""
         try:
             value = self.clean(value, context)
             if self._check is not None:
@@ -145,6 +183,14 @@ class Boolean(Option):
         if not isinstance(value, bool):
             raise Invalid
         return value
+
+    def from_env(self, text):
+        word = text.strip().lower()
+        if word in ENV_FALSE:
+            return False
+        if word in ENV_TRUE:
+            return True
+        return text
 
 
 class String(Option):
@@ -186,6 +232,12 @@ class Integer(Option):
         super().__init__(default, **kwargs)
         self.minimum = minimum
         self.maximum = maximum
+
+    def from_env(self, text):
+        try:
+            return int(text.strip())
+        except ValueError:
+            return text
 
     def clean(self, value, context):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -325,6 +377,9 @@ class Optional(Option):
         super().__init__(default, **kwargs)
         self.inner = inner
 
+    def from_env(self, text):
+        return self.inner.from_env(text)
+
     def clean(self, value, context):
         if value is None:
             return None
@@ -346,8 +401,38 @@ class Nested(Option):
     def default_for(self, where, context):
         return self.default
 
-    def collect(self, value, where, context, label):
-        return self.schema.collect(value, where, context)
+    def collect(self, value, where, context, label, environ=EMPTY):
+        return self.schema.collect(value, where, context, environ)
+
+
+class Deprecated(Option):
+    """A key that is going away: renamed to `moved_to` (a key of the same dict), or
+    dropped. While `removed` is False, giving it is a warning (its value moves to
+    `moved_to` unless that key is given too); once `removed` is True, an error.
+    Both say the fix. Never in the result."""
+
+    def __init__(self, moved_to: str | None = None, *, removed: bool = False, message: str = ""):
+        super().__init__(ABSENT, accepted="")
+        self.moved_to = moved_to
+        self.removed = removed
+        self.message = message
+
+    def problem(self, where: str, new_where: str, value) -> Problem:
+        """The problem of giving it at `where`; `new_where` is where `moved_to` is."""
+        if self.moved_to:
+            said = f"was renamed to {new_where}"
+            fix = f"rename {where} to {new_where}, keeping its value"
+        else:
+            said = "is no longer used"
+            fix = "remove the key"
+        if self.message:
+            said += f" ({self.message})"
+        said += (
+            "; it is no longer read"
+            if self.removed
+            else "; it will stop working in a later version"
+        )
+        return Problem(where, value, "", fix, problem=said, warning=not self.removed)
 
 
 # ------------------------------------------------------------------ schema
@@ -382,14 +467,26 @@ class Schema:
         *,
         label: str = "",
         checks: Iterable[Check] = (),
+        other_keys: bool = False,
     ):
         self.name = name
         self.options = options
         self.label = label
         self.checks = tuple(checks)
+        # Keys it does not know pass through unchanged (Pelican's own settings,
+        # around the ones Commons reads), rather than being refused.
+        self.other_keys = other_keys
+
+    def path(self, where: str, key: str) -> str:
+        """Where `key` is, for messages: "PUBLISH['method']", or "PUBLISH" at the top."""
+        return f"{where}['{key}']" if where else key
+
+    def current_keys(self) -> list[str]:
+        """The keys to write: every option but the deprecated ones."""
+        return [key for key, option in self.options.items() if not isinstance(option, Deprecated)]
 
     def accepted_phrase(self) -> str:
-        return "a dict with the keys " + ", ".join(self.options)
+        return "a dict with the keys " + ", ".join(self.current_keys())
 
     def defaults(self) -> dict:
         """The keys that have a fixed default, with it."""
@@ -399,18 +496,31 @@ class Schema:
             if option.default is not REQUIRED and option.default is not ABSENT
         }
 
-    def validate(self, raw, context: Mapping | None = None) -> dict:
+    def validate(
+        self,
+        raw,
+        context: Mapping | None = None,
+        environ: Mapping = EMPTY,
+        warnings: list | None = None,
+    ) -> dict:
         """`raw` (None when the setting is unset) with defaults filled in, or SettingsError
-        listing every problem. `context` is Pelican's settings, for rules that need them."""
-        options, problems = self.collect(raw, self.name, context or {})
-        if problems:
-            raise SettingsError(problems)
+        listing every problem. `context` is Pelican's settings, for rules that need them;
+        `environ` the environment variables options declare (none unless given).
+        Deprecated keys given are appended to `warnings` when it is a list."""
+        options, problems = self.collect(raw, self.name, context or {}, environ)
+        errors = [problem for problem in problems if not is_warning(problem)]
+        if errors:
+            raise SettingsError(errors)
+        if warnings is not None:
+            warnings.extend(problem for problem in problems if is_warning(problem))
         return options
 
-    def collect(self, raw, where: str, context: Mapping) -> tuple[dict, list[Problem]]:
+    def collect(
+        self, raw, where: str, context: Mapping, environ: Mapping = EMPTY
+    ) -> tuple[dict, list[Problem]]:
         if raw is None:
             raw = {}
-        keys = ", ".join(self.options)
+        keys = ", ".join(self.current_keys())
         if not isinstance(raw, dict):
             return {}, [
                 Problem(
@@ -424,18 +534,31 @@ class Schema:
             ]
         problems: list[Problem] = []
         unknown = sorted((key for key in raw if key not in self.options), key=str)
-        if unknown:
+        if unknown and not self.other_keys:
             accepts = f"{self.label} accepts the keys" if self.label else "accepted keys are"
             problems.append(
                 f"{where}: unknown key(s) {unknown}; {accepts} {keys}. "
                 "Fix: correct the spelling or remove the key"
             )
-        options: dict = {}
+        options: dict = {key: raw[key] for key in unknown} if self.other_keys else {}
         bad: set[str] = set()
+        raw = self._renamed(raw, where, problems)
         for key, option in self.options.items():
-            path = f"{where}['{key}']"
-            if key in raw:
-                value, found = option.collect(raw[key], path, context, self.label)
+            path = self.path(where, key)
+            if isinstance(option, Deprecated):
+                continue
+            text = environ.get(option.env, "") if option.env else ""
+            if text:
+                value, found = option.collect(
+                    option.from_env(text), f"{path} (from ${option.env})", context, self.label
+                )
+                fix = f"set ${option.env} to {option.accepted}, or unset it"
+                found = [
+                    replace(problem, fix=fix) if isinstance(problem, Problem) else problem
+                    for problem in found
+                ]
+            elif key in raw:
+                value, found = option.collect(raw[key], path, context, self.label, environ)
             else:
                 try:
                     value = option.default_for(path, context)
@@ -462,7 +585,7 @@ class Schema:
                     )
                     bad.add(key)
                     continue
-                value, found = option.collect(value, path, context, self.label)
+                value, found = option.collect(value, path, context, self.label, environ)
             if found:
                 bad.add(key)
                 problems.extend(found)
@@ -471,7 +594,7 @@ class Schema:
             if bad & set(check.keys):
                 continue
             first = check.keys[0] if check.keys else None
-            path = f"{where}['{first}']" if first else where
+            path = self.path(where, first) if first else where
             found = check.rule(options, context)
             if isinstance(found, list):
                 problems.extend(found)
@@ -480,6 +603,19 @@ class Schema:
                 value = options.get(first) if first else raw
                 problems.append(Problem(path, value, accepted, fix, self.label, problem))
         return options, problems
+
+    def _renamed(self, raw: dict, where: str, problems: list) -> dict:
+        """`raw` with each deprecated key's value under its new name, its problem noted."""
+        moved = dict(raw)
+        for key, option in self.options.items():
+            if not isinstance(option, Deprecated) or key not in raw:
+                continue
+            new_where = self.path(where, option.moved_to or key)
+            problems.append(option.problem(self.path(where, key), new_where, raw[key]))
+            value = moved.pop(key)
+            if option.moved_to and not option.removed:
+                moved.setdefault(option.moved_to, value)
+        return moved
 
     def _example(self) -> str:
         for key, option in self.options.items():
@@ -494,6 +630,12 @@ class Schema:
 def install(settings: dict, schema: Schema) -> dict:
     """Validate `settings[schema.name]` against `schema`, store the result and return it.
 
+    Settings that `commons.config.load` already validated (it names them in
+    LOADED) are returned as they are: one validation per run. Environment
+    variables the options declare apply; a deprecated key given is said at
+    INFO level (the tasks' loader says it as a warning before Pelican starts,
+    and a warning would stop a build run with `--fatal warnings`).
+
     The one place a settings failure is logged and raised. When this setting
     is bad, the other plugins' settings are checked too (each plugin package
     exports its `SCHEMA`), so one build reports every bad setting, not only
@@ -502,12 +644,17 @@ def install(settings: dict, schema: Schema) -> dict:
     of Pelican's traceback, and so all of them are shown even when Pelican runs
     with `--fatal errors` (which raises on the first record).
     """
+    if schema.name in settings.get(LOADED, ()):
+        return settings[schema.name]
+    warnings: list[Problem] = []
     try:
-        options = schema.validate(settings.get(schema.name), settings)
+        options = schema.validate(settings.get(schema.name), settings, os.environ, warnings)
     except SettingsError as error:
         error = SettingsError([*error.problems, *_other_plugins_problems(settings, schema)])
         logger.error("%s", error)
         raise error from None
+    for warning in warnings:
+        logger.info("%s", warning)
     settings[schema.name] = options
     return options
 
@@ -522,7 +669,7 @@ def _other_plugins_problems(settings: dict, schema: Schema) -> list[Problem | st
         if not isinstance(other, Schema) or other.name == schema.name:
             continue
         try:
-            other.validate(settings.get(other.name), settings)
+            other.validate(settings.get(other.name), settings, os.environ)
         except SettingsError as error:
             problems.extend(error.problems)
     return problems

@@ -79,9 +79,9 @@ EXTRA_SOURCE = re.compile(
     r"in pelicanconf\.py"
 )
 SET_LIMIT = re.compile(
-    r"set (?P<setting>\w+)\['(?P<key>\w+)'\] to (?P<value>[\d_]+) in pelicanconf"
+    r"set GUARD\['(?P<setting>\w+)'\]\['(?P<key>\w+)'\] to (?P<value>[\d_]+) in pelicanconf"
 )
-TRUST_FILE = re.compile(r"list '(?P<path>[^']+)' in MEDIA_CHECK\['trusted_files'\]")
+TRUST_FILE = re.compile(r"list '(?P<path>[^']+)' in GUARD\['media'\]\['trusted_files'\]")
 STATIC_INSTEAD = "write {static} instead of {filename} in this link"
 MOVE_OUT = "move it out of content/"
 
@@ -253,36 +253,37 @@ def _add_static_folder(site: Site, folder: str) -> str:
     return f"added {folder!r} to STATIC_PATHS"
 
 
-def _add_extra_source(site: Site, directive: str, origin: str) -> str:
+def _append_setting(site: Site, line: str) -> None:
+    """A line at the end of pelicanconf.py: what a maintainer writes to change a
+    setting whose default comes from `commons.defaults`."""
     text = site.settings.read_text(encoding="utf-8")
-    if repr(origin) in text:  # one fix of many for the same site
+    site.settings.write_text(f"{text.rstrip()}\n{line}\n", encoding="utf-8")
+
+
+def _add_extra_source(site: Site, directive: str, origin: str) -> str:
+    if repr(origin) in site.settings.read_text(encoding="utf-8"):  # one fix of many
         return f"{origin} allowed already"
-    listed = re.search(rf"\"extra_sources\": \{{[^}}]*?{re.escape(repr(directive))}: \[", text)
-    if listed:
-        text = text[: listed.end()] + f"{origin!r}, " + text[listed.end() :]
-        site.settings.write_text(text, encoding="utf-8")
-    else:
-        _edit_settings(
-            site,
-            r'"extra_sources": \{',
-            lambda match: f'"extra_sources": {{{directive!r}: [{origin!r}], ',
-        )
+    sources = 'SECURITY_HEADERS["extra_sources"]'
+    _append_setting(
+        site,
+        f'SECURITY_HEADERS = {{**SECURITY_HEADERS, "extra_sources": {{**{sources}, '
+        f"{directive!r}: [*{sources}.get({directive!r}, []), {origin!r}]}}}}",
+    )
     return f"allowed {origin} for {directive}"
 
 
-def _set_limit(site: Site, setting: str, key: str, value: str) -> str:
-    def add(match):
-        # Last in the dict: it wins over the key written before.
-        return f"{setting} = {{{match['body'].strip()}, {key!r}: {value}}}"
-
-    _edit_settings(site, rf"^{setting} = \{{(?P<body>[^}}]*)\}}", add)
-    return f"{setting}[{key!r}] = {value}"
+def _set_limit(site: Site, section: str, key: str, value: str) -> str:
+    # GUARD's section, with the key added last: it wins over the default.
+    _append_setting(
+        site, f"GUARD = {{**GUARD, {section!r}: {{**GUARD[{section!r}], {key!r}: {value}}}}}"
+    )
+    return f"GUARD[{section!r}][{key!r}] = {value}"
 
 
 def _trust_file(site: Site, path: str) -> str:
-    _edit_settings(
+    _append_setting(
         site,
-        r'^MEDIA_CHECK = \{"trusted_files": \[',
-        lambda match: f"{match.group(0)}{path!r}, ",
+        'GUARD = {**GUARD, "media": {**GUARD["media"], '
+        f'"trusted_files": [*GUARD["media"]["trusted_files"], {path!r}]}}}}',
     )
     return f"trusted {path}"

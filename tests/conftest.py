@@ -34,7 +34,7 @@ SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current
 # The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
 # registered in pyproject.toml, so that `-m unit` or `-m "not browser"` selects
 # by what a test needs rather than by where it happens to be.
-LANE_FOLDERS = ("unit", "build", "browser", "preview")
+LANE_FOLDERS = ("unit", "build", "browser", "preview", "package")
 # A test that asks for one of these drives Chromium, whatever its folder.
 BROWSER_FIXTURES = frozenset({"chromium", "browser"})
 # The one real build of the fast lane (`bin/test --fast`): the tests of this
@@ -59,6 +59,8 @@ SLOW_TESTS = (
     "tests/build/test_comments_backup.py::test_move_a_thread_so_nothing_is_orphaned",
     "tests/build/test_comment_publisher.py::test_a_comment_server_that_is_down_is_logged",
     "tests/build/test_comment_publisher.py::test_a_target_rsync_cannot_write_is_retried",
+    "tests/build/test_webmention.py::test_a_mention_from_one_site_reaches_the_other",
+    "tests/browser/test_webmention_thread.py::test_hostile_mentions_are_cleaned",
     "tests/build/test_comment_publisher.py::test_an_approved_comment_reaches_the_page_counts",
     "tests/build/test_publish_discussion.py::test_publish_brings_the_comment_snapshot_up_to_date",
     "tests/unit/test_bench_corpus.py::test_the_corpus_builds_cleanly_with_the_strict_build",
@@ -112,6 +114,16 @@ def trusting_images(settings_file: Path, origins: list[str]) -> dict:
     sources = dict(headers.get("extra_sources") or {})
     sources["img"] = [*sources.get("img", []), *origins]
     return {**headers, "extra_sources": sources}
+
+
+def guard(settings_file: Path = DEV_SETTINGS, **sections) -> dict:
+    """The settings file's GUARD with `sections` (sources, metadata, paths, links, media,
+    html) set as given: an override of one section, since an override replaces
+    the whole GUARD."""
+    from pelican.settings import get_settings_from_file
+
+    current = dict(get_settings_from_file(str(settings_file)).get("GUARD") or {})
+    return {**current, **sections}
 
 
 def run_newsboat(newsboat: str, feed_url: str, folder: Path, *commands: str):
@@ -253,10 +265,15 @@ def fetch_comments(comments_cache, monkeypatch) -> Path:
 def built_site(tmp_path_factory) -> Path:
     """The real project built with the local settings (warnings fatal), and its
     search index, as `invoke build --search` makes it."""
+    from commons.config import load
     from tasks import search_index_override
 
     output = tmp_path_factory.mktemp("site") / "output"
-    build_site(output, settings_file=DEV_SETTINGS, overrides=search_index_override(DEV_SETTINGS))
+    build_site(
+        output,
+        settings_file=DEV_SETTINGS,
+        overrides=search_index_override(load(DEV_SETTINGS).settings),
+    )
     return output
 
 

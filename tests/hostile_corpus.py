@@ -18,7 +18,7 @@ BREAKERS = (
     f"<img src=x onerror=window.__pwned=2 class={MARKER}> \" ' & &amp; "
     "{{ 7*7 }} {% raw %}x{% endraw %} 🎉 مرحبا بالعالم"
 )
-# The summary is Markdown (HTML allowed, under the BODY_HTML policy): its
+# The summary is Markdown (HTML allowed, under the GUARD['html'] policy): its
 # payload is script and handlers, which no policy but "keep" lets through.
 SUMMARY_BREAKERS = (
     '</script><script>window.__pwned=5</script><b class="summary-markup" '

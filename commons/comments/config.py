@@ -34,6 +34,7 @@ import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from commons.publish import SCHEMA as PUBLISH_SCHEMA
 from commons.settings import SettingsError
 
 from . import options as opts
@@ -52,11 +53,10 @@ LOGIN_ZONE = "commons_comments_login"
 NGINX_ACME_FILE = "nginx-comments-acme.conf"
 PUBLISHER_UNIT_FILE = "commons-publisher.service"
 PUBLISHER_ENV_FILE = "publisher.env"
-# What `invoke publish` reads from the environment (publishconf.py's PUBLISH).
+# What the publisher's environment file gives `invoke publish`: the variables
+# PUBLISH's options declare (commons/publish.py) for where the site goes.
 PUBLISHER_ENV = {
-    "method": "COMMONS_PUBLISH_METHOD",
-    "rsync_target": "COMMONS_RSYNC_TARGET",
-    "ssh_port": "COMMONS_SSH_PORT",
+    key: PUBLISH_SCHEMA.options[key].env for key in ("method", "rsync_target", "ssh_port")
 }
 SELF_HOSTED = ("isso", "remark42", "comentario")
 
@@ -371,6 +371,11 @@ def nginx_guard(siteurl: str, public_url: str) -> str:
         if ($uri ~ "/form/(new|publish)$") {{
             set $commons_write "${{commons_write}}-form";
         }}
+        # Webmentions come from other sites' servers, which send no Origin
+        # (commons/webmention/endpoint.py: it changes nothing but its own queue).
+        if ($uri ~ "/webmention$") {{
+            set $commons_write "${{commons_write}}-webmention";
+        }}
         # Allowed writes: write-site-json, write-site-form, and write-self… (its own pages).
         if ($commons_write ~ "^write(-json)?(-form)?$") {{
             return 403;
@@ -400,10 +405,10 @@ def nginx_http(siteurl: str, public_url: str, options: dict) -> str:
 # The comment server of {siteurl}: include this in nginx's http block (Debian:
 # copy it to /etc/nginx/conf.d/, which the http block includes), beside {NGINX_FILE}.
 # At most {posts} posts a minute per address (COMMENTS_SERVER post_rate, twice: the
-# form posts twice); reading is not counted.
+# form posts twice), webmentions included; reading is not counted.
 map "$request_method:$uri" $commons_post_address {{
     default "";
-    "~^POST:{path}(new|form/new|form/publish)$" $binary_remote_addr;
+    "~^POST:{path}(new|form/new|form/publish|webmention)$" $binary_remote_addr;
 }}
 limit_req_zone $commons_post_address zone={POST_ZONE}:10m rate={posts}r/m;
 # Admin logins: {LOGIN_BURST} attempts at once per address, then {options["login_rate"]} a

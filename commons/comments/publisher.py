@@ -90,11 +90,17 @@ class Publisher:
     content: Path = CONTENT_DIR
 
     def settings(self) -> dict:
-        from pelican.settings import read_settings
+        """The settings it builds with, checked (commons/config.py); PublisherError
+        lists every bad one."""
+        from commons.config import load
+        from commons.settings import SettingsError
 
-        # The content folder as the build's command line gives it to Pelican (a
-        # relative snapshot cache is found from it).
-        return read_settings(str(self.settings_file), override={"PATH": str(self.content)})
+        try:
+            # The content folder as the build's command line gives it to Pelican
+            # (a relative snapshot cache is found from it).
+            return load(self.settings_file, overrides={"PATH": str(self.content)}).settings
+        except SettingsError as error:
+            raise PublisherError(str(error)) from None
 
     @property
     def site(self) -> Path:
@@ -191,11 +197,11 @@ def isso_options(settings: dict) -> dict:
 
 
 def snapshot_root(settings: dict) -> Path:
-    """The snapshot cache's root as a build with `settings` finds it (its publish lock is there)."""
-    from plugins.discussion.plugin import snapshot_dir
-    from plugins.discussion.settings import SETTING, validate_settings
+    """The snapshot cache's root as a build with `settings` (as commons.config loads
+    them) finds it: its publish lock is there."""
+    from commons.layout import plugin_module
 
-    return snapshot_dir({**settings, SETTING: validate_settings(settings.get(SETTING))})
+    return plugin_module("discussion", "plugin").snapshot_dir(settings)
 
 
 def snapshot_cache(settings: dict) -> Path:

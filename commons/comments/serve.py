@@ -2,16 +2,19 @@
 
 `python -m commons.comments.serve isso.cfg`: what `invoke serve`, `invoke
 livereload` and the tests start instead of `isso run`, so that the local
-comment server refuses forged cross-site posts as production does.
+comment server refuses forged cross-site posts, and receives webmentions, as
+production does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from urllib.parse import urlsplit
 
 from commons.loopback import LoopbackHostGuard, allowed_hosts
+from commons.webmention.endpoint import with_webmentions
 
 from .guard import guarded_isso
 from .mail import mail_off_reason
@@ -35,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     if mail_off:
         print(mail_off, file=sys.stderr, flush=True)
     # Local only: production runs create_app (wsgi.py) behind nginx, with the site's host.
-    app = LoopbackHostGuard(guarded_isso(args.config), allowed_hosts(address.hostname))
+    # The Webmention endpoint in front, as there (commons/webmention/endpoint.py).
+    isso = with_webmentions(guarded_isso(args.config), args.config, os.environ)
+    app = LoopbackHostGuard(isso, allowed_hosts(address.hostname))
     run_simple(address.hostname, address.port, app, threaded=True, use_reloader=False)
     return 0
 

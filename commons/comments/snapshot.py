@@ -18,7 +18,13 @@ the production one never mix), `<cache>/<provider>-<host>-<hash>/`
      "fetched": "2026-11-30T05:00:00Z", "version": "<the server's version>",
      "comments": [{"id": "1", "parent": null, "author": "Ana", "website": "...",
                    "created": "2026-11-29T10:00:00Z", "text": "<p>...</p>",
-                   "deleted": false}, ...]}
+                   "deleted": false}, ...],
+     "mentions": [{"id": 3, "kind": "reply", "author": "...", "author_url": "...",
+                   "url": "...", "source": "...", "content": "<p>...</p>",
+                   "published": 1764410000.0}, ...]}
+
+`mentions` are the thread's approved webmentions (commons/webmention), from
+Commons' own app in front of Isso; an Isso without it has none.
 
 `text` is the server's HTML, kept as the server sent it: it is cleaned when it
 is rendered, so a cache edited by hand (or a compromised server) is no more
@@ -146,6 +152,7 @@ def write_thread(
     comments: list[dict],
     feed: str | None = None,
     version: str | None = None,
+    mentions: list[dict] | None = None,
 ) -> Path:
     """Store a thread's snapshot atomically (a reader never sees half a file).
 
@@ -162,6 +169,7 @@ def write_thread(
         "comments": comments,
         "feed": feed,
         "version": version,
+        "mentions": mentions or [],
     }
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -208,7 +216,25 @@ def fetch_isso(options: dict, thread: ThreadRef, timeout: float) -> Fetched:
             _isso_comment(reply, item.get("id"), comments)
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     feed = base + "/feed?" + urlencode({"uri": thread.thread_id}) if config.get("feed") else None
-    return Fetched(comments, feed)
+    return Fetched(comments, feed, fetch_isso_mentions(options, thread, timeout), requests=2)
+
+
+def fetch_isso_mentions(options: dict, thread: ThreadRef, timeout: float) -> list[dict]:
+    """The thread's approved webmentions (commons/webmention/endpoint.py); none from
+    an Isso without Commons' app in front (it answers 404)."""
+    from commons.webmention.endpoint import APPROVED_PATH
+
+    url = options["url"].rstrip("/") + APPROVED_PATH + "?" + urlencode({"uri": thread.thread_id})
+    try:
+        data = _get_json(url, timeout)
+    except FetchError as error:
+        if error.status == 404:
+            return []
+        raise
+    mentions = data.get("mentions") if isinstance(data, dict) else None
+    if not isinstance(mentions, list):
+        raise FetchError(f"{url} did not answer the thread's webmentions")
+    return [mention for mention in mentions if isinstance(mention, dict)]
 
 
 def fetch_isso_versions(options: dict, timeout: float) -> dict[str, str] | None:
@@ -331,6 +357,9 @@ def can_snapshot(provider: str) -> bool:
 class Fetched:
     comments: list[dict]
     feed: str | None = None
+    mentions: list[dict] = field(default_factory=list)
+    # HTTP requests it took (Isso: the thread, then its webmentions).
+    requests: int = 1
 
 
 @dataclass(frozen=True)
@@ -454,9 +483,18 @@ def fetch_threads(
         # The version read before the thread: a comment that came in between
         # makes the next run fetch the thread again, never miss it.
         version = None if versions is None else versions.get(thread.thread_id, EMPTY_VERSION)
-        write_thread(cache_dir, thread.thread_id, provider, fetched.comments, fetched.feed, version)
+        write_thread(
+            cache_dir,
+            thread.thread_id,
+            provider,
+            fetched.comments,
+            fetched.feed,
+            version,
+            fetched.mentions,
+        )
         with lock:
             report.fetched += 1
+            report.requests += fetched.requests - 1
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         list(pool.map(one, wanted))
@@ -486,12 +524,8 @@ def server_name(provider: str, options: dict) -> str:
     return f"{provider} at {address}" if address else provider
 
 
-def refresh_override(settings_file: Path) -> dict:
-    """Pelican setting overrides that make a build fetch every thread again."""
-    from pelican.settings import get_settings_from_file
-
-    discussion = dict(get_settings_from_file(str(settings_file)).get("DISCUSSION") or {})
-    snapshot = dict(discussion.get("snapshot") or {})
-    snapshot["refresh"] = "all"
-    discussion["snapshot"] = snapshot
-    return {"DISCUSSION": discussion}
+def refresh_override(settings: dict) -> dict:
+    """Pelican setting overrides that make a build fetch every thread again
+    (`settings`: the site's, as commons.config loads them)."""
+    discussion = settings["DISCUSSION"]
+    return {"DISCUSSION": {**discussion, "snapshot": {**discussion["snapshot"], "refresh": "all"}}}

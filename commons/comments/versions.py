@@ -13,10 +13,12 @@ A thread's version is a digest of the id, mode, `modified` time, text,
 author and website of each of its published comments (mode 1, and mode 4:
 deleted but kept for its replies): what the snapshot shows. A new, approved,
 edited (by its author, or by a moderator, whose edit leaves `modified` as it
-was) or deleted comment changes it; a comment waiting for moderation does not
-(the snapshot never shows one). Threads without a published comment are not
-listed. The answer holds the threads' uris and these digests only: no text,
-no e-mail or address.
+was) or deleted comment changes it, and so does an approved webmention of the
+thread that is added, changed or removed (commons/webmention/store.py); a
+comment or mention waiting for moderation does not (the snapshot never shows
+one). Threads without a published comment or mention are not listed. The
+answer holds the threads' uris and these digests only: no text, no e-mail or
+address.
 
 It only reads (SQLite opened read-only), answers GET and HEAD only, sends no
 CORS header (another site's script cannot read it) and reads no cookie.
@@ -58,6 +60,15 @@ def thread_versions(database: Path) -> dict[str, str]:
             digest = digests[thread] = hashlib.sha256()
         # JSON: one unambiguous spelling of the fields, whatever they hold.
         digest.update(json.dumps(comment, ensure_ascii=False).encode("utf-8") + b"\n")
+    # Approved webmentions are part of the thread the snapshot shows
+    # (commons/webmention/store.py): approving or removing one changes its version.
+    from commons.webmention.store import approved_digests, store_path
+
+    for thread, mentions in approved_digests(store_path(database)).items():
+        digest = digests.get(thread)
+        if digest is None:
+            digest = digests[thread] = hashlib.sha256()
+        digest.update(mentions)
     return {thread: digest.hexdigest()[:20] for thread, digest in digests.items()}
 
 

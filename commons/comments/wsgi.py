@@ -21,6 +21,9 @@ SMTP login; the SMTP host, whose absence turns mail off: the server then says
 so once); otherwise the server refuses to start, naming each variable and
 where to set it. Isso then runs behind the cross-site guard, so the rule holds
 even without the nginx snippet.
+
+In front of the guard, the Webmention endpoint (commons/webmention/endpoint.py):
+other sites' servers post to it without an Origin, as the specification has them.
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ def smtp_problems(environ: dict) -> list[str]:
 def create_app(config_path: str | None = None, environ: dict | None = None):
     """Isso for the configuration at `config_path` (default: $ISSO_SETTINGS), behind the
     cross-site guard (commons/comments/guard.py: the same rule as the nginx snippet)."""
+    from commons.webmention.endpoint import with_webmentions
+    from commons.webmention.fetch import AddressRule
+
     from .guard import guarded_isso
 
     environ = os.environ if environ is None else environ
@@ -107,10 +113,16 @@ def create_app(config_path: str | None = None, environ: dict | None = None):
             "`invoke comments-config` wrote."
         )
     problems = environment_problems(Path(path).read_text(encoding="utf-8"), environ)
+    try:
+        AddressRule.from_environ(environ)
+    except ValueError as error:
+        problems.append(str(error))
     if problems:
         raise ServerEnvironmentError("\n".join(problems))
     announce_mail(path)
-    return PerProcessApp(lambda: guarded_isso(path, multiprocessing=True))
+    return PerProcessApp(
+        lambda: with_webmentions(guarded_isso(path, multiprocessing=True), path, environ)
+    )
 
 
 def announce_mail(config_path: str) -> None:

@@ -101,7 +101,7 @@ class Site:
     # Attachment id -> (url, caption); parent post id -> its attachments' ids.
     attachments: dict[str, tuple[str, str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
-    # Media elements the site's sanitiser keeps (BODY_HTML's extra_tags/attributes).
+    # Media elements the site's sanitiser keeps (GUARD['html']'s extra_tags/attributes).
     media_elements: frozenset[str] = frozenset()
     # The old site's address: relative links and images not brought along point there.
     old_base: str = ""
@@ -617,7 +617,7 @@ class Localiser:
 
     def _drop_unsafe_urls(self, root) -> None:
         """Remove every address that would run something (javascript:, vbscript:,
-        data:text/html, however spelt), whatever the site's BODY_HTML policy: a
+        data:text/html, however spelt), whatever the site's GUARD['html'] policy: a
         link keeps its text, a picture or player without an address goes."""
         for element in list(root.iter()):
             if not isinstance(element.tag, str):

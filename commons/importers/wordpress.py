@@ -63,9 +63,9 @@ BAD_DATE_FIX = (
 
 def thread_id_function():
     """The discussion plugin's own rule for a post's thread id (never re-derived here)."""
-    from plugins.discussion.identity import thread_id
+    from commons.layout import plugin_module
 
-    return thread_id
+    return plugin_module("discussion", "identity").thread_id
 
 
 def site_thread_id(
@@ -242,8 +242,8 @@ def _local_date(item: Item, zone: ZoneInfo) -> datetime | None:
 
 
 def media_elements(settings: dict) -> frozenset[str]:
-    """The players (audio, video) the site's BODY_HTML sanitiser keeps, with their src."""
-    options = settings.get("BODY_HTML") or {}
+    """The players (audio, video) the site's sanitiser (GUARD['html']) keeps, with their src."""
+    options = (settings.get("GUARD") or {}).get("html") or {}
     if options.get("policy") == "keep":
         return frozenset({"audio", "video"})
     tags = set(nh3.ALLOWED_TAGS) | set(options.get("extra_tags", []))

@@ -44,11 +44,13 @@ from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
-from pelican.settings import read_settings
 from pelican.utils import get_relative_path, path_to_url
 
-from commons.build import cache_key, cache_settings, explain, output_retention, prepare_cache
-from plugins.render_record.render_record import route_pages
+from commons.build import cache_key, cache_settings, explain, prepare_cache
+from commons.config import load
+from commons.layout import plugin_module
+from commons.problems import read_problems
+from commons.unicode_controls import terminal_safe
 
 from .plan import Plan, plan_pass, source_digests
 from .sync import sync_tree, write_if_changed
@@ -197,6 +199,9 @@ class WarmSite:
         self.output = Path(output).resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.staging = self.output.parent / f".preview-staging-{self.output.name}"
+        # Where each pass's problems are written (plugins/guard): what a failed
+        # save shows over the page.
+        self.problems_file = self.output.parent / f".preview-problems-{self.output.name}.json"
         self.recorder = recorder
         self.overrides = dict(overrides or {})
         self.pelican: Pelican | None = None
@@ -230,9 +235,17 @@ class WarmSite:
             for notice in prepare_cache(Path(overrides["CACHE_PATH"]), key):
                 print(notice, file=sys.stderr, flush=True)
             _forget_settings_modules(self.settings_file)
-            settings = read_settings(str(self.settings_file), override=overrides)
-            self.pelican = Pelican(settings)
-        self.retention = output_retention(self.settings_file)
+            # Checked once here (commons/config.py); the plugins' `install`
+            # takes the checked values as they are.
+            loaded = load(self.settings_file, overrides=overrides)
+            for warning in loaded.warnings:
+                line = f"WARNING  {self.settings_file.name}: {warning}"
+                print(terminal_safe(line), file=sys.stderr, flush=True)
+            settings = loaded.settings
+            # Where this pass writes its problems (the preview's overlay reads them).
+            guard = {**settings.get("GUARD", {}), "problems_file": str(self.problems_file)}
+            self.pelican = Pelican({**settings, "GUARD": guard})
+        self.retention = loaded.settings["OUTPUT_RETENTION"]
         self.model = None
         self.synced = None  # other settings: every page is rendered again
 
@@ -327,7 +340,9 @@ class WarmSite:
             answer = pipe.read()
         os.waitpid(pid, 0)
         if not answer.startswith(b"\x00"):
-            raise PreviewError(explain(answer[1:].decode("utf-8", "replace") or "rendering failed"))
+            raise PreviewError(
+                self.explain(answer[1:].decode("utf-8", "replace") or "rendering failed")
+            )
         return answer[1:]
 
     def _render(self, generator, content, output_file: str | None = None) -> str:
@@ -493,7 +508,7 @@ class WarmSite:
             counts["rendered"] += 1
             return template.render(localcontext)
 
-        route_pages(writer, page_text)
+        plugin_module("render_record", "render_record").route_pages(writer, page_text)
         write_feed = writer.write_feed
 
         def planned_feed(elements, context, path=None, *args, **kwargs):
@@ -539,7 +554,7 @@ class WarmSite:
             if os.waitstatus_to_exitcode(status) != 0:
                 log = running.log.read_text(encoding="utf-8", errors="replace")
                 raise PreviewError(
-                    f"The build failed; {self.output} was left as it was.\n{explain(log)}"
+                    f"The build failed; {self.output} was left as it was.\n{self.explain(log)}"
                 )
             changed = sync_tree(self.staging, self.output, self.retention)
             self.synced, self.synced_sources = running.model, running.sources
@@ -586,6 +601,10 @@ class WarmSite:
     def _failure_as_preview_error(self):
         return _FailureAsPreviewError(self)
 
+    def explain(self, messages: str) -> str:
+        """The problems the last pass wrote, each with its fix; else what was logged."""
+        return explain(read_problems(self.problems_file), messages)
+
 
 class _FailureAsPreviewError:
     """Turns whatever the site's code raised into a PreviewError carrying the logged messages."""
@@ -604,4 +623,4 @@ class _FailureAsPreviewError:
         messages = "\n".join(self.site.recorder.messages)
         if not messages or type(error) is not RuntimeError:
             messages = "\n".join(filter(None, [messages, f"{type(error).__name__}: {error}"]))
-        raise PreviewError(explain(messages)) from error
+        raise PreviewError(self.site.explain(messages)) from error

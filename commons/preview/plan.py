@@ -38,7 +38,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.paginator import Page as ListingPage
 from pelican.urlwrappers import URLWrapper
 
-from plugins.render_record.digest import Digest, feed
+from commons.layout import plugin_module
 
 # The generators' lists of posts and pages, each kept in its order.
 LISTS = {
@@ -227,12 +227,13 @@ def _posts_in(value, depth: int) -> list[Content]:
 
 def _shown_elsewhere(content: Content) -> str:
     """A digest of all a post shows on other pages: every value but its body."""
-    digest = Digest()
+    digests = plugin_module("render_record", "digest")
+    digest = digests.Digest()
     for name, value in sorted(vars(content).items()):
         if name in NOT_SHOWN_ELSEWHERE or callable(value):
             continue
         digest.piece("a", name)
-        feed(digest, value, "listed")
+        digests.feed(digest, value, "listed")
     # Made from the body when the post sets none.
-    feed(digest, content.summary, "listed")
+    digests.feed(digest, content.summary, "listed")
     return digest.hexdigest()

@@ -12,7 +12,6 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-from commons.comments.snapshot import OFFLINE_ENV
 from commons.paths import source_name
 from commons.settings import install
 from commons.urls import absolute_url
@@ -24,7 +23,6 @@ from .snapshot import Renderer, build_snapshot, recent_comments
 from .webmention import endpoint_url
 
 logger = logging.getLogger(__name__)
-CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 RECENT_URL = "discussions/"
 RECENT_SAVE_AS = "discussions/index.html"
 RECENT_FEED = "feeds/discussions.atom.xml"
@@ -202,11 +200,10 @@ def snapshot_dir(settings: dict) -> Path:
     """The snapshot cache's root (one folder per server in it): a relative path is
     taken from the content folder's parent.
 
-    The environment variable COMMONS_COMMENTS_CACHE, when set, wins: the tests
-    give each build its own cache that way.
+    The environment variable COMMONS_COMMENTS_CACHE, when set, wins (the
+    option declares it): the tests give each build its own cache that way.
     """
-    chosen = os.environ.get(CACHE_ENV) or settings[SETTING]["snapshot"]["cache_dir"]
-    folder = Path(chosen).expanduser()
+    folder = Path(settings[SETTING]["snapshot"]["cache_dir"]).expanduser()
     if folder.is_absolute():
         return folder
     content = Path(settings.get("PATH") or os.getcwd()).resolve()
@@ -279,8 +276,7 @@ def attach_snapshots(generators) -> None:
     # Only the snapshots of the server the settings name: a production build
     # never shows the local preview's comments, nor the reverse.
     cache = server_cache(snapshot_dir(settings), archive, config[archive]) if archive else None
-    offline = os.environ.get(OFFLINE_ENV, "") not in ("", "0")
-    if options["refresh"] != "never" and not offline and can_snapshot(provider):
+    if options["refresh"] != "never" and not options["offline"] and can_snapshot(provider):
         refs = {c.discussion.thread_id: c.discussion.url for c in contents}
         report = fetch_threads(
             cache,

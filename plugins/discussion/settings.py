@@ -11,6 +11,7 @@ import os
 from datetime import datetime
 from string import Formatter
 
+from commons.comments.snapshot import OFFLINE_ENV
 from commons.settings import (
     ABSENT,
     URL,
@@ -34,6 +35,9 @@ REFRESH = ("changed", "missing", "all", "never")
 
 # DISCUSSION['snapshot']: the comments each thread had when it was last fetched,
 # rendered into the page (commons/comments/snapshot.py fetches, this plugin reads).
+# Where the snapshot cache is, when set: it wins over DISCUSSION['snapshot']['cache_dir'].
+CACHE_ENV = "COMMONS_COMMENTS_CACHE"
+
 SNAPSHOT_SCHEMA = Schema(
     f"{SETTING}['snapshot']",
     {
@@ -41,7 +45,8 @@ SNAPSHOT_SCHEMA = Schema(
         # Relative to the folder that holds the content folder; git ignores
         # .cache/, so set another folder to commit the archive. It holds one
         # folder per comment server (commons.comments.snapshot.server_cache).
-        "cache_dir": String(".cache/comments", accepted="a folder path"),
+        # The tests give each build its own cache with COMMONS_COMMENTS_CACHE.
+        "cache_dir": String(".cache/comments", accepted="a folder path", env=CACHE_ENV),
         # changed: fetch the threads the server says changed since their
         # snapshot, and those without one (one request, then one per thread);
         # missing: only threads without a snapshot; all: every thread again;
@@ -56,18 +61,24 @@ SNAPSHOT_SCHEMA = Schema(
         ),
         # Comments on the recent discussions page and in its feed (0: no page).
         "recent": Integer(30, minimum=0, maximum=1000),
+        # Ask the comment server nothing: `invoke check` and `publish --offline`
+        # set COMMONS_COMMENTS_OFFLINE for the build they run.
+        "offline": Boolean(False, env=OFFLINE_ENV),
     },
 )
 
 # DISCUSSION['webmention']: where the site says replies from other sites go
 # (plugins/discussion/webmention.py advertises it in every page's head and in
-# the security headers). Off by default: Commons' comment server does not
-# receive webmentions yet, and an advertised endpoint that answers 404 would
-# lose every reply sent to it. Turn it on for an endpoint that receives them.
+# the security headers). On by default: Commons' comment server receives them
+# (commons/webmention, docs/webmention.md). With a provider other than Isso,
+# the site has no endpoint of its own unless `endpoint` names one.
 WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
-        "enabled": Boolean(False),
+        "enabled": Boolean(True),
+        # `invoke publish` notifies the sites that new and changed posts link
+        # (commons/webmention/send.py).
+        "send": Boolean(True),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",

@@ -3,7 +3,7 @@
 The comments come from the cache that commons/comments/snapshot.py fills from
 the comment server. They are as untrusted as the server: every comment's HTML
 is cleaned here, with the posts' sanitiser (nh3, the same base policy as
-plugins/body_html) made stricter for strangers' text: no images or other
+plugins/guard/html.py) made stricter for strangers' text: no images or other
 elements that would load a third party before the reader has agreed to,
 no headings or landmarks, no classes and no ids (a comment's only id is its
 anchor, `discussion-comment-<server id>`), and links marked
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup
 
-from .snapshot_html import LINK_REL, EscapedText, comment_list_html
+from .snapshot_html import LINK_REL, EscapedText, comment_list_html, mentions_html
 
 ANCHOR_PREFIX = "discussion-comment-"
 # Elements a comment may not use even though a post may: images and image
@@ -65,6 +65,11 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 _EMPTY = Markup("")
+# An <a> without href, as the sanitiser writes it (attributes double-quoted): its rel.
+_OTHER_ATTRIBUTES = r'((?:\s(?!href=)[\w:-]+="[^"]*")*)'
+_REL_WITHOUT_HREF = re.compile(
+    f'<a{_OTHER_ATTRIBUTES}\\srel="{re.escape(LINK_REL)}"{_OTHER_ATTRIBUTES}>'
+)
 # The order of a thread's published comments: time, then anchor.
 _PAGE_ORDER = operator.attrgetter("created", "anchor")
 
@@ -97,7 +102,12 @@ class Renderer:
 
     def clean(self, text: str) -> Markup:
         """A comment's HTML, safe to place in the page."""
-        return Markup(self.cleaner.clean(text or ""))
+        cleaned = self.cleaner.clean(text or "")
+        if "<a" in cleaned:
+            # nh3 gives every <a> the link rel, also one left without an href
+            # (`<a>`, or a `javascript:` link it emptied): invalid HTML.
+            cleaned = _REL_WITHOUT_HREF.sub(r"<a\1\2>", cleaned)
+        return Markup(cleaned)
 
     def date(self, value) -> tuple[datetime.datetime, str, str]:
         """(moment, ISO 8601 UTC, display text) of a timestamp from the cache."""
@@ -167,7 +177,12 @@ def _moment(value) -> datetime.datetime:
 
 
 class SnapshotComment(NamedTuple):
-    """One comment as the page shows it. A tuple: a build makes one per comment."""
+    """One comment as the page shows it. A tuple: a build makes one per comment.
+
+    A webmention listed in the thread (a reply or a mention from another site)
+    is one too, with `source` (the address of the page that replied, always
+    an http(s) one), `source_host` and `kind`; its `website` is its author's.
+    """
 
     anchor: str
     author: str
@@ -177,6 +192,9 @@ class SnapshotComment(NamedTuple):
     html: Markup
     deleted: bool
     replies: tuple[SnapshotComment, ...] = ()
+    source: str | None = None
+    source_host: str = ""
+    kind: str = "comment"
 
 
 class Snapshot:
@@ -200,6 +218,13 @@ class Snapshot:
             (self._renderer.iso(self._nodes[identifier].get("created")), identifier)
             for identifier in _reachable(self._children)
             if not self._nodes[identifier].get("deleted")
+        )
+        # Webmentions (commons/webmention): replies and mentions are listed and
+        # counted with the comments; likes and reposts are only counted.
+        self.mentions, self.likes, self.reposts = _mentions(data, self._renderer)
+        self.published_times += tuple(
+            (mention.created, mention.anchor.removeprefix(ANCHOR_PREFIX))
+            for mention in self.mentions
         )
         self.count = len(self.published_times)
 
@@ -230,13 +255,77 @@ class Snapshot:
         """
         return comment_list_html(self.comments, self._renderer.escaped)
 
+    @property
+    def mentions_html(self) -> Markup:
+        """The listed webmentions and the likes and reposts (snapshot_html.mentions_html)."""
+        return mentions_html(self.mentions, self.likes, self.reposts, self._renderer.escaped)
+
     def published(self) -> list[SnapshotComment]:
-        """Every comment that is not a deleted placeholder, oldest first (ties by anchor)."""
+        """Every comment that is not a deleted placeholder, oldest first (ties by anchor);
+        the comment server's only (a webmention cannot be replied to there)."""
         return sorted(self._tree[1].values(), key=_PAGE_ORDER)
 
     def comment(self, identifier: str) -> SnapshotComment:
-        """The published comment with this server id."""
-        return self._tree[1][identifier]
+        """The published comment, or listed webmention, with this id."""
+        found = self._tree[1].get(identifier)
+        if found is None:
+            anchor = ANCHOR_PREFIX + identifier
+            found = next(mention for mention in self.mentions if mention.anchor == anchor)
+        return found
+
+
+MENTION_PREFIX = "webmention-"
+LISTED_KINDS = {"reply": "replied on", "mention": "mentioned this on"}
+
+
+def _mentions(data: dict, renderer: Renderer) -> tuple[tuple[SnapshotComment, ...], int, int]:
+    """The thread's listed webmentions, oldest first, and its likes and reposts.
+
+    The cache holds them as the comment server sent them: each value is
+    checked here as a comment's is (the source and the author's site only
+    when they are http(s) addresses, the author as text, the content cleaned).
+    """
+    listed: list[SnapshotComment] = []
+    likes = reposts = 0
+    seen: set[str] = set()
+    for raw in data.get("mentions") or []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+            continue
+        source = safe_website(raw.get("url")) or safe_website(raw.get("source"))
+        kind = raw.get("kind")
+        if source is None or raw["id"] in seen:
+            continue
+        seen.add(raw["id"])
+        if kind == "like":
+            likes += 1
+            continue
+        if kind == "repost":
+            reposts += 1
+            continue
+        if kind not in LISTED_KINDS:
+            continue
+        published = raw.get("published")
+        if not isinstance(published, (int, float)) or isinstance(published, bool):
+            continue
+        moment = datetime.datetime.fromtimestamp(float(published), datetime.UTC)
+        _moment_value, created, created_text = renderer.date(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        listed.append(
+            SnapshotComment(
+                comment_anchor(f"{MENTION_PREFIX}{raw['id']}"),
+                renderer.author(raw.get("author")),
+                renderer.website(raw.get("author_url")),
+                created,
+                created_text,
+                renderer.clean(str(raw.get("content") or "")),
+                False,
+                (),
+                source,
+                (urlsplit(source).hostname or "").lower(),
+                kind,
+            )
+        )
+    listed.sort(key=_PAGE_ORDER)
+    return tuple(listed), likes, reposts
 
 
 def _thread_structure(data: dict) -> tuple[dict[str, dict], dict[str | None, list[str]]]:

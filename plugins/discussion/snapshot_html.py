@@ -72,3 +72,63 @@ def _write_list(parts: list[str], comments: Iterable, opening: str, escaped: Esc
             _write_list(parts, comment.replies, '\n<ol class="comment-replies">', escaped)
         parts.append("</li>")
     parts.append("\n</ol>")
+
+
+MENTION_VERBS = {"reply": "replied on", "mention": "mentioned this on"}
+
+
+def mentions_html(mentions: Iterable, likes: int, reposts: int, escaped: EscapedText) -> Markup:
+    """The webmentions of a thread: `<ol class="comment-list webmention-list">` with
+    each reply or mention from another site (snapshot.SnapshotComment with a
+    `source`), and a line that counts the likes and reposts.
+
+    Each is a `p-comment h-cite` whose `u-url` is the page that replied; its
+    author a `p-author h-card`, linked to their site when the source gave one
+    on its own host. It says where the reply was made ("replied on
+    example.org", a link to it), so a reader sees whose page speaks.
+    """
+    parts: list[str] = []
+    mentions = list(mentions)
+    if mentions:
+        parts.append('<ol class="comment-list webmention-list">')
+        for mention in mentions:
+            anchor = escaped[mention.anchor]
+            author = escaped[mention.author]
+            if mention.website:
+                author = (
+                    f'<a class="u-url" href="{escaped[mention.website]}" rel="{LINK_REL}">'
+                    f"{author}</a>"
+                )
+            verb = MENTION_VERBS.get(mention.kind, "mentioned this on")
+            parts.append(
+                f'\n<li class="comment comment-webmention p-comment h-cite" id="{anchor}">'
+                f'<p class="comment-meta"><bdi class="comment-author p-author h-card">{author}'
+                f'</bdi> <span class="comment-source">{verb} <a class="u-url" '
+                f'href="{escaped[mention.source]}" rel="{LINK_REL}">'
+                f"<bdi>{escaped[mention.source_host]}</bdi></a></span>, "
+                f'<a class="comment-date" href="#{anchor}"><time class="dt-published" '
+                f'datetime="{escaped[mention.created]}">{escaped[mention.created_text]}</time>'
+                "</a></p>"
+            )
+            if mention.html:
+                parts.append(
+                    f'\n<div class="comment-text e-content" dir="auto">{mention.html}</div>'
+                )
+            parts.append("</li>")
+        parts.append("\n</ol>")
+    counted = [
+        f"{number} {word if number == 1 else word + 's'}"
+        for number, word in ((likes, "like"), (reposts, "repost"))
+        if number
+    ]
+    if counted:
+        parts.append(
+            f'\n<p class="webmention-reactions">{" and ".join(counted)} from other sites.</p>'
+        )
+    if not parts:
+        return Markup("")
+    return Markup(
+        '<div class="discussion-webmentions" data-discussion-webmentions>'
+        + "".join(parts)
+        + "\n</div>"
+    )

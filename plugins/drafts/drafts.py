@@ -23,11 +23,6 @@ SCHEMA = Schema(
 DEFAULTS = SCHEMA.defaults()
 
 
-def validate_settings(raw) -> dict:
-    """DRAFTS with defaults filled in, or SettingsError naming every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def draft_save_settings(settings: dict) -> list[str]:
     """Every setting that places a draft or a list of drafts: each `*_SAVE_AS` naming DRAFT.
 

@@ -6,6 +6,7 @@ import posixpath
 import re
 from datetime import date
 
+from commons.layout import plugin_listed, plugin_package
 from commons.settings import (
     REQUIRED,
     Boolean,
@@ -41,11 +42,6 @@ _DNS_NAME = rf"{_LABEL}(?:\.{_LABEL})+"
 # RFC 4151: a tagging entity's authority is a DNS name or an e-mail address.
 AUTHORITY = re.compile(rf"^(?:{_DNS_NAME}|[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_DNS_NAME})$")
 TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
-
-
-def validate_settings(raw, settings: dict) -> dict:
-    """FEEDS with defaults filled in, or SettingsError listing every bad key with its fix."""
-    return SCHEMA.validate(raw, settings)
 
 
 def feeds_enabled(settings: dict) -> bool:
@@ -108,17 +104,15 @@ def _absolute_base(options, settings):
     return None
 
 
-# A post's feed id is built on its discussion thread's id, which that plugin works out.
-DISCUSSION_PLUGIN = "plugins.discussion"
-
-
 def _thread_ids(options, settings):
-    if feeds_enabled(settings) and DISCUSSION_PLUGIN not in (settings.get("PLUGINS") or []):
+    # A post's feed id is built on its discussion thread's id, which that plugin works out.
+    if feeds_enabled(settings) and not plugin_listed(settings, "discussion"):
+        discussion, feeds = plugin_package("discussion"), plugin_package("feeds")
         return (
-            f"needs {DISCUSSION_PLUGIN!r} in PLUGINS: each post's feed id is built on its "
+            f"needs {discussion!r} in PLUGINS: each post's feed id is built on its "
             "discussion thread's id, which that plugin works out (Comments_id, else the slug)",
             "",
-            f"add {DISCUSSION_PLUGIN!r} to PLUGINS before 'plugins.feeds' (its DISCUSSION "
+            f"add {discussion!r} to PLUGINS before {feeds!r} (its DISCUSSION "
             "setting can turn the comment section off), or turn the feeds off",
         )
     return None
@@ -161,9 +155,9 @@ SCHEMA = Schema(
             check=_tag_date,
         ),
         "author": Optional(String(), none_means="to use SITENAME"),
-        "stylesheet": Optional(
-            SitePath(".xsl", REQUIRED), "theme/feeds/feed.xsl", none_means="to turn it off"
-        ),
+        # None by default: the XSL is a file of Commons' theme, and a site on
+        # another theme uses this plugin too (commons.defaults turns it on).
+        "stylesheet": Optional(SitePath(".xsl", REQUIRED), None, none_means="to turn it off"),
         "sitemap": Optional(SitePath(".xml", REQUIRED), "sitemap.xml", none_means="to turn it off"),
         "robots_txt": Boolean(False),
     },

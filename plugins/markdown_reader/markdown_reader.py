@@ -15,11 +15,6 @@ DEFAULTS = SCHEMA.defaults()
 META = "meta"
 
 
-def validate_settings(raw) -> dict:
-    """MARKDOWN_READER with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 class ReusingMarkdownReader(MarkdownReader):
     """Pelican's Markdown reader, with one converter for every file it reads."""
 

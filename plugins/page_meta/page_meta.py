@@ -76,11 +76,6 @@ SCHEMA = Schema(
 DEFAULTS = SCHEMA.defaults()
 
 
-def validate_settings(raw, settings: dict) -> dict:
-    """PAGE_META with defaults filled in and `site_url` resolved, or SettingsError."""
-    return SCHEMA.validate(raw, settings)
-
-
 def plain_text(html: str) -> str:
     """Text of an HTML fragment, entities decoded, whitespace collapsed."""
     return " ".join(Markup(html or "").striptags().split())

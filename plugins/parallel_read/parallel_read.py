@@ -41,11 +41,6 @@ CHUNK_SIZE = 16
 SETTINGS_REFERENCE = "commons-settings"
 
 
-def validate_settings(raw) -> dict:
-    """PARALLEL_READ with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 

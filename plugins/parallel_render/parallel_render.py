@@ -62,11 +62,6 @@ CHILD_MUTED_SIGNALS = (
 COPYING_GENERATORS = (StaticGenerator, SourceFileGenerator)
 
 
-def validate_settings(raw) -> dict:
-    """PARALLEL_RENDER with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 

@@ -16,11 +16,6 @@ SCHEMA = Schema(SETTING, {"related_count": Integer(3, minimum=0, maximum=12)})
 DEFAULTS = SCHEMA.defaults()
 
 
-def validate_settings(raw) -> dict:
-    """POST_NAVIGATION with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def _categories(article) -> list:
     categories = getattr(article, "categories", None)
     if categories is None:

@@ -9,7 +9,7 @@ Cloudflare Pages), an nginx `map`, and one small HTML page per old path (a
 canonical link and a meta refresh) for hosts with neither; a page Commons
 generates is never replaced. An old path that is hidden (`/.htaccess`,
 `/.well-known/…`), kept (OUTPUT_RETENTION: `/CNAME`), reserved
-(OUTPUT_PATHS['reserved'], the theme's and the search index's folders) or a
+(GUARD['paths']['reserved'], the theme's and the search index's folders) or a
 file Commons writes (a feed, `robots.txt`, `_headers`, `_redirects`), or that
 has a wildcard or a placeholder a host would expand (`*`, `:name`), stops the
 build with the file and the line.

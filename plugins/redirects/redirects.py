@@ -15,8 +15,13 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.urlwrappers import Author, Category, Tag
 
 from commons.files import Folder, WriteRefused
+from commons.layout import plugin_module
 from commons.settings import Boolean, Pattern, Schema, install
-from plugins.output_paths.output_paths import PLACEHOLDER, generated_paths, reserved_folders
+
+_guard_paths = plugin_module("guard", "paths")
+PLACEHOLDER = _guard_paths.PLACEHOLDER
+generated_paths = _guard_paths.generated_paths
+reserved_folders = _guard_paths.reserved_folders
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +70,6 @@ class Redirect:
     target: str  # site-relative URL path, "/…", or absolute with SITEURL
     url: str  # the target in the built site, without the leading "/"
     source: str  # file:line, for messages
-
-
-def validate_settings(raw) -> dict:
-    """REDIRECTS with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
 
 
 def check_settings(pelican) -> None:

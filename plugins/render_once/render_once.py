@@ -25,11 +25,6 @@ SCHEMA = Schema(
 DEFAULTS = SCHEMA.defaults()
 
 
-def validate_settings(raw) -> dict:
-    """RENDER_ONCE with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 class RenderOnce:
     """The `render_once(template, post)` Jinja global, with its cache for one build."""
 

@@ -31,11 +31,6 @@ RECORD_FORMAT = 1
 MISSING = object()
 
 
-def validate_settings(raw) -> dict:
-    """RENDER_RECORD with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 

@@ -101,12 +101,7 @@ DEFAULTS = SCHEMA.defaults()
 # Next to the first bundle: the list of every bundle, which search.js reads.
 MANIFEST = "shards.json"
 
-__all__ = ["SearchIndexError", "SiteSearch", "register", "validate_settings"]
-
-
-def validate_settings(raw, settings: dict) -> dict:
-    """SEARCH with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw, settings)
+__all__ = ["SearchIndexError", "SiteSearch", "register"]
 
 
 def start(pelican) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from lxml import html
 from pelican import signals
 
+from commons.config import validate
+from commons.layout import plugin_listed, plugin_module
 from commons.settings import (
     Boolean,
     Choice,
@@ -71,11 +73,6 @@ DOCTYPE = re.compile(rb"<!doctype[^>]*>", re.IGNORECASE)
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 
-def validate_settings(raw) -> dict:
-    """SECURITY_HEADERS with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 # A page needs parsing only when one of its script start tags may open an
 # inline script: one with neither a src attribute nor a data type. The test
 # errs towards parsing (an attribute value holding ">" ends the match early
@@ -111,22 +108,20 @@ def inline_script_hashes(output: Path) -> list[str]:
 
 def discussion_origins(settings: dict) -> dict[str, list[str]]:
     """The comment provider's origins, from the discussion plugin when it is in use."""
-    if "plugins.discussion" not in settings["PLUGINS"]:
+    if not plugin_listed(settings, "discussion"):
         return {}
-    from plugins.discussion.providers import form_origins, provider_origins
-
+    providers = plugin_module("discussion", "providers")
     config = settings["DISCUSSION"]
-    return {**provider_origins(config), "form": form_origins(config)}
+    return {**providers.provider_origins(config), "form": providers.form_origins(config)}
 
 
 def webmention_link(settings: dict) -> str:
     """The `Link` header advertising the Webmention endpoint, or "" when there is none."""
-    if "plugins.discussion" not in settings["PLUGINS"]:
+    if not plugin_listed(settings, "discussion"):
         return ""
-    from plugins.discussion.webmention import endpoint_url, link_header
-
-    endpoint = endpoint_url(settings["DISCUSSION"])
-    return link_header(endpoint) if endpoint else ""
+    webmention = plugin_module("discussion", "webmention")
+    endpoint = webmention.endpoint_url(settings["DISCUSSION"])
+    return webmention.link_header(endpoint) if endpoint else ""
 
 
 def content_security_policy(
@@ -206,7 +201,8 @@ def add_meta_policy(page: bytes, policy: str) -> bytes:
 
 def headers_cannot_be_set(settings: dict) -> bool:
     """True when the site is published where no response header can be set (GitHub Pages)."""
-    return (settings.get("PUBLISH") or {}).get("method") in HEADERLESS_PUBLISH_METHODS
+    publish = validate(settings, only=("PUBLISH",)).settings["PUBLISH"]
+    return publish["method"] in HEADERLESS_PUBLISH_METHODS
 
 
 def netlify_headers(headers: dict[str, str]) -> str:

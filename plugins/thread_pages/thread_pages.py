@@ -61,11 +61,6 @@ SCHEMA = Schema(
 COPYING_GENERATORS = (StaticGenerator, SourceFileGenerator)
 
 
-def validate_settings(raw) -> dict:
-    """THREAD_PAGES with defaults filled in, or SettingsError listing every bad key."""
-    return SCHEMA.validate(raw)
-
-
 def check_settings(pelican) -> None:
     install(pelican.settings, SCHEMA)
 

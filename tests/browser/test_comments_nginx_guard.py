@@ -191,6 +191,18 @@ def test_only_json_from_the_site_or_the_servers_own_pages_is_let_through(behind_
     assert status(new, Origin=origin, **{"Content-Type": "application/json; charset=utf-8"}) == 400
 
 
+def test_webmentions_from_other_servers_pass_without_an_origin(behind_nginx):
+    # A sending server names no Origin: the endpoint checks what it receives itself.
+    origin, public, _isso = behind_nginx
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    fields = {"source": "https://blog.example.net/reply/", "target": f"{origin}/{SAMPLE_ARTICLE}"}
+    assert status(f"{public}webmention", body=urlencode(fields).encode(), **form) == 202
+    elsewhere = urlencode({**fields, "target": "https://other.example.org/post/"}).encode()
+    assert status(f"{public}webmention", body=elsewhere, **form) == 400
+    # The rest of the comment server is guarded as before.
+    assert status(f"{public}new?uri={THREAD}", body=urlencode(fields).encode(), **form) == 403
+
+
 @pytest.mark.parametrize("where", ["behind_nginx", "comments_on_own_origin"])
 def test_the_form_passes_from_the_site_alone(where, request):
     origin, public, isso = request.getfixturevalue(where)

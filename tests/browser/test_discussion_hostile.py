@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.servers import free_port
 from tests.browser.test_discussion_isso import RequestLog
-from tests.conftest import copy_content, trusting_images
+from tests.conftest import copy_content, guard, trusting_images
 from tests.hostile_corpus import EVIL_ADAPTER, PERMISSIVE_BODY_HTML, write_clobber_corpus
 
 HOSTILE_TITLE = "Tools & \"things\" 'shared' </script><script>window.__pwned=1</script>"
@@ -118,9 +118,9 @@ def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_conse
         env={"COMMONS_SITEURL": origin},
         overrides={
             "DISCUSSION": {"provider": "isso", "isso": {"url": isso.url}},
-            "BODY_HTML": PERMISSIVE_BODY_HTML,
+            "GUARD": guard(settings_file, html=PERMISSIVE_BODY_HTML),
             # The payloads' pictures come from the hostile origin on purpose:
-            # trusted for images only, so that media_check lets the build
+            # trusted for images only, so that the guard lets the build
             # through and the test can watch what the scripts do.
             "SECURITY_HEADERS": trusting_images(settings_file, [evil]),
         },

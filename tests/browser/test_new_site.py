@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.build import build_site
+from commons.config import load
 from tasks import search_index_override
 from tests.conftest import parse_html
 
@@ -58,7 +59,9 @@ def test_searching_a_site_with_nothing_published_says_no_post_matches(
     content = tmp_path / "content"
     content.mkdir()
     output = tmp_path / "output"
-    build_site(output, content=content, overrides=search_index_override(DEV_SETTINGS))
+    build_site(
+        output, content=content, overrides=search_index_override(load(DEV_SETTINGS).settings)
+    )
     server = served_site(output)
     page = browser.new_page()
     errors: list[str] = []

@@ -11,7 +11,7 @@ import pytest
 from commons import PUBLISH_SETTINGS
 from commons.build import BuildError, build_site
 from commons.servers import free_port
-from tests.conftest import copy_content
+from tests.conftest import copy_content, guard
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
 RECT = '<rect width="200" height="200" fill="teal"/>'
@@ -70,7 +70,7 @@ def test_an_upload_that_runs_in_chromium_is_refused_by_the_build(
     with pytest.raises(BuildError) as failure:
         build_site(output, settings_file=PUBLISH_SETTINGS, content=content)
     assert f"images/{name}:" in str(failure.value)
-    assert "MEDIA_CHECK['trusted_files']" in str(failure.value)
+    assert "GUARD['media']['trusted_files']" in str(failure.value)
     assert not output.exists()
 
 
@@ -127,7 +127,7 @@ def test_an_upload_pair_that_runs_with_and_without_the_csp_is_refused(
         settings_file=PUBLISH_SETTINGS,
         content=content,
         env={"COMMONS_SITEURL": f"http://127.0.0.1:{port}"},
-        overrides={"MEDIA_CHECK": trusted},
+        overrides={"GUARD": guard(PUBLISH_SETTINGS, media=trusted)},
     )
     site = served_site(output, port=port, headers_file="_headers")
     response = runs(browser, site.url + f"images/{page_name}")

@@ -9,7 +9,7 @@ from pelican.settings import read_settings
 
 from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
-from tests.conftest import copy_content
+from tests.conftest import copy_content, guard
 
 
 def broken_link(content):
@@ -107,9 +107,11 @@ def unclear_menu_field(content):
 
 
 STRICT_CATEGORIES = {
-    "CONTENT_CHECK": {
-        "categories": ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
-    }
+    "GUARD": guard(
+        metadata={
+            "categories": ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+        }
+    )
 }
 
 CASES = [

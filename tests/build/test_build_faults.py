@@ -25,13 +25,14 @@ import pytest
 from commons import DEV_SETTINGS
 from commons import build as build_module
 from commons.build import BuildError, build_site, clean_output, lock_path, output_lock
+from commons.config import load
 from tasks import search_index_override
 from tests.as_nobody import checkout_for_nobody
 from tests.conftest import REPO_ROOT, copy_content, require
 
 # The killed builds are caught while Pagefind indexes (its workspace exists):
 # local builds index only when asked.
-INDEXED = search_index_override(DEV_SETTINGS)
+INDEXED = search_index_override(load(DEV_SETTINGS).settings)
 
 CNAME = "commons.example.org\n"
 EXTRA_POSTS = 40  # enough for a build that lasts a moment, to be killed in
@@ -91,11 +92,14 @@ import sys
 from pathlib import Path
 from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
+from commons.config import load
 from tasks import search_index_override
 {prelude}
 try:
     build_site(
-        Path(sys.argv[1]), content=Path(sys.argv[2]), overrides=search_index_override(DEV_SETTINGS)
+        Path(sys.argv[1]),
+        content=Path(sys.argv[2]),
+        overrides=search_index_override(load(DEV_SETTINGS).settings),
     )
 except BuildError as error:
     print(error, file=sys.stderr)

@@ -106,7 +106,7 @@ def test_check_names_the_frames_and_players_the_sanitiser_removed(tmp_path):
     problems = check_site(content=content).problems
     messages = problems["embed.md"]
     assert any("<iframe>" in m and "Fix: link to what it showed" in m for m in messages)
-    assert any("<video>" in m and "BODY_HTML['extra_tags']" in m for m in messages)
+    assert any("<video>" in m and "GUARD['html']['extra_tags']" in m for m in messages)
     assert "The site" not in problems, problems.get("The site")
 
 

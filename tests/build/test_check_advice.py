@@ -144,7 +144,7 @@ CASES = {
     ),
     "upload over the upload limit": (
         {"images/clip.mp4": b"\x00" * VIDEO_BYTES},
-        "SOURCE_GUARD['max_upload_bytes']",
+        "GUARD['sources']['max_upload_bytes']",
     ),
 }
 
@@ -161,9 +161,9 @@ def write_files(content: Path, files: dict) -> None:
 
 def lower_upload_limit(settings: Path) -> None:
     """An upload limit under VIDEO_BYTES, in the site's pelicanconf.py."""
-    text = settings.read_text(encoding="utf-8")
+    text = settings.read_text(encoding="utf-8").rstrip()
     settings.write_text(
-        text.replace('"max_upload_bytes": 100_000_000', '"max_upload_bytes": 1_000_000'),
+        f'{text}\nSOURCE_GUARD = {{**SOURCE_GUARD, "max_upload_bytes": 1_000_000}}\n',
         encoding="utf-8",
     )
 
@@ -315,7 +315,7 @@ def test_an_oversized_post_is_told_to_split_and_an_oversized_upload_is_not(tmp_p
     problems = check_site(settings_file=site.settings, content=site.content, env=OFFLINE).problems
     (upload,) = problems["images/clip.mp4"]
     assert "per upload" in upload and "several posts" not in upload
-    assert f"SOURCE_GUARD['max_upload_bytes'] to {VIDEO_BYTES:_}" in upload
+    assert f"GUARD['sources']['max_upload_bytes'] to {VIDEO_BYTES:_}" in upload
     (post,) = problems["long.md"]
     assert "split it into several posts" in post
 

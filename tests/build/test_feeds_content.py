@@ -14,7 +14,13 @@ from lxml import etree
 
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
-from tests.conftest import FEED_HOSTILE_TITLE, SAMPLE_TITLE, add_feed_posts, copy_content
+from tests.conftest import (
+    FEED_HOSTILE_TITLE,
+    SAMPLE_TITLE,
+    add_feed_posts,
+    copy_content,
+    guard,
+)
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 BASE = "http://127.0.0.1:8000"
@@ -144,7 +150,7 @@ def test_ids_survive_a_new_domain_and_new_urls(tmp_path, feeds_site):
             "ARTICLE_SAVE_AS": "posts/{slug}.html",
             # The test posts link to each other by their old addresses, which
             # the new scheme breaks on purpose: the feed ids are the point here.
-            "CONTENT_CHECK": {"check_references": False},
+            "GUARD": guard(PUBLISH_SETTINGS, links={"check_references": False}),
         },
         env={"COMMONS_SITEURL": "https://moved.example.net/community"},
     )

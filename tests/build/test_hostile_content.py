@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from tests.conftest import copy_content
+from tests.conftest import copy_content, guard
 from tests.hostile_corpus import (
     IDS_POST,
     IDS_POST_SLUG,
@@ -46,7 +46,7 @@ def hostile_site_keeping_html(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-keep")
     content = copy_content(root / "content")
     write_corpus(content)
-    overrides = {"BODY_HTML": {"policy": "keep"}}
+    overrides = {"GUARD": guard(html={"policy": "keep"})}
     return build_site(root / "output", content=content, overrides=overrides).output
 
 
@@ -242,7 +242,7 @@ def test_keep_policy_namespaces_the_ids_markdown_writes(tmp_path):
     content = copy_content(tmp_path / "content")
     (content / f"{IDS_POST_SLUG}.md").write_text(IDS_POST, encoding="utf-8")
     output = build_site(
-        tmp_path / "output", content=content, overrides={"BODY_HTML": {"policy": "keep"}}
+        tmp_path / "output", content=content, overrides={"GUARD": guard(html={"policy": "keep"})}
     ).output
     document = html.fromstring((output / f"2024/04/{IDS_POST_SLUG}/index.html").read_bytes())
     (body,) = document.xpath("//*[contains(@class, 'entry-content')]")

@@ -22,7 +22,7 @@ from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site
 from commons.importers.wordpress import import_wordpress
 from commons.publish import publish_site
-from tests.conftest import copy_content, require
+from tests.conftest import copy_content, guard, require
 from tests.hostile_corpus import (
     DRAFT_SECRET,
     HOSTILE_REDIRECTS,
@@ -208,7 +208,7 @@ def test_an_upload_served_as_a_type_a_browser_runs_is_refused(tmp_path, name, da
     (content / "images" / name).write_bytes(data)
     message = failed_build(tmp_path, content, PUBLISH_SETTINGS)
     assert f"images/{name}:" in message and "Fix:" in message
-    assert "MEDIA_CHECK['allowed_types']" in message
+    assert "GUARD['media']['allowed_types']" in message
 
 
 def test_uploads_of_inert_types_are_published(tmp_path):
@@ -230,13 +230,16 @@ def test_a_maintainer_allows_another_type_knowingly(tmp_path):
     assert "images/chair.glb: is served as model/gltf-binary (.glb)" in message
     output = tmp_path / "output"
     for allowed in (["model/gltf-binary"], ["model/*"]):
-        overrides = {**FAST, "MEDIA_CHECK": {"trusted_files": [], "allowed_types": allowed}}
+        overrides = {**FAST, "GUARD": guard(media={"trusted_files": [], "allowed_types": allowed})}
         build_site(output, settings_file=PUBLISH_SETTINGS, content=content, overrides=overrides)
         assert (output / "images" / "chair.glb").is_file()
 
 
 def test_a_malformed_allowed_type_names_the_setting(tmp_path):
     content = copy_content(tmp_path / "content")
-    overrides = {**FAST, "MEDIA_CHECK": {"trusted_files": [], "allowed_types": ["text/html "]}}
+    overrides = {
+        **FAST,
+        "GUARD": guard(media={"trusted_files": [], "allowed_types": ["text/html "]}),
+    }
     message = failed_build(tmp_path, content, PUBLISH_SETTINGS, overrides)
-    assert "MEDIA_CHECK['allowed_types']" in message and "text/html " in message
+    assert "GUARD['media']['allowed_types']" in message and "text/html " in message

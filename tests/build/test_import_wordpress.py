@@ -425,7 +425,7 @@ def test_a_site_wide_thread_rule_is_the_one_the_import_and_the_build_use(tmp_pat
 
 
 def test_under_keep_no_imported_link_runs_script_and_a_pitch_is_not_published(tmp_path, build):
-    """Point 7 and 9 as the reader meets them: the built site, under BODY_HTML 'keep'."""
+    """Point 7 and 9 as the reader meets them: the built site, under GUARD['html'] 'keep'."""
     from tests.unit.test_wordpress_hostile import KEEP, SCRIPT_LINKS, posts, script_urls
 
     export = posts(

@@ -168,6 +168,43 @@ def test_the_home_page_is_an_h_feed_of_h_entries(site):
     assert sample["summary"][0].startswith("Coworking is one part of something bigger")
 
 
+def representative_h_card(document: dict, page_url: str) -> dict | None:
+    """The microformats wiki's representative h-card parsing, its first rule:
+    the h-card whose uid and url are both the page's own address. Bridgy Fed
+    reads the site's profile (name, handle) from the home page's."""
+    cards = []
+    pending = list(document["items"])
+    while pending:
+        item = pending.pop()
+        if "h-card" in item["type"]:
+            cards.append(item)
+        pending.extend(item.get("children", []))
+        for values in item["properties"].values():
+            pending.extend(value for value in values if isinstance(value, dict) and "type" in value)
+    for card in cards:
+        props = card["properties"]
+        if page_url in props.get("uid", []) and page_url in props.get("url", []):
+            return card
+    return None
+
+
+def test_the_home_page_has_the_sites_representative_h_card(site):
+    output = site()
+    home = parsed(output, "index.html")
+    card = representative_h_card(home, f"{SITEURL}/")
+    assert card is not None, home["items"]
+    assert card["properties"]["name"] == [SITENAME]
+    # On a post page the site's card names the home page, not the post: it
+    # stays the site's card, and the post's own h-entry is unchanged.
+    post = parsed(output, SAMPLE_ARTICLE)
+    assert (
+        representative_h_card(post, f"{SITEURL}/{SAMPLE_ARTICLE.removesuffix('index.html')}")
+        is None
+    )
+    [site_card] = [item for item in post["items"] if "h-card" in item["type"]]
+    assert site_card["properties"]["uid"] == [f"{SITEURL}/"]
+
+
 def header_lines(output: Path) -> dict[str, str]:
     [(path, headers)] = parse_headers_file((output / "_headers").read_text(encoding="utf-8"))
     assert path == "/*"
@@ -215,6 +252,18 @@ http {{
             server.stop()
 
 
+def test_the_endpoint_is_advertised_by_default(build, tmp_path):
+    # The comment server receives webmentions (commons/webmention): on unless turned off.
+    settings = overrides()
+    del settings["DISCUSSION"]["webmention"]
+    output = build(settings_file=PUBLISH_SETTINGS, overrides=settings)
+    endpoint = ISSO_URL + "webmention"
+    assert parsed(output, SAMPLE_ARTICLE)["rels"]["webmention"] == [endpoint]
+    assert header_lines(output)["Link"] == f'<{endpoint}>; rel="webmention"'
+    nginx = (output / "nginx-security-headers.conf").read_text(encoding="utf-8")
+    assert "Link" in nginx and f"<{endpoint}>" in nginx
+
+
 def test_the_comment_servers_webmention_endpoint_is_advertised(site, tmp_path):
     output = site()
     endpoint = ISSO_URL + "webmention"
@@ -240,15 +289,12 @@ def test_a_hostile_endpoint_is_percent_encoded_everywhere(site, tmp_path):
             "provider": "giscus",
             "giscus": {"repo": "a/b", "repo_id": "R", "category": "C", "category_id": "D"},
         },
-        {"webmention": "default"},
     ],
-    ids=["disabled", "no-comment-server", "another-provider", "by-default"],
+    ids=["disabled", "no-comment-server", "another-provider"],
 )
 def test_no_endpoint_no_advertisement(build, tmp_path, discussion):
     settings = overrides()
     settings["DISCUSSION"].update(discussion)
-    if discussion.get("webmention") == "default":
-        del settings["DISCUSSION"]["webmention"]
     output = build(settings_file=PUBLISH_SETTINGS, overrides=settings)
     assert "webmention" not in parsed(output, SAMPLE_ARTICLE)["rels"]
     assert "Link" not in header_lines(output)

@@ -10,7 +10,7 @@ import pytest
 from invoke import Context, Exit
 from pelican.settings import DEFAULT_CONFIG
 
-import tasks
+from commons import tasks
 from commons.build import build_site
 from commons.check import check_site
 from commons.files import Folder, WriteRefused

@@ -16,8 +16,8 @@ from commons.build import BuildError
 from commons.settings import SettingsError
 from plugins.parallel_read import parallel_read
 from plugins.parallel_read.parallel_read import (
+    SCHEMA,
     PreparedRead,
-    validate_settings,
 )
 from tests.conftest import site_files, verbose_build
 
@@ -95,11 +95,11 @@ def test_bad_metadata_read_by_a_worker_is_reported_once_naming_file_field_and_fi
 )
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=re.escape(key)):
-        validate_settings(raw)
+        SCHEMA.validate(raw)
 
 
 def test_defaults_fill_in():
-    assert validate_settings(None) == {"enabled": False, "processes": 0, "min_files": 40}
+    assert SCHEMA.validate(None) == {"enabled": False, "processes": 0, "min_files": 40}
 
 
 class LoggingReader:

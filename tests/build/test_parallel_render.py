@@ -23,10 +23,10 @@ from commons.comments.snapshot import write_thread
 from commons.settings import SettingsError
 from plugins.parallel_render.parallel_render import (
     PARENT,
+    SCHEMA,
     TABLE_FULL,
     ClaimTable,
     ParallelOutput,
-    validate_settings,
 )
 from tests.conftest import isso_snapshots, site_files, verbose_build
 
@@ -240,11 +240,11 @@ def test_a_full_table_leaves_the_page_to_the_parent():
 )
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=re.escape(key)):
-        validate_settings(raw)
+        SCHEMA.validate(raw)
 
 
 def test_defaults_fill_in():
-    assert validate_settings(None) == {
+    assert SCHEMA.validate(None) == {
         "enabled": False,
         "processes": 0,
         "min_contents": 40,

@@ -18,10 +18,10 @@ import pytest
 from invoke import Context, Exit
 from lxml import html
 
-import tasks
+from commons import tasks
 from commons.build import build_site
 from commons.pelican_addresses import literal_settings, old_settings
-from tests.conftest import copy_content, parse_html
+from tests.conftest import copy_content, guard, parse_html
 
 BLOGS = Path(__file__).parents[1] / "data" / "pelican-blogs"
 RST_BLOG = BLOGS / "bekcpear-mypelicanconfandarticles"
@@ -116,7 +116,7 @@ def test_every_old_address_of_a_real_markdown_blog_answers(
         output,
         content=content,
         overrides={
-            "CONTENT_CHECK": {"check_references": False},
+            "GUARD": guard(links={"check_references": False}),
             "SECURITY_HEADERS": {"extra_sources": {"img": ["https://raw.github.com"]}},
         },
         fatal=None,
@@ -175,7 +175,7 @@ def test_every_old_address_of_a_real_restructuredtext_blog_answers(
             "STATIC_PATHS": static,
             "ARTICLE_EXCLUDES": ["pages", *static],
             # The old theme's "#top" anchors are left to a person.
-            "CONTENT_CHECK": {"check_references": False},
+            "GUARD": guard(links={"check_references": False}),
         },
         fatal=None,
     )

@@ -202,11 +202,16 @@ def test_publish_brings_the_comment_snapshot_up_to_date(comment_server, tmp_path
     threads = int(line.split(" of ")[1].split()[0])
     assert line.startswith(f"Comments snapshot: {threads} of {threads} thread(s) changed")
     assert "No comments yet." in snapshot_text()
+    # The first publish that sends webmentions records what the posts link, and sends nothing.
+    assert "Webmention: recorded the links of" in result.stdout
+    assert (tmp_path / "webmentions-sent.json").is_file()
 
     # The moderator approves it: the next publish fetches that thread alone.
     client.approve(comment["id"])
     result = publish(target, **env)
     assert result.returncode == 0, result.stderr
+    # No post changed: no webmention is sent.
+    assert "Webmention: sent 0, 0 target(s) without an endpoint, 0 failed." in result.stdout
     assert f"Comments snapshot: 1 of {threads} thread(s) changed" in result.stdout
     assert "Approved after the first publish." in snapshot_text()
 

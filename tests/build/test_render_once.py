@@ -10,7 +10,7 @@ from jinja2 import DictLoader, Environment
 from bench.corpus import write_corpus
 from commons import PUBLISH_SETTINGS
 from commons.settings import SettingsError
-from plugins.render_once.render_once import RenderOnce, validate_settings
+from plugins.render_once.render_once import SCHEMA, RenderOnce
 from tests.conftest import site_files
 
 SUMMARY = "partials/post_summary.html"
@@ -101,4 +101,4 @@ def test_templates_not_listed_and_a_disabled_cache_render_every_time():
 )
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=re.escape(key)):
-        validate_settings(raw)
+        SCHEMA.validate(raw)

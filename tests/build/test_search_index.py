@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from commons import DEV_SETTINGS
+from commons.config import load
 from commons.settings import SettingsError
-from plugins.search.plugin import validate_settings
+from plugins.search.plugin import SCHEMA
 from tasks import search_index_override
 from tests.conftest import SAMPLE_TITLE, copy_content, parse_html
 
@@ -56,7 +57,7 @@ def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
     (content / "pages" / "hidden.md").write_text(
         "Title: Hidden Page\nStatus: hidden\n\nUnlisted.\n", encoding="utf-8"
     )
-    output = build(content=content, overrides=search_index_override(DEV_SETTINGS))
+    output = build(content=content, overrides=search_index_override(load(DEV_SETTINGS).settings))
     assert (output / "drafts" / "secret-plans" / "index.html").is_file()
     assert sorted(indexed_pages(output)) == [SAMPLE_URL, "/about/"]
 
@@ -74,13 +75,13 @@ def test_drafts_and_hidden_pages_are_not_indexed(tmp_path, build):
 )
 def test_bad_settings_name_the_key(change, key):
     with pytest.raises(SettingsError, match=key):
-        validate_settings(change, {"DIRECT_TEMPLATES": ["index", "search"]})
+        SCHEMA.validate(change, {"DIRECT_TEMPLATES": ["index", "search"]})
 
 
 def test_search_needs_its_page():
     with pytest.raises(SettingsError, match="DIRECT_TEMPLATES"):
-        validate_settings({}, {"DIRECT_TEMPLATES": ["index"]})
-    assert validate_settings({"enabled": False}, {"DIRECT_TEMPLATES": []})["enabled"] is False
+        SCHEMA.validate({}, {"DIRECT_TEMPLATES": ["index"]})
+    assert SCHEMA.validate({"enabled": False}, {"DIRECT_TEMPLATES": []})["enabled"] is False
 
 
 def test_a_local_build_runs_no_pagefind_and_its_list_says_so(tmp_path, build):
@@ -103,5 +104,9 @@ def build_site_with_index(tmp_path: Path) -> Path:
     from commons.build import build_site
 
     output = tmp_path / "indexed"
-    build_site(output, settings_file=DEV_SETTINGS, overrides=search_index_override(DEV_SETTINGS))
+    build_site(
+        output,
+        settings_file=DEV_SETTINGS,
+        overrides=search_index_override(load(DEV_SETTINGS).settings),
+    )
     return output

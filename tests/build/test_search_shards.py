@@ -20,7 +20,7 @@ from commons import DEV_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, pelican_command
 from commons.settings import SettingsError
 from plugins.search import plugin
-from plugins.search.plugin import SiteSearch, validate_settings
+from plugins.search.plugin import SCHEMA, SiteSearch
 from plugins.search.shards import IndexRun, plan_shards
 from tests.conftest import copy_content
 
@@ -72,13 +72,13 @@ def bundle_pages(bundle: Path) -> dict[str, dict]:
 @pytest.mark.parametrize("value", [0, -5, 2.5, "1000", True, None])
 def test_pages_per_bundle_must_be_a_positive_whole_number(value):
     with pytest.raises(SettingsError, match=r"pages_per_bundle.*1 or more, such as 1000"):
-        validate_settings({"pages_per_bundle": value}, {"DIRECT_TEMPLATES": ["search"]})
+        SCHEMA.validate({"pages_per_bundle": value}, {"DIRECT_TEMPLATES": ["search"]})
 
 
 def test_pages_per_bundle_defaults_to_a_thousand_and_takes_any_positive_count():
     settings = {"DIRECT_TEMPLATES": ["search"]}
-    assert validate_settings({}, settings)["pages_per_bundle"] == 1000
-    assert validate_settings({"pages_per_bundle": 1}, settings)["pages_per_bundle"] == 1
+    assert SCHEMA.validate({}, settings)["pages_per_bundle"] == 1000
+    assert SCHEMA.validate({"pages_per_bundle": 1}, settings)["pages_per_bundle"] == 1
 
 
 def test_a_bad_pages_per_bundle_stops_the_build_naming_the_key(tmp_path):
@@ -332,7 +332,7 @@ def test_the_next_build_in_the_same_process_stops_the_last_ones_indexing(tmp_pat
         SimpleNamespace(status="draft", save_as="drafts/d/index.html"),
     ]
     settings = {"DIRECT_TEMPLATES": ["search"], "DEFAULT_LANG": "en"}
-    settings["SEARCH"] = validate_settings({"pages_per_bundle": 1}, settings)
+    settings["SEARCH"] = SCHEMA.validate({"pages_per_bundle": 1}, settings)
     pelican = SimpleNamespace(settings=settings, output_path=str(site))
     search = SiteSearch(settings)
 
@@ -401,7 +401,7 @@ def test_pages_move_before_posts_and_nothing_else_moves():
 
 def test_a_site_search_listens_until_another_pelican_starts():
     settings = {"DIRECT_TEMPLATES": ["search"], "DEFAULT_LANG": "en"}
-    settings["SEARCH"] = validate_settings({}, settings)
+    settings["SEARCH"] = SCHEMA.validate({}, settings)
     search = SiteSearch(settings)
 
     def connected() -> int:

@@ -13,7 +13,7 @@ from commons import DEV_SETTINGS
 from plugins.discussion.snapshot import MAX_DEPTH
 from tests.conftest import parse_html
 
-# About 100 KB each, under SOURCE_GUARD's 2 MB: lines with no word in them, so
+# About 100 KB each, under GUARD['sources']' 2 MB: lines with no word in them, so
 # a word counter never stops early, and lines of tags around one character.
 THE_END = ["The", "end", "of", "the", "post"]
 # slug: (the line repeated, the summary's words). Fifty words

@@ -17,7 +17,7 @@ import pytest
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS
 from commons.build import BuildError, build_site
-from tests.conftest import copy_content
+from tests.conftest import copy_content, guard
 
 SETTINGS = [DEV_SETTINGS, PUBLISH_SETTINGS]
 SETTINGS_IDS = ["local", "production"]
@@ -392,7 +392,7 @@ def test_an_upload_a_browser_would_run_is_refused(tmp_path, settings, name, text
     content = copy_content(tmp_path / "content")
     upload(content, name, text)
     message = failed_build(tmp_path, content, settings)
-    for fragment in (f"images/{name}", reason, "Fix:", "MEDIA_CHECK['trusted_files']"):
+    for fragment in (f"images/{name}", reason, "Fix:", "GUARD['media']['trusted_files']"):
         assert fragment in message
 
 
@@ -407,13 +407,13 @@ def test_a_listed_upload_and_a_plain_drawing_are_published(tmp_path, settings):
     )
     upload(content, "drawing.svg", drawing)
     output = tmp_path / "output"
-    overrides = {**FAST, "MEDIA_CHECK": {"trusted_files": ["images/widget.js"]}}
+    overrides = {**FAST, "GUARD": guard(media={"trusted_files": ["images/widget.js"]})}
     build_site(output, settings_file=settings, content=content, overrides=overrides)
     assert (output / "images" / "widget.js").is_file()
     assert (output / "images" / "drawing.svg").read_text() == drawing
 
 
-KEEP = {"BODY_HTML": {"policy": "keep", "extra_tags": [], "extra_attributes": {}}}
+KEEP = {"GUARD": guard(html={"policy": "keep", "extra_tags": [], "extra_attributes": {}})}
 REMOTE_CASES = [
     # (id, post body or fields, what, CSP directive, overrides)
     ("markdown-image", "![A desk](https://images.example/desk.jpg)", "image", "img", {}),
@@ -489,7 +489,7 @@ def test_remote_media_from_a_site_the_csp_allows_builds(tmp_path, settings):
 
 
 # ---------------------------------------------------------------- point 6: limits
-SHORT = {**FAST, "SOURCE_GUARD": {"max_bytes": 2_000_000, "max_seconds": 3}}
+SHORT = {**FAST, "GUARD": guard(sources={"max_bytes": 2_000_000, "max_seconds": 3})}
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=SETTINGS_IDS)
@@ -499,7 +499,7 @@ def test_a_huge_post_fails_on_its_size_in_seconds(tmp_path, settings):
     started = time.monotonic()
     message = failed_build(tmp_path, content, settings)
     assert time.monotonic() - started < 20
-    for fragment in ("hostile.md", "20,000,0", "2,000,000 bytes", "SOURCE_GUARD['max_bytes']"):
+    for fragment in ("hostile.md", "20,000,0", "2,000,000 bytes", "GUARD['sources']['max_bytes']"):
         assert fragment in message
     assert "Fix: split it" in message
 
@@ -511,7 +511,7 @@ def test_nested_brackets_fail_on_time_in_seconds(tmp_path, settings):
     started = time.monotonic()
     message = failed_build(tmp_path, content, settings, SHORT)
     assert time.monotonic() - started < 20
-    for fragment in ("hostile.md", "more than 3 s", "SOURCE_GUARD['max_seconds']", "Fix:"):
+    for fragment in ("hostile.md", "more than 3 s", "GUARD['sources']['max_seconds']", "Fix:"):
         assert fragment in message
 
 
@@ -529,7 +529,7 @@ def test_a_deeply_nested_list_names_the_reason(tmp_path, settings):
     content = copy_content(tmp_path / "content")
     post(content, body="".join("    " * depth + "- item\n" for depth in range(260)))
     # A generous time limit: the reason to name here is the depth, not the time.
-    patient = {**FAST, "SOURCE_GUARD": {"max_bytes": 2_000_000, "max_seconds": 60}}
+    patient = {**FAST, "GUARD": guard(sources={"max_bytes": 2_000_000, "max_seconds": 60})}
     started = time.monotonic()
     message = failed_build(tmp_path, content, settings, patient)
     assert time.monotonic() - started < 60

@@ -98,7 +98,7 @@ def test_the_corpus_builds_cleanly_with_the_strict_build(tmp_path, settings_file
     posts = corpus.make_posts(20, 3)
     corpus.write_corpus(20, 3, tmp_path / "content")
     # build_site runs Pelican with --fatal warnings and Commons' plugins,
-    # metadata_check among them: any warning or bad field fails the build.
+    # the guard among them: any warning or bad field fails the build.
     result = build_site(
         tmp_path / "output",
         settings_file=settings_file,

@@ -1,4 +1,4 @@
-"""BODY_HTML: settings validation, and what each policy does to a fragment."""
+"""GUARD['html']: settings validation, and what each policy does to a fragment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from lxml import html
 
 from commons.settings import SettingsError
-from plugins.body_html.body_html import sanitizer, validate_settings
+from plugins.guard.html import SCHEMA, sanitizer
 
 FRAGMENT = (
     '<h2 id="plan">Plan</h2><p class="lead" onclick="steal()">Hi <a href="{filename}/x.md">'
@@ -18,11 +18,11 @@ FRAGMENT = (
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("sanitize", "BODY_HTML must be a dict"),
+        ("sanitize", "GUARD['html'] must be a dict"),
         ({"mode": "keep"}, "unknown key(s) ['mode']"),
         (
             {"policy": "strip"},
-            "BODY_HTML['policy'] is 'strip'; it must be one of: sanitize, keep. Fix: ",
+            "GUARD['html']['policy'] is 'strip'; it must be one of: sanitize, keep. Fix: ",
         ),
         ({"extra_tags": ["script"]}, "may not contain ['script']"),
         ({"extra_tags": ["iframe"]}, "may not contain ['iframe']"),
@@ -32,13 +32,13 @@ FRAGMENT = (
 )
 def test_bad_settings_name_the_key_and_the_accepted_values(value, expected):
     with pytest.raises(SettingsError) as failure:
-        validate_settings(value)
+        SCHEMA.validate(value)
     assert expected in str(failure.value)
 
 
 def test_sanitize_keeps_markdown_output_and_drops_code_and_styles():
     cleaned = html.fragment_fromstring(
-        sanitizer(validate_settings({}))(FRAGMENT), create_parent="div"
+        sanitizer(SCHEMA.validate({}))(FRAGMENT), create_parent="div"
     )
     assert cleaned.xpath("//h2[@id='user-content-plan']/text()") == ["Plan"]
     assert cleaned.xpath("//p[@class='lead']")
@@ -48,7 +48,7 @@ def test_sanitize_keeps_markdown_output_and_drops_code_and_styles():
 
 
 def test_extra_tags_and_attributes_are_allowed_when_configured():
-    options = validate_settings(
+    options = SCHEMA.validate(
         {"extra_tags": ["video"], "extra_attributes": {"video": ["src", "controls"]}}
     )
     fragment = FRAGMENT + '<video src="/media/tour.webm" controls onplay="steal()"></video>'
@@ -59,7 +59,7 @@ def test_extra_tags_and_attributes_are_allowed_when_configured():
 
 
 def test_ids_names_and_references_are_namespaced_and_same_post_links_follow():
-    options = validate_settings({"extra_attributes": {"img": ["name"], "label": ["for"]}})
+    options = SCHEMA.validate({"extra_attributes": {"img": ["name"], "label": ["for"]}})
     options["extra_tags"] = ["label"]
     cleaned = html.fragment_fromstring(
         sanitizer(options)(
@@ -77,15 +77,15 @@ def test_ids_names_and_references_are_namespaced_and_same_post_links_follow():
 
 
 def test_classes_comment_widgets_look_for_are_dropped():
-    cleaned = sanitizer(validate_settings({}))(
+    cleaned = sanitizer(SCHEMA.validate({}))(
         '<div class="giscus lead">a</div><p class="isso-postbox discussion-gate note">b</p>'
     )
     document = html.fragment_fromstring(cleaned, create_parent="div")
     assert document.xpath("//@class") == ["lead", "note"]
-    assert sanitizer(validate_settings({}))('<i class="giscus">c</i>') == "<i>c</i>"
+    assert sanitizer(SCHEMA.validate({}))('<i class="giscus">c</i>') == "<i>c</i>"
 
 
 def test_data_attributes_cannot_be_allowed():
     with pytest.raises(SettingsError) as failure:
-        validate_settings({"extra_attributes": {"*": ["data-discussion-mode"]}})
+        SCHEMA.validate({"extra_attributes": {"*": ["data-discussion-mode"]}})
     assert "data-discussion-mode" in str(failure.value) and "policy 'keep'" in str(failure.value)

@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from commons import DEV_SETTINGS
 from commons.comments.snapshot import _remark42_nodes, read_thread, refresh_override, write_thread
+from commons.config import load
 from commons.settings import SettingsError
 from plugins.discussion.settings import validate_settings
 from plugins.discussion.snapshot import Renderer, build_snapshot, recent_comments, safe_website
@@ -52,7 +53,7 @@ def test_an_unknown_snapshot_key_lists_the_accepted_ones():
 
 
 def test_refresh_override_keeps_the_site_settings_and_asks_for_every_thread():
-    override = refresh_override(DEV_SETTINGS)["DISCUSSION"]
+    override = refresh_override(load(DEV_SETTINGS).settings)["DISCUSSION"]
     assert override["snapshot"]["refresh"] == "all"
     assert override["isso"]["url"].startswith("http://127.0.0.1:")
     assert validate_settings(override)["snapshot"]["refresh"] == "all"

@@ -1,34 +1,36 @@
-"""CONTENT_CHECK settings: validated, with messages naming the key."""
+"""GUARD['links'] and GUARD['metadata']['categories']: validated, with messages naming the key."""
 
 from __future__ import annotations
 
 import pytest
 
 from commons.settings import SettingsError
-from plugins.content_check.content_check import DEFAULTS, validate_settings
+from plugins.guard import links, metadata
 
 
 def test_defaults():
-    assert validate_settings(None) == DEFAULTS
+    assert links.SCHEMA.validate(None) == links.DEFAULTS
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("module", "value", "expected"),
     [
-        ([], "CONTENT_CHECK must be a dict"),
-        ({"category": ["A"]}, "unknown key(s) ['category']"),
+        (links, [], "GUARD['links'] must be a dict"),
+        (links, {"category": ["A"]}, "unknown key(s) ['category']"),
         (
+            metadata,
             {"categories": "Community"},
-            "CONTENT_CHECK['categories'] is 'Community'; it must be None (any category)",
+            "GUARD['metadata']['categories'] is 'Community'; it must be None (any category)",
         ),
-        ({"categories": [" Community"]}, "without surrounding spaces"),
+        (metadata, {"categories": [" Community"]}, "without surrounding spaces"),
         (
+            links,
             {"check_references": "yes"},
-            "CONTENT_CHECK['check_references'] is 'yes'; it must be True or False",
+            "GUARD['links']['check_references'] is 'yes'; it must be True or False",
         ),
     ],
 )
-def test_bad_settings_are_named(value, expected):
+def test_bad_settings_are_named(module, value, expected):
     with pytest.raises(SettingsError) as failure:
-        validate_settings(value)
+        module.SCHEMA.validate(value)
     assert expected in str(failure.value)

@@ -258,8 +258,10 @@ def test_a_bad_webmention_endpoint_names_the_key_and_what_it_accepts():
 
 
 def test_the_webmention_endpoint_defaults_to_the_isso_servers():
-    # Nothing is advertised unless asked: no comment server receives them yet.
-    assert endpoint_url(validate_settings({"isso": ISSO})) == ""
+    # Advertised unless turned off: Commons' comment server receives them.
+    assert endpoint_url(validate_settings({"isso": ISSO})) == (
+        "https://comments.example.org/webmention"
+    )
     on = {"isso": ISSO, "webmention": {"enabled": True}}
     assert endpoint_url(validate_settings(on)) == "https://comments.example.org/webmention"
     chosen = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commons.settings import SettingsError
-from plugins.feeds.options import DEFAULTS, validate_settings
+from plugins.feeds.options import DEFAULTS, SCHEMA
 
 LOCAL = {
     "SITEURL": "",
@@ -17,15 +17,13 @@ GOOD = {"id_authority": "commons.example.org", "id_date": "2011-03"}
 
 
 def test_defaults_are_filled_in():
-    options = validate_settings(GOOD, LOCAL)
+    options = SCHEMA.validate(GOOD, LOCAL)
     assert options == {**DEFAULTS, **GOOD}
 
 
 @pytest.mark.parametrize("authority", ["commons.example.org", "editors@cohere.example.org"])
 def test_a_domain_or_an_email_is_an_authority(authority):
-    assert (
-        validate_settings({**GOOD, "id_authority": authority}, LOCAL)["id_authority"] == authority
-    )
+    assert SCHEMA.validate({**GOOD, "id_authority": authority}, LOCAL)["id_authority"] == authority
 
 
 @pytest.mark.parametrize(
@@ -48,9 +46,9 @@ def test_a_domain_or_an_email_is_an_authority(authority):
 )
 def test_bad_values_name_the_key(change, names):
     with pytest.raises(SettingsError, match=names):
-        validate_settings({**GOOD, **change}, LOCAL)
+        SCHEMA.validate({**GOOD, **change}, LOCAL)
 
 
 def test_feeds_need_an_absolute_address():
     with pytest.raises(SettingsError, match="FEED_DOMAIN"):
-        validate_settings(GOOD, {**LOCAL, "FEED_DOMAIN": ""})
+        SCHEMA.validate(GOOD, {**LOCAL, "FEED_DOMAIN": ""})

@@ -11,9 +11,9 @@ from pelican.settings import read_settings
 from commons import DEV_SETTINGS
 from commons.settings import SettingsError
 from plugins.markdown_reader.markdown_reader import (
+    SCHEMA,
     ReusingMarkdownReader,
     use_reusing_reader,
-    validate_settings,
 )
 
 # Each file leaves something behind in a converter that is not reset: a
@@ -100,4 +100,4 @@ def test_the_plugin_hands_markdown_to_the_reusing_reader_unless_readers_says_oth
 @pytest.mark.parametrize(("raw", "key"), [({"reuse": "yes"}, "reuse"), ({"cache": 1}, "unknown")])
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=re.escape(key)):
-        validate_settings(raw)
+        SCHEMA.validate(raw)

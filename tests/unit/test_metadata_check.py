@@ -1,21 +1,16 @@
-"""METADATA_CHECK: the setting is validated with messages that name the key."""
+"""GUARD['metadata']: the setting is validated with messages that name the key."""
 
 from __future__ import annotations
 
 import pytest
 
 from commons.settings import SettingsError
-from plugins.metadata_check.metadata_check import (
-    DEFAULTS,
-    CheckedMetadataMixin,
-    MetadataError,
-    validate_settings,
-    wrap_readers,
-)
+from plugins.guard.metadata import SCHEMA, CheckedMetadataMixin, field_problem
+from plugins.guard.plugin import wrap_readers
 
 
 def test_defaults_apply_when_the_setting_is_absent():
-    assert validate_settings(None) == DEFAULTS
+    assert SCHEMA.validate(None) == SCHEMA.defaults()
 
 
 @pytest.mark.parametrize(
@@ -25,7 +20,7 @@ def test_defaults_apply_when_the_setting_is_absent():
         ({"requird": ["title"]}, "unknown key(s) ['requird']; accepted keys are"),
         (
             {"required": "title"},
-            "METADATA_CHECK['required'] is 'title'; it must be a list of metadata field names",
+            "GUARD['metadata']['required'] is 'title'; it must be a list of metadata field names",
         ),
         (
             {"statuses": ["published", "live"]},
@@ -35,12 +30,12 @@ def test_defaults_apply_when_the_setting_is_absent():
 )
 def test_bad_settings_name_the_key_and_the_accepted_values(value, expected):
     with pytest.raises(SettingsError) as failure:
-        validate_settings(value)
+        SCHEMA.validate(value)
     assert expected in str(failure.value)
 
 
 def test_metadata_error_names_file_field_and_fix():
-    error = MetadataError("posts/a.md", "date", "has the value 'yesterday'", "write 2011-03-07")
+    error = field_problem("posts/a.md", "date", "has the value 'yesterday'", "write 2011-03-07")
     assert str(error) == (
         "posts/a.md: metadata field 'date' has the value 'yesterday'. Fix: write 2011-03-07."
     )

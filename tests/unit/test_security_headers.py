@@ -10,12 +10,12 @@ import pytest
 from commons.settings import SettingsError
 from commons.static_server import HeadersFileError, headers_for, parse_headers_file
 from plugins.security_headers.security_headers import (
+    SCHEMA,
     content_security_policy,
     inline_script_hashes,
     may_hold_inline_script,
     netlify_headers,
     nginx_snippet,
-    validate_settings,
 )
 
 
@@ -35,7 +35,7 @@ from plugins.security_headers.security_headers import (
 )
 def test_bad_settings_name_the_key(value, expected):
     with pytest.raises(SettingsError) as failure:
-        validate_settings(value)
+        SCHEMA.validate(value)
     assert expected in str(failure.value)
 
 

@@ -52,7 +52,7 @@ def new_post(tmp_path, monkeypatch, title):
     """`invoke new-post` (the task itself) writing into tmp_path/content."""
     from invoke import Context
 
-    import tasks
+    from commons import tasks
 
     monkeypatch.setattr(tasks, "CONTENT_DIR", tmp_path / "content")
     tasks.new_post(Context(), title)

@@ -13,9 +13,9 @@ from commons.settings import SettingsError
 from plugins.css_minify.css_minify import minify
 from plugins.js_minify.js_minify import minify as js_minify
 from plugins.page_meta.page_meta import (
+    SCHEMA,
     plain_text,
     shorten,
-    validate_settings,
 )
 from plugins.page_meta.share import NETWORKS, share_url
 from plugins.post_navigation.post_navigation import link_neighbours, link_related
@@ -55,16 +55,16 @@ def test_descriptions_are_plain_text_cut_at_a_word():
 )
 def test_page_meta_settings_errors_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=rf"PAGE_META\['{key}'\]"):
-        validate_settings(raw, {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000"})
+        SCHEMA.validate(raw, {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000"})
 
 
 def test_page_meta_site_url_defaults_to_an_absolute_siteurl_then_feed_domain():
-    local = validate_settings({}, {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000/"})
+    local = SCHEMA.validate({}, {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000/"})
     assert local["site_url"] == "http://127.0.0.1:8000"
-    prod = validate_settings({}, {"SITEURL": "https://c.org", "FEED_DOMAIN": "https://c.org"})
+    prod = SCHEMA.validate({}, {"SITEURL": "https://c.org", "FEED_DOMAIN": "https://c.org"})
     assert prod["site_url"] == "https://c.org"
     with pytest.raises(SettingsError, match="site_url"):
-        validate_settings({}, {"SITEURL": "", "FEED_DOMAIN": ""})
+        SCHEMA.validate({}, {"SITEURL": "", "FEED_DOMAIN": ""})
 
 
 def post(slug, date, categories=(), tags=()):

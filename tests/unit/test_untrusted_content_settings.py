@@ -1,30 +1,38 @@
-"""SOURCE_GUARD, OUTPUT_PATHS and MEDIA_CHECK: defaults, and bad values named with the key."""
+"""GUARD['sources'], ['paths'] and ['media']: defaults, and bad values named with the key."""
 
 from __future__ import annotations
 
 import pytest
 
 from commons.settings import SettingsError
-from plugins.media_check import media_check
-from plugins.output_paths import output_paths
-from plugins.source_guard import source_guard
+from plugins.guard import media as media_check
+from plugins.guard import paths as output_paths
+from plugins.guard import sources as source_guard
 
 MODULES = [source_guard, output_paths, media_check]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.SETTING)
 def test_defaults_apply_when_the_setting_is_absent(module):
-    assert module.validate_settings(None) == module.DEFAULTS
+    assert module.SCHEMA.validate(None) == module.DEFAULTS
 
 
 @pytest.mark.parametrize(
     ("module", "value", "expected"),
     [
-        (source_guard, {"max_bytes": 0}, "SOURCE_GUARD['max_bytes'] is 0; it must be a whole"),
-        (source_guard, {"max_seconds": "10"}, "SOURCE_GUARD['max_seconds'] is '10'; it must be"),
-        (source_guard, {"max_seconds": True}, "SOURCE_GUARD['max_seconds'] is True; it must be"),
+        (source_guard, {"max_bytes": 0}, "GUARD['sources']['max_bytes'] is 0; it must be a whole"),
+        (
+            source_guard,
+            {"max_seconds": "10"},
+            "GUARD['sources']['max_seconds'] is '10'; it must be",
+        ),
+        (
+            source_guard,
+            {"max_seconds": True},
+            "GUARD['sources']['max_seconds'] is True; it must be",
+        ),
         (source_guard, {"max_size": 1}, "unknown key(s) ['max_size']"),
-        (output_paths, {"reserved": "downloads/"}, "OUTPUT_PATHS['reserved'] is 'downloads/'"),
+        (output_paths, {"reserved": "downloads/"}, "GUARD['paths']['reserved'] is 'downloads/'"),
         (output_paths, {"reserved": ["../x"]}, "'../x': contains a . or .. segment"),
         (media_check, {"trusted_files": ["/etc/x.js"]}, "'/etc/x.js': a leading / or a .."),
         (media_check, {"trusted_files": ["../x.js"]}, "'../x.js': a leading / or a .."),
@@ -32,7 +40,7 @@ def test_defaults_apply_when_the_setting_is_absent(module):
 )
 def test_bad_values_are_refused_with_the_key(module, value, expected):
     with pytest.raises(SettingsError) as error:
-        module.validate_settings(value)
+        module.SCHEMA.validate(value)
     assert expected in str(error.value)
 
 

@@ -1,4 +1,4 @@
-"""plugins/media_check judges an upload by every type a common server sends it with.
+"""plugins/guard/media.py judges an upload by every type a common server sends it with.
 
 The table is a snapshot of real data (Debian's /etc/mime.types, nginx's
 mime.types, Python's mimetypes); it must hold every mapping this machine's
@@ -12,8 +12,8 @@ import mimetypes
 import pytest
 
 from plugins.drafts import drafts
-from plugins.media_check import media_check
-from plugins.media_check.served_types import (
+from plugins.guard import media as media_check
+from plugins.guard.served_types import (
     SYSTEM_MAPS,
     machine_types,
     parse_mime_types,
@@ -36,7 +36,7 @@ def test_the_snapshot_holds_every_mapping_of_this_machine(table):
         for extension, kinds in machine_types().items()
         if not kinds <= table.get(extension, frozenset())
     }
-    assert missing == {}, "run: .venv/bin/python -m plugins.media_check.served_types"
+    assert missing == {}, "run: .venv/bin/python -m plugins.guard.served_types"
 
 
 def test_both_file_formats_are_read():
@@ -123,9 +123,9 @@ def test_the_setting_extends_the_allowlist_knowingly(tmp_path, table):
     assert media_check.upload_problem(path, table, ["model/gltf-binary"]) is None
     assert media_check.upload_problem(path, table, ["model/*"]) is None
     assert media_check.upload_problem(path, table, ["model/stl"]) is not None
-    assert media_check.validate_settings({"allowed_types": ["model/*"]})["allowed_types"]
-    with pytest.raises(ValueError, match=r"MEDIA_CHECK\['allowed_types'\]"):
-        media_check.validate_settings({"allowed_types": ["text/html; charset=utf-8"]})
+    assert media_check.SCHEMA.validate({"allowed_types": ["model/*"]})["allowed_types"]
+    with pytest.raises(ValueError, match=r"GUARD\['media'\]\['allowed_types'\]"):
+        media_check.SCHEMA.validate({"allowed_types": ["text/html; charset=utf-8"]})
 
 
 def test_every_draft_setting_of_pelican_is_emptied_in_production():

@@ -319,7 +319,7 @@ def test_a_drafts_own_uploads_stay_out_of_the_published_tree(tmp_path, status):
     assert "{static}/images/2019/05/own.png" in (content / "plans.md").read_text()
 
 
-KEEP = {"BODY_HTML": {"policy": "keep", "extra_tags": [], "extra_attributes": {}}}
+KEEP = {"GUARD": {"html": {"policy": "keep", "extra_tags": [], "extra_attributes": {}}}}
 
 
 def test_script_links_are_dropped_from_the_markdown_whatever_the_policy(tmp_path):

@@ -32,7 +32,11 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (numbers) {
-        values.forEach(function (v, i) { v.textContent = String(numbers[i] || 0); });
+        // Isso counts its own comments; the snapshot's webmentions are added.
+        values.forEach(function (v, i) {
+          var mentions = parseInt(v.parentNode.dataset.discussionMentions, 10) || 0;
+          v.textContent = String((numbers[i] || 0) + mentions);
+        });
       })
       .catch(function () { /* no count: each slot stays a link to its discussion */ });
     return;
