@@ -123,8 +123,42 @@ def append_paragraph(post: Path, marker: str) -> None:
         handle.write(f"\n\nAn added paragraph, {marker}.\n")
 
 
+def retitle(post: Path, marker: str) -> None:
+    """A new title (the slug is set in every bench post: the address stays)."""
+    lines = post.read_text(encoding="utf-8").split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith("Title: "):  # Pelican
+            lines[number] = f"Title: A retitled post, {marker}"
+            break
+        if line.startswith("title: "):  # Hugo's front matter
+            lines[number] = f'title: "A retitled post, {marker}"'
+            break
+    post.write_text("\n".join(lines), encoding="utf-8")
+
+
+CHANGES = {"body": append_paragraph, "title": retitle}
+
+
+def neighbour_paths(posts: list, chosen) -> list[str]:
+    """The pages of the posts just before and after `chosen` by date: they link
+    to it by its title (the whole site's other pages are as late as these)."""
+    ordered = sorted(posts, key=lambda post: (post.date, post.slug))
+    at = ordered.index(chosen)
+    return [
+        f"{post.date:%Y}/{post.date:%m}/{post.slug}/" for post in (ordered[at - 1], ordered[at + 1])
+    ]
+
+
 def measure_server(
-    name: str, command: list[str], post: Path, url: str, edits: int, at_rest, log: Path
+    name: str,
+    command: list[str],
+    post: Path,
+    url: str,
+    edits: int,
+    at_rest,
+    log: Path,
+    change=append_paragraph,
+    others: tuple[str, ...] = (),
 ) -> dict:
     started = time.perf_counter()
     with log.open("w") as log_file:
@@ -141,14 +175,21 @@ def measure_server(
         start_s = time.perf_counter() - started
         progress(f"  {name}: serving after {start_s:.1f} s")
         samples = []
+        site_samples = []
         for number in range(edits):
             at_rest(number)
             marker = f"marker-{secrets.token_hex(6)}"
             began = time.perf_counter()
-            append_paragraph(post, marker)
+            change(post, marker)
             wait_for(url, process, marker.encode(), VISIBLE_TIMEOUT_S)
             samples.append(time.perf_counter() - began)
-            progress(f"  {name}: edit {number + 1}/{edits} visible after {samples[-1]:.3f} s")
+            for other in others:
+                wait_for(other, process, marker.encode(), VISIBLE_TIMEOUT_S)
+            site_samples.append(time.perf_counter() - began)
+            progress(
+                f"  {name}: edit {number + 1}/{edits} visible after {samples[-1]:.3f} s, "
+                f"on the other pages after {site_samples[-1]:.3f} s"
+            )
         return {
             "load_average": list(os.getloadavg()),
             "start_s": start_s,
@@ -156,6 +197,8 @@ def measure_server(
             "median": statistics.median(samples),
             "min": min(samples),
             "max": max(samples),
+            "site_samples": site_samples,
+            "site_median": statistics.median(site_samples),
         }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -166,15 +209,29 @@ def measure_server(
             process.wait(timeout=30)
 
 
-def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None) -> dict:
-    """Both servers on one corpus of `posts` posts; medians of `edits` edits each."""
+def measure(
+    posts: int, edits: int, seed: int = 1, work_dir: Path | None = None, change: str = "body"
+) -> dict:
+    """Both servers on one corpus of `posts` posts; medians of `edits` edits each.
+
+    `change` "title": the neighbours' pages must show the new title too.
+    """
     root = Path(tempfile.mkdtemp(prefix="commons-edit-bench-", dir=work_dir))
     try:
         progress(f"Edit-to-visible N={posts}: writing the corpus")
-        chosen = corpus.make_posts(posts, seed)[posts // 2]
+        made = corpus.make_posts(posts, seed)
+        chosen = made[posts // 2]
+        neighbours = neighbour_paths(made, chosen) if change == "title" else []
         pelican_files = corpus.write_corpus(posts, seed, root / "corpus-pelican", "pelican")
         path = f"{chosen.date:%Y}/{chosen.date:%m}/{chosen.slug}/"
-        results: dict = {"posts": posts, "edits": edits, "path": path, "servers": {}}
+        results: dict = {
+            "posts": posts,
+            "edits": edits,
+            "change": change,
+            "path": path,
+            "neighbours": neighbours,
+            "servers": {},
+        }
         if shutil.which("hugo"):
             hugo_files = corpus.write_corpus(posts, seed, root / "corpus-hugo", "hugo")
             post = next(p for p in hugo_files if p.stem == chosen.slug)
@@ -187,6 +244,8 @@ def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None)
                 edits,
                 lambda done: hugo_at_rest(root / "hugo.log", done + 1),
                 root / "hugo.log",
+                CHANGES[change],
+                tuple(f"http://{LOOPBACK}:{port}/{other}" for other in neighbours),
             )
         else:
             results["hugo_note"] = "Hugo is not installed: no Hugo figure."
@@ -200,6 +259,8 @@ def measure(posts: int, edits: int, seed: int = 1, work_dir: Path | None = None)
             edits,
             lambda done: commons_at_rest(port),
             root / "commons.log",
+            CHANGES[change],
+            tuple(f"http://{LOOPBACK}:{port}/{other}" for other in neighbours),
         )
         hugo = results["servers"].get("hugo")
         if hugo:
@@ -221,6 +282,8 @@ def format_text(results: dict) -> list[str]:
             f"(min {entry['min']:.3f}, max {entry['max']:.3f}); serving after "
             f"{entry['start_s']:.1f} s; load average {entry['load_average'][0]:.1f}"
         )
+        if results.get("neighbours"):
+            lines.append(f"  {'':<36} neighbours' pages too: median {entry['site_median']:.3f} s")
     if "ratio" in results:
         lines.append(f"  Commons ÷ Hugo: {results['ratio']:.2f}")
     if results.get("hugo_note"):
@@ -238,10 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--change",
+        choices=sorted(CHANGES),
+        default="body",
+        help="append a paragraph, or retitle the post (then its neighbours' pages are waited for)",
+    )
     args = parser.parse_args(argv)
     # `kill` (or a background job's Ctrl-C) stops the servers too.
     signal.signal(signal.SIGTERM, _interrupt)
-    results = measure(args.posts, args.edits, args.seed, args.work_dir)
+    results = measure(args.posts, args.edits, args.seed, args.work_dir, args.change)
     print("\n".join(format_text(results)))
     print(json.dumps(results, indent=1))
     return 0

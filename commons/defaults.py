@@ -239,6 +239,9 @@ PLUGINS = [
     # Next: it refuses pipes, devices and links out of content/ before any
     # other plugin opens a file, and checks each post before the others read it.
     plugin_package("guard"),
+    # Before more_categories, which replaces the category it read: each cached
+    # post's labels then share the build's settings, and the cache holds one copy.
+    plugin_package("cached_labels"),
     "more_categories",  # pelican-more-categories, installed from PyPI
     plugin_package("markdown_reader"),
     plugin_package("parallel_read"),

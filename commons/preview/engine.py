@@ -50,14 +50,20 @@ from commons.build import cache_key, cache_settings, explain, prepare_cache
 from commons.config import load
 from commons.contents import every_content
 from commons.errors import OperationError
+from commons.page_routing import route_pages
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
+from .plan import Plan, plan_pass, source_digests
 from .sync import sync_tree, write_if_changed
 
 logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# The last line a pass's child prints: what it rendered (the preview shows it).
+PASS_SUMMARY = "Pass: {kind}."
 
 
 class PreviewError(OperationError):
@@ -83,6 +89,11 @@ class FullPass:
     pid: int
     log: Path
     started: float
+    # What the output holds once this pass is synced: its model, and the
+    # digests of the files it was read from.
+    model: Model
+    sources: dict
+    plan: Plan | None
 
 
 class LogRecorder(logging.Handler):
@@ -176,6 +187,13 @@ class WarmSite:
         self.pelican: Pelican | None = None
         self.model: Model | None = None
         self.running: FullPass | None = None
+        # The model and source digests of the last pass synced into the
+        # output (what a new pass is compared with), and the pages written
+        # since outside a pass.
+        self.synced: Model | None = None
+        self.synced_sources: dict = {}
+        self.rewritten: set[str] = set()
+        self.last_summary = ""
         atexit.register(self.stop_full_pass)
 
     # -- settings and plugins ---------------------------------------------
@@ -209,6 +227,7 @@ class WarmSite:
             self.pelican = Pelican({**settings, "GUARD": guard})
         self.retention = loaded.settings["OUTPUT_RETENTION"]
         self.model = None
+        self.synced = None  # other settings: every page is rendered again
 
     # -- the page first ---------------------------------------------------
 
@@ -240,6 +259,8 @@ class WarmSite:
         data = self._render_apart(generator, new)
         self.model.by_source[os.path.realpath(source)] = (generator, new)
         written = write_if_changed(self.output / new.save_as, data)
+        if written:
+            self.rewritten.add(new.save_as)
         return [new.save_as] if written else []
 
     def _read(self, generator, source: Path):
@@ -330,23 +351,47 @@ class WarmSite:
 
     # -- then the whole site ----------------------------------------------
 
-    def start_full_pass(self) -> None:
-        """Build the context here, then fork a child that writes the site into staging."""
+    def start_full_pass(self, every_page: bool = False) -> None:
+        """Build the context here, then fork a child that writes the site into staging.
+
+        The child renders only the pages the change needs (plan.py) unless
+        `every_page` (the theme changed) or the change is not one the plan
+        handles; every other page keeps the bytes the output holds.
+        """
         self.stop_full_pass()
         if self.pelican is None:
             self.load_settings()
+        if every_page:
+            # Until a pass renders every page and is synced, the output is no
+            # model's: a later save that stops this pass renders every page too.
+            self.synced = None
         self._begin()
         _forget_rendered_bodies()
+        # Before Pelican reads them: a file saved meanwhile differs from its
+        # digest at the next pass, and is rendered then.
+        sources = source_digests(str(path) for path in self.content.rglob("*") if path.is_file())
         with self._failure_as_preview_error():
             self.model = self._prepare()
+        plan = None
+        if not every_page and self.synced is not None:
+            plan = plan_pass(self.synced, self.model, self.synced_sources, sources)
+        if plan is not None:
+            plan = Plan(plan.changed, plan.listed, frozenset(self.rewritten))
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
         log = self.output.parent / f".preview-log-{self.output.name}"
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: write, then leave without returning to the caller
-            self._write_in_child(log, parent)
-        self.running = FullPass(pid=pid, log=log, started=time.monotonic())
+            self._write_in_child(log, parent, plan)
+        self.running = FullPass(
+            pid=pid,
+            log=log,
+            started=time.monotonic(),
+            model=self.model,
+            sources=sources,
+            plan=plan,
+        )
         self._compile_templates()
 
     def _compile_templates(self) -> None:
@@ -397,7 +442,7 @@ class WarmSite:
                 generator.refresh_metadata_intersite_links()
         return Model(context=context, generators=generators)
 
-    def _write_in_child(self, log: Path, parent: int) -> None:
+    def _write_in_child(self, log: Path, parent: int, plan: Plan | None) -> None:
         code = 1
         try:
             os.setpgid(0, 0)  # its own group: stopping it stops its workers and Pagefind
@@ -409,10 +454,18 @@ class WarmSite:
             os.dup2(descriptor, 2)
             self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
             writer = self.pelican._get_writer()
+            counts = {"rendered": 0, "kept": 0}
+            if plan is not None:
+                self._follow_plan(writer, plan, counts)
             for generator in self.model.generators:
                 if hasattr(generator, "generate_output"):
                     generator.generate_output(writer)
             signals.finalized.send(self.pelican)
+            if plan is None:
+                print(PASS_SUMMARY.format(kind="every page"), flush=True)
+            else:
+                detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
+                print(PASS_SUMMARY.format(kind=detail), flush=True)
             code = 0
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
             stream = self.recorder.stream
@@ -421,6 +474,41 @@ class WarmSite:
             atexit.unregister(self.stop_full_pass)
             atexit._run_exitfuncs()  # plugins' cleanup (the search plugin stops Pagefind)
             os._exit(code)
+
+    def _follow_plan(self, writer, plan: Plan, counts: dict) -> None:
+        """Pages and feeds the plan does not render keep the output's bytes."""
+
+        def page_text(template, _context, localcontext) -> str:
+            name = localcontext["output_file"]
+            if not plan.renders_page(localcontext, name):
+                kept = self._kept_text(name)
+                if kept is not None:
+                    counts["kept"] += 1
+                    return kept
+            counts["rendered"] += 1
+            return template.render(localcontext)
+
+        route_pages(writer, page_text)
+        write_feed = writer.write_feed
+
+        def planned_feed(elements, context, path=None, *args, **kwargs):
+            kept = self._kept_text(path) if path else None
+            if kept is None or plan.renders_feed(elements):
+                counts["rendered"] += 1
+                return write_feed(elements, context, path, *args, **kwargs)
+            counts["kept"] += 1
+            target = self.staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(kept, encoding="utf-8")
+            return None
+
+        writer.write_feed = planned_feed
+
+    def _kept_text(self, name: str) -> str | None:
+        try:
+            return (self.output / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
 
     def poll_full_pass(self) -> bool:
         """True when the running pass has ended (then call finish_full_pass)."""
@@ -448,7 +536,14 @@ class WarmSite:
                 raise PreviewError(
                     f"The build failed; {self.output} was left as it was.\n{self.explain(log)}"
                 )
-            return sync_tree(self.staging, self.output, self.retention)
+            changed = sync_tree(self.staging, self.output, self.retention)
+            self.synced, self.synced_sources = running.model, running.sources
+            self.rewritten.clear()
+            log = running.log.read_text(encoding="utf-8", errors="replace")
+            self.last_summary = next(
+                (line for line in reversed(log.splitlines()) if line.startswith("Pass: ")), ""
+            )
+            return changed
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
             running.log.unlink(missing_ok=True)

@@ -184,10 +184,10 @@ class Preview:
         print(f"{error}", file=sys.stderr, flush=True)
         self.hub.publish("error-report", {"message": str(error)})
 
-    def full_pass(self) -> None:
+    def full_pass(self, every_page: bool = False) -> None:
         self.started = time.monotonic()
         try:
-            self.site.start_full_pass()
+            self.site.start_full_pass(every_page=every_page)
         except PreviewError as error:
             self.report(error)
 
@@ -198,7 +198,8 @@ class Preview:
             self.report(error)
             return
         elapsed = time.monotonic() - (self.started or time.monotonic())
-        say(f"Site up to date in {elapsed:.1f} s: {len(changed)} files changed.")
+        summary = self.site.last_summary.removeprefix("Pass: ").rstrip(".")
+        say(f"Site up to date in {elapsed:.1f} s: {len(changed)} files changed ({summary}).")
         self.hub.publish("ok", {})
         if changed:
             self.hub.reload(changed)
@@ -217,7 +218,8 @@ class Preview:
                 return True
         elif kind == "content":
             self.show_pages_first(changes)
-        self.full_pass()
+        # A template or stylesheet may show on any page: every page is rendered.
+        self.full_pass(every_page=kind != "content")
         return True
 
     def show_pages_first(self, changes: set[Change]) -> None:

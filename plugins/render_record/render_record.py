@@ -14,11 +14,11 @@ from pelican import signals
 from pelican.generators import SourceFileGenerator, StaticGenerator
 
 from commons.digests import files_digest
+from commons.page_routing import route_pages
 from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
+from commons.render_digests import page_digest, site_digest
 from commons.settings import Boolean, Schema, install
-
-from .digest import page_digest, site_digest
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +136,7 @@ class RenderRecord(BuildReceivers):
         """
         if id(writer) not in self.writers:
             self.writers.add(id(writer))
-            write_file = writer.write_file
-
-            def recorded_file(name, template, context, *args, **kwargs):
-                recorded = _RecordedTemplate(self, template, context)
-                return write_file(name, recorded, context, *args, **kwargs)
-
-            writer.write_file = recorded_file
+            route_pages(writer, self.render)
         generate_output(writer)
 
     def finish(self, _pelican) -> None:
@@ -167,19 +161,6 @@ class RenderRecord(BuildReceivers):
             self.rendered,
             self.kept,
         )
-
-
-class _RecordedTemplate:
-    """What the writer gets instead of a template: each page asks the record."""
-
-    def __init__(self, record: RenderRecord, template, context: dict):
-        self.record = record
-        self.template = template
-        self.context = context
-        self.name = getattr(template, "name", None)
-
-    def render(self, localcontext) -> str:
-        return self.record.render(self.template, self.context, localcontext)
 
 
 def prepare(generators) -> None:

@@ -139,8 +139,10 @@ class Editor:
             # The post goes with the posts that link to it (their only link
             # is to it) or, if others link to those, the link goes.
             for linker in self._linkers(name):
-                if self._linkers(linker) or len(self.posts[linker]["links"]) > 1:
-                    self.posts[linker]["links"].remove(name)
+                links = self.posts[linker]["links"]
+                if self._linkers(linker) or set(links) != {name}:
+                    # Every link to it: a post may link to it more than once.
+                    self.posts[linker]["links"] = [target for target in links if target != name]
                     self._save(linker)
                 else:
                     del self.posts[linker]
@@ -363,3 +365,79 @@ def test_a_page_shown_twice_before_a_full_pass_is_the_same_page(tmp_path):
         assert shown[0].count(b"data-discussion-config") == 1
         assert shown[1].count(b"data-discussion-config") == 1
         assert shown[1].count(b"<script") == shown[0].count(b"<script") > 0
+
+
+def last_pass(preview: PreviewProcess) -> str:
+    """What the last full pass rendered, as the preview says it."""
+    lines = re.findall(r"Site up to date in .*\((.*)\)\.", preview.log.read_text())
+    assert lines, preview.log.read_text()
+    return lines[-1]
+
+
+def rendered_and_kept(preview: PreviewProcess) -> tuple[int, int]:
+    summary = last_pass(preview)
+    found = re.fullmatch(r"(\d+) pages and feeds rendered, (\d+) kept", summary)
+    assert found, f"the pass rendered {summary}, not only what the save changed"
+    return int(found[1]), int(found[2])
+
+
+def test_a_save_renders_only_the_pages_that_show_the_post(tmp_path):
+    # A title shows on the post's page, its neighbours' pages, the listings
+    # and the feeds; a body only on its page and the feeds. Each save renders
+    # those (the output stays a fresh build's) and keeps every other page.
+    site = Site(tmp_path / "site", posts=14)
+    editor = Editor(site, random.Random(0))
+    post, older, newer = "post-6.md", "2024/06/post-number-5/", "2024/08/post-number-7/"
+    with PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log") as preview:
+
+        def retitled():
+            # Its address stays: the slug came from the title, it is now set.
+            editor.posts[post]["slug"] = "post-number-6"
+            editor.posts[post]["title"] = "A title the whole site shows"
+            # Longer than a summary (Pelican's first 50 words): a paragraph
+            # added at its end shows only on its page and in the feeds.
+            editor.posts[post]["body"] = " ".join(["A first paragraph, long enough."] * 20)
+            editor._save(post)
+
+        saved_and_compared(preview, site, tmp_path / "fresh-1", retitled)
+        title_rendered, title_kept = rendered_and_kept(preview)
+        for page in (older, newer, "", "category/community/", "tag/garden/"):
+            assert (
+                "A title the whole site shows" in (preview.output / page / "index.html").read_text()
+            )
+        assert "A title the whole site shows" in (preview.output / "feeds/all.atom.xml").read_text()
+        assert title_kept > 0
+
+        def body():
+            editor.posts[post]["body"] += "\n\nA paragraph only its page and the feeds show."
+            editor._save(post)
+
+        saved_and_compared(preview, site, tmp_path / "fresh-2", body)
+        body_rendered, body_kept = rendered_and_kept(preview)
+        assert body_rendered < title_rendered
+        assert body_kept > title_kept
+
+        def template():
+            footer = site.theme / "templates" / "partials" / "site_footer.html"
+            footer.write_text(footer.read_text() + "<!-- a template edit -->", encoding="utf-8")
+
+        saved_and_compared(preview, site, tmp_path / "fresh-3", template)
+        assert last_pass(preview) == "every page"
+
+
+def test_a_save_that_stops_a_template_pass_still_renders_every_page(tmp_path):
+    # The template's pass is stopped by the next save, a body edit: the
+    # pass that follows must render every page, not only the post's.
+    site = Site(tmp_path / "site", posts=6)
+    editor = Editor(site, random.Random(0))
+    with PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log") as preview:
+
+        def template_then_body():
+            footer = site.theme / "templates" / "partials" / "site_footer.html"
+            footer.write_text(footer.read_text() + "<!-- a template edit -->", encoding="utf-8")
+            time.sleep(0.3)  # seen and its pass started, not ended
+            editor.posts["post-2.md"]["body"] += "\n\nA save right after the template's."
+            editor._save("post-2.md")
+
+        saved_and_compared(preview, site, tmp_path / "fresh", template_then_body)
+        assert "a template edit" in (preview.output / "index.html").read_text()

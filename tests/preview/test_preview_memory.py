@@ -9,13 +9,17 @@ Longer runs: COMMONS_MEMORY_POSTS and COMMONS_MEMORY_SAVES.
 
 from __future__ import annotations
 
+import gzip
 import os
+import pickle
 import statistics
 import time
 from pathlib import Path
 
 import pytest
+from pelican.urlwrappers import URLWrapper
 
+from commons.build import build_site, cache_path
 from tests.preview.helpers import PreviewProcess, Site
 
 POSTS = int(os.environ.get("COMMONS_MEMORY_POSTS") or 200)
@@ -107,26 +111,39 @@ def test_no_save_keeps_its_build(session_of_saves):
     assert rss[-1] <= rss[0] * 1.25, figures
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 25, point 3, open: the preview still grows by about 0.1-0.15 MiB a save "
-    "at 200 posts (8-9 % over 30 saves, and allocator steps of about 2 MiB on top), so "
-    "100 saves at 5,000 posts are not within 10 %",
-)
 def test_memory_stays_flat_over_many_saves(session_of_saves):
     rss, _times, figures = session_of_saves
     assert rss[-1] <= rss[0] * (1 + MEMORY_GROWTH), figures
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 25, point 3, open: a save's time still grows over a session (1.4 s to "
-    "1.9 s over 30 saves at 200 posts on an idle machine); likely because each re-read "
-    "post's cache entry keeps its own build's settings, so the content cache grows with "
-    "every save",
-)
 def test_a_save_costs_no_more_late_in_a_session_than_early(session_of_saves):
     _rss, times, figures = session_of_saves
     first = statistics.median(times[:WINDOW])
     last = statistics.median(times[-WINDOW:])
     assert last <= first * (1 + TIME_GROWTH), figures
+
+
+def settings_copies_in_the_cache(cache: Path) -> int:
+    """How many distinct settings dicts the cached labels hold, as a later build loads them."""
+    with gzip.open(cache / "ArticlesGenerator-Readers", "rb") as handle:
+        entries = pickle.load(handle)  # the test's own cache file, just written by a build
+    copies = set()
+    for _stamp, (_body, metadata) in entries.values():
+        for value in metadata.values():
+            for label in value if isinstance(value, list) else [value]:
+                if isinstance(label, URLWrapper):
+                    copies.add(id(label.settings))
+    return len(copies)
+
+
+def test_the_content_cache_holds_one_copy_of_the_settings(tmp_path):
+    """The cause of the preview's growth: each build that read a post again
+    added one copy of its settings to the cache, through the post's labels."""
+    site = Site(tmp_path / "site", posts=6)
+    output = tmp_path / "output"
+    for number in range(4):
+        post = site.content / f"post-{number}.md"
+        with post.open("a", encoding="utf-8") as handle:
+            handle.write(f"\nA paragraph added before build {number}.\n")
+        build_site(output, settings_file=site.settings, content=site.content)
+    assert settings_copies_in_the_cache(cache_path(output)) == 1
