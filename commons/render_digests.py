@@ -50,6 +50,9 @@ MEMO_LENGTH = 16
 # found, which varies from build to build (`static_content` holds the same
 # files by path, and is digested).
 SKIPPED_CONTEXT = frozenset({"OUTPUT_PATH", "staticfiles"})
+# Keys of a dict setting that name where this build writes, not what it shows:
+# the guard's problem file is in each build's own work folder.
+SKIPPED_SETTING_KEYS = {"GUARD": frozenset({"problems_file"})}
 
 
 class Digest:
@@ -165,7 +168,11 @@ def _content_pieces(digest: Digest, content: Content, posts: str, depth: int) ->
 def site_digest(context: Mapping, posts: dict) -> str:
     """The build's context, each post counted by what it shows on other pages."""
     digest = Digest(posts)
-    feed(digest, {k: v for k, v in context.items() if k not in SKIPPED_CONTEXT}, "listed")
+    shown = {k: v for k, v in context.items() if k not in SKIPPED_CONTEXT}
+    for key, skipped in SKIPPED_SETTING_KEYS.items():
+        if isinstance(shown.get(key), Mapping):
+            shown[key] = {k: v for k, v in shown[key].items() if k not in skipped}
+    feed(digest, shown, "listed")
     return digest.hexdigest()
 
 
