@@ -80,7 +80,12 @@ def check_site(
 
     content = Path(content).resolve()
     try:
-        settings = load(Path(settings_file), environ={**os.environ, **(env or {})}).settings
+        settings = load(
+            Path(settings_file),
+            # The content folder the check reads (Pelican refuses a PATH that is not one).
+            overrides={"PATH": str(content)} if content.is_dir() else None,
+            environ={**os.environ, **(env or {})},
+        ).settings
     except SettingsError as error:
         name = Path(settings_file).name
         return CheckReport({SITE_WIDE: [f"{name}: {problem}" for problem in error.problems]})

@@ -133,7 +133,16 @@ def load(
     """
     from pelican.settings import read_settings
 
-    settings = read_settings(str(settings_file), override=overrides)
+    try:
+        settings = read_settings(str(settings_file), override=overrides)
+    except Exception as error:  # noqa: BLE001 -- the site's own Python: whatever it raises is said with its file
+        raise SettingsError(
+            [
+                f"it does not run: {type(error).__name__}: {error}. Fix: correct it; "
+                f"`pelican -s {Path(settings_file).name}` shows where it stops"
+            ],
+            source=settings_file,
+        ) from None
     try:
         return validate(settings, environ, only)
     except SettingsError as error:

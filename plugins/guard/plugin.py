@@ -122,15 +122,17 @@ def _raised_in(error: BaseException, module: str) -> bool:
 
 
 def renamed_settings(settings: dict) -> list[Problem]:
-    """Move the values of renamed settings into GUARD (where GUARD does not set them), and
+    """Move the values of renamed settings into GUARD (where GUARD keeps its default), and
     say, for each, the key it belongs under now.
 
     A renamed setting left in pelicanconf.py would otherwise do nothing,
     silently: a list of categories no longer enforced, a sanitiser policy
-    no longer applied.
+    no longer applied. A site's GUARD holds every key (commons.defaults
+    writes them all), so "not set" is "left at its default".
     """
     guard = settings.get(SETTING)
     guard = dict(guard) if isinstance(guard, dict) else {}
+    defaults = SCHEMA.defaults()
     problems = []
     for old, moves in RENAMED.items():
         value = settings.get(old)
@@ -142,11 +144,14 @@ def renamed_settings(settings: dict) -> list[Problem]:
         for key, item in value.items():
             section = moves.get(key, moves["*"])
             if section is None:
-                guard.setdefault(key, item)
+                if guard.get(key, defaults.get(key)) == defaults.get(key):
+                    guard[key] = item
                 places.append(f"{old}['{key}'] -> {SETTING}['{key}']")
                 continue
             target = dict(guard.get(section) or {})
-            target.setdefault(key, item)
+            default = defaults.get(section, {}).get(key)
+            if target.get(key, default) == default:
+                target[key] = item
             guard[section] = target
             places.append(f"{old}['{key}'] -> {SETTING}['{section}']['{key}']")
         where = "; ".join(places) or f"{old} -> {SETTING}['{moves['*']}']"
@@ -155,7 +160,7 @@ def renamed_settings(settings: dict) -> list[Problem]:
                 NO_FILE,
                 old,
                 f"The setting {old} is now part of {SETTING} ({where}); this build used the "
-                f"old values where {SETTING} does not set them",
+                f"old values where {SETTING} keeps its defaults",
                 f"move them into {SETTING} in pelicanconf.py as shown, and remove {old} "
                 '(docs/settings.md, "The guard").',
             )

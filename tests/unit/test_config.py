@@ -232,3 +232,14 @@ def test_the_reference_keeps_each_value_in_its_cell():
     odd = Schema("ODD", {"choice": Choice(("a|b", "c"), "c", help="one\nline")})
     text = reference(Schema("", {"ODD": Nested(odd)}, other_keys=True))
     assert "| `choice` | one of: a\\|b, c | `'c'` |  | one line |" in text
+
+
+def test_a_settings_file_that_does_not_run_is_one_problem_naming_it(tmp_path):
+    settings = tmp_path / "broken.py"
+    settings.write_text("from pelicanconf import *  # noqa: F403\nTHEME = (\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as failure:
+        load(settings)
+    message = str(failure.value)
+    assert message.startswith(f"{settings}: ")
+    assert "SyntaxError" in message and "line 2" in message
+    assert "Fix: correct it" in message

@@ -48,10 +48,10 @@ def test_a_bad_value_is_named_by_its_full_key():
 
 def test_renamed_settings_are_applied_and_named_with_their_new_key():
     settings = {
-        "GUARD": {"html": {"policy": "sanitize"}},
+        "GUARD": {"html": {"policy": "sanitize", "extra_tags": ["mark"]}},
         "CONTENT_CHECK": {"categories": ["Community"], "site_urls": ["https://a.example"]},
         "METADATA_CHECK": {"stop": False},
-        "BODY_HTML": {"policy": "keep"},
+        "BODY_HTML": {"policy": "keep", "extra_tags": ["u"]},
         "SOURCE_GUARD": {"max_bytes": 10},
     }
     problems = renamed_settings(settings)
@@ -61,8 +61,10 @@ def test_renamed_settings_are_applied_and_named_with_their_new_key():
     assert guard["links"]["site_urls"] == ["https://a.example"]
     assert guard["stop"] is False
     assert guard["sources"]["max_bytes"] == 10
-    # What GUARD sets itself wins over the old setting.
-    assert guard["html"]["policy"] == "sanitize"
+    # What GUARD sets itself wins over the old setting; where GUARD keeps its
+    # default (as commons.defaults writes every key), the old value applies.
+    assert guard["html"]["extra_tags"] == ["mark"]
+    assert guard["html"]["policy"] == "keep"
     by_field = {problem.field: str(problem) for problem in problems}
     assert set(by_field) == {"CONTENT_CHECK", "METADATA_CHECK", "BODY_HTML", "SOURCE_GUARD"}
     assert (
