@@ -163,7 +163,8 @@ def lower_upload_limit(settings: Path) -> None:
     """An upload limit under VIDEO_BYTES, in the site's pelicanconf.py."""
     text = settings.read_text(encoding="utf-8").rstrip()
     settings.write_text(
-        f'{text}\nGUARD = {{**GUARD, "sources": {{**GUARD["sources"], "max_upload_bytes": 1_000_000}}}}\n',
+        f"{text}\nGUARD = "
+        '{**GUARD, "sources": {**GUARD["sources"], "max_upload_bytes": 1_000_000}}\n',
         encoding="utf-8",
     )
 
