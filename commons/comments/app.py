@@ -12,6 +12,7 @@ nothing else) for the tests of a proxy's rule in front of it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from commons.loopback import LoopbackHostGuard, allowed_hosts
@@ -73,7 +74,11 @@ def guarded_isso(config_file: str, multiprocessing: bool = False) -> LoginThrott
     app = ThreadVersions(app, conf.get("general", "dbpath"))
     policy = isso_policy(conf)
     forms = CommentForms(
-        app, policy, Limits.beside(config_file), limits_db(conf.get("general", "dbpath"))
+        app,
+        policy,
+        Limits.beside(config_file),
+        limits_db(conf.get("general", "dbpath")),
+        threads_db=Path(conf.get("general", "dbpath")),
     )
     return LoginThrottle(CrossSiteGuard(forms, policy))
 

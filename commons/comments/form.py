@@ -126,13 +126,37 @@ def _form_fields(environ: dict) -> dict:
     return {name: (values.get(name) or [""])[0] for name in values}
 
 
+def make_thread(database: Path, query: str, body: bytes) -> None:
+    """The thread of a `POST /new` to Isso (its `uri`, and the `title` Isso takes from
+    a first comment), unless it exists; nothing when the request names neither."""
+    uri = (parse_qs(query).get("uri") or [""])[0]
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return
+    title = data.get("title") if isinstance(data, dict) else None
+    if not uri or not isinstance(title, str) or not title:
+        return  # Isso refuses it, or reads the title from the page itself
+    with closing(sqlite3.connect(database, timeout=10)) as db, db:
+        db.execute("INSERT OR IGNORE INTO threads (uri, title) VALUES (?, ?)", (uri, title))
+
+
 class CommentForms:
     """WSGI middleware in front of Isso: the two form steps, and the limits on `POST /new`."""
 
-    def __init__(self, isso: Callable, policy: GuardPolicy, limits: Limits, limits_file: Path):
+    def __init__(
+        self,
+        isso: Callable,
+        policy: GuardPolicy,
+        limits: Limits,
+        limits_file: Path,
+        threads_db: Path | None = None,
+    ):
         self.isso = isso
         self.policy = policy
         self.limits = limits
+        # Isso's database, where a post's thread is made before its first comment.
+        self.threads_db = threads_db
         self.rate = RateLimiter(limits_file, limits.post_rate)
         self.key = signing_key(limits_file)
 
@@ -198,19 +222,18 @@ class CommentForms:
         return self.isso_new({**environ, "CONTENT_LENGTH": str(len(body))}, body, start_response)
 
     def isso_new(self, environ: dict, body: bytes, start_response: Callable) -> Iterable[bytes]:
-        """Isso's `POST /new` with `body`, tried a second time when another
-        process created the post's thread meanwhile.
+        """Isso's `POST /new` with `body`, its post's thread made first.
 
-        Isso creates a thread on its first comment under a lock of its own
+        Isso makes a thread on its first comment under a lock of its own
         process only: two first comments at once in two server processes both
-        insert the thread, and the second fails on the thread's unique address
-        (a 500 for a reader). Its thread exists then, so the same request
-        succeeds. Isso raises before it starts its answer, so nothing was sent.
+        insert the thread, and the second fails on the thread's unique address.
+        Isso answers that with a 500 (it catches the error itself). The thread
+        is made here beforehand, by one statement SQLite runs once whichever
+        process comes first; Isso then finds it.
         """
-        try:
-            return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
-        except sqlite3.IntegrityError:
-            return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+        if self.threads_db is not None:
+            make_thread(self.threads_db, environ.get("QUERY_STRING", ""), body)
+        return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
 
     def preview(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         fields = self.fields(environ)
