@@ -32,6 +32,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .answers import answer
+
 PATH = "/commons/thread-versions"
 FORMAT = 1
 # The version of a thread the answer does not list: no published comment.
@@ -84,24 +86,11 @@ class ThreadVersions:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "HEAD"):
-            return _answer(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain")
+            return answer(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain")
         try:
             versions = thread_versions(self.database)
         except sqlite3.Error as error:
             body = f"The comment database cannot be read: {error}\n".encode()
-            return _answer(start_response, "503 Service Unavailable", body, "text/plain")
+            return answer(start_response, "503 Service Unavailable", body, "text/plain")
         body = json.dumps({"format": FORMAT, "threads": versions}, sort_keys=True).encode()
-        return _answer(start_response, "200 OK", body, "application/json")
-
-
-def _answer(start_response: Callable, status: str, body: bytes, media_type: str) -> list[bytes]:
-    start_response(
-        status,
-        [
-            ("Content-Type", f"{media_type}; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-        ],
-    )
-    return [body]
+        return answer(start_response, "200 OK", body, "application/json")

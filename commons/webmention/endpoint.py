@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml.etree import LxmlError
 
+from commons.comments.answers import answer
 from commons.comments.guard import WEBMENTION_PATH, isso_policy
 from commons.comments.limits import Limits, RateLimiter, client_address
 from commons.errors import InputError
@@ -273,17 +274,7 @@ def _answer(
     media_type: str = "text/plain",
 ) -> list[bytes]:
     body = (text + ("\n" if not text.endswith("\n") else "")).encode("utf-8")
-    start_response(
-        status,
-        [
-            ("Content-Type", f"{media_type}; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-            *headers,
-        ],
-    )
-    return [body]
+    return answer(start_response, status, body, media_type, headers)
 
 
 def with_webmentions(app: Callable, config_file: str, environ: dict) -> WebmentionEndpoint:
