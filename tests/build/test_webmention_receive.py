@@ -19,7 +19,10 @@ from commons.webmention.endpoint import WebmentionEndpoint
 from commons.webmention.fetch import AddressRule, FetchLimits
 from commons.webmention.mail import ModeratorMail
 from commons.webmention.store import Store
-from tests.build.test_comment_mail import MODERATOR, Mailbox
+from tests.build.test_comment_mail import (  # noqa: F401 (smtp_server is a fixture)
+    MODERATOR,
+    smtp_server,
+)
 from tests.webmention_servers import PageServer, html_answer, redirect_answer
 
 THREAD = "a-post"
@@ -213,22 +216,7 @@ def test_replies_likes_and_reposts_are_told_apart(tmp_path, site):
     assert found["like"].content == "" and "reply" in found["reply"].content
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    from commons.servers import free_port
-
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, mailbox
-    finally:
-        controller.stop()
-
-
-def test_the_moderator_is_mailed_for_each_held_mention(tmp_path, site, smtp_server):
+def test_the_moderator_is_mailed_for_each_held_mention(tmp_path, site, smtp_server):  # noqa: F811
     from isso import config
 
     controller, mailbox = smtp_server
