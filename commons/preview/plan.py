@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,24 @@ class Plan:
         # Any other page (archives, label indexes, a period's archive) may
         # show every post of every list it is given.
         return any(self._lists_a_listed_post(value) for value in localcontext.values())
+
+    def may_render(self, name: str, arguments: dict) -> bool:
+        """Whether a call of the writer's `write_file` for `name` with these
+        keyword `arguments` may write a page this plan renders; False only
+        where `renders_page` would say False for each page it writes."""
+        single = arguments.get("article") or arguments.get("page")
+        if isinstance(single, Content):
+            return self.renders_page(arguments, name)
+        paginated = arguments.get("paginated")
+        if isinstance(paginated, dict) and paginated:
+            # Each page of a paginated listing shows posts of these lists only.
+            return any(
+                id(post) in self.listed
+                for posts in paginated.values()
+                for post in posts
+                if isinstance(post, Content)
+            )
+        return True
 
     def _lists_a_listed_post(self, value) -> bool:
         if not isinstance(value, (list, tuple)):
@@ -236,3 +255,78 @@ def _shown_elsewhere(content: Content) -> str:
     # Made from the body when the post sets none.
     render_digests.feed(digest, content.summary, "listed")
     return digest.hexdigest()
+
+
+# -- the resident path: one post's body, title or summary --------------------
+
+# A post's values that a save taken by the resident path may change: its body,
+# title and summary, and what is made from them when it is read. Any other
+# value changed (its address, date, status, labels, template, a plugin's
+# field) changes the site's shape or what other pages show of it beyond its
+# title and summary: the full pass handles it.
+RESIDENT_FIELDS = frozenset(
+    {"_content", "title", "summary", "_summary", "metadata", *NOT_SHOWN_ELSEWHERE}
+)
+RESIDENT_METADATA = frozenset({"title", "summary"})
+# Where a body names another file or address: a link, an image, an embed.
+# The same list before and after a save means the guard's checks made over
+# every post (references, uploads, remote media, links by address) find what
+# they found when the resident model was built.
+LINKED = re.compile(
+    r"""\b(?:href|src|srcset|poster|data|action|cite|background|style|xlink:href)\s*=\s*"""
+    r"""("[^"]*"|'[^']*'|[^\s>]+)|\{(?:filename|static|attach|tag|category|author|index)\}""",
+    re.IGNORECASE,
+)
+MISSING = object()
+
+
+def resident_refusal(old: Content, new: Content, is_page: bool) -> str | None:
+    """Why a save that made `new` from the file of `old` cannot take the
+    resident path (engine.WarmSite.catch_up); None when it can."""
+    if old.status not in ("published", "hidden"):
+        return f"it is {old.status}"
+    if new.status != old.status:
+        return "its status changed"
+    mine = vars(new)
+    for name, value in mine.items():
+        if name in RESIDENT_FIELDS or callable(value):
+            continue
+        if not _same(vars(old).get(name, MISSING), value):
+            return f"its {name.lstrip('_')} changed"
+    before = {k: v for k, v in old.metadata.items() if k not in RESIDENT_METADATA}
+    after = {k: v for k, v in new.metadata.items() if k not in RESIDENT_METADATA}
+    if not _same(before, after):
+        return "its metadata changed"
+    if _linked(old) != _linked(new):
+        return "its links changed"
+    if is_page and (
+        old.title != new.title or old.metadata.get("summary") != new.metadata.get("summary")
+    ):
+        return "a page's title shows in every page's menu"
+    return None
+
+
+def _same(old, new) -> bool:
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):  # values that cannot be compared are taken as changed
+        return False
+
+
+def _linked(content: Content) -> list[str]:
+    # The body as published (links to other posts resolved), and the summary
+    # as written.
+    text = (content.content or "") + str(content.metadata.get("summary") or "")
+    return sorted(match[0] for match in LINKED.finditer(text))
+
+
+def resident_plan(post: Content, shown_before: str) -> Plan:
+    """The pages a resident save renders: the post's, those linking to it, and
+    its listings when what they show of it (its title, summary…) changed."""
+    listed = frozenset({id(post)}) if _shown_elsewhere(post) != shown_before else frozenset()
+    return Plan(changed=frozenset({id(post)}), listed=listed)
+
+
+def shown_elsewhere(post: Content) -> str:
+    """A digest of what `post` shows on other pages than its own."""
+    return _shown_elsewhere(post)
