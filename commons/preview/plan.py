@@ -16,13 +16,18 @@ the two:
   its values but its body (its title, dates, labels, summary, reading time…)
   changed. A page of the site's menu that does is not handled here either.
 
-A page of one post is rendered again when its post, or a post it links to,
-is one of those; a page of a paginated listing when one of its own posts
-shows differently on other pages (the theme's listings show their page's
-posts and the listing's count, nothing of the posts on other pages); an
-archive or other page of several posts when any post of any list it is given
-does; a feed when one of its posts changed. Any other page keeps the bytes
-the last pass wrote (the render record's page routing, plugins/render_record).
+A page of one post is rendered again when its post is one of those, or a
+post it links to shows differently on other pages; a page of a paginated
+listing when one of its own posts shows differently on other pages (the
+theme's listings show their page's posts and the listing's count, nothing of
+the posts on other pages); an archive or other page of several posts when any
+post of any list it is given does; a feed when one of its posts changed. Any
+other page keeps the bytes the last pass wrote (the render record's page
+routing, plugins/render_record).
+
+The resident path (`resident_refusal`, `resident_plan`) takes a save of one
+post whose body, title or summary alone changed: the same plan, for that post,
+over the site model the preview kept.
 """
 
 from __future__ import annotations
@@ -93,8 +98,9 @@ class Plan:
             return True
         single = localcontext.get("article") or localcontext.get("page")
         if isinstance(single, Content):
+            # Of a post it links to, a page shows what other pages show.
             return id(single) in self.changed or any(
-                id(post) in self.changed for post in _linked_posts(single)
+                id(post) in self.listed for post in _linked_posts(single)
             )
         if not self.listed:
             return False
