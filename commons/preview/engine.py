@@ -57,6 +57,7 @@ from commons.unicode_controls import terminal_safe
 
 from .plan import (
     Plan,
+    linkers_of,
     plan_pass,
     resident_plan,
     resident_refusal,
@@ -85,6 +86,8 @@ class Model:
     context: dict
     generators: list
     by_source: dict = field(default_factory=dict)
+    # Who links to whom (plan.linkers_of), made at the first resident save.
+    linkers: dict | None = None
 
     def __post_init__(self) -> None:
         for generator in self.generators:
@@ -377,7 +380,10 @@ class WarmSite:
         resident, self.resident = self.resident, None
         if resident is None:
             return None
-        plan = resident_plan(resident.post, resident.shown_before)
+        model = self.synced
+        if model.linkers is None:
+            model.linkers = linkers_of(model.generators)
+        plan = resident_plan(resident.post, resident.shown_before, model.linkers)
         self._begin()
         try:
             changed = self._write_apart(plan, resident=True)
@@ -607,8 +613,9 @@ class WarmSite:
             self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
             writer = self.pelican._get_writer()
             counts = {"rendered": 0, "kept": 0}
+            kept: list[str] = []
             if plan is not None:
-                self._follow_plan(writer, plan, counts, resident)
+                kept = self._follow_plan(writer, plan, counts, resident)
             for generator in self.model.generators:
                 # The resident path: uploads and the theme's files are as
                 # the output holds them.
@@ -616,7 +623,10 @@ class WarmSite:
                     continue
                 if hasattr(generator, "generate_output"):
                     generator.generate_output(writer)
-            if not resident:
+            if resident:
+                for name in kept:  # the output holds them already
+                    (self.staging / name).unlink(missing_ok=True)
+            else:
                 signals.finalized.send(self.pelican)
             if plan is None:
                 print(PASS_SUMMARY.format(kind="every page"), flush=True)
@@ -634,20 +644,23 @@ class WarmSite:
             atexit._run_exitfuncs()  # plugins' cleanup (the search plugin stops Pagefind)
             os._exit(code)
 
-    def _follow_plan(self, writer, plan: Plan, counts: dict, resident: bool = False) -> None:
+    def _follow_plan(self, writer, plan: Plan, counts: dict, resident: bool = False) -> list[str]:
         """Pages and feeds the plan does not render keep the output's bytes.
 
         On the resident path, only what the plan renders reaches staging (the
         output keeps every other file): a post's page, or a listing whose
-        pages list none of the plan's posts, is not even built.
+        pages list none of the plan's posts, is not even built; the names
+        of the pages kept are returned, to be taken out of staging.
         """
+        kept_names: list[str] = []
 
-        def page_text(template, _context, localcontext) -> str:
+        def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
-            if not plan.renders_page(localcontext, name):
+            if not plan.renders_page(localcontext, name, context):
                 kept = self._kept_text(name)
                 if kept is not None:
                     counts["kept"] += 1
+                    kept_names.append(name)
                     return kept
             counts["rendered"] += 1
             return template.render(localcontext)
@@ -665,20 +678,26 @@ class WarmSite:
             writer.write_file = resident_file
         write_feed = writer.write_feed
 
+        max_items = self.pelican.settings.get("FEED_MAX_ITEMS")
+
         def planned_feed(elements, context, path=None, *args, **kwargs):
+            # On the resident path a kept feed stays as the output holds it.
+            kept_there = resident and path and (self.output / path).is_file()
+            if kept_there and not plan.renders_feed(elements, max_items):
+                counts["kept"] += 1
+                return None
             kept = self._kept_text(path) if path else None
-            if kept is None or plan.renders_feed(elements):
+            if kept is None or plan.renders_feed(elements, max_items):
                 counts["rendered"] += 1
                 return write_feed(elements, context, path, *args, **kwargs)
             counts["kept"] += 1
-            if resident:
-                return None
             target = self.staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(kept, encoding="utf-8")
             return None
 
         writer.write_feed = planned_feed
+        return kept_names
 
     def _kept_text(self, name: str) -> str | None:
         try:

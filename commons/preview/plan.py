@@ -89,17 +89,26 @@ class Plan:
     listed: frozenset[int]
     # Pages written outside a pass (a post's page shown first): rendered again.
     rewritten: frozenset[str] = field(default_factory=frozenset)
+    # The posts whose pages link to a listed post, when known (the resident
+    # path keeps them): their pages are rendered without looking again.
+    linking: frozenset[int] | None = None
     # id of a list of the context -> whether it holds a listed post (the
     # same lists come with every page: each is looked through once).
     seen: dict = field(default_factory=dict, compare=False)
+    # id of the site's context -> (it, the ids of its values).
+    site_wide: dict = field(default_factory=dict, compare=False)
 
-    def renders_page(self, localcontext: dict, name: str) -> bool:
+    def renders_page(self, localcontext: dict, name: str, context: dict | None = None) -> bool:
         if name in self.rewritten:
             return True
         single = localcontext.get("article") or localcontext.get("page")
         if isinstance(single, Content):
+            if id(single) in self.changed:
+                return True
+            if self.linking is not None:
+                return id(single) in self.linking
             # Of a post it links to, a page shows what other pages show.
-            return id(single) in self.changed or any(
+            return bool(self.listed) and any(
                 id(post) in self.listed for post in _linked_posts(single)
             )
         if not self.listed:
@@ -109,9 +118,27 @@ class Plan:
         page = localcontext.get("articles_page")
         if isinstance(page, ListingPage):
             return any(id(post) in self.listed for post in page.object_list)
-        # Any other page (archives, label indexes, a period's archive) may
-        # show every post of every list it is given.
-        return any(self._lists_a_listed_post(value) for value in localcontext.values())
+        # A page given lists of its own (a period's archive: its posts)
+        # shows those, as a post's page shows its post, not the site's lists
+        # every page is given (`context`, Pelican's writer copies it into
+        # every page's). Any other page (the archives, label indexes) may show
+        # every post of every list it is given.
+        own = self._own_lists(localcontext, context)
+        values = own or localcontext.values()
+        return any(self._lists_a_listed_post(value) for value in values)
+
+    def _own_lists(self, localcontext: dict, context: dict | None) -> list:
+        if context is None:
+            return []
+        known = self.site_wide.get(id(context))
+        if known is None or known[0] is not context:
+            ids = frozenset(id(value) for value in context.values())
+            known = self.site_wide[id(context)] = (context, ids)
+        return [
+            value
+            for value in localcontext.values()
+            if isinstance(value, (list, tuple)) and value and id(value) not in known[1]
+        ]
 
     def may_render(self, name: str, arguments: dict) -> bool:
         """Whether a call of the writer's `write_file` for `name` with these
@@ -140,8 +167,10 @@ class Plan:
             known = self.seen[id(value)] = (value, found)
         return known[1]
 
-    def renders_feed(self, elements: Iterable) -> bool:
-        elements = list(elements)
+    def renders_feed(self, elements: Iterable, max_items: int | None = None) -> bool:
+        """Whether a feed of `elements` shows a changed post; Pelican's writer
+        puts only the first `max_items` (FEED_MAX_ITEMS) in it."""
+        elements = list(elements)[:max_items]
         if not all(isinstance(element, Content) for element in elements):
             return True
         return any(id(element) in self.changed for element in elements)
@@ -326,11 +355,25 @@ def _linked(content: Content) -> list[str]:
     return sorted(match[0] for match in LINKED.finditer(text))
 
 
-def resident_plan(post: Content, shown_before: str) -> Plan:
-    """The pages a resident save renders: the post's, those linking to it, and
-    its listings when what they show of it (its title, summary…) changed."""
-    listed = frozenset({id(post)}) if _shown_elsewhere(post) != shown_before else frozenset()
-    return Plan(changed=frozenset({id(post)}), listed=listed)
+def resident_plan(post: Content, shown_before: str, linkers: dict[int, frozenset]) -> Plan:
+    """The pages a resident save renders: the post's, and when what other
+    pages show of it (its title, summary…) changed, those linking to it and its
+    listings. `linkers`: `linkers_of` the resident model."""
+    if _shown_elsewhere(post) == shown_before:
+        return Plan(changed=frozenset({id(post)}), listed=frozenset(), linking=frozenset())
+    linking = linkers.get(id(post), frozenset())
+    return Plan(changed=frozenset({id(post)}), listed=frozenset({id(post)}), linking=linking)
+
+
+def linkers_of(generators) -> dict[int, frozenset]:
+    """For each post (by id), the posts and pages (by id) that link to it
+    (neighbours, related posts…). A resident save changes no link: made once
+    per model."""
+    found: dict[int, set] = {}
+    for content in contents(generators):
+        for post in _linked_posts(content):
+            found.setdefault(id(post), set()).add(id(content))
+    return {key: frozenset(value) for key, value in found.items()}
 
 
 def shown_elsewhere(post: Content) -> str:
