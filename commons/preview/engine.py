@@ -40,6 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import TemplateError
 from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
@@ -201,6 +202,12 @@ def _adopt(post: Content, read: Content) -> None:
     vars(post).update(vars(read))
     vars(post).update(attached)
     _forget_rendered_body(post)
+
+
+def _is_theme_template(name: str) -> bool:
+    # Pelican also offers its own templates under "!simple/" and the theme's
+    # again under "!theme/": only the names pages are rendered with.
+    return not name.startswith("!") and name.endswith((".html", ".xml", ".xsl"))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -551,23 +558,29 @@ class WarmSite:
         self._compile_templates()
 
     def _compile_templates(self) -> None:
-        # Each pass has a new template environment and readers; read and
-        # render one post and one page here (nothing written), while the
-        # child writes, so that the next save's page does not wait for
-        # templates to compile or Markdown's extensions to load.
+        # Each pass has a new template environment and readers; read one post
+        # and one page, and compile every template of the theme, here (nothing
+        # rendered, nothing written), while the child writes, so that neither
+        # the next save's page nor a resident save's child (a fork of this
+        # process) waits for templates to compile or Markdown's extensions to
+        # load. Nothing is rendered: what plugins remember while rendering
+        # (render_once's partials, by post) would outlive this pass here.
         for generator in self.model.generators:
             content = next(iter(every_content(generator)), None)
             if content is None or content.status not in ("published", "hidden"):
                 continue
-            saved = generator.context.get("localsiteurl")
             try:
                 self._read(generator, Path(content.source_path))
-                # Under a name no page has: per-page state stays untouched.
-                self._render(generator, content, output_file="\x00warm-up")
             except Exception:  # noqa: BLE001 -- only a warm-up: the child reports real failures
-                logger.debug("Could not render %s ahead of time", content.source_path)
-            finally:
-                generator.context["localsiteurl"] = saved
+                logger.debug("Could not read %s ahead of time", content.source_path)
+        for environment in {
+            id(g.env): g.env for g in self.model.generators if hasattr(g, "env")
+        }.values():
+            for name in environment.list_templates(filter_func=_is_theme_template):
+                try:
+                    environment.get_template(name)
+                except TemplateError:
+                    logger.debug("Could not compile %s ahead of time", name)
 
     def _prepare(self) -> Model:
         # Pelican.run up to the writing, with the same signals in the same order.
@@ -616,6 +629,13 @@ class WarmSite:
             kept: list[str] = []
             if plan is not None:
                 kept = self._follow_plan(writer, plan, counts, resident)
+            if resident:
+                # The theme cannot change while this child lives: templates
+                # compiled in the preview are used without looking at their
+                # files again (a theme edit makes new environments).
+                for generator in self.model.generators:
+                    if hasattr(generator, "env"):
+                        generator.env.auto_reload = False
             for generator in self.model.generators:
                 # The resident path: uploads and the theme's files are as
                 # the output holds them.
