@@ -151,6 +151,7 @@ def retitle(post: Path, marker: str) -> None:
 
 
 CHANGES = {"body": append_paragraph, "title": retitle}
+CHANGE_NAMES = {"body": "append a paragraph to one post", "title": "retitle one post"}
 
 
 def neighbour_paths(posts: list, chosen) -> list[str]:
@@ -303,9 +304,27 @@ def measure(
         shutil.rmtree(root, ignore_errors=True)
 
 
+def session_lines(entry: dict) -> list[str]:
+    """Per-save CPU and memory, and the time to a consistent site (results
+    written before these were measured have none)."""
+    if not entry.get("cpu_samples"):
+        return []
+    window = min(WINDOW, len(entry["cpu_samples"]))
+    first, last = entry["cpu_samples"][:window], entry["cpu_samples"][-window:]
+    return [
+        f"  {'':<36} CPU per save: median {statistics.median(first):.2f} s "
+        f"(first {window}), {statistics.median(last):.2f} s (last {window}); "
+        f"memory {entry['rss_samples'][0] / 2**20:.0f} MiB after the first save, "
+        f"{entry['rss_samples'][-1] / 2**20:.0f} MiB after the last",
+        f"  {'':<36} whole site consistent: median {entry['rest_median']:.3f} s "
+        f"(load average at each edit {min(entry['loads']):.1f}-{max(entry['loads']):.1f})",
+    ]
+
+
 def format_text(results: dict) -> list[str]:
+    change = CHANGE_NAMES[results.get("change", "body")]
     lines = [
-        f"Edit-to-visible at N={results['posts']:,} (append a paragraph to one post, poll its "
+        f"Edit-to-visible at N={results['posts']:,} ({change}, poll its "
         f"URL every {POLL_S * 1000:.0f} ms; median of {results['edits']} edits)"
     ]
     labels = {"hugo": "hugo server", "commons": "Commons preview (invoke livereload)"}
@@ -317,18 +336,7 @@ def format_text(results: dict) -> list[str]:
         )
         if results.get("neighbours"):
             lines.append(f"  {'':<36} neighbours' pages too: median {entry['site_median']:.3f} s")
-        window = min(WINDOW, len(entry["cpu_samples"]))
-        first, last = entry["cpu_samples"][:window], entry["cpu_samples"][-window:]
-        lines.append(
-            f"  {'':<36} CPU per save: median {statistics.median(first):.2f} s "
-            f"(first {window}), {statistics.median(last):.2f} s (last {window}); "
-            f"memory {entry['rss_samples'][0] / 2**20:.0f} MiB after the first save, "
-            f"{entry['rss_samples'][-1] / 2**20:.0f} MiB after the last"
-        )
-        lines.append(
-            f"  {'':<36} whole site consistent: median {entry['rest_median']:.3f} s "
-            f"(load average at each edit {min(entry['loads']):.1f}-{max(entry['loads']):.1f})"
-        )
+        lines.extend(session_lines(entry))
     if "ratio" in results:
         lines.append(f"  Commons ÷ Hugo: {results['ratio']:.2f}")
     if results.get("hugo_note"):
