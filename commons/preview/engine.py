@@ -1,6 +1,6 @@
 """The warm site: Pelican loaded once, its posts kept in memory, rebuilt by the piece.
 
-Two paths, both in this process or a fork of it:
+Three paths, each in this process or a fork of it:
 
 - `refresh_page(source)`: re-reads one changed post or page with the readers
   in memory and renders its own page with the templates in memory, as
@@ -14,6 +14,12 @@ Two paths, both in this process or a fork of it:
   moving only files whose bytes changed. This is Pelican's own build, so the
   output ends byte-identical to a fresh one; a pass still running when the
   next save comes is stopped and started again.
+- `catch_up()`, after `refresh_page`, for a save that changed one post's
+  body, title or summary and nothing else of it (plan.resident_refusal): the
+  last pass's model is kept (its post object takes the new values in place,
+  plugins set their fields from it again through `content_reread`), and a
+  fork renders only the pages and feeds that show the post (plan.resident_plan)
+  with Pelican's writer, moving those whose bytes changed into the output.
 
 A change to the settings file makes a new Pelican object (plugins' settings
 checked again); a change to plugin code cannot be undone in a running
