@@ -33,7 +33,7 @@ from commons.digests import files_digest
 from commons.errors import OperationError
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
-from .problems import Problem, read_problems
+from .problems import PROBLEMS_FILE_VARIABLE, Problem, read_problems
 from .unicode_controls import terminal_safe
 
 # The guard's problem file of one build (GUARD['problems_file']), in its work folder.
@@ -171,9 +171,6 @@ def build_site(
             raise BuildError(os_error_sentence(error, output), "") from None
         staging = work / "site"
         problems_file = work / PROBLEMS_FILE
-        # After the cache key: where a build writes its problems changes nothing it reads.
-        guard = guard_setting(Path(settings_file), overrides, problems_file=str(problems_file))
-        overrides = {**overrides, "GUARD": guard}
         if over_last:
             try:
                 shutil.copytree(output, staging, symlinks=True)
@@ -192,6 +189,11 @@ def build_site(
                     **os.environ,
                     **(env or {}),
                     LOCK_FD_VARIABLE: str(lock.fileno()),
+                    # Where this build's problems go (GUARD['problems_file']).
+                    # Not a setting override: Pelican's --extra-settings would
+                    # replace the file's GUARD whole, and where a build writes
+                    # its problems changes nothing it reads (the cache key).
+                    PROBLEMS_FILE_VARIABLE: str(problems_file),
                     # The site this build replaces: pages whose inputs did not
                     # change keep its bytes (plugins/render_record).
                     LAST_SITE_VARIABLE: str(output) if output.is_dir() else "",
@@ -562,24 +564,6 @@ def explain(problems: list[Problem] | None, log: str) -> str:
     if problems:
         return "\n".join(terminal_safe(str(problem)) for problem in problems)
     return log.strip()[-LOG_TAIL:]
-
-
-def guard_setting(settings_file: Path, overrides: dict, **changes) -> dict:
-    """GUARD for one run: the overrides' GUARD, else the settings file's, with `changes`.
-
-    (Pelican's --extra-settings replaces a dict setting whole: the file's
-    other guard options must come along.)
-    """
-    if "GUARD" in overrides:
-        current = overrides["GUARD"]
-    else:
-        from pelican.settings import get_settings_from_file
-
-        try:
-            current = get_settings_from_file(str(settings_file)).get("GUARD")
-        except Exception:  # noqa: BLE001 -- the settings file's own failure: Pelican reports it, in the run that follows
-            current = None
-    return {**(current if isinstance(current, dict) else {}), **changes}
 
 
 def _carry_over(old: Path, new: Path, retention: list[str]) -> None:
