@@ -34,11 +34,13 @@ def file_name(default: str) -> Pattern:
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(True, help="read the redirect files and write the three forms"),
         "folder": file_name("redirects"),
         "redirects_file": file_name("_redirects"),
         "nginx_file": file_name("nginx-redirects.conf"),
-        "html_pages": Boolean(True),
+        "html_pages": Boolean(
+            True, help="write an HTML page (canonical link, meta refresh) at each old path"
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

@@ -32,9 +32,15 @@ SCHEMA = Schema(
             "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
             "127.0.0.1:8090",
             fix="for example '127.0.0.1:8090'",
+            help="where gunicorn listens: loopback or `unix:/path`, behind nginx",
         ),
-        "workers": Integer(2, minimum=1, maximum=32),
-        "user": Pattern(r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-comments"),
+        "workers": Integer(2, minimum=1, maximum=32, help="gunicorn workers (1 to 32)"),
+        "user": Pattern(
+            r"[a-z_][a-z0-9_-]{0,31}",
+            "a system user name",
+            "commons-comments",
+            help="the system user the unit runs as",
+        ),
         # Runs the comment publisher (commons/comments/publisher.py) and `invoke
         # publish`: reads the repository, writes its .cache, holds the rsync key.
         "publisher_user": Pattern(
@@ -49,11 +55,18 @@ SCHEMA = Schema(
         # certbot's --webroot folder, and where its certificates are (one folder per name).
         "acme_webroot": _path("/var/www/letsencrypt"),
         "certificates": _path("/etc/letsencrypt/live"),
-        "notify_email": Boolean(True),
-        "reply_notifications": Boolean(True),
+        "notify_email": Boolean(
+            True, help="each new comment by e-mail to `COMMONS_SMTP_TO`; `False`: to the log"
+        ),
+        "reply_notifications": Boolean(True, help="readers may ask for e-mail on replies"),
         "ratelimit": Integer(2, minimum=1, maximum=100),
         "direct_reply": Integer(3, minimum=1, maximum=100),
-        "max_body": Pattern(r"\d+[kKmM]?", "an nginx size such as '64k'", "64k"),
+        "max_body": Pattern(
+            r"\d+[kKmM]?",
+            "an nginx size such as '64k'",
+            "64k",
+            help="nginx's `client_max_body_size` for the comment server",
+        ),
         # Spam, held without a third party (commons/comments/limits.py, form.py):
         # posts a minute per address (the widget's and the form's, each checked
         # by the server and by nginx), links and characters per comment, the

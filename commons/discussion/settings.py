@@ -168,15 +168,42 @@ def _custom_template(options: dict, settings) -> list[Problem] | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "provider": Choice(PROVIDERS, "isso"),
-        "articles": Boolean(True),
-        "pages": Boolean(False),
-        "mode": Choice(MODES, "consent"),
+        "provider": Choice(
+            PROVIDERS,
+            "isso",
+            help=(
+                "`isso`, `giscus`, `utterances`, `disqus`, `remark42`, `cusdis`, `comentario`, "
+                "`custom`, or `none` (no service: the last snapshot, read-only)"
+            ),
+        ),
+        "articles": Boolean(
+            True, help="articles have a thread unless their front matter says `Comments: off`"
+        ),
+        "pages": Boolean(
+            False,
+            help=(
+                "pages have a thread only when their front matter says `Comments: on` (when "
+                "`true`: unless `off`)"
+            ),
+        ),
+        "mode": Choice(
+            MODES,
+            "consent",
+            help=(
+                "`consent` (a notice and a button; nothing loads before the click), `lazy` (loads "
+                "near the viewport), `eager` (loads with the page)"
+            ),
+        ),
         "consent_text": String(
             "Comments are hosted by {provider}. Load comments?",
             check=_placeholders({"provider"}),
+            help="the notice; `{provider}` is replaced by the service's name and host",
         ),
-        "closed_text": String("The discussion on this post is closed.", check=_placeholders(set())),
+        "closed_text": String(
+            "The discussion on this post is closed.",
+            check=_placeholders(set()),
+            help="shown for `Comments: closed`",
+        ),
         # The site-wide rule for a thread's id, when a post sets no Comments_id:
         # keep the ids an earlier comment service knows ("{slug}.html",
         # "/{date:%Y}/{date:%m}/{slug}/").
@@ -184,16 +211,42 @@ SCHEMA = Schema(
             "{slug}",
             check=_thread_rule(RULE_FIELDS),
             accepted="a format string with {slug}, and {date}, {lang}, {category}, {author}",
+            help=(
+                "the site-wide rule for a post's thread id when it sets no `Comments_id`: a format"
+                " string over `{slug}` (required), `{date}` (with a format, `{date:%Y}`), "
+                "`{lang}`, `{category}` and `{author}` (slugs). A blog whose threads an earlier "
+                "Isso or Disqus keyed by path keeps them with, for example, "
+                '`"/{date:%Y}/{date:%m}/{slug}/"` or `"{slug}.html"`; the WordPress and Disqus '
+                "importers use the same rule"
+            ),
         ),
         "page_thread_id": String(
             "pages/{slug}",
             check=_thread_rule(PAGE_RULE_FIELDS),
             accepted="a format string with {slug}, and {lang}, {category}, {author}",
+            help="the same for pages (no `{date}`)",
         ),
-        "remember": Boolean(True),
-        "counts": Boolean(True),
-        "snapshot": Nested(SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA.defaults()),
-        "webmention": Nested(WEBMENTION_SCHEMA, WEBMENTION_SCHEMA.defaults()),
+        "remember": Boolean(
+            True,
+            help=(
+                'offer "Load them without asking next time" (per provider, in `localStorage`) and '
+                '"Ask me again"'
+            ),
+        ),
+        "counts": Boolean(True, help="comment counts on listings, for providers with a count API"),
+        "snapshot": Nested(
+            SNAPSHOT_SCHEMA,
+            SNAPSHOT_SCHEMA.defaults(),
+            help="the comment snapshot (see [Comment snapshots](comment-snapshots.md))",
+        ),
+        "webmention": Nested(
+            WEBMENTION_SCHEMA,
+            WEBMENTION_SCHEMA.defaults(),
+            help=(
+                "the Webmention endpoint the pages and headers advertise (see [Webmention "
+                "endpoint](discussion.md#webmention-endpoint))"
+            ),
+        ),
         # One sub-dict per provider, checked whenever the setting mentions it.
         **{
             name: Nested(provider.schema, ABSENT, accepted=provider.schema.accepted_phrase())

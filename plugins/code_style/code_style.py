@@ -28,13 +28,23 @@ SETTING = "CODE_STYLE"
 SCHEMA = Schema(
     SETTING,
     {
-        "light": Choice(sorted(get_all_styles()), "default"),
-        "dark": Choice(sorted(get_all_styles()), "github-dark"),
-        "css_class": Pattern(r"[A-Za-z][\w-]*", "a CSS class name", "highlight"),
+        "light": Choice(
+            sorted(get_all_styles()), "default", help="the Pygments style for the light scheme"
+        ),
+        "dark": Choice(
+            sorted(get_all_styles()), "github-dark", help="the Pygments style for the dark scheme"
+        ),
+        "css_class": Pattern(
+            r"[A-Za-z][\w-]*",
+            "a CSS class name",
+            "highlight",
+            help="the class `codehilite` puts on code blocks",
+        ),
         "save_as": Pattern(
             r"(?!/)(?!.*\.\.)[\w./-]+\.css",
             "a path inside the output, ending in .css",
             "theme/css/code.css",
+            help="where the stylesheet is written",
         ),
     },
 )

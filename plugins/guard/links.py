@@ -32,13 +32,17 @@ def _site_url(value: str) -> str | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "check_references": Boolean(True),
+        "check_references": Boolean(True, help="check links, images and `{filename}` references"),
         # The site's own addresses besides SITEURL (its public one, in a local
         # build): links written with them are checked like relative links.
         "site_urls": ListOf(
             String(check=_site_url),
             [],
             accepted="a list of the site's addresses, such as ['https://blog.example.org']",
+            help=(
+                "the site's own addresses besides `SITEURL`: links written with them (http or "
+                "https) are checked like relative links, in local builds too"
+            ),
         ),
     },
 )

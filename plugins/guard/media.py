@@ -119,6 +119,10 @@ SCHEMA = Schema(
             String(check=_trusted_problem),
             [],
             accepted="a list of paths relative to content/, such as 'extra/widget.js'",
+            help=(
+                "uploads a maintainer has read and publishes as they are, as paths under "
+                '`content/`: `["extra/widget.js"]`'
+            ),
         ),
         # More media types uploads may be served as, beside the inert ones
         # (INERT_FAMILIES, INERT_TYPES): "model/gltf-binary", or "model/*" for
@@ -128,6 +132,10 @@ SCHEMA = Schema(
             Pattern(MIME_TYPE, "a media type in lower case, such as 'model/gltf-binary'"),
             [],
             accepted="a list of media types, such as 'model/gltf-binary' or 'model/*'",
+            help=(
+                "more media types uploads may be served as, only types no browser runs: "
+                '`["model/gltf-binary"]`, or `["model/*"]` for a family'
+            ),
         ),
     },
 )

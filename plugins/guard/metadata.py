@@ -35,16 +35,26 @@ def _category(name: str) -> str | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "required": ListOf(String(), ["title", "date"], accepted="a list of metadata field names"),
+        "required": ListOf(
+            String(),
+            ["title", "date"],
+            accepted="a list of metadata field names",
+            help="fields every post must have (`date` is not required of pages)",
+        ),
         "statuses": ListOf(
             Choice(KNOWN_STATUSES),
             ["published", "draft", "hidden"],
             accepted=f"a list of Pelican statuses, drawn from {list(KNOWN_STATUSES)}",
+            help="the statuses editors may use; anything else fails the build",
         ),
         "categories": Optional(
             ListOf(String(check=_category)),
             none_means="any category",
             accepted="None (any category) or a list of category names without surrounding spaces",
+            help=(
+                "`None` accepts any category; a list of names makes it strict: any other category "
+                "fails the build"
+            ),
         ),
     },
 )

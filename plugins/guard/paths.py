@@ -42,6 +42,9 @@ SCHEMA = Schema(
             [],
             accepted="a list of paths relative to the output folder, such as 'downloads/' "
             "or 'status.html'",
+            help=(
+                'more paths no post may take: a file (`"status.html"`) or a folder (`"downloads/"`)'
+            ),
         ),
     },
 )

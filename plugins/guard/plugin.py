@@ -61,7 +61,14 @@ SCHEMA = Schema(
     {
         # False logs the problems and lets the build go on, so that `invoke
         # check` sees the later stages' problems too.
-        "stop": Boolean(True),
+        "stop": Boolean(
+            True,
+            help=(
+                "`False` logs every problem and lets the build go on, each file built with the "
+                "values its fixes name; `invoke check` uses it to list the later stages' problems "
+                "in the same run"
+            ),
+        ),
         # Where the build's problems are written as JSON (commons.check and
         # the preview set it; commons.build through the environment, so that
         # it need not read the settings file to pass the rest of GUARD on).

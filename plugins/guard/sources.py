@@ -37,7 +37,10 @@ SCHEMA = Schema(
     {
         # Per content file: a post is text; 2 MB is a long book.
         "max_bytes": Integer(
-            2_000_000, minimum=1, fix="use the default, 2_000_000, or a larger number of bytes"
+            2_000_000,
+            minimum=1,
+            fix="use the default, 2_000_000, or a larger number of bytes",
+            help="the largest content file (post or page) read, in bytes",
         ),
         # Per upload (an image, a video, a PDF under STATIC_PATHS): copied, never
         # read, so only the host's own limit matters (GitHub Pages: 100 MB a file).
@@ -45,10 +48,17 @@ SCHEMA = Schema(
             100_000_000,
             minimum=1,
             fix="use the default, 100_000_000, or a larger number of bytes",
+            help=(
+                "the largest upload (image, video, PDF under `STATIC_PATHS`), in bytes; uploads "
+                "are copied, never read"
+            ),
         ),
         # Per content file, to read and convert it (Markdown or reStructuredText).
         "max_seconds": Float(
-            10, minimum=0.1, fix="use the default, 10, or a larger number of seconds"
+            10,
+            minimum=0.1,
+            fix="use the default, 10, or a larger number of seconds",
+            help="the longest time one file may take to read and convert",
         ),
     },
 )

@@ -10,7 +10,10 @@ from pelican.utils import pelican_open
 from commons.settings import Boolean, Schema, install
 
 SETTING = "MARKDOWN_READER"
-SCHEMA = Schema(SETTING, {"reuse": Boolean(True)})
+SCHEMA = Schema(
+    SETTING,
+    {"reuse": Boolean(True, help="one converter per reader (per process), reset between files")},
+)
 DEFAULTS = SCHEMA.defaults()
 META = "meta"
 
