@@ -42,29 +42,55 @@ CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 SNAPSHOT_SCHEMA = Schema(
     f"{SETTING}['snapshot']",
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(True, help="read (and fetch) comment snapshots"),
         # Relative to the folder that holds the content folder; git ignores
         # .cache/, so set another folder to commit the archive. It holds one
         # folder per comment server (commons.comments.snapshot.server_cache).
         # The tests give each build its own cache with COMMONS_COMMENTS_CACHE.
-        "cache_dir": String(".cache/comments", accepted="a folder path", env=CACHE_ENV),
+        "cache_dir": String(
+            ".cache/comments",
+            accepted="a folder path",
+            env=CACHE_ENV,
+            help=(
+                "the snapshot cache's folder, relative to the folder that holds the content folder"
+            ),
+        ),
         # changed: fetch the threads the server says changed since their
         # snapshot, and those without one (one request, then one per thread);
         # missing: only threads without a snapshot; all: every thread again;
         # never: read the cache only.
-        "refresh": Choice(REFRESH, "changed"),
-        "concurrency": Integer(4, minimum=1, maximum=64),
+        "refresh": Choice(
+            REFRESH,
+            "changed",
+            help=(
+                "`changed`: threads the server says changed and those with no snapshot; `missing`:"
+                " only those with none; `all`: every thread; `never`: the cache only"
+            ),
+        ),
+        "concurrency": Integer(
+            4, minimum=1, maximum=64, help="requests to the comment server at once"
+        ),
         "timeout": Float(
             10.0,
             minimum=0.1,
             check=lambda v: None if v <= 300 else "it is more than 300 seconds",
             accepted="a number of seconds from 0.1 to 300",
+            help="seconds per request to the comment server",
         ),
         # Comments on the recent discussions page and in its feed (0: no page).
-        "recent": Integer(30, minimum=0, maximum=1000),
+        "recent": Integer(
+            30,
+            minimum=0,
+            maximum=1000,
+            help="comments on the recent discussions page and in its feed; `0`: no page",
+        ),
         # Ask the comment server nothing: `invoke check` and `publish --offline`
         # set COMMONS_COMMENTS_OFFLINE for the build they run.
-        "offline": Boolean(False, env=OFFLINE_ENV),
+        "offline": Boolean(
+            False,
+            env=OFFLINE_ENV,
+            help="ask the comment server nothing (`invoke check` and `publish --offline` set it)",
+        ),
     },
 )
 
@@ -76,13 +102,25 @@ SNAPSHOT_SCHEMA = Schema(
 WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(
+            True,
+            help=(
+                'advertise an endpoint: `<link rel="webmention">`, and the `Link` header when '
+                "`SECURITY_HEADERS` writes headers"
+            ),
+        ),
         # `invoke publish` notifies the sites that new and changed posts link
         # (commons/webmention/send.py).
-        "send": Boolean(True),
+        "send": Boolean(
+            True, help="`invoke publish` sends webmentions for the links of new and changed posts"
+        ),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",
+            help=(
+                "the endpoint's absolute http(s) URL; `None`: the Isso server's `webmention` path "
+                "with the `isso` provider, none with any other"
+            ),
         ),
     },
 )

@@ -79,7 +79,12 @@ SCHEMA = Schema(
             env=PROBLEMS_FILE_VARIABLE,
             help="the file each build writes its problems to, as JSON",
         ),
-        **{name: Nested(schema, schema.defaults()) for name, schema in SECTIONS.items()},
+        **{
+            name: Nested(
+                schema, schema.defaults(), help=f"the `{name}` check's settings: GUARD['{name}']"
+            )
+            for name, schema in SECTIONS.items()
+        },
     },
 )
 

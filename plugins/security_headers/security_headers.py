@@ -42,7 +42,9 @@ SCHEMA = Schema(
         "enabled": Boolean(False, help="write the two files"),
         "headers_file": String("_headers", help="the Netlify/Cloudflare file name"),
         "nginx_file": String("nginx-security-headers.conf", help="the nginx snippet's file name"),
-        "referrer_policy": String("strict-origin-when-cross-origin"),
+        "referrer_policy": String(
+            "strict-origin-when-cross-origin", help="the `Referrer-Policy` header's value"
+        ),
         # Strict-Transport-Security for an https SITEURL: browsers that have
         # seen the site once never ask for it over plain http again. 0: none.
         "hsts_max_age": Integer(
@@ -52,7 +54,8 @@ SCHEMA = Schema(
             help="`Strict-Transport-Security`'s max-age for an https site; `0`: none",
         ),
         "permissions_policy": String(
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
+            help="the `Permissions-Policy` header's value",
         ),
         "extra_sources": DictOf(
             ListOf(SOURCE, accepted="a list of origins such as 'https://media.example.org'"),
