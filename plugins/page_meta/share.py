@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 NATIVE = "native"
-NETWORKS = (NATIVE, "email", "mastodon", "bluesky", "linkedin", "facebook", "x")
+LINK_NETWORKS = ("email", "mastodon", "bluesky", "linkedin", "facebook", "x")
+NETWORKS = (NATIVE, *LINK_NETWORKS)
 # Each link costs about 300 bytes on every post (its address holds the post's
 # title and address): the three commercial networks are there when a site
 # lists them.
@@ -54,7 +55,7 @@ def share_url(network: str, title: str, url: str, mastodon_instance: str) -> str
         return "https://www.facebook.com/sharer/sharer.php?" + _query({"u": url})
     if network == "x":
         return "https://x.com/intent/tweet?" + _query({"text": title, "url": url})
-    raise ValueError(f"unknown share network {network!r}; accepted: {list(NETWORKS)}")
+    raise ValueError(f"unknown share link {network!r}; accepted: {list(LINK_NETWORKS)}")
 
 
 def share_links(

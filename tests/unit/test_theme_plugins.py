@@ -17,13 +17,13 @@ from plugins.page_meta.page_meta import (
     plain_text,
     shorten,
 )
-from plugins.page_meta.share import NETWORKS, share_url
+from plugins.page_meta.share import LINK_NETWORKS, share_url
 from plugins.post_navigation.post_navigation import link_neighbours, link_related
 
 
 def test_share_urls_encode_title_and_address():
     title, url = "Tools & Co: 50% off?", "https://example.org/a b/"
-    for network in NETWORKS:
+    for network in LINK_NETWORKS:
         link = share_url(network, title, url, "social.coop")
         assert " " not in link and "&amp;" not in link
     mastodon = urlsplit(share_url("mastodon", title, url, "social.coop"))
