@@ -348,7 +348,8 @@ PAGE_META = {
     "site_url": None,
     "words_per_minute": 220,
     "description_length": 160,
-    "share_networks": ["email", "mastodon", "bluesky", "linkedin", "facebook", "x"],
+    # Add "linkedin", "facebook", "x" for those networks' links.
+    "share_networks": ["native", "email", "mastodon", "bluesky"],
     "mastodon_instance": "mastodon.social",
     "twitter_site": "",
 }
