@@ -16,7 +16,8 @@ function, class, method, module variable or attribute. A use is
   of the library's private state);
 - the name as a string (`getattr(content, "_content")`, a set of attribute
   names to skip);
-- `from pelican… import _name`.
+- `from pelican… import _name`, or an import from a private module
+  (`pelican.plugins._utils`).
 
 The private names of other libraries' modules are held to the same rule
 (`atexit._run_exitfuncs`), but for the few documented as public.
@@ -232,8 +233,12 @@ def private_uses(root: Path = REPO_ROOT) -> tuple[list[str], list[str]]:
         for node in ast.walk(module.tree):
             if isinstance(node, ast.ImportFrom) and is_library(node.module or ""):
                 for alias in node.names:
-                    if is_private(alias.name):
+                    if is_private(alias.name) or any(map(is_private, node.module.split("."))):
                         report(node, f"imports {node.module}.{alias.name}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if is_library(alias.name) and any(map(is_private, alias.name.split("."))):
+                        report(node, f"imports {alias.name}")
             elif (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -342,6 +347,8 @@ CASES = {
     "getattr": ("def f(c):\n    return getattr(c, '_content', None)\n", "names '_content'"),
     "string": ("SKIPPED = {'_context', 'settings'}\n", "names '_context'"),
     "import": ("from pelican.utils import _printf_s_to_format_field\n", "imports pelican"),
+    "private module": ("from pelican.plugins._utils import load_plugins\n", "imports pelican"),
+    "private module imported": ("import pelican.plugins._utils\n", "imports pelican"),
     "markdown": ("def f(md):\n    return md.preprocessors._priority\n", "._priority"),
 }
 
