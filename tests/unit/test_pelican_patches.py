@@ -32,6 +32,8 @@ from pelican.writers import Writer
 
 from commons import REPO_ROOT, pelican_patches
 from commons.pelican_patches import (
+    RAW_BODY_ATTRIBUTE,
+    SITE_CONTEXT_ATTRIBUTE,
     FeedHooksWriter,
     forget_logged_messages,
     generator_classes,
@@ -51,7 +53,7 @@ from commons.pelican_patches import (
 # its source}. run_exit_handlers has no entry: atexit is written in C; its
 # test below runs it.
 PINNED = {
-    "raw_body, set_raw_body": {
+    "raw_body, set_raw_body, RAW_BODY_ATTRIBUTE, SITE_CONTEXT_ATTRIBUTE": {
         "pelican/contents.py::Content.__init__": "e35d226c2b38d73f",
         "pelican/contents.py::Content.get_content": "12493f0a35d241db",
     },
@@ -196,8 +198,12 @@ def article(body: str, settings_: dict | None = None, context: dict | None = Non
 
 
 def test_raw_body_is_the_body_before_links_are_replaced_and_set_raw_body_replaces_it():
-    post = article('<a href="{filename}/other.md">x</a>', context={"generated_content": {}})
+    context = {"generated_content": {}}
+    post = article('<a href="{filename}/other.md">x</a>', context=context)
     assert raw_body(post) == '<a href="{filename}/other.md">x</a>'
+    # The attributes a walk over a post's values skips by name.
+    assert vars(post)[RAW_BODY_ATTRIBUTE] == raw_body(post)
+    assert vars(post)[SITE_CONTEXT_ATTRIBUTE] is context
     set_raw_body(post, "<p>clean</p>")
     assert post.content == "<p>clean</p>"
     assert raw_body(Page.__new__(Page)) is None  # no body: a file, a stub
