@@ -292,8 +292,13 @@ def private_uses(root: Path = REPO_ROOT) -> tuple[list[str], list[str]]:
     return sorted(set(pelican_uses)), sorted(set(other_uses))
 
 
+@functools.cache
+def repository_uses() -> tuple[list[str], list[str]]:
+    return private_uses()
+
+
 def test_no_private_name_of_pelican_or_markdown_outside_the_patches_module():
-    found, _ = private_uses()
+    found, _ = repository_uses()
     assert not found, (
         f"{len(found)} uses of Pelican's or Python-Markdown's private names outside "
         f"{PATCHES_MODULE}:\n"
@@ -305,7 +310,7 @@ def test_no_private_name_of_pelican_or_markdown_outside_the_patches_module():
 
 
 def test_no_private_name_of_another_library_outside_the_patches_module():
-    _, found = private_uses()
+    _, found = repository_uses()
     assert not found, "\n".join(found)
 
 
