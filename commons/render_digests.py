@@ -21,10 +21,12 @@ from pelican.paginator import Page as ListingPage
 from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
+from commons.pelican_patches import SITE_CONTEXT_ATTRIBUTE, raw_body
+
 # A post's attributes that are not what it shows: the build's whole context
 # and settings (digested once for the site), and values Pelican derives from
 # those already in the digest.
-SKIPPED_ATTRIBUTES = frozenset({"_context", "settings", "_summary_cache"})
+SKIPPED_ATTRIBUTES = frozenset({SITE_CONTEXT_ATTRIBUTE, "settings", "_summary_cache"})
 # What a post shows on pages other than its own.
 LISTED_FIELDS = (
     "source_path",
@@ -157,7 +159,7 @@ def _content_pieces(digest: Digest, content: Content, posts: str, depth: int) ->
             feed(digest, value, "listed", depth + 1)
         return
     # A file of the site (an image, an upload) has no text to summarise.
-    fields = LISTED_FIELDS if getattr(content, "_content", None) is not None else FILE_FIELDS
+    fields = LISTED_FIELDS if raw_body(content) is not None else FILE_FIELDS
     for name in fields:
         digest.piece("a", name)
         feed(digest, getattr(content, name, None), "ref", depth + 1)

@@ -20,6 +20,7 @@ from pelican import signals
 from pygments.styles import get_all_styles, get_style_by_name
 from pygments.token import STANDARD_TYPES
 
+from commons.pelican_patches import raw_body
 from commons.settings import Choice, Pattern, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def mark_code(content) -> None:
     options = content.settings.get(SETTING)
     if not options:
         return
-    body = getattr(content, "_content", None) or ""
+    body = raw_body(content) or ""
     content.has_code = f'class="{options["css_class"]}"' in body
 
 

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
 
+from commons.pelican_patches import raw_body, raw_summary
 from commons.settings import ListOf, Pattern, Schema, String
 
 from .problems import Problem
@@ -426,9 +427,7 @@ def remote_problems(generator, contents: list) -> list[Problem]:
     problems = []
     for content in contents:
         source = os.path.relpath(content.source_path, settings["PATH"])
-        shown = (getattr(content, "_content", None) or "") + (
-            getattr(content, "_summary", None) or ""
-        )
+        shown = (raw_body(content) or "") + (raw_summary(content) or "")
         for url, directive in remote_media(shown, settings):
             origin = urlsplit(url if not url.startswith("//") else "https:" + url)
             origin = f"{origin.scheme}://{origin.netloc}"
@@ -468,7 +467,7 @@ def note_linked_folders(generator, contents: list) -> None:
     folders = set(generator.context.get(LINKED_FOLDERS, ()))
     for content in contents:
         base = os.path.dirname(content.source_path or "")
-        for _attribute, url in references(getattr(content, "_content", None) or ""):
+        for _attribute, url in references(raw_body(content) or ""):
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or not parts.path or url.startswith("{"):
                 continue

@@ -20,6 +20,7 @@ from pelican.utils import get_date, set_date_tzinfo, slugify
 
 from commons.dates import padded_date
 from commons.paths import source_name
+from commons.pelican_patches import raw_body
 from commons.settings import Choice, ListOf, Optional, Schema, String
 
 from .problems import NO_FILE, GuardError, Problem
@@ -263,7 +264,7 @@ def _name_slug(source_path, settings: dict) -> str:
 
 
 def _title_for(content) -> str:
-    heading = first_heading(content._content)
+    heading = first_heading(raw_body(content))
     if heading:
         return heading
     stem = os.path.splitext(os.path.basename(content.source_path or ""))[0]

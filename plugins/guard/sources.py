@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 from docutils.utils import SystemMessage
 
 from commons.paths import source_name
+from commons.pelican_patches import intrasite_links, raw_body
 from commons.settings import Float, Integer, Schema
 
 from .problems import GUARD_PROBLEMS, GuardError, Problem
@@ -300,10 +301,11 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
     root = os.path.realpath(content_path)
     problems = []
     for content in contents:
-        if not getattr(content, "_content", None) or content.source_path is None:
+        body = raw_body(content)
+        if not body or content.source_path is None:
             continue
         source = source_name(content.source_path, settings.get("PATH"))
-        for match in content._get_intrasite_link_regex().finditer(content._content):
+        for match in intrasite_links(content, body):
             if match["what"] not in LINK_KINDS:
                 continue
             path = urlparse(match["value"]).path

@@ -23,6 +23,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.paths import source_name
+from commons.pelican_patches import raw_body
 from commons.receivers import BuildReceivers
 
 from .problems import Problem
@@ -155,7 +156,7 @@ def broken_body_links(
     published = references(body)
     # The same elements, before Pelican replaced {filename}, {tag}… in them:
     # what the editor wrote, and so what a message names.
-    authored = references(content._content or "")
+    authored = references(raw_body(content) or "")
     if len(authored) != len(published):
         authored = published
     for (attribute, reference), (_, as_written) in zip(published, authored, strict=True):
