@@ -19,7 +19,7 @@ import pytest
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
 from commons.servers import free_port
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT
 
 ARTICLE_BUDGET_BYTES = 25 * 1024
 HOME_BUDGET_BYTES = 16 * 1024 + 512
@@ -98,6 +98,7 @@ def production_site(tmp_path_factory):
     output = root / "site"
     build_site(
         output,
+        content=SAMPLE_CONTENT,
         settings_file=PUBLISH_SETTINGS,
         overrides={"CACHE_PATH": str(root / "cache")},
         # No comment server runs: nothing may contact it before the reader acts.
