@@ -11,7 +11,9 @@ breaks no other test. The ways a test reaches the repository's `content/`:
   tasks.py run in-process that reads the site's content, unless the test points
   `tasks.CONTENT_DIR` elsewhere first;
 - `invoke` run on the repository (`-r REPO_ROOT` or `cwd=REPO_ROOT`) for a task
-  that reads the site's content.
+  that reads the site's content;
+- a program of the machinery (`python -m commons.comments.publisher`, the
+  preview server) run without `--content`.
 """
 
 from __future__ import annotations
@@ -41,11 +43,14 @@ CONTENT_TASKS = frozenset(
         "new_post",
         "migrate_links",
         "comments_move",
+        "comments_publisher",
         "import_wordpress",
         "import_disqus",
     }
 )
 CONTENT_TASK_COMMANDS = frozenset(name.replace("_", "-") for name in CONTENT_TASKS)
+# The machinery's programs (`python -m …`) whose `--content` defaults to the repository's.
+CONTENT_PROGRAMS = frozenset({"commons.comments.publisher", "commons.preview.server"})
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -219,6 +224,9 @@ def repository_content_reads(source: str, filename: str = "<test>") -> list[str]
             )
             if on_repository and commands and runs_invoke and not given_content:
                 note(node, f"runs `invoke {sorted(commands)[0]}` on the repository's content/")
+            programs = _strings(node) & CONTENT_PROGRAMS
+            if isinstance(node, ast.List) and programs and not given_content:
+                note(node, f"runs {sorted(programs)[0]} without --content, on the repository's")
     return [f"{filename}:{line}: {what}" for line, what in sorted(set(found))]
 
 

@@ -45,6 +45,9 @@ READS = {
     "invoke -r the repository": (
         "INVOKE = ['invoke', '-r', str(REPO_ROOT)]\nsubprocess.run([*INVOKE, 'publish'])\n"
     ),
+    "a program without --content": (
+        "subprocess.Popen([sys.executable, '-m', 'commons.comments.publisher', '--state', s])\n"
+    ),
     "a helper defaulting to the repository": (
         "def run(*args, root=REPO_ROOT):\n"
         "    return subprocess.run([INVOKE, '-r', str(root), *args])\n"
@@ -70,6 +73,9 @@ CLEAN = {
         "subprocess.run(['invoke', '-r', str(REPO_ROOT), 'lint'])\n"
     ),
     "a folder named content elsewhere": "x = tmp_path / 'content'\n",
+    "a program given --content": (
+        "subprocess.Popen(['python', '-m', 'commons.preview.server', '--content', str(c)])\n"
+    ),
 }
 
 
