@@ -26,7 +26,7 @@ from bench.page_weight import WEIGHT_BUDGET_BYTES
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
 from commons.servers import free_port
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT
 
 ARTICLE_BUDGET_BYTES = WEIGHT_BUDGET_BYTES
 ARTICLE_REACHED_BYTES = 23 * 1024 + 256
@@ -108,6 +108,7 @@ def production_site(tmp_path_factory):
     output = root / "site"
     build_site(
         output,
+        content=SAMPLE_CONTENT,
         settings_file=PUBLISH_SETTINGS,
         overrides={"CACHE_PATH": str(root / "cache")},
         # No comment server runs: nothing may contact it before the reader acts.
