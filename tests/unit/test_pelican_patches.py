@@ -11,7 +11,9 @@ a public way), the digest is updated here.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -22,12 +24,13 @@ from pathlib import Path
 
 import pelican
 from feedgenerator import Atom1Feed
-from pelican import Pelican, signals
+from markdown import Markdown
+from pelican import signals
 from pelican.contents import Article, Page
-from pelican.generators import ArticlesGenerator, StaticGenerator
 from pelican.log import LimitFilter
 from pelican.readers import MarkdownReader
 from pelican.settings import DEFAULT_CONFIG, read_settings
+from pelican.utils import get_date
 from pelican.writers import Writer
 
 from commons import REPO_ROOT, pelican_patches
@@ -36,7 +39,6 @@ from commons.pelican_patches import (
     SITE_CONTEXT_ATTRIBUTE,
     FeedHooksWriter,
     forget_logged_messages,
-    generator_classes,
     intrasite_links,
     markdown_metadata,
     open_files_with,
@@ -46,7 +48,6 @@ from commons.pelican_patches import (
     set_raw_body,
     set_raw_summary,
     url_setting_ignoring_override,
-    writer_for,
 )
 
 # patch -> {"file::Qualified.name": the first 16 hex digits of the SHA-256 of
@@ -184,17 +185,16 @@ def settings(**overrides) -> dict:
 
 
 def article(body: str, settings_: dict | None = None, context: dict | None = None, **metadata):
-    metadata = {"title": "T", "date": "2024-01-01", **metadata}
-    from pelican.utils import get_date
-
-    metadata["date"] = get_date(metadata["date"])
-    return Article(
-        body,
-        metadata=metadata,
-        settings=settings_ or settings(),
-        source_path="/content/t.md",
-        context=context if context is not None else {},
-    )
+    metadata = {"title": "T", "date": get_date("2024-01-01"), **metadata}
+    # Receivers other tests' builds left connected in this process do not run.
+    with signals.content_object_init.muted():
+        return Article(
+            body,
+            metadata=metadata,
+            settings=settings_ or settings(),
+            source_path="/content/t.md",
+            context=context if context is not None else {},
+        )
 
 
 def test_raw_body_is_the_body_before_links_are_replaced_and_set_raw_body_replaces_it():
@@ -238,61 +238,59 @@ def test_url_setting_ignoring_override_is_the_site_s_setting_not_the_post_s():
     draft = article("", settings(DRAFT_SAVE_AS=""), status="draft", save_as="here.html")
     assert draft.save_as == "here.html"  # what Pelican 4.12 does (docs/upstream)
     assert url_setting_ignoring_override(draft, "save_as") == ""
-    page = Page(
-        "",
-        metadata={"title": "P", "status": "draft"},
-        settings=settings(DRAFT_PAGE_SAVE_AS="drafts/{slug}.html"),
-        source_path="/content/p.md",
-    )
+    with signals.content_object_init.muted():
+        page = Page(
+            "",
+            metadata={"title": "P", "status": "draft"},
+            settings=settings(DRAFT_PAGE_SAVE_AS="drafts/{slug}.html"),
+            source_path="/content/p.md",
+        )
     assert url_setting_ignoring_override(page, "save_as") == "drafts/p.html"
 
 
-def site(tmp_path: Path) -> Pelican:
-    (tmp_path / "content").mkdir()
-    return Pelican(
-        read_settings(
-            override={
-                "PATH": str(tmp_path / "content"),
-                "OUTPUT_PATH": str(tmp_path / "output"),
-                "PLUGINS": [],
-                "CACHE_CONTENT": False,
-            }
-        )
-    )
-
+# In a process of its own: receivers other tests' builds left connected to
+# Pelican's signals in this one would answer get_generators and get_writer too.
+RUN_SITE = """
+import json, sys
+from pelican import Pelican, signals
+from pelican.settings import read_settings
+from pelican.writers import Writer
+from commons.pelican_patches import generator_classes, writer_for
 
 class ExtraGenerator:
-    def __init__(self, *args, **kwargs):
-        pass
-
+    pass
 
 class ExtraWriter(Writer):
     pass
 
+site = Pelican(read_settings(override={"PATH": sys.argv[1], "OUTPUT_PATH": sys.argv[2],
+                                       "PLUGINS": [], "CACHE_CONTENT": False}))
+names = lambda classes: [cls.__name__ for cls in classes]
+found = {"classes": names(generator_classes(site)), "writer": type(writer_for(site)).__name__}
+signals.get_generators.connect(lambda _site: ExtraGenerator, weak=False)
+signals.get_writer.connect(lambda _site: ExtraWriter, weak=False)
+writer = writer_for(site)
+found.update(with_plugin=names(generator_classes(site)), plugin_writer=type(writer).__name__,
+             writer_output=writer.output_path == site.output_path)
+print(json.dumps(found))
+"""
+
 
 def test_generator_classes_and_writer_for_are_pelican_run_s(tmp_path):
-    instance = site(tmp_path)
-    classes = generator_classes(instance)
-    assert classes[0] is ArticlesGenerator and classes[-1] is StaticGenerator
-    assert isinstance(writer_for(instance), Writer)
-
-    def add_generator(_pelican):
-        return ExtraGenerator
-
-    def add_writer(_pelican):
-        return ExtraWriter
-
-    signals.get_generators.connect(add_generator)
-    signals.get_writer.connect(add_writer)
-    try:
-        assert ExtraGenerator in generator_classes(instance)
-        assert generator_classes(instance)[-1] is StaticGenerator
-        writer = writer_for(instance)
-        assert type(writer) is ExtraWriter
-        assert writer.output_path == instance.output_path
-    finally:
-        signals.get_generators.disconnect(add_generator)
-        signals.get_writer.disconnect(add_writer)
+    (tmp_path / "content").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_SITE, str(tmp_path / "content"), str(tmp_path / "output")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["classes"][0] == "ArticlesGenerator" and found["classes"][-1] == "StaticGenerator"
+    assert found["writer"] == "Writer"
+    assert found["with_plugin"] == [*found["classes"][:-1], "ExtraGenerator", "StaticGenerator"]
+    assert found["plugin_writer"] == "ExtraWriter" and found["writer_output"]
 
 
 def test_forget_logged_messages_lets_a_message_through_again():
@@ -343,10 +341,22 @@ def test_open_files_with_routes_every_file_the_writer_opens(tmp_path):
         def render(self, context):
             return "page"
 
-    writer.write_file("a/page.html", Template(), {})
-    writer.write_feed([], feed_site(), "feed.xml")
+    with writer_signals_muted():
+        writer.write_file("a/page.html", Template(), {})
+        writer.write_feed([], feed_site(), "feed.xml")
     assert opened == [("a/page.html", False), ("feed.xml", False)]
     assert not (tmp_path / "a" / "page.html").exists()
+
+
+@contextlib.contextmanager
+def writer_signals_muted():
+    """What the writer sends goes to no receiver other tests' builds left connected."""
+    with (
+        signals.content_written.muted(),
+        signals.feed_generated.muted(),
+        signals.feed_written.muted(),
+    ):
+        yield
 
 
 def feed_site() -> dict:
@@ -354,32 +364,33 @@ def feed_site() -> dict:
 
 
 def test_feed_hooks_writer_writes_pelican_s_feed_and_calls_the_public_steps(tmp_path):
-    posts = [article("<p>one</p>", slug="one"), article("<p>two</p>", slug="two", title="U")]
-    Writer(str(tmp_path / "a"), settings=settings()).write_feed(posts, feed_site(), "f.xml")
-    FeedHooksWriter(str(tmp_path / "b"), settings=settings()).write_feed(
-        posts, feed_site(), "f.xml"
-    )
-    assert (tmp_path / "a" / "f.xml").read_bytes() == (tmp_path / "b" / "f.xml").read_bytes()
+    with writer_signals_muted():
+        posts = [article("<p>one</p>", slug="one"), article("<p>two</p>", slug="two", title="U")]
+        Writer(str(tmp_path / "a"), settings=settings()).write_feed(posts, feed_site(), "f.xml")
+        FeedHooksWriter(str(tmp_path / "b"), settings=settings()).write_feed(
+            posts, feed_site(), "f.xml"
+        )
+        assert (tmp_path / "a" / "f.xml").read_bytes() == (tmp_path / "b" / "f.xml").read_bytes()
 
-    steps = []
+        steps = []
 
-    class Mine(FeedHooksWriter):
-        def new_feed(self, feed_type, feed_title, context):
-            steps.append(("new", feed_type))
-            return Atom1Feed(title="mine", link="https://example.org/", description="")
+        class Mine(FeedHooksWriter):
+            def new_feed(self, feed_type, feed_title, context):
+                steps.append(("new", feed_type))
+                return Atom1Feed(title="mine", link="https://example.org/", description="")
 
-        def add_feed_item(self, feed, item):
-            steps.append(("item", item.slug))
-            super().add_feed_item(feed, item)
+            def add_feed_item(self, feed, item):
+                steps.append(("item", item.slug))
+                super().add_feed_item(feed, item)
 
-    feed = Mine(str(tmp_path / "c"), settings=settings()).write_feed(posts, feed_site(), "f.xml")
-    assert steps == [("new", "atom"), ("item", "one"), ("item", "two")]
-    assert feed.feed["title"] == "mine" and len(feed.items) == 2
+        feed = Mine(str(tmp_path / "c"), settings=settings()).write_feed(
+            posts, feed_site(), "f.xml"
+        )
+        assert steps == [("new", "atom"), ("item", "one"), ("item", "two")]
+        assert feed.feed["title"] == "mine" and len(feed.items) == 2
 
 
 def test_markdown_metadata_is_pelican_s_with_a_reused_converter(tmp_path):
-    from markdown import Markdown
-
     source = tmp_path / "post.md"
     source.write_text(
         "Title: A\nDate: 2024-01-01\nSummary: *bold* start\nTags: a, b\n\nbody\n", encoding="utf-8"
