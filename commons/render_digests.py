@@ -60,15 +60,19 @@ class Digest:
     digests of the posts already digested in this build, by mode and identity."""
 
     def __init__(self, posts: dict | None = None):
-        self.hash = hashlib.sha256()
+        # The pieces are joined and hashed once: a page has thousands of them,
+        # and one sha256 update per piece cost more than the hashing itself.
+        self.pieces: list[str] = []
         self.posts = posts if posts is not None else {}
 
     def piece(self, tag: str, text: str = "") -> None:
-        data = text.encode("utf-8", "surrogatepass")
-        self.hash.update(f"{tag}{len(data)}:".encode() + data)
+        # The length (in characters) before the text: no two sequences of
+        # pieces make the same string.
+        self.pieces.append(f"{tag}{len(text)}:{text}")
 
     def hexdigest(self) -> str:
-        return self.hash.hexdigest()
+        data = "".join(self.pieces).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).hexdigest()
 
 
 def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
@@ -173,6 +177,17 @@ def site_digest(context: Mapping, posts: dict) -> str:
         if isinstance(shown.get(key), Mapping):
             shown[key] = {k: v for k, v in shown[key].items() if k not in skipped}
     feed(digest, shown, "listed")
+    return digest.hexdigest()
+
+
+def feed_digest(site: str, name: str, posts_shown: list, arguments, posts: dict) -> str:
+    """One feed: the site's digest, where it is written, how (`arguments`), and
+    the posts it carries, in full (their bodies are in it)."""
+    digest = Digest(posts)
+    digest.piece("site", site)
+    digest.piece("feed", name)
+    feed(digest, arguments, "listed")
+    feed(digest, posts_shown, "full")
     return digest.hexdigest()
 
 
