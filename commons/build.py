@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -432,7 +433,8 @@ def drop_unreadable_cache(cache: Path, sound: dict) -> list[str]:
     failed build. Each file is read here first, without importing or building
     any of the objects it names; one that does not read is dropped, and the
     build reads the content files instead. A file just as the last successful
-    build left it (`sound`: same size, time and inode) is not read again.
+    build left it (`sound`: same size and bytes) is not read again, wherever
+    it was copied since (a CI job's cache restore gives new times and inodes).
     """
     notices = []
     if not cache.is_dir():
@@ -483,9 +485,10 @@ def _cache_record(cache: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def _file_stamp(path: Path) -> list[int]:
-    status = path.stat()
-    return [status.st_size, status.st_mtime_ns, status.st_ino]
+def _file_stamp(path: Path) -> list:
+    # Its bytes' digest: hashing a cache file costs a fraction of unpickling it.
+    with open(path, "rb") as file:
+        return [path.stat().st_size, hashlib.file_digest(file, "sha256").hexdigest()]
 
 
 class _StructureOnly(pickle.Unpickler):

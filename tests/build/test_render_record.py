@@ -191,3 +191,32 @@ def test_a_production_build_reads_its_posts_from_the_kept_cache(tmp_path):
     build(site, output)
     page = lxml.html.parse(str(output / "2024/04/post-number-3/index.html"))
     assert "The cached body of post 3" in page.xpath("string(//main//article)")
+
+
+def test_a_push_indexes_again_only_the_search_shards_it_changed(tmp_path):
+    """Pagefind makes the same bundle from the same pages: a shard whose pages
+    are those of the last build takes the last build's bundle, checked."""
+    site = Site(
+        tmp_path / "site",
+        posts=12,
+        extra_settings=RENDERERS["one process"]
+        + PRODUCTION
+        + "SEARCH = {**SEARCH, 'pages_per_bundle': 4}\n",
+    )
+    editor = Editor(site, random.Random(0))
+    editor.posts["post-5.md"]["body"] = "A long first paragraph. " * 60
+    editor._save("post-5.md")
+    output = tmp_path / "output"
+    build(site, output)
+    search_record = cache_path(output) / "search-record.json"
+    assert json.loads(search_record.read_text(encoding="utf-8"))["kept"] == []
+    clone_and_push(site, editor, "post-5.md", "The pushed paragraph.")
+    build(site, output)
+    kept = json.loads(search_record.read_text(encoding="utf-8"))["kept"]
+    assert len(kept) == 3, kept  # four shards; post 5's is indexed again
+    # A kept bundle whose bytes changed since is not used.
+    (output / "pagefind" / "shards" / str(kept[-1]) / "pagefind-entry.json").write_text("{}")
+    clone_and_push(site, editor, "post-5.md", "A second push.")
+    build(site, output)
+    assert len(json.loads(search_record.read_text(encoding="utf-8"))["kept"]) == 2
+    assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
