@@ -148,7 +148,10 @@ class RenderRecord(BuildReceivers):
         if not path:
             return write_feed(elements, context, path, *args, **kwargs)
         name = os.path.normpath(path)
-        shown = list(elements[: writer.settings.get("FEED_MAX_ITEMS")])
+        most = writer.settings.get("FEED_MAX_ITEMS")
+        # The list itself when the feed carries all of it: its digest is made
+        # once for the Atom and the RSS feed of the same posts.
+        shown = elements if most is None or len(elements) <= most else list(elements[:most])
         inputs = feed_digest(self.site_of(context), name, shown, [args, kwargs], self.posts)
         target = Path(sanitised_join(writer.output_path, path))
         last = self.last.get(name)
