@@ -81,7 +81,16 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         digest.piece("deep", type(value).__name__)
         return
-    if value is None or isinstance(value, (bool, int, float)):
+    # The commonest types first, by exact type: each of them would otherwise
+    # be tested against every class below (Mapping's test is slow).
+    kind = type(value)
+    if kind is str:
+        digest.piece("s", value)
+    elif kind is dict:
+        _mapping(digest, value, posts, depth)
+    elif kind is list or kind is tuple:
+        _sequence(digest, value, posts, depth)
+    elif value is None or isinstance(value, (bool, int, float)):
         digest.piece("v", repr(value))
     elif isinstance(value, str):
         digest.piece("s", value)
@@ -97,23 +106,9 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
     elif isinstance(value, Paginator):
         digest.piece("paginator", f"{value.num_pages}\x00{value.per_page}\x00{value.count}")
     elif isinstance(value, Mapping):
-        digest.piece("map", str(len(value)))
-        for key in sorted(value, key=repr):
-            feed(digest, key, posts, depth + 1)
-            feed(digest, value[key], posts, depth + 1)
+        _mapping(digest, value, posts, depth)
     elif isinstance(value, (list, tuple)):
-        if len(value) > MEMO_LENGTH:
-            # A listing's whole list comes with each of its pages: digested once.
-            key = (posts, "list", id(value))
-            known = digest.posts.get(key)
-            if known is None or known[0] is not value:
-                own = Digest(digest.posts)
-                _items(own, value, posts, depth)
-                known = (value, own.hexdigest())
-                digest.posts[key] = known
-            digest.piece("list", known[1])
-        else:
-            _items(digest, value, posts, depth)
+        _sequence(digest, value, posts, depth)
     elif isinstance(value, (set, frozenset)):
         digest.piece("set", str(len(value)))
         for item in sorted(value, key=repr):
@@ -130,6 +125,28 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
         feed(digest, {k: v for k, v in vars(value).items() if not callable(v)}, posts, depth + 1)
     else:
         digest.piece("repr", type(value).__qualname__)
+
+
+def _mapping(digest: Digest, value: Mapping, posts: str, depth: int) -> None:
+    digest.piece("map", str(len(value)))
+    for key in sorted(value, key=repr):
+        feed(digest, key, posts, depth + 1)
+        feed(digest, value[key], posts, depth + 1)
+
+
+def _sequence(digest: Digest, value, posts: str, depth: int) -> None:
+    if len(value) > MEMO_LENGTH:
+        # A listing's whole list comes with each of its pages: digested once.
+        key = (posts, "list", id(value))
+        known = digest.posts.get(key)
+        if known is None or known[0] is not value:
+            own = Digest(digest.posts)
+            _items(own, value, posts, depth)
+            known = (value, own.hexdigest())
+            digest.posts[key] = known
+        digest.piece("list", known[1])
+    else:
+        _items(digest, value, posts, depth)
 
 
 def _items(digest: Digest, value, posts: str, depth: int) -> None:
