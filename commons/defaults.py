@@ -429,8 +429,10 @@ def production(local: dict, comments_url: str = "https://comments.commons.exampl
     settings["SITEURL"] = local["PUBLIC_URL"]
     settings["RELATIVE_URLS"] = False
     settings["FEED_DOMAIN"] = settings["SITEURL"]
-    # Production builds start from an empty cache, so the output never depends
-    # on what a previous local build left behind.
+    # A bare `pelican -s publishconf.py` does not load its cache: .cache/pelican
+    # is shared with local builds, and Pelican checks no settings before using
+    # it. commons.build (build, publish, CI) gives each output folder its own
+    # cache, keyed on the settings' values and Commons' code, and loads it.
     settings["LOAD_CONTENT_CACHE"] = False
     # Where `publish` sends the site. method: "rsync" or "gh-pages" (None: not
     # configured; publish says what to set). The environment variables
