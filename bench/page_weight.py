@@ -10,7 +10,8 @@ A CDP session on the Network domain counts every request the page makes
 each body, by resource type. That is the weight before interaction. Then it
 presses the discussion's consent button, the control docs/theme.md's "Markup
 interface" documents, and counts what consenting adds (Isso's script and its
-API calls).
+API calls). The home page and a category page, the listings, are measured
+the same way before interaction (`listings` in the output).
 
 Figures that cannot be measured are reported as unavailable with the reason,
 never estimated.
@@ -30,6 +31,8 @@ from commons.build import BuildError, build_site
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
+# The listings: the home page and the sample article's first category.
+LISTING_PAGES = {"home": "", "category": "category/benefits-of-coworking/"}
 # The article page's target before interaction (issue 25): HTML, CSS, JS,
 # fonts and images, uncompressed, at most 18 KB, what the best anchors weigh
 # for a post this short. tests/browser/test_theme_budget.py holds the figure
@@ -223,6 +226,10 @@ def measure_sample_article() -> dict:
                 return {"unavailable": f"the site did not build: {error}"}
             with StaticSiteServer(output, port=site_port) as site:
                 result = measure_page(site.url + SAMPLE_ARTICLE)
+                result["listings"] = {
+                    name: measure_page(site.url + path)["before"]
+                    for name, path in LISTING_PAGES.items()
+                }
         result["isso"] = isso.url
         result["settings"] = "publishconf.py"
         return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gzip
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -33,7 +34,7 @@ from commons.digests import files_digest
 from commons.errors import OperationError
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
-from .problems import Problem, read_problems
+from .problems import PROBLEMS_FILE_VARIABLE, Problem, read_problems
 from .unicode_controls import terminal_safe
 
 # The guard's problem file of one build (GUARD['problems_file']), in its work folder.
@@ -67,6 +68,8 @@ CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments", "pelican-commons")
 # Overrides that change which pages a build writes and how, never what a post
 # reads as: a build that differs from the last only in these keeps its cache.
 WRITE_ONLY_SETTINGS = frozenset({"THREAD_PAGES", "PARALLEL_RENDER", "DELETE_OUTPUT_DIRECTORY"})
+# " at 0x7f…" in an object's text: differs from one process to the next.
+MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 
@@ -157,7 +160,8 @@ def build_site(
     overrides = {**cache_settings(output), **(overrides or {})}
     with output_lock(output, wait) as lock:
         notices = recover(output)
-        key = cache_key(Path(settings_file), overrides)
+        values = settings_values(Path(settings_file))
+        key = cache_key(Path(settings_file), overrides, values=values)
         notices += prepare_cache(Path(overrides["CACHE_PATH"]), key)
         for notice in notices:
             logger.warning("%s", notice)
@@ -171,9 +175,6 @@ def build_site(
             raise BuildError(os_error_sentence(error, output), "") from None
         staging = work / "site"
         problems_file = work / PROBLEMS_FILE
-        # After the cache key: where a build writes its problems changes nothing it reads.
-        guard = guard_setting(Path(settings_file), overrides, problems_file=str(problems_file))
-        overrides = {**overrides, "GUARD": guard}
         if over_last:
             try:
                 shutil.copytree(output, staging, symlinks=True)
@@ -192,6 +193,11 @@ def build_site(
                     **os.environ,
                     **(env or {}),
                     LOCK_FD_VARIABLE: str(lock.fileno()),
+                    # Where this build's problems go (GUARD['problems_file']).
+                    # Not a setting override: Pelican's --extra-settings would
+                    # replace the file's GUARD whole, and where a build writes
+                    # its problems changes nothing it reads (the cache key).
+                    PROBLEMS_FILE_VARIABLE: str(problems_file),
                     # The site this build replaces: pages whose inputs did not
                     # change keep its bytes (plugins/render_record).
                     LAST_SITE_VARIABLE: str(output) if output.is_dir() else "",
@@ -314,17 +320,34 @@ def _leftovers(output: Path, prefix: str, suffix: str) -> list[Path]:
 
 
 def cache_settings(output: Path) -> dict:
-    """The settings of the content cache of every build into `output`, the preview's too."""
-    return {"CACHE_PATH": str(cache_path(output)), "CHECK_MODIFIED_METHOD": CACHE_STAMP_METHOD}
+    """The settings of the content cache of every build into `output`, the preview's too.
+
+    The cache is loaded in production builds too (publishconf.py turns loading
+    off for a bare `pelican`, whose cache folder every settings file shares):
+    this one belongs to one output, and `cache_key` empties it whenever
+    anything a cached post depends on changed.
+    """
+    return {
+        "CACHE_PATH": str(cache_path(output)),
+        "CHECK_MODIFIED_METHOD": CACHE_STAMP_METHOD,
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+    }
 
 
-def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> str:
+def cache_key(
+    settings_file: Path, overrides: dict, root: Path = REPO_ROOT, values: dict | None = None
+) -> str:
     """A digest of everything a cached post depends on besides its own file.
 
-    The settings files (Commons' two and the one the build reads), every file
-    of Commons' plugins, machinery and theme, the versions of Pelican, Markdown
-    and Pygments, and the build's setting overrides. A build whose key differs
-    from the one its cache was made with starts with an empty cache.
+    The settings files (Commons' two and the one the build reads) and the
+    values the build's file gives (which environment variables such as
+    COMMONS_SITEURL change, and which differ between pelicanconf.py and
+    publishconf.py), every file of Commons' plugins, machinery and theme, the
+    versions of Pelican, Markdown and Pygments, and the build's setting
+    overrides. A build whose key differs from the one its cache was made with
+    starts with an empty cache. `values`: `settings_values(settings_file)`,
+    when the caller has read them already.
     """
     files = {Path(settings_file).resolve()}
     files.update((root / name).resolve() for name in CACHE_KEY_SETTINGS)
@@ -343,7 +366,47 @@ def cache_key(settings_file: Path, overrides: dict, root: Path = REPO_ROOT) -> s
         digest.update(f"{package}={version}\x00".encode())
     read_overrides = {k: v for k, v in overrides.items() if k not in WRITE_ONLY_SETTINGS}
     digest.update(json.dumps(read_overrides, sort_keys=True, default=str).encode("utf-8"))
+    if values is None:
+        values = settings_values(settings_file)
+    read_values = {k: v for k, v in values.items() if k not in WRITE_ONLY_SETTINGS}
+    digest.update(json.dumps(stable_value(read_values)).encode("utf-8"))
     return digest.hexdigest()
+
+
+def settings_values(settings_file: Path) -> dict:
+    """The settings `settings_file` gives when it runs now; {} when it does not run
+    (Pelican reports that, in the build that follows)."""
+    from pelican.settings import get_settings_from_file
+
+    # A settings file imported before (publishconf.py imports pelicanconf.py)
+    # would hand back the values of that first run, read under the
+    # environment of then: each reading runs them afresh.
+    for path in (settings_file, Path(settings_file).with_name("pelicanconf.py")):
+        sys.modules.pop(Path(path).stem, None)
+    try:
+        return get_settings_from_file(str(settings_file))
+    except Exception:  # noqa: BLE001 -- the settings file's own failure: Pelican reports it, in the run that follows
+        return {}
+
+
+def stable_value(value):
+    """`value` as JSON that is the same in every process for the same settings:
+    mappings as sorted pairs, functions by their qualified name, other objects
+    by their type and text without memory addresses."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        pairs = [[stable_value(key), stable_value(item)] for key, item in value.items()]
+        return {"map": sorted(pairs, key=json.dumps)}
+    if isinstance(value, (list, tuple)):
+        return [stable_value(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return {"set": sorted((stable_value(item) for item in value), key=json.dumps)}
+    if isinstance(value, os.PathLike):
+        return {"path": os.fspath(value)}
+    if callable(value) and hasattr(value, "__qualname__"):
+        return {"callable": f"{getattr(value, '__module__', '')}.{value.__qualname__}"}
+    return {type(value).__qualname__: MEMORY_ADDRESS.sub("", str(value))}
 
 
 def prepare_cache(cache: Path, key: str) -> list[str]:
@@ -372,7 +435,8 @@ def drop_unreadable_cache(cache: Path, sound: dict) -> list[str]:
     failed build. Each file is read here first, without importing or building
     any of the objects it names; one that does not read is dropped, and the
     build reads the content files instead. A file just as the last successful
-    build left it (`sound`: same size, time and inode) is not read again.
+    build left it (`sound`: same size and bytes) is not read again, wherever
+    it was copied since (a CI job's cache restore gives new times and inodes).
     """
     notices = []
     if not cache.is_dir():
@@ -423,9 +487,10 @@ def _cache_record(cache: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def _file_stamp(path: Path) -> list[int]:
-    status = path.stat()
-    return [status.st_size, status.st_mtime_ns, status.st_ino]
+def _file_stamp(path: Path) -> list:
+    # Its bytes' digest: hashing a cache file costs a fraction of unpickling it.
+    with open(path, "rb") as file:
+        return [path.stat().st_size, hashlib.file_digest(file, "sha256").hexdigest()]
 
 
 class _StructureOnly(pickle.Unpickler):
@@ -562,24 +627,6 @@ def explain(problems: list[Problem] | None, log: str) -> str:
     if problems:
         return "\n".join(terminal_safe(str(problem)) for problem in problems)
     return log.strip()[-LOG_TAIL:]
-
-
-def guard_setting(settings_file: Path, overrides: dict, **changes) -> dict:
-    """GUARD for one run: the overrides' GUARD, else the settings file's, with `changes`.
-
-    (Pelican's --extra-settings replaces a dict setting whole: the file's
-    other guard options must come along.)
-    """
-    if "GUARD" in overrides:
-        current = overrides["GUARD"]
-    else:
-        from pelican.settings import get_settings_from_file
-
-        try:
-            current = get_settings_from_file(str(settings_file)).get("GUARD")
-        except Exception:  # noqa: BLE001 -- the settings file's own failure: Pelican reports it, in the run that follows
-            current = None
-    return {**(current if isinstance(current, dict) else {}), **changes}
 
 
 def _carry_over(old: Path, new: Path, retention: list[str]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .build import LOG_TAIL, pelican_command
-from .problems import Problem, read_problems
+from .problems import PROBLEMS_FILE_VARIABLE, Problem, read_problems
 from .unicode_controls import terminal_safe
 
 SITE_WIDE = "The site"
@@ -111,6 +111,8 @@ def check_site(
         )
         # The check reads the site; it does not ask the comment server for snapshots.
         env = {**os.environ, "COMMONS_COMMENTS_OFFLINE": "1", **(env or {})}
+        # The check's own problem file, whatever the caller's environment names.
+        env.pop(PROBLEMS_FILE_VARIABLE, None)
         completed = subprocess.run(
             command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=False
         )

@@ -348,7 +348,8 @@ PAGE_META = {
     "site_url": None,
     "words_per_minute": 220,
     "description_length": 160,
-    "share_networks": ["email", "mastodon", "bluesky", "linkedin", "facebook", "x"],
+    # Add "linkedin", "facebook", "x" for those networks' links.
+    "share_networks": ["native", "email", "mastodon", "bluesky"],
     "mastodon_instance": "mastodon.social",
     "twitter_site": "",
 }
@@ -428,8 +429,10 @@ def production(local: dict, comments_url: str = "https://comments.commons.exampl
     settings["SITEURL"] = local["PUBLIC_URL"]
     settings["RELATIVE_URLS"] = False
     settings["FEED_DOMAIN"] = settings["SITEURL"]
-    # Production builds start from an empty cache, so the output never depends
-    # on what a previous local build left behind.
+    # A bare `pelican -s publishconf.py` does not load its cache: .cache/pelican
+    # is shared with local builds, and Pelican checks no settings before using
+    # it. commons.build (build, publish, CI) gives each output folder its own
+    # cache, keyed on the settings' values and Commons' code, and loads it.
     settings["LOAD_CONTENT_CACHE"] = False
     # Where `publish` sends the site. method: "rsync" or "gh-pages" (None: not
     # configured; publish says what to set). The environment variables

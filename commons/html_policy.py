@@ -50,12 +50,28 @@ def _no_event_handlers(attributes: dict) -> str | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "policy": Choice(POLICIES, "sanitize"),
+        "policy": Choice(
+            POLICIES,
+            "sanitize",
+            help=(
+                '`"sanitize"`: [nh3](https://nh3.readthedocs.io/) (the Ammonia sanitiser) keeps '
+                "Markdown's output and safe markup (headings with ids, links, images, tables, "
+                "code), drops scripts, styles, frames, forms, event handlers and `data-*` "
+                'attributes, and namespaces ids and names (below). `"keep"`: raw HTML is published'
+                " as written, scripts included; for sites whose editors are all trusted: it lets "
+                "any editor run script in the site's origin, forge what the theme's scripts read, "
+                "and load anything from anywhere before consent"
+            ),
+        ),
         "extra_tags": ListOf(
             String(),
             [],
             accepted="a list of tag names, such as ['video']",
             check=_no_forbidden_tags,
+            help=(
+                'more tags to allow under `sanitize`, such as `"video"`; `script`, `style`, '
+                "`iframe`, `object`, `embed`, `form`, `base`, `meta` and `link` are refused"
+            ),
         ),
         "extra_attributes": DictOf(
             ListOf(String()),
@@ -63,6 +79,11 @@ SCHEMA = Schema(
             accepted="a dict that maps a tag name (or '*') to a list of attributes, such as "
             "{'video': ['src', 'controls']}",
             check=_no_event_handlers,
+            help=(
+                'more attributes per tag (`{"video": ["src", "controls"]}`, `"*"` for all tags); '
+                "event handlers (`on…`) and `data-*` attributes (the theme's scripts read those) "
+                "are refused; an allowed `name` is namespaced like an id"
+            ),
         ),
     },
 )

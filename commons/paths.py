@@ -16,6 +16,17 @@ def source_name(path, content_root) -> str:
     """
     if not path:
         return UNKNOWN_SOURCE
+    path, root = os.fspath(path), os.fspath(content_root or "")
+    # The common case, a normalised path under a normalised absolute root,
+    # without relpath's two abspath calls (and their getcwd): a build names
+    # every post this way a dozen times.
+    if (
+        os.path.isabs(root)
+        and path.startswith(root.rstrip("/") + "/")
+        and path == os.path.normpath(path)
+        and root.rstrip("/") == os.path.normpath(root)
+    ):
+        return PurePath(path[len(root.rstrip("/")) + 1 :]).as_posix()
     try:
         relative = os.path.relpath(path, content_root or os.getcwd())
     except ValueError:  # another drive (Windows): the full path is still a name

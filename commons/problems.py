@@ -15,6 +15,9 @@ from pathlib import Path
 
 # The file of a problem found in no file (a setting, the site as a whole).
 NO_FILE = ""
+# The environment variable that names the problem file of one build
+# (GUARD['problems_file'] declares it): commons.build sets it for Pelican.
+PROBLEMS_FILE_VARIABLE = "COMMONS_PROBLEMS_FILE"
 
 
 @dataclass(frozen=True)

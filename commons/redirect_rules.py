@@ -23,22 +23,27 @@ EXPANDED = re.compile(r"\*|(?:^|/):")
 SETTING = "REDIRECTS"
 
 
-def file_name(default: str) -> Pattern:
+def file_name(default: str, help: str = "") -> Pattern:
     return Pattern(
         r"[^./\s][^/\s]*",
         "a plain file or folder name (no '/', not starting with '.')",
         default,
+        help=help,
     )
 
 
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
-        "folder": file_name("redirects"),
-        "redirects_file": file_name("_redirects"),
-        "nginx_file": file_name("nginx-redirects.conf"),
-        "html_pages": Boolean(True),
+        "enabled": Boolean(True, help="read the redirect files and write the three forms"),
+        "folder": file_name(
+            "redirects", "the folder of `content/` whose `*.txt` files list the redirects"
+        ),
+        "redirects_file": file_name("_redirects", "the Netlify/Cloudflare file name"),
+        "nginx_file": file_name("nginx-redirects.conf", "the nginx `map` file's name"),
+        "html_pages": Boolean(
+            True, help="write an HTML page (canonical link, meta refresh) at each old path"
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

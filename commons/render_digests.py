@@ -21,10 +21,12 @@ from pelican.paginator import Page as ListingPage
 from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
+from commons.pelican_patches import SITE_CONTEXT_ATTRIBUTE, raw_body
+
 # A post's attributes that are not what it shows: the build's whole context
 # and settings (digested once for the site), and values Pelican derives from
 # those already in the digest.
-SKIPPED_ATTRIBUTES = frozenset({"_context", "settings", "_summary_cache"})
+SKIPPED_ATTRIBUTES = frozenset({SITE_CONTEXT_ATTRIBUTE, "settings", "_summary_cache"})
 # What a post shows on pages other than its own.
 LISTED_FIELDS = (
     "source_path",
@@ -60,15 +62,19 @@ class Digest:
     digests of the posts already digested in this build, by mode and identity."""
 
     def __init__(self, posts: dict | None = None):
-        self.hash = hashlib.sha256()
+        # The pieces are joined and hashed once: a page has thousands of them,
+        # and one sha256 update per piece cost more than the hashing itself.
+        self.pieces: list[str] = []
         self.posts = posts if posts is not None else {}
 
     def piece(self, tag: str, text: str = "") -> None:
-        data = text.encode("utf-8", "surrogatepass")
-        self.hash.update(f"{tag}{len(data)}:".encode() + data)
+        # The length (in characters) before the text: no two sequences of
+        # pieces make the same string.
+        self.pieces.append(f"{tag}{len(text)}:{text}")
 
     def hexdigest(self) -> str:
-        return self.hash.hexdigest()
+        data = "".join(self.pieces).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).hexdigest()
 
 
 def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
@@ -77,7 +83,16 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         digest.piece("deep", type(value).__name__)
         return
-    if value is None or isinstance(value, (bool, int, float)):
+    # The commonest types first, by exact type: each of them would otherwise
+    # be tested against every class below (Mapping's test is slow).
+    kind = type(value)
+    if kind is str:
+        digest.piece("s", value)
+    elif kind is dict:
+        _mapping(digest, value, posts, depth)
+    elif kind is list or kind is tuple:
+        _sequence(digest, value, posts, depth)
+    elif value is None or isinstance(value, (bool, int, float)):
         digest.piece("v", repr(value))
     elif isinstance(value, str):
         digest.piece("s", value)
@@ -93,23 +108,9 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
     elif isinstance(value, Paginator):
         digest.piece("paginator", f"{value.num_pages}\x00{value.per_page}\x00{value.count}")
     elif isinstance(value, Mapping):
-        digest.piece("map", str(len(value)))
-        for key in sorted(value, key=repr):
-            feed(digest, key, posts, depth + 1)
-            feed(digest, value[key], posts, depth + 1)
+        _mapping(digest, value, posts, depth)
     elif isinstance(value, (list, tuple)):
-        if len(value) > MEMO_LENGTH:
-            # A listing's whole list comes with each of its pages: digested once.
-            key = (posts, "list", id(value))
-            known = digest.posts.get(key)
-            if known is None or known[0] is not value:
-                own = Digest(digest.posts)
-                _items(own, value, posts, depth)
-                known = (value, own.hexdigest())
-                digest.posts[key] = known
-            digest.piece("list", known[1])
-        else:
-            _items(digest, value, posts, depth)
+        _sequence(digest, value, posts, depth)
     elif isinstance(value, (set, frozenset)):
         digest.piece("set", str(len(value)))
         for item in sorted(value, key=repr):
@@ -126,6 +127,28 @@ def feed(digest: Digest, value, posts: str, depth: int = 0) -> None:
         feed(digest, {k: v for k, v in vars(value).items() if not callable(v)}, posts, depth + 1)
     else:
         digest.piece("repr", type(value).__qualname__)
+
+
+def _mapping(digest: Digest, value: Mapping, posts: str, depth: int) -> None:
+    digest.piece("map", str(len(value)))
+    for key in sorted(value, key=repr):
+        feed(digest, key, posts, depth + 1)
+        feed(digest, value[key], posts, depth + 1)
+
+
+def _sequence(digest: Digest, value, posts: str, depth: int) -> None:
+    if len(value) > MEMO_LENGTH:
+        # A listing's whole list comes with each of its pages: digested once.
+        key = (posts, "list", id(value))
+        known = digest.posts.get(key)
+        if known is None or known[0] is not value:
+            own = Digest(digest.posts)
+            _items(own, value, posts, depth)
+            known = (value, own.hexdigest())
+            digest.posts[key] = known
+        digest.piece("list", known[1])
+    else:
+        _items(digest, value, posts, depth)
 
 
 def _items(digest: Digest, value, posts: str, depth: int) -> None:
@@ -157,7 +180,7 @@ def _content_pieces(digest: Digest, content: Content, posts: str, depth: int) ->
             feed(digest, value, "listed", depth + 1)
         return
     # A file of the site (an image, an upload) has no text to summarise.
-    fields = LISTED_FIELDS if getattr(content, "_content", None) is not None else FILE_FIELDS
+    fields = LISTED_FIELDS if raw_body(content) is not None else FILE_FIELDS
     for name in fields:
         digest.piece("a", name)
         feed(digest, getattr(content, name, None), "ref", depth + 1)
@@ -173,6 +196,17 @@ def site_digest(context: Mapping, posts: dict) -> str:
         if isinstance(shown.get(key), Mapping):
             shown[key] = {k: v for k, v in shown[key].items() if k not in skipped}
     feed(digest, shown, "listed")
+    return digest.hexdigest()
+
+
+def feed_digest(site: str, name: str, posts_shown: list, arguments, posts: dict) -> str:
+    """One feed: the site's digest, where it is written, how (`arguments`), and
+    the posts it carries, in full (their bodies are in it)."""
+    digest = Digest(posts)
+    digest.piece("site", site)
+    digest.piece("feed", name)
+    feed(digest, arguments, "listed")
+    feed(digest, posts_shown, "full")
     return digest.hexdigest()
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commons import REPO_ROOT
+from tests.conftest import SAMPLE_CONTENT
 
 
 class NotFollowable(ValueError):
@@ -49,7 +50,7 @@ def new_site(root: Path, content: Path | None = None) -> Site:
     for name in ("pelicanconf.py", "publishconf.py"):
         shutil.copy(REPO_ROOT / name, root / name)
     (root / "theme").symlink_to(REPO_ROOT / "theme")
-    shutil.copytree(content or REPO_ROOT / "content", root / "content")
+    shutil.copytree(content or SAMPLE_CONTENT, root / "content")
     return Site(root)
 
 

@@ -15,17 +15,22 @@ from pathlib import Path
 import pytest
 from lxml import html
 
-from commons import CONTENT_DIR, DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
+from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
-pytest_plugins = ["tests.repository_writes"]
+pytest_plugins = ["tests.repository_writes", "tests.bytecode", "tests.scheduling"]
 
 TESTS_DIR = Path(__file__).parent
 TOOLS_DIR = TESTS_DIR / "tools" / "node_modules"
 VNU_JAR = TOOLS_DIR / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
+# The content every machinery test builds: the tests' own copy of a sample
+# community's posts, so that a site replacing this repository's content/ (a fork,
+# a new sample) breaks none of them. The SAMPLE_* names below are its first post.
+# Only tests/sample/ builds the repository's own content/.
+SAMPLE_CONTENT = TESTS_DIR / "data" / "sites" / "sample" / "content"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
 SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
@@ -34,7 +39,7 @@ SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current
 # The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
 # registered in pyproject.toml, so that `-m unit` or `-m "not browser"` selects
 # by what a test needs rather than by where it happens to be.
-LANE_FOLDERS = ("unit", "build", "browser", "preview", "package")
+LANE_FOLDERS = ("unit", "build", "browser", "preview", "package", "sample")
 # A test that asks for one of these drives Chromium, whatever its folder.
 BROWSER_FIXTURES = frozenset({"chromium", "browser"})
 # The one real build of the fast lane (`bin/test --fast`): the tests of this
@@ -187,8 +192,8 @@ def parse_html(path: Path):
 
 
 def copy_content(destination: Path) -> Path:
-    """A writable copy of the real content folder, for tests that add posts."""
-    shutil.copytree(CONTENT_DIR, destination)
+    """A writable copy of the tests' sample content, for tests that add posts."""
+    shutil.copytree(SAMPLE_CONTENT, destination)
     return destination
 
 
@@ -199,7 +204,7 @@ CHECKOUT_PARTS = ("tasks.py", "pelicanconf.py", "publishconf.py", "commons", "pl
 
 def checkout_copy(destination: Path, content: bool = False) -> Path:
     """A throwaway copy of the checkout's code and settings, with an empty content
-    folder or (`content`) a copy of the real one, for tests of tasks that write
+    folder or (`content`) a copy of the tests' sample content, for tests of tasks that write
     into the repository's own folders (output/, .isso/, content/, caches)."""
     destination.mkdir(parents=True)
     for part in CHECKOUT_PARTS:
@@ -263,7 +268,7 @@ def fetch_comments(comments_cache, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The real project built with the local settings (warnings fatal), and its
+    """The sample content built with the local settings (warnings fatal), and its
     search index, as `invoke build --search` makes it."""
     from commons.config import load
     from tasks import search_index_override
@@ -272,6 +277,7 @@ def built_site(tmp_path_factory) -> Path:
     build_site(
         output,
         settings_file=DEV_SETTINGS,
+        content=SAMPLE_CONTENT,
         overrides=search_index_override(load(DEV_SETTINGS).settings),
     )
     return output
@@ -279,9 +285,9 @@ def built_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def published_site(tmp_path_factory) -> Path:
-    """The real project built with the production settings."""
+    """The sample content built with the production settings."""
     output = tmp_path_factory.mktemp("published") / "output"
-    build_site(output, settings_file=PUBLISH_SETTINGS)
+    build_site(output, settings_file=PUBLISH_SETTINGS, content=SAMPLE_CONTENT)
     return output
 
 
@@ -289,7 +295,7 @@ def published_site(tmp_path_factory) -> Path:
 def build(tmp_path):
     """Build any content folder with any settings into tmp_path; returns the output path."""
 
-    def run(content: Path = CONTENT_DIR, settings_file: Path = DEV_SETTINGS, **kwargs) -> Path:
+    def run(content: Path = SAMPLE_CONTENT, settings_file: Path = DEV_SETTINGS, **kwargs) -> Path:
         output = tmp_path / "output"
         build_site(output, settings_file=settings_file, content=content, **kwargs)
         return output
@@ -351,7 +357,7 @@ def browser(chromium):
 
 @pytest.fixture(scope="session")
 def theme_site(tmp_path_factory) -> Path:
-    """The real content plus the theme's extra posts, built with the local settings.
+    """The sample content plus the theme's extra posts, built with the local settings.
 
     Twelve more posts (pagination, authors, tags, related posts, three years of
     archives), a draft and a post with a hostile title: every template renders.
@@ -416,7 +422,7 @@ def add_feed_posts(content: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def feeds_site(tmp_path_factory) -> Path:
-    """The real content plus FEED_TEST_POSTS, built with the local settings."""
+    """The sample content plus FEED_TEST_POSTS, built with the local settings."""
     root = tmp_path_factory.mktemp("feeds-site")
     content = add_feed_posts(copy_content(root / "content"))
     output = root / "output"

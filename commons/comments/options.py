@@ -19,55 +19,128 @@ NAME = "COMMENTS_SERVER"
 _PATH = Pattern(r"/[^\s'\"$`\\;]*", "an absolute path without spaces or quotes")
 
 
-def _path(default: str) -> Pattern:
-    return Pattern(_PATH.regex.pattern, _PATH.accepted, default, fix="write it as /srv/…")
+def _path(default: str, help: str) -> Pattern:
+    return Pattern(
+        _PATH.regex.pattern, _PATH.accepted, default, fix="write it as /srv/…", help=help
+    )
 
 
 SCHEMA = Schema(
     NAME,
     {
-        "database": _path("/var/lib/commons-comments/comments.db"),
+        "database": _path("/var/lib/commons-comments/comments.db", "the SQLite file on the server"),
         "bind": Pattern(
             r"(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}|unix:/[\w./-]+",
             "127.0.0.1:PORT, [::1]:PORT or unix:/path (the proxy in front is the public side)",
             "127.0.0.1:8090",
             fix="for example '127.0.0.1:8090'",
+            help="where gunicorn listens: loopback or `unix:/path`, behind nginx",
         ),
-        "workers": Integer(2, minimum=1, maximum=32),
-        "user": Pattern(r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-comments"),
+        "workers": Integer(2, minimum=1, maximum=32, help="gunicorn workers (1 to 32)"),
+        "user": Pattern(
+            r"[a-z_][a-z0-9_-]{0,31}",
+            "a system user name",
+            "commons-comments",
+            help="the system user the unit runs as",
+        ),
         # Runs the comment publisher (commons/comments/publisher.py) and `invoke
         # publish`: reads the repository, writes its .cache, holds the rsync key.
         "publisher_user": Pattern(
-            r"[a-z_][a-z0-9_-]{0,31}", "a system user name", "commons-publisher"
+            r"[a-z_][a-z0-9_-]{0,31}",
+            "a system user name",
+            "commons-publisher",
+            help="the system user the comment publisher runs as (it also runs `invoke publish`)",
         ),
-        "publisher_interval": Integer(5, minimum=1, maximum=60),
-        "app_dir": _path("/opt/commons"),
-        "venv": _path("/opt/commons/.venv"),
-        "config_dir": _path("/etc/commons-comments"),
-        "backup_dir": _path("/var/backups/commons-comments"),
-        "backup_keep": Integer(14, minimum=1, maximum=1000),
+        "publisher_interval": Integer(
+            5,
+            minimum=1,
+            maximum=60,
+            help="how many seconds apart the comment publisher asks the server what changed",
+        ),
+        "app_dir": _path("/opt/commons", "where the site's folder is on the server"),
+        "venv": _path(
+            "/opt/commons/.venv",
+            "the virtual environment Commons and Isso are installed in on the server",
+        ),
+        "config_dir": _path("/etc/commons-comments", "where `isso.cfg` and `comments.env` go"),
+        "backup_dir": _path(
+            "/var/backups/commons-comments", "where `comments-backup` writes its copies"
+        ),
+        "backup_keep": Integer(
+            14, minimum=1, maximum=1000, help="how many copies `comments-backup` keeps"
+        ),
         # certbot's --webroot folder, and where its certificates are (one folder per name).
-        "acme_webroot": _path("/var/www/letsencrypt"),
-        "certificates": _path("/etc/letsencrypt/live"),
-        "notify_email": Boolean(True),
-        "reply_notifications": Boolean(True),
-        "ratelimit": Integer(2, minimum=1, maximum=100),
-        "direct_reply": Integer(3, minimum=1, maximum=100),
-        "max_body": Pattern(r"\d+[kKmM]?", "an nginx size such as '64k'", "64k"),
+        "acme_webroot": _path(
+            "/var/www/letsencrypt", "certbot's `--webroot` folder, served on port 80"
+        ),
+        "certificates": _path(
+            "/etc/letsencrypt/live", "the folder holding `<name>/fullchain.pem` and `privkey.pem`"
+        ),
+        "notify_email": Boolean(
+            True, help="each new comment by e-mail to `COMMONS_SMTP_TO`; `False`: to the log"
+        ),
+        "reply_notifications": Boolean(True, help="readers may ask for e-mail on replies"),
+        "ratelimit": Integer(
+            2, minimum=1, maximum=100, help="Isso's guard: comments a minute per reader's network"
+        ),
+        "direct_reply": Integer(
+            3,
+            minimum=1,
+            maximum=100,
+            help="Isso's guard: top-level comments per thread per reader's network",
+        ),
+        "max_body": Pattern(
+            r"\d+[kKmM]?",
+            "an nginx size such as '64k'",
+            "64k",
+            help="nginx's `client_max_body_size` for the comment server",
+        ),
         # Spam, held without a third party (commons/comments/limits.py, form.py):
         # posts a minute per address (the widget's and the form's, each checked
         # by the server and by nginx), links and characters per comment, the
         # form's honeypot field and its seconds between preview and publish.
-        "post_rate": Integer(5, minimum=1, maximum=1000),
+        "post_rate": Integer(
+            5,
+            minimum=1,
+            maximum=1000,
+            help=(
+                "comments a minute per address, for the widget and the plain form alike "
+                "(`429` beyond)"
+            ),
+        ),
         # Admin log-in attempts a minute per address, counted by nginx.
-        "login_rate": Integer(5, minimum=1, maximum=1000),
-        "max_links": Integer(3, minimum=0, maximum=100),
-        "max_chars": Integer(5000, minimum=100, maximum=65535),
-        "honeypot": Boolean(True),
-        "min_seconds": Integer(3, minimum=0, maximum=600),
+        "login_rate": Integer(
+            5,
+            minimum=1,
+            maximum=1000,
+            help="admin log-in attempts a minute per address, counted by nginx",
+        ),
+        "max_links": Integer(
+            3, minimum=0, maximum=100, help="links per comment; more is refused with `400`"
+        ),
+        "max_chars": Integer(
+            5000,
+            minimum=100,
+            maximum=65535,
+            help="characters per comment; more is refused with `400`",
+        ),
+        "honeypot": Boolean(True, help="refuse a form whose hidden trap field is filled"),
+        "min_seconds": Integer(
+            3,
+            minimum=0,
+            maximum=600,
+            help="seconds between the form's preview and its publish",
+        ),
         # Which comments wait for a moderator: "first" (a commenter's first,
         # until one with the same e-mail address is approved), "all" or "none".
-        "moderation": Choice(("first", "all", "none"), "first"),
+        "moderation": Choice(
+            ("first", "all", "none"),
+            "first",
+            help=(
+                "`first`: a commenter's comments wait for a moderator until one with the same "
+                "e-mail address is approved; `all`: every comment waits; `none`: none waits"
+            ),
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

@@ -45,11 +45,12 @@ class SiteLang(Option):
     """A language option whose default is the site's DEFAULT_LANG, in the provider's
     spelling ('pt-BR' -> 'pt-br', 'pt_BR', 'pt'); `inner` says what the provider accepts."""
 
-    def __init__(self, inner: Choice | Pattern, *, underscore: bool = False):
+    def __init__(self, inner: Choice | Pattern, *, underscore: bool = False, help: str = ""):
         super().__init__(
             REQUIRED,
             accepted=inner.accepted,
             fix="correct the value, or remove the key to use the site's DEFAULT_LANG",
+            help=help,
         )
         self.inner = inner
         self.underscore = underscore
@@ -78,8 +79,10 @@ def _lang_tag() -> Pattern:
     return Pattern(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", "a language tag such as 'en' or 'pt-BR'")
 
 
-def _repo() -> Pattern:
-    return Pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a GitHub repository as 'owner/name'")
+def _repo(help: str) -> Pattern:
+    return Pattern(
+        r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a GitHub repository as 'owner/name'", help=help
+    )
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -182,11 +185,20 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="isso",
             options={
-                "url": URL(),
-                "lang": SiteLang(Choice(ISSO_LANGS)),
+                "url": URL(help="the Isso server, for example `https://comments.example.org/`"),
+                "lang": SiteLang(
+                    Choice(ISSO_LANGS),
+                    help="one of Isso's languages; default: the site's `DEFAULT_LANG`",
+                ),
                 # Isso's stylesheet (from the Isso server) lays the widget out;
                 # the site's stylesheet sets its --isso-* colours for light/dark.
-                "css": Boolean(True),
+                "css": Boolean(
+                    True,
+                    help=(
+                        "load Isso's stylesheet (the site's stylesheet sets its colours for both "
+                        "schemes)"
+                    ),
+                ),
             },
             counts=True,
             read_only=False,
@@ -197,16 +209,25 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="giscus",
             options={
-                "repo": _repo(),
-                "repo_id": String(),
-                "category": String(),
-                "category_id": String(),
-                "host": URL("https://giscus.app/"),
-                "lang": SiteLang(Choice(GISCUS_LANGS)),
-                "theme_light": Choice(GISCUS_THEMES, "light"),
-                "theme_dark": Choice(GISCUS_THEMES, "dark"),
-                "reactions": Boolean(True),
-                "input_position": Choice(("bottom", "top"), "bottom"),
+                "repo": _repo("the GitHub repository, `owner/name`, from https://giscus.app"),
+                "repo_id": String(help="the repository's id, from https://giscus.app"),
+                "category": String(help="the discussions' category, from https://giscus.app"),
+                "category_id": String(help="the category's id, from https://giscus.app"),
+                "host": URL("https://giscus.app/", help="the giscus server (a self-hosted one)"),
+                "lang": SiteLang(
+                    Choice(GISCUS_LANGS),
+                    help="one of giscus' languages; default: the site's `DEFAULT_LANG`",
+                ),
+                "theme_light": Choice(
+                    GISCUS_THEMES, "light", help="the giscus theme for the light scheme"
+                ),
+                "theme_dark": Choice(
+                    GISCUS_THEMES, "dark", help="the giscus theme for the dark scheme"
+                ),
+                "reactions": Boolean(True, help="reactions on the post"),
+                "input_position": Choice(
+                    ("bottom", "top"), "bottom", help="where the comment box is: `bottom` or `top`"
+                ),
             },
             counts=False,
             read_only=True,
@@ -222,10 +243,20 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="utterances",
             options={
-                "repo": _repo(),
-                "label": String("comments"),
-                "theme_light": Choice(UTTERANCES_THEMES, "github-light"),
-                "theme_dark": Choice(UTTERANCES_THEMES, "github-dark"),
+                "repo": _repo(
+                    "the GitHub repository, `owner/name`; the thread id is the issue term"
+                ),
+                "label": String("comments", help="the label of the issues utterances opens"),
+                "theme_light": Choice(
+                    UTTERANCES_THEMES,
+                    "github-light",
+                    help="the utterances theme for the light scheme",
+                ),
+                "theme_dark": Choice(
+                    UTTERANCES_THEMES,
+                    "github-dark",
+                    help="the utterances theme for the dark scheme",
+                ),
             },
             counts=False,
             read_only=True,
@@ -241,12 +272,17 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="disqus",
             options={
-                "shortname": Pattern(r"[a-z0-9-]+", "a Disqus shortname: a-z, 0-9 and -"),
+                "shortname": Pattern(
+                    r"[a-z0-9-]+",
+                    "a Disqus shortname: a-z, 0-9 and -",
+                    help="the Disqus forum's shortname",
+                ),
                 "lang": SiteLang(
                     Pattern(
                         r"[a-z]{2,3}(_[A-Z]{2})?", "a Disqus language code such as 'en' or 'pt_BR'"
                     ),
                     underscore=True,
+                    help="a Disqus language code; default: the site's `DEFAULT_LANG`",
                 ),
             },
             counts=True,
@@ -264,9 +300,12 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="remark42",
             options={
-                "host": URL(),
-                "site_id": String("remark"),
-                "lang": SiteLang(Choice(REMARK42_LOCALES)),
+                "host": URL(help="the Remark42 server (its `REMARK_URL`)"),
+                "site_id": String("remark", help="the Remark42 site (its `SITE`)"),
+                "lang": SiteLang(
+                    Choice(REMARK42_LOCALES),
+                    help="a Remark42 locale; default: the site's `DEFAULT_LANG`",
+                ),
             },
             counts=True,
             read_only=True,
@@ -286,11 +325,16 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="cusdis",
             options={
-                "host": URL("https://cusdis.com/"),
+                "host": URL("https://cusdis.com/", help="the Cusdis server (a self-hosted one)"),
                 "app_id": Pattern(
-                    r"[A-Za-z0-9-]+", "the website's app id from the Cusdis dashboard"
+                    r"[A-Za-z0-9-]+",
+                    "the website's app id from the Cusdis dashboard",
+                    help="the website's app id, from the Cusdis dashboard",
                 ),
-                "lang": SiteLang(Choice(CUSDIS_LANGS)),
+                "lang": SiteLang(
+                    Choice(CUSDIS_LANGS),
+                    help="a Cusdis language; default: the site's `DEFAULT_LANG`",
+                ),
             },
             counts=True,
             read_only=False,
@@ -309,12 +353,17 @@ PROVIDERS: dict[str, Provider] = {
         Provider(
             name="comentario",
             options={
-                "url": URL(),
-                "lang": SiteLang(_lang_tag()),
-                "max_level": Pattern(
-                    r"[1-9][0-9]?", "a nesting level from 1 to 99 (as a string)", "10"
+                "url": URL(help="the Comentario instance (it serves `comentario.js`)"),
+                "lang": SiteLang(
+                    _lang_tag(), help="an RFC 5646 language tag; default: the site's `DEFAULT_LANG`"
                 ),
-                "fonts": Boolean(False),
+                "max_level": Pattern(
+                    r"[1-9][0-9]?",
+                    "a nesting level from 1 to 99 (as a string)",
+                    "10",
+                    help='how deep replies nest, `"1"` to `"99"`',
+                ),
+                "fonts": Boolean(False, help="use Comentario's fonts instead of the site's"),
             },
             counts=False,
             read_only=True,
@@ -336,17 +385,26 @@ PROVIDERS: dict[str, Provider] = {
             name="custom",
             options={
                 "template": Pattern(
-                    r"[A-Za-z0-9_./-]+\.html", "a template path such as 'partials/comments.html'"
+                    r"[A-Za-z0-9_./-]+\.html",
+                    "a template path such as 'partials/comments.html'",
+                    help=(
+                        "a template in `THEME_TEMPLATES_OVERRIDES` (or the theme); it receives the"
+                        " post's `discussion`"
+                    ),
                 ),
-                "name": String(),
+                "name": String(help="the service's name in the consent notice"),
                 "origins": DictOf(
                     ListOf(Origin()),
                     {},
                     keys=Choice(ORIGIN_KINDS),
                     accepted=f"a dict with the keys {', '.join(ORIGIN_KINDS)}, each a list of "
                     "origins such as 'https://comments.example.org'",
+                    help=(
+                        "the origins the service loads from, per kind, for the "
+                        "Content-Security-Policy"
+                    ),
                 ),
-                "read_only": Boolean(False),
+                "read_only": Boolean(False, help="whether a closed thread can still be shown"),
             },
             counts=False,
             read_only=False,

@@ -42,29 +42,55 @@ CACHE_ENV = "COMMONS_COMMENTS_CACHE"
 SNAPSHOT_SCHEMA = Schema(
     f"{SETTING}['snapshot']",
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(True, help="read (and fetch) comment snapshots"),
         # Relative to the folder that holds the content folder; git ignores
         # .cache/, so set another folder to commit the archive. It holds one
         # folder per comment server (commons.comments.snapshot.server_cache).
         # The tests give each build its own cache with COMMONS_COMMENTS_CACHE.
-        "cache_dir": String(".cache/comments", accepted="a folder path", env=CACHE_ENV),
+        "cache_dir": String(
+            ".cache/comments",
+            accepted="a folder path",
+            env=CACHE_ENV,
+            help=(
+                "the snapshot cache's folder, relative to the folder that holds the content folder"
+            ),
+        ),
         # changed: fetch the threads the server says changed since their
         # snapshot, and those without one (one request, then one per thread);
         # missing: only threads without a snapshot; all: every thread again;
         # never: read the cache only.
-        "refresh": Choice(REFRESH, "changed"),
-        "concurrency": Integer(4, minimum=1, maximum=64),
+        "refresh": Choice(
+            REFRESH,
+            "changed",
+            help=(
+                "`changed`: threads the server says changed and those with no snapshot; `missing`:"
+                " only those with none; `all`: every thread; `never`: the cache only"
+            ),
+        ),
+        "concurrency": Integer(
+            4, minimum=1, maximum=64, help="requests to the comment server at once"
+        ),
         "timeout": Float(
             10.0,
             minimum=0.1,
             check=lambda v: None if v <= 300 else "it is more than 300 seconds",
             accepted="a number of seconds from 0.1 to 300",
+            help="seconds per request to the comment server",
         ),
         # Comments on the recent discussions page and in its feed (0: no page).
-        "recent": Integer(30, minimum=0, maximum=1000),
+        "recent": Integer(
+            30,
+            minimum=0,
+            maximum=1000,
+            help="comments on the recent discussions page and in its feed; `0`: no page",
+        ),
         # Ask the comment server nothing: `invoke check` and `publish --offline`
         # set COMMONS_COMMENTS_OFFLINE for the build they run.
-        "offline": Boolean(False, env=OFFLINE_ENV),
+        "offline": Boolean(
+            False,
+            env=OFFLINE_ENV,
+            help="ask the comment server nothing (`invoke check` and `publish --offline` set it)",
+        ),
     },
 )
 
@@ -76,13 +102,25 @@ SNAPSHOT_SCHEMA = Schema(
 WEBMENTION_SCHEMA = Schema(
     f"{SETTING}['webmention']",
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(
+            True,
+            help=(
+                'advertise an endpoint: `<link rel="webmention">`, and the `Link` header when '
+                "`SECURITY_HEADERS` writes headers"
+            ),
+        ),
         # `invoke publish` notifies the sites that new and changed posts link
         # (commons/webmention/send.py).
-        "send": Boolean(True),
+        "send": Boolean(
+            True, help="`invoke publish` sends webmentions for the links of new and changed posts"
+        ),
         "endpoint": Optional(
             URL(trailing_slash=False),
             none_means="the Isso server's /webmention; none with another provider",
+            help=(
+                "the endpoint's absolute http(s) URL; `None`: the Isso server's `webmention` path "
+                "with the `isso` provider, none with any other"
+            ),
         ),
     },
 )
@@ -168,15 +206,42 @@ def _custom_template(options: dict, settings) -> list[Problem] | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "provider": Choice(PROVIDERS, "isso"),
-        "articles": Boolean(True),
-        "pages": Boolean(False),
-        "mode": Choice(MODES, "consent"),
+        "provider": Choice(
+            PROVIDERS,
+            "isso",
+            help=(
+                "`isso`, `giscus`, `utterances`, `disqus`, `remark42`, `cusdis`, `comentario`, "
+                "`custom`, or `none` (no service: the last snapshot, read-only)"
+            ),
+        ),
+        "articles": Boolean(
+            True, help="articles have a thread unless their front matter says `Comments: off`"
+        ),
+        "pages": Boolean(
+            False,
+            help=(
+                "pages have a thread only when their front matter says `Comments: on` (when "
+                "`true`: unless `off`)"
+            ),
+        ),
+        "mode": Choice(
+            MODES,
+            "consent",
+            help=(
+                "`consent` (a notice and a button; nothing loads before the click), `lazy` (loads "
+                "near the viewport), `eager` (loads with the page)"
+            ),
+        ),
         "consent_text": String(
             "Comments are hosted by {provider}. Load comments?",
             check=_placeholders({"provider"}),
+            help="the notice; `{provider}` is replaced by the service's name and host",
         ),
-        "closed_text": String("The discussion on this post is closed.", check=_placeholders(set())),
+        "closed_text": String(
+            "The discussion on this post is closed.",
+            check=_placeholders(set()),
+            help="shown for `Comments: closed`",
+        ),
         # The site-wide rule for a thread's id, when a post sets no Comments_id:
         # keep the ids an earlier comment service knows ("{slug}.html",
         # "/{date:%Y}/{date:%m}/{slug}/").
@@ -184,16 +249,42 @@ SCHEMA = Schema(
             "{slug}",
             check=_thread_rule(RULE_FIELDS),
             accepted="a format string with {slug}, and {date}, {lang}, {category}, {author}",
+            help=(
+                "the site-wide rule for a post's thread id when it sets no `Comments_id`: a format"
+                " string over `{slug}` (required), `{date}` (with a format, `{date:%Y}`), "
+                "`{lang}`, `{category}` and `{author}` (slugs). A blog whose threads an earlier "
+                "Isso or Disqus keyed by path keeps them with, for example, "
+                '`"/{date:%Y}/{date:%m}/{slug}/"` or `"{slug}.html"`; the WordPress and Disqus '
+                "importers use the same rule"
+            ),
         ),
         "page_thread_id": String(
             "pages/{slug}",
             check=_thread_rule(PAGE_RULE_FIELDS),
             accepted="a format string with {slug}, and {lang}, {category}, {author}",
+            help="the same for pages (no `{date}`)",
         ),
-        "remember": Boolean(True),
-        "counts": Boolean(True),
-        "snapshot": Nested(SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA.defaults()),
-        "webmention": Nested(WEBMENTION_SCHEMA, WEBMENTION_SCHEMA.defaults()),
+        "remember": Boolean(
+            True,
+            help=(
+                'offer "Load them without asking next time" (per provider, in `localStorage`) and '
+                '"Ask me again"'
+            ),
+        ),
+        "counts": Boolean(True, help="comment counts on listings, for providers with a count API"),
+        "snapshot": Nested(
+            SNAPSHOT_SCHEMA,
+            SNAPSHOT_SCHEMA.defaults(),
+            help="the comment snapshot (see [Comment snapshots](comment-snapshots.md))",
+        ),
+        "webmention": Nested(
+            WEBMENTION_SCHEMA,
+            WEBMENTION_SCHEMA.defaults(),
+            help=(
+                "the Webmention endpoint the pages and headers advertise (see [Webmention "
+                "endpoint](discussion.md#webmention-endpoint))"
+            ),
+        ),
         # One sub-dict per provider, checked whenever the setting mentions it.
         **{
             name: Nested(provider.schema, ABSENT, accepted=provider.schema.accepted_phrase())

@@ -59,6 +59,12 @@ from commons.content_signals import content_reread
 from commons.contents import every_content
 from commons.errors import OperationError
 from commons.page_routing import route_pages
+from commons.pelican_patches import (
+    forget_logged_messages,
+    generator_classes,
+    run_exit_handlers,
+    writer_for,
+)
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
@@ -162,8 +168,7 @@ def install_fatal_logging(stream) -> LogRecorder:
 def _forget_logged_messages() -> None:
     # Pelican logs each message once per process (LimitFilter); a second bad
     # save with the same error must fail again, and say so again.
-    pelican.log.LimitFilter._raised_messages.clear()
-    pelican.log.LimitFilter._group_count.clear()
+    forget_logged_messages()
 
 
 def _forget_settings_modules(settings_file: Path) -> None:
@@ -604,7 +609,7 @@ class WarmSite:
                 theme=self.pelican.theme,
                 output_path=self.pelican.output_path,
             )
-            for cls in self.pelican._get_generator_classes()
+            for cls in generator_classes(self.pelican)
         ]
         for generator in generators:
             if hasattr(generator, "generate_context"):
@@ -630,7 +635,7 @@ class WarmSite:
             os.dup2(descriptor, 1)
             os.dup2(descriptor, 2)
             self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-            writer = self.pelican._get_writer()
+            writer = writer_for(self.pelican)
             counts = {"rendered": 0, "kept": 0}
             kept: list[str] = []
             if plan is not None:
@@ -667,7 +672,7 @@ class WarmSite:
             print(f"CRITICAL {type(error).__name__}: {error}", file=stream, flush=True)
         finally:
             atexit.unregister(self.stop_full_pass)
-            atexit._run_exitfuncs()  # plugins' cleanup (the search plugin stops Pagefind)
+            run_exit_handlers()  # plugins' cleanup (the search plugin stops Pagefind)
             os._exit(code)
 
     def _follow_plan(self, writer, plan: Plan, counts: dict, resident: bool = False) -> list[str]:

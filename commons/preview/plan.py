@@ -45,6 +45,7 @@ from pelican.paginator import Page as ListingPage
 from pelican.urlwrappers import URLWrapper
 
 from commons import render_digests
+from commons.pelican_patches import RAW_BODY_ATTRIBUTE, SITE_CONTEXT_ATTRIBUTE
 
 # The generators' lists of posts and pages, each kept in its order.
 LISTS = {
@@ -74,7 +75,14 @@ LABELS = ("categories", "tags", "authors")
 # plugins/page_meta's view (its address, title and description come from the
 # post's, compared here; its reading time shows on the post's page alone).
 NOT_SHOWN_ELSEWHERE = frozenset(
-    {"_content", "_context", "settings", "_summary_cache", "commons_summaries", "page_meta"}
+    {
+        RAW_BODY_ATTRIBUTE,
+        SITE_CONTEXT_ATTRIBUTE,
+        "settings",
+        "_summary_cache",
+        "commons_summaries",
+        "page_meta",
+    }
 )
 # Links from a post to other posts are followed this deep (a post's
 # `related_posts` list, a dataclass holding posts).

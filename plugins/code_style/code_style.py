@@ -20,6 +20,7 @@ from pelican import signals
 from pygments.styles import get_all_styles, get_style_by_name
 from pygments.token import STANDARD_TYPES
 
+from commons.pelican_patches import raw_body
 from commons.settings import Choice, Pattern, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -28,13 +29,23 @@ SETTING = "CODE_STYLE"
 SCHEMA = Schema(
     SETTING,
     {
-        "light": Choice(sorted(get_all_styles()), "default"),
-        "dark": Choice(sorted(get_all_styles()), "github-dark"),
-        "css_class": Pattern(r"[A-Za-z][\w-]*", "a CSS class name", "highlight"),
+        "light": Choice(
+            sorted(get_all_styles()), "default", help="the Pygments style for the light scheme"
+        ),
+        "dark": Choice(
+            sorted(get_all_styles()), "github-dark", help="the Pygments style for the dark scheme"
+        ),
+        "css_class": Pattern(
+            r"[A-Za-z][\w-]*",
+            "a CSS class name",
+            "highlight",
+            help="the class `codehilite` puts on code blocks",
+        ),
         "save_as": Pattern(
             r"(?!/)(?!.*\.\.)[\w./-]+\.css",
             "a path inside the output, ending in .css",
             "theme/css/code.css",
+            help="where the stylesheet is written",
         ),
     },
 )
@@ -138,7 +149,7 @@ def mark_code(content) -> None:
     options = content.settings.get(SETTING)
     if not options:
         return
-    body = getattr(content, "_content", None) or ""
+    body = raw_body(content) or ""
     content.has_code = f'class="{options["css_class"]}"' in body
 
 

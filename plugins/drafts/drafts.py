@@ -17,7 +17,16 @@ SCHEMA = Schema(
     {
         # True: drafts are built (under /drafts/) with the list of drafts, for
         # local preview. False (production): none is written or listed.
-        "preview": Boolean(True),
+        "preview": Boolean(
+            True,
+            help=(
+                "build drafts under `/drafts/` and the list of drafts, for local preview. `False` "
+                "(`publishconf.py`): every `*_SAVE_AS` setting naming DRAFT (Pelican's and the "
+                "site's, in every language) is emptied and every list of drafts the templates get "
+                "is empty, so no draft is written and no template (`Template: drafts` included) "
+                "lists one"
+            ),
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

@@ -131,19 +131,45 @@ SCHEMA = Schema(
             "for example 'commons.example.org'",
             fix="set it once to a name the community holds and never change it: feed entry "
             "ids are built on it",
+            help=(
+                "a domain or e-mail address the community controls: the authority of every entry's"
+                " `tag:` id. Set it once; changing it makes every post new to every reader. "
+                "`invoke publish` refuses an example name (`example.org`, `*.test`, `*.invalid`, "
+                "`localhost`…); local builds accept it; `COMMONS_FEEDS_ID_AUTHORITY` overrides "
+                "`publishconf.py`'s"
+            ),
         ),
         "id_date": Pattern(
             TAG_DATE.pattern.strip("^$"),
             "a date on which the community held id_authority, written YYYY, YYYY-MM or "
             "YYYY-MM-DD, for example '2011-03'",
             check=_tag_date,
+            help=(
+                "a date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) on which the community held "
+                "`id_authority`; part of every id, never change it"
+            ),
         ),
-        "author": Optional(String(), none_means="to use SITENAME"),
+        "author": Optional(
+            String(), none_means="to use SITENAME", help="the feed-level author; `None`: `SITENAME`"
+        ),
         # None by default: the XSL is a file of Commons' theme, and a site on
         # another theme uses this plugin too (commons.defaults turns it on).
-        "stylesheet": Optional(SitePath(".xsl", REQUIRED), None, none_means="to turn it off"),
-        "sitemap": Optional(SitePath(".xml", REQUIRED), "sitemap.xml", none_means="to turn it off"),
-        "robots_txt": Boolean(False),
+        "stylesheet": Optional(
+            SitePath(".xsl", REQUIRED),
+            None,
+            none_means="to turn it off",
+            help=(
+                "the XSL that shows feeds in a browser, as a path in the built site; `None`: no "
+                "stylesheet"
+            ),
+        ),
+        "sitemap": Optional(
+            SitePath(".xml", REQUIRED),
+            "sitemap.xml",
+            none_means="to turn it off",
+            help="where the sitemap is written; `None`: no sitemap",
+        ),
+        "robots_txt": Boolean(False, help="write `robots.txt` pointing at the sitemap"),
     },
     checks=[
         Check(("robots_txt", "sitemap"), _robots_need_a_sitemap),

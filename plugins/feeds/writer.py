@@ -7,9 +7,9 @@ import posixpath
 
 from feedgenerator import Rss201rev2Feed, Stylesheet
 from pelican.utils import set_date_tzinfo
-from pelican.writers import Writer
 
 from commons.paths import source_name
+from commons.pelican_patches import FeedHooksWriter, replace_intrasite_links
 from commons.urls import absolute_url, site_base
 
 from .entries import (
@@ -29,10 +29,10 @@ from .syndication import CommonsAtomFeed, CommonsRssFeed
 logger = logging.getLogger(__name__)
 
 
-class CommonsFeedWriter(Writer):
+class CommonsFeedWriter(FeedHooksWriter):
     """Pelican's Writer with full-content, absolute-URL, stable-id feeds.
 
-    Pages are written exactly as Pelican writes them; only the two methods that
+    Pages are written exactly as Pelican writes them; only the two steps that
     build a feed and its items are replaced.
     """
 
@@ -51,7 +51,7 @@ class CommonsFeedWriter(Writer):
         self._feed_path = path or url or ""
         return super().write_feed(elements, context, path, url, feed_type, **kwargs)
 
-    def _create_new_feed(self, feed_type, feed_title_suffix, context):
+    def new_feed(self, feed_type, feed_title_suffix, context):
         options = self.settings[SETTING]
         base = site_base(self.settings)
         about = describe_feed(self._feed_path, self.settings)
@@ -76,7 +76,7 @@ class CommonsFeedWriter(Writer):
         feed.entry_cache = self._entry_xml
         return feed
 
-    def _add_item_to_the_feed(self, feed, item):
+    def add_feed_item(self, feed, item):
         summary_only = bool(
             isinstance(feed, Rss201rev2Feed) and self.settings.get("RSS_FEED_SUMMARY_ONLY")
         )
@@ -100,7 +100,9 @@ class CommonsFeedWriter(Writer):
         # A Summary field may still hold {filename} links: resolve them first.
         # Links in the summary and the body are relative to the post, not the feed.
         try:
-            summary = absolutize_html(item._update_content(item.get_summary(base), base), page_url)
+            summary = absolutize_html(
+                replace_intrasite_links(item, item.get_summary(base), base), page_url
+            )
             content = None if summary_only else absolutize_html(item.get_content(base), page_url)
         except FeedContentError as error:
             source = source_name(item.source_path, self.settings.get("PATH"))

@@ -14,6 +14,7 @@ from pelican.contents import Article, Page
 
 from commons.html_policy import DEFAULTS, SETTING, post_attributes, post_tags
 from commons.paths import source_name
+from commons.pelican_patches import raw_body, raw_summary, set_raw_body, set_raw_summary
 from commons.unicode_controls import terminal_safe
 
 from .problems import Problem
@@ -196,11 +197,13 @@ def sanitize_content(content) -> list[Problem]:
         return problems
     if cleaned_with == policy.fingerprint:
         return problems  # cleaned as it was read
-    body_ids = ids_in(content._content or "")
-    if content._content:
-        content._content = policy.clean(content._content)
+    body = raw_body(content)
+    body_ids = ids_in(body or "")
+    if body:
+        set_raw_body(content, policy.clean(body))
     if "summary" in content.metadata:
         content.metadata["summary"] = policy.clean(content.metadata["summary"], body_ids)
-    if getattr(content, "_summary", None):
-        content._summary = policy.clean(content._summary, body_ids)
+    summary = raw_summary(content)
+    if summary:
+        set_raw_summary(content, policy.clean(summary, body_ids))
     return problems

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from commons.paths import source_name
+from commons.pelican_patches import raw_body
 from commons.settings import Boolean, ListOf, Schema, String
 
 from .problems import Problem
@@ -32,13 +33,17 @@ def _site_url(value: str) -> str | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "check_references": Boolean(True),
+        "check_references": Boolean(True, help="check links, images and `{filename}` references"),
         # The site's own addresses besides SITEURL (its public one, in a local
         # build): links written with them are checked like relative links.
         "site_urls": ListOf(
             String(check=_site_url),
             [],
             accepted="a list of the site's addresses, such as ['https://blog.example.org']",
+            help=(
+                "the site's own addresses besides `SITEURL`: links written with them (http or "
+                "https) are checked like relative links, in local builds too"
+            ),
         ),
     },
 )
@@ -53,7 +58,7 @@ def reference_problems(content, content_root: Path, source: str) -> list[Problem
     problems = []
     folder = Path(content.source_path).parent
     static_paths = content.settings.get("STATIC_PATHS", [])
-    for attribute, url in references(content._content or ""):
+    for attribute, url in references(raw_body(content) or ""):
         intrasite = INTRASITE.match(url)
         if intrasite and intrasite["kind"] in REFERENCE_KINDS:
             path = unquote(urlsplit(intrasite["path"]).path)
@@ -82,7 +87,7 @@ def reference_problems(content, content_root: Path, source: str) -> list[Problem
                 )
         elif attribute == "src" and _is_local(url):
             problems.append(_local_image_problem(url, folder, content_root, static_paths, source))
-    for src in images_without_alt(content._content or ""):
+    for src in images_without_alt(raw_body(content) or ""):
         # Pelican warns about five of these per build, naming no fix; every
         # one is listed here (pelicanconf.py's LOG_FILTER silences Pelican's).
         problems.append(

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
 
+from commons.pelican_patches import raw_body, raw_summary
 from commons.settings import ListOf, Pattern, Schema, String
 
 from .problems import Problem
@@ -119,6 +120,10 @@ SCHEMA = Schema(
             String(check=_trusted_problem),
             [],
             accepted="a list of paths relative to content/, such as 'extra/widget.js'",
+            help=(
+                "uploads a maintainer has read and publishes as they are, as paths under "
+                '`content/`: `["extra/widget.js"]`'
+            ),
         ),
         # More media types uploads may be served as, beside the inert ones
         # (INERT_FAMILIES, INERT_TYPES): "model/gltf-binary", or "model/*" for
@@ -128,6 +133,10 @@ SCHEMA = Schema(
             Pattern(MIME_TYPE, "a media type in lower case, such as 'model/gltf-binary'"),
             [],
             accepted="a list of media types, such as 'model/gltf-binary' or 'model/*'",
+            help=(
+                "more media types uploads may be served as, only types no browser runs: "
+                '`["model/gltf-binary"]`, or `["model/*"]` for a family'
+            ),
         ),
     },
 )
@@ -418,9 +427,7 @@ def remote_problems(generator, contents: list) -> list[Problem]:
     problems = []
     for content in contents:
         source = os.path.relpath(content.source_path, settings["PATH"])
-        shown = (getattr(content, "_content", None) or "") + (
-            getattr(content, "_summary", None) or ""
-        )
+        shown = (raw_body(content) or "") + (raw_summary(content) or "")
         for url, directive in remote_media(shown, settings):
             origin = urlsplit(url if not url.startswith("//") else "https:" + url)
             origin = f"{origin.scheme}://{origin.netloc}"
@@ -460,7 +467,7 @@ def note_linked_folders(generator, contents: list) -> None:
     folders = set(generator.context.get(LINKED_FOLDERS, ()))
     for content in contents:
         base = os.path.dirname(content.source_path or "")
-        for _attribute, url in references(getattr(content, "_content", None) or ""):
+        for _attribute, url in references(raw_body(content) or ""):
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or not parts.path or url.startswith("{"):
                 continue

@@ -20,6 +20,7 @@ from pelican.utils import get_date, set_date_tzinfo, slugify
 
 from commons.dates import padded_date
 from commons.paths import source_name
+from commons.pelican_patches import raw_body
 from commons.settings import Choice, ListOf, Optional, Schema, String
 
 from .problems import NO_FILE, GuardError, Problem
@@ -35,16 +36,26 @@ def _category(name: str) -> str | None:
 SCHEMA = Schema(
     SETTING,
     {
-        "required": ListOf(String(), ["title", "date"], accepted="a list of metadata field names"),
+        "required": ListOf(
+            String(),
+            ["title", "date"],
+            accepted="a list of metadata field names",
+            help="fields every post must have (`date` is not required of pages)",
+        ),
         "statuses": ListOf(
             Choice(KNOWN_STATUSES),
             ["published", "draft", "hidden"],
             accepted=f"a list of Pelican statuses, drawn from {list(KNOWN_STATUSES)}",
+            help="the statuses editors may use; anything else fails the build",
         ),
         "categories": Optional(
             ListOf(String(check=_category)),
             none_means="any category",
             accepted="None (any category) or a list of category names without surrounding spaces",
+            help=(
+                "`None` accepts any category; a list of names makes it strict: any other category "
+                "fails the build"
+            ),
         ),
     },
 )
@@ -253,7 +264,7 @@ def _name_slug(source_path, settings: dict) -> str:
 
 
 def _title_for(content) -> str:
-    heading = first_heading(content._content)
+    heading = first_heading(raw_body(content))
     if heading:
         return heading
     stem = os.path.splitext(os.path.basename(content.source_path or ""))[0]

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from pelican.contents import Static
 
 from commons.paths import source_name
+from commons.pelican_patches import url_setting_ignoring_override
 from commons.settings import ListOf, Schema, String
 from commons.site_files import PATHS_SETTING as SETTING
 from commons.site_files import PLACEHOLDER, generated_paths, reserved_folders
@@ -42,6 +43,9 @@ SCHEMA = Schema(
             [],
             accepted="a list of paths relative to the output folder, such as 'downloads/' "
             "or 'status.html'",
+            help=(
+                'more paths no post may take: a file (`"status.html"`) or a folder (`"downloads/"`)'
+            ),
         ),
     },
 )
@@ -272,7 +276,8 @@ def unpublish_drafts(contents: list) -> None:
         if getattr(content, "status", None) != "draft":
             continue
         key = "save_as" if content.in_default_lang else "lang_save_as"
-        if not content._expand_settings(key) and getattr(content, "override_save_as", ""):
+        written = url_setting_ignoring_override(content, key)
+        if not written and getattr(content, "override_save_as", ""):
             content.override_save_as = ""
 
 

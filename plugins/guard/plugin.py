@@ -30,12 +30,14 @@ GUARD['problems_file'].
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from pelican import signals
 
 from commons import html_policy
 from commons.contents import every_article, every_page
+from commons.problems import PROBLEMS_FILE_VARIABLE
 from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Nested, Optional, Schema, String, install
 
@@ -59,13 +61,30 @@ SCHEMA = Schema(
     {
         # False logs the problems and lets the build go on, so that `invoke
         # check` sees the later stages' problems too.
-        "stop": Boolean(True),
-        # Where the build's problems are written as JSON (commons.build,
-        # commons.check and the preview set it); None: nowhere.
-        "problems_file": Optional(
-            String(), none_means="not written", accepted="None or a file path"
+        "stop": Boolean(
+            True,
+            help=(
+                "`False` logs every problem and lets the build go on, each file built with the "
+                "values its fixes name; `invoke check` uses it to list the later stages' problems "
+                "in the same run"
+            ),
         ),
-        **{name: Nested(schema, schema.defaults()) for name, schema in SECTIONS.items()},
+        # Where the build's problems are written as JSON (commons.check and
+        # the preview set it; commons.build through the environment, so that
+        # it need not read the settings file to pass the rest of GUARD on).
+        "problems_file": Optional(
+            String(),
+            none_means="not written",
+            accepted="None or a file path",
+            env=PROBLEMS_FILE_VARIABLE,
+            help="the file each build writes its problems to, as JSON",
+        ),
+        **{
+            name: Nested(
+                schema, schema.defaults(), help=f"the `{name}` check's settings: GUARD['{name}']"
+            )
+            for name, schema in SECTIONS.items()
+        },
     },
 )
 
@@ -236,7 +255,7 @@ class Guard(BuildReceivers):
         renamed = renamed_settings(settings)
         # The problem file first: a bad setting (this plugin's or another's) is
         # a problem of this build too.
-        self.log = ProblemLog(_problems_file(settings.get(SETTING)), logger)
+        self.log = ProblemLog(_problems_file(settings.get(SETTING), os.environ), logger)
         self.log.start_build()
         recorder = LoggedProblems(self.log, settings["PATH"], pelican_fix, PELICAN_ECHOES)
         root = logging.getLogger()
@@ -331,8 +350,12 @@ class Guard(BuildReceivers):
             self.log.report(paths.attached_problems(generator), self.stop)
 
 
-def _problems_file(raw) -> str | None:
-    path = raw.get("problems_file") if isinstance(raw, dict) else None
+def _problems_file(raw, environ) -> str | None:
+    """The problem file before the settings are validated (a bad setting is one of
+    its problems): the environment's, as the option declares, else the setting's."""
+    path = environ.get(PROBLEMS_FILE_VARIABLE) or (
+        raw.get("problems_file") if isinstance(raw, dict) else None
+    )
     return path if isinstance(path, str) and path else None
 
 

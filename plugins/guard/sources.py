@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 from docutils.utils import SystemMessage
 
 from commons.paths import source_name
+from commons.pelican_patches import intrasite_links, raw_body
 from commons.settings import Float, Integer, Schema
 
 from .problems import GUARD_PROBLEMS, GuardError, Problem
@@ -37,7 +38,10 @@ SCHEMA = Schema(
     {
         # Per content file: a post is text; 2 MB is a long book.
         "max_bytes": Integer(
-            2_000_000, minimum=1, fix="use the default, 2_000_000, or a larger number of bytes"
+            2_000_000,
+            minimum=1,
+            fix="use the default, 2_000_000, or a larger number of bytes",
+            help="the largest content file (post or page) read, in bytes",
         ),
         # Per upload (an image, a video, a PDF under STATIC_PATHS): copied, never
         # read, so only the host's own limit matters (GitHub Pages: 100 MB a file).
@@ -45,10 +49,17 @@ SCHEMA = Schema(
             100_000_000,
             minimum=1,
             fix="use the default, 100_000_000, or a larger number of bytes",
+            help=(
+                "the largest upload (image, video, PDF under `STATIC_PATHS`), in bytes; uploads "
+                "are copied, never read"
+            ),
         ),
         # Per content file, to read and convert it (Markdown or reStructuredText).
         "max_seconds": Float(
-            10, minimum=0.1, fix="use the default, 10, or a larger number of seconds"
+            10,
+            minimum=0.1,
+            fix="use the default, 10, or a larger number of seconds",
+            help="the longest time one file may take to read and convert",
         ),
     },
 )
@@ -290,10 +301,11 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
     root = os.path.realpath(content_path)
     problems = []
     for content in contents:
-        if not getattr(content, "_content", None) or content.source_path is None:
+        body = raw_body(content)
+        if not body or content.source_path is None:
             continue
         source = source_name(content.source_path, settings.get("PATH"))
-        for match in content._get_intrasite_link_regex().finditer(content._content):
+        for match in intrasite_links(content, body):
             if match["what"] not in LINK_KINDS:
                 continue
             path = urlparse(match["value"]).path

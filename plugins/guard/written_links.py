@@ -23,6 +23,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.paths import source_name
+from commons.pelican_patches import raw_body
 from commons.receivers import BuildReceivers
 
 from .problems import Problem
@@ -153,12 +154,19 @@ def broken_body_links(
     source = source_name(content.source_path, content_root)
     problems = []
     published = references(body)
-    # The same elements, before Pelican replaced {filename}, {tag}… in them:
-    # what the editor wrote, and so what a message names.
-    authored = references(content._content or "")
-    if len(authored) != len(published):
-        authored = published
-    for (attribute, reference), (_, as_written) in zip(published, authored, strict=True):
+    authored: list[tuple[str, str]] = []
+
+    def written_as(index: int) -> str:
+        # The same element before Pelican replaced {filename}, {tag}… in it:
+        # what the editor wrote, and so what a message names. Parsed only
+        # for a post with a problem: most have none.
+        if not authored:
+            authored.extend(references(raw_body(content) or ""))
+            if len(authored) != len(published):
+                authored[:] = published
+        return authored[index][1]
+
+    for index, (attribute, reference) in enumerate(published):
         if not reference or reference.startswith(SKIPPED_SCHEMES) or reference.startswith("{"):
             continue
         if attribute == "src" and _is_local(reference):
@@ -177,6 +185,7 @@ def broken_body_links(
         target = own_file if on_this_page else target_file(output, parts.path)
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
+            as_written = written_as(index)
             problems.append(
                 Problem(
                     source,
@@ -191,6 +200,7 @@ def broken_body_links(
             if fragment not in _ids(target, anchors):
                 # As the editor wrote it: Commons namespaces the ids of posts.
                 fragment_written = fragment.removeprefix(USER_CONTENT_PREFIX)
+                as_written = written_as(index)
                 problems.append(
                     Problem(
                         source,

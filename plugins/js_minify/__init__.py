@@ -1,5 +1,5 @@
-"""Write the theme's scripts without their comment lines and indentation, so
-the source can keep its comments and the pages weigh less.
+"""Write the theme's scripts minified (rjsmin), so the source can keep its
+comments and the pages weigh less.
 Settings: `JS_MINIFY`.
 """
 

@@ -7,43 +7,47 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from commons.pelican_patches import MARKDOWN_META, markdown_metadata
 from commons.settings import Boolean, Schema, install
 
 SETTING = "MARKDOWN_READER"
-SCHEMA = Schema(SETTING, {"reuse": Boolean(True)})
+SCHEMA = Schema(
+    SETTING,
+    {"reuse": Boolean(True, help="one converter per reader (per process), reset between files")},
+)
 DEFAULTS = SCHEMA.defaults()
-META = "meta"
 
 
 class ReusingMarkdownReader(MarkdownReader):
-    """Pelican's Markdown reader, with one converter for every file it reads."""
+    """Pelican's Markdown reader, with one converter for every file's body it reads.
+
+    Pelican takes the `meta` preprocessor out of the converter it parses
+    metadata with (so that a Summary's first lines are not read as metadata):
+    the formatted fields are converted by a second converter, kept as well, and
+    the body converter keeps its `meta` preprocessor from file to file.
+    """
 
     def read(self, source_path):
-        # Pelican's own read, with the converter reset instead of built anew.
-        self._source_path = source_path
-        self._md = self._ready_converter()
+        # Pelican's own read, with the converters reset instead of built anew.
+        if getattr(self, "_body_converter", None) is None:
+            self._body_converter = Markdown(**self.settings["MARKDOWN"])
+            self._fields_converter = Markdown(**self.settings["MARKDOWN"])
+            self._fields_meta = self._fields_converter.preprocessors[MARKDOWN_META]
+        else:
+            self._body_converter.reset()
         with pelican_open(source_path) as text:
-            content = self._md.convert(text)
-        metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
-        return content, metadata
-
-    def _ready_converter(self) -> Markdown:
-        converter = getattr(self, "_converter", None)
-        if converter is None:
-            converter = Markdown(**self.settings["MARKDOWN"])
-            self._converter = converter
-            # Pelican's metadata parsing takes the `meta` preprocessor out (so
-            # that a summary's first lines are not read as metadata); it goes
-            # back in, at its own priority, before the next file.
-            self._meta_priority = next(
-                item.priority for item in converter.preprocessors._priority if item.name == META
+            content = self._body_converter.convert(text)
+        metadata = {}
+        if hasattr(self._body_converter, "Meta"):
+            # Pelican resets the fields' converter before each field it converts.
+            metadata = markdown_metadata(
+                self,
+                self._fields_converter,
+                self._fields_meta,
+                source_path,
+                self._body_converter.Meta,
             )
-            self._meta = converter.preprocessors[META]
-            return converter
-        converter.reset()
-        if META not in converter.preprocessors:
-            converter.preprocessors.register(self._meta, META, self._meta_priority)
-        return converter
+        return content, metadata
 
 
 def use_reusing_reader(pelican) -> None:

@@ -73,6 +73,12 @@ SCHEMA = Schema(
             [],
             accepted=ITEMS_ACCEPTED,
             fix="correct the entry, or remove it",
+            help=(
+                "the header menu's first entries, in order: a page's source path under `content/` "
+                '(`"pages/about.md"`), or a link `{"title": "Events", "url": '
+                '"https://events.example.org/"}` (an `http(s)` address or a site path starting '
+                "with `/`). Pages with `Menu: true` that the list does not name follow, by title"
+            ),
         )
     },
 )

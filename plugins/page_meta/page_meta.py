@@ -16,7 +16,7 @@ from pelican.contents import Article, Page
 from commons.settings import URL, Check, Choice, Integer, ListOf, Optional, Pattern, Schema, install
 from commons.urls import absolute_url, site_base
 
-from .share import NETWORKS, ShareLink, share_links
+from .share import DEFAULT_NETWORKS, NATIVE, NETWORKS, ShareLink, share_links
 from .structured_data import blog_posting, web_page
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,12 @@ SCHEMA = Schema(
         "words_per_minute": Integer(220, minimum=1),
         "description_length": Integer(160, minimum=1),
         "share_networks": ListOf(
-            Choice(NETWORKS), list(NETWORKS), accepted=f"a list drawn from {list(NETWORKS)}"
+            Choice(NETWORKS),
+            DEFAULT_NETWORKS,
+            accepted=f"a list drawn from {list(NETWORKS)}",
+            help="the post's share buttons, in this order: 'native' is the browser's "
+            "own share sheet (shown only where the browser has one), the others plain "
+            "links; 'linkedin', 'facebook' and 'x' are there only when listed",
         ),
         "mastodon_instance": Pattern(
             _HOSTNAME.pattern.strip("^$"),
@@ -200,6 +205,11 @@ class PageMeta:
     @staticmethod
     def _plain(fragment: str) -> str:
         return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+    @property
+    def share_native(self) -> bool:
+        """Whether the post offers the browser's own share sheet (theme.js shows it)."""
+        return NATIVE in self._options["share_networks"]
 
     @cached_property
     def share_links(self) -> list[ShareLink]:

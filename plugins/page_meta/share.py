@@ -1,7 +1,9 @@
 """Plain share links: one URL per network, built from the post's title and address.
 
 They are ordinary links. No script, no image and no request reaches any of
-these sites until the reader follows one.
+these sites until the reader follows one. "native" is the browser's own share
+sheet (the Web Share API): a button, not a link, that theme.js shows only
+where the browser has one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-NETWORKS = ("email", "mastodon", "bluesky", "linkedin", "facebook", "x")
+NATIVE = "native"
+LINK_NETWORKS = ("email", "mastodon", "bluesky", "linkedin", "facebook", "x")
+NETWORKS = (NATIVE, *LINK_NETWORKS)
+# Each link costs about 300 bytes on every post (its address holds the post's
+# title and address): the three commercial networks are there when a site
+# lists them.
+DEFAULT_NETWORKS = [NATIVE, "email", "mastodon", "bluesky"]
 LABELS = {
     "email": "Email",
     "mastodon": "Mastodon",
@@ -47,13 +55,15 @@ def share_url(network: str, title: str, url: str, mastodon_instance: str) -> str
         return "https://www.facebook.com/sharer/sharer.php?" + _query({"u": url})
     if network == "x":
         return "https://x.com/intent/tweet?" + _query({"text": title, "url": url})
-    raise ValueError(f"unknown share network {network!r}; accepted: {list(NETWORKS)}")
+    raise ValueError(f"unknown share link {network!r}; accepted: {list(LINK_NETWORKS)}")
 
 
 def share_links(
     networks: list[str], title: str, url: str, mastodon_instance: str
 ) -> list[ShareLink]:
+    """The links of `networks`, in order; the native button is not a link."""
     return [
         ShareLink(network, LABELS[network], share_url(network, title, url, mastodon_instance))
         for network in networks
+        if network != NATIVE
     ]

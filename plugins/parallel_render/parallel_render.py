@@ -21,6 +21,7 @@ from pelican.generators import (
 
 from commons.contents import every_article, every_page
 from commons.forking import can_fork, count_worker_logs, usable_cores
+from commons.pelican_patches import open_files_with
 from commons.settings import Boolean, Integer, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ def run_child(number, shared, connection, generators, originals, writer) -> None
         child = RenderChild(number, shared, connection)
         writer.write_file = _WriteThrough(child, writer.write_file)
         writer.write_feed = _no_feed
-        writer._open_w = _discard
+        open_files_with(writer, _discard)
         for generator in generators:
             if not isinstance(generator, COPYING_GENERATORS):
                 originals[id(generator)](writer)

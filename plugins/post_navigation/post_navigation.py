@@ -12,7 +12,17 @@ from commons.settings import Integer, Schema, install
 logger = logging.getLogger(__name__)
 
 SETTING = "POST_NAVIGATION"
-SCHEMA = Schema(SETTING, {"related_count": Integer(3, minimum=0, maximum=12)})
+SCHEMA = Schema(
+    SETTING,
+    {
+        "related_count": Integer(
+            3,
+            minimum=0,
+            maximum=12,
+            help="how many related posts a post lists (0 to 12; 0 hides the section)",
+        )
+    },
+)
 DEFAULTS = SCHEMA.defaults()
 
 

@@ -12,13 +12,19 @@ SETTING = "RENDER_ONCE"
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(
+            True, help="reuse rendered partials; `False` renders each one every time"
+        ),
         # Partials that depend only on the post and site-wide settings: never on
         # the page they are shown on (its URL, its pagination, a `with` variable).
         "templates": ListOf(
             String(),
             ["partials/post_summary.html"],
             accepted="a list of template names, such as ['partials/post_summary.html']",
+            help=(
+                "partials that depend only on the post and site-wide settings, never on the page "
+                "they are shown on"
+            ),
         ),
     },
 )

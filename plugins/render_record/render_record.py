@@ -12,12 +12,13 @@ from pathlib import Path
 
 from pelican import signals
 from pelican.generators import SourceFileGenerator, StaticGenerator
+from pelican.utils import sanitised_join
 
 from commons.digests import files_digest
 from commons.page_routing import route_pages
 from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
-from commons.render_digests import page_digest, site_digest
+from commons.render_digests import feed_digest, page_digest, site_digest
 from commons.settings import Boolean, Schema, install
 
 logger = logging.getLogger(__name__)
@@ -90,15 +91,22 @@ class RenderRecord(BuildReceivers):
         self.writers: set[int] = set()
         self.rendered = 0
         self.kept = 0
+        # Feeds apart: "rendered" and "kept" count pages.
+        self.feeds_rendered = 0
+        self.feeds_kept = 0
 
     def receivers(self) -> list:
         return [(signals.finalized, self.finish)]
 
-    def render(self, template, context: dict, localcontext: dict) -> str:
+    def site_of(self, context: dict) -> str:
         if self.site is None:
-            # At the first page: every plugin has finished the context.
+            # At the first page or feed: every plugin has finished the context.
             self.site = self.code + site_digest(context, self.posts)
             self.shared = frozenset(id(value) for value in context.values())
+        return self.site
+
+    def render(self, template, context: dict, localcontext: dict) -> str:
+        self.site_of(context)
         local = {k: v for k, v in localcontext.items() if context.get(k, MISSING) is not v}
         name = localcontext["output_file"]
         inputs = page_digest(
@@ -118,13 +126,47 @@ class RenderRecord(BuildReceivers):
 
     def _last_text(self, name: str, digest: str) -> str | None:
         """The last site's page, when its bytes are those the record says it wrote."""
+        data = self._last_bytes(name, digest)
+        return None if data is None else data.decode("utf-8")
+
+    def _last_bytes(self, name: str, digest: str) -> bytes | None:
         try:
             data = (self.last_site / name).read_bytes()
         except OSError:
             return None
         if hashlib.sha256(data).hexdigest() != digest:
             return None  # changed since, or another build's: rendered again
-        return data.decode("utf-8")
+        return data
+
+    def write_feed(self, write_feed, writer, elements, context, path=None, *args, **kwargs):
+        """A feed, through the record: kept when its posts (in full: a feed
+        carries their bodies), its arguments and the site did not change.
+
+        A kept feed is not made again, so `feed_generated` and `feed_written`
+        are not sent for it (no receiver of Commons' listens to them).
+        """
+        if not path:
+            return write_feed(elements, context, path, *args, **kwargs)
+        name = os.path.normpath(path)
+        most = writer.settings.get("FEED_MAX_ITEMS")
+        # The list itself when the feed carries all of it: its digest is made
+        # once for the Atom and the RSS feed of the same posts.
+        shown = elements if most is None or len(elements) <= most else list(elements[:most])
+        inputs = feed_digest(self.site_of(context), name, shown, [args, kwargs], self.posts)
+        target = Path(sanitised_join(writer.output_path, path))
+        last = self.last.get(name)
+        if last is not None and last[0] == inputs:
+            data = self._last_bytes(name, last[1])
+            if data is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                self.feeds_kept += 1
+                self.pages[name] = last
+                return None
+        self.feeds_rendered += 1
+        feed = write_feed(elements, context, path, *args, **kwargs)
+        self.pages[name] = [inputs, hashlib.sha256(target.read_bytes()).hexdigest()]
+        return feed
 
     def output(self, generate_output, writer) -> None:
         """A generator's `generate_output`, its pages going through the record.
@@ -137,6 +179,7 @@ class RenderRecord(BuildReceivers):
         if id(writer) not in self.writers:
             self.writers.add(id(writer))
             route_pages(writer, self.render)
+            writer.write_feed = partial(self.write_feed, writer.write_feed, writer)
         generate_output(writer)
 
     def finish(self, _pelican) -> None:
@@ -150,6 +193,8 @@ class RenderRecord(BuildReceivers):
                     "pages": self.pages,
                     "rendered": self.rendered,
                     "kept": self.kept,
+                    "feeds_rendered": self.feeds_rendered,
+                    "feeds_kept": self.feeds_kept,
                 },
                 sort_keys=True,
             ),
@@ -157,9 +202,11 @@ class RenderRecord(BuildReceivers):
         )
         os.replace(partial_path, self.record_path)
         logger.info(
-            "Render record: %d page(s) rendered, %d kept from the last build",
+            "Render record: %d page(s) and %d feed(s) rendered, %d and %d kept from the last build",
             self.rendered,
+            self.feeds_rendered,
             self.kept,
+            self.feeds_kept,
         )
 
 

@@ -36,11 +36,12 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.build import LAST_SITE_VARIABLE
 from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
 from commons.settings import Boolean, Check, Integer, ListOf, Schema, String, install
 
-from .shards import SHARDS_DIR, IndexRun, SearchIndexError, plan_shards
+from .shards import MANIFEST, SHARDS_DIR, IndexRun, LastIndex, SearchIndexError, plan_shards
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,9 @@ SCHEMA = Schema(
     checks=[Check(("enabled",), _search_page)],
 )
 DEFAULTS = SCHEMA.defaults()
-# Next to the first bundle: the list of every bundle, which search.js reads.
-MANIFEST = "shards.json"
+# In the content cache's folder (emptied with it when its key changes): what
+# each shard's bundle was made from, for the next build over this site.
+SEARCH_RECORD = "search-record.json"
 
 __all__ = ["SearchIndexError", "SiteSearch", "register"]
 
@@ -183,7 +185,8 @@ class SiteSearch(BuildReceivers):
             self.nothing_to_index = True
             return
         plan = plan_shards(paths, self.options["pages_per_bundle"])
-        self.run = IndexRun(output, plan, pagefind_options(self.options, self.settings))
+        options = pagefind_options(self.options, self.settings)
+        self.run = IndexRun(output, plan, options, last_index(self.settings, options))
         logger.debug("Search: %d pages in %d shards", sum(map(len, plan)), len(plan))
 
     def page_written(self, path, context=None) -> None:
@@ -212,13 +215,17 @@ class SiteSearch(BuildReceivers):
             if failures:
                 _fail(failures[0].failure)
             assemble(built, bundle)
+            if run.last is not None:
+                run.last.write(built)
         finally:
             run.close()
         logger.info(
-            "Search: indexed %d pages in %d bundles into %s (%.1f s after the site was written)",
+            "Search: indexed %d pages in %d bundles into %s, %d kept from the last build "
+            "(%.1f s after the site was written)",
             sum(len(shard.written) for shard in built),
             len(built),
             bundle,
+            sum(shard.reused for shard in built),
             time.monotonic() - started,
         )
 
@@ -227,6 +234,19 @@ class SiteSearch(BuildReceivers):
         run, self.run = self.run, None
         if run is not None:
             run.close()
+
+
+def last_index(settings: dict, options: list[str]) -> LastIndex | None:
+    """The last build's bundles, in a build commons.build runs (it names the
+    site it replaces, "" for none); None elsewhere (a bare `pelican`, the
+    preview): every shard is indexed, and no record is kept."""
+    chosen = os.environ.get(LAST_SITE_VARIABLE)
+    if chosen is None:
+        return None
+    last_bundle = Path(chosen) / settings[SETTING]["bundle_dir"] if chosen else None
+    if last_bundle is not None and not last_bundle.is_dir():
+        last_bundle = None
+    return LastIndex(Path(settings["CACHE_PATH"]) / SEARCH_RECORD, last_bundle, options)
 
 
 def searchable_paths(generators) -> list[str]:

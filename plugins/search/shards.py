@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
+import importlib.metadata
+import json
 import logging
 import math
 import os
@@ -27,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +40,8 @@ SHARDS_DIR = "shards"
 # What a merged bundle is read for (the search page loads Pagefind's script,
 # WebAssembly and UI from the first bundle only).
 MERGED_BUNDLE_FILES = ("pagefind-entry.json", "index", "fragment", "filter")
+# The list of bundles beside the first (plugin.py writes it).
+MANIFEST = "shards.json"
 PAGEFIND_TIMEOUT = 600  # seconds, per shard
 PAGEFIND_NICENESS = 10
 
@@ -70,13 +76,113 @@ class Shard:
     written: set[str] = field(default_factory=set)
     handed_over: bool = False
     failure: str | None = None
+    # What Pagefind indexed (LastIndex.shard_inputs) and the bundle it made
+    # (bundle_digest), for the next build's LastIndex.
+    inputs: str | None = None
+    bundle_files: str | None = None
+    reused: bool = False
+
+
+def bundle_digest(bundle: Path) -> str:
+    """A bundle's files: their paths inside it and their bytes."""
+    return files_digest(folder_files(bundle), root=bundle).hexdigest()
+
+
+class LastIndex:
+    """The last build's bundles, for shards whose pages did not change.
+
+    Pagefind makes the same bundle from the same pages and options, so a
+    shard whose pages are byte for byte those of the last build's shard in
+    the same place takes a copy of that bundle, checked against the digest
+    the last build recorded, instead of a new Pagefind run.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, record_path: Path, last_bundle: Path | None, options: list[str]):
+        self.record_path = record_path
+        self.last_bundle = last_bundle
+        self.options = options
+        self.shards = self._read() if last_bundle is not None else {}
+
+    def _read(self) -> dict:
+        try:
+            data = json.loads(self.record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != self.FORMAT:
+            return {}
+        shards = data.get("shards")
+        return shards if isinstance(shards, dict) else {}
+
+    def shard_inputs(self, output: Path, shard: Shard, count: int) -> str:
+        """What the shard's bundle is made from: Pagefind's version and options,
+        the shard's place, and each page's path and bytes."""
+        digest = hashlib.sha256()
+        try:
+            version = importlib.metadata.version("pagefind-bin")
+        except importlib.metadata.PackageNotFoundError:
+            version = "unknown"
+        header = [version, self.options, shard.number, count]
+        digest.update(json.dumps(header).encode("utf-8") + b"\x00")
+        for site_path in sorted(shard.written):
+            with open(output / site_path, "rb") as page:
+                page_digest = hashlib.file_digest(page, "sha256").hexdigest()
+            digest.update(f"{site_path}\x00{page_digest}\x00".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def reuse(self, shard: Shard) -> bool:
+        """Copy the last build's bundle of this shard, when it was made from the
+        same inputs and is as the last build left it."""
+        last = self.shards.get(str(shard.number))
+        if self.last_bundle is None or not isinstance(last, list) or last[0] != shard.inputs:
+            return False
+        source = (
+            self.last_bundle
+            if shard.number == 1
+            else self.last_bundle / SHARDS_DIR / str(shard.number)
+        )
+        ignored = shutil.ignore_patterns(SHARDS_DIR, MANIFEST) if shard.number == 1 else None
+        try:
+            shutil.copytree(source, shard.bundle, ignore=ignored)
+        except OSError:
+            shutil.rmtree(shard.bundle, ignore_errors=True)
+            return False
+        if bundle_digest(shard.bundle) != last[1]:
+            shutil.rmtree(shard.bundle, ignore_errors=True)
+            return False  # changed since, or another build's: indexed again
+        shard.bundle_files = last[1]
+        return True
+
+    def write(self, shards: list[Shard]) -> None:
+        record = {
+            "format": self.FORMAT,
+            "shards": {
+                str(shard.number): [shard.inputs, shard.bundle_files]
+                for shard in shards
+                if shard.inputs and shard.bundle_files and shard.failure is None
+            },
+            # This build's shards that took the last build's bundle.
+            "kept": [shard.number for shard in shards if shard.reused],
+        }
+        self.record_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.record_path.with_name(f".{self.record_path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.replace(partial, self.record_path)
 
 
 class IndexRun:
     """One build's indexing: mirrors filled as pages are written, one Pagefind at a time."""
 
-    def __init__(self, output: Path, plan: list[list[str]], pagefind_options: list[str]):
+    def __init__(
+        self,
+        output: Path,
+        plan: list[list[str]],
+        pagefind_options: list[str],
+        last: LastIndex | None = None,
+    ):
         self.output = output
+        self.last = last
         self.pagefind = pagefind_executable()
         self.pagefind_options = pagefind_options
         # Beside the site, not in it: if the build fails, nothing of the index
@@ -169,12 +275,24 @@ class IndexRun:
     def _index_shards(self) -> None:
         # One Pagefind at a time: two at once would add up their memory.
         while (shard := self.pending.get()) is not None:
+            if self.last is not None:
+                try:
+                    shard.inputs = self.last.shard_inputs(self.output, shard, len(self.shards))
+                except OSError as error:
+                    shard.failure = f"could not read the pages of shard {shard.number}: {error}"
+                    continue
+                if self.last.reuse(shard):
+                    shard.reused = True
+                    logger.info("Search: shard %d kept from the last build", shard.number)
+                    continue
             try:
                 self._mirror(shard)
             except OSError as error:
                 shard.failure = f"could not gather the pages of shard {shard.number}: {error}"
             else:
                 shard.failure = self._run_pagefind(shard)
+                if shard.failure is None and self.last is not None:
+                    shard.bundle_files = bundle_digest(shard.bundle)
             shutil.rmtree(shard.mirror, ignore_errors=True)
 
     def _mirror(self, shard: Shard) -> None:

@@ -39,17 +39,23 @@ SOURCE = Pattern(
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(False),
-        "headers_file": String("_headers"),
-        "nginx_file": String("nginx-security-headers.conf"),
-        "referrer_policy": String("strict-origin-when-cross-origin"),
+        "enabled": Boolean(False, help="write the two files"),
+        "headers_file": String("_headers", help="the Netlify/Cloudflare file name"),
+        "nginx_file": String("nginx-security-headers.conf", help="the nginx snippet's file name"),
+        "referrer_policy": String(
+            "strict-origin-when-cross-origin", help="the `Referrer-Policy` header's value"
+        ),
         # Strict-Transport-Security for an https SITEURL: browsers that have
         # seen the site once never ask for it over plain http again. 0: none.
         "hsts_max_age": Integer(
-            31_536_000, minimum=0, fix="use the default, 31_536_000 (a year), or 0 for none"
+            31_536_000,
+            minimum=0,
+            fix="use the default, 31_536_000 (a year), or 0 for none",
+            help="`Strict-Transport-Security`'s max-age for an https site; `0`: none",
         ),
         "permissions_policy": String(
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
+            help="the `Permissions-Policy` header's value",
         ),
         "extra_sources": DictOf(
             ListOf(SOURCE, accepted="a list of origins such as 'https://media.example.org'"),
@@ -57,6 +63,7 @@ SCHEMA = Schema(
             keys=Choice(DIRECTIVES),
             accepted=f"a dict mapping some of {list(DIRECTIVES)} to lists of origins such as "
             "'https://media.example.org' (no spaces, semicolons or commas)",
+            help='more sources per directive, e.g. `{"img": ["https://media.example.org"]}`',
         ),
     },
 )

@@ -17,7 +17,10 @@ from pelican import signals
 from commons.settings import Boolean, Schema, install
 
 SETTING = "TAXONOMY_INDEX"
-SCHEMA = Schema(SETTING, {"enabled": Boolean(True)})
+SCHEMA = Schema(
+    SETTING,
+    {"enabled": Boolean(True, help="index the labels' lists; `False` leaves Pelican's own")},
+)
 
 
 class IndexedPosts(list):

@@ -33,6 +33,10 @@ SCHEMA = Schema(
             [],
             accepted="a list of thread ids (a post's `discussion.thread_id`), such as "
             "['sharing-your-work']",
+            help=(
+                "the threads (`discussion.thread_id`) whose pages to write; empty: an ordinary "
+                "build"
+            ),
         ),
         # Templates that show the threads of the posts a page is given: its
         # post, or the posts it lists (with their counts). Pelican gives every
@@ -45,6 +49,7 @@ SCHEMA = Schema(
                 *("archives", "period_archives"),
             ],
             accepted="a list of template names without '.html', such as ['article', 'index']",
+            help="templates that show the threads of the posts a page is given",
         ),
         # Templates that show the site's discussion as a whole rather than
         # one post's: the recent discussions page, and the home page, whose
@@ -53,6 +58,7 @@ SCHEMA = Schema(
             String(),
             ["index", "discussions"],
             accepted="a list of template names without '.html', such as ['index', 'discussions']",
+            help="templates that show the whole site's discussion, written in every such build",
         ),
     },
 )

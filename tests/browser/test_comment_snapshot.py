@@ -20,7 +20,7 @@ from itsdangerous import URLSafeTimedSerializer
 from commons.build import build_site
 from commons.servers import free_port
 from tests.browser.test_accessibility import axe_violations
-from tests.conftest import AXE_JS, SAMPLE_ARTICLE, parse_html, require
+from tests.conftest import AXE_JS, SAMPLE_ARTICLE, SAMPLE_CONTENT, parse_html, require
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 FIRST = "We run a tool library on Fridays: bring a drill, borrow a saw."
@@ -113,7 +113,7 @@ def _build(tmp_path, isso, name: str, refresh: str = "missing"):
             "snapshot": {"refresh": refresh, "timeout": 5},
         }
     }
-    return build_site(tmp_path / name, overrides=overrides)
+    return build_site(tmp_path / name, content=SAMPLE_CONTENT, overrides=overrides)
 
 
 def test_snapshot_shows_approved_comments_threaded_without_javascript(

@@ -13,7 +13,7 @@ import pytest
 
 from commons.build import build_site
 from commons.comments.snapshot import thread_file
-from tests.conftest import SAMPLE_ARTICLE, isso_snapshots, parse_html
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT, isso_snapshots, parse_html
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 RTL = "שלום עולם \u202eevil\u202c مرحبا"
@@ -102,6 +102,7 @@ def test_hostile_snapshot_renders_as_text_and_runs_nothing(tmp_path, comments_ca
     )
     output = build_site(
         tmp_path / "output",
+        content=SAMPLE_CONTENT,
         overrides={
             "DISCUSSION": {
                 "provider": "isso",

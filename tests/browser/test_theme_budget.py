@@ -1,12 +1,18 @@
-"""The weight of the article page and the home page before any interaction,
-measured in Chromium on the production build (publishconf.py, pointed at the
-local server that serves it).
+"""The weight of the article page and the listings (the home page, a
+category page) before any interaction, measured in Chromium on the production
+build (publishconf.py, pointed at the local server that serves it).
 
 Counted: every response body the page loads before the reader acts, HTML,
 CSS, JavaScript, fonts and images (the favicon too), uncompressed (the bytes
 Chromium decodes; a server that compresses sends fewer). Also: no
 render-blocking resource from another origin, at most 2 KB of inline
 JavaScript, and no request to any other origin until the reader acts.
+
+Issue 25's target for the article page is 18 KB (bench/page_weight.py's
+WEIGHT_BUDGET_BYTES); the theme has not reached it, so that test is an
+expected failure (strict: it fails the run once the page fits, so that the
+mark comes off). The ceilings below are what the theme has reached
+(docs/theme.md, "Weight"): a change that makes a page heavier fails here.
 """
 
 from __future__ import annotations
@@ -16,13 +22,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.page_weight import WEIGHT_BUDGET_BYTES
 from commons import PUBLISH_SETTINGS
 from commons.build import build_site
 from commons.servers import free_port
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT
 
-ARTICLE_BUDGET_BYTES = 25 * 1024
-HOME_BUDGET_BYTES = 16 * 1024 + 512
+ARTICLE_BUDGET_BYTES = WEIGHT_BUDGET_BYTES
+ARTICLE_REACHED_BYTES = 23 * 1024 + 256
+HOME_REACHED_BYTES = 15 * 1024 + 256
+CATEGORY_REACHED_BYTES = 15 * 1024 + 768
+CATEGORY = "category/benefits-of-coworking/"
 INLINE_JS_BUDGET = 2 * 1024
 COUNTED = {
     "Document": "html",
@@ -98,6 +108,7 @@ def production_site(tmp_path_factory):
     output = root / "site"
     build_site(
         output,
+        content=SAMPLE_CONTENT,
         settings_file=PUBLISH_SETTINGS,
         overrides={"CACHE_PATH": str(root / "cache")},
         # No comment server runs: nothing may contact it before the reader acts.
@@ -120,23 +131,42 @@ def measure_served(chromium, served_site, site, port: int, path: str) -> tuple[d
     return measured, weights(measured)
 
 
-def test_article_page_fits_the_budget(chromium, production_site, served_site):
+def article_weight(chromium, production_site, served_site) -> dict[str, int]:
     site, port = production_site
     _measured, counted = measure_served(chromium, served_site, site, port, SAMPLE_ARTICLE)
-    total = sum(counted.values())
-    print(f"article page before interaction: {counted} = {total} bytes")
+    print(f"article page before interaction: {counted} = {sum(counted.values())} bytes")
     assert counted["html"] > 5000 and counted["css"] > 2000 and counted["js"] > 500
     assert counted["image"] > 0  # the favicon is counted
-    assert total <= ARTICLE_BUDGET_BYTES, counted
+    return counted
 
 
-def test_home_page_fits_the_budget(chromium, production_site, served_site):
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 25: the article page weighs 23.1 KB (HTML 11.2, CSS 8.6, JS 3.1, "
+    "favicon 0.3); the discussion's form, gate and scripts are 6 KB of it",
+)
+def test_article_page_fits_the_budget(chromium, production_site, served_site):
+    counted = article_weight(chromium, production_site, served_site)
+    assert sum(counted.values()) <= ARTICLE_BUDGET_BYTES, counted
+
+
+def test_article_page_stays_within_what_the_theme_has_reached(
+    chromium, production_site, served_site
+):
+    counted = article_weight(chromium, production_site, served_site)
+    assert sum(counted.values()) <= ARTICLE_REACHED_BYTES, counted
+
+
+@pytest.mark.parametrize(
+    ("path", "reached"), [("", HOME_REACHED_BYTES), (CATEGORY, CATEGORY_REACHED_BYTES)]
+)
+def test_listings_fit_the_budget(chromium, production_site, served_site, path, reached):
     site, port = production_site
-    _measured, counted = measure_served(chromium, served_site, site, port, "")
+    _measured, counted = measure_served(chromium, served_site, site, port, path)
     total = sum(counted.values())
-    print(f"home page before interaction: {counted} = {total} bytes")
+    print(f"/{path} before interaction: {counted} = {total} bytes")
     assert counted["html"] > 3000 and counted["css"] > 2000 and counted["image"] > 0
-    assert total <= HOME_BUDGET_BYTES, counted
+    assert total <= reached, counted
 
 
 def test_the_measurement_sees_every_request(chromium, production_site, served_site, tmp_path):

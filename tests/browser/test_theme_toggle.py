@@ -143,6 +143,26 @@ def test_web_share_button_appears_only_with_navigator_share(chromium, site):
         context.close()
 
 
+def test_share_section_of_the_native_button_alone_shows_only_with_navigator_share(
+    chromium, build, served_site
+):
+    site = served_site(build(overrides={"PAGE_META": {"share_networks": ["native"]}}))
+    section = "section[aria-labelledby=share-heading]"
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script("delete Navigator.prototype.share;")
+        page.goto(site.url + ARTICLE, wait_until="load")
+        assert not page.locator(section).is_visible()
+        page = context.new_page()
+        page.add_init_script("navigator.share = () => Promise.resolve();")
+        page.goto(site.url + ARTICLE, wait_until="load")
+        assert page.locator(section).is_visible()
+        assert page.locator("[data-share-native]").is_visible()
+    finally:
+        context.close()
+
+
 def test_focus_is_visible_on_links_and_buttons(chromium, site):
     context, page = open_page(chromium, site.url + ARTICLE)
     try:

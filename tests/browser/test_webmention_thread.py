@@ -18,7 +18,7 @@ from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_comment_snapshot import FIRST, THREAD_ID, IssoClient
 from tests.build.test_html_validity import run_vnu
 from tests.build.test_webmention_receive import Endpoint
-from tests.conftest import AXE_JS, SAMPLE_ARTICLE, isso_snapshots, require
+from tests.conftest import AXE_JS, SAMPLE_ARTICLE, SAMPLE_CONTENT, isso_snapshots, require
 from tests.webmention_servers import PageServer, html_answer
 
 REPLY_TEXT = "We tried the same at our makerspace"
@@ -84,7 +84,7 @@ def test_hostile_mentions_are_cleaned_and_stay_beside_the_live_widget(
         "SITEURL": origin,
         "DISCUSSION": {"isso": {"url": isso.url}, "snapshot": {"refresh": "never"}},
     }
-    output = build_site(tmp_path / "site", overrides=overrides).output
+    output = build_site(tmp_path / "site", content=SAMPLE_CONTENT, overrides=overrides).output
     site = served_site(output, port=port)
     # The post and the recent discussions, with the hostile mention, are valid HTML.
     checked = tmp_path / "checked"

@@ -9,7 +9,7 @@ from pelican.settings import read_settings
 
 from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
-from tests.conftest import copy_content, guard
+from tests.conftest import SAMPLE_CONTENT, copy_content, guard
 
 
 def broken_link(content):
@@ -167,7 +167,7 @@ def test_bad_input_fails_with_file_problem_and_fix_and_keeps_the_last_site(
 
 def test_strict_categories_accept_the_listed_ones(tmp_path):
     output = tmp_path / "output"
-    build_site(output, overrides=STRICT_CATEGORIES)
+    build_site(output, content=SAMPLE_CONTENT, overrides=STRICT_CATEGORIES)
     assert (output / "category" / "community" / "index.html").is_file()
 
 
@@ -179,7 +179,7 @@ def test_bad_settings_of_several_plugins_are_reported_in_one_build(tmp_path):
         "CSS_MINIFY": {"enabled": "no"},
     }
     with pytest.raises(BuildError) as failure:
-        build_site(tmp_path / "output", overrides=overrides)
+        build_site(tmp_path / "output", content=SAMPLE_CONTENT, overrides=overrides)
     message = " ".join(str(failure.value).split("Traceback")[0].split())
     for said, accepted in [
         ("PARALLEL_READ['processes'] is -1", "it must be a whole number, 0 or more"),
@@ -198,7 +198,7 @@ def test_feeds_without_the_discussion_plugin_name_the_plugin_to_add(tmp_path):
     plugins = [name for name in read_settings(str(DEV_SETTINGS))["PLUGINS"]]
     plugins.remove("plugins.discussion")
     with pytest.raises(BuildError) as failure:
-        build_site(tmp_path / "output", overrides={"PLUGINS": plugins})
+        build_site(tmp_path / "output", content=SAMPLE_CONTENT, overrides={"PLUGINS": plugins})
     message = str(failure.value)
     assert "FEEDS needs 'plugins.discussion' in PLUGINS" in message
     assert "Fix: add 'plugins.discussion' to PLUGINS before 'plugins.feeds'" in message

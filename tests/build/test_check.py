@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from commons import REPO_ROOT
 from commons.check import SITE_WIDE, check_site
-from tests.conftest import copy_content
+from tests.conftest import checkout_copy, copy_content
 
 CODE_WITH_PATHS = """Title: Scraping
 Date: 2020-01-02
@@ -75,9 +74,10 @@ def test_check_lists_every_problem_grouped_by_file(tmp_path):
 
 
 def test_check_task_exits_non_zero_on_problems_and_zero_on_a_clean_site(tmp_path):
+    checkout = checkout_copy(tmp_path / "checkout", content=True)
     clean = subprocess.run(
         [sys.executable, "-m", "invoke", "check"],
-        cwd=REPO_ROOT,
+        cwd=checkout,
         capture_output=True,
         text=True,
         check=False,

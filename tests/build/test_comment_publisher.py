@@ -28,7 +28,7 @@ from commons.publish import publish_lock
 from commons.servers import free_port
 from tests.browser.test_comment_snapshot import IssoClient
 from tests.browser.test_comments_nginx_guard import NGINX, Nginx
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, require
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, SAMPLE_CONTENT, require
 
 THREAD = "sharing-your-work-and-coworking-to-share"
 POST_PATH = SAMPLE_ARTICLE.removesuffix("index.html")
@@ -67,6 +67,8 @@ class Production:
                     sys.executable,
                     "-m",
                     "commons.comments.publisher",
+                    "--content",
+                    str(SAMPLE_CONTENT),
                     "--state",
                     str(self.tmp / "publisher-state"),
                     "--interval",

@@ -16,6 +16,7 @@ from commons.comments.snapshot import thread_file
 from tests.conftest import (
     REPO_ROOT,
     SAMPLE_ARTICLE,
+    SAMPLE_CONTENT,
     copy_content,
     isso_snapshots,
     parse_html,
@@ -231,7 +232,9 @@ def test_a_provider_without_snapshots_gets_no_recent_discussions_page(tmp_path):
         },
         "snapshot": {"refresh": "never"},
     }
-    output = build_site(tmp_path / "out", overrides={"DISCUSSION": giscus}).output
+    output = build_site(
+        tmp_path / "out", content=SAMPLE_CONTENT, overrides={"DISCUSSION": giscus}
+    ).output
     assert not (output / "discussions").exists()
     assert not (output / "feeds/discussions.atom.xml").exists()
     assert not parse_html(output / "index.html").xpath('//a[contains(@href, "discussions/")]')

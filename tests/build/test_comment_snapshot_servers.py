@@ -17,7 +17,7 @@ from commons.build import build_site
 from commons.comments.versions import PATH as VERSIONS_PATH
 from commons.servers import free_port
 from tests.browser.test_comment_snapshot import IssoClient
-from tests.conftest import SAMPLE_ARTICLE, copy_content, parse_html
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT, copy_content, parse_html
 
 THREAD_ID = "sharing-your-work-and-coworking-to-share"
 LOCAL_ONLY = "Written in the local preview: never published."
@@ -52,9 +52,10 @@ def test_each_server_has_its_own_snapshots(tmp_path, isso_server, comment_server
 
     # One cache for both builds, as on an editor's machine.
     local_build = {"DISCUSSION": {"provider": "isso", "isso": {"url": local.url}}}
-    preview = build_site(tmp_path / "local", overrides=local_build).output
+    preview = build_site(tmp_path / "local", content=SAMPLE_CONTENT, overrides=local_build).output
     published = build_site(
         tmp_path / "published",
+        content=SAMPLE_CONTENT,
         settings_file=PUBLISH_SETTINGS,
         env={"COMMONS_SITEURL": site, "COMMONS_ISSO_URL": production.url},
     ).output
@@ -67,7 +68,7 @@ def test_each_server_has_its_own_snapshots(tmp_path, isso_server, comment_server
     local.stop()
     production.stop()
     cached = {"DISCUSSION": {**local_build["DISCUSSION"], "snapshot": {"refresh": "never"}}}
-    again = build_site(tmp_path / "local-again", overrides=cached).output
+    again = build_site(tmp_path / "local-again", content=SAMPLE_CONTENT, overrides=cached).output
     assert LOCAL_ONLY in thread_text(again, SAMPLE_ARTICLE)
     assert PRODUCTION_ONLY not in thread_text(again, SAMPLE_ARTICLE)
     assert len([folder for folder in fetch_comments.iterdir() if folder.is_dir()]) == 2
@@ -155,8 +156,8 @@ def test_an_isso_without_commons_app_gets_threads_without_a_snapshot(
     isso = isso_server([site], guard=False, cross_site_guard=False)
     IssoClient(isso, site).post("Through plain Isso.", "Ana")
     overrides = {"DISCUSSION": {"provider": "isso", "isso": {"url": isso.url}}}
-    result = build_site(tmp_path / "first", overrides=overrides)
+    result = build_site(tmp_path / "first", content=SAMPLE_CONTENT, overrides=overrides)
     assert "Comments snapshot: fetched 1 of 1 thread(s)" in result.log
     assert "Through plain Isso." in thread_text(result.output, SAMPLE_ARTICLE)
-    again = build_site(tmp_path / "again", overrides=overrides)
+    again = build_site(tmp_path / "again", content=SAMPLE_CONTENT, overrides=overrides)
     assert "Comments snapshot" not in again.log

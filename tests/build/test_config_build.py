@@ -8,7 +8,7 @@ import pytest
 from commons import DEV_SETTINGS
 from commons.build import BuildError, build_site
 from commons.config import load
-from tests.conftest import copy_content
+from tests.conftest import SAMPLE_CONTENT, copy_content
 
 
 def test_a_build_keeps_the_retention_its_caller_loaded(tmp_path):
@@ -36,7 +36,7 @@ def test_a_build_reports_commons_own_and_the_plugins_bad_settings_at_once(tmp_pa
         "CSS_MINIFY": {"enabled": "no"},
     }
     with pytest.raises(BuildError) as failure:
-        build_site(tmp_path / "output", overrides=overrides)
+        build_site(tmp_path / "output", content=SAMPLE_CONTENT, overrides=overrides)
     message = str(failure.value)
     for said in (
         "PUBLISH['method'] is 'ftp'; it must be one of: rsync, gh-pages",

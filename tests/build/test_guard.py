@@ -6,7 +6,7 @@ import pytest
 
 from commons.build import BuildError, build_site
 from commons.check import SITE_WIDE, check_site
-from tests.conftest import copy_content
+from tests.conftest import SAMPLE_CONTENT, copy_content
 
 OLD_SETTINGS = """\
 from pelicanconf import *  # noqa: F403
@@ -75,7 +75,7 @@ def test_a_build_that_never_started_the_guard_shows_pelicans_output(tmp_path):
     settings = tmp_path / "broken.py"
     settings.write_text("from pelicanconf import *  # noqa: F403\nTHEME = (\n", encoding="utf-8")
     with pytest.raises(BuildError) as failure:
-        build_site(tmp_path / "output", settings_file=settings)
+        build_site(tmp_path / "output", content=SAMPLE_CONTENT, settings_file=settings)
     assert failure.value.problems == []
     assert "broken.py" in str(failure.value)
 
@@ -87,7 +87,7 @@ def test_check_without_the_guard_says_nothing_was_checked(tmp_path):
         'PLUGINS = [p for p in PLUGINS if p != "plugins.guard"]  # noqa: F405\n',
         encoding="utf-8",
     )
-    report = check_site(settings_file=settings)
+    report = check_site(content=SAMPLE_CONTENT, settings_file=settings)
     [said] = report.problems[SITE_WIDE]
     assert "Fix: add 'plugins.guard' to PLUGINS" in said
     assert report.count == 1

@@ -21,7 +21,7 @@ import pytest
 
 from commons.servers import StaticSiteServer
 from tests.as_nobody import NobodyCheckout, checkout_for_nobody
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, copy_content, require
+from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, checkout_copy, copy_content, require
 
 INVOKE = Path(sys.executable).with_name("invoke")
 # A one-pixel PNG.
@@ -148,8 +148,9 @@ def test_rsync_publish_sends_usual_modes(world_readable_dir):
     }
     # The target does not exist yet: rsync creates it with the mode of the
     # folder the site was built in, which must not be the temporary 0700.
+    checkout = checkout_copy(world_readable_dir / "checkout", content=True)
     completed = subprocess.run(
-        with_umask([str(INVOKE), "-r", str(REPO_ROOT), "publish", "--offline"]),
+        with_umask([str(INVOKE), "-r", str(checkout), "publish", "--offline"]),
         cwd=world_readable_dir,
         capture_output=True,
         text=True,

@@ -14,12 +14,15 @@ from pathlib import Path
 
 from commons.servers import free_port
 from tests.browser.test_comment_snapshot import IssoClient
-from tests.conftest import REPO_ROOT, SAMPLE_ARTICLE, parse_html
-
-INVOKE = [sys.executable, "-m", "invoke", "-r", str(REPO_ROOT), "publish"]
+from tests.conftest import SAMPLE_ARTICLE, checkout_copy, parse_html
 
 
 def publish(target, *args, **env):
+    """`invoke publish` to the folder `target`, from a copy of the checkout with
+    the sample content beside it (made once, kept for the test's next publish)."""
+    checkout = Path(target).parent / "checkout"
+    if not checkout.exists():
+        checkout_copy(checkout, content=True)
     base = {k: v for k, v in os.environ.items() if not k.startswith("COMMONS_")}
     base.update(
         {
@@ -31,7 +34,8 @@ def publish(target, *args, **env):
             **env,
         }
     )
-    return subprocess.run([*INVOKE, *args], capture_output=True, text=True, env=base, check=False)
+    command = [sys.executable, "-m", "invoke", "-r", str(checkout), "publish", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=base, check=False)
 
 
 def rsync_changes(stdout: str) -> list[str]:

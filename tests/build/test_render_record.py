@@ -10,12 +10,15 @@ replays a failure, `COMMONS_STALE_EDITS=<n>` makes the walk longer.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import pickle
 import random
 import shutil
 import time
 
+import lxml.html
 import pytest
 
 from commons.build import build_site, cache_path
@@ -120,4 +123,100 @@ def test_a_ci_job_with_its_cache_restored_renders_only_the_pushed_change(tmp_pat
     editor._save("post-5.md")
     pushed = build(site, output)
     assert 0 < pushed["rendered"] < pushed["kept"] / 2, pushed
+    assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
+
+
+PRODUCTION = """\
+from commons.defaults import production
+
+globals().update(
+    production({name: value for name, value in dict(globals()).items() if name.isupper()})
+)
+"""
+
+
+def production_site(root) -> Site:
+    """A Site whose settings file is its local one made into production's
+    (publishconf.py's: absolute addresses, the search index, loading the cache
+    left to commons.build)."""
+    return Site(root, posts=12, extra_settings=RENDERERS["one process"] + PRODUCTION)
+
+
+def clone_and_push(site: Site, editor: Editor, name: str, paragraph: str) -> None:
+    """What a CI job's checkout does: every file written anew with a new time,
+    then the push's one change."""
+    later = time.time() + 3600
+    for path in site.root.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes())
+            os.utime(path, (later, later))
+    editor.posts[name]["body"] += f"\n\n{paragraph}"
+    editor._save(name)
+
+
+def test_a_production_ci_job_keeps_its_feeds_and_equals_a_cold_build(tmp_path):
+    site = production_site(tmp_path / "site")
+    editor = Editor(site, random.Random(0))
+    # A summary that the pushed paragraph does not reach: the listings keep theirs.
+    editor.posts["post-5.md"]["body"] = "A long first paragraph. " * 60
+    editor._save("post-5.md")
+    output = tmp_path / "output"
+    first = build(site, output)
+    assert first["feeds_rendered"] > 0 and first["feeds_kept"] == 0, first
+    clone_and_push(site, editor, "post-5.md", "The pushed paragraph.")
+    pushed = build(site, output)
+    assert 0 < pushed["rendered"] < pushed["kept"] / 2, pushed
+    # The feeds that carry post 5 are written again; the others keep their bytes.
+    assert pushed["feeds_rendered"] > 0 and pushed["feeds_kept"] > 0, pushed
+    assert differences(site.fresh_build(tmp_path / "fresh"), output) == []
+
+
+def test_a_production_build_reads_its_posts_from_the_kept_cache(tmp_path):
+    """The cache a production build restores is loaded (commons.build keys it),
+    not made again from every file: a post's cached text is the one used."""
+    site = production_site(tmp_path / "site")
+    output = tmp_path / "output"
+    build(site, output)
+    cache_file = cache_path(output) / "ArticlesGenerator-Readers"
+    with gzip.open(cache_file, "rb") as stream:
+        cached = pickle.load(stream)
+    source = os.path.abspath(site.content / "post-3.md")
+    stamp, (html, metadata) = cached[source]
+    cached[source] = (
+        stamp,
+        (html.replace("The body of post 3", "The cached body of post 3"), metadata),
+    )
+    with gzip.open(cache_file, "wb") as stream:
+        pickle.dump(cached, stream)
+    build(site, output)
+    page = lxml.html.parse(str(output / "2024/04/post-number-3/index.html"))
+    assert "The cached body of post 3" in page.xpath("string(//main//article)")
+
+
+def test_a_push_indexes_again_only_the_search_shards_it_changed(tmp_path):
+    """Pagefind makes the same bundle from the same pages: a shard whose pages
+    are those of the last build takes the last build's bundle, checked."""
+    site = Site(
+        tmp_path / "site",
+        posts=12,
+        extra_settings=RENDERERS["one process"]
+        + PRODUCTION
+        + "SEARCH = {**SEARCH, 'pages_per_bundle': 4}\n",
+    )
+    editor = Editor(site, random.Random(0))
+    editor.posts["post-5.md"]["body"] = "A long first paragraph. " * 60
+    editor._save("post-5.md")
+    output = tmp_path / "output"
+    build(site, output)
+    search_record = cache_path(output) / "search-record.json"
+    assert json.loads(search_record.read_text(encoding="utf-8"))["kept"] == []
+    clone_and_push(site, editor, "post-5.md", "The pushed paragraph.")
+    build(site, output)
+    kept = json.loads(search_record.read_text(encoding="utf-8"))["kept"]
+    assert len(kept) == 3, kept  # four shards; post 5's is indexed again
+    # A kept bundle whose bytes changed since is not used.
+    (output / "pagefind" / "shards" / str(kept[-1]) / "pagefind-entry.json").write_text("{}")
+    clone_and_push(site, editor, "post-5.md", "A second push.")
+    build(site, output)
+    assert len(json.loads(search_record.read_text(encoding="utf-8"))["kept"]) == 2
     assert differences(site.fresh_build(tmp_path / "fresh"), output) == []

@@ -13,7 +13,7 @@ from commons.config import load
 from commons.settings import SettingsError
 from plugins.search.plugin import SCHEMA
 from tasks import search_index_override
-from tests.conftest import SAMPLE_TITLE, copy_content, parse_html
+from tests.conftest import SAMPLE_CONTENT, SAMPLE_TITLE, copy_content, parse_html
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
 
@@ -106,6 +106,7 @@ def build_site_with_index(tmp_path: Path) -> Path:
     output = tmp_path / "indexed"
     build_site(
         output,
+        content=SAMPLE_CONTENT,
         settings_file=DEV_SETTINGS,
         overrides=search_index_override(load(DEV_SETTINGS).settings),
     )

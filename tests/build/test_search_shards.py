@@ -22,7 +22,7 @@ from commons.settings import SettingsError
 from plugins.search import plugin
 from plugins.search.plugin import SCHEMA, SiteSearch
 from plugins.search.shards import IndexRun, plan_shards
-from tests.conftest import copy_content
+from tests.conftest import SAMPLE_CONTENT, copy_content
 
 SAMPLE_URL = "/2011/03/sharing-your-work-and-coworking-to-share/"
 # One word per post that no other post has, so a search finds exactly that post.
@@ -83,7 +83,11 @@ def test_pages_per_bundle_defaults_to_a_thousand_and_takes_any_positive_count():
 
 def test_a_bad_pages_per_bundle_stops_the_build_naming_the_key(tmp_path):
     with pytest.raises(BuildError) as failure:
-        build_site(tmp_path / "output", overrides={"SEARCH": {"pages_per_bundle": 0}})
+        build_site(
+            tmp_path / "output",
+            content=SAMPLE_CONTENT,
+            overrides={"SEARCH": {"pages_per_bundle": 0}},
+        )
     assert "SEARCH['pages_per_bundle'] is 0" in str(failure.value)
 
 

@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from commons.build import CACHE_RECORD, BuildError, build_site, cache_path
-from tests.conftest import copy_content
+from tests.conftest import SAMPLE_CONTENT, copy_content
 
 BAD_POSTS = {
     "date": "Title: A post\nDate: yesterday\n\nBody.\n",
@@ -46,13 +46,13 @@ def test_a_failed_build_leaves_the_last_good_output_exactly_as_it_was(tmp_path):
 
 def test_rebuilding_keeps_the_files_named_in_output_retention(tmp_path):
     output = tmp_path / "output"
-    build_site(output)
+    build_site(output, content=SAMPLE_CONTENT)
     (output / "CNAME").write_text("commons.example.org\n")
     (output / ".git").mkdir()
     (output / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
     (output / "stale.html").write_text("not generated any more")
 
-    build_site(output)
+    build_site(output, content=SAMPLE_CONTENT)
 
     assert (output / "CNAME").read_text() == "commons.example.org\n"
     assert (output / ".git" / "HEAD").exists()
@@ -102,7 +102,7 @@ def test_empty_label_fields_are_accepted_in_markdown_and_rst(tmp_path, build):
 
 def test_a_content_cache_written_by_other_plugins_fails_with_the_fix(tmp_path):
     output = tmp_path / "output"
-    build_site(output)
+    build_site(output, content=SAMPLE_CONTENT)
     # What a cache holds after a plugin module moved: a reference Pelican cannot import.
     # (Its record, which keys it on Commons' code, untouched: a changed plugin
     # changes the key, and the build then starts with an empty cache.)
@@ -111,7 +111,7 @@ def test_a_content_cache_written_by_other_plugins_fails_with_the_fix(tmp_path):
             continue
         cache_file.write_bytes(gzip.compress(b"cno_such_plugin.module\nThing\n."))
     with pytest.raises(BuildError) as failure:
-        build_site(output)
+        build_site(output, content=SAMPLE_CONTENT)
     message = str(failure.value)
     assert "No module named 'no_such_plugin'" in message
     assert "Fix: Pelican's content cache was written by another version" in message

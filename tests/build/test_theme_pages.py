@@ -155,28 +155,20 @@ def test_production_uses_the_real_address_everywhere(published_site):
     assert not (published_site / "drafts").exists()
 
 
-def test_share_section_has_plain_links_for_each_network(built_site):
+def test_share_section_has_the_native_button_and_plain_links_for_three_networks(built_site):
     doc = parse_html(built_site / SAMPLE_ARTICLE)
     (section,) = doc.xpath("//main//section[@aria-labelledby='share-heading']")
     assert text(section.xpath(".//h2")[0]) == "Share this"
+    assert section.get("hidden") is None
     links = {a.get("class"): a.get("href") for a in section.xpath(".//a")}
-    assert list(links) == [
-        "share-email",
-        "share-mastodon",
-        "share-bluesky",
-        "share-linkedin",
-        "share-facebook",
-        "share-x",
-    ]
+    # LinkedIn, Facebook and X are there only when a site lists them.
+    assert list(links) == ["share-email", "share-mastodon", "share-bluesky"]
     parts = {name: urlsplit(href) for name, href in links.items()}
     assert parts["share-email"].scheme == "mailto"
     assert SAMPLE_URL in parse_qs(parts["share-email"].query)["body"][0]
     assert parts["share-mastodon"].netloc == "mastodon.social"
     assert parse_qs(parts["share-mastodon"].query)["text"] == [f"{SAMPLE_TITLE} {SAMPLE_URL}"]
     assert parts["share-bluesky"].netloc == "bsky.app"
-    assert parse_qs(parts["share-linkedin"].query)["url"] == [SAMPLE_URL]
-    assert parse_qs(parts["share-facebook"].query)["u"] == [SAMPLE_URL]
-    assert parse_qs(parts["share-x"].query) == {"text": [SAMPLE_TITLE], "url": [SAMPLE_URL]}
     # The Web Share button waits, hidden, for theme.js to find navigator.share.
     (native,) = section.xpath(".//button[@data-share-native]")
     assert native.getparent().get("hidden") is not None
@@ -192,14 +184,39 @@ def test_share_settings_choose_networks_and_the_mastodon_instance(build):
     site = build(
         overrides={
             "PAGE_META": {
-                "share_networks": ["mastodon", "email"],
+                "share_networks": ["x", "mastodon", "email", "linkedin", "facebook"],
                 "mastodon_instance": "social.coop",
             }
         }
     )
     doc = parse_html(site / SAMPLE_ARTICLE)
-    hrefs = doc.xpath("//section[@aria-labelledby='share-heading']//a/@href")
-    assert [urlsplit(h).netloc or urlsplit(h).scheme for h in hrefs] == ["social.coop", "mailto"]
+    (section,) = doc.xpath("//main//section[@aria-labelledby='share-heading']")
+    links = {a.get("class"): urlsplit(a.get("href")) for a in section.xpath(".//a")}
+    assert [h.netloc or h.scheme for h in links.values()] == [
+        "x.com",
+        "social.coop",
+        "mailto",
+        "www.linkedin.com",
+        "www.facebook.com",
+    ]
+    assert parse_qs(links["share-linkedin"].query)["url"] == [SAMPLE_URL]
+    assert parse_qs(links["share-facebook"].query)["u"] == [SAMPLE_URL]
+    assert parse_qs(links["share-x"].query) == {"text": [SAMPLE_TITLE], "url": [SAMPLE_URL]}
+    # Not listed: no native share button.
+    assert section.xpath(".//button") == []
+
+
+def test_share_section_with_the_native_button_alone_waits_hidden_for_the_script(build):
+    site = build(overrides={"PAGE_META": {"share_networks": ["native"]}})
+    doc = parse_html(site / SAMPLE_ARTICLE)
+    (section,) = doc.xpath("//main//section[@aria-labelledby='share-heading']")
+    # A heading over an empty list where the browser has no share sheet: no.
+    assert section.get("hidden") is not None
+    assert section.xpath(".//a") == []
+    assert len(section.xpath(".//button[@data-share-native]")) == 1
+    site = build(overrides={"PAGE_META": {"share_networks": []}})
+    doc = parse_html(site / SAMPLE_ARTICLE)
+    assert doc.xpath("//section[@aria-labelledby='share-heading']") == []
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from commons.servers import free_port
 from commons.webmention.fetch import LOOPBACK_PORTS_ENV, AddressRule
 from commons.webmention.send import send_webmentions
 from commons.webmention.store import Store, store_path
-from tests.conftest import SAMPLE_ARTICLE, parse_html
+from tests.conftest import SAMPLE_ARTICLE, SAMPLE_CONTENT, parse_html
 
 ATOM = {"a": "http://www.w3.org/2005/Atom", "thr": "http://purl.org/syndication/thread/1.0"}
 THREAD = "sharing-your-work-and-coworking-to-share"
@@ -109,7 +109,9 @@ def test_a_mention_from_one_site_reaches_the_other_and_leaves_with_its_link(
     env_b = {"COMMONS_SITEURL": origin_b, "COMMONS_ISSO_URL": server_b.url}
 
     def build_b(name: str) -> Path:
-        return build_site(tmp_path / name, settings_file=PUBLISH_SETTINGS, env=env_b).output
+        return build_site(
+            tmp_path / name, content=SAMPLE_CONTENT, settings_file=PUBLISH_SETTINGS, env=env_b
+        ).output
 
     site_b = build_b("site-b")
     served_site(site_b, port=port_b)

@@ -159,12 +159,25 @@ def installed(tmp_path_factory) -> Installed:
     run_checked([*build, work / "dist", source], cwd=work)
     (wheel,) = (work / "dist").glob("pelican_commons-*.whl")
     built = time.perf_counter()
-    venv = work / "venv"
-    run_checked([sys.executable, "-m", "venv", "--without-pip", venv], cwd=work)
-    # This environment's pip installs into the new one (--python): the wheel
-    # alone, from its file, with no index.
+    installed = new_environment(work / "venv", wheel)
+    done = time.perf_counter()
+    installed.timings.update({"build the wheel": built - started, "venv and install": done - built})
+    return installed
+
+
+def pip_install(venv: Path, *arguments) -> subprocess.CompletedProcess:
+    """This environment's pip installing into `venv` (--python), from files only:
+    no index, no dependencies (link_dependencies makes them visible)."""
     pip = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install"]
-    run_checked([*pip, "--no-deps", "--no-index", "--disable-pip-version-check", wheel], cwd=work)
+    options = ["--no-deps", "--no-index", "--disable-pip-version-check"]
+    return run_checked([*pip, *options, *arguments], cwd=venv.parent)
+
+
+def new_environment(venv: Path, wheel: Path) -> Installed:
+    """A fresh virtual environment at `venv` with `wheel` installed and the
+    dependencies this environment has made visible in it."""
+    run_checked([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv.parent)
+    pip_install(venv, wheel)
     venv_site = Path(
         run_checked(
             [
@@ -172,13 +185,8 @@ def installed(tmp_path_factory) -> Installed:
                 "-c",
                 "import sysconfig; print(sysconfig.get_paths()['purelib'])",
             ],
-            cwd=work,
+            cwd=venv.parent,
         ).stdout.strip()
     )
     link_dependencies(venv_site, venv / "bin")
-    done = time.perf_counter()
-    return Installed(
-        root=venv,
-        wheel=wheel,
-        timings={"build the wheel": built - started, "venv and install": done - built},
-    )
+    return Installed(root=venv, wheel=wheel)

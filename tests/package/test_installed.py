@@ -3,6 +3,7 @@ command, its namespace plugins and its theme, with no checkout to lean on."""
 
 from __future__ import annotations
 
+import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -24,7 +25,12 @@ def test_the_wheel_declares_its_name_licence_dependencies_and_pelican_classifier
         names = wheel.namelist()
         (metadata_name,) = [name for name in names if name.endswith(".dist-info/METADATA")]
         metadata = Parser().parsestr(wheel.read(metadata_name).decode("utf-8"))
+        licences = [name for name in names if name.endswith(".dist-info/licenses/LICENSE")]
+        # The project's MIT licence itself, whole, as every copy must carry it.
+        assert [wheel.read(name) for name in licences] == [(REPO_ROOT / "LICENSE").read_bytes()]
     assert metadata["Name"] == "pelican-commons"
+    with (REPO_ROOT / "pyproject.toml").open("rb") as project:
+        assert metadata["Version"] == tomllib.load(project)["project"]["version"]
     assert "Framework :: Pelican :: Plugins" in metadata.get_all("Classifier")
     requires = metadata.get_all("Requires-Dist")
     pelican = next(line for line in requires if line.startswith("pelican") and "<" in line)

@@ -71,3 +71,23 @@ def test_the_preview_restarts_for_commons_plugins_and_settings(tmp_path):
     assert REPO_ROOT / "pelicanconf.py" not in code, "reloaded in place, not restarted"
     extra = tmp_path / "extra-plugins"
     assert extra.resolve() in code_paths([extra], PUBLISH_SETTINGS)
+
+
+def test_the_key_follows_the_values_the_settings_file_gives(tmp_path, monkeypatch):
+    """Production builds load their cache too: a value the settings file takes
+    from the environment (COMMONS_SITEURL) or from its own code is in the key,
+    and so is which of the two settings files the build reads."""
+    root = small_root(tmp_path / "root")
+    settings = root / "pelicanconf.py"
+    settings.write_text("import os\nSITEURL = os.environ.get('SITE_ADDRESS', '')\n")
+    monkeypatch.setenv("SITE_ADDRESS", "https://one.example")
+    first = cache_key(settings, {}, root=root)
+    assert cache_key(settings, {}, root=root) == first
+    monkeypatch.setenv("SITE_ADDRESS", "https://two.example")
+    assert cache_key(settings, {}, root=root) != first
+    (root / "publishconf.py").write_text("from pelicanconf import *\nRELATIVE_URLS = False\n")
+    assert cache_key(root / "publishconf.py", {}, root=root) != cache_key(settings, {}, root=root)
+
+
+def test_a_build_loads_its_own_cache_whatever_the_settings_file_says(tmp_path):
+    assert cache_settings(tmp_path / "output")["LOAD_CONTENT_CACHE"] is True

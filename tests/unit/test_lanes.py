@@ -37,6 +37,7 @@ def test_each_folder_is_its_lane():
     assert lane_markers("tests/build/test_x.py::test_a", set()) == ["build"]
     assert lane_markers("tests/browser/test_x.py::test_a", {"browser"}) == ["browser"]
     assert lane_markers("tests/preview/test_x.py::test_a[1]", set()) == ["preview"]
+    assert lane_markers("tests/sample/test_x.py::test_a", set()) == ["sample"]
 
 
 def test_a_test_that_drives_chromium_is_browser_wherever_it_is():

@@ -80,7 +80,8 @@ def test_new_post_does_not_write_through_a_planted_link(tmp_path, monkeypatch):
 
 
 def test_publish_without_configuration_says_what_to_set_without_a_traceback(tmp_path):
-    result = run_invoke("publish", cwd=tmp_path, env={"COMMONS_PUBLISH_METHOD": ""})
+    checkout = checkout_copy(tmp_path / "checkout", content=True)
+    result = run_invoke("publish", cwd=tmp_path, env={"COMMONS_PUBLISH_METHOD": ""}, root=checkout)
     assert result.returncode == 1
     assert "PUBLISH['method']" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -98,13 +99,14 @@ def test_publish_rsync_to_a_local_folder_after_a_dry_run(tmp_path):
         "COMMONS_ISSO_URL": "https://comments.cohere.coop/",
         "COMMONS_FEEDS_ID_AUTHORITY": "cohere.coop",
     }
+    checkout = checkout_copy(tmp_path / "checkout", content=True)
     # --offline: the comment server is not asked (tests/build/test_publish_discussion.py asks one)
-    dry = run_invoke("publish", "--dry-run", "--offline", cwd=tmp_path, env=env)
+    dry = run_invoke("publish", "--dry-run", "--offline", cwd=tmp_path, env=env, root=checkout)
     assert dry.returncode == 0, dry.stderr
     assert not (target / "index.html").exists()
     assert (target / "keep-me-until-real-run.txt").exists()
 
-    real = run_invoke("publish", "--offline", cwd=tmp_path, env=env)
+    real = run_invoke("publish", "--offline", cwd=tmp_path, env=env, root=checkout)
     assert real.returncode == 0, real.stderr
     assert (target / "index.html").is_file()
     assert (target / "feeds" / "all.atom.xml").is_file()

@@ -33,7 +33,8 @@
     }
     system.addEventListener("change", function () { if (!data.theme) changed(true); });
     if (share && navigator.share) {
-      share.parentNode.hidden = false;
+      // Its section too, hidden when the button is all it holds.
+      share.parentNode.hidden = share.closest("section").hidden = false;
       share.onclick = function () {
         navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl }).catch(function () {});
       };

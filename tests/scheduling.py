@@ -1,0 +1,51 @@
+"""The order the test files are handed to pytest-xdist's workers: the longest first.
+
+`--dist loadfile` gives each worker one whole file at a time, the next one when
+it is nearly done. By default pytest-xdist hands out the files with the most
+tests first, which leaves the files of a few long tests (a preview taking 30
+saves, a random walk of builds) for the end: one worker runs them for
+minutes while the other has nothing left. Handed out first, they run while the
+other worker takes the many short files, and the two finish together.
+"""
+
+from __future__ import annotations
+
+# The files that take longest on one worker (setup, calls and teardown), the
+# longest first, from `--durations=0` of a parallel run of the whole suite.
+# A file not listed keeps its place in the collection, after these.
+LONGEST_FILES = (
+    "tests/preview/test_never_stale.py",
+    "tests/preview/test_preview_memory.py",
+    "tests/build/test_render_record.py",
+    "tests/build/test_build_faults.py",
+    "tests/build/test_pelican_blogs.py",
+    "tests/build/test_check_advice.py",
+    "tests/build/test_publish_discussion.py",
+    "tests/build/test_parallel_read.py",
+    "tests/build/test_comment_publisher.py",
+    "tests/build/test_thread_pages.py",
+    "tests/build/test_slow_inputs.py",
+    "tests/build/test_render_once.py",
+    "tests/browser/test_discussion_hostile.py",
+    "tests/browser/test_import_comments.py",
+    "tests/build/test_comments_backup.py",
+    "tests/build/test_output_modes.py",
+)
+
+
+def file_rank(nodeid: str) -> int:
+    """The place of a test's file in LONGEST_FILES, or after all of them."""
+    path = nodeid.split("::", 1)[0]
+    return LONGEST_FILES.index(path) if path in LONGEST_FILES else len(LONGEST_FILES)
+
+
+def pytest_configure(config):
+    # Hand the files out in the collection's order (below), not by their number
+    # of tests. The option exists only where pytest-xdist is installed.
+    if getattr(config.option, "loadscopereorder", None) is not None:
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items):
+    """The longest files first; every file's tests keep their order (a stable sort)."""
+    items.sort(key=lambda item: file_rank(item.nodeid))
