@@ -45,7 +45,11 @@ from pelican.paginator import Page as ListingPage
 from pelican.urlwrappers import URLWrapper
 
 from commons import render_digests
-from commons.pelican_patches import RAW_BODY_ATTRIBUTE, SITE_CONTEXT_ATTRIBUTE
+from commons.pelican_patches import (
+    RAW_BODY_ATTRIBUTE,
+    RAW_SUMMARY_ATTRIBUTE,
+    SITE_CONTEXT_ATTRIBUTE,
+)
 
 # The generators' lists of posts and pages, each kept in its order.
 LISTS = {
@@ -308,7 +312,7 @@ def _shown_elsewhere(content: Content) -> str:
 # field) changes the site's shape or what other pages show of it beyond its
 # title and summary: the full pass handles it.
 RESIDENT_FIELDS = frozenset(
-    {"_content", "title", "summary", "_summary", "metadata", *NOT_SHOWN_ELSEWHERE}
+    {"title", "summary", RAW_SUMMARY_ATTRIBUTE, "metadata", *NOT_SHOWN_ELSEWHERE}
 )
 RESIDENT_METADATA = frozenset({"title", "summary"})
 # Where a body names another file or address: a link, an image, an embed.
