@@ -2,12 +2,16 @@
 
 Runs `hugo server` and Commons' preview (`python -m commons.preview`, what
 `invoke livereload` runs) one after the other on the same corpus, in the same
-run. Each edit appends a paragraph with a fresh marker to the same post (the
-middle one), and the post's URL is fetched every POLL_S until the marker shows;
-the figure is the median over the edits. Before each edit the server is at
-rest: Commons' preview says so on its status endpoint (its full pass after the
-previous save has ended); Hugo has logged the end of one more build ("Built
-in …" first, "Total in …" after each change) than the edits made so far.
+run. Each edit changes the same post (the middle one): a paragraph appended
+with a fresh marker, or (`--change title`) a new title holding it. The post's
+URL (and for a title its neighbours' pages, which link to it by its title) is
+fetched every POLL_S until the marker shows; then the server is waited for
+until it is at rest, the whole site consistent: Commons' preview says so on
+its status endpoint, Hugo has logged the end of one more build ("Built in …"
+first, "Total in …" after each change). The figures are medians over the
+edits, with the load average at each edit, and per save the CPU time of the
+server's whole session and its resident memory after it (`--edits 100`: an
+hour of editing).
 
     python -m bench.edit_to_visible --posts 1000 --edits 5 --work-dir /dev/shm
 """
@@ -30,13 +34,18 @@ import urllib.request
 from pathlib import Path
 
 from bench import corpus
+from bench.measure import session_cpu, session_rss
 from commons import DEV_SETTINGS, REPO_ROOT
 from commons.servers import LOOPBACK, free_port
 
 POLL_S = 0.01
+# The preview's status is asked less often: each answer costs it CPU time.
+REST_POLL_S = 0.05
 SETTLE_S = 0.2
 START_TIMEOUT_S = 900
 VISIBLE_TIMEOUT_S = 120
+# Saves whose CPU medians are compared: the first and the last.
+WINDOW = 5
 
 
 def progress(message: str) -> None:
@@ -96,25 +105,30 @@ def commons_command(content: Path, output: Path, port: int) -> list[str]:
     ]
 
 
-def commons_at_rest(port: int, timeout: float = 600) -> None:
+def commons_at_rest(port: int, rests: int, timeout: float = 600) -> None:
+    """Wait until the preview has come to rest `rests` times since it served
+    (the first build is not counted) and is not busy."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = fetch(f"http://{LOOPBACK}:{port}/__commons/preview/status")
-        if body is not None and not json.loads(body)["busy"]:
-            return
-        time.sleep(0.05)
+        if body is not None:
+            state = json.loads(body)
+            if not state["busy"] and state["rests"] >= rests:
+                return
+        time.sleep(REST_POLL_S)
     raise TimeoutError("Commons' preview stayed busy")
 
 
-def hugo_at_rest(log: Path, builds: int, timeout: float = 900) -> None:
-    """Wait until Hugo has logged the end of `builds` builds, then a moment more."""
+def hugo_at_rest(log: Path, builds: int, timeout: float = 900, settle: bool = True) -> None:
+    """Wait until Hugo has logged the end of `builds` builds, then (`settle`) a moment more."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
         if text.count("Built in") + text.count("Total in") >= builds:
-            time.sleep(SETTLE_S)
+            if settle:
+                time.sleep(SETTLE_S)
             return
-        time.sleep(0.05)
+        time.sleep(POLL_S)
     raise TimeoutError(f"hugo server did not finish build {builds}")
 
 
@@ -137,6 +151,7 @@ def retitle(post: Path, marker: str) -> None:
 
 
 CHANGES = {"body": append_paragraph, "title": retitle}
+CHANGE_NAMES = {"body": "append a paragraph to one post", "title": "retitle one post"}
 
 
 def neighbour_paths(posts: list, chosen) -> list[str]:
@@ -176,9 +191,17 @@ def measure_server(
         progress(f"  {name}: serving after {start_s:.1f} s")
         samples = []
         site_samples = []
+        rest_samples = []
+        loads = []
+        # CPU seconds of each save (the server's whole session), its resident
+        # bytes after each.
+        cpu: list[float] = []
+        rss: list[int] = []
         for number in range(edits):
             at_rest(number)
+            loads.append(os.getloadavg()[0])
             marker = f"marker-{secrets.token_hex(6)}"
+            cpu_before = session_cpu(process.pid)
             began = time.perf_counter()
             change(post, marker)
             wait_for(url, process, marker.encode(), VISIBLE_TIMEOUT_S)
@@ -186,12 +209,19 @@ def measure_server(
             for other in others:
                 wait_for(other, process, marker.encode(), VISIBLE_TIMEOUT_S)
             site_samples.append(time.perf_counter() - began)
+            # The whole site consistent: the server says it is done with the save.
+            at_rest(number + 1, settle=False)
+            rest_samples.append(time.perf_counter() - began)
+            cpu.append(session_cpu(process.pid) - cpu_before)
+            rss.append(session_rss(process.pid))
             progress(
                 f"  {name}: edit {number + 1}/{edits} visible after {samples[-1]:.3f} s, "
-                f"on the other pages after {site_samples[-1]:.3f} s"
+                f"on the other pages after {site_samples[-1]:.3f} s, "
+                f"whole site after {rest_samples[-1]:.3f} s (load {loads[-1]:.1f})"
             )
         return {
             "load_average": list(os.getloadavg()),
+            "loads": loads,
             "start_s": start_s,
             "samples": samples,
             "median": statistics.median(samples),
@@ -199,6 +229,10 @@ def measure_server(
             "max": max(samples),
             "site_samples": site_samples,
             "site_median": statistics.median(site_samples),
+            "rest_samples": rest_samples,
+            "rest_median": statistics.median(rest_samples),
+            "cpu_samples": cpu,
+            "rss_samples": rss,
         }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -242,7 +276,7 @@ def measure(
                 post,
                 f"http://{LOOPBACK}:{port}/{path}",
                 edits,
-                lambda done: hugo_at_rest(root / "hugo.log", done + 1),
+                lambda done, settle=True: hugo_at_rest(root / "hugo.log", done + 1, settle=settle),
                 root / "hugo.log",
                 CHANGES[change],
                 tuple(f"http://{LOOPBACK}:{port}/{other}" for other in neighbours),
@@ -257,7 +291,7 @@ def measure(
             post,
             f"http://{LOOPBACK}:{port}/{path}",
             edits,
-            lambda done: commons_at_rest(port),
+            lambda done, settle=True: commons_at_rest(port, done),
             root / "commons.log",
             CHANGES[change],
             tuple(f"http://{LOOPBACK}:{port}/{other}" for other in neighbours),
@@ -270,9 +304,27 @@ def measure(
         shutil.rmtree(root, ignore_errors=True)
 
 
+def session_lines(entry: dict) -> list[str]:
+    """Per-save CPU and memory, and the time to a consistent site (results
+    written before these were measured have none)."""
+    if not entry.get("cpu_samples"):
+        return []
+    window = min(WINDOW, len(entry["cpu_samples"]))
+    first, last = entry["cpu_samples"][:window], entry["cpu_samples"][-window:]
+    return [
+        f"  {'':<36} CPU per save: median {statistics.median(first):.2f} s "
+        f"(first {window}), {statistics.median(last):.2f} s (last {window}); "
+        f"memory {entry['rss_samples'][0] / 2**20:.0f} MiB after the first save, "
+        f"{entry['rss_samples'][-1] / 2**20:.0f} MiB after the last",
+        f"  {'':<36} whole site consistent: median {entry['rest_median']:.3f} s "
+        f"(load average at each edit {min(entry['loads']):.1f}-{max(entry['loads']):.1f})",
+    ]
+
+
 def format_text(results: dict) -> list[str]:
+    change = CHANGE_NAMES[results.get("change", "body")]
     lines = [
-        f"Edit-to-visible at N={results['posts']:,} (append a paragraph to one post, poll its "
+        f"Edit-to-visible at N={results['posts']:,} ({change}, poll its "
         f"URL every {POLL_S * 1000:.0f} ms; median of {results['edits']} edits)"
     ]
     labels = {"hugo": "hugo server", "commons": "Commons preview (invoke livereload)"}
@@ -284,6 +336,7 @@ def format_text(results: dict) -> list[str]:
         )
         if results.get("neighbours"):
             lines.append(f"  {'':<36} neighbours' pages too: median {entry['site_median']:.3f} s")
+        lines.extend(session_lines(entry))
     if "ratio" in results:
         lines.append(f"  Commons ÷ Hugo: {results['ratio']:.2f}")
     if results.get("hugo_note"):

@@ -195,3 +195,44 @@ def run_measured(
         python_peak=tree.python_peak,
         helper_peak=tree.helper_peak,
     )
+
+
+# A server's whole process tree, started in a session of its own (the preview
+# and its passes' children, hugo server): what each save costs it.
+
+
+def session_stats(session: int):
+    """(the /proc/PID folder, its stat fields after the command name) of each
+    process in `session`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # The fields after the command name, which is in parentheses and may hold spaces.
+            fields = stat[stat.rindex(")") + 2 :].split()
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+        if int(fields[3]) == session:
+            yield entry, fields
+
+
+def session_rss(session: int) -> int:
+    """The resident bytes of every process in `session` (the preview, its children)."""
+    total = 0
+    for entry, _fields in session_stats(session):
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds (user and system) of every process in `session`, with the
+    children they have waited for (each pass's child, once it has ended)."""
+    ticks = sum(sum(int(value) for value in fields[11:15]) for _e, fields in session_stats(session))
+    return ticks / os.sysconf("SC_CLK_TCK")

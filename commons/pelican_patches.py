@@ -41,7 +41,7 @@ def set_raw_body(content, html: str) -> None:
 
 def raw_summary(content) -> str | None:
     """The Summary field as read, links not yet replaced; None when the post has none."""
-    return getattr(content, "_summary", None)
+    return getattr(content, RAW_SUMMARY_ATTRIBUTE, None)
 
 
 def set_raw_summary(content, html: str) -> None:
@@ -52,6 +52,8 @@ def set_raw_summary(content, html: str) -> None:
 # digest of the post must not walk into), and the one that holds its body.
 SITE_CONTEXT_ATTRIBUTE = "_context"
 RAW_BODY_ATTRIBUTE = "_content"
+# The one that holds the Summary field as read (raw_summary).
+RAW_SUMMARY_ATTRIBUTE = "_summary"
 
 
 def intrasite_links(content, html: str) -> Iterator:

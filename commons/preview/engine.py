@@ -1,6 +1,6 @@
 """The warm site: Pelican loaded once, its posts kept in memory, rebuilt by the piece.
 
-Two paths, both in this process or a fork of it:
+Three paths, each in this process or a fork of it:
 
 - `refresh_page(source)`: re-reads one changed post or page with the readers
   in memory and renders its own page with the templates in memory, as
@@ -14,6 +14,12 @@ Two paths, both in this process or a fork of it:
   moving only files whose bytes changed. This is Pelican's own build, so the
   output ends byte-identical to a fresh one; a pass still running when the
   next save comes is stopped and started again.
+- `catch_up()`, after `refresh_page`, for a save that changed one post's
+  body, title or summary and nothing else of it (plan.resident_refusal): the
+  last pass's model is kept (its post object takes the new values in place,
+  plugins set their fields from it again through `content_reread`), and a
+  fork renders only the pages and feeds that show the post (plan.resident_plan)
+  with Pelican's writer, moving those whose bytes changed into the output.
 
 A change to the settings file makes a new Pelican object (plugins' settings
 checked again); a change to plugin code cannot be undone in a running
@@ -40,14 +46,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import TemplateError
 from pelican import Pelican, signals
 from pelican.contents import Article, Content, Page
-from pelican.generators import ArticlesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.readers import SkipStub
 from pelican.utils import get_relative_path, path_to_url
 
 from commons.build import cache_key, cache_settings, explain, prepare_cache
 from commons.config import load
+from commons.content_signals import content_reread
 from commons.contents import every_content
 from commons.errors import OperationError
 from commons.page_routing import route_pages
@@ -60,8 +68,16 @@ from commons.pelican_patches import (
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
-from .plan import Plan, plan_pass, source_digests
-from .sync import sync_tree, write_if_changed
+from .plan import (
+    Plan,
+    linkers_of,
+    plan_pass,
+    resident_plan,
+    resident_refusal,
+    shown_elsewhere,
+    source_digests,
+)
+from .sync import move_changed, sync_tree, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +99,8 @@ class Model:
     context: dict
     generators: list
     by_source: dict = field(default_factory=dict)
+    # Who links to whom (plan.linkers_of), made at the first resident save.
+    linkers: dict | None = None
 
     def __post_init__(self) -> None:
         for generator in self.generators:
@@ -100,6 +118,23 @@ class FullPass:
     model: Model
     sources: dict
     plan: Plan | None
+
+
+@dataclass
+class ResidentSave:
+    """A save the resident path takes: `post`, changed in place, and how to undo that."""
+
+    source: str
+    digest: str | None
+    post: Content
+    before: dict
+    shown_before: str
+
+    def undo(self) -> None:
+        """The post as it was: the output still shows it so."""
+        vars(self.post).clear()
+        vars(self.post).update(self.before)
+        _forget_rendered_body(self.post)
 
 
 class LogRecorder(logging.Handler):
@@ -156,6 +191,36 @@ def _forget_rendered_bodies() -> None:
     Content.get_summary.cache.clear()
 
 
+# What plugins memoize on a post from its body, when it is first rendered.
+RESIDENT_MEMOS = ("_summary_cache", "commons_summaries")
+
+
+def _forget_rendered_body(post: Content) -> None:
+    # The same memo, for one post changed in place (the resident path).
+    for memo in (Content.get_content.cache, Content.get_summary.cache):
+        for key in [key for key in memo if key and key[0] is post]:
+            del memo[key]
+
+
+def _adopt(post: Content, read: Content) -> None:
+    """Make `post` the post `read` is, keeping what plugins attached to it after
+    reading (neighbours, related posts, its thread): every list, label and
+    other post that holds it then holds the new one."""
+    attached = {name: value for name, value in vars(post).items() if name not in vars(read)}
+    for name in RESIDENT_MEMOS:  # made from the old body: made again when asked
+        attached.pop(name, None)
+    vars(post).clear()
+    vars(post).update(vars(read))
+    vars(post).update(attached)
+    _forget_rendered_body(post)
+
+
+def _is_theme_template(name: str) -> bool:
+    # Pelican also offers its own templates under "!simple/" and the theme's
+    # again under "!theme/": only the names pages are rendered with.
+    return not name.startswith("!") and name.endswith((".html", ".xml", ".xsl"))
+
+
 def _die_with_parent(parent: int) -> None:
     # In its own process group, the child would outlive a preview killed
     # outright (SIGKILL); on Linux the kernel stops it when the preview goes.
@@ -199,6 +264,13 @@ class WarmSite:
         self.synced_sources: dict = {}
         self.rewritten: set[str] = set()
         self.last_summary = ""
+        # The save the resident path will finish (catch_up), or why the last
+        # save shown first cannot take it.
+        self.resident: ResidentSave | None = None
+        self.resident_refusal = ""
+        # From a pass's start to its success: until then the output and its
+        # problems file are not the resident model's (a failed pass leaves them).
+        self.pass_pending = False
         atexit.register(self.stop_full_pass)
 
     # -- settings and plugins ---------------------------------------------
@@ -243,30 +315,126 @@ class WarmSite:
         draft, a changed address or status): the full pass shows it.
         Raises PreviewError when the file is bad.
         """
+        self.abandon_resident()
+        self.resident_refusal = "it is a new file"
         if self.model is None:
             return None
         found = self.model.by_source.get(os.path.realpath(source))
         if found is None:
             return None
         generator, old = found
+        self.resident_refusal = f"it is {old.status}"
         if old.status not in ("published", "hidden"):
             return None
+        self.resident_refusal = "it could not be built"
         self._begin()
+        # Before reading: bytes saved meanwhile differ from it at the next pass.
+        digests = source_digests([str(source)])
         with self._failure_as_preview_error():
             new = self._read(generator, source)
+            refusal = self._resident_refusal(generator, old, new)
+        if new is not None:
+            _forget_rendered_body(new)  # compared, not kept
+        self.resident_refusal = refusal or ""
         if new is None or new.status != old.status or new.save_as != old.save_as:
             return None
-        # What plugins attached after reading (neighbours, related posts, the
-        # thread, frozen URLs) comes from the last full pass; the full pass
-        # that follows recomputes it.
-        for key, value in vars(old).items():
-            vars(new).setdefault(key, value)
-        data = self._render_apart(generator, new)
+        if refusal is None:
+            # The resident model keeps its post object, now holding the new
+            # values: catch_up renders every page that shows it.
+            source_path, digest = next(iter(digests.items()))
+            self.resident = ResidentSave(
+                source_path, digest, old, dict(vars(old)), shown_elsewhere(old)
+            )
+            _adopt(old, new)
+            new = old
+            with self._failure_as_preview_error():
+                try:
+                    content_reread.send(old, generator=generator)
+                except Exception:
+                    self.abandon_resident()
+                    raise
+        else:
+            # What plugins attached after reading (neighbours, related posts,
+            # the thread, frozen URLs) comes from the last full pass; the full
+            # pass that follows recomputes it.
+            for key, value in vars(old).items():
+                vars(new).setdefault(key, value)
+        try:
+            data = self._render_apart(generator, new)
+        except PreviewError:
+            self.abandon_resident()
+            raise
         self.model.by_source[os.path.realpath(source)] = (generator, new)
         written = write_if_changed(self.output / new.save_as, data)
         if written:
             self.rewritten.add(new.save_as)
         return [new.save_as] if written else []
+
+    def _resident_refusal(self, generator, old: Content, new: Content | None) -> str | None:
+        if self.pass_pending or self.synced is None or self.model is not self.synced:
+            return "the site model is not the one the output shows"
+        if new is None:
+            return "it is not published"
+        return resident_refusal(old, new, isinstance(generator, PagesGenerator))
+
+    def abandon_resident(self) -> None:
+        """A save shown first that will not be finished by catch_up: its post as before."""
+        resident, self.resident = self.resident, None
+        if resident is not None:
+            resident.undo()
+
+    def catch_up(self) -> list[str] | None:
+        """Finish the save `refresh_page` showed, from the resident model.
+
+        Renders, in a fork, only the pages the plan names (the post's, those
+        that link to it, its listings and feeds when they show it differently)
+        with Pelican's writer and the theme's templates, and moves those whose
+        bytes changed into the output. What the site's `finalized` work makes
+        (the sitemap, the checks by address, minified files) does not depend
+        on a post's body, title or summary when its links stay: it is not
+        made again. Returns the changed paths; None when the save is not one
+        this path takes (then `resident_refusal` says why).
+        """
+        resident, self.resident = self.resident, None
+        if resident is None:
+            return None
+        model = self.synced
+        if model.linkers is None:
+            model.linkers = linkers_of(model.generators)
+        plan = resident_plan(resident.post, resident.shown_before, model.linkers)
+        self._begin()
+        try:
+            changed = self._write_apart(plan, resident=True)
+        except PreviewError as error:
+            resident.undo()
+            self.resident_refusal = f"rendering from the resident model failed ({error})"
+            return None
+        self.synced_sources[resident.source] = resident.digest
+        self.rewritten.clear()
+        return changed
+
+    def _write_apart(self, plan: Plan, resident: bool) -> list[str]:
+        """Write the planned pages in a fork into staging; move the changed ones into the output."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        log = self.output.parent / f".preview-log-{self.output.name}"
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            self._write_in_child(log, parent, plan, resident=resident)
+        _pid, status = os.waitpid(pid, 0)
+        try:
+            text = log.read_text(encoding="utf-8", errors="replace")
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise PreviewError(self.explain(text))
+            changed = move_changed(self.staging, self.output)
+            self.last_summary = next(
+                (line for line in reversed(text.splitlines()) if line.startswith("Pass: ")), ""
+            )
+            return sorted(changed)
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            log.unlink(missing_ok=True)
 
     def _read(self, generator, source: Path):
         relative = os.path.relpath(os.path.realpath(source), generator.path)
@@ -364,6 +532,7 @@ class WarmSite:
         handles; every other page keeps the bytes the output holds.
         """
         self.stop_full_pass()
+        self.pass_pending = True
         if self.pelican is None:
             self.load_settings()
         if every_page:
@@ -400,23 +569,29 @@ class WarmSite:
         self._compile_templates()
 
     def _compile_templates(self) -> None:
-        # Each pass has a new template environment and readers; read and
-        # render one post and one page here (nothing written), while the
-        # child writes, so that the next save's page does not wait for
-        # templates to compile or Markdown's extensions to load.
+        # Each pass has a new template environment and readers; read one post
+        # and one page, and compile every template of the theme, here (nothing
+        # rendered, nothing written), while the child writes, so that neither
+        # the next save's page nor a resident save's child (a fork of this
+        # process) waits for templates to compile or Markdown's extensions to
+        # load. Nothing is rendered: what plugins remember while rendering
+        # (render_once's partials, by post) would outlive this pass here.
         for generator in self.model.generators:
             content = next(iter(every_content(generator)), None)
             if content is None or content.status not in ("published", "hidden"):
                 continue
-            saved = generator.context.get("localsiteurl")
             try:
                 self._read(generator, Path(content.source_path))
-                # Under a name no page has: per-page state stays untouched.
-                self._render(generator, content, output_file="\x00warm-up")
             except Exception:  # noqa: BLE001 -- only a warm-up: the child reports real failures
-                logger.debug("Could not render %s ahead of time", content.source_path)
-            finally:
-                generator.context["localsiteurl"] = saved
+                logger.debug("Could not read %s ahead of time", content.source_path)
+        for environment in {
+            id(g.env): g.env for g in self.model.generators if hasattr(g, "env")
+        }.values():
+            for name in environment.list_templates(filter_func=_is_theme_template):
+                try:
+                    environment.get_template(name)
+                except TemplateError:
+                    logger.debug("Could not compile %s ahead of time", name)
 
     def _prepare(self) -> Model:
         # Pelican.run up to the writing, with the same signals in the same order.
@@ -447,7 +622,9 @@ class WarmSite:
                 generator.refresh_metadata_intersite_links()
         return Model(context=context, generators=generators)
 
-    def _write_in_child(self, log: Path, parent: int, plan: Plan | None) -> None:
+    def _write_in_child(
+        self, log: Path, parent: int, plan: Plan | None, resident: bool = False
+    ) -> None:
         code = 1
         try:
             os.setpgid(0, 0)  # its own group: stopping it stops its workers and Pagefind
@@ -460,16 +637,34 @@ class WarmSite:
             self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
             writer = writer_for(self.pelican)
             counts = {"rendered": 0, "kept": 0}
+            kept: list[str] = []
             if plan is not None:
-                self._follow_plan(writer, plan, counts)
+                kept = self._follow_plan(writer, plan, counts, resident)
+            if resident:
+                # The theme cannot change while this child lives: templates
+                # compiled in the preview are used without looking at their
+                # files again (a theme edit makes new environments).
+                for generator in self.model.generators:
+                    if hasattr(generator, "env"):
+                        generator.env.auto_reload = False
             for generator in self.model.generators:
+                # The resident path: uploads and the theme's files are as
+                # the output holds them.
+                if resident and isinstance(generator, StaticGenerator):
+                    continue
                 if hasattr(generator, "generate_output"):
                     generator.generate_output(writer)
-            signals.finalized.send(self.pelican)
+            if resident:
+                for name in kept:  # the output holds them already
+                    (self.staging / name).unlink(missing_ok=True)
+            else:
+                signals.finalized.send(self.pelican)
             if plan is None:
                 print(PASS_SUMMARY.format(kind="every page"), flush=True)
             else:
                 detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
+                if resident:
+                    detail = f"resident model: {detail}"
                 print(PASS_SUMMARY.format(kind=detail), flush=True)
             code = 0
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
@@ -480,25 +675,50 @@ class WarmSite:
             run_exit_handlers()  # plugins' cleanup (the search plugin stops Pagefind)
             os._exit(code)
 
-    def _follow_plan(self, writer, plan: Plan, counts: dict) -> None:
-        """Pages and feeds the plan does not render keep the output's bytes."""
+    def _follow_plan(self, writer, plan: Plan, counts: dict, resident: bool = False) -> list[str]:
+        """Pages and feeds the plan does not render keep the output's bytes.
 
-        def page_text(template, _context, localcontext) -> str:
+        On the resident path, only what the plan renders reaches staging (the
+        output keeps every other file): a post's page, or a listing whose
+        pages list none of the plan's posts, is not even built; the names
+        of the pages kept are returned, to be taken out of staging.
+        """
+        kept_names: list[str] = []
+
+        def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
-            if not plan.renders_page(localcontext, name):
+            if not plan.renders_page(localcontext, name, context):
                 kept = self._kept_text(name)
                 if kept is not None:
                     counts["kept"] += 1
+                    kept_names.append(name)
                     return kept
             counts["rendered"] += 1
             return template.render(localcontext)
 
         route_pages(writer, page_text)
+        if resident:
+            routed_file = writer.write_file
+
+            def resident_file(name, template, context, *args, **kwargs):
+                if plan.may_render(name, kwargs):
+                    return routed_file(name, template, context, *args, **kwargs)
+                counts["kept"] += 1
+                return None
+
+            writer.write_file = resident_file
         write_feed = writer.write_feed
 
+        max_items = self.pelican.settings.get("FEED_MAX_ITEMS")
+
         def planned_feed(elements, context, path=None, *args, **kwargs):
+            # On the resident path a kept feed stays as the output holds it.
+            kept_there = resident and path and (self.output / path).is_file()
+            if kept_there and not plan.renders_feed(elements, max_items):
+                counts["kept"] += 1
+                return None
             kept = self._kept_text(path) if path else None
-            if kept is None or plan.renders_feed(elements):
+            if kept is None or plan.renders_feed(elements, max_items):
                 counts["rendered"] += 1
                 return write_feed(elements, context, path, *args, **kwargs)
             counts["kept"] += 1
@@ -508,6 +728,7 @@ class WarmSite:
             return None
 
         writer.write_feed = planned_feed
+        return kept_names
 
     def _kept_text(self, name: str) -> str | None:
         try:
@@ -543,6 +764,7 @@ class WarmSite:
                 )
             changed = sync_tree(self.staging, self.output, self.retention)
             self.synced, self.synced_sources = running.model, running.sources
+            self.pass_pending = False
             self.rewritten.clear()
             log = running.log.read_text(encoding="utf-8", errors="replace")
             self.last_summary = next(

@@ -16,19 +16,25 @@ the two:
   its values but its body (its title, dates, labels, summary, reading time…)
   changed. A page of the site's menu that does is not handled here either.
 
-A page of one post is rendered again when its post, or a post it links to,
-is one of those; a page of a paginated listing when one of its own posts
-shows differently on other pages (the theme's listings show their page's
-posts and the listing's count, nothing of the posts on other pages); an
-archive or other page of several posts when any post of any list it is given
-does; a feed when one of its posts changed. Any other page keeps the bytes
-the last pass wrote (the render record's page routing, plugins/render_record).
+A page of one post is rendered again when its post is one of those, or a
+post it links to shows differently on other pages; a page of a paginated
+listing when one of its own posts shows differently on other pages (the
+theme's listings show their page's posts and the listing's count, nothing of
+the posts on other pages); an archive or other page of several posts when any
+post of any list it is given does; a feed when one of its posts changed. Any
+other page keeps the bytes the last pass wrote (the render record's page
+routing, plugins/render_record).
+
+The resident path (`resident_refusal`, `resident_plan`) takes a save of one
+post whose body, title or summary alone changed: the same plan, for that post,
+over the site model the preview kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +45,11 @@ from pelican.paginator import Page as ListingPage
 from pelican.urlwrappers import URLWrapper
 
 from commons import render_digests
-from commons.pelican_patches import RAW_BODY_ATTRIBUTE, SITE_CONTEXT_ATTRIBUTE
+from commons.pelican_patches import (
+    RAW_BODY_ATTRIBUTE,
+    RAW_SUMMARY_ATTRIBUTE,
+    SITE_CONTEXT_ATTRIBUTE,
+)
 
 # The generators' lists of posts and pages, each kept in its order.
 LISTS = {
@@ -91,17 +101,27 @@ class Plan:
     listed: frozenset[int]
     # Pages written outside a pass (a post's page shown first): rendered again.
     rewritten: frozenset[str] = field(default_factory=frozenset)
+    # The posts whose pages link to a listed post, when known (the resident
+    # path keeps them): their pages are rendered without looking again.
+    linking: frozenset[int] | None = None
     # id of a list of the context -> whether it holds a listed post (the
     # same lists come with every page: each is looked through once).
     seen: dict = field(default_factory=dict, compare=False)
+    # id of the site's context -> (it, the ids of its values).
+    site_wide: dict = field(default_factory=dict, compare=False)
 
-    def renders_page(self, localcontext: dict, name: str) -> bool:
+    def renders_page(self, localcontext: dict, name: str, context: dict | None = None) -> bool:
         if name in self.rewritten:
             return True
         single = localcontext.get("article") or localcontext.get("page")
         if isinstance(single, Content):
-            return id(single) in self.changed or any(
-                id(post) in self.changed for post in _linked_posts(single)
+            if id(single) in self.changed:
+                return True
+            if self.linking is not None:
+                return id(single) in self.linking
+            # Of a post it links to, a page shows what other pages show.
+            return bool(self.listed) and any(
+                id(post) in self.listed for post in _linked_posts(single)
             )
         if not self.listed:
             return False
@@ -110,9 +130,45 @@ class Plan:
         page = localcontext.get("articles_page")
         if isinstance(page, ListingPage):
             return any(id(post) in self.listed for post in page.object_list)
-        # Any other page (archives, label indexes, a period's archive) may
-        # show every post of every list it is given.
-        return any(self._lists_a_listed_post(value) for value in localcontext.values())
+        # A page given lists of its own (a period's archive: its posts)
+        # shows those, as a post's page shows its post, not the site's lists
+        # every page is given (`context`, Pelican's writer copies it into
+        # every page's). Any other page (the archives, label indexes) may show
+        # every post of every list it is given.
+        own = self._own_lists(localcontext, context)
+        values = own or localcontext.values()
+        return any(self._lists_a_listed_post(value) for value in values)
+
+    def _own_lists(self, localcontext: dict, context: dict | None) -> list:
+        if context is None:
+            return []
+        known = self.site_wide.get(id(context))
+        if known is None or known[0] is not context:
+            ids = frozenset(id(value) for value in context.values())
+            known = self.site_wide[id(context)] = (context, ids)
+        return [
+            value
+            for value in localcontext.values()
+            if isinstance(value, (list, tuple)) and value and id(value) not in known[1]
+        ]
+
+    def may_render(self, name: str, arguments: dict) -> bool:
+        """Whether a call of the writer's `write_file` for `name` with these
+        keyword `arguments` may write a page this plan renders; False only
+        where `renders_page` would say False for each page it writes."""
+        single = arguments.get("article") or arguments.get("page")
+        if isinstance(single, Content):
+            return self.renders_page(arguments, name)
+        paginated = arguments.get("paginated")
+        if isinstance(paginated, dict) and paginated:
+            # Each page of a paginated listing shows posts of these lists only.
+            return any(
+                id(post) in self.listed
+                for posts in paginated.values()
+                for post in posts
+                if isinstance(post, Content)
+            )
+        return True
 
     def _lists_a_listed_post(self, value) -> bool:
         if not isinstance(value, (list, tuple)):
@@ -123,8 +179,10 @@ class Plan:
             known = self.seen[id(value)] = (value, found)
         return known[1]
 
-    def renders_feed(self, elements: Iterable) -> bool:
-        elements = list(elements)
+    def renders_feed(self, elements: Iterable, max_items: int | None = None) -> bool:
+        """Whether a feed of `elements` shows a changed post; Pelican's writer
+        puts only the first `max_items` (FEED_MAX_ITEMS) in it."""
+        elements = list(elements)[:max_items]
         if not all(isinstance(element, Content) for element in elements):
             return True
         return any(id(element) in self.changed for element in elements)
@@ -244,3 +302,92 @@ def _shown_elsewhere(content: Content) -> str:
     # Made from the body when the post sets none.
     render_digests.feed(digest, content.summary, "listed")
     return digest.hexdigest()
+
+
+# -- the resident path: one post's body, title or summary --------------------
+
+# A post's values that a save taken by the resident path may change: its body,
+# title and summary, and what is made from them when it is read. Any other
+# value changed (its address, date, status, labels, template, a plugin's
+# field) changes the site's shape or what other pages show of it beyond its
+# title and summary: the full pass handles it.
+RESIDENT_FIELDS = frozenset(
+    {"title", "summary", RAW_SUMMARY_ATTRIBUTE, "metadata", *NOT_SHOWN_ELSEWHERE}
+)
+RESIDENT_METADATA = frozenset({"title", "summary"})
+# Where a body names another file or address: a link, an image, an embed.
+# The same list before and after a save means the guard's checks made over
+# every post (references, uploads, remote media, links by address) find what
+# they found when the resident model was built.
+LINKED = re.compile(
+    r"""\b(?:href|src|srcset|poster|data|action|cite|background|style|xlink:href)\s*=\s*"""
+    r"""("[^"]*"|'[^']*'|[^\s>]+)|\{(?:filename|static|attach|tag|category|author|index)\}""",
+    re.IGNORECASE,
+)
+MISSING = object()
+
+
+def resident_refusal(old: Content, new: Content, is_page: bool) -> str | None:
+    """Why a save that made `new` from the file of `old` cannot take the
+    resident path (engine.WarmSite.catch_up); None when it can."""
+    if old.status not in ("published", "hidden"):
+        return f"it is {old.status}"
+    if new.status != old.status:
+        return "its status changed"
+    mine = vars(new)
+    for name, value in mine.items():
+        if name in RESIDENT_FIELDS or callable(value):
+            continue
+        if not _same(vars(old).get(name, MISSING), value):
+            return f"its {name.lstrip('_')} changed"
+    before = {k: v for k, v in old.metadata.items() if k not in RESIDENT_METADATA}
+    after = {k: v for k, v in new.metadata.items() if k not in RESIDENT_METADATA}
+    if not _same(before, after):
+        return "its metadata changed"
+    if _linked(old) != _linked(new):
+        return "its links changed"
+    if is_page and (
+        old.title != new.title or old.metadata.get("summary") != new.metadata.get("summary")
+    ):
+        return "a page's title shows in every page's menu"
+    return None
+
+
+def _same(old, new) -> bool:
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):  # values that cannot be compared are taken as changed
+        return False
+
+
+def _linked(content: Content) -> list[str]:
+    # The body as published (links to other posts resolved), and the summary
+    # as written.
+    text = (content.content or "") + str(content.metadata.get("summary") or "")
+    return sorted(match[0] for match in LINKED.finditer(text))
+
+
+def resident_plan(post: Content, shown_before: str, linkers: dict[int, frozenset]) -> Plan:
+    """The pages a resident save renders: the post's, and when what other
+    pages show of it (its title, summary…) changed, those linking to it and its
+    listings. `linkers`: `linkers_of` the resident model."""
+    if _shown_elsewhere(post) == shown_before:
+        return Plan(changed=frozenset({id(post)}), listed=frozenset(), linking=frozenset())
+    linking = linkers.get(id(post), frozenset())
+    return Plan(changed=frozenset({id(post)}), listed=frozenset({id(post)}), linking=linking)
+
+
+def linkers_of(generators) -> dict[int, frozenset]:
+    """For each post (by id), the posts and pages (by id) that link to it
+    (neighbours, related posts…). A resident save changes no link: made once
+    per model."""
+    found: dict[int, set] = {}
+    for content in contents(generators):
+        for post in _linked_posts(content):
+            found.setdefault(id(post), set()).add(id(content))
+    return {key: frozenset(value) for key, value in found.items()}
+
+
+def shown_elsewhere(post: Content) -> str:
+    """A digest of what `post` shows on other pages than its own."""
+    return _shown_elsewhere(post)

@@ -218,11 +218,44 @@ class Preview:
                 return True
         elif kind == "content":
             self.show_pages_first(changes)
+            if self.catch_up(changes):
+                return True
         # A template or stylesheet may show on any page: every page is rendered.
         self.full_pass(every_page=kind != "content")
         return True
 
+    def catch_up(self, changes: set[Change]) -> bool:
+        """The rest of the site from the resident model; False when the save is
+        not one it takes (said on the terminal: the whole model is made again)."""
+        started = time.monotonic()
+        if len(changes) > 1:
+            self.site.abandon_resident()
+            reason = f"{len(changes)} files changed"
+        else:
+            try:
+                changed = self.site.catch_up()
+            except PreviewError as error:
+                self.report(error)
+                return True
+            if changed is not None:
+                elapsed = time.monotonic() - started
+                summary = self.site.last_summary.removeprefix("Pass: ").rstrip(".")
+                say(
+                    f"Site up to date in {elapsed:.1f} s: {len(changed)} files changed ({summary})."
+                )
+                self.hub.publish("ok", {})
+                if changed:
+                    self.hub.reload(changed)
+                return True
+            change = next(iter(changes))
+            why = self.site.resident_refusal or f"it was {change.kind}"
+            reason = f"{change.path.name}: {why}"
+        say(f"{reason}; building the site model again.")
+        return False
+
     def show_pages_first(self, changes: set[Change]) -> None:
+        self.site.abandon_resident()
+        self.site.resident_refusal = ""
         for change in sorted(changes):
             if change.kind != "modified" or change.path.suffix not in (".md", ".markdown"):
                 continue

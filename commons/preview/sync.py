@@ -32,22 +32,8 @@ def sync_tree(source: Path, target: Path, keep: list[str] | tuple[str, ...] = ()
     Returns the changed paths, relative and with forward slashes, sorted.
     """
     source, target = Path(source), Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    changed = []
-    fresh = set()
-    for folder, _dirs, files in os.walk(source):
-        for name in files:
-            path = Path(folder) / name
-            relative = path.relative_to(source).as_posix()
-            fresh.add(relative)
-            destination = target / relative
-            if _same_bytes(path, destination):
-                continue
-            _make_parent(destination)
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            os.replace(path, destination)
-            changed.append(relative)
+    fresh: set[str] = set()
+    changed = move_changed(source, target, fresh)
     for folder, dirs, files in os.walk(target, topdown=True):
         here = Path(folder)
         if here == target:
@@ -60,6 +46,32 @@ def sync_tree(source: Path, target: Path, keep: list[str] | tuple[str, ...] = ()
                 changed.append(relative)
     _remove_empty_folders(target, keep)
     return sorted(changed)
+
+
+def move_changed(source: Path, target: Path, seen: set[str] | None = None) -> list[str]:
+    """Move each file of `source` whose bytes `target` lacks into `target`; no file is removed.
+
+    Returns the moved paths (relative, forward slashes); `seen` receives every
+    path `source` holds.
+    """
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for folder, _dirs, files in os.walk(source):
+        for name in files:
+            path = Path(folder) / name
+            relative = path.relative_to(source).as_posix()
+            if seen is not None:
+                seen.add(relative)
+            destination = target / relative
+            if _same_bytes(path, destination):
+                continue
+            _make_parent(destination)
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            os.replace(path, destination)
+            changed.append(relative)
+    return changed
 
 
 def _same_bytes(new: Path, old: Path) -> bool:

@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from commons.content_signals import content_reread
 from commons.contents import every_article, every_page
 from commons.discussion.providers import script_config
 from commons.discussion.settings import SCHEMA, SETTING, snapshot_dir
@@ -145,6 +146,11 @@ def on_articles(generator) -> None:
 def on_pages(generator) -> None:
     for content in every_page(generator):
         attach(content, generator.settings, is_page=True)
+
+
+def on_reread(content, generator) -> None:
+    """The preview read one post again (commons/content_signals.py): its thread names its title."""
+    attach(content, generator.settings, is_page=isinstance(generator, PagesGenerator))
 
 
 def _posts(generator) -> list:
@@ -306,6 +312,7 @@ def write_recent(generator, writer) -> None:
 def register():
     signals.initialized.connect(check_settings)
     signals.article_generator_finalized.connect(on_articles)
+    content_reread.connect(on_reread)
     signals.page_generator_finalized.connect(on_pages)
     signals.all_generators_finalized.connect(check_threads)
     signals.all_generators_finalized.connect(attach_snapshots)
