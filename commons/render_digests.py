@@ -139,14 +139,7 @@ def _mapping(digest: Digest, value: Mapping, posts: str, depth: int) -> None:
 def _sequence(digest: Digest, value, posts: str, depth: int) -> None:
     if len(value) > MEMO_LENGTH:
         # A listing's whole list comes with each of its pages: digested once.
-        key = (posts, "list", id(value))
-        known = digest.posts.get(key)
-        if known is None or known[0] is not value:
-            own = Digest(digest.posts)
-            _items(own, value, posts, depth)
-            known = (value, own.hexdigest())
-            digest.posts[key] = known
-        digest.piece("list", known[1])
+        _memoized(digest, (posts, "list", id(value)), value, "list", _items, posts, depth)
     else:
         _items(digest, value, posts, depth)
 
@@ -159,13 +152,19 @@ def _items(digest: Digest, value, posts: str, depth: int) -> None:
 
 def _content(digest: Digest, content: Content, posts: str, depth: int) -> None:
     key = (posts == "full", id(content))
+    _memoized(digest, key, content, "content", _content_pieces, posts, depth)
+
+
+def _memoized(digest: Digest, key, value, kind: str, pieces, posts: str, depth: int) -> None:
+    """`value`'s digest as one piece, computed once per build for the same object
+    (kept with the object, so that a reused id is never taken for it)."""
     known = digest.posts.get(key)
-    if known is None or known[0] is not content:
+    if known is None or known[0] is not value:
         own = Digest(digest.posts)
-        _content_pieces(own, content, posts, depth)
-        known = (content, own.hexdigest())
+        pieces(own, value, posts, depth)
+        known = (value, own.hexdigest())
         digest.posts[key] = known
-    digest.piece("content", known[1])
+    digest.piece(kind, known[1])
 
 
 def _content_pieces(digest: Digest, content: Content, posts: str, depth: int) -> None:
