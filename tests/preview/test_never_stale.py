@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from commons.build import build_site
+from tests.conftest import parse_html
 from tests.preview.helpers import PreviewProcess, Site, differences, post_text
 
 EDITS = int(os.environ.get("COMMONS_STALE_EDITS") or 40)
@@ -489,3 +490,36 @@ def test_a_save_that_stops_a_template_pass_still_renders_every_page(tmp_path):
 
         saved_and_compared(preview, site, tmp_path / "fresh", template_then_body)
         assert "a template edit" in (preview.output / "index.html").read_text()
+
+
+def test_a_resident_save_cleans_raw_html_as_a_fresh_build_does(tmp_path):
+    # The resident path reads the saved file through the same readers, so the
+    # guard's HTML policy applies: script, handlers and frames an editor left
+    # in a body never reach the page the preview serves. A save that changes
+    # what the guard removes builds the model again; the next save of the same
+    # post, a plain text edit, takes the resident path with the markup still there.
+    site = Site(tmp_path / "site", posts=6)
+    editor = Editor(site, random.Random(0))
+    post = "post-3.md"
+    with PreviewProcess(site, tmp_path / "output", tmp_path / "preview.log") as preview:
+
+        def hostile_body():
+            editor.posts[post]["body"] += (
+                '\n\n<script>window.owned = 1</script><p onclick="owned()">Hostile '
+                'paragraph.</p><iframe src="/"></iframe>\n'
+            )
+            editor._save(post)
+
+        saved_and_compared(preview, site, tmp_path / "fresh-1", hostile_body)
+
+        def plain_edit():
+            editor.posts[post]["body"] += "\n\nA plain paragraph after it.\n"
+            editor._save(post)
+
+        saved_and_compared(preview, site, tmp_path / "fresh-2", plain_edit)
+        rendered_and_kept(preview, resident=True)
+        (page_file,) = preview.output.glob("*/*/post-number-3/index.html")
+        body = parse_html(page_file).xpath('//div[contains(@class, "entry-content")]')[0]
+        assert "A plain paragraph after it." in body.text_content()
+        assert "Hostile paragraph." in body.text_content()
+        assert body.xpath(".//script | .//iframe | .//*[@onclick]") == []
