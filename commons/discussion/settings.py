@@ -287,7 +287,12 @@ SCHEMA = Schema(
         ),
         # One sub-dict per provider, checked whenever the setting mentions it.
         **{
-            name: Nested(provider.schema, ABSENT, accepted=provider.schema.accepted_phrase())
+            name: Nested(
+                provider.schema,
+                ABSENT,
+                accepted=provider.schema.accepted_phrase(),
+                help=f"the settings of the {name} provider, required when it is `provider`",
+            )
             for name, provider in PROVIDERS.items()
         },
     },

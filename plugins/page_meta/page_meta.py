@@ -54,10 +54,20 @@ SCHEMA = Schema(
         # Where the site lives, for canonical URLs and share links. None: SITEURL
         # when it is absolute (production), else FEED_DOMAIN (the local server).
         "site_url": Optional(
-            URL(trailing_slash=False), none_means="SITEURL or FEED_DOMAIN, whichever is absolute"
+            URL(trailing_slash=False),
+            none_means="SITEURL or FEED_DOMAIN, whichever is absolute",
+            help=(
+                "the site's absolute address for canonical URLs, Open Graph, JSON-LD and share "
+                "links; `None`: `SITEURL` when absolute (production), else `FEED_DOMAIN` (the "
+                "local server)"
+            ),
         ),
-        "words_per_minute": Integer(220, minimum=1),
-        "description_length": Integer(160, minimum=1),
+        "words_per_minute": Integer(220, minimum=1, help='reading speed for "N min read"'),
+        "description_length": Integer(
+            160,
+            minimum=1,
+            help="longest meta description (from `Description`, else the summary), cut at a word",
+        ),
         "share_networks": ListOf(
             Choice(NETWORKS),
             DEFAULT_NETWORKS,
@@ -70,10 +80,14 @@ SCHEMA = Schema(
             _HOSTNAME.pattern.strip("^$"),
             "a host name such as 'mastodon.social' (no scheme, no path)",
             "mastodon.social",
+            help="host name (no scheme) of the Mastodon instance the share link opens",
         ),
         # An @handle for twitter:site; empty: the tag is left out.
         "twitter_site": Pattern(
-            _HANDLE.pattern.strip("^$"), "'' or an @handle such as '@cohere'", ""
+            _HANDLE.pattern.strip("^$"),
+            "'' or an @handle such as '@cohere'",
+            "",
+            help="an `@handle` for `twitter:site`; empty: left out",
         ),
     },
     checks=[Check(("site_url",), _site_url)],

@@ -25,11 +25,26 @@ SCHEMA = Schema(
     SETTING,
     {
         # Off unless asked: on two cores it costs more CPU than it saves.
-        "enabled": Boolean(False),
+        "enabled": Boolean(
+            False,
+            help=(
+                "read in worker processes (off: on two cores the workers cost more CPU than they "
+                "save; see docs/benchmarks.md)"
+            ),
+        ),
         # 0: one worker per core this process may run on.
-        "processes": Integer(0, minimum=0),
+        "processes": Integer(
+            0, minimum=0, help="how many workers; `0`: one per core this process may use"
+        ),
         # Below this many files to read, forking costs more than it saves.
-        "min_files": Integer(40, minimum=0),
+        "min_files": Integer(
+            40,
+            minimum=0,
+            help=(
+                "below this many files to read, read serially: forking would cost more than it "
+                "saves"
+            ),
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

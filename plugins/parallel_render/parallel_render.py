@@ -31,16 +31,40 @@ SCHEMA = Schema(
     SETTING,
     {
         # Off unless asked: on two cores it costs more CPU than it saves.
-        "enabled": Boolean(False),
+        "enabled": Boolean(
+            False,
+            help=(
+                "render in child processes (off: each child walks every generator over the whole "
+                "site, which costs more CPU than it saves on two cores)"
+            ),
+        ),
         # 0: one render child per core this process may run on (none on one
         # core). The parent writes every file and sends every signal, and
         # mostly waits for the children's pages.
-        "processes": Integer(0, minimum=0),
+        "processes": Integer(
+            0,
+            minimum=0,
+            help="how many children; `0`: one per core this process may use (none on one core)",
+        ),
         # Below this many posts and pages, forking costs more than it saves.
-        "min_contents": Integer(40, minimum=0),
+        "min_contents": Integer(
+            40,
+            minimum=0,
+            help=(
+                "below this many posts and pages, render serially: forking would cost more than it"
+                " saves"
+            ),
+        ),
         # How many pages the children may render ahead of the parent: their
         # HTML waits in the parent's memory until the parent writes it.
-        "lead": Integer(256, minimum=1),
+        "lead": Integer(
+            256,
+            minimum=1,
+            help=(
+                "how many pages the children may render ahead of the main process; their HTML "
+                "waits in its memory until it is written"
+            ),
+        ),
     },
 )
 DEFAULTS = SCHEMA.defaults()

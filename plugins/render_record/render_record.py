@@ -24,7 +24,14 @@ from commons.settings import Boolean, Schema, install
 logger = logging.getLogger(__name__)
 
 SETTING = "RENDER_RECORD"
-SCHEMA = Schema(SETTING, {"enabled": Boolean(True)})
+SCHEMA = Schema(
+    SETTING,
+    {
+        "enabled": Boolean(
+            True, help="keep and use the record; `False` renders every page every time"
+        )
+    },
+)
 # The last site built with this build's content cache: commons.build.build_site
 # names the output folder it is about to replace. Unset: every page is rendered.
 LAST_SITE_ENV = "COMMONS_LAST_SITE"  # commons.build.LAST_SITE_VARIABLE

@@ -68,23 +68,45 @@ def _search_page(options, settings):
 SCHEMA = Schema(
     SETTING,
     {
-        "enabled": Boolean(True),
+        "enabled": Boolean(
+            True,
+            help=(
+                'build the Pagefind index; needs `"search"` in `DIRECT_TEMPLATES` (with '
+                "`SEARCH_SAVE_AS`, `SEARCH_URL`)"
+            ),
+        ),
         # Whether this build runs Pagefind. False: the search page is written
         # and says that this build has no index (a local build: Pagefind costs
         # about 2 s of CPU per 1,000 pages, for a page an editor rarely uses).
-        "index": Boolean(True),
+        "index": Boolean(
+            True,
+            help=(
+                "run Pagefind in this build; `False` writes the search page and a `shards.json` "
+                "saying there is no index, and the page says so (docs/search.md; `invoke build "
+                "--search` turns it on)"
+            ),
+        ),
         "bundle_dir": String(
             "pagefind",
             accepted="a folder inside the site, such as 'pagefind'",
             check=_folder_inside_site,
+            help="the folder of the built site the index goes into",
         ),
-        "root_selector": String("main article", accepted="a CSS selector, such as 'main article'"),
+        "root_selector": String(
+            "main article",
+            accepted="a CSS selector, such as 'main article'",
+            help="the part of each page that is indexed; its first `h1` is the result's title",
+        ),
         # The discussion, the share links, and the post's categories, date, byline
         # and tags: on every post, they would crowd the excerpts out.
         "exclude_selectors": ListOf(
             String(),
             ["#discussion", ".share", ".post-categories", ".post-meta", ".tag-list"],
             accepted="a list of CSS selectors",
+            help=(
+                "parts of that root left out of the index: the discussion, the share links, and a "
+                "post's categories, byline and tags, which would otherwise fill every excerpt"
+            ),
         ),
         # Pagefind holds about 240 KB per page whatever the page's size: 1,000
         # pages stay near 240 MB, under the build's 300 MiB budget and below the
@@ -94,6 +116,14 @@ SCHEMA = Schema(
             minimum=1,
             accepted="a whole number of pages, 1 or more, such as 1000 (Pagefind needs about "
             "240 MB per 1,000 pages)",
+            help=(
+                "at most this many pages per Pagefind bundle (a whole number, 1 or more). Pagefind"
+                " needs about 240 MB per 1,000 pages, so this bounds the build's memory. A larger "
+                "site gets ceil(pages / this) bundles of near-equal size; each costs a reader who "
+                "searches a few more small requests (its entry, metadata and the index chunks of "
+                "the words searched), and each ranks its pages by its own word statistics, so "
+                "results from different bundles are ranked a little less evenly than in one index."
+            ),
         ),
     },
     checks=[Check(("enabled",), _search_page)],
