@@ -71,9 +71,10 @@ def test_theme_changes_wait_for_the_widget_and_then_follow_live(
         page.emulate_media(color_scheme="light")
         page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
         page.click("[data-discussion-load]")
-        page.wait_for_selector("iframe.giscus-frame")
-        page.wait_for_function("() => window.frames.length > 0")
-        frame = next(f for f in page.frames if "widget.html" in f.url)
+        # The frame exists before it has navigated to the widget (about:blank
+        # first): wait for the widget's own address.
+        frame = page.wait_for_selector("iframe.giscus-frame").content_frame()
+        frame.wait_for_url("**/widget.html**")
         frame.wait_for_load_state()
         assert "theme=light" in frame.url and f"term={SAMPLE_ID}" in frame.url
 

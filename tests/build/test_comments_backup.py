@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import http.cookiejar
+import itertools
 import json
 import re
 import secrets
@@ -71,8 +72,15 @@ def admin_queue(isso_url: str, password: str) -> set[int]:
         headers={"Origin": isso_url.rstrip("/")},
     )
     opener.open(login, timeout=10).read()
-    page = opener.open(isso_url + "admin/?mode=2", timeout=30).read().decode()
-    return {int(n) for n in re.findall(r"id='isso-(\d+)'", page)}
+    # Isso's admin lists 100 comments a page: a fast machine posts more than
+    # that while the backup runs, so every page is read until one lists none.
+    queue: set[int] = set()
+    for number in itertools.count():
+        page = opener.open(f"{isso_url}admin/?mode=2&page={number}", timeout=30).read().decode()
+        listed = {int(n) for n in re.findall(r"id='isso-(\d+)'", page)}
+        if not listed:
+            return queue
+        queue |= listed
 
 
 def test_backup_while_posting_keeps_every_acknowledged_comment(comment_server, tmp_path):
