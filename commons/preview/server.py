@@ -34,6 +34,8 @@ SCRIPT_TAG = b'<script src="/__commons/preview/client.js" defer></script>'
 SOCKET_ENV = "COMMONS_PREVIEW_SOCKET_FD"
 # More changed files than this and every open page reloads.
 MAX_LISTED_PATHS = 500
+# Files a reader opens at their own address (pages, feeds, the sitemap, robots.txt).
+DOCUMENT_SUFFIXES = (".html", ".xml", ".txt")
 
 
 class Hub:
@@ -71,7 +73,12 @@ class Hub:
                 listener.put((event, data))
 
     def reload(self, paths: list[str]) -> None:
-        listed = any(not path.endswith(".html") for path in paths) or len(paths) > MAX_LISTED_PATHS
+        # A stylesheet, a script or an image may show on any page: every page
+        # reloads. A document (a page, a feed, the sitemap) reloads only where
+        # it is open, so a save that changed the feeds does not reload the
+        # post's page once more after its own update.
+        assets = any(not path.endswith(DOCUMENT_SUFFIXES) for path in paths)
+        listed = assets or len(paths) > MAX_LISTED_PATHS
         self.publish("reload", {"paths": ["*"] if listed else paths})
 
 
