@@ -6,10 +6,12 @@ Three paths, each in this process or a fork of it:
   in memory and renders its own page with the templates in memory, as
   Pelican's writer would, and writes it if its bytes changed. The page the
   editor looks at is visible in a few tens of milliseconds.
-- `start_full_pass()`: builds the whole site's context in this process (the
-  content cache holds every unchanged post, so only changed files are read),
-  then forks a child that writes every output into a staging folder (plugins'
-  `finalized` work, such as the search index, included). When the child
+- `start_full_pass()`: runs Pelican's own build, `Pelican.run`, in this
+  process (the content cache holds every unchanged post, so only changed
+  files are read) until the site's model is complete, then forks (run_split):
+  the child goes on with `Pelican.run`, writing every output into a staging
+  folder (plugins' `finalized` work, such as the search index, included),
+  while this process keeps the model and writes nothing. When the child
   exits cleanly, `finish_full_pass()` syncs the staging folder into the output,
   moving only files whose bytes changed. This is Pelican's own build, so the
   output ends byte-identical to a fresh one; a pass still running when the
@@ -44,7 +46,9 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 from jinja2 import TemplateError
 from pelican import Pelican, signals
@@ -59,12 +63,7 @@ from commons.content_signals import content_reread
 from commons.contents import every_content
 from commons.errors import OperationError
 from commons.page_routing import route_pages
-from commons.pelican_patches import (
-    forget_logged_messages,
-    generator_classes,
-    run_exit_handlers,
-    writer_for,
-)
+from commons.pelican_patches import forget_logged_messages, run_exit_handlers, writer_for
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
@@ -77,6 +76,7 @@ from .plan import (
     shown_elsewhere,
     source_digests,
 )
+from .run_split import SplitRun
 from .sync import move_changed, sync_tree, write_if_changed
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,27 @@ class FullPass:
     model: Model
     sources: dict
     plan: Plan | None
+
+
+@dataclass
+class PassWriting:
+    """What one full pass's child writes with: decided in this process before the fork."""
+
+    log: Path
+    parent: int
+    every_page: bool
+    sources: dict
+    plan: Plan | None = None
+    counts: dict = field(default_factory=lambda: {"rendered": 0, "kept": 0})
+
+
+def _pass_summary(plan: Plan | None, counts: dict, resident: bool = False) -> str:
+    if plan is None:
+        return PASS_SUMMARY.format(kind="every page")
+    detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
+    if resident:
+        detail = f"resident model: {detail}"
+    return PASS_SUMMARY.format(kind=detail)
 
 
 @dataclass
@@ -525,7 +546,8 @@ class WarmSite:
     # -- then the whole site ----------------------------------------------
 
     def start_full_pass(self, every_page: bool = False) -> None:
-        """Build the context here, then fork a child that writes the site into staging.
+        """Run Pelican's build here until its model is complete, then fork a child
+        that goes on to write the site into staging.
 
         The child renders only the pages the change needs (plan.py) unless
         `every_page` (the theme changed) or the change is not one the plan
@@ -541,32 +563,68 @@ class WarmSite:
             self.synced = None
         self._begin()
         _forget_rendered_bodies()
-        # Before Pelican reads them: a file saved meanwhile differs from its
-        # digest at the next pass, and is rendered then.
-        sources = source_digests(str(path) for path in self.content.rglob("*") if path.is_file())
+        writing = PassWriting(
+            log=self.output.parent / f".preview-log-{self.output.name}",
+            parent=os.getpid(),
+            every_page=every_page,
+            # Before Pelican reads them: a file saved meanwhile differs from
+            # its digest at the next pass, and is rendered then.
+            sources=source_digests(str(path) for path in self.content.rglob("*") if path.is_file()),
+        )
+        split = SplitRun(
+            partial(self._model_complete, writing), partial(self._start_writing, writing)
+        )
         with self._failure_as_preview_error():
-            self.model = self._prepare()
-        plan = None
-        if not every_page and self.synced is not None:
-            plan = plan_pass(self.synced, self.model, self.synced_sources, sources)
-        if plan is not None:
-            plan = Plan(plan.changed, plan.listed, frozenset(self.rewritten))
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.staging.mkdir(parents=True)
-        log = self.output.parent / f".preview-log-{self.output.name}"
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the child: write, then leave without returning to the caller
-            self._write_in_child(log, parent, plan)
+            pid = split.run(self.pelican, partial(self._end_pass_child, writing))
+        if pid is None:
+            raise PreviewError(
+                "Pelican.run ended without asking for a writer (get_writer), so the preview "
+                "could not write the site apart. Fix: a plugin must not mute that signal."
+            )
         self.running = FullPass(
             pid=pid,
-            log=log,
+            log=writing.log,
             started=time.monotonic(),
             model=self.model,
-            sources=sources,
-            plan=plan,
+            sources=writing.sources,
+            plan=writing.plan,
         )
         self._compile_templates()
+
+    def _model_complete(self, writing: PassWriting, generators: list) -> None:
+        """In this process, before the fork: keep the model, plan what the child renders."""
+        # Every generator shares Pelican.run's context.
+        self.model = Model(context=generators[0].context, generators=generators)
+        plan = None
+        if not writing.every_page and self.synced is not None:
+            plan = plan_pass(self.synced, self.model, self.synced_sources, writing.sources)
+        if plan is not None:
+            plan = Plan(plan.changed, plan.listed, frozenset(self.rewritten))
+        writing.plan = plan
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+
+    def _start_writing(self, writing: PassWriting, generators: list) -> None:
+        """In the child, before Pelican chooses its writer: its log, and the plan."""
+        self._enter_child(writing.log, writing.parent)
+        if writing.plan is None:
+            return
+        routed: list = []
+
+        def output_by_plan(generate_output, writer) -> None:
+            # Pelican makes one writer per run: route it at the first
+            # generator's output, before any plugin wraps it further.
+            if not routed:
+                routed.append(writer)
+                self._follow_plan(writer, writing.plan, writing.counts)
+            generate_output(writer)
+
+        for generator in generators:
+            if hasattr(generator, "generate_output"):
+                generator.generate_output = partial(output_by_plan, generator.generate_output)
+
+    def _end_pass_child(self, writing: PassWriting, error: BaseException | None) -> NoReturn:
+        self._leave_child(error, _pass_summary(writing.plan, writing.counts))
 
     def _compile_templates(self) -> None:
         # Each pass has a new template environment and readers; read one post
@@ -593,48 +651,11 @@ class WarmSite:
                 except TemplateError:
                     logger.debug("Could not compile %s ahead of time", name)
 
-    def _prepare(self) -> Model:
-        # Pelican.run up to the writing, with the same signals in the same order.
-        settings = self.pelican.settings
-        context = settings.copy()
-        context["generated_content"] = {}
-        context["static_links"] = set()
-        context["static_content"] = {}
-        context["localsiteurl"] = settings["SITEURL"]
-        generators = [
-            cls(
-                context=context,
-                settings=settings,
-                path=self.pelican.path,
-                theme=self.pelican.theme,
-                output_path=self.pelican.output_path,
-            )
-            for cls in generator_classes(self.pelican)
-        ]
-        for generator in generators:
-            if hasattr(generator, "generate_context"):
-                generator.generate_context()
-            if hasattr(generator, "check_disabled_readers"):
-                generator.check_disabled_readers()
-        signals.all_generators_finalized.send(generators)
-        for generator in generators:
-            if hasattr(generator, "refresh_metadata_intersite_links"):
-                generator.refresh_metadata_intersite_links()
-        return Model(context=context, generators=generators)
-
     def _write_in_child(
         self, log: Path, parent: int, plan: Plan | None, resident: bool = False
-    ) -> None:
-        code = 1
+    ) -> NoReturn:
         try:
-            os.setpgid(0, 0)  # its own group: stopping it stops its workers and Pagefind
-            _die_with_parent(parent)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(descriptor, 1)
-            os.dup2(descriptor, 2)
-            self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            self._enter_child(log, parent)
             writer = writer_for(self.pelican)
             counts = {"rendered": 0, "kept": 0}
             kept: list[str] = []
@@ -659,17 +680,36 @@ class WarmSite:
                     (self.staging / name).unlink(missing_ok=True)
             else:
                 signals.finalized.send(self.pelican)
-            if plan is None:
-                print(PASS_SUMMARY.format(kind="every page"), flush=True)
-            else:
-                detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
-                if resident:
-                    detail = f"resident model: {detail}"
-                print(PASS_SUMMARY.format(kind=detail), flush=True)
-            code = 0
+            summary = _pass_summary(plan, counts, resident)
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
-            stream = self.recorder.stream
-            print(f"CRITICAL {type(error).__name__}: {error}", file=stream, flush=True)
+            self._leave_child(error)
+        self._leave_child(None, summary)
+
+    def _enter_child(self, log: Path, parent: int) -> None:
+        """A forked child's start: its own process group, its output into `log`."""
+        os.setpgid(0, 0)  # its own group: stopping it stops its workers and Pagefind
+        _die_with_parent(parent)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(descriptor, 1)
+        os.dup2(descriptor, 2)
+        self.recorder.stream = open(descriptor, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+
+    def _leave_child(self, error: BaseException | None, summary: str = "") -> NoReturn:
+        """A forked child's end: the summary or the failure last in its log, then exit.
+
+        It never returns to the caller: the preview's own code above it in the
+        stack is the parent's.
+        """
+        code = 1
+        try:
+            if error is None:
+                print(summary, flush=True)
+                code = 0
+            else:
+                stream = self.recorder.stream
+                print(f"CRITICAL {type(error).__name__}: {error}", file=stream, flush=True)
         finally:
             atexit.unregister(self.stop_full_pass)
             run_exit_handlers()  # plugins' cleanup (the search plugin stops Pagefind)
