@@ -89,16 +89,11 @@ def url_setting_ignoring_override(content, key: str) -> str:
 
 
 # ------------------------------------------------------------- Pelican.run
-# The preview runs Pelican's build in two halves (the context in the preview's
-# process, the writing in a child): it needs the generator classes and the
-# writer Pelican.run would use, which Pelican makes in two private methods.
-# Waits for: those methods made public (not yet filed; getpelican/pelican#2695
-# discusses how writers are found).
-
-
-def generator_classes(pelican) -> list[type]:
-    """The generator classes Pelican.run would run, plugins' (get_generators) included."""
-    return pelican._get_generator_classes()
+# The preview's full pass is Pelican.run itself (commons/preview/run_split.py).
+# Its resident path renders a few pages from the model it kept, in a fork,
+# without a new run: it needs the writer Pelican.run would use, which Pelican
+# makes in a private method. Waits for: that method made public (not yet
+# filed; getpelican/pelican#2695 discusses how writers are found).
 
 
 def writer_for(pelican) -> Writer:
