@@ -654,6 +654,7 @@ class WarmSite:
     def _write_in_child(
         self, log: Path, parent: int, plan: Plan | None, resident: bool = False
     ) -> NoReturn:
+        """The resident path's child: the planned pages from the kept model, no new Pelican.run."""
         try:
             self._enter_child(log, parent)
             writer = writer_for(self.pelican)
@@ -678,8 +679,6 @@ class WarmSite:
             if resident:
                 for name in kept:  # the output holds them already
                     (self.staging / name).unlink(missing_ok=True)
-            else:
-                signals.finalized.send(self.pelican)
             summary = _pass_summary(plan, counts, resident)
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
             self._leave_child(error)
