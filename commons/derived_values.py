@@ -119,10 +119,13 @@ class DerivedValues(BuildReceivers):
         values.update(self.used)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        partial.write_text(
-            json.dumps({"format": FORMAT, "code": self.code, "values": values}, sort_keys=True),
-            encoding="utf-8",
-        )
+        # Value by value: the whole file as one string (tens of MiB at 5,000
+        # posts, twice over once encoded) would raise the build's peak memory.
+        with open(partial, "w", encoding="utf-8") as file:
+            file.write(f'{{"code": {json.dumps(self.code)}, "format": {FORMAT}, "values": {{')
+            for number, key in enumerate(sorted(values)):
+                file.write(f"{',' if number else ''}{json.dumps(key)}: {json.dumps(values[key])}")
+            file.write("}}")
         os.replace(partial, self.path)
         self.last, self.used = {}, {}
 
