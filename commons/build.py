@@ -68,6 +68,9 @@ CACHE_KEY_PACKAGES = ("pelican", "markdown", "pygments", "pelican-commons")
 # Overrides that change which pages a build writes and how, never what a post
 # reads as: a build that differs from the last only in these keeps its cache.
 WRITE_ONLY_SETTINGS = frozenset({"THREAD_PAGES", "PARALLEL_RENDER", "DELETE_OUTPUT_DIRECTORY"})
+# Plugins' own files in the cache folder (the render record, the search record,
+# derived values): JSON, which each reads defensively, not Pelican's pickles.
+PLUGIN_CACHE_SUFFIX = ".json"
 # " at 0x7f…" in an object's text: differs from one process to the next.
 MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 DIR_MODE = 0o755
@@ -434,7 +437,8 @@ def drop_unreadable_cache(cache: Path, sound: dict) -> list[str]:
     EOFError) or warns on a corrupt one, which `--fatal warnings` turns into a
     failed build. Each file is read here first, without importing or building
     any of the objects it names; one that does not read is dropped, and the
-    build reads the content files instead. A file just as the last successful
+    build reads the content files instead. The plugins' JSON files are left to
+    their readers, which ignore one they cannot read. A file just as the last successful
     build left it (`sound`: same size and bytes) is not read again, wherever
     it was copied since (a CI job's cache restore gives new times and inodes).
     """
@@ -442,7 +446,7 @@ def drop_unreadable_cache(cache: Path, sound: dict) -> list[str]:
     if not cache.is_dir():
         return notices
     for path in sorted(cache.iterdir()):
-        if path.name == CACHE_RECORD or not path.is_file():
+        if path.name == CACHE_RECORD or path.suffix == PLUGIN_CACHE_SUFFIX or not path.is_file():
             continue
         if sound.get(path.name) == _file_stamp(path):
             continue
@@ -468,7 +472,7 @@ def record_sound_cache(cache: Path, key: str) -> None:
     files = {
         path.name: _file_stamp(path)
         for path in cache.iterdir()
-        if path.name != CACHE_RECORD and path.is_file()
+        if path.suffix != PLUGIN_CACHE_SUFFIX and path.is_file()
     }
     _write_cache_record(cache, {"key": key, "files": files})
 

@@ -8,10 +8,12 @@ import posixpath
 from feedgenerator import Rss201rev2Feed, Stylesheet
 from pelican.utils import set_date_tzinfo
 
+from commons.derived_values import DerivedValues
 from commons.paths import source_name
 from commons.pelican_patches import FeedHooksWriter, replace_intrasite_links
 from commons.urls import absolute_url, site_base
 
+from . import entries as entries_module
 from .entries import (
     FeedContentError,
     absolutize_html,
@@ -44,6 +46,12 @@ class CommonsFeedWriter(FeedHooksWriter):
         self._entry_fields: dict[tuple, tuple] = {}
         # (feed class, entry key) -> the entry's XML; see syndication.py.
         self._entry_xml: dict[tuple, str] = {}
+        # Posts' HTML with absolute links, kept with the content cache: a post
+        # whose text did not change is not parsed again by the next build.
+        self._absolute = DerivedValues(
+            self.settings, "feed-html", [entries_module.__file__], packages=("lxml",)
+        )
+        self._absolute.connect()
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", **kwargs):
         # Pelican does not hand the path on to the methods below; the feed's
@@ -100,10 +108,12 @@ class CommonsFeedWriter(FeedHooksWriter):
         # A Summary field may still hold {filename} links: resolve them first.
         # Links in the summary and the body are relative to the post, not the feed.
         try:
-            summary = absolutize_html(
+            summary = self._absolute_html(
                 replace_intrasite_links(item, item.get_summary(base), base), page_url
             )
-            content = None if summary_only else absolutize_html(item.get_content(base), page_url)
+            content = (
+                None if summary_only else self._absolute_html(item.get_content(base), page_url)
+            )
         except FeedContentError as error:
             source = source_name(item.source_path, self.settings.get("PATH"))
             message = (
@@ -134,6 +144,12 @@ class CommonsFeedWriter(FeedHooksWriter):
             # summary_only: the entry's XML is the same in every feed.
             "entry_key": key,
         }
+
+    def _absolute_html(self, fragment: str, page_url: str) -> str:
+        """absolutize_html, or its value for the same fragment and page in the last builds."""
+        return self._absolute.get(
+            f"absolute {page_url}", fragment, lambda: absolutize_html(fragment, page_url)
+        )
 
 
 def terms(item) -> list[str]:

@@ -12,13 +12,14 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from commons.derived_values import DerivedValues
 from commons.paths import source_name
 from commons.pelican_patches import raw_body
 from commons.settings import Boolean, ListOf, Schema, String
 
 from .problems import Problem
 from .sources import under_folders as _under
-from .written_links import images_without_alt, references
+from .written_links import facts_of
 
 SETTING = "GUARD['links']"
 
@@ -53,12 +54,17 @@ REFERENCE_KINDS = {"filename", "static", "attach"}
 INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
 
 
-def reference_problems(content, content_root: Path, source: str) -> list[Problem]:
-    """Links and images in one post or page that point at files that do not exist."""
+def reference_problems(
+    content, content_root: Path, source: str, values: DerivedValues | None = None
+) -> list[Problem]:
+    """Links and images in one post or page that point at files that do not exist.
+
+    `values`: the build's store of body facts (written_links.body_values)."""
     problems = []
     folder = Path(content.source_path).parent
     static_paths = content.settings.get("STATIC_PATHS", [])
-    for attribute, url in references(raw_body(content) or ""):
+    facts = facts_of(raw_body(content) or "", values)
+    for attribute, url in facts["references"]:
         intrasite = INTRASITE.match(url)
         if intrasite and intrasite["kind"] in REFERENCE_KINDS:
             path = unquote(urlsplit(intrasite["path"]).path)
@@ -87,7 +93,7 @@ def reference_problems(content, content_root: Path, source: str) -> list[Problem
                 )
         elif attribute == "src" and _is_local(url):
             problems.append(_local_image_problem(url, folder, content_root, static_paths, source))
-    for src in images_without_alt(raw_body(content) or ""):
+    for src in facts["no_alt"]:
         # Pelican warns about five of these per build, naming no fix; every
         # one is listed here (pelicanconf.py's LOG_FILTER silences Pelican's).
         problems.append(
@@ -169,12 +175,14 @@ def _is_local(url: str) -> bool:
     return not (parts.scheme or parts.netloc or url.startswith(("data:", "#")) or not url)
 
 
-def link_problems(contents: list, settings: dict, content_root: Path) -> list[Problem]:
+def link_problems(
+    contents: list, settings: dict, content_root: Path, values: DerivedValues | None = None
+) -> list[Problem]:
     """The references and images of `contents` that name no file the site has."""
     if not settings["GUARD"]["links"]["check_references"]:
         return []
     problems = []
     for content in contents:
         source = source_name(content.source_path, content_root)
-        problems += reference_problems(content, content_root, source)
+        problems += reference_problems(content, content_root, source, values)
     return problems

@@ -43,7 +43,7 @@ from commons.settings import Boolean, Nested, Optional, Schema, String, install
 
 from . import html, links, media, metadata, paths, sources
 from .problems import GUARD_PROBLEMS, NO_FILE, LoggedProblems, Problem, ProblemLog
-from .written_links import BodyLinks
+from .written_links import BodyLinks, body_values
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +295,12 @@ class Guard(BuildReceivers):
         elif generator.context is not self.context:
             self.context = generator.context
             self.log.start_build()
+        else:
+            return
+        if self.body_links is not None:
+            # The build's store of body facts, which the link checks share:
+            # written and let go when the written site's links are checked.
+            self.body_links.facts = body_values(self.settings)
 
     # 4. content_object_init
     def content_created(self, content) -> None:
@@ -330,7 +336,8 @@ class Guard(BuildReceivers):
         self.log.report(paths.path_problems(contents, settings), self.stop)
         # Runs when the articles are read and before the static files are: a
         # missing {static} image is reported here, with its post, not later by the cache.
-        found = links.link_problems(written, settings, content_root)
+        facts = self.body_links.facts if self.body_links is not None else None
+        found = links.link_problems(written, settings, content_root, facts)
         if articles:
             # Pages get a category from their folder name; only posts are checked.
             found += metadata.category_problems(written, settings, content_root)

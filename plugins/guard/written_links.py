@@ -22,6 +22,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_relative_path, path_to_url
 
+from commons.derived_values import DerivedValues
 from commons.paths import source_name
 from commons.pelican_patches import raw_body
 from commons.receivers import BuildReceivers
@@ -56,6 +57,9 @@ class BodyLinks(BuildReceivers):
         self.settings = settings
         self.report = report
         self.contents: list = []
+        # This build's store of body facts (the guard's, shared with links.py):
+        # set when the build starts, written and let go when it is checked.
+        self.facts: DerivedValues | None = None
 
     def receivers(self) -> list:
         return [
@@ -94,10 +98,13 @@ class BodyLinks(BuildReceivers):
         written: dict[Path, bool] = {}
         sources = sources_by_slug(contents, content_root)
         problems = []
+        facts, self.facts = self.facts, None
         for content in contents:
             problems += broken_body_links(
-                content, output, content_root, site_url, anchors, written, own, sources
+                content, output, content_root, site_url, anchors, written, own, sources, facts
             )
+        if facts is not None:
+            facts.save()
         self.report(problems)
 
 
@@ -137,11 +144,13 @@ def broken_body_links(
     written: dict[Path, bool],
     own: list[str] = (),
     sources: dict[str, str] | None = None,
+    facts: DerivedValues | None = None,
 ) -> list[Problem]:
     """Each link or image in `content`'s published body that names nothing on the site.
 
     `own`: the site's absolute addresses (own_origins); a link written with one
-    of them is checked as a link within the site.
+    of them is checked as a link within the site. `facts`: the build's store of
+    body facts (`body_values`), None to parse the body.
     """
     # The body as the writer published it: the same siteurl, so Pelican's
     # memo returns it without replacing the URLs again.
@@ -153,7 +162,7 @@ def broken_body_links(
     own_file = target_file(output, content.save_as)
     source = source_name(content.source_path, content_root)
     problems = []
-    published = references(body)
+    published = references(body, facts)
     authored: list[tuple[str, str]] = []
 
     def written_as(index: int) -> str:
@@ -161,7 +170,7 @@ def broken_body_links(
         # what the editor wrote, and so what a message names. Parsed only
         # for a post with a problem: most have none.
         if not authored:
-            authored.extend(references(raw_body(content) or ""))
+            authored.extend(references(raw_body(content) or "", facts))
             if len(authored) != len(published):
                 authored[:] = published
         return authored[index][1]
@@ -245,33 +254,55 @@ def _is_local(url: str) -> bool:
     return not (parts.scheme or parts.netloc)
 
 
-def references(body: str) -> list[tuple[str, str]]:
-    """(attribute, URL) of every href and src in the parsed body, outside code.
+def body_facts(body: str) -> dict[str, list]:
+    """What the guard reads in a body, from one parse: `references`, [attribute, URL]
+    of every href and src outside code; `no_alt`, the `src` of every image outside
+    code whose alt text is empty. JSON data, so that it is kept with the content
+    cache (`facts_of`).
 
     Read from the document, not from the text, so a path written in a code
     block or inside another attribute's value is not taken for a link.
     """
     if not body or not body.strip():
-        return []
+        return {"references": [], "no_alt": []}
     root = lxml_html.fragment_fromstring(body, create_parent="div")
-    return [
-        (attribute, node.get(attribute))
-        for node in OUTSIDE_CODE(root)
-        for attribute in ("href", "src")
-        if node.get(attribute) is not None
-    ]
+    nodes = OUTSIDE_CODE(root)
+    return {
+        "references": [
+            [attribute, node.get(attribute)]
+            for node in nodes
+            for attribute in ("href", "src")
+            if node.get(attribute) is not None
+        ],
+        "no_alt": [
+            node.get("src") or ""
+            for node in nodes
+            if node.tag == "img" and not (node.get("alt") or "").strip()
+        ],
+    }
 
 
-def images_without_alt(body: str) -> list[str]:
+def facts_of(body: str, values: DerivedValues | None = None) -> dict[str, list]:
+    """`body_facts(body)`, taken from `values` (this build's and the last builds') when
+    the same body was read before."""
+    if values is None:
+        return body_facts(body)
+    return values.get("body", body, lambda: body_facts(body))
+
+
+def body_values(settings: dict) -> DerivedValues:
+    """The guard's store of `body_facts` for one build."""
+    return DerivedValues(settings, "guard-bodies", [__file__], packages=("lxml",))
+
+
+def references(body: str, values: DerivedValues | None = None) -> list[tuple[str, str]]:
+    """(attribute, URL) of every href and src in the parsed body, outside code."""
+    return [(attribute, url) for attribute, url in facts_of(body, values)["references"]]
+
+
+def images_without_alt(body: str, values: DerivedValues | None = None) -> list[str]:
     """The `src` of every image in the parsed body, outside code, whose alt text is empty."""
-    if not body or not body.strip():
-        return []
-    root = lxml_html.fragment_fromstring(body, create_parent="div")
-    return [
-        node.get("src") or ""
-        for node in OUTSIDE_CODE(root)
-        if node.tag == "img" and not (node.get("alt") or "").strip()
-    ]
+    return list(facts_of(body, values)["no_alt"])
 
 
 def target_file(output: Path, path: str) -> Path:

@@ -91,3 +91,17 @@ def test_the_key_follows_the_values_the_settings_file_gives(tmp_path, monkeypatc
 
 def test_a_build_loads_its_own_cache_whatever_the_settings_file_says(tmp_path):
     assert cache_settings(tmp_path / "output")["LOAD_CONTENT_CACHE"] is True
+
+
+def test_the_plugins_json_files_are_left_to_their_readers(tmp_path):
+    """Only Pelican's pickles are test-read before a build: a plugin's JSON file
+    (derived values, the render record) that another build left half written is
+    not reported as a broken cache, and its reader ignores it."""
+    cache = tmp_path / "cache"
+    assert prepare_cache(cache, "key") == []
+    (cache / "derived-feed-html.json").write_text('{"format": 1, "val', encoding="utf-8")
+    (cache / "ArticlesGenerator-Readers").write_bytes(b"\x80\x04truncated")
+    notices = prepare_cache(cache, "key")
+    assert len(notices) == 1 and "ArticlesGenerator-Readers" in notices[0]
+    assert (cache / "derived-feed-html.json").is_file()
+    assert not (cache / "ArticlesGenerator-Readers").exists()
