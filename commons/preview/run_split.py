@@ -27,10 +27,11 @@ from collections.abc import Callable
 
 from pelican import signals
 
+from commons.errors import CommonsError
 from commons.receivers import BuildReceivers
 
 
-class WritingForked(Exception):
+class WritingForked(CommonsError):
     """Ends `Pelican.run` in the preview's process once its child writes (control flow only)."""
 
     def __init__(self, pid: int):
