@@ -68,6 +68,7 @@ from commons.pelican_patches import (
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
+from .kept import KeptOutput
 from .plan import (
     Plan,
     linkers_of,
@@ -213,6 +214,14 @@ def _adopt(post: Content, read: Content) -> None:
     vars(post).update(vars(read))
     vars(post).update(attached)
     _forget_rendered_body(post)
+
+
+def _entry_detail(writer) -> str:
+    # What the feeds' entries cost: made from their posts, or kept (plugins/feeds).
+    counts = getattr(writer, "entry_counts", None)
+    if not counts:
+        return ""
+    return f", feed entries {counts['made']} made, {counts['kept']} kept"
 
 
 def _is_theme_template(name: str) -> bool:
@@ -664,7 +673,7 @@ class WarmSite:
             else:
                 detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
                 if resident:
-                    detail = f"resident model: {detail}"
+                    detail = f"resident model: {detail}{_entry_detail(writer)}"
                 print(PASS_SUMMARY.format(kind=detail), flush=True)
             code = 0
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
@@ -684,11 +693,21 @@ class WarmSite:
         of the pages kept are returned, to be taken out of staging.
         """
         kept_names: list[str] = []
+        kept_output = KeptOutput(self.output, plan.changed)
+        if resident and hasattr(writer, "kept_feeds"):
+            # A feed holding a changed post takes the others' entries from
+            # the output's copy of it (plugins/feeds/writer.py).
+            writer.kept_feeds = kept_output
 
         def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
             if not plan.renders_page(localcontext, name, context):
-                kept = self._kept_text(name)
+                if resident and kept_output.holds(name):
+                    # Taken out of staging again: what it holds there is not read.
+                    counts["kept"] += 1
+                    kept_names.append(name)
+                    return ""
+                kept = None if resident else kept_output.text(name)
                 if kept is not None:
                     counts["kept"] += 1
                     kept_names.append(name)
@@ -701,10 +720,13 @@ class WarmSite:
             routed_file = writer.write_file
 
             def resident_file(name, template, context, *args, **kwargs):
-                if plan.may_render(name, kwargs):
+                if not plan.may_render(name, kwargs):
+                    counts["kept"] += 1
+                    return None
+                # Who listens to `content_written` (the sitemap, the search
+                # index) gathers for `finalized`, which this child never sends.
+                with signals.content_written.muted():
                     return routed_file(name, template, context, *args, **kwargs)
-                counts["kept"] += 1
-                return None
 
             writer.write_file = resident_file
         write_feed = writer.write_feed
@@ -713,11 +735,14 @@ class WarmSite:
 
         def planned_feed(elements, context, path=None, *args, **kwargs):
             # On the resident path a kept feed stays as the output holds it.
-            kept_there = resident and path and (self.output / path).is_file()
+            kept_there = resident and path and kept_output.holds(path)
             if kept_there and not plan.renders_feed(elements, max_items):
                 counts["kept"] += 1
                 return None
-            kept = self._kept_text(path) if path else None
+            if resident:
+                counts["rendered"] += 1
+                return write_feed(elements, context, path, *args, **kwargs)
+            kept = kept_output.text(path) if path else None
             if kept is None or plan.renders_feed(elements, max_items):
                 counts["rendered"] += 1
                 return write_feed(elements, context, path, *args, **kwargs)
@@ -729,12 +754,6 @@ class WarmSite:
 
         writer.write_feed = planned_feed
         return kept_names
-
-    def _kept_text(self, name: str) -> str | None:
-        try:
-            return (self.output / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None
 
     def poll_full_pass(self) -> bool:
         """True when the running pass has ended (then call finish_full_pass)."""

@@ -412,8 +412,10 @@ def rendered_and_kept(preview: PreviewProcess, resident: bool = False) -> tuple[
     resident path, else it must have built the site model again."""
     summary = last_pass(preview)
     assert summary.startswith(RESIDENT) == resident, preview.log.read_text()
+    # (A resident save then says what its feeds' entries cost.)
     found = re.fullmatch(
-        r"(\d+) pages and feeds rendered, (\d+) kept", summary.removeprefix(RESIDENT)
+        r"(\d+) pages and feeds rendered, (\d+) kept(, feed entries \d+ made, \d+ kept)?",
+        summary.removeprefix(RESIDENT),
     )
     assert found, f"the pass rendered {summary}, not only what the save changed"
     return int(found[1]), int(found[2])
