@@ -39,11 +39,12 @@ import ctypes
 import gc
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2 import TemplateError
@@ -214,6 +215,22 @@ def _adopt(post: Content, read: Content) -> None:
     vars(post).update(vars(read))
     vars(post).update(attached)
     _forget_rendered_body(post)
+
+
+def _processes() -> int:
+    # A resident save's forks: one per core, two at most (the pages of one
+    # save are a few dozen; more forks would walk the site more often).
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
+def _summed(summaries: list[str]) -> str:
+    """The summary lines of processes that shared a pass (the same words,
+    their own counts), as one: each count summed."""
+    counts = [[int(number) for number in re.findall(r"\d+", line)] for line in summaries]
+    if not counts or len({len(numbers) for numbers in counts}) != 1:
+        return summaries[0] if summaries else ""
+    totals = iter([sum(column) for column in zip(*counts, strict=True)])
+    return re.sub(r"\d+", lambda _match: str(next(totals)), summaries[0])
 
 
 def _entry_detail(writer) -> str:
@@ -423,27 +440,61 @@ class WarmSite:
         return changed
 
     def _write_apart(self, plan: Plan, resident: bool) -> list[str]:
-        """Write the planned pages in a fork into staging; move the changed ones into the output."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.staging.mkdir(parents=True)
-        log = self.output.parent / f".preview-log-{self.output.name}"
+        """Write the planned pages in forks into staging; move the changed ones into the output.
+
+        On the resident path the pages are shared out between `_processes()`
+        forks, each in its own staging folder (the plan's `share`: each walks
+        the site, and renders only the pages of its share; the first makes
+        the feeds too): a save waits for the slowest share, not for all.
+        """
+        count = _processes() if resident else 1
         parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            self._write_in_child(log, parent, plan, resident=resident)
-        _pid, status = os.waitpid(pid, 0)
+        children = []
         try:
-            text = log.read_text(encoding="utf-8", errors="replace")
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise PreviewError(self.explain(text))
-            changed = move_changed(self.staging, self.output)
-            self.last_summary = next(
-                (line for line in reversed(text.splitlines()) if line.startswith("Pass: ")), ""
-            )
+            for index in range(count):
+                staging = self.staging if index == 0 else self._share_staging(index)
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                log = self.output.parent / f".preview-log-{self.output.name}-{index}"
+                pid = os.fork()
+                if pid == 0:
+                    # Short-lived: what it makes is freed when it leaves, and
+                    # a collection would copy the pages of the model it walks.
+                    gc.disable()
+                    self.staging = staging
+                    self.pelican.output_path = str(staging)
+                    share = replace(plan, share=(index, count))
+                    self._write_in_child(log, parent, share, resident=resident)
+                children.append((pid, log, staging))
+            failed = []
+            summaries = []
+            for pid, log, _staging in children:
+                _pid, status = os.waitpid(pid, 0)
+                text = log.read_text(encoding="utf-8", errors="replace")
+                if os.waitstatus_to_exitcode(status) != 0:
+                    failed.append(text)
+                summaries.append(
+                    next(
+                        (line for line in reversed(text.splitlines()) if line.startswith("Pass: ")),
+                        "",
+                    )
+                )
+            if failed:
+                raise PreviewError(self.explain("\n".join(failed)))
+            changed = []
+            for _pid, _log, staging in children:
+                changed.extend(move_changed(staging, self.output))
+            self.last_summary = _summed(summaries)
             return sorted(changed)
         finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            log.unlink(missing_ok=True)
+            for pid, log, staging in children:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                shutil.rmtree(staging, ignore_errors=True)
+                log.unlink(missing_ok=True)
+
+    def _share_staging(self, index: int) -> Path:
+        return self.staging.with_name(f"{self.staging.name}-{index}")
 
     def _read(self, generator, source: Path):
         relative = os.path.relpath(os.path.realpath(source), generator.path)
@@ -701,6 +752,10 @@ class WarmSite:
 
         def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
+            if resident and not plan.owns_page(name):
+                # Another process's share (or none): taken out of staging again.
+                kept_names.append(name)
+                return ""
             if not plan.renders_page(localcontext, name, context):
                 if resident and kept_output.holds(name):
                     # Taken out of staging again: what it holds there is not read.
@@ -721,7 +776,7 @@ class WarmSite:
 
             def resident_file(name, template, context, *args, **kwargs):
                 if not plan.may_render(name, kwargs):
-                    counts["kept"] += 1
+                    counts["kept"] += plan.owns_page(name)
                     return None
                 # Who listens to `content_written` (the sitemap, the search
                 # index) gathers for `finalized`, which this child never sends.
@@ -734,6 +789,8 @@ class WarmSite:
         max_items = self.pelican.settings.get("FEED_MAX_ITEMS")
 
         def planned_feed(elements, context, path=None, *args, **kwargs):
+            if resident and not plan.owns_feeds():
+                return None
             # On the resident path a kept feed stays as the output holds it.
             kept_there = resident and path and kept_output.holds(path)
             if kept_there and not plan.renders_feed(elements, max_items):

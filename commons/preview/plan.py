@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,11 +105,24 @@ class Plan:
     # The posts whose pages link to a listed post, when known (the resident
     # path keeps them): their pages are rendered without looking again.
     linking: frozenset[int] | None = None
+    # (index, count): this process renders the pages whose names fall in
+    # share `index` of `count` and, in share 0, the feeds (the resident path
+    # shares its pages between processes, see engine.WarmSite._write_apart).
+    share: tuple[int, int] = (0, 1)
     # id of a list of the context -> whether it holds a listed post (the
     # same lists come with every page: each is looked through once).
     seen: dict = field(default_factory=dict, compare=False)
     # id of the site's context -> (it, the ids of its values).
     site_wide: dict = field(default_factory=dict, compare=False)
+
+    def owns_page(self, name: str) -> bool:
+        """Whether page `name` is in this process's share (see `share`)."""
+        index, count = self.share
+        return count == 1 or zlib.crc32(name.encode("utf-8")) % count == index
+
+    def owns_feeds(self) -> bool:
+        # One process makes every feed: a post's entry is worked out once for all.
+        return self.share[0] == 0
 
     def renders_page(self, localcontext: dict, name: str, context: dict | None = None) -> bool:
         if name in self.rewritten:
