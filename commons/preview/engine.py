@@ -44,7 +44,7 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import TemplateError
@@ -215,6 +215,21 @@ def _adopt(post: Content, read: Content) -> None:
     vars(post).update(vars(read))
     vars(post).update(attached)
     _forget_rendered_body(post)
+
+
+def _walk_labels_of(generator: ArticlesGenerator, posts: frozenset[int]) -> None:
+    """In a resident save's fork: the generator walks only the categories, tags
+    and authors holding one of `posts` (ids) when it writes their pages and
+    feeds. The others' pages and feeds show none of them: the plan keeps them,
+    yet Pelican would make each label's list of posts again to hand it over.
+    The lists the templates are given (the context's) stay whole."""
+
+    def holds(labelled) -> bool:
+        return any(id(post) in posts for post in labelled)
+
+    generator.tags = {label: of for label, of in generator.tags.items() if holds(of)}
+    generator.categories = [(label, of) for label, of in generator.categories if holds(of)]
+    generator.authors = [(label, of) for label, of in generator.authors if holds(of)]
 
 
 def _processes() -> int:
@@ -442,12 +457,14 @@ class WarmSite:
     def _write_apart(self, plan: Plan, resident: bool) -> list[str]:
         """Write the planned pages in forks into staging; move the changed ones into the output.
 
-        On the resident path the pages are shared out between `_processes()`
-        forks, each in its own staging folder (the plan's `share`: each walks
-        the site, and renders only the pages of its share; the first makes
-        the feeds too): a save waits for the slowest share, not for all.
+        On the resident path, when listings show the change (a title, a
+        summary), the pages are shared out between `_processes()` forks, each
+        in its own staging folder (the plan's `share`: each walks the site,
+        and renders only the pages of its share; the first makes the feeds
+        too): a save waits for the slowest share, not for all. A body edit's
+        few pages take one fork: a second would cost more than it saves.
         """
-        count = _processes() if resident else 1
+        count = _processes() if resident and plan.listed else 1
         parent = os.getpid()
         children = []
         try:
@@ -463,8 +480,9 @@ class WarmSite:
                     gc.disable()
                     self.staging = staging
                     self.pelican.output_path = str(staging)
-                    share = replace(plan, share=(index, count))
-                    self._write_in_child(log, parent, share, resident=resident)
+                    self._write_in_child(
+                        log, parent, plan.for_share(index, count), resident=resident
+                    )
                 children.append((pid, log, staging))
             failed = []
             summaries = []
@@ -745,6 +763,10 @@ class WarmSite:
         """
         kept_names: list[str] = []
         kept_output = KeptOutput(self.output, plan.changed)
+        if resident:
+            for generator in self.model.generators:
+                if isinstance(generator, ArticlesGenerator):
+                    _walk_labels_of(generator, plan.changed | plan.listed)
         if resident and hasattr(writer, "kept_feeds"):
             # A feed holding a changed post takes the others' entries from
             # the output's copy of it (plugins/feeds/writer.py).
@@ -752,11 +774,12 @@ class WarmSite:
 
         def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
-            if resident and not plan.owns_page(name):
-                # Another process's share (or none): taken out of staging again.
+            renders = plan.renders_page(localcontext, name, context)
+            if resident and not (plan.owns_page(kept_output.size(name)) if renders else plan.first):
+                # Another process's: taken out of staging again.
                 kept_names.append(name)
                 return ""
-            if not plan.renders_page(localcontext, name, context):
+            if not renders:
                 if resident and kept_output.holds(name):
                     # Taken out of staging again: what it holds there is not read.
                     counts["kept"] += 1
@@ -776,7 +799,7 @@ class WarmSite:
 
             def resident_file(name, template, context, *args, **kwargs):
                 if not plan.may_render(name, kwargs):
-                    counts["kept"] += plan.owns_page(name)
+                    counts["kept"] += plan.first  # counted once
                     return None
                 # Who listens to `content_written` (the sitemap, the search
                 # index) gathers for `finalized`, which this child never sends.
@@ -789,7 +812,7 @@ class WarmSite:
         max_items = self.pelican.settings.get("FEED_MAX_ITEMS")
 
         def planned_feed(elements, context, path=None, *args, **kwargs):
-            if resident and not plan.owns_feeds():
+            if resident and not plan.first:
                 return None
             # On the resident path a kept feed stays as the output holds it.
             kept_there = resident and path and kept_output.holds(path)

@@ -33,6 +33,14 @@ class KeptOutput:
         path = self._path(name)
         return path is not None and path.is_file()
 
+    def size(self, name: str) -> int:
+        """The size in bytes of the output's file `name` (relative); 0 if none."""
+        path = self._path(name)
+        try:
+            return 0 if path is None else path.stat().st_size
+        except OSError:
+            return 0
+
     def _path(self, name: str) -> Path | None:
         # Names the writer was given (from the settings and posts' slugs):
         # only inside the output, as Pelican's sanitised_join allows them.
