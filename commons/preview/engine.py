@@ -19,7 +19,9 @@ Three paths, each in this process or a fork of it:
   last pass's model is kept (its post object takes the new values in place,
   plugins set their fields from it again through `content_reread`), and a
   fork renders only the pages and feeds that show the post (plan.resident_plan)
-  with Pelican's writer, moving those whose bytes changed into the output.
+  with Pelican's writer, moving those whose bytes changed into the output
+  (two forks share the pages when listings show the change; a feed's entries
+  of other posts are the output's, kept.py).
 
 A change to the settings file makes a new Pelican object (plugins' settings
 checked again); a change to plugin code cannot be undone in a running
