@@ -21,7 +21,9 @@ Three paths, each in this process or a fork of it:
   last pass's model is kept (its post object takes the new values in place,
   plugins set their fields from it again through `content_reread`), and a
   fork renders only the pages and feeds that show the post (plan.resident_plan)
-  with Pelican's writer, moving those whose bytes changed into the output.
+  with Pelican's writer, moving those whose bytes changed into the output
+  (two forks share the pages when listings show the change; a feed's entries
+  of other posts are the output's, kept.py).
 
 A change to the settings file makes a new Pelican object (plugins' settings
 checked again); a change to plugin code cannot be undone in a running
@@ -41,6 +43,7 @@ import ctypes
 import gc
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -67,6 +70,7 @@ from commons.pelican_patches import forget_logged_messages, run_exit_handlers, w
 from commons.problems import read_problems
 from commons.unicode_controls import terminal_safe
 
+from .kept import KeptOutput
 from .plan import (
     Plan,
     linkers_of,
@@ -132,12 +136,12 @@ class PassWriting:
     counts: dict = field(default_factory=lambda: {"rendered": 0, "kept": 0})
 
 
-def _pass_summary(plan: Plan | None, counts: dict, resident: bool = False) -> str:
+def _pass_summary(plan: Plan | None, counts: dict, resident: bool = False, writer=None) -> str:
     if plan is None:
         return PASS_SUMMARY.format(kind="every page")
     detail = f"{counts['rendered']} pages and feeds rendered, {counts['kept']} kept"
     if resident:
-        detail = f"resident model: {detail}"
+        detail = f"resident model: {detail}{_entry_detail(writer)}"
     return PASS_SUMMARY.format(kind=detail)
 
 
@@ -234,6 +238,45 @@ def _adopt(post: Content, read: Content) -> None:
     vars(post).update(vars(read))
     vars(post).update(attached)
     _forget_rendered_body(post)
+
+
+def _walk_labels_of(generator: ArticlesGenerator, posts: frozenset[int]) -> None:
+    """In a resident save's fork: the generator walks only the categories, tags
+    and authors holding one of `posts` (ids) when it writes their pages and
+    feeds. The others' pages and feeds show none of them: the plan keeps them,
+    yet Pelican would make each label's list of posts again to hand it over.
+    The lists the templates are given (the context's) stay whole."""
+
+    def holds(labelled) -> bool:
+        return any(id(post) in posts for post in labelled)
+
+    generator.tags = {label: of for label, of in generator.tags.items() if holds(of)}
+    generator.categories = [(label, of) for label, of in generator.categories if holds(of)]
+    generator.authors = [(label, of) for label, of in generator.authors if holds(of)]
+
+
+def _processes() -> int:
+    # A resident save's forks: one per core, two at most (the pages of one
+    # save are a few dozen; more forks would walk the site more often).
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
+def _summed(summaries: list[str]) -> str:
+    """The summary lines of processes that shared a pass (the same words,
+    their own counts), as one: each count summed."""
+    counts = [[int(number) for number in re.findall(r"\d+", line)] for line in summaries]
+    if not counts or len({len(numbers) for numbers in counts}) != 1:
+        return summaries[0] if summaries else ""
+    totals = iter([sum(column) for column in zip(*counts, strict=True)])
+    return re.sub(r"\d+", lambda _match: str(next(totals)), summaries[0])
+
+
+def _entry_detail(writer) -> str:
+    # What the feeds' entries cost: made from their posts, or kept (plugins/feeds).
+    counts = getattr(writer, "entry_counts", None)
+    if not counts:
+        return ""
+    return f", feed entries {counts['made']} made, {counts['kept']} kept"
 
 
 def _is_theme_template(name: str) -> bool:
@@ -435,27 +478,64 @@ class WarmSite:
         return changed
 
     def _write_apart(self, plan: Plan, resident: bool) -> list[str]:
-        """Write the planned pages in a fork into staging; move the changed ones into the output."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.staging.mkdir(parents=True)
-        log = self.output.parent / f".preview-log-{self.output.name}"
+        """Write the planned pages in forks into staging; move the changed ones into the output.
+
+        On the resident path, when listings show the change (a title, a
+        summary), the pages are shared out between `_processes()` forks, each
+        in its own staging folder (the plan's `share`: each walks the site,
+        and renders only the pages of its share; the first makes the feeds
+        too): a save waits for the slowest share, not for all. A body edit's
+        few pages take one fork: a second would cost more than it saves.
+        """
+        count = _processes() if resident and plan.listed else 1
         parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            self._write_in_child(log, parent, plan, resident=resident)
-        _pid, status = os.waitpid(pid, 0)
+        children = []
         try:
-            text = log.read_text(encoding="utf-8", errors="replace")
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise PreviewError(self.explain(text))
-            changed = move_changed(self.staging, self.output)
-            self.last_summary = next(
-                (line for line in reversed(text.splitlines()) if line.startswith("Pass: ")), ""
-            )
+            for index in range(count):
+                staging = self.staging if index == 0 else self._share_staging(index)
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                log = self.output.parent / f".preview-log-{self.output.name}-{index}"
+                pid = os.fork()
+                if pid == 0:
+                    # Short-lived: what it makes is freed when it leaves, and
+                    # a collection would copy the pages of the model it walks.
+                    gc.disable()
+                    self.staging = staging
+                    self.pelican.output_path = str(staging)
+                    self._write_in_child(
+                        log, parent, plan.for_share(index, count), resident=resident
+                    )
+                children.append((pid, log, staging))
+            failed = []
+            summaries = []
+            for pid, log, _staging in children:
+                _pid, status = os.waitpid(pid, 0)
+                text = log.read_text(encoding="utf-8", errors="replace")
+                if os.waitstatus_to_exitcode(status) != 0:
+                    failed.append(text)
+                summaries.append(
+                    next(
+                        (line for line in reversed(text.splitlines()) if line.startswith("Pass: ")),
+                        "",
+                    )
+                )
+            if failed:
+                raise PreviewError(self.explain("\n".join(failed)))
+            changed = []
+            for _pid, _log, staging in children:
+                changed.extend(move_changed(staging, self.output))
+            self.last_summary = _summed(summaries)
             return sorted(changed)
         finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            log.unlink(missing_ok=True)
+            for pid, log, staging in children:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                shutil.rmtree(staging, ignore_errors=True)
+                log.unlink(missing_ok=True)
+
+    def _share_staging(self, index: int) -> Path:
+        return self.staging.with_name(f"{self.staging.name}-{index}")
 
     def _read(self, generator, source: Path):
         relative = os.path.relpath(os.path.realpath(source), generator.path)
@@ -679,7 +759,7 @@ class WarmSite:
             if resident:
                 for name in kept:  # the output holds them already
                     (self.staging / name).unlink(missing_ok=True)
-            summary = _pass_summary(plan, counts, resident)
+            summary = _pass_summary(plan, counts, resident, writer)
         except BaseException as error:  # noqa: BLE001 -- the child reports any failure by its exit code
             self._leave_child(error)
         self._leave_child(None, summary)
@@ -723,11 +803,30 @@ class WarmSite:
         of the pages kept are returned, to be taken out of staging.
         """
         kept_names: list[str] = []
+        kept_output = KeptOutput(self.output, plan.changed)
+        if resident:
+            for generator in self.model.generators:
+                if isinstance(generator, ArticlesGenerator):
+                    _walk_labels_of(generator, plan.changed | plan.listed)
+        if resident and hasattr(writer, "kept_feeds"):
+            # A feed holding a changed post takes the others' entries from
+            # the output's copy of it (plugins/feeds/writer.py).
+            writer.kept_feeds = kept_output
 
         def page_text(template, context, localcontext) -> str:
             name = localcontext["output_file"]
-            if not plan.renders_page(localcontext, name, context):
-                kept = self._kept_text(name)
+            renders = plan.renders_page(localcontext, name, context)
+            if resident and not (plan.owns_page(kept_output.size(name)) if renders else plan.first):
+                # Another process's: taken out of staging again.
+                kept_names.append(name)
+                return ""
+            if not renders:
+                if resident and kept_output.holds(name):
+                    # Taken out of staging again: what it holds there is not read.
+                    counts["kept"] += 1
+                    kept_names.append(name)
+                    return ""
+                kept = None if resident else kept_output.text(name)
                 if kept is not None:
                     counts["kept"] += 1
                     kept_names.append(name)
@@ -740,10 +839,13 @@ class WarmSite:
             routed_file = writer.write_file
 
             def resident_file(name, template, context, *args, **kwargs):
-                if plan.may_render(name, kwargs):
+                if not plan.may_render(name, kwargs):
+                    counts["kept"] += plan.first  # counted once
+                    return None
+                # Who listens to `content_written` (the sitemap, the search
+                # index) gathers for `finalized`, which this child never sends.
+                with signals.content_written.muted():
                     return routed_file(name, template, context, *args, **kwargs)
-                counts["kept"] += 1
-                return None
 
             writer.write_file = resident_file
         write_feed = writer.write_feed
@@ -751,12 +853,17 @@ class WarmSite:
         max_items = self.pelican.settings.get("FEED_MAX_ITEMS")
 
         def planned_feed(elements, context, path=None, *args, **kwargs):
+            if resident and not plan.first:
+                return None
             # On the resident path a kept feed stays as the output holds it.
-            kept_there = resident and path and (self.output / path).is_file()
+            kept_there = resident and path and kept_output.holds(path)
             if kept_there and not plan.renders_feed(elements, max_items):
                 counts["kept"] += 1
                 return None
-            kept = self._kept_text(path) if path else None
+            if resident:
+                counts["rendered"] += 1
+                return write_feed(elements, context, path, *args, **kwargs)
+            kept = kept_output.text(path) if path else None
             if kept is None or plan.renders_feed(elements, max_items):
                 counts["rendered"] += 1
                 return write_feed(elements, context, path, *args, **kwargs)
@@ -768,12 +875,6 @@ class WarmSite:
 
         writer.write_feed = planned_feed
         return kept_names
-
-    def _kept_text(self, name: str) -> str | None:
-        try:
-            return (self.output / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None
 
     def poll_full_pass(self) -> bool:
         """True when the running pass has ended (then call finish_full_pass)."""

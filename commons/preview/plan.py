@@ -36,7 +36,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pelican.contents import Content
@@ -88,6 +88,13 @@ NOT_SHOWN_ELSEWHERE = frozenset(
         "page_meta",
     }
 )
+# What a page costs to render (`Plan.owns_page`), in bytes of the page as
+# the output holds it (its last rendering: rendering time follows its
+# size, about 0.2 s a MB at 1,000 posts here), plus a page's own weight; and
+# what the feeds of a save cost (their entries kept: about as long as 400 kB
+# of a page).
+PAGE_COST = 4_000
+FEEDS_COST = 400_000
 # Links from a post to other posts are followed this deep (a post's
 # `related_posts` list, a dataclass holding posts).
 LINK_DEPTH = 3
@@ -104,11 +111,41 @@ class Plan:
     # The posts whose pages link to a listed post, when known (the resident
     # path keeps them): their pages are rendered without looking again.
     linking: frozenset[int] | None = None
+    # (index, count): this process renders share `index` of the pages of
+    # `count` processes (the resident path shares a save's pages between
+    # forks, see engine.WarmSite._write_apart); share 0 makes every feed.
+    share: tuple[int, int] = (0, 1)
+    # Each share's load so far (`owns_page`); share 0's starts with the feeds.
+    loads: dict = field(default_factory=dict, compare=False)
     # id of a list of the context -> whether it holds a listed post (the
     # same lists come with every page: each is looked through once).
     seen: dict = field(default_factory=dict, compare=False)
     # id of the site's context -> (it, the ids of its values).
     site_wide: dict = field(default_factory=dict, compare=False)
+
+    def owns_page(self, size: int) -> bool:
+        """Whether this process renders a page the plan renders, of `size`
+        bytes as the output holds it: each goes to the share with the least
+        load so far. Every process of a pass meets the same pages in the same
+        order, and the same output, so each decides as the others do,
+        without asking them."""
+        index, count = self.share
+        if count == 1:
+            return True
+        least = min(range(count), key=lambda share: (self.loads.get(share, 0), share))
+        self.loads[least] = self.loads.get(least, 0) + PAGE_COST + size
+        return least == index
+
+    @property
+    def first(self) -> bool:
+        """Whether this is the first (or only) process of the pass: it makes
+        every feed (a post's entry is worked out once for all of them), and
+        takes the pages the plan does not render."""
+        return self.share[0] == 0
+
+    def for_share(self, index: int, count: int) -> Plan:
+        """This plan, for process `index` of `count` sharing its pages."""
+        return replace(self, share=(index, count), loads={0: FEEDS_COST})
 
     def renders_page(self, localcontext: dict, name: str, context: dict | None = None) -> bool:
         if name in self.rewritten:

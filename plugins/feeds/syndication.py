@@ -11,12 +11,14 @@
 Both write each entry once per build: a post is an entry of up to a dozen
 feeds (all, its categories, tags and author), always with the same XML, so the
 text of its element is kept in `entry_cache` (shared by the writer) and copied
-into every other feed.
+into every other feed. `kept_entries` finds those texts again in a feed file
+written before, by entry id (the preview's resident path reuses them).
 """
 
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import unescape
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
@@ -34,6 +36,32 @@ def _write_stylesheets(feed, handler) -> None:
         handler.processingInstruction("xml-stylesheet", str(stylesheet))
 
 
+def kept_entries(feed_class, text: str) -> dict[str, str]:
+    """The entries of a feed `feed_class` wrote (`text`), by id: each element's
+    text exactly as `write_items` put it there.
+
+    Each entry is one `item_element` with no attributes and one id element;
+    inside it every `<` of a text or an attribute is escaped, so the element
+    ends at the first closing tag of its name.
+    """
+    start, end = f"<{feed_class.item_element}>", f"</{feed_class.item_element}>"
+    id_start, id_end = f"<{feed_class.id_element}", f"</{feed_class.id_element}>"
+    found = {}
+    at = text.find(start)
+    while at != -1:
+        stop = text.find(end, at)
+        if stop == -1:
+            break
+        entry = text[at : stop + len(end)]
+        opened = entry.find(id_start)
+        value_at = entry.find(">", opened) + 1
+        closed = entry.find(id_end, value_at)
+        if opened != -1 and closed != -1 and entry[opened + len(id_start)] in " >":
+            found[unescape(entry[value_at:closed])] = entry
+        at = text.find(start, stop)
+    return found
+
+
 class EntryCacheMixin:
     """write_items with each entry's XML serialised once, for every feed of the build.
 
@@ -43,7 +71,11 @@ class EntryCacheMixin:
     """
 
     item_element = ""
+    # The element of an entry holding its unique_id.
+    id_element = ""
     entry_cache: dict | None = None
+    # Entries of this feed as a file written before holds them (kept_entries).
+    kept: dict | None = None
 
     def write_items(self, handler):
         for item in self.items:
@@ -70,6 +102,7 @@ class EntryCacheMixin:
 
 class CommonsAtomFeed(EntryCacheMixin, Atom1Feed):
     item_element = "entry"
+    id_element = "id"
 
     def write(self, outfile, encoding):
         handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
@@ -114,6 +147,7 @@ class CommonsAtomFeed(EntryCacheMixin, Atom1Feed):
 
 class CommonsRssFeed(EntryCacheMixin, Rss201rev2Feed):
     item_element = "item"
+    id_element = "guid"
 
     def rss_attributes(self):
         return {

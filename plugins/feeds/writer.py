@@ -26,7 +26,7 @@ from .entries import (
     snapshot_feed,
 )
 from .options import SETTING
-from .syndication import CommonsAtomFeed, CommonsRssFeed
+from .syndication import CommonsAtomFeed, CommonsRssFeed, kept_entries
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,11 @@ class CommonsFeedWriter(FeedHooksWriter):
     """
 
     _feed_path = ""
+    # Feeds written before with the same settings, and the posts changed
+    # since (the preview's resident path sets it): an object with
+    # `text(path)`, the feed file's text or None, and `changed(post)`. An
+    # unchanged post's entry is then taken from the file as it is.
+    kept_feeds = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +57,8 @@ class CommonsFeedWriter(FeedHooksWriter):
             self.settings, "feed-html", [entries_module.__file__], packages=("lxml",)
         )
         self._absolute.connect()
+        # Entries worked out from their posts, and taken from kept feeds.
+        self.entry_counts = {"made": 0, "kept": 0}
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", **kwargs):
         # Pelican does not hand the path on to the methods below; the feed's
@@ -82,6 +89,9 @@ class CommonsFeedWriter(FeedHooksWriter):
             stylesheets=stylesheets,
         )
         feed.entry_cache = self._entry_xml
+        if self.kept_feeds is not None and self._feed_path:
+            text = self.kept_feeds.text(self._feed_path)
+            feed.kept = kept_entries(feed_class, text) if text else None
         return feed
 
     def add_feed_item(self, feed, item):
@@ -93,16 +103,38 @@ class CommonsFeedWriter(FeedHooksWriter):
         # all its HTML parsed to make links absolute, are worked out once. The
         # post is kept beside them so that its id names it for the whole build.
         key = (id(item), summary_only)
+        kept = self._kept_entry(feed, item)
+        if kept is not None:
+            self._entry_xml[(type(feed).__name__, key)] = kept
+            self.entry_counts["kept"] += 1
+            # Its XML is kept: of its fields, the feed's own elements read
+            # only the dates (the feed's `updated` is the latest of them).
+            feed.add_item(title="", link="", description="", **self._dates(item), entry_key=key)
+            return
         cached = self._entry_fields.get(key)
         if cached is None or cached[0] is not item:
             cached = self._entry_fields[key] = (item, self._entry(item, summary_only, key))
+            self.entry_counts["made"] += 1
         feed.add_item(**cached[1])
+
+    def _kept_entry(self, feed, item) -> str | None:
+        if not feed.kept or self.kept_feeds.changed(item):
+            return None
+        options = self.settings[SETTING]
+        return feed.kept.get(entry_id(options, item, self.settings.get("DEFAULT_LANG")))
+
+    def _dates(self, item) -> dict:
+        timezone = self.settings.get("TIMEZONE")
+        modified = getattr(item, "modified", None)
+        return {
+            "pubdate": set_date_tzinfo(item.date, timezone),
+            "updateddate": set_date_tzinfo(modified, timezone) if modified else None,
+        }
 
     def _entry(self, item, summary_only: bool, key: tuple) -> dict:
         """The keyword arguments of feedgenerator's add_item for one post."""
         options = self.settings[SETTING]
         base = site_base(self.settings)
-        timezone = self.settings.get("TIMEZONE")
         page_url = absolute_url(base, item.url)
         link = page_url + ("?ref=feed" if self.settings.get("FEED_APPEND_REF") else "")
         # A Summary field may still hold {filename} links: resolve them first.
@@ -122,7 +154,6 @@ class CommonsFeedWriter(FeedHooksWriter):
             )
             logger.error("%s", message)
             raise FeedContentError(message) from None
-        modified = getattr(item, "modified", None)
         return {
             # Titles are plain text in Commons (templates escape them); so are feeds'.
             "title": str(item.title),
@@ -132,8 +163,7 @@ class CommonsFeedWriter(FeedHooksWriter):
             "unique_id": entry_id(options, item, self.settings.get("DEFAULT_LANG")),
             "unique_id_is_permalink": False,
             "categories": terms(item),
-            "pubdate": set_date_tzinfo(item.date, timezone),
-            "updateddate": set_date_tzinfo(modified, timezone) if modified else None,
+            **self._dates(item),
             "comments": discussion_link(item, base),
             # From the discussion's comment snapshot, when it has one (RFC 4685
             # thr:total and thr:count; RSS slash:comments and wfw:commentRss).

@@ -38,12 +38,15 @@ def post_text(
     body: str,
     slug: str | None = None,
     draft: bool = False,
+    summary: str | None = None,
 ) -> str:
     lines = [f"Title: {title}", f"Date: {date:%Y-%m-%d %H:%M}", f"Category: {category}"]
     if tags:
         lines.append(f"Tags: {', '.join(tags)}")
     if slug:
         lines.append(f"Slug: {slug}")
+    if summary:
+        lines.append(f"Summary: {summary}")
     if draft:
         lines.append("Status: draft")
     return "\n".join(lines) + "\n\n" + body + "\n"

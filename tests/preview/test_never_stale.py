@@ -1,6 +1,6 @@
 """Never stale: after any sequence of saves, the preview's output is a fresh build, byte for byte.
 
-A seeded random walk over the edits an editor makes (body, title, date, slug,
+A seeded random walk over the edits an editor makes (body, title, summary, date, slug,
 category, tags, draft and back, a new, deleted or renamed post, a link from one
 post to another and the post it links to, a template, the stylesheet, the
 settings file and its Markdown options, a change that keeps the file's
@@ -70,6 +70,7 @@ class Editor:
             "tags": [t.strip() for t in fields.get("Tags", "").split(",") if t.strip()],
             "slug": fields.get("Slug"),
             "draft": fields.get("Status") == "draft",
+            "summary": fields.get("Summary"),
             "body": body.strip(),
             "links": [],
         }
@@ -97,7 +98,7 @@ class Editor:
         kinds = [
             "body", "title", "date", "slug", "category", "tags", "draft", "new",
             "delete", "rename", "link", "keep-mtime", "template", "stylesheet",
-            "settings", "markdown",
+            "settings", "markdown", "summary",
             # Twice as likely: the saves the preview's resident path takes.
             "body", "title",
         ]  # fmt: skip
@@ -107,7 +108,8 @@ class Editor:
         # A published post's body, or its title when its slug is set (its
         # address stays): the resident model takes such a save alone.
         self.resident = not post["draft"] and (
-            kind in ("body", "keep-mtime") or (kind == "title" and post["slug"] is not None)
+            kind in ("body", "keep-mtime", "summary")
+            or (kind == "title" and post["slug"] is not None)
         )
         published = sorted(other for other, p in self.posts.items() if not p["draft"])
         if kind == "delete" and len(self.posts) <= 2 + len(self._linkers(name)):
@@ -127,6 +129,9 @@ class Editor:
             post["body"] += f'\n\nAn added paragraph, edit {number}: it\'s "quoted".'
         elif kind == "title":
             post["title"] = f"A retitled post {number}"
+        elif kind == "summary":
+            # What listings and feeds show of it instead of its first words.
+            post["summary"] = f"A summary written at edit {number}, *in Markdown*."
         elif kind == "date":
             post["date"] = datetime.datetime(2023 + self.rng.randrange(3), 1 + number % 12, 5)
         elif kind == "slug":
@@ -139,7 +144,9 @@ class Editor:
             post["draft"] = not post["draft"]
         elif kind == "link":
             post["links"].append(self.rng.choice([other for other in published if other != name]))
-        if kind in ("body", "title", "date", "slug", "category", "tags", "draft", "link"):
+        if kind in (
+            "body", "title", "summary", "date", "slug", "category", "tags", "draft", "link"
+        ):  # fmt: skip
             self._save(name)
         elif kind == "keep-mtime":
             self._save(name, keep_mtime=True)
@@ -152,6 +159,7 @@ class Editor:
                 "tags": self.rng.sample(TAGS, 2),
                 "slug": None,
                 "draft": False,
+                "summary": None,
                 "body": f"A new post's body, edit {number}.",
                 "links": [],
             }
@@ -412,8 +420,10 @@ def rendered_and_kept(preview: PreviewProcess, resident: bool = False) -> tuple[
     resident path, else it must have built the site model again."""
     summary = last_pass(preview)
     assert summary.startswith(RESIDENT) == resident, preview.log.read_text()
+    # (A resident save then says what its feeds' entries cost.)
     found = re.fullmatch(
-        r"(\d+) pages and feeds rendered, (\d+) kept", summary.removeprefix(RESIDENT)
+        r"(\d+) pages and feeds rendered, (\d+) kept(, feed entries \d+ made, \d+ kept)?",
+        summary.removeprefix(RESIDENT),
     )
     assert found, f"the pass rendered {summary}, not only what the save changed"
     return int(found[1]), int(found[2])

@@ -8,7 +8,7 @@ import io
 import pytest
 from lxml import etree
 
-from plugins.feeds.syndication import CommonsAtomFeed, CommonsRssFeed
+from plugins.feeds.syndication import CommonsAtomFeed, CommonsRssFeed, kept_entries
 
 PUBLISHED = datetime.datetime(2011, 3, 7, 9, 0, tzinfo=datetime.UTC)
 
@@ -90,3 +90,29 @@ def test_an_entry_without_a_key_is_written_each_time():
     ]
     assert titles == ["One", "Two"]
     assert cache == {}
+
+
+@pytest.mark.parametrize("feed_class", [CommonsAtomFeed, CommonsRssFeed])
+def test_kept_entries_are_each_entrys_text_as_written(feed_class):
+    cache: dict = {}
+    feed = new_feed(feed_class, "all", cache)
+    # Titles holding the entry elements' own tags (escaped in the feed).
+    add_post(feed, key=("post-1",), title="Ends </entry></item> here <id>x</id>")
+    feed.add_item(
+        title="<guid>Second</guid> & <entry>",
+        link="https://commons.example.org/2011/03/second/",
+        description="<p>Two</p>",
+        unique_id="tag:commons.example.org,2011-03-07:second&more",
+        unique_id_is_permalink=False,
+        pubdate=PUBLISHED,
+        entry_key=("post-2",),
+    )
+    text = written(feed).decode()
+
+    kept = kept_entries(feed_class, text)
+
+    name = feed_class.__name__
+    assert kept == {
+        "tag:commons.example.org,2011-03-07:sharing": cache[(name, ("post-1",))],
+        "tag:commons.example.org,2011-03-07:second&more": cache[(name, ("post-2",))],
+    }
