@@ -20,7 +20,12 @@ from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
 from commons.servers import IssoServer, StaticSiteServer, free_port
 
-pytest_plugins = ["tests.repository_writes", "tests.bytecode", "tests.scheduling"]
+pytest_plugins = [
+    "tests.repository_writes",
+    "tests.bytecode",
+    "tests.scheduling",
+    "tests.cpu_usage",
+]
 
 TESTS_DIR = Path(__file__).parent
 TOOLS_DIR = TESTS_DIR / "tools" / "node_modules"
