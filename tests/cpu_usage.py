@@ -2,11 +2,11 @@
 
 Wall time on a shared machine says little; CPU time says what a file costs.
 Around each test (setup, call and teardown, so a module's fixtures count for
-its file) the plugin reads the process's own CPU and its reaped children's
-(`RUSAGE_SELF` + `RUSAGE_CHILDREN`): the builds, servers, validators and
-browsers a test starts are children, counted once they have ended and been
-waited for. A session fixture's servers (Chromium) are counted in the test
-whose teardown ends them, the last of its worker.
+its file) the plugin reads the process's own CPU, its reaped children's
+(`RUSAGE_SELF` + `RUSAGE_CHILDREN`: the builds, servers and validators a test
+starts and ends) and, from /proc, that of its descendants still running: the
+session's Chromium, whose renderers a test keeps busy, is counted in that
+test rather than at the end of the session.
 
 With pytest-xdist each worker measures its own tests and hands its figures to
 the controlling process, which writes one JSON report (per file: user and
@@ -16,6 +16,7 @@ system seconds, tests) and prints the files that cost most.
 from __future__ import annotations
 
 import json
+import os
 import resource
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,29 +30,90 @@ SHOWN_FILES = 25
 # How many of the tests that cost most the JSON report lists.
 LISTED_TESTS = 60
 USAGE_KEY = pytest.StashKey["CpuUsage"]()
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
 class FileCpu:
+    """A file's CPU seconds: `user` and `system` with the living descendants
+    (the browser), `reaped` without them (what `time` reports for the run)."""
+
     user: float = 0.0
     system: float = 0.0
+    reaped: float = 0.0
     tests: int = 0
 
     @property
     def total(self) -> float:
         return self.user + self.system
 
-    def add(self, user: float, system: float, tests: int = 1) -> None:
+    def add(self, user: float, system: float, reaped: float, tests: int = 1) -> None:
         self.user += user
         self.system += system
+        self.reaped += reaped
         self.tests += tests
 
 
-def cpu_seconds() -> tuple[float, float]:
-    """User and system CPU of this process and its reaped children, in seconds."""
+@dataclass(frozen=True)
+class CpuReading:
+    """CPU seconds so far: with the living descendants, and of reaped processes alone."""
+
+    user: float
+    system: float
+    reaped: float
+
+
+def process_table() -> dict[int, tuple[int, float, float]]:
+    """Every process's parent, and its user and system CPU with its reaped
+    children's, in seconds, from /proc ({} where there is none)."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text(encoding="ascii", errors="replace")
+        except OSError:  # ended since the listing
+            continue
+        # The command name, in parentheses, may hold spaces: the fields follow its last ")".
+        fields = text.rpartition(")")[2].split()
+        utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+        table[int(stat.parent.name)] = (
+            int(fields[1]),
+            (utime + cutime) / CLOCK_TICKS,
+            (stime + cstime) / CLOCK_TICKS,
+        )
+    return table
+
+
+def descendants_cpu(root: int) -> tuple[float, float]:
+    """User and system CPU of the living descendants of `root` (and of the
+    children they reaped): a session's browser, which only its end reaps."""
+    table = process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _user, _system) in table.items():
+        children.setdefault(parent, []).append(pid)
+    user = system = 0.0
+    waiting = list(children.get(root, []))
+    while waiting:
+        pid = waiting.pop()
+        _parent, own_user, own_system = table[pid]
+        user += own_user
+        system += own_system
+        waiting.extend(children.get(pid, []))
+    return user, system
+
+
+def cpu_reading() -> CpuReading:
+    """The CPU of this process, its reaped children and its living descendants.
+
+    A descendant that ends moves its CPU into its parent's reaped children,
+    counted too; but one whose parent ends first, never waiting for it (the
+    browser's processes at its close), takes its CPU out of every count.
+    """
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+    living_user, living_system = descendants_cpu(os.getpid())
+    user = own.ru_utime + children.ru_utime
+    system = own.ru_stime + children.ru_stime
+    return CpuReading(user + living_user, system + living_system, user + system)
 
 
 class CpuUsage:
@@ -61,9 +123,13 @@ class CpuUsage:
         self.by_file: dict[str, FileCpu] = {}
         self.by_test: dict[str, float] = {}
 
-    def add(self, nodeid: str, user: float, system: float) -> None:
+    def add(self, nodeid: str, before: CpuReading, after: CpuReading) -> None:
+        # Never below zero: CPU that left every count (see cpu_reading) was
+        # counted in the tests that spent it.
+        user = max(0.0, after.user - before.user)
+        system = max(0.0, after.system - before.system)
         path = nodeid.split("::", 1)[0]
-        self.by_file.setdefault(path, FileCpu()).add(user, system)
+        self.by_file.setdefault(path, FileCpu()).add(user, system, after.reaped - before.reaped)
         self.by_test[nodeid] = user + system
 
     def as_json(self) -> dict[str, dict]:
@@ -75,7 +141,7 @@ class CpuUsage:
     def merge(self, figures: dict[str, dict]) -> None:
         for path, usage in figures["files"].items():
             self.by_file.setdefault(path, FileCpu()).add(
-                usage["user"], usage["system"], usage["tests"]
+                usage["user"], usage["system"], usage["reaped"], usage["tests"]
             )
         self.by_test.update(figures["tests"])
 
@@ -84,10 +150,12 @@ class CpuUsage:
         return {
             "user": round(sum(usage.user for _, usage in files), 2),
             "system": round(sum(usage.system for _, usage in files), 2),
+            "reaped": round(sum(usage.reaped for _, usage in files), 2),
             "files": {
                 path: {
                     "user": round(usage.user, 2),
                     "system": round(usage.system, 2),
+                    "reaped": round(usage.reaped, 2),
                     "tests": usage.tests,
                 }
                 for path, usage in files
@@ -122,10 +190,9 @@ def pytest_runtest_protocol(item, nextitem):
     if usage is None:
         yield
         return
-    user, system = cpu_seconds()
+    before = cpu_reading()
     yield
-    user_after, system_after = cpu_seconds()
-    usage.add(item.nodeid, user_after - user, system_after - system)
+    usage.add(item.nodeid, before, cpu_reading())
 
 
 def pytest_sessionfinish(session):
@@ -158,7 +225,8 @@ def pytest_terminal_summary(terminalreporter, config):
     report = usage.report()
     terminalreporter.section("CPU per test file (user + system, children included)")
     terminalreporter.write_line(
-        f"all files: {report['user']:.1f} s user + {report['system']:.1f} s system"
+        f"all files: {report['user']:.1f} s user + {report['system']:.1f} s system "
+        f"({report['reaped']:.1f} s of it in processes that were waited for)"
     )
     for path, figures in list(report["files"].items())[:SHOWN_FILES]:
         terminalreporter.write_line(
