@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,31 +37,38 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 @dataclass
 class FileCpu:
     """A file's CPU seconds: `user` and `system` with the living descendants
-    (the browser), `reaped` without them (what `time` reports for the run)."""
+    (the browser), `reaped` without them (what `time` reports for the run);
+    `seconds`, the wall time its tests took on their worker."""
 
     user: float = 0.0
     system: float = 0.0
     reaped: float = 0.0
+    seconds: float = 0.0
     tests: int = 0
 
     @property
     def total(self) -> float:
         return self.user + self.system
 
-    def add(self, user: float, system: float, reaped: float, tests: int = 1) -> None:
+    def add(
+        self, user: float, system: float, reaped: float, seconds: float, tests: int = 1
+    ) -> None:
         self.user += user
         self.system += system
         self.reaped += reaped
+        self.seconds += seconds
         self.tests += tests
 
 
 @dataclass(frozen=True)
 class CpuReading:
-    """CPU seconds so far: with the living descendants, and of reaped processes alone."""
+    """CPU seconds so far: with the living descendants, and of reaped processes
+    alone; and the wall clock (monotonic)."""
 
     user: float
     system: float
     reaped: float
+    clock: float
 
 
 def process_table() -> dict[int, tuple[int, float, float]]:
@@ -113,7 +121,7 @@ def cpu_reading() -> CpuReading:
     living_user, living_system = descendants_cpu(os.getpid())
     user = own.ru_utime + children.ru_utime
     system = own.ru_stime + children.ru_stime
-    return CpuReading(user + living_user, system + living_system, user + system)
+    return CpuReading(user + living_user, system + living_system, user + system, time.monotonic())
 
 
 class CpuUsage:
@@ -129,7 +137,9 @@ class CpuUsage:
         user = max(0.0, after.user - before.user)
         system = max(0.0, after.system - before.system)
         path = nodeid.split("::", 1)[0]
-        self.by_file.setdefault(path, FileCpu()).add(user, system, after.reaped - before.reaped)
+        self.by_file.setdefault(path, FileCpu()).add(
+            user, system, after.reaped - before.reaped, after.clock - before.clock
+        )
         self.by_test[nodeid] = user + system
 
     def as_json(self) -> dict[str, dict]:
@@ -141,7 +151,7 @@ class CpuUsage:
     def merge(self, figures: dict[str, dict]) -> None:
         for path, usage in figures["files"].items():
             self.by_file.setdefault(path, FileCpu()).add(
-                usage["user"], usage["system"], usage["reaped"], usage["tests"]
+                usage["user"], usage["system"], usage["reaped"], usage["seconds"], usage["tests"]
             )
         self.by_test.update(figures["tests"])
 
@@ -156,6 +166,7 @@ class CpuUsage:
                     "user": round(usage.user, 2),
                     "system": round(usage.system, 2),
                     "reaped": round(usage.reaped, 2),
+                    "seconds": round(usage.seconds, 2),
                     "tests": usage.tests,
                 }
                 for path, usage in files
@@ -230,5 +241,6 @@ def pytest_terminal_summary(terminalreporter, config):
     )
     for path, figures in list(report["files"].items())[:SHOWN_FILES]:
         terminalreporter.write_line(
-            f"{figures['user'] + figures['system']:8.1f} s  {figures['tests']:4d} tests  {path}"
+            f"{figures['user'] + figures['system']:8.1f} s CPU {figures['seconds']:8.1f} s "
+            f"{figures['tests']:4d} tests  {path}"
         )
