@@ -8,9 +8,12 @@ starts and ends) and, from /proc, that of its descendants still running: the
 session's Chromium, whose renderers a test keeps busy, is counted in that
 test rather than at the end of the session.
 
-With pytest-xdist each worker measures its own tests and hands its figures to
-the controlling process, which writes one JSON report (per file: user and
-system seconds, tests) and prints the files that cost most.
+Each process that runs tests (each pytest-xdist worker) appends one line per
+test to its own file in `FILE.parts/`; at the end the controlling process
+writes FILE, one JSON report (per file: user, system and reaped CPU seconds,
+wall seconds, tests; and the tests that cost most), and prints the files that
+cost most. A run stopped early keeps its lines: `python -m tests.cpu_usage
+FILE` writes the report from them.
 """
 
 from __future__ import annotations
@@ -18,19 +21,20 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
 
-# Where a worker's figures travel to the controlling process (xdist's workeroutput).
-WORKER_KEY = "cpu_usage_by_file"
 # How many files the terminal summary lists.
 SHOWN_FILES = 25
 # How many of the tests that cost most the JSON report lists.
 LISTED_TESTS = 60
-USAGE_KEY = pytest.StashKey["CpuUsage"]()
+PART_KEY = pytest.StashKey[Path]()
+REPORT_KEY = pytest.StashKey[dict]()
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -124,36 +128,52 @@ def cpu_reading() -> CpuReading:
     return CpuReading(user + living_user, system + living_system, user + system, time.monotonic())
 
 
+@dataclass(frozen=True)
+class CostOfATest:
+    """What one test cost (setup, call and teardown)."""
+
+    nodeid: str
+    user: float
+    system: float
+    reaped: float
+    seconds: float
+
+    @classmethod
+    def between(cls, nodeid: str, before: CpuReading, after: CpuReading) -> CostOfATest:
+        # Never below zero: CPU that left every count (see cpu_reading) was
+        # counted in the tests that spent it.
+        return cls(
+            nodeid,
+            max(0.0, after.user - before.user),
+            max(0.0, after.system - before.system),
+            after.reaped - before.reaped,
+            after.clock - before.clock,
+        )
+
+
 class CpuUsage:
-    """The CPU of each test file in this process (a worker, or a run without xdist)."""
+    """The CPU of each test file, from the tests' figures."""
 
     def __init__(self) -> None:
         self.by_file: dict[str, FileCpu] = {}
         self.by_test: dict[str, float] = {}
 
-    def add(self, nodeid: str, before: CpuReading, after: CpuReading) -> None:
-        # Never below zero: CPU that left every count (see cpu_reading) was
-        # counted in the tests that spent it.
-        user = max(0.0, after.user - before.user)
-        system = max(0.0, after.system - before.system)
-        path = nodeid.split("::", 1)[0]
+    def add(self, test: CostOfATest) -> None:
+        path = test.nodeid.split("::", 1)[0]
         self.by_file.setdefault(path, FileCpu()).add(
-            user, system, after.reaped - before.reaped, after.clock - before.clock
+            test.user, test.system, test.reaped, test.seconds
         )
-        self.by_test[nodeid] = user + system
+        self.by_test[test.nodeid] = test.user + test.system
 
-    def as_json(self) -> dict[str, dict]:
-        return {
-            "files": {path: asdict(usage) for path, usage in self.by_file.items()},
-            "tests": self.by_test,
-        }
-
-    def merge(self, figures: dict[str, dict]) -> None:
-        for path, usage in figures["files"].items():
-            self.by_file.setdefault(path, FileCpu()).add(
-                usage["user"], usage["system"], usage["reaped"], usage["seconds"], usage["tests"]
-            )
-        self.by_test.update(figures["tests"])
+    @classmethod
+    def from_parts(cls, parts: Path) -> CpuUsage:
+        """The figures every process of a run wrote into `parts`, one test a line."""
+        usage = cls()
+        for part in sorted(parts.glob("*.jsonl")):
+            for line in part.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    usage.add(CostOfATest(**json.loads(line)))
+        return usage
 
     def report(self) -> dict:
         files = sorted(self.by_file.items(), key=lambda item: -item[1].total)
@@ -180,60 +200,67 @@ class CpuUsage:
         }
 
 
+def parts_folder(report: Path) -> Path:
+    """Where each process of a run appends its tests' figures: beside the report."""
+    return report.with_name(report.name + ".parts")
+
+
+def write_report(report: Path) -> dict:
+    figures = CpuUsage.from_parts(parts_folder(report)).report()
+    report.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    return figures
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--cpu-report",
         metavar="FILE",
         default=None,
+        type=Path,
         help="write the CPU (user and system, children included) of each test file to FILE "
         "as JSON, and list the files that cost most",
     )
 
 
 def pytest_configure(config):
-    if config.getoption("cpu_report"):
-        config.stash[USAGE_KEY] = CpuUsage()
+    report = config.getoption("cpu_report")
+    if report is None:
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    parts = parts_folder(report.resolve())
+    if worker is None:
+        # The controlling process (or a run without xdist), before any test:
+        # no figures of an earlier run may count.
+        shutil.rmtree(parts, ignore_errors=True)
+        parts.mkdir(parents=True)
+    config.stash[PART_KEY] = parts / f"{worker or 'main'}.jsonl"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    usage = item.config.stash.get(USAGE_KEY, None)
-    if usage is None:
+    part = item.config.stash.get(PART_KEY, None)
+    if part is None:
         yield
         return
     before = cpu_reading()
     yield
-    usage.add(item.nodeid, before, cpu_reading())
+    test = CostOfATest.between(item.nodeid, before, cpu_reading())
+    # One line per test, written at once: a run stopped early keeps its figures
+    # (`python -m tests.cpu_usage FILE` makes the report from them).
+    with part.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(asdict(test)) + "\n")
 
 
 def pytest_sessionfinish(session):
-    usage = session.config.stash.get(USAGE_KEY, None)
-    if usage is None:
-        return
-    workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:
-        workeroutput[WORKER_KEY] = usage.as_json()
-        return
-    report = usage.report()
-    Path(session.config.getoption("cpu_report")).write_text(
-        json.dumps(report, indent=1) + "\n", encoding="utf-8"
-    )
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    """A pytest-xdist worker ended: add its figures to the controlling process's."""
-    usage = node.config.stash.get(USAGE_KEY, None)
-    figures = getattr(node, "workeroutput", {}).get(WORKER_KEY)
-    if usage is not None and figures:
-        usage.merge(figures)
+    report = session.config.getoption("cpu_report")
+    if report is not None and not hasattr(session.config, "workerinput"):
+        session.config.stash[REPORT_KEY] = write_report(report.resolve())
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    usage = config.stash.get(USAGE_KEY, None)
-    if usage is None or hasattr(config, "workerinput"):
+    report = config.stash.get(REPORT_KEY, None)
+    if report is None:
         return
-    report = usage.report()
     terminalreporter.section("CPU per test file (user + system, children included)")
     terminalreporter.write_line(
         f"all files: {report['user']:.1f} s user + {report['system']:.1f} s system "
@@ -244,3 +271,9 @@ def pytest_terminal_summary(terminalreporter, config):
             f"{figures['user'] + figures['system']:8.1f} s CPU {figures['seconds']:8.1f} s "
             f"{figures['tests']:4d} tests  {path}"
         )
+
+
+if __name__ == "__main__":
+    # The report of a run that stopped before its end, from the figures it wrote.
+    figures = write_report(Path(sys.argv[1]).resolve())
+    print(f"{figures['user'] + figures['system']:.1f} s of CPU in {len(figures['files'])} files")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
-from tests.cpu_usage import CpuReading, CpuUsage, cpu_reading, descendants_cpu
+from commons import REPO_ROOT
+from tests.cpu_usage import (
+    CostOfATest,
+    CpuReading,
+    CpuUsage,
+    cpu_reading,
+    descendants_cpu,
+    parts_folder,
+    write_report,
+)
 
 # A child that spends about half a second of CPU, says so, and then waits, alive.
 BURN_THEN_WAIT = (
@@ -43,10 +53,10 @@ def test_a_living_child_is_counted_and_its_cpu_stays_counted_once_it_has_ended()
 def test_each_file_sums_its_tests_and_cpu_that_left_every_count_is_not_negative():
     usage = CpuUsage()
     start = CpuReading(user=10.0, system=1.0, reaped=5.0, clock=100.0)
-    usage.add("tests/a.py::test_one", start, CpuReading(12.0, 1.5, 7.0, 103.0))
-    usage.add("tests/a.py::test_two", start, CpuReading(11.0, 1.0, 5.5, 101.0))
+    usage.add(CostOfATest.between("tests/a.py::test_one", start, CpuReading(12.0, 1.5, 7.0, 103.0)))
+    usage.add(CostOfATest.between("tests/a.py::test_two", start, CpuReading(11.0, 1.0, 5.5, 101.0)))
     # The browser closed: its processes' CPU left every count.
-    usage.add("tests/b.py::test_last", start, CpuReading(4.0, 0.5, 5.0, 100.5))
+    usage.add(CostOfATest.between("tests/b.py::test_last", start, CpuReading(4.0, 0.5, 5.0, 100.5)))
     report = usage.report()
     assert list(report["files"]) == ["tests/a.py", "tests/b.py"]
     assert report["files"]["tests/a.py"] == {
@@ -61,12 +71,31 @@ def test_each_file_sums_its_tests_and_cpu_that_left_every_count_is_not_negative(
     assert report["user"] == 3.0 and report["system"] == 0.5
 
 
-def test_a_workers_figures_reach_the_controlling_process():
-    worker = CpuUsage()
-    start = CpuReading(0.0, 0.0, 0.0, 0.0)
-    worker.add("tests/a.py::test_one", start, CpuReading(2.0, 1.0, 3.0, 4.0))
-    controller = CpuUsage()
-    controller.merge(worker.as_json())
-    controller.merge(worker.as_json())
-    assert controller.report()["files"]["tests/a.py"]["tests"] == 2
-    assert controller.report()["user"] == 4.0
+def test_every_workers_lines_make_the_report_even_of_a_run_stopped_early(tmp_path):
+    report = tmp_path / "cpu.json"
+    parts = parts_folder(report)
+    parts.mkdir()
+    one = {"user": 2.0, "system": 1.0, "reaped": 3.0, "seconds": 4.0}
+    (parts / "gw0.jsonl").write_text(
+        json.dumps({"nodeid": "tests/a.py::test_one", **one}) + "\n", encoding="utf-8"
+    )
+    (parts / "gw1.jsonl").write_text(
+        json.dumps({"nodeid": "tests/a.py::test_two", **one})
+        + "\n"
+        + json.dumps({"nodeid": "tests/b.py::test_three", **one})
+        + "\n",
+        encoding="utf-8",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.cpu_usage", str(report)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["files"]["tests/a.py"]["tests"] == 2
+    assert figures["files"]["tests/a.py"]["seconds"] == 8.0
+    assert figures["user"] == 6.0 and figures["reaped"] == 9.0
+    assert figures == write_report(report)
