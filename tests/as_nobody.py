@@ -10,6 +10,7 @@ namespace sees the mount, and it ends with the command.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,9 @@ def checkout_for_nobody() -> Iterator[NobodyCheckout]:
     if in_place.runs().returncode == 0:
         yield in_place
         return
-    python = Path(sys.executable)
+    # Normalised (a `..` in it would pass for inside the checkout), but not
+    # resolved: a .venv that links elsewhere is still reached through the checkout.
+    python = Path(os.path.normpath(sys.executable))
     if not python.is_relative_to(REPO_ROOT):
         pytest.skip(
             f"the user nobody cannot run this Python ({python}), which is outside the "

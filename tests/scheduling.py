@@ -11,31 +11,34 @@ other worker takes the many short files, and the two finish together.
 from __future__ import annotations
 
 # The files that take longest on one worker (setup, calls and teardown), the
-# longest first, from `--durations=0` of a parallel run of the whole suite.
-# A file not listed keeps its place in the collection, after these.
+# longest first: the wall seconds of each file in `--cpu-report` of a parallel
+# run of the whole suite (tests/cpu_usage.py). A file not listed keeps its
+# place in the collection, after these.
 LONGEST_FILES = (
-    "tests/preview/test_never_stale.py",
-    "tests/build/test_render_record.py",
-    "tests/preview/test_preview_memory.py",
     "tests/build/test_untrusted_content.py",
-    "tests/build/test_comments_backup.py",
+    "tests/build/test_render_record.py",
+    "tests/preview/test_never_stale.py",
     "tests/build/test_build_faults.py",
-    "tests/browser/test_accessibility.py",
+    "tests/build/test_comments_backup.py",
     "tests/build/test_publish_discussion.py",
+    "tests/browser/test_accessibility.py",
+    "tests/preview/test_preview_memory.py",
     "tests/build/test_comment_publisher.py",
+    "tests/build/test_slow_inputs.py",
+    "tests/build/test_pelican_blogs.py",
     "tests/browser/test_discussion_unavailable.py",
     "tests/build/test_check_advice.py",
-    "tests/browser/test_comments_nginx_guard.py",
-    "tests/build/test_pelican_blogs.py",
-    "tests/browser/test_comment_snapshot.py",
-    "tests/browser/test_discussion_hostile.py",
-    "tests/browser/test_comment_guard.py",
-    "tests/build/test_slow_inputs.py",
-    "tests/build/test_thread_pages.py",
-    "tests/browser/test_comment_form_nojs.py",
+    "tests/build/test_bad_input.py",
     "tests/browser/test_import_comments.py",
     "tests/build/test_parallel_read.py",
-    "tests/build/test_output_modes.py",
+    "tests/browser/test_discussion_hostile.py",
+    "tests/browser/test_comment_snapshot.py",
+    "tests/build/test_thread_pages.py",
+    "tests/browser/test_upload_payloads.py",
+    "tests/browser/test_comment_form_nojs.py",
+    "tests/build/test_hostile_edges.py",
+    "tests/browser/test_comment_guard.py",
+    "tests/browser/test_comments_nginx_guard.py",
 )
 
 
