@@ -262,6 +262,7 @@ PLUGINS = [
     plugin_package("menu"),
     plugin_package("code_style"),
     plugin_package("render_once"),
+    plugin_package("template_cache"),
     plugin_package("css_minify"),
     plugin_package("js_minify"),
     # Summaries cut in linear time (Pelican's counter rescans earlier lines).
@@ -341,6 +342,11 @@ PARALLEL_RENDER = {"enabled": False, "processes": 0, "min_contents": 40, "lead":
 # Each post's summary is rendered once per build, not once per listing it is
 # in (plugins/render_once). List only partials that depend on the post alone.
 RENDER_ONCE = {"enabled": True, "templates": ["partials/post_summary.html"]}
+
+# Compiled templates are kept between builds in CACHE_PATH, in a folder per
+# digest of what compiled them (plugins/template_cache). COMMONS_TEMPLATE_CACHE
+# names another folder (the test suite shares one across its builds).
+TEMPLATE_CACHE = {"enabled": True, "path": None}
 
 # The theme's page metadata: canonical URLs, descriptions, reading time,
 # JSON-LD and the share links (plugins/page_meta; see docs/settings.md).

@@ -53,8 +53,12 @@ MEMO_LENGTH = 16
 # files by path, and is digested).
 SKIPPED_CONTEXT = frozenset({"OUTPUT_PATH", "staticfiles"})
 # Keys of a dict setting that name where this build writes, not what it shows:
-# the guard's problem file is in each build's own work folder.
-SKIPPED_SETTING_KEYS = {"GUARD": frozenset({"problems_file"})}
+# the guard's problem file is in each build's own work folder; compiled templates
+# are wherever the run keeps them (the test suite shares one folder).
+SKIPPED_SETTING_KEYS = {
+    "GUARD": frozenset({"problems_file"}),
+    "TEMPLATE_CACHE": frozenset({"path"}),
+}
 
 
 class Digest:
