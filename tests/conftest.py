@@ -259,6 +259,24 @@ def _session_comments_cache(tmp_path_factory):
             os.environ[name] = value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_template_cache(tmp_path_factory) -> Path:
+    """Every build of the run, in this process or a child, shares one folder of
+    compiled templates (TEMPLATE_CACHE['path']): each combination of what compiles
+    them has its own folder in it, so sharing is safe. In the session's basetemp,
+    never in the repository."""
+    from plugins.template_cache.template_cache import PATH_VARIABLE
+
+    folder = tmp_path_factory.mktemp("compiled-templates")
+    previous = os.environ.get(PATH_VARIABLE)
+    os.environ[PATH_VARIABLE] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(PATH_VARIABLE, None)
+    else:
+        os.environ[PATH_VARIABLE] = previous
+
+
 @pytest.fixture(autouse=True)
 def comments_cache(tmp_path, monkeypatch) -> Path:
     """Each test's builds keep their comment snapshots in its own folder and, unless

@@ -100,8 +100,11 @@ def compile_digest(environment: jinja2.Environment) -> str:
 class CompiledTemplates(BytecodeCache):
     """Jinja's bytecode cache in `root`/templates/<digest of the environment>/.
 
-    The folder is chosen when a template loads, from the environment that
-    loads it, so options a plugin sets after the cache is given still count.
+    The folder is chosen when the first template loads, from the environment
+    that loads it, so options a plugin sets after the cache is given still
+    count; one cache per environment, and an environment is not changed once
+    templates load from it (Jinja's own rule: its template cache would keep
+    templates compiled with the old options).
     Files are read and written through commons.files.Folder: never through a
     symbolic link planted on the way (a WriteRefused names it and the fix),
     written whole beside the target and renamed, folders 0700, files 0600.
@@ -109,9 +112,12 @@ class CompiledTemplates(BytecodeCache):
 
     def __init__(self, root: Path):
         self.folder = Folder(root, force=True, file_mode=FILE_MODE, dir_mode=DIR_MODE)
+        self.digest: str | None = None
 
     def _relative(self, bucket: Bucket) -> str:
-        return f"{FOLDER}/{compile_digest(bucket.environment)}/{bucket.key}.cache"
+        if self.digest is None:
+            self.digest = compile_digest(bucket.environment)
+        return f"{FOLDER}/{self.digest}/{bucket.key}.cache"
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
