@@ -6,8 +6,10 @@ import shutil
 import stat
 from pathlib import Path
 
+import pytest
+
 from commons import DEV_SETTINGS
-from commons.build import build_site, cache_path
+from commons.build import BuildError, build_site, cache_path
 from commons.defaults import JINJA_ENVIRONMENT
 from plugins.template_cache.template_cache import PATH_VARIABLE
 from tests.conftest import REPO_ROOT, SAMPLE_CONTENT, site_files
@@ -72,3 +74,19 @@ def test_the_suite_shares_one_folder_outside_the_repository(
     assert not folder.resolve().is_relative_to(REPO_ROOT.resolve())
     build()
     assert list(folder.glob("templates/*/*.cache"))
+
+
+def test_a_linked_template_folder_fails_the_build_naming_it(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    compiled = tmp_path / "compiled"
+    compiled.mkdir()
+    (compiled / "templates").symlink_to(elsewhere)
+    monkeypatch.setenv(PATH_VARIABLE, str(compiled))
+    with pytest.raises(BuildError) as failed:
+        build_site(tmp_path / "output", settings_file=DEV_SETTINGS, content=SAMPLE_CONTENT)
+    message = str(failed.value)
+    assert f"{compiled / 'templates'} is a symbolic link" in message
+    assert "Fix: remove it" in message
+    assert list(elsewhere.iterdir()) == []
+    assert not (tmp_path / "output").exists()
