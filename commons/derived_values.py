@@ -31,6 +31,7 @@ from typing import TypeVar
 from pelican import signals
 
 from commons.digests import files_digest
+from commons.files import Folder
 from commons.receivers import BuildReceivers
 
 FORMAT = 1
@@ -117,16 +118,20 @@ class DerivedValues(BuildReceivers):
             if key not in self.used and entry[0] + 1 <= MAX_AGE
         }
         values.update(self.used)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        # Value by value: the whole file as one string (tens of MiB at 5,000
-        # posts, twice over once encoded) would raise the build's peak memory.
-        with open(partial, "w", encoding="utf-8") as file:
-            file.write(f'{{"code": {json.dumps(self.code)}, "format": {FORMAT}, "values": {{')
+
+        def fill(handle) -> None:
+            # Value by value: the whole file as one string (tens of MiB at 5,000
+            # posts, twice over once encoded) would raise the build's peak memory.
+            head = f'{{"code": {json.dumps(self.code)}, "format": {FORMAT}, "values": {{'
+            handle.write(head.encode("utf-8"))
             for number, key in enumerate(sorted(values)):
-                file.write(f"{',' if number else ''}{json.dumps(key)}: {json.dumps(values[key])}")
-            file.write("}}")
-        os.replace(partial, self.path)
+                entry = f"{',' if number else ''}{json.dumps(key)}: {json.dumps(values[key])}"
+                handle.write(entry.encode("utf-8"))
+            handle.write(b"}}")
+
+        # Written beside the target, then linked into place; never through a
+        # link planted in the cache folder.
+        Folder(self.path.parent, force=True).write_from(self.path.name, fill)
         self.last, self.used = {}, {}
 
 

@@ -24,9 +24,10 @@ import secrets
 import shutil
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from commons.errors import InputError
 
@@ -274,6 +275,20 @@ class Folder:
         replaced.
         """
         return self._place(relative, lambda handle: handle.write(data), force)
+
+    def write_from(
+        self,
+        relative: str | os.PathLike,
+        fill: Callable[[BinaryIO], object],
+        *,
+        force: bool | None = None,
+    ) -> Path:
+        """Write `relative` by calling `fill` with its open binary handle; returns the path.
+
+        For data written piece by piece, too large to hold as one string; the
+        same checks and the same write-then-link as `write_bytes`.
+        """
+        return self._place(relative, fill, force)
 
     def _place(self, relative, fill, force: bool | None) -> Path:
         """Write a file at `relative` by calling `fill` with its open binary handle."""

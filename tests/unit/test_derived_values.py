@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from commons.derived_values import MAX_AGE, DerivedValues
+from commons.files import WriteRefused
 from plugins.guard import written_links
 from plugins.guard.links import link_problems
 
@@ -148,3 +151,20 @@ def test_the_guard_parses_a_body_once_for_its_links_and_its_images(tmp_path, mon
     post._content = BODY.replace('alt=""', 'alt="A"')
     assert link_problems([post], settings, content, next_build) == []
     assert parsed == [post._content]
+
+
+def test_a_link_planted_as_the_values_file_is_refused_and_nothing_written_through_it(tmp_path):
+    # The values are written as every Commons tool writes a file (commons.files.Folder):
+    # beside the target, then linked into place, never through a link.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    outside = tmp_path / "outside.json"
+    outside.write_text("kept", encoding="utf-8")
+    values = DerivedValues(settings_for(cache), "test", [code_file(tmp_path)])
+    (cache / "derived-test.json").symlink_to(outside)
+    values.get("kind", "text", Maker("made"))
+    with pytest.raises(WriteRefused, match=r"derived-test\.json is a symbolic link"):
+        values.save()
+    assert outside.read_text(encoding="utf-8") == "kept"
+    assert (cache / "derived-test.json").is_symlink()
+    assert [path.name for path in cache.iterdir()] == ["derived-test.json"], "no temporary left"
