@@ -1,8 +1,13 @@
 """Commenting without JavaScript, and the spam limits on every way to post.
 
-Each open post carries a plain HTML form (theme/templates/partials/discussion/
-form.html) that posts, form-encoded, to the comment server in two steps:
+Each open post carries one link, "Leave a comment" (theme/templates/partials/
+discussion/form.html), to the comment server's form page; the form posts,
+form-encoded, to the comment server in two steps:
 
+0. `GET /form/new?uri=…&title=…&page=…` answers the empty form for that post
+   (and, when Isso's database is at hand, a choice of the published comment
+   to reply to). It is a page of the comment server's own origin, so the
+   article carries no form and weighs less.
 1. `POST /form/new` answers a page that shows the comment as it will be
    posted, with a Publish button. Its hidden `token` signs the comment and
    the time this page was made (HMAC with a key kept in the limits file, so
@@ -10,9 +15,9 @@ form.html) that posts, form-encoded, to the comment server in two steps:
 2. `POST /form/publish` checks the token and that at least `min_seconds`
    have passed since step 1, then creates the comment through Isso's own
    API (`POST /new` with JSON, inside this process): Isso's validation,
-   moderation and notifications apply as for the widget. It answers 303 to
-   the post, at `#comment-held` or `#comment-shown`, which the static page
-   shows with CSS `:target`.
+   moderation and notifications apply as for the widget. It answers a
+   thank-you page that says whether the comment is held or published, with
+   a link back to the post.
 
 A static page cannot know when it was loaded, so the "time between page and
 post" is the time between the two steps: a bot that posts the form straight
@@ -21,8 +26,10 @@ away gets no comment in, and one that does both steps must wait.
 Both steps refuse a filled honeypot field; every way to post (the widget's
 `POST /new` and the form) is held to the same per-address rate, link count
 and size (commons/comments/limits.py). The cross-site guard in front
-(commons/comments/guard.py) lets the form through only from the site's
-origins, and this app sends its readers back only to the site.
+(commons/comments/guard.py) lets the form through only from the comment
+server's own origin (the form page) and the site's, and every page here links
+readers back only to the site: the post's address must be on one of the
+site's origins (`check_post`), whichever step names it.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, urlencode
 
 from .guard import FORM_NEW_PATH, FORM_PUBLISH_PATH, GuardPolicy, normalise_origin, request_origin
 from .limits import Limits, RateLimiter, client_address, text_problem
@@ -51,11 +58,10 @@ READER_FIELDS = ("author", "email", "website", "notify", "text", "parent")
 PAGE_FIELDS = ("uri", "title", "page")
 # Whitespace or control characters: never in an address sent back as a header.
 UNSAFE_IN_ADDRESS = re.compile(r"[\s\x00-\x1f\x7f]")
-# What `quote` keeps of an address: its delimiters, and what is already %-encoded.
-URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 ERROR_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
-HELD_ANCHOR = "comment-held"
-SHOWN_ANCHOR = "comment-shown"
+# The longest post address, thread id or title the form page takes: a link
+# longer than this was not made by the theme.
+MAX_PAGE_FIELD = 2048
 # A preview older than this must be made again (the reader went away).
 TOKEN_MAX_AGE = 2 * 3600
 MAX_FORM_BYTES = 256 * 1024
@@ -64,6 +70,16 @@ PAGE_STYLE = (
     "blockquote{white-space:pre-wrap;border-left:.25rem solid #888;margin:1rem 0;"
     "padding:.5rem 1rem}"
     "button{font:inherit;padding:.4rem 1.2rem}"
+    "label{display:block;font-weight:600}"
+    "input,textarea,select{font:inherit;width:100%;box-sizing:border-box}"
+    "[type=checkbox]{width:auto}[type=checkbox]+label{display:inline;font-weight:400}"
+    ".trap{position:absolute;left:-100vw}"
+)
+# The published comments of a thread in Isso's database, for the reply choice.
+PUBLISHED_COMMENTS = (
+    "SELECT comments.id, comments.author, comments.created FROM comments "
+    "JOIN threads ON threads.id = comments.tid "
+    "WHERE threads.uri = ? AND comments.mode = 1 ORDER BY comments.created, comments.id"
 )
 
 
@@ -164,6 +180,8 @@ class CommentForms:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = environ.get("PATH_INFO", "")
         try:
+            if method in ("GET", "HEAD") and path == FORM_NEW_PATH:
+                return self.form(environ, start_response)
             if method == "POST" and path == FORM_NEW_PATH:
                 return self.preview(environ, start_response)
             if method == "POST" and path == FORM_PUBLISH_PATH:
@@ -195,6 +213,12 @@ class CommentForms:
             raise Refused("400 Bad Request", "The comment was refused.")
         if not fields.get("text", "").strip():
             raise Refused("400 Bad Request", "The comment is empty. Fix: write something.")
+        self.check_post(fields)
+        self.check_text(fields["text"])
+
+    def check_post(self, fields: dict) -> None:
+        """The post a form names: a thread id, and an address on one of the site's
+        origins (never another site's, nor a `javascript:` one, nor a header's end)."""
         page = fields.get("page", "")
         if (
             not fields.get("uri")
@@ -205,7 +229,6 @@ class CommentForms:
                 "400 Bad Request",
                 "The form does not name a post of this site. Fix: post from the post's page.",
             )
-        self.check_text(fields["text"])
 
     # -- the endpoints ----------------------------------------------------
 
@@ -234,6 +257,31 @@ class CommentForms:
         if self.threads_db is not None:
             make_thread(self.threads_db, environ.get("QUERY_STRING", ""), body)
         return self.isso({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+
+    def form(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """The empty form for the post the query names (the article's link)."""
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        fields = {name: (query.get(name) or [""])[0].strip() for name in PAGE_FIELDS}
+        missing = [name for name in PAGE_FIELDS if not fields[name]]
+        if missing:
+            raise Refused(
+                "400 Bad Request",
+                f"The link to this form lacks the post's {' and '.join(missing)}. "
+                'Fix: follow the "Leave a comment" link on the post\'s page.',
+            )
+        long = [name for name in PAGE_FIELDS if len(fields[name]) > MAX_PAGE_FIELD]
+        if long:
+            raise Refused(
+                "400 Bad Request",
+                f"The post's {' and '.join(long)} in the link to this form is longer than "
+                f'{MAX_PAGE_FIELD} characters. Fix: follow the "Leave a comment" '
+                "link on the post's page.",
+            )
+        fields["page"] = self.absolute_page(fields["page"], environ)
+        self.check_post(fields)
+        return self.answer(
+            start_response, "200 OK", "", page=self.form_page(fields), title=fields["title"]
+        )
 
     def preview(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         fields = self.fields(environ)
@@ -264,12 +312,12 @@ class CommentForms:
         self.check_rate(environ, "post")
         status, answer = self.create(environ, fields)
         if status in (201, 202):
-            anchor = HELD_ANCHOR if answer.get("mode") == 2 else SHOWN_ANCHOR
-            # ASCII for the header: the page's address as a browser would send it.
-            page = quote(fields["page"].split("#", 1)[0], safe=URL_SAFE)
-            location = page + "#" + anchor
-            start_response("303 See Other", [("Location", location), ("Content-Length", "0")])
-            return [b""]
+            return self.answer(
+                start_response,
+                "200 OK",
+                "",
+                page=self.thanks_page(fields, held=answer.get("mode") == 2),
+            )
         raise Refused(
             f"{status} Refused",
             f"The comment server refused the comment: {answer.get('reason', 'no reason given')}.",
@@ -281,17 +329,21 @@ class CommentForms:
         fields["text"] = raw.get("text", "")
         fields[HONEYPOT_FIELD] = raw.get(HONEYPOT_FIELD, "")
         fields["token"] = raw.get("token", "")
-        # A site built without SITEURL names its posts by path: the post is then on
-        # the origin the form came from (one of the site's, or the guard refused it).
-        page, origin = fields["page"], request_origin(environ)
+        fields["page"] = self.absolute_page(fields["page"], environ)
+        self.check_form(fields)
+        return fields
+
+    def absolute_page(self, page: str, environ: dict) -> str:
+        """A site built without SITEURL names its posts by path: the post is then on
+        the site origin the request came from (its Origin, or its Referer's)."""
+        origin = request_origin(environ)
         if (
             page.startswith("/")
             and not page.startswith("//")
             and origin in self.policy.site_origins
         ):
-            fields["page"] = origin + page
-        self.check_form(fields)
-        return fields
+            return origin + page
+        return page
 
     def create(self, environ: dict, fields: dict) -> tuple[int, dict]:
         """Post the comment to Isso's `POST /new` as the widget does; (status, JSON answer)."""
@@ -347,6 +399,70 @@ class CommentForms:
 
     # -- pages --------------------------------------------------------------
 
+    def published_comments(self, uri: str) -> list[tuple[int, str, float]]:
+        """(id, author, created) of the thread's published comments, oldest first."""
+        if self.threads_db is None or not self.threads_db.exists():
+            return []
+        with closing(sqlite3.connect(self.threads_db, timeout=10)) as db:
+            return db.execute(PUBLISHED_COMMENTS, (uri,)).fetchall()
+
+    def form_page(self, fields: dict) -> str:
+        """The empty form for one post: what the article's form held before."""
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(fields[name])}">'
+            for name in PAGE_FIELDS
+        )
+        replies = self.published_comments(fields["uri"])
+        reply_choice = ""
+        if replies:
+            options = "".join(
+                f'<option value="{identifier}">{html.escape(author or "Anonymous")}, '
+                f"{time.strftime('%Y-%m-%d', time.gmtime(created))}</option>"
+                for identifier, author, created in replies
+            )
+            reply_choice = (
+                '<p><label for="comment-parent">In reply to</label>'
+                '<select id="comment-parent" name="parent"><option value="">The post</option>'
+                f"{options}</select></p>"
+            )
+        return (
+            f"<h1>{html.escape(fields['title'])}</h1>"
+            f'<p><a href="{html.escape(fields["page"])}">Back to the post</a></p>'
+            '<form method="post" action="new">'
+            "<h2>Leave a comment</h2>"
+            f"{hidden}"
+            '<p><label for="comment-name">Name</label>'
+            '<input id="comment-name" name="author" autocomplete="name" required></p>'
+            '<p><label for="comment-email">E-mail (optional, never shown)</label>'
+            '<input id="comment-email" name="email" type="email" autocomplete="email"></p>'
+            '<p><input id="comment-notify" name="notify" type="checkbox" value="1"> '
+            '<label for="comment-notify">E-mail me replies (needs your e-mail)</label></p>'
+            '<p><label for="comment-website">Website (optional)</label>'
+            '<input id="comment-website" name="website" type="url" autocomplete="url"></p>'
+            f"{reply_choice}"
+            '<p><label for="comment-text">Comment</label>'
+            '<textarea id="comment-text" name="text" rows="8" required></textarea></p>'
+            '<p class="trap" aria-hidden="true"><label for="comment-trap">Leave this empty</label>'
+            f'<input id="comment-trap" name="{HONEYPOT_FIELD}" tabindex="-1" autocomplete="off">'
+            "</p>"
+            '<p><button type="submit">Preview and publish</button></p></form>'
+        )
+
+    def thanks_page(self, fields: dict, held: bool) -> str:
+        """What the reader sees once the comment is in: held or published, and the way back."""
+        said = (
+            "Thank you: your comment is held for moderation."
+            if held
+            else "Thank you: your comment is published; it appears on the post once the site "
+            "is updated."
+        )
+        return (
+            "<h1>Comment sent</h1>"
+            f'<p role="status">{said}</p>'
+            f'<p><a href="{html.escape(fields["page"])}">Back to '
+            f"{html.escape(fields['title'] or 'the post')}</a></p>"
+        )
+
     def preview_page(self, fields: dict, token: str, note: str = "") -> str:
         hidden = "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(fields[name])}">'
@@ -373,6 +489,7 @@ class CommentForms:
         message: str,
         headers: Iterable = (),
         page: str = "",
+        title: str = "Comment",
     ) -> Iterable[bytes]:
         """A small page of the comment server's own, under a CSP that allows its style
         and its one form (which may go back to the site)."""
@@ -388,7 +505,7 @@ class CommentForms:
         document = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Comment</title><style>{PAGE_STYLE}</style></head>"
+            f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>"
             f"<body><main>{body}</main></body></html>"
         ).encode()
         start_response(

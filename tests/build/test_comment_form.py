@@ -65,6 +65,18 @@ def preview_fields(body: bytes) -> dict:
     return {field.get("name"): field.get("value") or "" for field in form.xpath(".//input")}
 
 
+def thanks(body: bytes) -> tuple[str, str]:
+    """What the thank-you page after publishing says, and where its link goes back to."""
+    page = html.fromstring(body)
+    (said,) = page.xpath("//main/p[@role='status']/text()")
+    (back,) = page.xpath("//main//a/@href")
+    return said, back
+
+
+HELD = "Thank you: your comment is held for moderation."
+SHOWN = "Thank you: your comment is published; it appears on the post once the site is updated."
+
+
 def comments(isso) -> list[tuple[str, int]]:
     with closing(sqlite3.connect(isso.config_dir / "comments.db")) as db:
         return db.execute("SELECT text, mode FROM comments ORDER BY id").fetchall()
@@ -86,9 +98,9 @@ def test_the_form_posts_in_two_steps_and_the_comment_is_held(comment_server):
     assert comments(isso) == []
 
     time.sleep(2.1)
-    status, headers, _ = form_post(isso.url, "publish", fields, origin=isso.url.rstrip("/"))
-    assert status == 303
-    assert headers["Location"] == PAGE + "#comment-held"
+    status, headers, body = form_post(isso.url, "publish", fields, origin=isso.url.rstrip("/"))
+    assert status == 200
+    assert thanks(body) == (HELD, PAGE)
     assert comments(isso) == [("A plain form, no script.", 2)]  # mode 2: pending
 
 
@@ -117,20 +129,18 @@ def test_the_honeypot_a_changed_comment_and_another_site_are_refused(comment_ser
         assert status == 400 and b"post of this site" in body, page
     assert comments(isso) == []
     # The genuine one still goes through.
-    status, headers, _ = form_post(isso.url, "publish", fields, origin=server)
-    assert status == 303 and headers["Location"].endswith("#comment-held")
+    status, _, body = form_post(isso.url, "publish", fields, origin=server)
+    assert status == 200 and thanks(body) == (HELD, PAGE)
     assert len(comments(isso)) == 1
 
 
-def test_the_reader_is_sent_back_to_an_address_in_ascii_and_told_isso_s_reason(
-    comment_server,
-):
+def test_the_reader_is_linked_back_to_the_post_and_told_isso_s_reason(comment_server):
     isso, _ = comment_server(SITE, min_seconds=0, ratelimit=1)
     server = isso.url.rstrip("/")
     page = SITE + "/2011/03/café/"
     _, _, body = form_post(isso.url, "new", reader_form(page=page))
-    status, headers, _ = form_post(isso.url, "publish", preview_fields(body), origin=server)
-    assert status == 303 and headers["Location"] == SITE + "/2011/03/caf%C3%A9/#comment-held"
+    status, _, body = form_post(isso.url, "publish", preview_fields(body), origin=server)
+    assert status == 200 and thanks(body) == (HELD, page)
     # Isso's own guard (one comment a minute here) refuses the next: its words reach the reader.
     _, _, body = form_post(isso.url, "new", reader_form("Again"))
     status, _, body = form_post(isso.url, "publish", preview_fields(body), origin=server)
@@ -191,22 +201,24 @@ def approve_all(isso) -> None:
 
 
 def post_with_the_form(isso, text: str, email: str) -> str:
-    """The form's two steps; the Location the reader is sent to."""
+    """The form's two steps; what the thank-you page says."""
     _, _, body = form_post(isso.url, "new", reader_form(text, email=email))
-    status, headers, _ = form_post(
+    status, _, body = form_post(
         isso.url, "publish", preview_fields(body), origin=isso.url.rstrip("/")
     )
-    assert status == 303
-    return headers["Location"]
+    assert status == 200
+    said, back = thanks(body)
+    assert back == PAGE
+    return said
 
 
 def test_first_comments_are_held_and_a_known_commenter_is_not(comment_server):
     isso, _ = comment_server(SITE, min_seconds=0, ratelimit=100, direct_reply=100)
-    assert post_with_the_form(isso, "My first", "ada@example.org").endswith("#comment-held")
+    assert post_with_the_form(isso, "My first", "ada@example.org") == HELD
     approve_all(isso)
-    assert post_with_the_form(isso, "My second", "ada@example.org").endswith("#comment-shown")
+    assert post_with_the_form(isso, "My second", "ada@example.org") == SHOWN
     # Someone else's first comment still waits.
-    assert post_with_the_form(isso, "Hello", "bob@example.org").endswith("#comment-held")
+    assert post_with_the_form(isso, "Hello", "bob@example.org") == HELD
     assert comments(isso) == [("My first", 1), ("My second", 1), ("Hello", 2)]
 
 
@@ -214,7 +226,7 @@ def test_moderation_all_holds_every_comment(comment_server):
     isso, _ = comment_server(SITE, min_seconds=0, ratelimit=100, direct_reply=100, moderation="all")
     post_with_the_form(isso, "My first", "ada@example.org")
     approve_all(isso)
-    assert post_with_the_form(isso, "My second", "ada@example.org").endswith("#comment-held")
+    assert post_with_the_form(isso, "My second", "ada@example.org") == HELD
 
 
 def test_the_local_server_takes_the_form_of_a_site_built_without_siteurl(isso_server):
@@ -225,8 +237,145 @@ def test_the_local_server_takes_the_form_of_a_site_built_without_siteurl(isso_se
     _, _, body = form_post(isso.url, "new", reader_form(page=path))
     fields = preview_fields(body)
     assert fields["page"] == SITE + path
-    status, headers, _ = form_post(isso.url, "publish", fields, origin=isso.url.rstrip("/"))
-    assert status == 303 and headers["Location"] == SITE + path + "#comment-held"
+    status, _, body = form_post(isso.url, "publish", fields, origin=isso.url.rstrip("/"))
+    assert status == 200 and thanks(body) == (HELD, SITE + path)
     # Without a site origin to resolve it against, a path names no post.
     status, _, _ = form_post(isso.url, "new", reader_form(page="//evil.test/x/"))
     assert status == 400
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One GET, as a reader's browser follows a link: (status, headers, body)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    try:
+        connection.request("GET", parts.path + "?" + parts.query, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+def form_page(isso_url: str, **query) -> tuple[int, dict, bytes]:
+    """The comment server's form page, as the post's "Leave a comment" link opens it."""
+    fields = {"uri": THREAD, "title": "A post", "page": PAGE, **query}
+    return get(
+        isso_url + "form/new?" + urlencode({k: v for k, v in fields.items() if v is not None})
+    )
+
+
+def filled(body: bytes, **reader) -> dict:
+    """The form page's fields as a reader sends them: the hidden ones as given."""
+    (form,) = html.fromstring(body).xpath("//form")
+    assert (form.get("method"), form.get("action")) == ("post", "new")
+    fields = {field.get("name"): field.get("value") or "" for field in form.xpath(".//input")}
+    fields.pop("notify")  # an unticked box sends nothing
+    return {**fields, **reader}
+
+
+def test_the_form_page_holds_the_post_s_form_and_posts_to_its_own_server(comment_server):
+    isso, _ = comment_server(SITE, min_seconds=0, ratelimit=100, direct_reply=100)
+    server = isso.url.rstrip("/")
+    status, headers, body = form_page(isso.url)
+    assert status == 200, body
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "form-action 'self' http://127.0.0.1:9" in csp
+    page = html.fromstring(body)
+    assert page.get("lang") == "en"
+    assert page.xpath("string(//title)") == "A post"
+    assert page.xpath("string(//h1)") == "A post"
+    assert page.xpath("//main//a/@href") == [PAGE]  # the way back: the post, nothing else
+    assert not page.xpath("//script")
+    (form,) = page.xpath("//form")
+    hidden = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    assert hidden == {"uri": THREAD, "title": "A post", "page": PAGE}
+    names = {field.get("name") for field in form.xpath(".//input | .//textarea")}
+    assert names == {
+        "uri",
+        "title",
+        "page",
+        "author",
+        "email",
+        "notify",
+        "website",
+        "text",
+        "subject",
+    }
+    # Every field a reader sees has its label.
+    for field in form.xpath(".//input[not(@type='hidden')] | .//textarea"):
+        assert form.xpath(f".//label[@for='{field.get('id')}']"), field.get("name")
+    assert not form.xpath(".//select")  # no published comment yet: nothing to reply to
+
+    # The form page's own post comes from the comment server's origin: the guard
+    # lets it through, the preview and the publish steps follow.
+    fields = filled(body, author="Ada", text="From the form page.")
+    status, _, body = form_post(isso.url, "new", fields, origin=server)
+    assert status == 200, body
+    status, _, body = form_post(isso.url, "publish", preview_fields(body), origin=server)
+    assert status == 200 and thanks(body) == (HELD, PAGE)
+    assert comments(isso) == [("From the form page.", 2)]
+
+    # Once published, the comment is one the reader can reply to.
+    approve_all(isso)
+    _, _, body = form_page(isso.url)
+    (choice,) = html.fromstring(body).xpath("//select[@name='parent']")
+    options = [(o.get("value"), o.text_content()) for o in choice.xpath("option")]
+    assert options[0] == ("", "The post") and len(options) == 2
+    assert options[1][1].startswith("Ada, ") and options[1][0].isdigit()
+    fields = filled(body, author="Bob", text="A reply.", parent=options[1][0])
+    # Another reader (Isso refuses a reply to one's own comment while it may be edited).
+    bob = {"X-Forwarded-For": "198.51.100.8"}
+    _, _, body = form_post(isso.url, "new", fields, origin=server, **bob)
+    status, _, body = form_post(isso.url, "publish", preview_fields(body), origin=server, **bob)
+    assert status == 200, body
+    with closing(sqlite3.connect(isso.config_dir / "comments.db")) as db:
+        assert db.execute("SELECT parent FROM comments WHERE text = 'A reply.'").fetchone() == (
+            int(options[1][0]),
+        )
+
+
+SCRIPT = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def test_the_form_page_escapes_every_value_and_names_only_site_posts(comment_server):
+    isso, _ = comment_server(SITE, min_seconds=0)
+    # Markup in the title, the thread id and the post's address stays text.
+    hostile_page = PAGE + '?a="><script>alert(3)</script>'
+    status, _, body = form_page(isso.url, title=SCRIPT, uri=SCRIPT, page=hostile_page)
+    assert status == 200, body
+    page = html.fromstring(body)
+    assert not page.xpath("//script | //img | //@*[starts-with(name(), 'on')]")
+    assert page.xpath("string(//h1)") == SCRIPT
+    assert page.xpath("string(//title)") == SCRIPT
+    assert page.xpath("//main//a/@href") == [hostile_page]
+    hidden = {i.get("name"): i.get("value") for i in page.xpath("//input[@type='hidden']")}
+    assert hidden == {"uri": SCRIPT, "title": SCRIPT, "page": hostile_page}
+
+    # Another site's page, a script address, a header's end: no form, a page that says why.
+    for address in (
+        "http://evil.test/x/",
+        "javascript:alert(1)//" + PAGE,
+        "//evil.test/x/",
+        PAGE + "\r\nSet-Cookie: a=b",
+        "data:text/html,<script>alert(1)</script>",
+    ):
+        status, headers, body = form_page(isso.url, page=address)
+        assert status == 400, address
+        page = html.fromstring(body)
+        assert "does not name a post of this site" in page.xpath("string(//main/p)")
+        assert not page.xpath("//form | //a | //script"), address
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+
+    # Missing and overlong values: a clear refusal naming the field.
+    status, _, body = form_page(isso.url, uri=None, title="")
+    assert status == 400
+    said = html.fromstring(body).xpath("string(//main/p)")
+    assert said.startswith("The link to this form lacks the post's uri and title.")
+    assert "Leave a comment" in said
+    status, _, body = get(isso.url + "form/new")
+    assert status == 400 and b"lacks the post&#x27;s uri and title and page" in body
+    status, _, body = form_page(isso.url, title="x" * 2049)
+    said = html.fromstring(body).xpath("string(//main/p)")
+    assert status == 400 and "title in the link to this form is longer than 2048" in said
+    status, _, _ = form_page(isso.url, title="x" * 2048)
+    assert status == 200

@@ -131,10 +131,15 @@ def expected_threads() -> list[str]:
 
 
 def check(base: str, database: Path, own_origin: str | None = None) -> None:
-    # Isso's own pages (the admin login form) post from its own origin.
+    # Isso's own pages (the admin login form) and the comment form's pages (the
+    # empty form, the preview) post from the comment server's own origin.
     own_origin = own_origin or base.rstrip("/")
-    own = ("POST", "login/", {"Origin": own_origin, "Content-Type": FORM}, PAST_THE_GUARD)
-    cases = [*CASES, own]
+    own = [
+        ("POST", "login/", {"Origin": own_origin, "Content-Type": FORM}, PAST_THE_GUARD),
+        ("POST", "form/new", {"Origin": own_origin, "Content-Type": FORM}, PAST_THE_GUARD),
+        ("POST", "form/publish", {"Origin": own_origin, "Content-Type": FORM}, PAST_THE_GUARD),
+    ]
+    cases = [*CASES, *own]
     statuses = [send(base, method, path, headers) for method, path, headers, _ in cases]
     for (method, path, headers, allowed), status in zip(cases, statuses, strict=True):
         if allowed == PAST_THE_GUARD:

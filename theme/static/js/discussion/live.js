@@ -62,8 +62,8 @@
     // Without an adapter nothing says when the widget is ready: it replaces the snapshot now.
     var snapshot = !cfg.adapter && $("[data-discussion-snapshot]", section);
     if (snapshot) snapshot.remove();
-    var form = $("form[data-discussion-form]", section);
-    if (form) form.remove(); // the widget's own form replaces the plain one
+    var form = $("[data-discussion-form]", section);
+    if (form) form.remove(); // the widget's own form replaces the link to the plain one
     $("[data-discussion-thread]", section).appendChild(content);
   }
 
