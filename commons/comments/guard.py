@@ -11,10 +11,12 @@ only when
   `Content-Type: application/json`, which no cross-site page can send
   without a CORS preflight that Isso answers only for the site's origins; or
 - it comes from one of the site's origins and goes to one of the comment
-  forms (FORM_PATHS, commons/comments/form.py): the plain HTML form on each
-  post, which needs no script and so cannot send JSON; or
-- it comes from the comment server's own origin: the admin interface and the
-  moderation links of Isso's e-mails, served by Isso itself; or
+  forms (FORM_PATHS, commons/comments/form.py), which read a form-encoded
+  body: a theme that still carries the form on its posts; or
+- it comes from the comment server's own origin: its comment form pages
+  (commons/comments/form.py: the empty form the post's "Leave a comment" link
+  opens, and the preview, which post to FORM_PATHS), the admin interface and
+  the moderation links of Isso's e-mails; or
 - it goes to the Webmention endpoint (WEBMENTION_PATH,
   commons/webmention/endpoint.py), which other sites' servers post to without
   an Origin, as the specification has them, and which changes nothing but its

@@ -152,9 +152,14 @@ def test_without_javascript_the_reader_gets_the_form_and_nothing_loads(
         requests = RequestLog(context, page)
         page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
         assert page.locator("[data-discussion-gate]").is_hidden()
-        # Isso, which Commons runs, takes comments from the plain form instead.
+        # Isso, which Commons runs, takes comments from the plain form instead: the
+        # post links to it on the comment server.
         assert page.locator("#discussion .discussion-noscript").count() == 0
-        assert page.locator("#discussion form[data-discussion-form] textarea").is_visible()
+        link = page.locator("#discussion [data-discussion-form]").get_by_role(
+            "link", name="Leave a comment"
+        )
+        assert link.is_visible()
+        assert "/form/new?uri=" in link.get_attribute("href")
         assert requests.off_origin(site.url.rstrip("/")) == []
     finally:
         context.close()

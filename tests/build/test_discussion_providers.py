@@ -222,10 +222,11 @@ def test_noscript_offers_the_providers_own_page_where_there_is_one(provider_site
     (noscript,) = doc.xpath("//section[@id='discussion']//noscript")
     markup = html.tostring(noscript, encoding="unicode")
     assert 'href="https://github.com/cohere/commons/discussions"' in markup
-    # Isso, which Commons runs, has the plain comment form instead of a note.
+    # Isso, which Commons runs, links to the plain comment form instead of a note.
     doc = parse_html(provider_site("isso") / SAMPLE_ARTICLE)
     assert not doc.xpath("//section[@id='discussion']//noscript")
-    assert doc.xpath("//section[@id='discussion']//form[@data-discussion-form]")
+    (link,) = doc.xpath("//section[@id='discussion']//*[@data-discussion-form]/a")
+    assert "/form/new?uri=" in link.get("href") and link.text == "Leave a comment"
     doc = parse_html(provider_site("remark42") / SAMPLE_ARTICLE)
     (noscript,) = doc.xpath("//section[@id='discussion']//noscript")
     markup = html.tostring(noscript, encoding="unicode")
