@@ -151,7 +151,12 @@ def test_production_uses_the_real_address_everywhere(published_site):
     url = "https://commons.example.org/2011/03/sharing-your-work-and-coworking-to-share/"
     assert doc.xpath("//head/link[@rel='canonical']/@href") == [url]
     assert json_ld(doc)["url"] == url
-    assert doc.xpath("//*[@data-share-url]/@data-share-url") == [url]
+    # The description is said once for each reader of it: the meta description
+    # (search engines) and og:description (link previews), not again in JSON-LD.
+    (description,) = doc.xpath("//head/meta[@name='description']/@content")
+    assert doc.xpath("//head/meta[@property='og:description']/@content") == [description]
+    assert "description" not in json_ld(doc)
+    assert doc.xpath("//head/meta[@property='og:url']/@content") == [url]
     assert not (published_site / "drafts").exists()
 
 
@@ -172,8 +177,9 @@ def test_share_section_has_the_native_button_and_plain_links_for_three_networks(
     # The Web Share button waits, hidden, for theme.js to find navigator.share.
     (native,) = section.xpath(".//button[@data-share-native]")
     assert native.getparent().get("hidden") is not None
-    assert native.get("data-share-url") == SAMPLE_URL
-    assert native.get("data-share-title") == SAMPLE_TITLE
+    # It shares what the head says (theme.js): the page's og:title and canonical address.
+    assert doc.xpath("//head/meta[@property='og:title']/@content") == [SAMPLE_TITLE]
+    assert doc.xpath("//head/link[@rel='canonical']/@href") == [SAMPLE_URL]
     # Nothing on the page loads from those sites.
     for src in doc.xpath("//*[@src]/@src | //link/@href"):
         sites = ("mastodon", "bsky", "linkedin", "facebook", "x.com")

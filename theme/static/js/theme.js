@@ -35,8 +35,11 @@
     if (share && navigator.share) {
       // Its section too, hidden when the button is all it holds.
       share.parentNode.hidden = share.closest("section").hidden = false;
+      // The post's title and address, from the head the theme writes (a post's
+      // body cannot put an element there): og:title and the canonical link.
       share.onclick = function () {
-        navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl }).catch(function () {});
+        function head(s) { return doc.querySelector("head>" + s); }
+        navigator.share({ title: head("[property='og:title']").content, url: head("[rel=canonical]").href }).catch(function () {});
       };
     }
   });
