@@ -170,14 +170,17 @@ class PageMeta:
 
     @cached_property
     def json_ld(self) -> dict:
-        """The page's schema.org data; the theme writes it with Jinja's `tojson`."""
+        """The page's schema.org data; the theme writes it with Jinja's `tojson`.
+
+        No `description` (optional in schema.org): it would repeat the page's
+        meta description and og:description word for word, which is what
+        search engines and link previews read (the article page's weight budget)."""
         settings = self._content.settings
         language = getattr(self._content, "lang", None) or settings.get("DEFAULT_LANG", "en")
         if isinstance(self._content, Article):
             data = blog_posting(
                 headline=self.title,
                 url=self.url,
-                description=self.description,
                 published=self.published,
                 modified=self.modified,
                 authors=self.authors,
@@ -190,7 +193,6 @@ class PageMeta:
             data = web_page(
                 name=self.title,
                 url=self.url,
-                description=self.description,
                 site_name=settings.get("SITENAME", ""),
                 language=language,
             )

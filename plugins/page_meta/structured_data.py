@@ -11,7 +11,6 @@ def blog_posting(
     *,
     headline: str,
     url: str,
-    description: str,
     published: str,
     modified: str,
     authors: list[str],
@@ -30,8 +29,6 @@ def blog_posting(
         "dateModified": modified,
         "publisher": {"@type": "Organization", "name": site_name},
     }
-    if description:
-        data["description"] = description
     if authors:
         data["author"] = [{"@type": "Person", "name": name} for name in authors]
     if sections:
@@ -54,7 +51,7 @@ def blog_posting(
     return data
 
 
-def web_page(*, name: str, url: str, description: str, site_name: str, language: str) -> dict:
+def web_page(*, name: str, url: str, site_name: str, language: str) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "WebPage",
@@ -63,6 +60,4 @@ def web_page(*, name: str, url: str, description: str, site_name: str, language:
         "inLanguage": language,
         "isPartOf": {"@type": "WebSite", "name": site_name},
     }
-    if description:
-        data["description"] = description
     return data
