@@ -462,3 +462,16 @@ def script_config(config: dict) -> dict:
         **({"label": label(provider, config[provider.name])} if config["remember"] else {}),
         **provider.runtime(config[provider.name]),
     }
+
+
+# What only the thread needs (discussion/live.js, the adapters): a page that
+# shows comment counts and no thread (a listing) goes without.
+THREAD_ONLY_KEYS = frozenset({"provider", "remember", "adapter", "label", "themes", "themeAttr"})
+
+
+def count_script_config(config: dict) -> dict:
+    """`script_config` for a page with comment counts and no thread: what
+    discussion.js and discussion/counts.js read, and nothing else."""
+    return {
+        key: value for key, value in script_config(config).items() if key not in THREAD_ONLY_KEYS
+    }

@@ -13,7 +13,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from commons.content_signals import content_reread
 from commons.contents import every_article, every_page
-from commons.discussion.providers import script_config
+from commons.discussion.providers import count_script_config, script_config
 from commons.discussion.settings import SCHEMA, SETTING, snapshot_dir
 from commons.identity import ID_FIELD, ThreadError, rule_fields, thread_key
 from commons.paths import source_name
@@ -83,6 +83,8 @@ def check_settings(pelican) -> None:
         "discussion_counts_in": counts_in,
         # The theme writes it with Jinja's `tojson`, escaped for a script element.
         "discussion_config": script_config(config),
+        # The same for a listing's counts (partials/discussion_count_assets.html).
+        "discussion_count_config": count_script_config(config),
         # base.html's <link rel="webmention">; "" when the site has no endpoint.
         "webmention_endpoint": endpoint_url(config),
     }

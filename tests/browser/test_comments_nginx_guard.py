@@ -214,6 +214,13 @@ def test_the_form_passes_from_the_site_alone(where, request):
     evil = "http://evil.test"
     assert status(f"{public}form/new", body=fields, Origin=evil, **{"Content-Type": form}) == 403
     assert status(f"{public}new?uri={THREAD}", body=fields, Origin=origin) == 403
+    # The form page (the post's "Leave a comment" link) and its own post, which
+    # comes from the comment server's origin, pass through nginx too.
+    query = urlencode({"uri": THREAD, "title": "t", "page": f"{origin}/{SAMPLE_ARTICLE}"})
+    assert status(f"{public}form/new?{query}", method="GET", body=None) == 200
+    server = public.split("/", 3)
+    own = f"{server[0]}//{server[2]}"
+    assert status(f"{public}form/new", body=fields, Origin=own, **{"Content-Type": form}) == 200
     assert comment_count(isso) == 0
 
 

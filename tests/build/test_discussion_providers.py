@@ -213,8 +213,19 @@ def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, na
     assert sample.xpath(COUNT_SLOTS[name])
     assert " ".join(sample.text_content().split()).startswith("Discussion")
     assert {a.get("data-discussion-count") for a in slots} >= {SAMPLE_ID, "tool-night"}
-    assert len(doc.xpath("//script[@data-discussion-config]")) == 1
+    (config,) = doc.xpath("//script[@data-discussion-config]")
     assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
+    # A listing has no thread: its settings are those the counts need, no more;
+    # the post's page has the thread's too.
+    listing = json.loads(config.text)
+    (post_config,) = parse_html(provider_site(name) / SAMPLE_ARTICLE).xpath(
+        "//script[@data-discussion-config]/text()"
+    )
+    thread = json.loads(post_config)
+    assert {"provider", "label", "adapter", "remember"} <= set(thread)
+    assert listing == {key: thread[key] for key in listing}
+    assert set(thread) - set(listing) >= {"provider", "label", "adapter", "remember"}
+    assert {"counts", "mode", "storageKey"} <= set(listing)
 
 
 def test_noscript_offers_the_providers_own_page_where_there_is_one(provider_site):

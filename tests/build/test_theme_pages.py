@@ -156,6 +156,13 @@ def test_production_uses_the_real_address_everywhere(published_site):
     (description,) = doc.xpath("//head/meta[@name='description']/@content")
     assert doc.xpath("//head/meta[@property='og:description']/@content") == [description]
     assert "description" not in json_ld(doc)
+    # The footer's feed links start at the site's root, as its other links do;
+    # autodiscovery in the head stays absolute.
+    footer = doc.xpath("//footer//a/@href")
+    assert footer[:2] == ["/feeds/all.atom.xml", "/feeds/all.rss.xml"]
+    assert doc.xpath("//head/link[@rel='alternate']/@href")[0] == (
+        "https://commons.example.org/feeds/all.atom.xml"
+    )
     assert doc.xpath("//head/meta[@property='og:url']/@content") == [url]
     assert not (published_site / "drafts").exists()
 

@@ -35,11 +35,10 @@
     if (share && navigator.share) {
       // Its section too, hidden when the button is all it holds.
       share.parentNode.hidden = share.closest("section").hidden = false;
-      // The post's title and address, from the head the theme writes (a post's
-      // body cannot put an element there): og:title and the canonical link.
+      // The page's title and address: its og:title and canonical link, which
+      // the theme writes in the head, before anything a post's body holds.
       share.onclick = function () {
-        function head(s) { return doc.querySelector("head>" + s); }
-        navigator.share({ title: head("[property='og:title']").content, url: head("[rel=canonical]").href }).catch(function () {});
+        navigator.share({ title: doc.querySelector("[property='og:title']").content, url: doc.querySelector("[rel=canonical]").href }).catch(function () {});
       };
     }
   });
