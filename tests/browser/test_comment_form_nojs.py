@@ -163,7 +163,15 @@ def test_the_widget_replaces_the_link_to_the_plain_form(
     page = context.new_page()
     page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
     assert page.locator("[data-discussion-form]").count() == 1
-    assert page.get_by_role("link", name="Leave a comment").is_visible()
+    link = page.get_by_role("link", name="Leave a comment")
+    assert link.is_visible()
+    # Styled as the primary button, its ink stays readable under the pointer.
+    style = "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    ink, background = link.evaluate(style)
+    assert ink != background
+    link.hover()
+    hovered_ink, hovered_background = link.evaluate(style)
+    assert hovered_ink == ink and hovered_background not in (background, ink)
     page.click("[data-discussion-load]")
     page.locator("#isso-thread .isso-thread-heading").filter(
         has_text=re.compile(r"\S")
