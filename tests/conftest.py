@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.bytecode",
     "tests.scheduling",
     "tests.cpu_usage",
+    "tests.reading_page",
 ]
 
 TESTS_DIR = Path(__file__).parent
@@ -38,6 +39,8 @@ AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
 SAMPLE_CONTENT = TESTS_DIR / "data" / "sites" / "sample" / "content"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
+# The viewport of a test's page, fresh (`browser`) or shared (`reading_page`).
+VIEWPORT = {"width": 1280, "height": 900}
 SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
 
 
@@ -378,8 +381,10 @@ def chromium():
 
 @pytest.fixture
 def browser(chromium):
-    """A fresh browser context (no cookies, no storage) per test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    """A fresh browser context (no cookies, no storage) per test: for a test that
+    needs a first visit or adds to its page what cannot be taken back (an init
+    script, a listener); a test that only reads pages shares `reading_page`."""
+    context = chromium.new_context(viewport=VIEWPORT)
     yield context
     context.close()
 
