@@ -84,10 +84,10 @@ def test_isso_api_silent_then_try_again(isso_site, browser):
 
 
 @pytest.mark.parametrize("provider", sorted(set(SAMPLES) - {"isso", "custom", "none"}))
-def test_every_provider_says_so_when_its_script_fails(provider, build, served_site, browser):
+def test_every_provider_says_so_when_its_script_fails(provider, build, served_site, reading_page):
     output = build(overrides={"DISCUSSION": {"provider": provider, provider: SAMPLES[provider]}})
     site = served_site(output)
-    page = browser.new_page()
+    page = reading_page
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())
     load_comments(page, site.url + SAMPLE_ARTICLE)
     assert_told(page)
