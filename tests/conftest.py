@@ -39,9 +39,9 @@ AXE_JS = TOOLS_DIR / "axe-core" / "axe.min.js"
 SAMPLE_CONTENT = TESTS_DIR / "data" / "sites" / "sample" / "content"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
+SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
 # The viewport of a test's page, fresh (`browser`) or shared (`reading_page`).
 VIEWPORT = {"width": 1280, "height": 900}
-SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
 
 
 # The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
@@ -382,8 +382,9 @@ def chromium():
 @pytest.fixture
 def browser(chromium):
     """A fresh browser context (no cookies, no storage) per test: for a test that
-    needs a first visit or adds to its page what cannot be taken back (an init
-    script, a listener); a test that only reads pages shares `reading_page`."""
+    remembers something from one page view to the next, or adds to its page what
+    `reading_page`'s reset does not take back (tests/reading_page.py); a test
+    that only reads pages shares `reading_page`."""
     context = chromium.new_context(viewport=VIEWPORT)
     yield context
     context.close()

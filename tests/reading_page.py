@@ -9,12 +9,14 @@ keeps its renderer.
 The shared page is for tests that only read what a page shows (axe, layout,
 escaping, search, "does this payload run"): each test loads its own document
 into it. Between two tests the page is put back as a fresh context would give
-it: on about:blank (nothing of the last document runs on), no cookies, no
-storage of any origin it showed, no HTTP cache, no routes, no permissions,
-the default viewport and emulated media, an empty log. What cannot be taken
-back from a page (an init script, a listener of the test's own) does not
-belong on it: a test that needs those, or a first visit to a site, takes a
-fresh context (`browser`).
+it: on about:blank (nothing of the last document runs on), no other page of
+the context left open, no cookies, no storage of any origin it showed, no
+HTTP cache, no routes, no permissions, the default viewport and emulated
+media, an empty log. What the reset does not take back (an init script, a
+listener of the test's own, a page clock, JavaScript turned off) does not
+belong on it: a test that needs those, or that remembers something from one
+page view to the next (consent, the colour scheme, a comment server's
+cookies), takes a fresh context (`browser`).
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ class ReadingTab:
         if self.page.is_closed():  # a test closed it, or its renderer crashed
             self.page = self.open_page()
         page = self.page
+        for opened in self.context.pages:  # a popup, a page the test opened
+            if opened != page:
+                opened.close()
         page.unroute_all(behavior="ignoreErrors")
         page.goto("about:blank")
         cdp = self.context.new_cdp_session(page)
@@ -127,7 +132,6 @@ def reading_page(reading_tab):
     its errors, console and requests; `browser` gives a page of its own)."""
     if not reading_tab.clean:  # the last test's reset failed
         reading_tab.reset()
-    reading_tab.log.clear()
     yield reading_tab.page
     # Now, not at the next test's start: nothing of this test's last document
     # runs on meanwhile.

@@ -1,6 +1,6 @@
 """The shared reading page forgets each test: after a reset, nothing a test left
 on it (storage, cookies, cache, routes, viewport, emulated media, its document,
-its log) reaches the next test, and it keeps its renderer."""
+another page, its log) reaches the next test."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def test_a_reset_leaves_nothing_of_the_last_test(reading_tab, reading_page, page
         # A cookie of a host no frame showed (as a comment server's answer sets).
         cookie = {"name": "left", "value": "1", "domain": "elsewhere.test", "path": "/"}
         reading_tab.context.add_cookies([cookie])
+        reading_tab.context.new_page()  # as a popup would
         assert page.evaluate(TRACES)["print"] is True
         assert page_log.requests and page_log.requests[0].startswith(server.url)
         assert web_origin(server.url) in reading_tab.origins
@@ -58,6 +59,7 @@ def test_a_reset_leaves_nothing_of_the_last_test(reading_tab, reading_page, page
         reading_tab.reset()
 
         assert page.url == "about:blank"
+        assert reading_tab.context.pages == [page]
         assert page_log.requests == [] and page_log.errors == [] and page_log.console == []
         assert reading_tab.origins == set()
         assert reading_tab.context.cookies() == []
