@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.bytecode",
     "tests.scheduling",
     "tests.cpu_usage",
+    "tests.reading_page",
 ]
 
 TESTS_DIR = Path(__file__).parent
@@ -39,6 +40,8 @@ SAMPLE_CONTENT = TESTS_DIR / "data" / "sites" / "sample" / "content"
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/index.html"
 SAMPLE_TITLE = "Sharing Your Work And (Co)Working To Share"
 SAMPLE_CATEGORIES = ["Benefits of Coworking", "Community", "Coworking", "Current Members"]
+# The viewport of a test's page, fresh (`browser`) or shared (`reading_page`).
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 # The lanes (docs/testing.md). Each folder of tests is a marker of the same name,
@@ -378,8 +381,11 @@ def chromium():
 
 @pytest.fixture
 def browser(chromium):
-    """A fresh browser context (no cookies, no storage) per test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    """A fresh browser context (no cookies, no storage) per test: for a test that
+    remembers something from one page view to the next, or adds to its page what
+    `reading_page`'s reset does not take back (tests/reading_page.py); a test
+    that only reads pages shares `reading_page`."""
+    context = chromium.new_context(viewport=VIEWPORT)
     yield context
     context.close()
 

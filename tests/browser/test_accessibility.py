@@ -103,23 +103,19 @@ def axe_violations(page) -> list[dict]:
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_wcag_violations(chromium, commented_site, name, scheme, width):
+def test_no_wcag_violations(reading_page, commented_site, name, scheme, width):
     require(AXE_JS.exists(), "axe-core", "npm ci --prefix tests/tools")
-    context = chromium.new_context(
-        viewport={"width": WIDTHS[width], "height": 900}, color_scheme=scheme
-    )
-    try:
-        page = context.new_page()
-        page.goto(commented_site.url + PAGES[name], wait_until="load")
-        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background == BACKGROUNDS[scheme]
-        if name == "article":
-            page.click(LOAD_COMMENTS)
-            page.wait_for_selector(COMMENT, timeout=15_000)
-            page.wait_for_selector("#isso-thread .isso-postbox textarea")
-        assert axe_violations(page) == []
-    finally:
-        context.close()
+    page = reading_page
+    page.set_viewport_size({"width": WIDTHS[width], "height": 900})
+    page.emulate_media(color_scheme=scheme)
+    page.goto(commented_site.url + PAGES[name], wait_until="load")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == BACKGROUNDS[scheme]
+    if name == "article":
+        page.click(LOAD_COMMENTS)
+        page.wait_for_selector(COMMENT, timeout=15_000)
+        page.wait_for_selector("#isso-thread .isso-postbox textarea")
+    assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -157,20 +153,14 @@ def test_the_comment_form_pages_have_no_wcag_violations(chromium, commented_site
         checker.close()
 
 
-def test_axe_reports_a_real_violation(chromium, commented_site):
+def test_axe_reports_a_real_violation(reading_page, commented_site):
     # The checks above mean something only if axe fails a page that is wrong.
-    context = chromium.new_context()
-    try:
-        page = context.new_page()
-        page.goto(commented_site.url)
-        page.evaluate(
-            "document.querySelector('main').insertAdjacentHTML('beforeend',"
-            ' \'<p style="color:#bbb;background:#fff">faint</p><a href="/x"></a>\')'
-        )
-        page.evaluate(
-            "document.querySelector('main').insertAdjacentHTML('beforeend', '<h6>h</h6>')"
-        )
-        rules = {v["rule"] for v in axe_violations(page)}
-        assert {"color-contrast", "link-name", "heading-order"} <= rules
-    finally:
-        context.close()
+    page = reading_page
+    page.goto(commented_site.url)
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        ' \'<p style="color:#bbb;background:#fff">faint</p><a href="/x"></a>\')'
+    )
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<h6>h</h6>')")
+    rules = {v["rule"] for v in axe_violations(page)}
+    assert {"color-contrast", "link-name", "heading-order"} <= rules

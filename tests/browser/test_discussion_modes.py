@@ -52,7 +52,7 @@ SET_SCHEME = """scheme => {
 
 
 def test_theme_changes_wait_for_the_widget_and_then_follow_live(
-    build, served_site, browser, tmp_path
+    build, served_site, reading_page, tmp_path
 ):
     fake = tmp_path / "fake-giscus"
     fake.mkdir()
@@ -67,7 +67,7 @@ def test_theme_changes_wait_for_the_widget_and_then_follow_live(
             }
         )
         site = served_site(output)
-        page = browser.new_page()
+        page = reading_page
         page.emulate_media(color_scheme="light")
         page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
         page.click("[data-discussion-load]")
@@ -110,13 +110,13 @@ def isso_build(build, isso_server, served_site, mode):
 
 
 def test_lazy_loads_the_thread_only_when_the_reader_nears_it(
-    build, isso_server, served_site, chromium
+    build, isso_server, served_site, reading_page
 ):
     site, isso, origin = isso_build(build, isso_server, served_site, "lazy")
-    context = chromium.new_context(viewport={"width": 800, "height": 300})
+    page = reading_page
+    page.set_viewport_size({"width": 800, "height": 300})
+    requests = RequestLog(page.context, page)
     try:
-        page = context.new_page()
-        requests = RequestLog(context, page)
         page.goto(site.url + SAMPLE_ARTICLE, wait_until="networkidle")
         top = page.evaluate("document.getElementById('discussion').getBoundingClientRect().top")
         assert top > 300 + 600 + 200, "the thread starts too close to the top for this test"
@@ -128,12 +128,12 @@ def test_lazy_loads_the_thread_only_when_the_reader_nears_it(
         page.locator("#isso-thread .isso-postbox").first.wait_for(timeout=15000)
         assert any(url.startswith(isso.url) for url in requests.off_origin(origin))
     finally:
-        context.close()
+        requests.session.detach()
 
 
-def test_eager_loads_the_thread_with_the_page(build, isso_server, served_site, browser):
+def test_eager_loads_the_thread_with_the_page(build, isso_server, served_site, reading_page):
     site, _isso, _origin = isso_build(build, isso_server, served_site, "eager")
-    page = browser.new_page()
+    page = reading_page
     page.goto(site.url + SAMPLE_ARTICLE)
     page.locator("#isso-thread .isso-postbox").first.wait_for(timeout=15000)
     assert page.locator("[data-discussion-gate]").is_hidden()

@@ -21,12 +21,6 @@ SAMPLE_PATH = "/2011/03/sharing-your-work-and-coworking-to-share/"
 RESULT_LINKS = "[data-search-results] li a"
 
 
-def watch_requests(page) -> list[str]:
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    return requested
-
-
 def search_for(page, words: str) -> None:
     page.fill("[data-search-input]", words)
     page.press("[data-search-input]", "Enter")
@@ -39,12 +33,13 @@ def wait_for_answer(page) -> None:
     expect(page.locator("[data-search-status]")).to_contain_text("match")
 
 
-def test_typing_a_word_from_the_sample_post_finds_it(built_site, served_site, browser):
+def test_typing_a_word_from_the_sample_post_finds_it(
+    built_site, served_site, reading_page, page_log
+):
     server = served_site(built_site)
-    page = browser.new_page()
-    requested = watch_requests(page)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = reading_page
+    requested = page_log.requests
+    errors = page_log.errors
     page.goto(f"{server.url}search/")
     assert page.locator("h1").inner_text() == "Search"
     assert page.get_by_label("Words to look for in the posts").is_visible()
@@ -71,9 +66,11 @@ def test_typing_a_word_from_the_sample_post_finds_it(built_site, served_site, br
     assert page.locator("h1").inner_text() == SAMPLE_TITLE
 
 
-def test_a_word_in_no_post_says_so_and_page_chrome_is_not_indexed(built_site, served_site, browser):
+def test_a_word_in_no_post_says_so_and_page_chrome_is_not_indexed(
+    built_site, served_site, reading_page
+):
     server = served_site(built_site)
-    page = browser.new_page()
+    page = reading_page
     page.goto(f"{server.url}search/?q=zyzzyva")
     expect(page.locator("[data-search-status]")).to_have_text(
         "No post matches “zyzzyva”. Try fewer or other words."
@@ -103,30 +100,27 @@ def production_server(tmp_path):
     server.stop()
 
 
-def test_search_works_in_a_folder_under_the_production_security_policy(production_server, browser):
-    page = browser.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(message.text))
+def test_search_works_in_a_folder_under_the_production_security_policy(
+    production_server, reading_page, page_log
+):
+    page = reading_page
     response = page.goto(f"{production_server.url}community/search/")
     assert "wasm-unsafe-eval" in response.headers["content-security-policy"]
     search_for(page, "sharing")
     result = page.locator(RESULT_LINKS).first
     assert result.inner_text() == SAMPLE_TITLE
     assert urlsplit(result.get_attribute("href")).path == f"/community{SAMPLE_PATH}"
-    assert not [text for text in console if "Content Security Policy" in text]
+    assert not [text for _kind, text in page_log.console if "Content Security Policy" in text]
     result.click()
     page.wait_for_url(f"**/community{SAMPLE_PATH}")
 
 
-def test_a_sharded_index_is_searched_as_one(tmp_path, build, served_site, browser):
+def test_a_sharded_index_is_searched_as_one(tmp_path, build, served_site, reading_page, page_log):
     # Nine pages, two a bundle: five bundles, merged by search.js.
     output = build(content=sharded_content(tmp_path / "content"), overrides=SHARDED)
     server = served_site(output)
-    page = browser.new_page()
-    requested = watch_requests(page)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page = reading_page
+    requested = page_log.requests
 
     # Post 7 lives in the fourth bundle, under pagefind/shards/4/.
     assert post_url(7) in bundle_pages(output / "pagefind" / "shards" / "4")
@@ -145,16 +139,17 @@ def test_a_sharded_index_is_searched_as_one(tmp_path, build, served_site, browse
     assert "/pagefind/shards.json" in fetched
     for bundle in ("/pagefind/", *(f"/pagefind/shards/{n}/" for n in range(2, 6))):
         assert f"{bundle}pagefind-entry.json" in fetched, bundle
-    assert not errors
+    assert not page_log.errors + page_log.console_errors
 
 
-def test_a_local_build_without_index_says_so_and_fetches_no_pagefind(build, served_site, browser):
+def test_a_local_build_without_index_says_so_and_fetches_no_pagefind(
+    build, served_site, reading_page, page_log
+):
     # `invoke build` without --search: Pagefind did not run for this build.
     server = served_site(build())
-    page = browser.new_page()
-    requested = watch_requests(page)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = reading_page
+    requested = page_log.requests
+    errors = page_log.errors
     page.goto(f"{server.url}search/?q=collaborative")
     expect(page.locator("[data-search-status]")).to_contain_text(
         "This build of the site has no search index"

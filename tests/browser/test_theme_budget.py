@@ -44,12 +44,10 @@ COUNTED = {
 JS_TYPES = ("", "text/javascript", "application/javascript", "module")
 
 
-def load_and_measure(chromium, url: str) -> dict:
+def load_and_measure(page, url: str) -> dict:
     """Every request of one page load, seen by the browser (CDP sees /favicon requests too)."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    cdp = page.context.new_cdp_session(page)
     try:
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         requests: dict[str, dict] = {}
@@ -88,7 +86,7 @@ def load_and_measure(chromium, url: str) -> dict:
         )
         return {"requests": list(requests.values()), "inline_js": inline_js, "blocking": blocking}
     finally:
-        context.close()
+        cdp.detach()
 
 
 def weights(measured: dict) -> dict[str, int]:
@@ -120,9 +118,9 @@ def production_site(tmp_path_factory):
     return output, port
 
 
-def measure_served(chromium, served_site, site, port: int, path: str) -> tuple[dict, dict]:
+def measure_served(page, served_site, site, port: int, path: str) -> tuple[dict, dict]:
     server = served_site(site, port=port)
-    measured = load_and_measure(chromium, server.url + path)
+    measured = load_and_measure(page, server.url + path)
     origin = urlsplit(server.url).netloc
     assert measured["inline_js"] <= INLINE_JS_BUDGET
     assert all(urlsplit(url).netloc == origin for url in measured["blocking"])
@@ -131,9 +129,9 @@ def measure_served(chromium, served_site, site, port: int, path: str) -> tuple[d
     return measured, weights(measured)
 
 
-def article_weight(chromium, production_site, served_site) -> dict[str, int]:
+def article_weight(page, production_site, served_site) -> dict[str, int]:
     site, port = production_site
-    _measured, counted = measure_served(chromium, served_site, site, port, SAMPLE_ARTICLE)
+    _measured, counted = measure_served(page, served_site, site, port, SAMPLE_ARTICLE)
     print(f"article page before interaction: {counted} = {sum(counted.values())} bytes")
     assert counted["html"] > 5000 and counted["css"] > 2000 and counted["js"] > 500
     assert counted["image"] > 0  # the favicon is counted
@@ -146,31 +144,31 @@ def article_weight(chromium, production_site, served_site) -> dict[str, int]:
     "favicon 0.3); the stylesheets, the scripts and the chrome around the post's 2.9 KB "
     "of text are what is left",
 )
-def test_article_page_fits_the_budget(chromium, production_site, served_site):
-    counted = article_weight(chromium, production_site, served_site)
+def test_article_page_fits_the_budget(reading_page, production_site, served_site):
+    counted = article_weight(reading_page, production_site, served_site)
     assert sum(counted.values()) <= ARTICLE_BUDGET_BYTES, counted
 
 
 def test_article_page_stays_within_what_the_theme_has_reached(
-    chromium, production_site, served_site
+    reading_page, production_site, served_site
 ):
-    counted = article_weight(chromium, production_site, served_site)
+    counted = article_weight(reading_page, production_site, served_site)
     assert sum(counted.values()) <= ARTICLE_REACHED_BYTES, counted
 
 
 @pytest.mark.parametrize(
     ("path", "reached"), [("", HOME_REACHED_BYTES), (CATEGORY, CATEGORY_REACHED_BYTES)]
 )
-def test_listings_fit_the_budget(chromium, production_site, served_site, path, reached):
+def test_listings_fit_the_budget(reading_page, production_site, served_site, path, reached):
     site, port = production_site
-    _measured, counted = measure_served(chromium, served_site, site, port, path)
+    _measured, counted = measure_served(reading_page, served_site, site, port, path)
     total = sum(counted.values())
     print(f"/{path} before interaction: {counted} = {total} bytes")
     assert counted["html"] > 3000 and counted["css"] > 2000 and counted["image"] > 0
     assert total <= reached, counted
 
 
-def test_the_measurement_sees_every_request(chromium, production_site, served_site, tmp_path):
+def test_the_measurement_sees_every_request(reading_page, production_site, served_site, tmp_path):
     # A page that pulls a stylesheet from elsewhere, runs inline script and
     # grows past the budget must be caught: the tests above can fail.
     built, port = production_site
@@ -186,7 +184,7 @@ def test_the_measurement_sees_every_request(chromium, production_site, served_si
     )
     page_path.write_text(html + "<!--" + "x" * ARTICLE_BUDGET_BYTES + "-->", encoding="utf-8")
     server = served_site(site, port=port)
-    measured = load_and_measure(chromium, server.url + SAMPLE_ARTICLE)
+    measured = load_and_measure(reading_page, server.url + SAMPLE_ARTICLE)
     origin = urlsplit(server.url).netloc
     assert any(urlsplit(url).netloc != origin for url in measured["blocking"])
     assert measured["inline_js"] > INLINE_JS_BUDGET

@@ -20,18 +20,15 @@ LISTINGS = [
 
 
 @pytest.fixture
-def site_page(theme_site, served_site, browser):
+def site_page(theme_site, served_site, reading_page, page_log):
     server = served_site(theme_site)
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
     def open_page(path: str):
-        page.goto(server.url + path, wait_until="load")
-        return page
+        reading_page.goto(server.url + path, wait_until="load")
+        return reading_page
 
     yield open_page
-    assert errors == []
+    assert page_log.errors == []
 
 
 def test_article_page_shows_the_title_verbatim_and_runs_nothing(site_page):

@@ -51,13 +51,13 @@ PAYLOADS = [
     ("name", "text", "click"), [p[1:] for p in PAYLOADS], ids=[p[0] for p in PAYLOADS]
 )
 def test_an_upload_that_runs_in_chromium_is_refused_by_the_build(
-    tmp_path, served_site, browser, name, text, click
+    tmp_path, served_site, reading_page, name, text, click
 ):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / name).write_text(text, encoding="utf-8")
     server = served_site(raw)
-    page = browser.new_page()
+    page = reading_page
     page.goto(server.url + name, wait_until="load")
     if click:
         page.mouse.click(100, 100)
@@ -92,11 +92,9 @@ def xhtml_page(script: str) -> str:
     )
 
 
-def runs(browser, url: str):
-    page = browser.new_page()
+def runs(page, url: str):
     response = page.goto(url, wait_until="load")
     page.wait_for_function("window.__pwned === 'script'", timeout=5000)
-    page.close()
     return response
 
 
@@ -104,14 +102,14 @@ def runs(browser, url: str):
     ("page_name", "script_name"), [p[1:] for p in RUNNING_PAIRS], ids=[p[0] for p in RUNNING_PAIRS]
 )
 def test_an_upload_pair_that_runs_with_and_without_the_csp_is_refused(
-    tmp_path, served_site, browser, page_name, script_name
+    tmp_path, served_site, reading_page, page_name, script_name
 ):
     files = {page_name: xhtml_page(script_name), script_name: "window.__pwned = 'script';\n"}
     raw = tmp_path / "raw"
     raw.mkdir()
     for name, text in files.items():
         (raw / name).write_text(text, encoding="utf-8")
-    runs(browser, served_site(raw).url + page_name)  # no CSP
+    runs(reading_page, served_site(raw).url + page_name)  # no CSP
 
     content = copy_content(tmp_path / "content")
     (content / "images").mkdir()
@@ -130,7 +128,7 @@ def test_an_upload_pair_that_runs_with_and_without_the_csp_is_refused(
         overrides={"GUARD": guard(PUBLISH_SETTINGS, media=trusted)},
     )
     site = served_site(output, port=port, headers_file="_headers")
-    response = runs(browser, site.url + f"images/{page_name}")
+    response = runs(reading_page, site.url + f"images/{page_name}")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
 

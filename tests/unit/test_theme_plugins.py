@@ -106,19 +106,17 @@ def test_css_minify_keeps_strings_and_selector_spaces():
     assert minify(minify(css)) == minify(css)
 
 
-def test_css_minify_output_of_the_theme_parses_to_the_same_rules(chromium):
+def test_css_minify_output_of_the_theme_parses_to_the_same_rules(reading_page):
     # Chromium parses both versions; the rules it sees must be the same (custom
     # properties keep their own spacing, so spaces around commas are ignored).
-    page = chromium.new_page()
-    try:
-        script = """css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
-            return Array.from(sheet.cssRules,
-                r => r.cssText.replace(/\\s*,\\s*/g, ",").replace(/\\s+/g, " ")); }"""
-        for sheet in sorted((REPO_ROOT / "theme/static/css").glob("*.css")):
-            source = sheet.read_text(encoding="utf-8")
-            assert page.evaluate(script, minify(source)) == page.evaluate(script, source), sheet
-    finally:
-        page.close()
+    script = """css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
+        return Array.from(sheet.cssRules,
+            r => r.cssText.replace(/\\s*,\\s*/g, ",").replace(/\\s+/g, " ")); }"""
+    for sheet in sorted((REPO_ROOT / "theme/static/css").glob("*.css")):
+        source = sheet.read_text(encoding="utf-8")
+        assert reading_page.evaluate(script, minify(source)) == reading_page.evaluate(
+            script, source
+        ), sheet
 
 
 def test_js_minify_keeps_strings_regexps_and_the_line_breaks_statements_need():
@@ -140,19 +138,15 @@ def test_js_minify_keeps_strings_regexps_and_the_line_breaks_statements_need():
     assert js_minify(js_minify(script)) == js_minify(script)
 
 
-def test_js_minify_output_of_the_theme_runs_the_same(chromium):
+def test_js_minify_output_of_the_theme_runs_the_same(reading_page):
     # Chromium compiles each minified script: a syntax error would throw.
-    page = chromium.new_page()
-    try:
-        for script in sorted((REPO_ROOT / "theme/static/js").rglob("*.js")):
-            source = js_minify(script.read_text(encoding="utf-8"))
-            kind = "module" if "import(" in source or "export " in source else "script"
-            ok = page.evaluate(
-                """([source, kind]) => { try {
-                    if (kind === "module") return true;
-                    new Function(source); return true; } catch (e) { return String(e); } }""",
-                [source, kind],
-            )
-            assert ok is True, (script.name, ok)
-    finally:
-        page.close()
+    for script in sorted((REPO_ROOT / "theme/static/js").rglob("*.js")):
+        source = js_minify(script.read_text(encoding="utf-8"))
+        kind = "module" if "import(" in source or "export " in source else "script"
+        ok = reading_page.evaluate(
+            """([source, kind]) => { try {
+                if (kind === "module") return true;
+                new Function(source); return true; } catch (e) { return String(e); } }""",
+            [source, kind],
+        )
+        assert ok is True, (script.name, ok)
