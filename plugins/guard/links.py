@@ -55,11 +55,16 @@ INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
 
 
 def reference_problems(
-    content, content_root: Path, source: str, values: DerivedValues | None = None
+    content,
+    content_root: Path,
+    source: str,
+    values: DerivedValues | None = None,
+    resolved_root: Path | None = None,
 ) -> list[Problem]:
     """Links and images in one post or page that point at files that do not exist.
 
-    `values`: the build's store of body facts (written_links.body_values)."""
+    `values`: the build's store of body facts (written_links.body_values);
+    `resolved_root`: `content_root.resolve()`, worked out once for many posts."""
     problems = []
     folder = Path(content.source_path).parent
     static_paths = content.settings.get("STATIC_PATHS", [])
@@ -79,7 +84,9 @@ def reference_problems(
                         f"from the post's folder), or remove the link to {url}.",
                     )
                 )
-            elif intrasite["kind"] == "static" and not _under(target, content_root, static_paths):
+            elif intrasite["kind"] == "static" and not _under(
+                target, content_root, static_paths, resolved_root
+            ):
                 problems.append(
                     Problem(
                         source,
@@ -182,7 +189,8 @@ def link_problems(
     if not settings["GUARD"]["links"]["check_references"]:
         return []
     problems = []
+    resolved_root = content_root.resolve()
     for content in contents:
         source = source_name(content.source_path, content_root)
-        problems += reference_problems(content, content_root, source, values)
+        problems += reference_problems(content, content_root, source, values, resolved_root)
     return problems
