@@ -28,7 +28,7 @@ from commons.pelican_patches import intrasite_links, raw_body
 from commons.settings import Float, Integer, Schema
 
 from .problems import GUARD_PROBLEMS, GuardError, Problem
-from .templates import is_template
+from .templates import TEMPLATE_SUFFIXES, is_template
 
 logger = logging.getLogger(__name__)
 
@@ -414,9 +414,11 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[P
             )
         )
     for path in sorted(content_root.rglob("*")):
-        if not path.is_file() or under_folders(path, content_root, static_paths, root):
+        # The suffix first: only an .html file can be a template, and only a
+        # template's place is worth resolving.
+        if not path.is_file() or path.suffix.lower() not in TEMPLATE_SUFFIXES:
             continue
-        if not is_template(path):
+        if under_folders(path, content_root, static_paths, root) or not is_template(path):
             continue
         problems.append(
             Problem(
