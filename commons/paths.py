@@ -26,7 +26,8 @@ def source_name(path, content_root) -> str:
         and path == os.path.normpath(path)
         and root.rstrip("/") == os.path.normpath(root)
     ):
-        return PurePath(path[len(root.rstrip("/")) + 1 :]).as_posix()
+        # Normalised already: only the separators may differ from the POSIX form.
+        return path[len(root.rstrip("/")) + 1 :].replace(os.sep, "/")
     try:
         relative = os.path.relpath(path, content_root or os.getcwd())
     except ValueError:  # another drive (Windows): the full path is still a name

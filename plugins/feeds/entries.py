@@ -108,6 +108,10 @@ def absolutize_html(fragment: str, page_url: str) -> str:
     """
     if not fragment or not fragment.strip():
         return fragment or ""
+    if links_all_absolute(fragment, page_url):
+        # Production bodies link with the site's address: parsing and
+        # writing them again would give back the same HTML.
+        return fragment
     parser = lxml.html.HTMLParser(huge_tree=True)
     root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
     lost = [error for error in parser.error_log if error.type_name == "ERR_RESOURCE_LIMIT"]
@@ -127,6 +131,72 @@ def absolutize_html(fragment: str, page_url: str) -> str:
     return leading + "".join(
         lxml.html.tostring(child, encoding="unicode", method="html") for child in root
     )
+
+
+# What lxml's make_links_absolute reads as one URL (lxml.html.defs.link_attrs).
+LINK_ATTRIBUTES = frozenset(
+    {
+        *("action", "archive", "background", "cite", "classid", "codebase", "data", "href"),
+        *("longdesc", "profile", "src", "usemap", "dynsrc", "lowsrc", "formaction"),
+        "xlink:href",
+    }
+)
+# A start tag's name, then one attribute at a time, as HTML's tokenizer reads
+# them (a stray quote or "=" is part of a name), then the tag's end.
+TAG_START = re.compile(r"<[a-zA-Z][^\s/>]*")
+ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+TAG_END = re.compile(r"[\s/]*>")
+# Where the text is not read as tags (comments, scripts and other raw text),
+# where lxml finds links other than in a single URL attribute (an object's
+# archive list, a meta refresh, a param, CSS), or where absolutize_html
+# rewrites them itself (srcset, poster), in lower-cased text: such a fragment
+# is always parsed.
+NOT_SCANNED = re.compile(
+    r"<[!?]|<(?:script|textarea|title|xmp|noscript|iframe|noembed|noframes|plaintext"
+    r"|object|meta|param|style)\b|style\s*=|srcset|poster|url\(|@import"
+)
+# A character reference other than &amp;: lxml's parser and Python's unescape
+# may read it differently, so a value holding one is left to the parser.
+OTHER_REFERENCE = re.compile(r"&[#A-Za-z]")
+# Tags above which the scan gives up: fewer tags than this cannot nest past
+# MAX_DEPTH, even inside the elements the parser wraps a fragment in.
+SCAN_MAX_TAGS = MAX_DEPTH // 2
+
+
+def links_all_absolute(fragment: str, page_url: str) -> bool:
+    """Whether a scan of the text proves that absolutize_html has nothing to change.
+
+    True only when every URL attribute of every start tag is already what lxml
+    would make of it against `page_url`, no other kind of link appears, no
+    text is read other than as markup (comments, scripts), and the fragment
+    has too few tags to nest past MAX_DEPTH. Whatever the scan is unsure of
+    makes the answer False, which is always safe: the fragment is then parsed.
+    """
+    if fragment.count("<") > SCAN_MAX_TAGS or NOT_SCANNED.search(fragment.lower()):
+        return False
+    for tag in TAG_START.finditer(fragment):
+        position = tag.end()
+        while (attribute := ATTRIBUTE.match(fragment, position)) is not None:
+            position = attribute.end()
+            if attribute.group(1).lower() not in LINK_ATTRIBUTES:
+                continue
+            value = next((group for group in attribute.groups()[1:] if group is not None), "")
+            if not url_kept(value, page_url):
+                return False
+        if not TAG_END.match(fragment, position):
+            return False  # a tag the text does not close
+    return True
+
+
+def url_kept(value: str, page_url: str) -> bool:
+    """Whether lxml leaves an attribute written as `value` as it is (a False may be unsure)."""
+    value = value.replace("&amp;", "&")
+    if OTHER_REFERENCE.search(value):
+        return False
+    try:
+        return urljoin(page_url, value.strip()) == value
+    except ValueError:
+        return False
 
 
 def _absolute_srcset(srcset: str, page_url: str) -> str:

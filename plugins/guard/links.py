@@ -9,6 +9,7 @@ by address are checked against the written site (written_links.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -55,14 +56,21 @@ INTRASITE = re.compile(r"^[{|](?P<kind>\w+)[}|](?P<path>.*)$")
 
 
 def reference_problems(
-    content, content_root: Path, source: str, values: DerivedValues | None = None
+    content,
+    content_root: Path,
+    source: str,
+    values: DerivedValues | None = None,
+    under_static: Callable[[Path, tuple], bool] | None = None,
 ) -> list[Problem]:
     """Links and images in one post or page that point at files that do not exist.
 
-    `values`: the build's store of body facts (written_links.body_values)."""
+    `values`: the build's store of body facts (written_links.body_values);
+    `under_static(target, static_paths)`: whether the file is under those
+    folders, answered once per file for many posts (`StaticFolders`)."""
     problems = []
     folder = Path(content.source_path).parent
     static_paths = content.settings.get("STATIC_PATHS", [])
+    under_static = under_static or StaticFolders(content_root)
     facts = facts_of(raw_body(content) or "", values)
     for attribute, url in facts["references"]:
         intrasite = INTRASITE.match(url)
@@ -79,7 +87,7 @@ def reference_problems(
                         f"from the post's folder), or remove the link to {url}.",
                     )
                 )
-            elif intrasite["kind"] == "static" and not _under(target, content_root, static_paths):
+            elif intrasite["kind"] == "static" and not under_static(target, tuple(static_paths)):
                 problems.append(
                     Problem(
                         source,
@@ -182,7 +190,26 @@ def link_problems(
     if not settings["GUARD"]["links"]["check_references"]:
         return []
     problems = []
+    under_static = StaticFolders(content_root)
     for content in contents:
         source = source_name(content.source_path, content_root)
-        problems += reference_problems(content, content_root, source, values)
+        problems += reference_problems(content, content_root, source, values, under_static)
     return problems
+
+
+class StaticFolders:
+    """Whether a file is under STATIC_PATHS, resolved once per file for one check
+    of many posts (posts share their images)."""
+
+    def __init__(self, content_root: Path):
+        self.content_root = content_root
+        self.resolved_root = content_root.resolve()
+        self.answers: dict[tuple[Path, tuple], bool] = {}
+
+    def __call__(self, target: Path, static_paths: tuple) -> bool:
+        key = (target, static_paths)
+        if key not in self.answers:
+            self.answers[key] = _under(
+                target, self.content_root, list(static_paths), self.resolved_root
+            )
+        return self.answers[key]

@@ -181,6 +181,15 @@ class CheckedMetadataMixin:
             raise GuardError([problem])
         self._commons_problems.append(problem)
 
+    def _label_slug(self, label) -> str:
+        # A site has a few dozen labels, named in thousands of posts: each
+        # distinct one is slugified once by this reader (one per build).
+        slugs = self.__dict__.setdefault("_commons_label_slugs", {})
+        key = (type(label).__name__, label.name)
+        if key not in slugs:
+            slugs[key] = _label_slug(label, self.settings)
+        return slugs[key]
+
     def _check_label_slugs(self, name: str, processed):
         # A label whose name slugifies to nothing ("🎉") would get the URL
         # tag//: Pelican only warns, naming no file. The build goes on with the
@@ -189,7 +198,7 @@ class CheckedMetadataMixin:
         kept = []
         for label in labels:
             # An empty field gives Pelican's discard marker, not a label.
-            if isinstance(label, URLWrapper) and not _label_slug(label, self.settings):
+            if isinstance(label, URLWrapper) and not self._label_slug(label):
                 suggestion = f"{label} {name.rstrip('s')}"
                 self._problem(
                     field_problem(

@@ -28,7 +28,7 @@ from commons.pelican_patches import intrasite_links, raw_body
 from commons.settings import Float, Integer, Schema
 
 from .problems import GUARD_PROBLEMS, GuardError, Problem
-from .templates import is_template
+from .templates import TEMPLATE_SUFFIXES, is_template
 
 logger = logging.getLogger(__name__)
 
@@ -393,9 +393,14 @@ def unreadable_sources(content_root: Path) -> list[Problem]:
 def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[Problem]:
     """Documents outside STATIC_PATHS that no reader reads, each with the fix."""
     problems = []
+    root = content_root.resolve()
     for path in sorted(content_root.rglob("*")):
         kind = UNPUBLISHABLE.get(path.suffix.lower())
-        if kind is None or not path.is_file() or under_folders(path, content_root, static_paths):
+        if (
+            kind is None
+            or not path.is_file()
+            or under_folders(path, content_root, static_paths, root)
+        ):
             continue
         name = path.relative_to(content_root).as_posix()
         what, conversion = kind
@@ -409,9 +414,11 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[P
             )
         )
     for path in sorted(content_root.rglob("*")):
-        if not path.is_file() or under_folders(path, content_root, static_paths):
+        # The suffix first: only an .html file can be a template, and only a
+        # template's place is worth resolving.
+        if not path.is_file() or path.suffix.lower() not in TEMPLATE_SUFFIXES:
             continue
-        if not is_template(path):
+        if under_folders(path, content_root, static_paths, root) or not is_template(path):
             continue
         problems.append(
             Problem(
@@ -425,11 +432,15 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[P
     return problems
 
 
-def under_folders(target: Path, content_root: Path, folders: list[str]) -> bool:
+def under_folders(
+    target: Path, content_root: Path, folders: list[str], resolved_root: Path | None = None
+) -> bool:
     """Whether `target` is inside one of `folders` (paths relative to content/, such as
-    STATIC_PATHS)."""
+    STATIC_PATHS). `resolved_root`: `content_root.resolve()`, for a caller that asks
+    about many files."""
     try:
-        relative = target.resolve().relative_to(content_root.resolve()).as_posix()
+        root = resolved_root or content_root.resolve()
+        relative = target.resolve().relative_to(root).as_posix()
     except ValueError:
         return False
     return any(

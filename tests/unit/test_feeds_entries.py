@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from urllib.parse import urljoin
 
 import lxml.html
 import pytest
@@ -110,6 +111,59 @@ def test_absolutize_html_rewrites_links_images_srcset_and_fragments():
     # Text before, between and after the elements is kept, entities included.
     assert result.text_content().startswith("Intro about")
     assert result.text_content().endswith("tail & more")
+
+
+SITE_PAGE = "https://x.org/2011/03/a/"
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '<A HREF="rel/">upper case</A>',
+        "<a href=rel/>unquoted</a>",
+        "<img\nsrc='rel.png' alt=a>",
+        '<code>x href="https://x.org/"</code> <a href="rel/">after code</a>',
+        # An attribute value holding markup, then the relative link.
+        '<p title="a<b c=" href="rel/">held</p>',
+        "x=https://x.org/<a/href=rel/>slash</a>",
+        """<p title='a src="https://x.org/' href="rel/">held in a value</p>""",
+        '<!-- <p title=" --><a href="rel/">after a comment</a>',
+        '<a "x" href=rel/>stray quote</a> <a title=">" href=rel/>quoted end</a>',
+        "<a href>no value</a>",
+        '<a href=" https://x.org/spaced ">spaced</a>',
+        '<a href="https&colon;//other.org/">reference</a>',
+        '<a href="https://x.org/?a=1&amp;b=2">query</a> <a href="">empty</a>',
+        '<div style="background: url(rel.png)">style</div>',
+        '<blockquote cite="rel/">cite</blockquote>',
+        '<a href="HTTPS://x.org/">scheme</a>',
+        '<form action="rel/"><button formaction="other/">go</button></form>',
+        '<img src="https://x.org/a.png" srcset="b.png 2x"><video poster="c.jpg"></video>',
+    ],
+)
+def test_absolutize_html_leaves_no_relative_link_in_any_way_html_writes_one(fragment):
+    result = lxml.html.fragment_fromstring(
+        absolutize_html(fragment, SITE_PAGE), create_parent="div"
+    )
+    links = [link for _element, _attribute, link, _pos in result.iterlinks()]
+    links += [
+        candidate.split()[0]
+        for element in result.iter()
+        for candidate in (element.get("srcset") or "").split(",")
+        if candidate.strip()
+    ]
+    links += [element.get("poster") for element in result.iter() if element.get("poster")]
+    assert links
+    assert [link for link in links if urljoin(SITE_PAGE, link.strip()) != link] == []
+
+
+def test_absolutize_html_gives_back_a_body_whose_links_are_all_absolute_as_it_is():
+    # As a production build writes bodies: the site's own address in every link.
+    # Not parsed and written again: the unquoted alt stays as written.
+    fragment = (
+        '<p>Intro <a href="https://x.org/2011/03/b/">b</a> &amp; '
+        '<img alt=photo src="https://x.org/images/a.png"></p>'
+    )
+    assert absolutize_html(fragment, SITE_PAGE) == fragment
 
 
 def test_absolutize_html_leaves_empty_content_alone():
