@@ -143,8 +143,9 @@ def run_pelican(
 ) -> subprocess.CompletedProcess:
     """Run `command` (`python -m pelican …`, commons.build.pelican_command) as
     `subprocess.run(command, cwd=cwd, env=env, pass_fds=pass_fds,
-    capture_output=True, text=True, timeout=timeout)` would, through the build
-    server `env` names when it can give exactly that, else in a new process."""
+    stdin=DEVNULL, capture_output=True, text=True, timeout=timeout)` would,
+    through the build server `env` names when it can give exactly that, else in
+    a new process. Pelican reads nothing from its input: /dev/null either way."""
     command = [str(part) for part in command]
     socket_path = env.get(BUILD_SERVER_VARIABLE, "")
     if socket_path and command[:3] == [sys.executable, "-m", "pelican"]:
@@ -158,6 +159,7 @@ def run_pelican(
         cwd=cwd,
         env=env,
         pass_fds=tuple(pass_fds),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,

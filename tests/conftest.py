@@ -251,23 +251,16 @@ FRESH_BUILDS_VARIABLE = "COMMONS_TEST_FRESH_BUILDS"
 BUILD_SERVER_START = 120.0
 
 
-@pytest.fixture(scope="session", autouse=True)
-def session_build_server(tmp_path_factory):
-    """One build server per process that runs tests (commons/build_server.py): the
-    builds of the run, in this process and in the tasks it starts, fork from it
-    instead of importing Pelican each time. Stopped, by PID, at the end."""
-    from commons.build_server import BUILD_SERVER_VARIABLE
+def start_build_server(folder: Path, checkout: Path | None = None) -> tuple[subprocess.Popen, Path]:
+    """A build server (commons/build_server.py) of `checkout` (default: this one)
+    listening in `folder`; returns it and its socket once it listens."""
     from commons.layout import CHECKOUT_ROOT
 
-    if os.environ.get(FRESH_BUILDS_VARIABLE) == "1":
-        yield None
-        return
-    folder = tmp_path_factory.mktemp("build-server")
     socket_path = folder / "socket"
     with (folder / "server.log").open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "commons.build_server", "--socket", str(socket_path)],
-            cwd=CHECKOUT_ROOT,
+            cwd=checkout or CHECKOUT_ROOT,
             # os.environ, as the builds get it: the C library's own copy may hold
             # more (ncurses sets COLUMNS and LINES there), which the builds never see.
             env=dict(os.environ),
@@ -283,6 +276,29 @@ def session_build_server(tmp_path_factory):
         server.wait()
         log_text = (folder / "server.log").read_text(encoding="utf-8")
         pytest.fail(f"The build server did not start (exit {server.returncode}):\n{log_text}")
+    return server, socket_path
+
+
+def stop_build_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_build_server(tmp_path_factory):
+    """One build server per process that runs tests (commons/build_server.py): the
+    builds of the run, in this process and in the tasks it starts, fork from it
+    instead of importing Pelican each time. Stopped, by PID, at the end."""
+    from commons.build_server import BUILD_SERVER_VARIABLE
+
+    if os.environ.get(FRESH_BUILDS_VARIABLE) == "1":
+        yield None
+        return
+    server, socket_path = start_build_server(tmp_path_factory.mktemp("build-server"))
     previous = os.environ.get(BUILD_SERVER_VARIABLE)
     os.environ[BUILD_SERVER_VARIABLE] = str(socket_path)
     yield socket_path
@@ -290,12 +306,7 @@ def session_build_server(tmp_path_factory):
         os.environ.pop(BUILD_SERVER_VARIABLE, None)
     else:
         os.environ[BUILD_SERVER_VARIABLE] = previous
-    server.terminate()
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    stop_build_server(server)
 
 
 @pytest.fixture(scope="session", autouse=True)
