@@ -13,14 +13,15 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
-from commons.build import build_site, pelican_command
-from commons.build_server import BUILD_SERVER_VARIABLE, run_pelican
+from commons.build import BuildError, build_site, pelican_command
+from commons.build_server import BUILD_SERVER_VARIABLE, is_frozen, run_pelican
 from tests.conftest import (
     SAMPLE_CONTENT,
     checkout_copy,
@@ -62,19 +63,21 @@ def test_the_site_built_through_the_server_is_the_site_a_new_process_builds(
     tmp_path, server, settings_file
 ):
     process, socket_path = server
+    # Not the server's value: the build must have the caller's environment.
+    address = {"COMMONS_SITEURL": "https://elsewhere.example.org"}
     before = reaped_cpu(process.pid)
     served = build_site(
         tmp_path / "served" / "output",
         settings_file=settings_file,
         content=SAMPLE_CONTENT,
-        env=through(socket_path),
+        env={**through(socket_path), **address},
     )
     assert reaped_cpu(process.pid) - before > A_BUILD, "the build did not run in the server"
     fresh = build_site(
         tmp_path / "fresh" / "output",
         settings_file=settings_file,
         content=SAMPLE_CONTENT,
-        env=through(None),
+        env={**through(None), **address},
     )
     one, other = site_files(served.output), site_files(fresh.output)
     assert sorted(one) == sorted(other)
@@ -294,3 +297,120 @@ def test_a_server_of_another_checkout_is_not_used(tmp_path):
         assert (result.output / "index.html").is_file()
     finally:
         stop_build_server(other)
+
+
+BUILD_AND_WAIT = """
+import sys
+from pathlib import Path
+from commons.build import build_site
+build_site(Path(sys.argv[1]), content=Path(sys.argv[2]))
+"""
+
+
+def test_the_build_holds_the_output_lock_after_its_caller_is_killed(tmp_path, server):
+    # As with a new process (pass_fds): the build keeps the lock until it ends,
+    # so no other build touches the output meanwhile.
+    process, socket_path = server
+    content = copy_content(tmp_path / "content")
+    for number in range(60):
+        (content / f"post-{number}.md").write_text(
+            f"Title: Post {number}\nDate: 2024-02-{number % 28 + 1:02d} 10:00\n"
+            "Category: Community\n\n" + "A paragraph about the space. " * 60 + "\n",
+            encoding="utf-8",
+        )
+    output = tmp_path / "output"
+    caller = subprocess.Popen(
+        [sys.executable, "-c", BUILD_AND_WAIT, str(output), str(content)],
+        cwd=REPO_ROOT,
+        env={**os.environ, **through(socket_path)},
+    )
+    deadline = time.monotonic() + 120
+    while not children_of(process.pid):
+        assert caller.poll() is None, "the caller ended before its build started"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    caller.kill()
+    caller.wait()
+    assert children_of(process.pid), "the build ended before its caller was killed"
+    with pytest.raises(BuildError, match="Another build"):
+        build_site(output, content=content, wait=0)
+    while children_of(process.pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert build_site(output, content=content).output == output
+
+
+# Every variable the preloaded modules read, and whether a settings module came with them.
+READ_WHILE_PRELOADING = """
+import json, os, sys
+read = set()
+class Recording(type(os.environ)):
+    def __getitem__(self, name):
+        read.add(name)
+        return super().__getitem__(name)
+plain = type(os.environ)
+from commons.build_server import SETTINGS_MODULES, preload
+os.environ.__class__ = Recording
+preload()
+os.environ.__class__ = plain
+print(json.dumps({
+    "read": sorted(read),
+    "settings": [name for name in SETTINGS_MODULES if name in sys.modules],
+}))
+"""
+
+
+def test_what_the_server_reads_at_import_makes_a_build_with_other_values_run_anew():
+    completed = subprocess.run(
+        [sys.executable, "-c", READ_WHILE_PRELOADING],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(completed.stdout)
+    assert found["read"], "nothing was recorded"
+    assert [name for name in found["read"] if not is_frozen(name)] == []
+    assert found["settings"] == []
+
+
+def test_the_server_stops_on_sigterm_and_removes_its_socket(tmp_path):
+    folder = tmp_path / "server"
+    folder.mkdir(mode=0o700)
+    process, socket_path = start_build_server(folder)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert not socket_path.exists()
+
+
+START_AND_LEAVE = """
+import subprocess, sys, time
+from pathlib import Path
+socket_path = Path(sys.argv[1])
+server = subprocess.Popen(
+    [sys.executable, "-m", "commons.build_server", "--socket", str(socket_path)],
+    stdin=subprocess.DEVNULL,
+)
+while not socket_path.exists():
+    assert server.poll() is None
+    time.sleep(0.05)
+print(server.pid, flush=True)
+"""
+
+
+def test_the_server_ends_with_the_process_that_started_it(tmp_path):
+    socket_path = tmp_path / "socket"
+    parent = subprocess.run(
+        [sys.executable, "-c", START_AND_LEAVE, str(socket_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    pid = int(parent.stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists(), "the server outlived its parent"
+    assert not socket_path.exists()
