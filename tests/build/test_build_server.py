@@ -414,3 +414,16 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path):
         time.sleep(0.05)
     assert not Path(f"/proc/{pid}").exists(), "the server outlived its parent"
     assert not socket_path.exists()
+
+
+def test_a_benchmark_never_measures_through_a_build_server(tmp_path, server, monkeypatch):
+    # A build forked by the server is not the measured process's child: its
+    # CPU would be missing from the figure (bench/measure.py).
+    from bench.measure import run_measured
+
+    _process, socket_path = server
+    monkeypatch.setenv(BUILD_SERVER_VARIABLE, str(socket_path))
+    show = f"import os; print(os.environ.get({BUILD_SERVER_VARIABLE!r}, 'unset'))"
+    for env in (None, dict(os.environ)):
+        run_measured([sys.executable, "-c", show], tmp_path / "log", env=env)
+        assert (tmp_path / "log").read_text(encoding="utf-8") == "unset\n"
