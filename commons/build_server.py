@@ -342,9 +342,10 @@ class BuildServer:
     def __init__(self, socket_path: Path, parent: int):
         self.socket_path = socket_path
         self.environment = dict(os.environ)
-        # `python -m` put the folder it started in first on sys.path: a child
-        # imports as a new process would only if it runs from there too.
-        self.import_root = os.path.realpath(sys.path[0] or os.getcwd())
+        # `python -m` imports first from the folder it starts in (the server's
+        # and Pelican's alike): a child imports as a new process would only if
+        # it is asked to run from there too.
+        self.import_root = os.path.realpath(os.getcwd())
         self.selector = selectors.DefaultSelector()
         self.running: dict[int, Running] = {}
         self.pending: set[socket.socket] = set()

@@ -86,7 +86,7 @@ def test_the_site_built_through_the_server_is_the_site_a_new_process_builds(
 
 # A settings file that writes what its process looks like, then builds an empty site.
 PROBE_SETTINGS = """
-import json, os, resource, signal, sys, time
+import importlib.util, json, os, resource, signal, sys, time
 from pathlib import Path
 
 def descriptors():
@@ -117,7 +117,7 @@ state = {
     "process_group_is_the_callers": os.getpgrp() == int(os.environ["PROBE_CALLER_GROUP"]),
     "session": os.getsid(0),
     "argv": sys.argv,
-    "path": sys.path,
+    "imported_from": [importlib.util.find_spec(name).origin for name in ("commons", "plugins")],
     "main": getattr(sys.modules["__main__"], "__file__", None),
     "tzname": list(time.tzname),
     "affinity": sorted(os.sched_getaffinity(0)),
