@@ -352,6 +352,8 @@ class BuildServer:
         self.wakeup_read, self.wakeup_write = socket.socketpair()
         for end in (self.wakeup_read, self.wakeup_write):
             end.setblocking(False)
+        # A handler of Python's own, so that the signal reaches the wakeup
+        # socket, and the loop stops between two events, never inside one.
         for number in STOP_SIGNALS:
             signal.signal(number, lambda *_: None)
         signal.set_wakeup_fd(self.wakeup_write.fileno())
@@ -422,7 +424,9 @@ class BuildServer:
             return None
         return self._fork(connection, request)
 
-    def _request(self, connection: socket.socket, packet: bytes, received: list[int]):
+    def _request(
+        self, connection: socket.socket, packet: bytes, received: list[int]
+    ) -> Request | str:
         """The Request, or why a new process must run it instead (a sentence)."""
         asked = json.loads(packet)
         pid, uid, gid = struct.unpack(
