@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from commons.build_server import BUILD_SERVER_VARIABLE
+
 
 class MeasureError(RuntimeError):
     """The measured command failed; the message ends with the tail of its output."""
@@ -165,6 +167,13 @@ def run_measured(
     # writes them back during this build, on whichever core it finds idle,
     # which is the core a build that uses two (Commons) is using.
     os.sync()
+    # Every build it starts is a new process, whose CPU wait4 counts: never a
+    # fork of a build server (commons/build_server.py), which is not its child.
+    env = {
+        name: value
+        for name, value in (os.environ if env is None else env).items()
+        if name != BUILD_SERVER_VARIABLE
+    }
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)

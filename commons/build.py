@@ -21,7 +21,6 @@ import pickle
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from commons.build_server import run_pelican
 from commons.digests import files_digest
 from commons.errors import OperationError
 
@@ -187,11 +187,9 @@ def build_site(
             # Pelican would empty it first (publishconf's DELETE_OUTPUT_DIRECTORY).
             overrides = {**overrides, "DELETE_OUTPUT_DIRECTORY": False}
         try:
-            completed = subprocess.run(
+            completed = run_pelican(
                 pelican_command(Path(settings_file), staging, Path(content), overrides, fatal),
                 cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
                 env={
                     **os.environ,
                     **(env or {}),
@@ -208,7 +206,6 @@ def build_site(
                 # Pelican holds the lock too: if this process is killed, no
                 # other build touches the output until Pelican has ended.
                 pass_fds=(lock.fileno(),),
-                check=False,
             )
             log = completed.stdout + completed.stderr
             if completed.returncode != 0:

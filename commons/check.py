@@ -12,13 +12,13 @@ that file; the others under "The site".
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .build import LOG_TAIL, pelican_command
+from .build_server import run_pelican
 from .problems import PROBLEMS_FILE_VARIABLE, Problem, read_problems
 from .unicode_controls import terminal_safe
 
@@ -113,9 +113,7 @@ def check_site(
         env = {**os.environ, "COMMONS_COMMENTS_OFFLINE": "1", **(env or {})}
         # The check's own problem file, whatever the caller's environment names.
         env.pop(PROBLEMS_FILE_VARIABLE, None)
-        completed = subprocess.run(
-            command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=False
-        )
+        completed = run_pelican(command, cwd=REPO_ROOT, env=env)
         problems = read_problems(problems_file)
     report = group(problems or [])
     if problems is None and completed.returncode == 0:

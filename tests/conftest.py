@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,70 @@ def isso_snapshots(cache_root: Path, isso_url: str | None = None) -> Path:
 
     url = isso_url or read_settings(str(DEV_SETTINGS))["DISCUSSION"]["isso"]["url"]
     return server_cache(cache_root, "isso", {"url": url})
+
+
+# Set to 1, every build of the run is a new `python -m pelican` process
+# (docs/testing.md): no build server.
+FRESH_BUILDS_VARIABLE = "COMMONS_TEST_FRESH_BUILDS"
+BUILD_SERVER_START = 120.0
+
+
+def start_build_server(folder: Path, checkout: Path | None = None) -> tuple[subprocess.Popen, Path]:
+    """A build server (commons/build_server.py) of `checkout` (default: this one)
+    listening in `folder`; returns it and its socket once it listens."""
+    from commons.layout import CHECKOUT_ROOT
+
+    socket_path = folder / "socket"
+    with (folder / "server.log").open("w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "commons.build_server", "--socket", str(socket_path)],
+            cwd=checkout or CHECKOUT_ROOT,
+            # os.environ, as the builds get it: the C library's own copy may hold
+            # more (ncurses sets COLUMNS and LINES there), which the builds never see.
+            env=dict(os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + BUILD_SERVER_START
+    while not socket_path.exists() and server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not socket_path.exists():
+        server.kill()
+        server.wait()
+        log_text = (folder / "server.log").read_text(encoding="utf-8")
+        pytest.fail(f"The build server did not start (exit {server.returncode}):\n{log_text}")
+    return server, socket_path
+
+
+def stop_build_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_build_server(tmp_path_factory):
+    """One build server per process that runs tests (commons/build_server.py): the
+    builds of the run, in this process and in the tasks it starts, fork from it
+    instead of importing Pelican each time. Stopped, by PID, at the end."""
+    from commons.build_server import BUILD_SERVER_VARIABLE
+
+    if os.environ.get(FRESH_BUILDS_VARIABLE) == "1":
+        yield None
+        return
+    server, socket_path = start_build_server(tmp_path_factory.mktemp("build-server"))
+    previous = os.environ.get(BUILD_SERVER_VARIABLE)
+    os.environ[BUILD_SERVER_VARIABLE] = str(socket_path)
+    yield socket_path
+    if previous is None:
+        os.environ.pop(BUILD_SERVER_VARIABLE, None)
+    else:
+        os.environ[BUILD_SERVER_VARIABLE] = previous
+    stop_build_server(server)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -75,9 +75,19 @@ class CpuReading:
     clock: float
 
 
-def process_table() -> dict[int, tuple[int, float, float]]:
-    """Every process's parent, and its user and system CPU with its reaped
-    children's, in seconds, from /proc ({} where there is none)."""
+@dataclass(frozen=True)
+class ProcessCpu:
+    """One process's parent, and its user and system CPU with its reaped
+    children's; `reaped`, the part of those that its reaped children spent."""
+
+    parent: int
+    user: float
+    system: float
+    reaped: float
+
+
+def process_table() -> dict[int, ProcessCpu]:
+    """Every process's parent and CPU seconds, from /proc ({} where there is none)."""
     table = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -87,30 +97,34 @@ def process_table() -> dict[int, tuple[int, float, float]]:
         # The command name, in parentheses, may hold spaces: the fields follow its last ")".
         fields = text.rpartition(")")[2].split()
         utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-        table[int(stat.parent.name)] = (
+        table[int(stat.parent.name)] = ProcessCpu(
             int(fields[1]),
             (utime + cutime) / CLOCK_TICKS,
             (stime + cstime) / CLOCK_TICKS,
+            (cutime + cstime) / CLOCK_TICKS,
         )
     return table
+
+
+def descendants(root: int, table: dict[int, ProcessCpu]) -> list[ProcessCpu]:
+    """The living descendants of `root` in `table`."""
+    children: dict[int, list[int]] = {}
+    for pid, process in table.items():
+        children.setdefault(process.parent, []).append(pid)
+    found = []
+    waiting = list(children.get(root, []))
+    while waiting:
+        pid = waiting.pop()
+        found.append(table[pid])
+        waiting.extend(children.get(pid, []))
+    return found
 
 
 def descendants_cpu(root: int) -> tuple[float, float]:
     """User and system CPU of the living descendants of `root` (and of the
     children they reaped): a session's browser, which only its end reaps."""
-    table = process_table()
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _user, _system) in table.items():
-        children.setdefault(parent, []).append(pid)
-    user = system = 0.0
-    waiting = list(children.get(root, []))
-    while waiting:
-        pid = waiting.pop()
-        _parent, own_user, own_system = table[pid]
-        user += own_user
-        system += own_system
-        waiting.extend(children.get(pid, []))
-    return user, system
+    living = descendants(root, process_table())
+    return sum(process.user for process in living), sum(process.system for process in living)
 
 
 def cpu_reading() -> CpuReading:
@@ -119,13 +133,20 @@ def cpu_reading() -> CpuReading:
     A descendant that ends moves its CPU into its parent's reaped children,
     counted too; but one whose parent ends first, never waiting for it (the
     browser's processes at its close), takes its CPU out of every count.
+    Processes that a living descendant waited for count as reaped: the
+    builds the build server (commons/build_server.py) forks and reaps.
     """
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    living_user, living_system = descendants_cpu(os.getpid())
+    living = descendants(os.getpid(), process_table())
     user = own.ru_utime + children.ru_utime
     system = own.ru_stime + children.ru_stime
-    return CpuReading(user + living_user, system + living_system, user + system, time.monotonic())
+    return CpuReading(
+        user + sum(process.user for process in living),
+        system + sum(process.system for process in living),
+        user + system + sum(process.reaped for process in living),
+        time.monotonic(),
+    )
 
 
 @dataclass(frozen=True)

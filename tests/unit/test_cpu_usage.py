@@ -99,3 +99,34 @@ def test_every_workers_lines_make_the_report_even_of_a_run_stopped_early(tmp_pat
     assert figures["files"]["tests/a.py"]["seconds"] == 8.0
     assert figures["user"] == 6.0 and figures["reaped"] == 9.0
     assert figures == write_report(report)
+
+
+# A child that waits for a grandchild spending about half a second, then waits, alive.
+REAP_THEN_WAIT = (
+    "import subprocess, sys\n"
+    f"subprocess.run([sys.executable, '-c', {BURN_THEN_WAIT!r}], input='', text=True,"
+    " stdout=subprocess.DEVNULL, check=True)\n"
+    "print('reaped', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_what_a_living_child_reaped_counts_as_reaped():
+    # The build server (commons/build_server.py) reaps the builds it forks and
+    # lives until the session ends: its builds are processes waited for.
+    before = cpu_reading()
+    child = subprocess.Popen(
+        [sys.executable, "-c", REAP_THEN_WAIT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline() == "reaped\n"
+        alive = cpu_reading()
+        assert alive.reaped - before.reaped >= 0.4
+    finally:
+        child.communicate("")
+    ended = cpu_reading()
+    # Counted once: the child's end moves the same seconds into this process's children.
+    assert ended.reaped - alive.reaped < 0.3
