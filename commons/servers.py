@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import asdict
 from pathlib import Path
 
@@ -36,6 +36,9 @@ LOOPBACK = "127.0.0.1"
 # from LOCAL_SERVER (FEED_DOMAIN, the local Isso's url).
 SITE_PORT_VARIABLE = "COMMONS_SITE_PORT"
 ISSO_PORT_VARIABLE = "COMMONS_ISSO_PORT"
+# The ports this process may pick (free_port), for runs side by side.
+PORT_SLICE_VARIABLE = "COMMONS_PORT_SLICE"
+PORT_SLICE_ATTEMPTS = 32
 
 # Where `invoke serve`, `livereload` and `preview` start the site and Isso.
 LOCAL_SERVER_SCHEMA = Schema(
@@ -63,9 +66,43 @@ ISSO_DB_NAME = "comments.db"
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, picked by the kernel.
+
+    With PORT_SLICE_VARIABLE set to "INDEX/COUNT", only a port whose half,
+    divided by COUNT, leaves INDEX: processes given different slices (the test
+    suite's workers) never pick the same port, which the kernel alone would
+    hand to a second process once the first has let it go.
+    """
+    index, count = port_slice(os.environ.get(PORT_SLICE_VARIABLE, ""))
+    # Every socket stays bound until a port of the slice is found, so the
+    # kernel offers another port each time.
+    with ExitStack() as held:
+        for _attempt in range(PORT_SLICE_ATTEMPTS * count):
+            sock = held.enter_context(closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)))
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+            # By pairs: the kernel offers bind() odd ports (it keeps the even
+            # ones for connect()), so the port's own parity would leave a slice
+            # of two empty.
+            if port // 2 % count == index:
+                return port
+    raise OperationError(
+        f"No free port on {host} in the slice {index}/{count} ({PORT_SLICE_VARIABLE}). "
+        "Fix: stop programs that hold many loopback ports, or unset the variable."
+    )
+
+
+def port_slice(value: str) -> tuple[int, int]:
+    """PORT_SLICE_VARIABLE's "INDEX/COUNT" as numbers; unset or empty: every port."""
+    if not value:
+        return 0, 1
+    index, _, count = value.partition("/")
+    if index.isdigit() and count.isdigit() and int(index) < int(count):
+        return int(index), int(count)
+    raise OperationError(
+        f"{PORT_SLICE_VARIABLE}={value!r} is not a slice of the ports. Fix: give INDEX/COUNT "
+        f"with INDEX below COUNT (for example 0/2), or unset it."
+    )
 
 
 def printable(line: str) -> str:

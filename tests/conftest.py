@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from lxml import html
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
-from commons.servers import IssoServer, StaticSiteServer, free_port
+from commons.servers import PORT_SLICE_VARIABLE, IssoServer, StaticSiteServer, free_port
 
 pytest_plugins = [
     "tests.repository_writes",
@@ -98,6 +99,22 @@ def lane_markers(nodeid: str, fixtures: set[str]) -> list[str]:
     if nodeid.startswith(f"{FAST_BUILD_MODULE}::") and FAST_BUILD_FIXTURE in fixtures:
         markers.append("fast_build")
     return markers
+
+
+def pytest_configure(config):
+    """Each xdist worker picks its ports from its own slice (commons.servers.free_port),
+    and so do the tasks and servers it starts: a port one worker picked and let go
+    is never picked by the other for a server of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and count.isdigit():
+        os.environ.setdefault(PORT_SLICE_VARIABLE, f"{worker[2:]}/{count}")
+
+
+def restore_sigint() -> None:
+    """For `preexec_fn`: a background shell makes its children ignore SIGINT, and a
+    test that stops its child with Ctrl-C needs it delivered."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -588,5 +605,6 @@ def start_invoke_task(name: str, cwd: Path, env: dict | None = None):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=restore_sigint,
     )
     return task, site_port, isso_port

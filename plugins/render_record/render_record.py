@@ -15,6 +15,7 @@ from pelican.generators import SourceFileGenerator, StaticGenerator
 from pelican.utils import sanitised_join
 
 from commons.digests import files_digest
+from commons.files import Folder
 from commons.page_routing import route_pages
 from commons.partial_build import writes_some_pages
 from commons.receivers import BuildReceivers
@@ -191,9 +192,8 @@ class RenderRecord(BuildReceivers):
 
     def finish(self, _pelican) -> None:
         self.disconnect()
-        self.record_path.parent.mkdir(parents=True, exist_ok=True)
-        partial_path = self.record_path.with_name(f".{RECORD_FILE}.{os.getpid()}.tmp")
-        partial_path.write_text(
+        Folder(self.record_path.parent, force=True).write_text(
+            self.record_path.name,
             json.dumps(
                 {
                     "format": RECORD_FORMAT,
@@ -205,9 +205,7 @@ class RenderRecord(BuildReceivers):
                 },
                 sort_keys=True,
             ),
-            encoding="utf-8",
         )
-        os.replace(partial_path, self.record_path)
         logger.info(
             "Render record: %d page(s) and %d feed(s) rendered, %d and %d kept from the last build",
             self.rendered,

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
+from commons.files import Folder
 
 logger = logging.getLogger(__name__)
 
@@ -165,10 +166,9 @@ class LastIndex:
             # This build's shards that took the last build's bundle.
             "kept": [shard.number for shard in shards if shard.reused],
         }
-        self.record_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.record_path.with_name(f".{self.record_path.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-        os.replace(partial, self.record_path)
+        Folder(self.record_path.parent, force=True).write_text(
+            self.record_path.name, json.dumps(record, sort_keys=True)
+        )
 
 
 class IndexRun:

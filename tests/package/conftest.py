@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from commons import REPO_ROOT
+from tests.conftest import restore_sigint
 
 # What the wheel is built from: the packaging files and the packaged folders.
 PACKAGE_INPUTS = (
@@ -83,6 +84,7 @@ class Installed:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=restore_sigint,
         )
 
 

@@ -6,7 +6,6 @@ import datetime
 import filecmp
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from commons.build import build_site
 from commons.servers import free_port, stop_process_group, wait_for_port
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, restore_sigint
 
 SETTINGS_TEMPLATE = """\
 from pelicanconf import *  # noqa: F403
@@ -23,11 +22,6 @@ from pelicanconf import *  # noqa: F403
 THEME = {theme!r}
 SITESUBTITLE = {subtitle!r}
 {extra}"""
-
-
-def restore_sigint() -> None:
-    # A background shell makes its children ignore SIGINT; Ctrl-C must work.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def post_text(
