@@ -319,13 +319,9 @@ def session_build_server(tmp_path_factory):
         yield None
         return
     server, socket_path = start_build_server(tmp_path_factory.mktemp("build-server"))
-    previous = os.environ.get(BUILD_SERVER_VARIABLE)
-    os.environ[BUILD_SERVER_VARIABLE] = str(socket_path)
-    yield socket_path
-    if previous is None:
-        os.environ.pop(BUILD_SERVER_VARIABLE, None)
-    else:
-        os.environ[BUILD_SERVER_VARIABLE] = previous
+    with pytest.MonkeyPatch.context() as session:
+        session.setenv(BUILD_SERVER_VARIABLE, str(socket_path))
+        yield socket_path
     stop_build_server(server)
 
 
@@ -333,15 +329,10 @@ def session_build_server(tmp_path_factory):
 def _session_comments_cache(tmp_path_factory):
     """Builds in this session never read or write the working copy's comment snapshots."""
     folder = tmp_path_factory.mktemp("comments-cache")
-    values = {"COMMONS_COMMENTS_CACHE": str(folder), "COMMONS_COMMENTS_OFFLINE": "1"}
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    yield folder
-    for name, value in previous.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with pytest.MonkeyPatch.context() as session:
+        session.setenv("COMMONS_COMMENTS_CACHE", str(folder))
+        session.setenv("COMMONS_COMMENTS_OFFLINE", "1")
+        yield folder
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -353,13 +344,9 @@ def session_template_cache(tmp_path_factory) -> Path:
     from plugins.template_cache.template_cache import PATH_VARIABLE
 
     folder = tmp_path_factory.mktemp("compiled-templates")
-    previous = os.environ.get(PATH_VARIABLE)
-    os.environ[PATH_VARIABLE] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop(PATH_VARIABLE, None)
-    else:
-        os.environ[PATH_VARIABLE] = previous
+    with pytest.MonkeyPatch.context() as session:
+        session.setenv(PATH_VARIABLE, str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

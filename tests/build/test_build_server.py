@@ -200,7 +200,9 @@ def test_a_failing_build_says_the_same_and_exits_the_same(tmp_path, server):
             cwd=REPO_ROOT,
             env={**os.environ, **through(socket), "COMMONS_COMMENTS_OFFLINE": "1"},
         )
-        assert (reaped_cpu(process.pid) - before > A_BUILD) == (socket is not None)
+        # A build that stops at its first post can cost less than A_BUILD; the
+        # server, which ran nothing else, reaped some CPU only if it ran this one.
+        assert (reaped_cpu(process.pid) - before > 0) == (socket is not None)
         outcomes.append((completed.returncode, completed.stdout, completed.stderr))
     served, fresh = outcomes
     assert served[0] == fresh[0] == 1
