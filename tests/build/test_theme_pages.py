@@ -278,7 +278,8 @@ def test_listings_show_title_date_authors_categories_summary_and_count_slot(them
         assert shown == categories.split(", ")
         summary = item.xpath(".//*[contains(@class, 'post-summary-text')]")[0]
         assert text(summary).startswith("A short note")
-        assert item.xpath(".//footer[@class='post-summary-footer']")
+        (footer,) = item.xpath("./footer")
+        assert footer.xpath("a[@class='read-more']/@href") == item.xpath(".//h2/a/@href")
 
 
 def test_index_is_paginated_newest_first(theme_site):
