@@ -157,6 +157,8 @@ EMBEDS = re.compile(r"<(iframe|video|audio|object|embed)\b", re.IGNORECASE)
 def removed_embeds(raw: str, cleaned: str) -> list[tuple[str, str]]:
     """(problem, fix) per kind of frame or player the cleaning removed."""
     before = Counter(tag.lower() for tag in EMBEDS.findall(raw))
+    if not before:
+        return []  # nothing to lose: most posts have no frame or player
     after = Counter(tag.lower() for tag in EMBEDS.findall(cleaned))
     lines = []
     for tag in sorted(before):

@@ -300,6 +300,8 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
     content_path = settings["PATH"]
     root = os.path.realpath(content_path)
     problems = []
+    # Whether each target escapes, resolved once: posts share their images.
+    escapes: dict[str, bool] = {}
     for content in contents:
         body = raw_body(content)
         if not body or content.source_path is None:
@@ -311,7 +313,9 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
             path = urlparse(match["value"]).path
             for candidate in {path, unquote(path)}:
                 target = _link_target(content, candidate)
-                if _escapes(target, content_path, root):
+                if target not in escapes:
+                    escapes[target] = _escapes(target, content_path, root)
+                if escapes[target]:
                     problems.append(
                         Problem(
                             source,
@@ -356,10 +360,16 @@ UNPUBLISHABLE = {
 }
 
 
-def unreadable_sources(content_root: Path) -> list[Problem]:
-    """Problems with source files that Pelican would fail on before reading them."""
+def content_tree(content_root: Path) -> list[Path]:
+    """Every path under content/, sorted: listed once for the checks below."""
+    return sorted(content_root.rglob("*"))
+
+
+def unreadable_sources(content_root: Path, tree: list[Path] | None = None) -> list[Problem]:
+    """Problems with source files that Pelican would fail on before reading them.
+    `tree`: `content_tree(content_root)`, when the caller has it."""
     problems = []
-    for path in sorted(content_root.rglob("*")):
+    for path in content_tree(content_root) if tree is None else tree:
         if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_dir():
             continue
         name = str(path.relative_to(content_root))
@@ -390,11 +400,15 @@ def unreadable_sources(content_root: Path) -> list[Problem]:
     return problems
 
 
-def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[Problem]:
-    """Documents outside STATIC_PATHS that no reader reads, each with the fix."""
+def unpublishable_sources(
+    content_root: Path, static_paths: list[str], tree: list[Path] | None = None
+) -> list[Problem]:
+    """Documents outside STATIC_PATHS that no reader reads, each with the fix.
+    `tree`: `content_tree(content_root)`, when the caller has it."""
     problems = []
     root = content_root.resolve()
-    for path in sorted(content_root.rglob("*")):
+    tree = content_tree(content_root) if tree is None else tree
+    for path in tree:
         kind = UNPUBLISHABLE.get(path.suffix.lower())
         if (
             kind is None
@@ -413,10 +427,10 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[P
                 f"({', '.join(static_paths) or 'none'}) to publish it as a download.",
             )
         )
-    for path in sorted(content_root.rglob("*")):
+    for path in tree:
         # The suffix first: only an .html file can be a template, and only a
-        # template's place is worth resolving.
-        if not path.is_file() or path.suffix.lower() not in TEMPLATE_SUFFIXES:
+        # template's place is worth resolving (or even a stat).
+        if path.suffix.lower() not in TEMPLATE_SUFFIXES or not path.is_file():
             continue
         if under_folders(path, content_root, static_paths, root) or not is_template(path):
             continue
