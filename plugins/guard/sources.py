@@ -197,11 +197,18 @@ def deadline(seconds: float):
 class LimitedReaderMixin:
     """A reader that refuses what it must not open and gives up after the file's time."""
 
+    def _content_root(self, path: str) -> str:
+        # One reader reads every file of a build: content/ is resolved once.
+        roots = self.__dict__.setdefault("_commons_content_roots", {})
+        if path not in roots:
+            roots[path] = os.path.realpath(path)
+        return roots[path]
+
     def read(self, source_path):
         settings = self.settings
         options = _options(settings)
         source = source_name(source_path, settings.get("PATH"))
-        root = os.path.realpath(settings.get("PATH") or os.getcwd())
+        root = self._content_root(settings.get("PATH") or os.getcwd())
         found = path_problem(source_path, root)
         if found is None and not _inside(os.path.realpath(source_path), root):
             found = ("is outside content/", "move it into content/.")
