@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pelican.contents import Article, Static
 from pelican.urlwrappers import URLWrapper
-from pelican.utils import get_date, set_date_tzinfo, slugify
+from pelican.utils import SafeDatetime, get_date, set_date_tzinfo, slugify
 
 from commons.dates import padded_date
 from commons.paths import source_name
@@ -70,6 +70,12 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DATE_FORMAT = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"\Z"
+)
+# The common case of DATE_FORMAT: a date, maybe a time, no fraction of a second and
+# no offset. Pelican's get_date (dateutil) gives such a value the fields it
+# names and zero for the rest, naive; `plain_date` builds that directly.
+PLAIN_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?\Z"
 )
 DATE_FIELDS = ("date", "modified")
 LABEL_FIELDS = ("tags", "category", "author", "authors")
@@ -147,6 +153,10 @@ class CheckedMetadataMixin:
                 )
             )
             return super().process_metadata(name, substitute)
+        if name in DATE_FIELDS and isinstance(value, str):
+            date = plain_date(value.strip())
+            if date is not None:
+                return date
         try:
             processed = super().process_metadata(name, value)
         except ValueError as error:
@@ -228,6 +238,19 @@ class CheckedMetadataMixin:
             )
             return from_name
         return slug
+
+
+def plain_date(value: str) -> SafeDatetime | None:
+    """The datetime Pelican's get_date makes of a PLAIN_DATE value, for a fraction of
+    dateutil's cost; None for any other value (and for an impossible date, whose
+    error Pelican's own parsing words)."""
+    match = PLAIN_DATE.match(value)
+    if match is None:
+        return None
+    try:
+        return SafeDatetime(*(int(part) for part in match.groups() if part is not None))
+    except ValueError:
+        return None
 
 
 def date_from_name(source_path) -> str | None:

@@ -280,9 +280,10 @@ class Guard(BuildReceivers):
         html.configure_markdown(settings)
         content_root = Path(settings["PATH"])
         self.log.report(sources.tree_problems(settings["PATH"], settings.get("IGNORE_FILES") or []))
+        tree = sources.content_tree(content_root)
         self.log.report(
-            sources.unreadable_sources(content_root)
-            + sources.unpublishable_sources(content_root, settings.get("STATIC_PATHS", [])),
+            sources.unreadable_sources(content_root, tree)
+            + sources.unpublishable_sources(content_root, settings.get("STATIC_PATHS", []), tree),
             self.stop,
         )
 

@@ -197,11 +197,18 @@ def deadline(seconds: float):
 class LimitedReaderMixin:
     """A reader that refuses what it must not open and gives up after the file's time."""
 
+    def _content_root(self, path: str) -> str:
+        # One reader reads every file of a build: content/ is resolved once.
+        roots = self.__dict__.setdefault("_commons_content_roots", {})
+        if path not in roots:
+            roots[path] = os.path.realpath(path)
+        return roots[path]
+
     def read(self, source_path):
         settings = self.settings
         options = _options(settings)
         source = source_name(source_path, settings.get("PATH"))
-        root = os.path.realpath(settings.get("PATH") or os.getcwd())
+        root = self._content_root(settings.get("PATH") or os.getcwd())
         found = path_problem(source_path, root)
         if found is None and not _inside(os.path.realpath(source_path), root):
             found = ("is outside content/", "move it into content/.")
@@ -300,6 +307,8 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
     content_path = settings["PATH"]
     root = os.path.realpath(content_path)
     problems = []
+    # Whether each target escapes, resolved once: posts share their images.
+    escapes: dict[str, bool] = {}
     for content in contents:
         body = raw_body(content)
         if not body or content.source_path is None:
@@ -311,7 +320,9 @@ def link_problems(contents: list, settings: dict) -> list[Problem]:
             path = urlparse(match["value"]).path
             for candidate in {path, unquote(path)}:
                 target = _link_target(content, candidate)
-                if _escapes(target, content_path, root):
+                if target not in escapes:
+                    escapes[target] = _escapes(target, content_path, root)
+                if escapes[target]:
                     problems.append(
                         Problem(
                             source,
@@ -356,10 +367,16 @@ UNPUBLISHABLE = {
 }
 
 
-def unreadable_sources(content_root: Path) -> list[Problem]:
-    """Problems with source files that Pelican would fail on before reading them."""
+def content_tree(content_root: Path) -> list[Path]:
+    """Every path under content/, sorted: listed once for the checks below."""
+    return sorted(content_root.rglob("*"))
+
+
+def unreadable_sources(content_root: Path, tree: list[Path] | None = None) -> list[Problem]:
+    """Problems with source files that Pelican would fail on before reading them.
+    `tree`: `content_tree(content_root)`, when the caller has it."""
     problems = []
-    for path in sorted(content_root.rglob("*")):
+    for path in content_tree(content_root) if tree is None else tree:
         if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_dir():
             continue
         name = str(path.relative_to(content_root))
@@ -390,11 +407,15 @@ def unreadable_sources(content_root: Path) -> list[Problem]:
     return problems
 
 
-def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[Problem]:
-    """Documents outside STATIC_PATHS that no reader reads, each with the fix."""
+def unpublishable_sources(
+    content_root: Path, static_paths: list[str], tree: list[Path] | None = None
+) -> list[Problem]:
+    """Documents outside STATIC_PATHS that no reader reads, each with the fix.
+    `tree`: `content_tree(content_root)`, when the caller has it."""
     problems = []
     root = content_root.resolve()
-    for path in sorted(content_root.rglob("*")):
+    tree = content_tree(content_root) if tree is None else tree
+    for path in tree:
         kind = UNPUBLISHABLE.get(path.suffix.lower())
         if (
             kind is None
@@ -413,10 +434,10 @@ def unpublishable_sources(content_root: Path, static_paths: list[str]) -> list[P
                 f"({', '.join(static_paths) or 'none'}) to publish it as a download.",
             )
         )
-    for path in sorted(content_root.rglob("*")):
+    for path in tree:
         # The suffix first: only an .html file can be a template, and only a
-        # template's place is worth resolving.
-        if not path.is_file() or path.suffix.lower() not in TEMPLATE_SUFFIXES:
+        # template's place is worth resolving (or even a stat).
+        if path.suffix.lower() not in TEMPLATE_SUFFIXES or not path.is_file():
             continue
         if under_folders(path, content_root, static_paths, root) or not is_template(path):
             continue

@@ -96,12 +96,22 @@ class BodyLinks(BuildReceivers):
         own = own_origins([site_url, *self.settings["GUARD"]["links"]["site_urls"]])
         anchors: dict[Path, set[str]] = {}
         written: dict[Path, bool] = {}
+        targets: dict[str, Path] = {}
         sources = sources_by_slug(contents, content_root)
         problems = []
         facts, self.facts = self.facts, None
         for content in contents:
             problems += broken_body_links(
-                content, output, content_root, site_url, anchors, written, own, sources, facts
+                content,
+                output,
+                content_root,
+                site_url,
+                anchors,
+                written,
+                own,
+                sources,
+                facts,
+                targets,
             )
         if facts is not None:
             facts.save()
@@ -145,12 +155,15 @@ def broken_body_links(
     own: list[str] = (),
     sources: dict[str, str] | None = None,
     facts: DerivedValues | None = None,
+    targets: dict[str, Path] | None = None,
 ) -> list[Problem]:
     """Each link or image in `content`'s published body that names nothing on the site.
 
     `own`: the site's absolute addresses (own_origins); a link written with one
     of them is checked as a link within the site. `facts`: the build's store of
-    body facts (`body_values`), None to parse the body.
+    body facts (`body_values`), None to parse the body. `anchors`, `written`
+    and `targets`: what one check of many posts learnt of the written site
+    (a page's ids, whether a file exists, the file an address names).
     """
     # The body as the writer published it: the same siteurl, so Pelican's
     # memo returns it without replacing the URLs again.
@@ -159,7 +172,8 @@ def broken_body_links(
         siteurl = path_to_url(get_relative_path(content.save_as))
     body = content.get_content(siteurl)
     page_url = f"{CHECK_ORIGIN}/{content.save_as}"
-    own_file = target_file(output, content.save_as)
+    targets = {} if targets is None else targets
+    own_file = _target(output, content.save_as, targets)
     source = source_name(content.source_path, content_root)
     problems = []
     published = references(body, facts)
@@ -191,7 +205,7 @@ def broken_body_links(
             continue
         parts = urlsplit(absolute)
         on_this_page = reference.startswith("#")
-        target = own_file if on_this_page else target_file(output, parts.path)
+        target = own_file if on_this_page else _target(output, parts.path, targets)
         kind = "image" if attribute == "src" else "link"
         if not _is_file(target, written):
             as_written = written_as(index)
@@ -312,6 +326,14 @@ def target_file(output: Path, path: str) -> Path:
     if path.endswith("/") or candidate.is_dir():
         return candidate / "index.html"
     return candidate
+
+
+def _target(output: Path, path: str, targets: dict[str, Path]) -> Path:
+    # Many posts link the same pages and images: each address is resolved (and
+    # its folder looked for) once.
+    if path not in targets:
+        targets[path] = target_file(output, path)
+    return targets[path]
 
 
 def _is_file(path: Path, written: dict[Path, bool]) -> bool:

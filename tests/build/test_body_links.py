@@ -46,6 +46,17 @@ def test_a_broken_link_by_address_fails_the_build_with_its_file(tmp_path, build,
         assert fragment in message
 
 
+def test_every_post_linking_one_missing_page_is_named(tmp_path, build):
+    content = copy_content(tmp_path / "content")
+    for title in ("First", "Second"):
+        body = f"Title: {title}\nDate: 2020-01-01\n\n[gone](/2019/01/no-such-post/)\n"
+        (content / f"{title.lower()}.md").write_text(body)
+    with pytest.raises(BuildError) as failure:
+        build(content=content)
+    broken = [line for line in str(failure.value).splitlines() if "no-such-post" in line]
+    assert [line.split(":")[0].strip() for line in broken] == ["first.md", "second.md"]
+
+
 def test_links_in_code_are_not_checked(tmp_path, build):
     content = copy_content(tmp_path / "content")
     post(content, '```\n<a href="/no-such-page/">x</a>\n```\n\nAnd `[x](/nowhere/)` inline.')

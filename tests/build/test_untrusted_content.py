@@ -169,6 +169,13 @@ def static_outside(content, secret):
     return ["hostile.md", "{static}", "outside content/", "Fix:"]
 
 
+def static_outside_twice(content, secret):
+    # One target from two posts: each post is named, however often the target is resolved.
+    for name in ("hostile.md", "again.md"):
+        post(content, body=f"![x]({{static}}/{UP}{str(secret).lstrip('/')})\n", name=name)
+    return ["hostile.md", "again.md", "{static}", "outside content/", "Fix:"]
+
+
 def filename_outside(content, secret):
     post(content, body=f"[x]({{filename}}../outside/{secret.name})\n")
     return ["hostile.md", "{filename}../outside/secret.txt", "outside content/", "Fix:"]
@@ -215,6 +222,7 @@ def rst_csv_file(content, secret):
 OUTSIDE_CASES = [
     attach_environ,
     static_outside,
+    static_outside_twice,
     filename_outside,
     symlink_file_out,
     symlink_folder_out,

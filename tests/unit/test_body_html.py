@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import nh3
 import pytest
 from lxml import html
 
-from commons.html_policy import SCHEMA, validate_settings
+from commons.html_policy import SCHEMA, post_attributes, post_tags, validate_settings
 from commons.settings import SettingsError
 from plugins.guard.html import sanitizer
+from plugins.guard.user_content import attribute_filter, ids_in, names_as_ids
 
 FRAGMENT = (
     '<h2 id="plan">Plan</h2><p class="lead" onclick="steal()">Hi <a href="{filename}/x.md">'
@@ -116,3 +120,61 @@ def test_the_importer_keeps_the_players_the_posts_sanitiser_keeps(raw):
         if cleaned.xpath(f"//{tag}[@src='a.mp4']"):
             kept.add(tag)
     assert media_elements({"GUARD": {"html": raw}}) == kept
+
+
+# Fragments that exercise every branch of the attribute filter: ids, names,
+# id references, same-post and other-post links, the theme's anchors, widget classes.
+NAMESPACED = [
+    FRAGMENT,
+    '<a name="faq">F</a><a href="#faq">to</a><a href="#setup">there</a><a href="#discussion">d</a>',
+    '<p aria-describedby="n x" class="isso-thread keep giscus">t</p><span class="k">x</span>',
+    '<a href="{filename}/other.md#setup">o</a><a href="{filename}/other.md#main">m</a>',
+    '<a id="kept" name="dropped">both</a><table><tr><td headers="a b">1</td></tr></table>',
+    "",
+]
+
+
+def reference_clean(options: dict, fragment: str, targets=frozenset()) -> str:
+    """The posts' cleaning as one `nh3.clean` call per fragment."""
+    fragment = names_as_ids(fragment)
+    return nh3.clean(
+        fragment,
+        tags=post_tags(options),
+        attributes=post_attributes(options),
+        link_rel=None,
+        attribute_filter=attribute_filter(ids_in(fragment) | targets),
+    )
+
+
+@pytest.mark.parametrize(
+    "raw", [{}, {"extra_tags": ["video"], "extra_attributes": {"video": ["src"], "*": ["lang"]}}]
+)
+def test_one_cleaner_per_policy_cleans_as_a_call_per_fragment_did(raw, monkeypatch):
+    options = SCHEMA.validate(raw)
+    cases = [(fragment, targets) for fragment in NAMESPACED for targets in (set(), {"setup"})]
+    expected = [reference_clean(options, fragment, targets) for fragment, targets in cases]
+    clean = sanitizer(options)
+
+    def per_call(*_args, **_kwargs):
+        raise AssertionError("nh3.clean converts the policy's sets on every call")
+
+    monkeypatch.setattr(nh3, "clean", per_call)
+    assert [clean(fragment, targets) for fragment, targets in cases] == expected
+
+
+def test_fragments_cleaned_at_once_in_threads_keep_their_own_targets():
+    clean = sanitizer(SCHEMA.validate({}))
+    # Long enough that cleaning one fragment takes a while: the threads overlap.
+    filler = "<p>" + "words " * 2000 + "</p>"
+
+    def work(number: int) -> set[str]:
+        target = f"t{number}"
+        return {
+            clean(f'{filler}<a href="#{target}">x</a><a href="#other">y</a>', {target})
+            for _ in range(40)
+        }
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(8)))
+    for number, cleaned in enumerate(results):
+        assert cleaned == {f'{filler}<a href="#user-content-t{number}">x</a><a href="#other">y</a>'}
