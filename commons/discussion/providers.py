@@ -4,8 +4,9 @@ A provider is data: the options its DISCUSSION sub-dict accepts (with a check
 per option), whether it offers a comment count or a read-only thread, the
 third-party origins it contacts, how the consent notice names it, where a
 reader without JavaScript can read the thread, and the runtime configuration
-discussion.js needs. The embed markup itself lives in the theme,
-`partials/discussion/<name>.html`, written from each provider's documentation.
+the theme's scripts need. The embed itself is made in the browser, after
+consent, by the provider's adapter (theme/static/js/discussion/<name>.js),
+written from each provider's documentation.
 """
 
 from __future__ import annotations

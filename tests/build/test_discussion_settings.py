@@ -14,11 +14,16 @@ from tests.conftest import SAMPLE_ARTICLE, copy_content, parse_html
 SAMPLE_PATH = SAMPLE_ARTICLE.removesuffix("index.html")
 
 
-def isso_count_url(doc):
+def page_config(doc) -> dict:
+    """The discussion settings of a post's page, where theme.js finds them."""
+    (config,) = doc.xpath("//main/section/script[@data-discussion-config]")
+    return json.loads(config.text)
+
+
+def isso_count_url(doc) -> str:
     """The Isso endpoint in the page's settings; discussion/isso.js loads Isso
     from its folder (tests/browser/test_discussion_embeds.py)."""
-    (config,) = doc.xpath("//main/section/script[@data-discussion-config]")
-    return json.loads(config.text)["countUrl"]
+    return page_config(doc)["countUrl"]
 
 
 def test_local_builds_use_the_local_isso_from_local_server(built_site):
@@ -31,7 +36,7 @@ def test_local_builds_use_the_local_isso_from_local_server(built_site):
     assert isso_count_url(doc) == f"http://127.0.0.1:{port}/count"
     (section,) = doc.xpath("//section[@id='discussion']")
     assert section.get("data-discussion-url") == "/" + SAMPLE_PATH
-    assert section.get("data-discussion-mode") == "consent"
+    assert page_config(doc)["mode"] == "consent"
 
 
 def test_production_uses_the_comment_service_and_absolute_urls(published_site):
@@ -55,10 +60,7 @@ def test_lazy_and_eager_modes_reach_the_page(build):
     for mode in ("lazy", "eager"):
         output = build(overrides={"DISCUSSION": {"mode": mode, "isso": {"url": "http://c.test/"}}})
         doc = parse_html(output / SAMPLE_ARTICLE)
-        (section,) = doc.xpath("//section[@id='discussion']")
-        assert section.get("data-discussion-mode") == mode
-        (config,) = doc.xpath("//script[@data-discussion-config]")
-        assert json.loads(config.text)["mode"] == mode
+        assert page_config(doc)["mode"] == mode
 
 
 @pytest.mark.parametrize(
@@ -113,8 +115,7 @@ def test_a_rebuild_from_the_content_cache_follows_a_changed_setting(build):
     second = build(overrides={"DISCUSSION": {"isso": {"url": "http://two.test/"}, "mode": "lazy"}})
     doc = parse_html(second / SAMPLE_ARTICLE)
     assert isso_count_url(doc) == "http://two.test/count"
-    (section,) = doc.xpath("//section[@id='discussion']")
-    assert section.get("data-discussion-mode") == "lazy"
+    assert page_config(doc)["mode"] == "lazy"
 
 
 def test_several_bad_settings_are_reported_together_each_with_value_accepted_and_fix(build):
