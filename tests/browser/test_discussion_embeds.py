@@ -138,24 +138,20 @@ def provider_sites(tmp_path_factory):
     (templates / "talk.html").write_text(CUSTOM_TEMPLATE, encoding="utf-8")
     built: dict[str, Path] = {}
 
-    def site(name: str) -> Path:
-        if name not in built:
+    def site(name: str, siteurl: str | None = None) -> Path:
+        key = f"{name}-{siteurl}"
+        if key not in built:
             options = {"isso": {"url": ISSO_URL}, "custom": {"template": "partials/talk.html"}}
-            output = root / f"output-{name}"
-            build_site(
-                output,
-                settings_file=DEV_SETTINGS,
-                content=content,
-                overrides={
-                    "DISCUSSION": {
-                        "provider": name,
-                        name: {**SAMPLES[name], **options.get(name, {})},
-                    },
-                    "THEME_TEMPLATES_OVERRIDES": [str(root / "templates")],
-                },
-            )
-            built[name] = output
-        return built[name]
+            output = root / f"output-{len(built)}"
+            overrides = {
+                "DISCUSSION": {"provider": name, name: {**SAMPLES[name], **options.get(name, {})}},
+                "THEME_TEMPLATES_OVERRIDES": [str(root / "templates")],
+            }
+            if siteurl:
+                overrides["SITEURL"] = siteurl
+            build_site(output, settings_file=DEV_SETTINGS, content=content, overrides=overrides)
+            built[key] = output
+        return built[key]
 
     return site
 
@@ -281,5 +277,33 @@ def test_a_hostile_body_cannot_load_the_discussion_or_change_its_server_or_threa
             # The forged, checked "remember" box did not make the choice stick.
             assert page.evaluate("localStorage.length") == 0
             assert page.evaluate("window.__pwned") is None
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("name", ["disqus", "cusdis"])
+def test_where_the_section_gives_no_url_the_thread_gets_the_canonical_one(
+    provider_sites, chromium, name
+):
+    # An absolute SITEURL, the local server's address (the canonical link's
+    # base in a local build): the thread's URL is the canonical one, which the
+    # section does not repeat.
+    canonical = "http://127.0.0.1:8000/" + POST
+    with StaticSiteServer(provider_sites(name, "http://127.0.0.1:8000")) as site:
+        context = chromium.new_context(viewport=VIEWPORT)
+        try:
+            page, _asked = offline_page(context, site.url.rstrip("/"))
+            page.goto(site.url + POST, wait_until="networkidle")
+            section = page.locator("main > section[data-discussion-provider]")
+            assert section.get_attribute("data-discussion-url") is None
+            assert page.locator("head > link[rel=canonical]").get_attribute("href") == canonical
+            page.click("[data-discussion-load]")
+            box = section.locator("[data-discussion-thread]")
+            box.locator("script").first.wait_for(state="attached")
+            if name == "disqus":
+                script, _ = CONFIGS["disqus"]
+                assert page.evaluate(script)[2] == canonical
+            else:
+                assert box.locator("#cusdis_thread").get_attribute("data-page-url") == canonical
         finally:
             context.close()

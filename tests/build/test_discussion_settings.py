@@ -42,7 +42,10 @@ def test_local_builds_use_the_local_isso_from_local_server(built_site):
 def test_production_uses_the_comment_service_and_absolute_urls(published_site):
     doc = parse_html(published_site / SAMPLE_ARTICLE)
     (section,) = doc.xpath("//section[@id='discussion']")
-    assert section.get("data-discussion-url") == "https://commons.example.org/" + SAMPLE_PATH
+    # The thread's URL is the canonical link's: the section does not repeat it.
+    assert section.get("data-discussion-url") is None
+    (canonical,) = doc.xpath("/html/head/link[@rel='canonical']/@href")
+    assert canonical == "https://commons.example.org/" + SAMPLE_PATH
     assert isso_count_url(doc) == "https://comments.commons.example.org/count"
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +21,7 @@ from lxml import html
 from commons import REPO_ROOT
 from commons.discussion.providers import script_config
 from commons.discussion.settings import validate_settings
+from commons.urls import absolute_url
 from plugins.discussion.identity import discussion_for
 from plugins.discussion.plugin import AssetsOncePerPage
 from tests.unit.test_discussion_settings import SAMPLES
@@ -68,6 +70,8 @@ def pelican_like_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # plugins/page_meta's filter, for a site whose address is https://site.example.
+    env.filters["absolute_url"] = partial(absolute_url, "https://site.example")
     return env
 
 

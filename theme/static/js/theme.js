@@ -5,7 +5,7 @@
   "use strict";
   var KEY = "commons-theme", doc = document, data = doc.documentElement.dataset;
   // Read now, from the head, before the body holds anything that could pose as it.
-  var scripts = doc.currentScript.src.replace(/theme\.js(\?.*)?$/, "");
+  var me = doc.currentScript.src;
   var system = matchMedia("(prefers-color-scheme: dark)");
   function systemTheme() { return system.matches ? "dark" : "light"; }
   function current() { return data.theme || systemTheme(); }
@@ -62,7 +62,7 @@
     // sibling. The consent is a property of the element: no markup sets one.
     function load(consent) {
       var s = doc.createElement("script");
-      s.src = scripts + "discussion.js";
+      s.src = new URL("discussion.js", me);
       s.commonsConsent = consent;
       node.after(s);
     }

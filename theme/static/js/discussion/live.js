@@ -55,18 +55,19 @@
   }
 
   // The provider's adapter makes its widget's elements in the thread's place,
-  // from the section's data-* (the thread), the post's title (the head's
-  // og:title, which the theme writes before anything a post's body holds)
-  // and the settings; a custom provider's embed is its template, inert until now.
+  // from the section's data-* (the thread), the head's og:title and canonical
+  // link (the post's title, and its URL where the section gives none), which
+  // the theme writes before anything a post's body holds, and the settings; a
+  // custom provider's embed is its template, inert until now.
   function embed() {
     var data = section.dataset, box = $("[data-discussion-thread]", section);
-    var title = $("head>meta[property='og:title']");
+    var title = $("head>meta[property='og:title']"), url = data.discussionUrl || $("head>link[rel=canonical]").href;
     var form = $("[data-discussion-form]", section);
     if (form) form.remove(); // the widget's own form replaces the link to the plain one
     sync.applied = theme();
     if (adapted) {
       var adapter = d.adapters[provider];
-      if (adapter) sync.send = adapter({ id: data.discussionId, title: title ? title.content : doc.title, url: data.discussionUrl }, box);
+      if (adapter) sync.send = adapter({ id: data.discussionId, title: title ? title.content : doc.title, url: url }, box);
       return;
     }
     var content = doc.importNode($("template[data-discussion-embed]", section).content, true);
