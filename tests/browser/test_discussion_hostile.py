@@ -154,7 +154,7 @@ def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_conse
         page.wait_for_timeout(300)
         if contacted():
             found.append(f"requests before consent: {contacted()}")
-        section = page.locator("main > section.discussion")
+        section = page.locator("main > section[data-discussion-provider]")
         if not section.locator("[data-discussion-gate]").is_visible():
             found.append("the consent gate is not shown")
             continue

@@ -138,7 +138,7 @@ def test_the_article_carries_one_thread_and_no_embed_before_consent(provider_sit
     assert section.get("data-discussion-title") is None
     (title,) = doc.xpath("/html/head/meta[@property='og:title']/@content")
     assert title == SAMPLE_TITLE
-    assert section.get("data-discussion-state") == "open"
+    assert section.get("data-discussion-state") is None  # open: only "closed" is written
     templates = section.xpath(".//template[@data-discussion-embed]")
     if name == "custom":
         (template,) = templates

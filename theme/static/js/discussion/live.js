@@ -93,6 +93,10 @@
   function load() {
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
+    // The widget's place, right after the consent gate (a theme may write its own).
+    if (!$("[data-discussion-thread]", section)) {
+      $("[data-discussion-gate]", section).after(element("div", { class: "discussion-thread", "data-discussion-thread": "" }));
+    }
     if (d.remember) remember(true);
     if (cfg.mode === "consent" && (d.remember || d.store())) offerForget();
     add(script({ src: d.asset("watch") }));
