@@ -70,7 +70,7 @@
     if (!gate) return;
     gate.hidden = false;
     gate.querySelector("[data-discussion-load]").onclick = function () {
-      var keep = gate.querySelector("[data-discussion-remember]"), heading = section.querySelector(":scope>h2");
+      var keep = gate.querySelector("[data-discussion-remember]"), heading = section.querySelector("h2");
       gate.hidden = true;
       load({ remember: !!keep && keep.checked });
       heading.tabIndex = -1;
