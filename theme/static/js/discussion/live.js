@@ -1,7 +1,7 @@
 /* Loaded by discussion.js once comments may load, docs/theme.md "Markup
-   interface": has the provider's adapter embed its widget, keeps it in the page's scheme,
-   lets it replace the snapshot when ready, offers to forget a remembered
-   choice, and loads the comment counts. */
+   interface": has the provider's adapter embed its widget, keeps it in the
+   page's scheme, lets it replace the snapshot when ready, offers to forget a
+   remembered choice, and loads the comment counts. */
 (function (d) {
   "use strict";
   var cfg = d.config, section = d.section, $ = d.$, doc = document, counted;
@@ -102,7 +102,7 @@
     add(script({ src: d.asset("watch") }));
     if (!adapted) return embed();
     var s = script({ src: d.asset(provider) });
-    s.onload = s.onerror = embed; // no adapter: the widget loads unsynced
+    s.onload = embed; // an adapter that fails to load: watch.js says so after its wait
     add(s);
   }
 
