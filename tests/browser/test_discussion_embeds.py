@@ -307,3 +307,22 @@ def test_where_the_section_gives_no_url_the_thread_gets_the_canonical_one(
                 assert box.locator("#cusdis_thread").get_attribute("data-page-url") == canonical
         finally:
             context.close()
+
+
+def test_the_consent_button_moves_the_focus_to_the_discussions_heading(provider_sites, chromium):
+    # The button disappears with the gate: the keyboard's place is the heading.
+    with StaticSiteServer(provider_sites("isso")) as site:
+        context = chromium.new_context(viewport=VIEWPORT)
+        try:
+            page, _asked = offline_page(context, site.url.rstrip("/"))
+            page.goto(site.url + POST, wait_until="networkidle")
+            page.focus("[data-discussion-load]")
+            page.keyboard.press("Enter")
+            assert page.locator("[data-discussion-gate]").is_hidden()
+            focused = page.evaluate(
+                "() => [document.activeElement.tagName, document.activeElement.id,"
+                " document.activeElement.parentElement.matches('main > section#discussion')]"
+            )
+            assert focused == ["H2", "discussion-heading", True]
+        finally:
+            context.close()
