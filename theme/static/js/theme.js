@@ -44,8 +44,9 @@
         navigator.share({ title: doc.querySelector("[property='og:title']").content, url: doc.querySelector("[rel=canonical]").href }).catch(function () {});
       };
     }
-    discussion();
   });
+  // Apart from the toggle and the share button: neither waits on the other.
+  doc.addEventListener("DOMContentLoaded", discussion);
 
   // discussion.js loads only when it has work to do: a thread that loads
   // without asking (mode lazy or eager, or the reader's remembered choice),
