@@ -28,6 +28,7 @@ from . import REPO_ROOT
 from .comments.isso_config import ISSO_CFG, isso_config, local_profile
 from .comments.limits import LIMITS_FILE, Limits
 from .ports import PortHolder, port_holders, port_is_free, session_of
+from .processes import stop_process_group
 from .settings import Integer, Pattern, Schema
 
 LOOPBACK = "127.0.0.1"
@@ -156,22 +157,6 @@ def wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: floa
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f} s")
-
-
-def stop_process_group(process: subprocess.Popen | None, timeout: float) -> None:
-    """Stop a child started in its own session, and everything it forked.
-
-    SIGTERM to the whole group, then SIGKILL if it has not ended in `timeout`
-    seconds. A child that already ended (or was never started) is left alone.
-    """
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
 
 
 class ChildServer:

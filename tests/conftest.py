@@ -20,6 +20,7 @@ from lxml import html
 from commons import DEV_SETTINGS, PUBLISH_SETTINGS, REPO_ROOT
 from commons.browser import CHROMIUM, launch_chromium
 from commons.build import build_site, pelican_command
+from commons.processes import stop_process
 from commons.servers import PORT_SLICE_VARIABLE, IssoServer, StaticSiteServer, free_port
 
 pytest_plugins = [
@@ -300,12 +301,7 @@ def start_build_server(folder: Path, checkout: Path | None = None) -> tuple[subp
 
 
 def stop_build_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    stop_process(server, timeout=60)
 
 
 @pytest.fixture(scope="session", autouse=True)

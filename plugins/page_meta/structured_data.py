@@ -26,9 +26,12 @@ def blog_posting(
         "headline": headline,
         "url": url,
         "datePublished": published,
-        "dateModified": modified,
         "publisher": {"@type": "Organization", "name": site_name},
     }
+    # schema.org's dateModified is optional: said only when the post was
+    # changed after it was published, as article:modified_time is.
+    if modified != published:
+        data["dateModified"] = modified
     if authors:
         data["author"] = [{"@type": "Person", "name": name} for name in authors]
     if sections:

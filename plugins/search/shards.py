@@ -33,6 +33,7 @@ from pathlib import Path
 from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
 from commons.files import Folder
+from commons.processes import stop_process
 
 logger = logging.getLogger(__name__)
 
@@ -259,13 +260,7 @@ class IndexRun:
         with self.lock:
             self.stopping = True
             process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=10)
         if self.worker is not None:
             self.pending.put(None)
             self.worker.join()

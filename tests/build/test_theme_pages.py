@@ -130,6 +130,21 @@ def test_article_json_ld_is_a_blog_posting(built_site):
     assert "author" not in data
 
 
+def test_json_ld_says_date_modified_only_for_a_post_changed_after_publishing(
+    built_site, feeds_site
+):
+    # The sample post has no Modified date: it says when it was published, once.
+    doc = parse_html(built_site / SAMPLE_ARTICLE)
+    assert "dateModified" not in json_ld(doc)
+    assert not doc.xpath("//head/meta[@property='article:modified_time']")
+    changed = parse_html(feeds_site / "2012/01/hostile/index.html")
+    assert json_ld(changed)["datePublished"].startswith("2012-01-02T10:00")
+    assert json_ld(changed)["dateModified"].startswith("2012-02-03T11:30")
+    assert changed.xpath("//head/meta[@property='article:modified_time']/@content") == [
+        json_ld(changed)["dateModified"]
+    ]
+
+
 def test_json_ld_keeps_a_hostile_title_inside_its_script(theme_site):
     path = theme_site / "2026/03/hostile-title/index.html"
     raw = path.read_text(encoding="utf-8")
@@ -263,7 +278,8 @@ def test_listings_show_title_date_authors_categories_summary_and_count_slot(them
         assert shown == categories.split(", ")
         summary = item.xpath(".//*[contains(@class, 'post-summary-text')]")[0]
         assert text(summary).startswith("A short note")
-        assert item.xpath(".//footer[@class='post-summary-footer']")
+        (footer,) = item.xpath("./footer")
+        assert footer.xpath("a[@class='read-more']/@href") == item.xpath(".//h2/a/@href")
 
 
 def test_index_is_paginated_newest_first(theme_site):

@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 from commons.build import build_site
-from commons.servers import free_port, stop_process_group, wait_for_port
+from commons.processes import stop_process_group
+from commons.servers import free_port, wait_for_port
 from tests.conftest import REPO_ROOT, restore_sigint
 
 SETTINGS_TEMPLATE = """\
