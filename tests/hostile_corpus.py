@@ -97,8 +97,8 @@ def write_corpus(content: Path) -> list[HostilePost]:
 # read. Each post is one class of payload; `{evil}` is the origin of a server
 # that records what it is asked for and serves script that sets __pwned.
 FORGED_CONFIG = (
-    '{"provider":"isso","mode":"eager","remember":true,"counts":true,'
-    '"storageKey":"commons.discussion.isso","adapter":true,"countUrl":"{evil}/count"}'
+    '{"mode":"eager","storageKey":"commons.discussion.isso",'
+    '"countUrl":"{evil}/count","isso":{"lang":"en","css":true}}'
 )
 # Settings of a permissive site: its maintainer lets editors write name=
 # attributes and inputs. Names are namespaced all the same.

@@ -4,8 +4,9 @@ A provider is data: the options its DISCUSSION sub-dict accepts (with a check
 per option), whether it offers a comment count or a read-only thread, the
 third-party origins it contacts, how the consent notice names it, where a
 reader without JavaScript can read the thread, and the runtime configuration
-discussion.js needs. The embed markup itself lives in the theme,
-`partials/discussion/<name>.html`, written from each provider's documentation.
+the theme's scripts need. The embed itself is made in the browser, after
+consent, by the provider's adapter (theme/static/js/discussion/<name>.js),
+written from each provider's documentation.
 """
 
 from __future__ import annotations
@@ -204,7 +205,11 @@ PROVIDERS: dict[str, Provider] = {
             read_only=False,
             origins=_same("script", "connect", "img", "style"),
             label=_hosted_at("Isso", "url"),
-            runtime=lambda o: {"countUrl": o["url"] + "count"},
+            # The server is the count endpoint's folder (discussion/isso.js).
+            runtime=lambda o: {
+                "countUrl": o["url"] + "count",
+                "isso": {"lang": o["lang"], "css": o["css"]},
+            },
         ),
         Provider(
             name="giscus",
@@ -235,8 +240,22 @@ PROVIDERS: dict[str, Provider] = {
             label=lambda o: "giscus (GitHub Discussions)",
             runtime=lambda o: {
                 "themes": {"light": o["theme_light"], "dark": o["theme_dark"]},
-                "themeAttr": "data-theme",
-                "frameOrigin": origin_of(o["host"]),
+                # Its script's attributes but the thread's (data-term) and the
+                # scheme's (data-theme), which discussion/giscus.js adds.
+                "giscus": {
+                    "src": o["host"] + "client.js",
+                    "data-repo": o["repo"],
+                    "data-repo-id": o["repo_id"],
+                    "data-category": o["category"],
+                    "data-category-id": o["category_id"],
+                    "data-mapping": "specific",
+                    "data-strict": "1",
+                    "data-reactions-enabled": "1" if o["reactions"] else "0",
+                    "data-emit-metadata": "0",
+                    "data-input-position": o["input_position"],
+                    "data-lang": o["lang"],
+                    "crossorigin": "anonymous",
+                },
             },
             web_url=_giscus_web,
         ),
@@ -264,8 +283,14 @@ PROVIDERS: dict[str, Provider] = {
             label=lambda o: "utterances (GitHub Issues)",
             runtime=lambda o: {
                 "themes": {"light": o["theme_light"], "dark": o["theme_dark"]},
-                "themeAttr": "data-theme",
-                "frameOrigin": "https://utteranc.es",
+                # Its script's attributes but the thread's (data-issue-term) and
+                # the scheme's (data-theme), which discussion/utterances.js adds.
+                "utterances": {
+                    "src": "https://utteranc.es/client.js",
+                    "data-repo": o["repo"],
+                    "data-label": o["label"],
+                    "crossorigin": "anonymous",
+                },
             },
             web_url=_utterances_web,
         ),
@@ -290,7 +315,10 @@ PROVIDERS: dict[str, Provider] = {
             origins=_disqus_origins,
             label=lambda o: "Disqus",
             runtime=lambda o: {
-                "disqus": {"language": o["lang"]},
+                "disqus": {
+                    "language": o["lang"],
+                    "src": f"https://{o['shortname']}.disqus.com/embed.js",
+                },
                 "countScript": {
                     "src": f"https://{o['shortname']}.disqus.com/count.js",
                     "id": "dsq-count-scr",
@@ -342,7 +370,7 @@ PROVIDERS: dict[str, Provider] = {
             label=_hosted_at("Cusdis", "host"),
             runtime=lambda o: {
                 "themes": LIGHT_DARK,
-                "themeAttr": "data-theme",
+                "cusdis": {"host": o["host"], "app_id": o["app_id"], "lang": o["lang"]},
                 "countScript": {
                     "src": o["host"] + "js/cusdis-count.umd.js",
                     "data-host": o["host"].rstrip("/"),
@@ -369,7 +397,15 @@ PROVIDERS: dict[str, Provider] = {
             read_only=True,
             origins=_same("script", "connect", "img", "style"),
             label=_hosted_at("Comentario", "url"),
-            runtime=lambda o: {"themes": LIGHT_DARK, "themeAttr": "theme"},
+            runtime=lambda o: {
+                "themes": LIGHT_DARK,
+                "comentario": {
+                    "url": o["url"],
+                    "lang": o["lang"],
+                    "max_level": o["max_level"],
+                    "fonts": o["fonts"],
+                },
+            },
         ),
         # No comment service (a site that has left one): posts show the last
         # snapshot of their threads, read-only, and nothing is loaded.
@@ -443,20 +479,20 @@ def form_origins(config: dict) -> list[str]:
 
 
 def script_config(config: dict) -> dict:
-    """The site-wide configuration discussion.js reads from the JSON block before it.
+    """The site-wide configuration theme.js and discussion.js read from the JSON block.
 
-    Only settings go here; a thread's own id, title and URL are `data-*`
-    attributes of its section, so one block serves every page.
+    Only settings go here, and only what the page cannot tell otherwise: a
+    thread's own id, title and URL, and the provider's name, are `data-*`
+    attributes of its section, so one block serves every page; whether the
+    site counts comments is whether a listing has count slots; whether it
+    remembers the reader's choice is whether `label` is here. The adapters
+    (theme/static/js/discussion/<provider>.js) make the provider's embed from
+    the provider's own key.
     """
     provider = PROVIDERS[config["provider"]]
     return {
-        "provider": provider.name,
         "mode": config["mode"],
-        "remember": config["remember"],
-        "counts": config["counts"] and provider.counts,
         "storageKey": f"commons.discussion.{provider.name}",
-        # theme/static/js/discussion/<name>.js; a custom provider has none.
-        "adapter": provider.name not in ("custom", "none"),
         # The service's name for "Ask me again", which live.js writes only
         # while the reader's choice is remembered.
         **({"label": label(provider, config[provider.name])} if config["remember"] else {}),
@@ -465,8 +501,11 @@ def script_config(config: dict) -> dict:
 
 
 # What only the thread needs (discussion/live.js, the adapters): a page that
-# shows comment counts and no thread (a listing) goes without.
-THREAD_ONLY_KEYS = frozenset({"provider", "remember", "adapter", "label", "themes", "themeAttr"})
+# shows comment counts and no thread (a listing) goes without. (Remark42's
+# settings serve its counter too.)
+THREAD_ONLY_KEYS = frozenset(
+    {"label", "themes", "isso", "giscus", "utterances", "disqus", "cusdis", "comentario"}
+)
 
 
 def count_script_config(config: dict) -> dict:

@@ -97,13 +97,10 @@ def discussion_for(
         )
     read_only = provider.read_only or bool(options.get("read_only"))
     service = label(provider, options)
-    partial = (
-        options["template"]
-        if provider.name == "custom"
-        else ""
-        if provider.name == "none"
-        else f"partials/discussion/{provider.name}.html"
-    )
+    # Only a custom provider's embed is a template, inert in the page until
+    # consent; every other provider's is made by its adapter
+    # (theme/static/js/discussion/<provider>.js) from the section's data-*.
+    partial = options["template"] if provider.name == "custom" else ""
     counts = config["counts"] and provider.counts
     return Discussion(
         enabled=True,
@@ -117,7 +114,7 @@ def discussion_for(
         notice=config["consent_text"].format(provider=service),
         closed_text=config["closed_text"],
         # No widget at all without a provider: only the snapshot is shown.
-        show_thread=bool(partial) and (state == "open" or read_only),
+        show_thread=provider.name != "none" and (state == "open" or read_only),
         remember=config["remember"],
         counts=counts,
         partial=partial,

@@ -53,7 +53,10 @@ def test_hostile_title_and_id_reach_isso_intact_and_execute_nothing(
     requests = RequestLog(browser, page)
     page.goto(f"{site.url}2026/02/{SLUG}/", wait_until="networkidle")
     section = page.locator("#discussion")
-    assert section.get_attribute("data-discussion-title") == HOSTILE_TITLE
+    # The title the widget gets is the head's og:title (discussion/live.js).
+    assert page.locator("head > meta[property='og:title']").get_attribute("content") == (
+        HOSTILE_TITLE
+    )
     assert section.get_attribute("data-discussion-id") == HOSTILE_ID
     assert requests.off_origin(origin) == []
 
@@ -151,7 +154,7 @@ def test_clobbering_ids_and_names_forge_nothing_and_request_nothing_before_conse
         page.wait_for_timeout(300)
         if contacted():
             found.append(f"requests before consent: {contacted()}")
-        section = page.locator("main > section.discussion")
+        section = page.locator("main > section[data-discussion-provider]")
         if not section.locator("[data-discussion-gate]").is_visible():
             found.append("the consent gate is not shown")
             continue

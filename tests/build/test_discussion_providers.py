@@ -1,7 +1,8 @@
-"""Each provider, built for real: one thread per article with the provider's own
-attributes, none where `Comments: off`, a closed line where `Comments: closed`,
-threads on pages only on request, and count slots on listings where the
-provider has a count API."""
+"""Each provider, built for real: one thread per article, its embed made only
+after consent (by the provider's adapter, tests/browser/test_discussion_embeds.py;
+a custom provider's from its inert template), none where `Comments: off`, a
+closed line where `Comments: closed`, threads on pages only on request, and
+count slots on listings where the provider has a count API."""
 
 from __future__ import annotations
 
@@ -73,74 +74,49 @@ def discussion_sections(doc):
     return doc.xpath("//section[@id='discussion']")
 
 
-def embed(section):
-    (template,) = section.xpath(".//template[@data-discussion-embed]")
-    return template
-
-
-# The element that carries the thread in each provider's embed, and the
-# attributes its documentation defines, with the values the sample post needs.
-THREADS = {
-    "isso": (
-        "//*[@id='isso-thread']",
-        {"data-isso-id": SAMPLE_ID, "data-title": SAMPLE_TITLE},
-    ),
-    "giscus": (
-        "//script[@data-term]",
-        {
-            "src": "https://giscus.app/client.js",
-            "data-repo": "cohere/commons",
-            "data-repo-id": "R_kgDOExample",
-            "data-category": "Comments",
-            "data-category-id": "DIC_kwDOExample",
-            "data-mapping": "specific",
-            "data-term": SAMPLE_ID,
-            "data-strict": "1",
-            "data-lang": "en",
-            "data-theme": "light",
-        },
-    ),
-    "utterances": (
-        "//script[@data-issue-term]",
-        {
-            "src": "https://utteranc.es/client.js",
-            "data-repo": "cohere/commons",
-            "data-issue-term": SAMPLE_ID,
-            "data-label": "comments",
-            "data-theme": "github-light",
-        },
-    ),
-    "disqus": ("//*[@id='disqus_thread']", {}),
-    "remark42": ("//*[@id='remark42']", {}),
-    "cusdis": (
-        "//*[@id='cusdis_thread']",
-        {
-            "data-host": "https://cusdis.com",
-            "data-app-id": "0f8c1c9e-1111-2222-3333-444455556666",
-            "data-page-id": SAMPLE_ID,
-            "data-page-title": SAMPLE_TITLE,
-            "data-page-url": f"/{SAMPLE_ARTICLE.removesuffix('index.html')}",
-            "data-theme": "light",
-        },
-    ),
-    "comentario": (
-        "//comentario-comments",
-        {"page-id": f"/{SAMPLE_ID}", "lang": "en", "theme": "light", "no-fonts": "true"},
-    ),
-    "custom": (
-        "//*[@class='talk-thread']",
-        {"data-talk-id": SAMPLE_ID, "data-talk-title": SAMPLE_TITLE},
-    ),
-}
-SCRIPTS = {
-    "isso": ["https://comments.example.org/js/embed.min.js"],
-    "giscus": ["https://giscus.app/client.js"],
-    "utterances": ["https://utteranc.es/client.js"],
-    "disqus": ["https://cohere-commons.disqus.com/embed.js"],
-    "remark42": ["https://remark42.example.org/web/embed.mjs"],
-    "cusdis": ["https://cusdis.com/js/cusdis.es.js"],
-    "comentario": ["https://comentario.example.org/comentario.js"],
-    "custom": [],
+# Each provider's key in the page's settings, which its adapter makes the
+# embed from (custom has none: its template is the embed).
+PROVIDER_SETTINGS = {
+    "isso": {"lang": "en", "css": True},
+    "giscus": {
+        "src": "https://giscus.app/client.js",
+        "data-repo": "cohere/commons",
+        "data-repo-id": "R_kgDOExample",
+        "data-category": "Comments",
+        "data-category-id": "DIC_kwDOExample",
+        "data-mapping": "specific",
+        "data-strict": "1",
+        "data-reactions-enabled": "1",
+        "data-emit-metadata": "0",
+        "data-input-position": "bottom",
+        "data-lang": "en",
+        "crossorigin": "anonymous",
+    },
+    "utterances": {
+        "src": "https://utteranc.es/client.js",
+        "data-repo": "cohere/commons",
+        "data-label": "comments",
+        "crossorigin": "anonymous",
+    },
+    "disqus": {"language": "en", "src": "https://cohere-commons.disqus.com/embed.js"},
+    "remark42": {
+        "host": "https://remark42.example.org",
+        "site_id": "cohere",
+        "locale": "en",
+        "components": ["embed", "counter"],
+    },
+    "cusdis": {
+        "host": "https://cusdis.com/",
+        "app_id": "0f8c1c9e-1111-2222-3333-444455556666",
+        "lang": "en",
+    },
+    "comentario": {
+        "url": "https://comentario.example.org/",
+        "lang": "en",
+        "max_level": "10",
+        "fonts": False,
+    },
+    "custom": None,
 }
 COUNT_SLOTS = {
     "isso": "span[@data-discussion-count-value]",
@@ -152,30 +128,36 @@ COUNT_SLOTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(THREADS))
-def test_the_article_carries_exactly_one_thread_with_the_providers_attributes(provider_site, name):
+@pytest.mark.parametrize("name", sorted(PROVIDER_SETTINGS))
+def test_the_article_carries_one_thread_and_no_embed_before_consent(provider_site, name):
     doc = parse_html(provider_site(name) / SAMPLE_ARTICLE)
     (section,) = discussion_sections(doc)
     assert section.get("data-discussion-provider") == name
     assert section.get("data-discussion-id") == SAMPLE_ID
-    assert section.get("data-discussion-title") == SAMPLE_TITLE
-    assert section.get("data-discussion-state") == "open"
-    template = embed(section)
-    xpath, attributes = THREADS[name]
-    (thread,) = template.xpath("." + xpath)
-    for attribute, value in attributes.items():
-        assert thread.get(attribute) == value, (name, attribute)
-    assert [s.get("src") for s in template.xpath(".//script")][-1:] == SCRIPTS[name][-1:]
-    # Outside the inert template the page loads only the site's own script.
-    outside = doc.xpath("//script[@src][not(ancestor::template)]/@src")
-    assert [src for src in outside if "discussion" in src] == ["../../../theme/js/discussion.js"]
-    assert not [src for src in outside if src.startswith(("http:", "https:", "//"))]
+    # The adapters take the title from the head, written before the body.
+    assert section.get("data-discussion-title") is None
+    (title,) = doc.xpath("/html/head/meta[@property='og:title']/@content")
+    assert title == SAMPLE_TITLE
+    assert section.get("data-discussion-state") is None  # open: only "closed" is written
+    templates = section.xpath(".//template[@data-discussion-embed]")
+    if name == "custom":
+        (template,) = templates
+        (thread,) = template.xpath(".//*[@class='talk-thread']")
+        assert thread.get("data-talk-id") == SAMPLE_ID
+        assert thread.get("data-talk-title") == SAMPLE_TITLE
+    else:
+        assert templates == [], "only a custom provider's embed is a template"
+    # The page loads the site's own theme.js alone; discussion.js comes from it.
+    assert [src.rsplit("/", 1)[-1] for src in doc.xpath("//script/@src")] == ["theme.js"]
+    # The settings, found by position: the section's own child.
     (config,) = doc.xpath("//script[@data-discussion-config]")
-    assert json.loads(config.text)["provider"] == name
-    assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
+    assert config.getparent() is section and section.getparent().tag == "main"
+    settings = json.loads(config.text)
+    assert settings.get(name) == PROVIDER_SETTINGS[name]
+    assert SAMPLE_ID not in config.text and "Sharing" not in config.text
 
 
-@pytest.mark.parametrize("name", sorted(THREADS))
+@pytest.mark.parametrize("name", sorted(PROVIDER_SETTINGS))
 def test_off_has_no_thread_and_pages_need_to_ask(provider_site, name):
     output = provider_site(name)
     assert discussion_sections(parse_html(output / "2026/01/quiet-post/index.html")) == []
@@ -193,11 +175,11 @@ def test_closed_shows_a_line_and_the_read_only_thread_where_the_provider_has_one
         assert [" ".join(p.text_content().split()) for p in closed] == [
             "The discussion on this post is closed."
         ]
-        has_thread = bool(section.xpath(".//template[@data-discussion-embed]"))
+        has_thread = bool(section.xpath(".//*[@data-discussion-gate]"))
         assert has_thread is read_only, name
 
 
-@pytest.mark.parametrize("name", sorted(THREADS))
+@pytest.mark.parametrize("name", sorted(PROVIDER_SETTINGS))
 def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, name):
     doc = parse_html(provider_site(name) / "index.html")
     slots = doc.xpath("//a[@data-discussion-count]")
@@ -213,8 +195,7 @@ def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, na
     assert sample.xpath(COUNT_SLOTS[name])
     assert " ".join(sample.text_content().split()).startswith("Discussion")
     assert {a.get("data-discussion-count") for a in slots} >= {SAMPLE_ID, "tool-night"}
-    (config,) = doc.xpath("//script[@data-discussion-config]")
-    assert len(doc.xpath("//script[contains(@src, 'discussion.js')]")) == 1
+    (config,) = doc.xpath("//main/script[@data-discussion-config]")
     # A listing has no thread: its settings are those the counts need, no more;
     # the post's page has the thread's too.
     listing = json.loads(config.text)
@@ -222,10 +203,12 @@ def test_the_index_shows_count_slots_where_the_provider_counts(provider_site, na
         "//script[@data-discussion-config]/text()"
     )
     thread = json.loads(post_config)
-    assert {"provider", "label", "adapter", "remember"} <= set(thread)
+    assert {"label", "themes"} & set(thread)
     assert listing == {key: thread[key] for key in listing}
-    assert set(thread) - set(listing) >= {"provider", "label", "adapter", "remember"}
-    assert {"counts", "mode", "storageKey"} <= set(listing)
+    assert not {"label", "themes"} & set(listing)
+    # The embed's settings are the thread's alone (Remark42's serve its counter too).
+    assert (name in listing) is (name == "remark42")
+    assert {"mode", "storageKey"} <= set(listing)
 
 
 def test_noscript_offers_the_providers_own_page_where_there_is_one(provider_site):
@@ -249,14 +232,14 @@ def test_every_providers_markup_is_valid_html(provider_site, tmp_path):
 
     from tests.build.test_html_validity import run_vnu
 
-    for name in sorted(THREADS):
+    for name in sorted(PROVIDER_SETTINGS):
         output = provider_site(name)
         for page in (SAMPLE_ARTICLE, "2026/01/old-thread/index.html", "index.html"):
             target = tmp_path / name / page
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(output / page, target)
     pages, messages = run_vnu(tmp_path)
-    assert len(pages) == 3 * len(THREADS)
+    assert len(pages) == 3 * len(PROVIDER_SETTINGS)
     errors = [
         f"{m['url'].rsplit(str(tmp_path), 1)[-1]}:{m.get('lastLine')}: {m['message']}"
         for m in messages

@@ -14,9 +14,16 @@ from tests.conftest import SAMPLE_ARTICLE, copy_content, parse_html
 SAMPLE_PATH = SAMPLE_ARTICLE.removesuffix("index.html")
 
 
-def isso_script(doc):
-    (script,) = doc.xpath("//template[@data-discussion-embed]//script[@data-isso]")
-    return script
+def page_config(doc) -> dict:
+    """The discussion settings of a post's page, where theme.js finds them."""
+    (config,) = doc.xpath("//main/section/script[@data-discussion-config]")
+    return json.loads(config.text)
+
+
+def isso_count_url(doc) -> str:
+    """The Isso endpoint in the page's settings; discussion/isso.js loads Isso
+    from its folder (tests/browser/test_discussion_embeds.py)."""
+    return page_config(doc)["countUrl"]
 
 
 def test_local_builds_use_the_local_isso_from_local_server(built_site):
@@ -26,21 +33,20 @@ def test_local_builds_use_the_local_isso_from_local_server(built_site):
 
     port = get_settings_from_file(str(DEV_SETTINGS))["LOCAL_SERVER"]["isso_port"]
     doc = parse_html(built_site / SAMPLE_ARTICLE)
-    script = isso_script(doc)
-    assert script.get("data-isso") == f"http://127.0.0.1:{port}/"
-    assert script.get("src") == f"http://127.0.0.1:{port}/js/embed.min.js"
+    assert isso_count_url(doc) == f"http://127.0.0.1:{port}/count"
     (section,) = doc.xpath("//section[@id='discussion']")
     assert section.get("data-discussion-url") == "/" + SAMPLE_PATH
-    assert section.get("data-discussion-mode") == "consent"
+    assert page_config(doc)["mode"] == "consent"
 
 
 def test_production_uses_the_comment_service_and_absolute_urls(published_site):
     doc = parse_html(published_site / SAMPLE_ARTICLE)
-    assert isso_script(doc).get("data-isso") == "https://comments.commons.example.org/"
     (section,) = doc.xpath("//section[@id='discussion']")
-    assert section.get("data-discussion-url") == "https://commons.example.org/" + SAMPLE_PATH
-    (config,) = doc.xpath("//script[@data-discussion-config]")
-    assert json.loads(config.text)["countUrl"] == "https://comments.commons.example.org/count"
+    # The thread's URL is the canonical link's: the section does not repeat it.
+    assert section.get("data-discussion-url") is None
+    (canonical,) = doc.xpath("/html/head/link[@rel='canonical']/@href")
+    assert canonical == "https://commons.example.org/" + SAMPLE_PATH
+    assert isso_count_url(doc) == "https://comments.commons.example.org/count"
 
 
 def test_the_production_comment_service_comes_from_the_environment(build):
@@ -48,19 +54,16 @@ def test_the_production_comment_service_comes_from_the_environment(build):
         settings_file=PUBLISH_SETTINGS,
         env={"COMMONS_ISSO_URL": "https://talk.cohere.example/isso"},
     )
-    script = isso_script(parse_html(output / SAMPLE_ARTICLE))
-    assert script.get("data-isso") == "https://talk.cohere.example/isso/"
-    assert script.get("src") == "https://talk.cohere.example/isso/js/embed.min.js"
+    assert isso_count_url(parse_html(output / SAMPLE_ARTICLE)) == (
+        "https://talk.cohere.example/isso/count"
+    )
 
 
 def test_lazy_and_eager_modes_reach_the_page(build):
     for mode in ("lazy", "eager"):
         output = build(overrides={"DISCUSSION": {"mode": mode, "isso": {"url": "http://c.test/"}}})
         doc = parse_html(output / SAMPLE_ARTICLE)
-        (section,) = doc.xpath("//section[@id='discussion']")
-        assert section.get("data-discussion-mode") == mode
-        (config,) = doc.xpath("//script[@data-discussion-config]")
-        assert json.loads(config.text)["mode"] == mode
+        assert page_config(doc)["mode"] == mode
 
 
 @pytest.mark.parametrize(
@@ -111,12 +114,11 @@ def test_a_rebuild_from_the_content_cache_follows_a_changed_setting(build):
     # Local builds reuse Pelican's content cache; cached posts must not keep
     # the thread settings of the build that cached them.
     first = build(overrides={"DISCUSSION": {"isso": {"url": "http://one.test/"}}})
-    assert isso_script(parse_html(first / SAMPLE_ARTICLE)).get("data-isso") == "http://one.test/"
+    assert isso_count_url(parse_html(first / SAMPLE_ARTICLE)) == "http://one.test/count"
     second = build(overrides={"DISCUSSION": {"isso": {"url": "http://two.test/"}, "mode": "lazy"}})
     doc = parse_html(second / SAMPLE_ARTICLE)
-    assert isso_script(doc).get("data-isso") == "http://two.test/"
-    (section,) = doc.xpath("//section[@id='discussion']")
-    assert section.get("data-discussion-mode") == "lazy"
+    assert isso_count_url(doc) == "http://two.test/count"
+    assert page_config(doc)["mode"] == "lazy"
 
 
 def test_several_bad_settings_are_reported_together_each_with_value_accepted_and_fix(build):

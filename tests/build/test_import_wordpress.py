@@ -416,10 +416,11 @@ def test_a_site_wide_thread_rule_is_the_one_the_import_and_the_build_use(tmp_pat
     assert threads and all(re.fullmatch(r"/\d{4}/\d{2}/[\w-]+/", uri) for uri in threads)
 
     output = build(content=content, overrides={"DISCUSSION": discussion})
+    # Each post's thread id, which discussion/isso.js gives Isso as data-isso-id.
     built = {
-        element.get("data-isso-id")
+        thread_id
         for page in output.rglob("index.html")
-        for element in parse_html(page).xpath("//template//*[@data-isso-id] | //*[@data-isso-id]")
+        for thread_id in parse_html(page).xpath("//main/section/@data-discussion-id")
     }
     assert threads <= built
 

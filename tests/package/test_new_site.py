@@ -161,10 +161,10 @@ def test_commons_serve_serves_the_site_and_a_reader_comments_in_chromium(
         served = time.perf_counter() - started
         print(f"\nnew site to served: {served:.1f} s")
         assert page.locator("h1").inner_text() == "Welcome to served"
-        # The post's own thread, as the theme gives it to Isso's client (in
-        # the discussion's template, which the consent gate inserts).
+        # The post's own thread, as the theme gives it to Isso's adapter
+        # (discussion/isso.js), which makes the embed after consent.
         source = html.fromstring(page.content())
-        thread = source.xpath("string(//*[@data-isso-id]/@data-isso-id)")
+        thread = source.xpath("string(//main/section/@data-discussion-id)")
         assert thread == "welcome-to-served"
         # The reader opens the discussion (the consent gate) and posts.
         page.click("[data-discussion-load]")

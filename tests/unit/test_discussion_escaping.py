@@ -3,13 +3,15 @@
 - JSON inside `<script type="application/json">`: the theme's `tojson`;
 - HTML attributes: the theme's partials, rendered by Jinja with autoescaping
   as Pelican renders them, then parsed back;
-- JavaScript source: none is ever built from a value; the partials' scripts
-  carry attributes only, and discussion.js reads values as data.
+- JavaScript source: none is ever built from a value; the partials hold no
+  script but the JSON block, and the adapters read values as data (their
+  embeds, made in the browser: tests/browser/test_discussion_embeds.py).
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +21,7 @@ from lxml import html
 from commons import REPO_ROOT
 from commons.discussion.providers import script_config
 from commons.discussion.settings import validate_settings
+from commons.urls import absolute_url
 from plugins.discussion.identity import discussion_for
 from plugins.discussion.plugin import AssetsOncePerPage
 from tests.unit.test_discussion_settings import SAMPLES
@@ -51,7 +54,7 @@ def test_the_script_config_is_inert_html_and_parses_back_to_the_value(value):
         assert character not in config.text
     assert json.loads(config.text) == data
     assert doc.xpath("//p[@id='after']"), "the JSON ended the script element early"
-    assert len(doc.xpath("//script")) == 2  # the config and discussion.js, nothing more
+    assert len(doc.xpath("//script")) == 1  # the config, nothing more: theme.js loads the rest
 
 
 def pelican_like_environment() -> Environment:
@@ -67,6 +70,8 @@ def pelican_like_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # plugins/page_meta's filter, for a site whose address is https://site.example.
+    env.filters["absolute_url"] = partial(absolute_url, "https://site.example")
     return env
 
 
@@ -94,21 +99,17 @@ def render_section(provider: str, title: str, identifier: str, state: str = "ope
     return html.fromstring(f"<body>{rendered}</body>"), thread
 
 
-# Where each provider's partial puts the title and the id: (XPath, attribute, value).
+# Where the page's markup puts the title and the id besides the section's
+# data-*: (XPath, attribute, value). Only a custom provider's template does;
+# the others' adapters make their embeds from the section's data-*.
 CARRIERS = {
-    "isso": [
-        ("//*[@id='isso-thread']", "data-title", "title"),
-        ("//*[@id='isso-thread']", "data-isso-id", "id"),
-    ],
-    "giscus": [("//script[@data-term]", "data-term", "id")],
-    "utterances": [("//script[@data-issue-term]", "data-issue-term", "id")],
+    "isso": [],
+    "giscus": [],
+    "utterances": [],
     "disqus": [],
     "remark42": [],
-    "cusdis": [
-        ("//*[@id='cusdis_thread']", "data-page-title", "title"),
-        ("//*[@id='cusdis_thread']", "data-page-id", "id"),
-    ],
-    "comentario": [("//comentario-comments", "page-id", "path")],
+    "cusdis": [],
+    "comentario": [],
     "custom": [
         ("//*[@data-talk-id]", "data-talk-id", "id"),
         ("//div[@class='talk']", "data-talk-title", "title"),
@@ -121,7 +122,8 @@ CARRIERS = {
 def test_hostile_values_reach_every_attribute_intact(provider, title):
     doc, _thread = render_section(provider, title, HOSTILE_ID)
     (section,) = doc.xpath("//section[@id='discussion']")
-    assert section.get("data-discussion-title") == title
+    # The widget's title is the head's og:title (tests/browser/test_discussion_embeds.py).
+    assert section.get("data-discussion-title") is None
     assert section.get("data-discussion-id") == HOSTILE_ID
     assert section.get("data-discussion-url") == "/2026/01/tools/?a=1&b=2"
     expected = {"title": title, "id": HOSTILE_ID, "path": "/" + HOSTILE_ID}
@@ -137,7 +139,7 @@ def test_no_script_is_built_from_a_value(provider):
     assert scripts
     for script in scripts:
         if script.get("type") == "application/json":
-            assert json.loads(script.text)["provider"] == provider
+            assert json.loads(script.text)["mode"] == "consent"
             continue
         assert not (script.text or "").strip(), "inline JavaScript in the discussion markup"
         assert script.get("src")

@@ -92,7 +92,7 @@ def test_an_article_has_an_open_thread_by_default():
     assert thread.provider == "isso" and thread.anchor == "discussion"
     assert thread.link == "/2026/01/tools/#discussion"
     assert thread.notice == "Comments are hosted by Isso at comments.example.org. Load comments?"
-    assert thread.partial == "partials/discussion/isso.html"
+    assert thread.partial == ""  # the adapter, discussion/isso.js, makes the embed
     assert thread.counts and thread.count_partial == "partials/discussion/isso_count.html"
 
 

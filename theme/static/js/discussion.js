@@ -1,7 +1,8 @@
-/* The discussion's first step, docs/theme.md "Markup interface": shows the
-   consent gate. discussion/live.js, which brings the thread and the comment
-   counts, loads only once comments may load: the reader agreed (now or
-   before, remembered) or the site's mode loads them without asking. */
+/* The discussion's second step, docs/theme.md "Markup interface": theme.js
+   inserts this script once there is work to do (the reader agreed, now or
+   before, the site's mode loads comments without asking, or counts may
+   load). It loads discussion/live.js, which brings the thread and the
+   comment counts, now or, in mode lazy, when the thread nears the viewport. */
 (function () {
   "use strict";
   // Found by position, never by id or name, which a post could forge.
@@ -11,13 +12,18 @@
   if (!node || !node.matches("script[data-discussion-config]") ||
       ({}).hasOwnProperty.call(win, "commonsDiscussion")) return;
   var cfg = JSON.parse(node.textContent), mode = cfg.mode;
-  var section = $("main>section[data-discussion-provider]");
+  // The reader's click, handed over by theme.js as a property of this
+  // element: markup can set attributes, never that.
+  var consent = me.commonsConsent;
+  var section = node.parentNode.matches("main>section[data-discussion-provider]") ? node.parentNode : null;
+  var base = me.src.replace(/js\/discussion\.js(\?.*)?$/, "");
   var d = win.commonsDiscussion = {
-    config: cfg, section: section, adapters: {}, $: $, root: root, store: store, asset: asset
+    config: cfg, section: section, adapters: {}, $: $, root: root, store: store, asset: asset,
+    base: base, remember: !!(consent && consent.remember)
   };
 
   function $(s, scope) { return (scope || root).querySelector(s); }
-  function asset(name) { return me.src.replace(/discussion\.js(\?.*)?$/, "discussion/" + name + ".js"); }
+  function asset(name) { return base + "js/discussion/" + name + ".js"; }
   // The reader's remembered choice (live.js writes it).
   function store() {
     try { return localStorage.getItem(cfg.storageKey) === "yes"; } catch (e) { return false; }
@@ -34,30 +40,19 @@
     doc.head.appendChild(s);
   }
 
-  function gate() {
-    if (!section || !$("template[data-discussion-embed]", section)) return;
-    if (mode === "eager" || (mode === "lazy" && !win.IntersectionObserver)) return "thread";
-    if (mode === "lazy") {
-      var seen = new IntersectionObserver(function (entries) {
-        if (entries[0].isIntersecting) { seen.disconnect(); live(true); }
-      }, { rootMargin: "600px 0px" });
-      return seen.observe(section);
-    }
-    if (store()) return "thread";
-    var box = $("[data-discussion-gate]", section);
-    box.hidden = false;
-    $("[data-discussion-load]", box).addEventListener("click", function () {
-      var keep = $("[data-discussion-remember]", box);
-      d.remember = keep && keep.checked;
-      box.hidden = true;
-      live(true);
-      var heading = $("h2", section);
-      if (heading) { heading.tabIndex = -1; heading.focus(); }
-    });
+  // "thread" when the thread loads now; in mode lazy, it loads when seen.
+  function when() {
+    if (!section || !$(":scope>[data-discussion-gate]", section)) return;
+    if (consent || store() || mode === "eager" || (mode === "lazy" && !win.IntersectionObserver)) return "thread";
+    if (mode !== "lazy") return;
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries[0].isIntersecting) { seen.disconnect(); live(true); }
+    }, { rootMargin: "600px 0px" });
+    seen.observe(section);
   }
 
   // Counts load under the same rule as threads: not before consent.
-  d.counts = !!(cfg.counts && $("[data-discussion-count]") && (mode !== "consent" || store()));
-  var now = gate() === "thread";
+  d.counts = !!($("[data-discussion-count]") && (mode !== "consent" || store()));
+  var now = when() === "thread";
   if (now || d.counts) live(now);
 })();

@@ -1,8 +1,11 @@
-/* Commons scheme toggle and share button; docs/theme.md "Markup interface".
-   Not deferred: a remembered scheme applies before the first paint. */
+/* Commons scheme toggle, share button and the discussion's first step;
+   docs/theme.md "Markup interface". Not deferred: a remembered scheme applies
+   before the first paint. */
 (function () {
   "use strict";
   var KEY = "commons-theme", doc = document, data = doc.documentElement.dataset;
+  // Read now, from the head, before the body holds anything that could pose as it.
+  var me = doc.currentScript.src;
   var system = matchMedia("(prefers-color-scheme: dark)");
   function systemTheme() { return system.matches ? "dark" : "light"; }
   function current() { return data.theme || systemTheme(); }
@@ -42,4 +45,37 @@
       };
     }
   });
+  // Apart from the toggle and the share button: neither waits on the other.
+  doc.addEventListener("DOMContentLoaded", discussion);
+
+  // discussion.js loads only when it has work to do: a thread that loads
+  // without asking (mode lazy or eager, or the reader's remembered choice),
+  // counts that may load, or the reader's click on the consent button.
+  // Its settings are found by position, a direct child of main (a listing)
+  // or of its section: never inside an article, where a post's body is.
+  function discussion() {
+    var node = doc.querySelector("main>script[data-discussion-config],main>section>script[data-discussion-config]");
+    if (!node) return;
+    var cfg = JSON.parse(node.textContent), section = node.parentNode, stored;
+    var gate = section.querySelector(":scope>[data-discussion-gate]");
+    try { stored = localStorage.getItem(cfg.storageKey) == "yes"; } catch (e) {} // blocked: ask
+    // Inserted right after its settings, which it reads as its previous
+    // sibling. The consent is a property of the element: no markup sets one.
+    function load(consent) {
+      var s = doc.createElement("script");
+      s.src = new URL("discussion.js", me);
+      s.commonsConsent = consent;
+      node.after(s);
+    }
+    if (stored || cfg.mode != "consent") return (gate || doc.querySelector("[data-discussion-count]")) && load();
+    if (!gate) return;
+    gate.hidden = false;
+    gate.querySelector("[data-discussion-load]").onclick = function () {
+      var keep = gate.querySelector("[data-discussion-remember]"), heading = section.querySelector("h2");
+      gate.hidden = true;
+      load({ remember: !!keep && keep.checked });
+      heading.tabIndex = -1;
+      heading.focus();
+    };
+  }
 })();

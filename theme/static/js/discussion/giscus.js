@@ -1,9 +1,16 @@
-/* giscus adapter for discussion.js: ready on giscus' first message; themes by
-   setConfig (https://github.com/giscus/giscus/blob/main/ADVANCED-USAGE.md). */
+/* giscus adapter for discussion.js (https://giscus.app; mapping "specific":
+   the thread id is the term): giscus' script, its attributes from the
+   settings and the thread, and its container; ready on giscus' first
+   message; themes by setConfig
+   (https://github.com/giscus/giscus/blob/main/ADVANCED-USAGE.md). */
 (function (d) {
   "use strict";
-  var origin = d.config.frameOrigin;
-  d.adapters.giscus = function () {
+  var attrs = d.config.giscus, origin = new URL(attrs.src).origin;
+  d.adapters.giscus = function (thread, box) {
+    box.append(
+      d.script(Object.assign({}, attrs, { "data-term": thread.id, "data-theme": d.theme() })),
+      d.element("div", { class: "giscus" })
+    );
     window.addEventListener("message", function (e) {
       if (e.origin === origin && e.data && e.data.giscus && !d.sync.ready) d.ready();
     });

@@ -8,7 +8,7 @@
   var section = d.section, thread = d.$("[data-discussion-thread]", section), wait;
   var ready = d.ready;
   d.ready = function () { clearTimeout(wait); ready(); };
-  function arm() { if (d.config.adapter) wait = setTimeout(failed, 2e4); }
+  function arm() { if (d.adapted) wait = setTimeout(failed, 2e4); }
   function failed() {
     clearTimeout(wait);
     if (d.sync.ready || d.$("[data-discussion-error]", section)) return;
