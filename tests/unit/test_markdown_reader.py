@@ -101,3 +101,69 @@ def test_the_plugin_hands_markdown_to_the_reusing_reader_unless_readers_says_oth
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(SettingsError, match=re.escape(key)):
         SCHEMA.validate(raw)
+
+
+CODE_POST = (
+    "Title: Code\nDate: 2024-02-01\nSummary: Some `code` and\n\n    indented = True\n\n"
+    "```python\nprint('one')\n```\n\n"
+    "```python\nfor line in lines:\n    print(line)\n```\n\n"
+    "```javascript\nconst a = 1;\n```\n\n"
+    '```{.python hl_lines="2"}\nfirst = 1\nsecond = 2\n```\n\n'
+    '```{.python linenums="true"}\nnumbered = 1\n```\n\n'
+    "    :::ruby\n    puts 'indented'\n"
+)
+
+
+def count_formatters(monkeypatch) -> list:
+    """Every HtmlFormatter made from now on, by whoever makes it."""
+    from pygments.formatters import HtmlFormatter
+
+    made = []
+    original = HtmlFormatter.__init__
+
+    def counting(self, **options):
+        made.append(options)
+        original(self, **options)
+
+    monkeypatch.setattr(HtmlFormatter, "__init__", counting)
+    return made
+
+
+def test_code_blocks_get_pelican_s_html_from_one_formatter_per_set_of_options(
+    settings, tmp_path, monkeypatch
+):
+    post = tmp_path / "code.md"
+    post.write_text(CODE_POST, encoding="utf-8")
+    made = count_formatters(monkeypatch)
+    fresh = MarkdownReader(settings).read(str(post))
+    made_by_pelican = len(made)
+    reader = ReusingMarkdownReader(settings)
+    assert reader.read(str(post)) == fresh
+    assert reader.read(str(post)) == fresh
+    content, metadata = fresh
+    assert content.count('class="highlight"') == 7 and "<code>code</code>" in metadata["summary"]
+    assert '<span class="hll">' in content and 'class="linenos"' in content
+    # Pelican makes one formatter per block; the reader one per distinct set of
+    # options (fenced, indented, hl_lines, line numbers…), none for the second read.
+    assert made_by_pelican == 7
+    distinct = {repr(sorted(options.items())) for options in made[:made_by_pelican]}
+    assert len(made) - made_by_pelican == len(distinct) < made_by_pelican
+
+
+def test_a_formatter_of_the_site_s_own_is_left_to_codehilite(settings):
+    from pygments.formatters import HtmlFormatter
+
+    from plugins.markdown_reader.code_formatters import SharedFormatters, with_shared_formatters
+
+    class SiteFormatter(HtmlFormatter):
+        pass
+
+    codehilite = "markdown.extensions.codehilite"
+    for formatter in (SiteFormatter, "latex"):
+        markdown = {"extension_configs": {codehilite: {"pygments_formatter": formatter}}}
+        assert with_shared_formatters(markdown) is markdown
+    shared = with_shared_formatters(settings["MARKDOWN"])
+    assert isinstance(
+        shared["extension_configs"][codehilite]["pygments_formatter"], SharedFormatters
+    )
+    assert "pygments_formatter" not in settings["MARKDOWN"]["extension_configs"][codehilite]
