@@ -11,6 +11,7 @@ from commons.pelican_patches import MARKDOWN_META, markdown_metadata
 from commons.settings import Boolean, Schema, install
 
 from .code_formatters import with_shared_formatters
+from .plain_fields import FieldsMarkdown
 
 SETTING = "MARKDOWN_READER"
 SCHEMA = Schema(
@@ -27,7 +28,8 @@ class ReusingMarkdownReader(MarkdownReader):
     metadata with (so that a Summary's first lines are not read as metadata):
     the formatted fields are converted by a second converter, kept as well, and
     the body converter keeps its `meta` preprocessor from file to file. Both
-    highlight code with the same Pygments formatters (code_formatters).
+    highlight code with the same Pygments formatters (code_formatters); a field
+    that is one plain line skips Markdown's pipeline (plain_fields).
     """
 
     def read(self, source_path):
@@ -35,7 +37,7 @@ class ReusingMarkdownReader(MarkdownReader):
         if getattr(self, "_body_converter", None) is None:
             markdown = with_shared_formatters(self.settings["MARKDOWN"])
             self._body_converter = Markdown(**markdown)
-            self._fields_converter = Markdown(**markdown)
+            self._fields_converter = FieldsMarkdown(**markdown)
             self._fields_meta = self._fields_converter.preprocessors[MARKDOWN_META]
         else:
             self._body_converter.reset()

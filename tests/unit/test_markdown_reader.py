@@ -167,3 +167,80 @@ def test_a_formatter_of_the_site_s_own_is_left_to_codehilite(settings):
         shared["extension_configs"][codehilite]["pygments_formatter"], SharedFormatters
     )
     assert "pygments_formatter" not in settings["MARKDOWN"]["extension_configs"][codehilite]
+
+
+# Characters a Summary line is made of: those the plain-line scan accepts, and
+# those it must refuse because some processor reacts to them.
+PLAIN_CHARACTERS = "aZéßЖ字ᾷ09²" + ",.;:?!'\"()/%$@’‘“”–—…-"
+MARKUP_CHARACTERS = "*_`[]<>&#|{}\\~=+^\t\n\x02\u00a0"
+
+
+def fields_converters(settings, extensions=(), **extension_configs):
+    """Commons' fields converter and Python-Markdown's own, for the same MARKDOWN setting."""
+    from markdown import Markdown
+
+    from plugins.guard.user_content import UserContentIdsExtension  # noqa: F401
+    from plugins.markdown_reader.plain_fields import USER_CONTENT_EXTENSION, FieldsMarkdown
+
+    markdown = dict(settings["MARKDOWN"])
+    configs = {**markdown.get("extension_configs", {}), **extension_configs}
+    markdown["extension_configs"] = configs
+    markdown["extensions"] = [*configs, *extensions, USER_CONTENT_EXTENSION]
+    converters = FieldsMarkdown(**markdown), Markdown(**markdown)
+    for converter in converters:
+        # As Pelican converts a field: without the meta preprocessor.
+        converter.preprocessors.deregister("meta")
+    return converters
+
+
+def random_lines(count: int, alphabet: str, seed: int) -> list[str]:
+    """Lines of one to eight words drawn from `alphabet` (spaces in it make runs of them)."""
+    import random
+
+    chooser = random.Random(seed)
+    return [
+        " ".join(
+            "".join(chooser.choices(alphabet, k=chooser.randint(1, 8)))
+            for _ in range(chooser.randint(1, 8))
+        )
+        for _ in range(count)
+    ]
+
+
+def test_a_plain_summary_line_gets_the_paragraph_markdown_makes_of_it(settings):
+    fields, markdown = fields_converters(settings)
+    corpus_like = [
+        "The hardest part was deciding who would keep it going. It turned out fine.",
+        "Notes: what we learned (and what we'd change) — 50% less paper…",
+        "Ask us: who's in?",
+    ]
+    lines = corpus_like + random_lines(3000, PLAIN_CHARACTERS, 1)
+    lines += random_lines(1500, PLAIN_CHARACTERS + MARKUP_CHARACTERS + "  ", 2)
+    plain = 0
+    for line in lines:
+        fields.reset()
+        markdown.reset()
+        assert fields.convert(line) == markdown.convert(line), repr(line)
+        plain += fields.plain_paragraph(line)
+    # The scan takes the plain lines and refuses each line with markup.
+    assert all(fields.plain_paragraph(line) for line in corpus_like)
+    assert plain > 500
+    for character in MARKUP_CHARACTERS:
+        assert not fields.plain_paragraph(f"A line {character}with it")
+    for line in ("1990 was a year", "- a list", "A trailing space ", "Two  spaces"):
+        assert not fields.plain_paragraph(line)
+
+
+def test_extensions_that_rewrite_plain_words_get_markdown_s_whole_pipeline(settings):
+    smart, markdown = fields_converters(settings, extensions=["markdown.extensions.smarty"])
+    line = 'Don\'t say "maybe" -- say yes...'
+    assert not smart.plain_paragraph(line)
+    assert smart.convert(line) == markdown.convert(line) != f"<p>{line}</p>"
+    glossary = {"markdown.extensions.abbr": {"glossary": {"HTML": "Hyper Text"}}}
+    abbreviating, markdown = fields_converters(settings, **glossary)
+    assert abbreviating.convert("We write HTML") == markdown.convert("We write HTML")
+    assert "<abbr" in abbreviating.convert("We write HTML")
+    marker = {"markdown.extensions.toc": {"marker": "Contents"}}
+    marking, markdown = fields_converters(settings, **marker)
+    assert not marking.plain_paragraph("Contents")
+    assert marking.convert("Contents") == markdown.convert("Contents")
