@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin
 
@@ -19,6 +21,7 @@ from plugins.feeds.entries import (
     feed_title,
     tag_uri,
 )
+from plugins.feeds.sitemap import site_relative
 from plugins.feeds.writer import terms
 
 OPTIONS = {"id_authority": "commons.example.org", "id_date": "2011-03"}
@@ -250,6 +253,30 @@ def test_discovery_on_a_post_announces_only_the_site_feeds():
     ]
 
 
+def test_the_site_feeds_each_page_announces_are_worked_out_once_per_site_address():
+    from jinja2 import Environment
+
+    from plugins.feeds.discovery import FeedLinks
+
+    env = Environment(autoescape=True)
+    env.globals["feed_links"] = FeedLinks()
+    template = env.from_string("{% for f in feed_links() %}{{ f.href }}|{{ f.title }};{% endfor %}")
+    category = Category(slug="community", name="Community")
+    pages = [
+        {"SITEURL": "../..", "category": category},
+        {"SITEURL": "", "category": category, "article": post()},
+        {"SITEURL": "../..", "tag": Category(slug="food", name="Food")},
+        {"SITEURL": ".."},
+        {"SITEURL": "..", "SITENAME": "Renamed"},
+    ]
+    for page in pages:
+        context = {**FEED_PATHS, "SITENAME": "Commons", **page}
+        expected = "".join(f"{link.href}|{link.title};" for link in links_for(context))
+        assert template.render(context) == expected
+    # One list of site-wide links per site address and name: four, for five pages.
+    assert len(env.globals["feed_links"].site_links) == 4
+
+
 def test_two_posts_that_would_share_an_id_stop_the_build():
     from pelican.generators import ArticlesGenerator
 
@@ -270,3 +297,24 @@ def test_two_posts_that_would_share_an_id_stop_the_build():
     second.metadata = {"comments_id": "talk-2012"}
     second.discussion = thread(second)
     check_entry_ids([generator])
+
+
+@pytest.mark.parametrize(
+    "output", ["/srv/site/output", "/srv/site/output/", "/", "/srv/./site/../out"]
+)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index.html",
+        "2011/03/a-post/index.html",
+        "tag/x/page/2/index.html",
+        "a//b.html",
+        "a/./b.html",
+        "a/../b.html",
+        "../outside.html",
+        "",
+    ],
+)
+def test_a_written_page_s_site_path_is_what_relpath_gives(output, name):
+    for path in (os.path.join(output, name), os.path.abspath(os.path.join(output, name))):
+        assert site_relative(path, output) == Path(os.path.relpath(path, output)).as_posix()
