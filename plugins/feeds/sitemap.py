@@ -7,13 +7,12 @@ same absolute addresses as the feeds, and dates a listing by its newest post.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from lxml import etree
 
+from commons.paths import relative_posix
 from commons.urls import absolute_url, page_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -34,32 +33,11 @@ def unlisted_paths(settings: dict) -> set[str]:
     return {str(settings[name]) for name in UNLISTED_SAVE_AS if settings.get(name)}
 
 
-def site_relative(path: str, output_path: str) -> str:
-    """`path` relative to the folder `output_path`, as os.path.relpath gives it, with "/".
-
-    Pelican's writer reports each page by the normalised absolute path it
-    joined onto the normalised absolute OUTPUT_PATH: what follows the folder
-    is the answer, without relpath's work on every page (both made absolute,
-    then compared part by part). Any other path goes through relpath.
-    """
-    folder = os.path.normpath(output_path)
-    prefix = folder if folder.endswith(os.sep) else folder + os.sep
-    if (
-        os.path.isabs(folder)
-        and path.startswith(prefix)
-        and path != prefix
-        and os.path.normpath(path) == path
-    ):
-        # Normalised: no "." or ".." part, no doubled or trailing separator.
-        return path[len(prefix) :].replace(os.sep, "/")
-    return Path(os.path.relpath(path, output_path)).as_posix()
-
-
 def entry_for(
     path: str, output_path: str, context: dict, unlisted: set[str] = frozenset()
 ) -> SitemapEntry | None:
     """The sitemap entry for a page Pelican just wrote, or None if it has no place there."""
-    relative = site_relative(path, output_path)
+    relative = relative_posix(path, output_path)
     if not relative.endswith(".html") or relative.rsplit("/", 1)[-1] in UNLISTED_FILES:
         return None
     if relative in unlisted:

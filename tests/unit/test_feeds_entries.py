@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin
 
@@ -21,7 +19,6 @@ from plugins.feeds.entries import (
     feed_title,
     tag_uri,
 )
-from plugins.feeds.sitemap import site_relative
 from plugins.feeds.writer import terms
 
 OPTIONS = {"id_authority": "commons.example.org", "id_date": "2011-03"}
@@ -297,24 +294,3 @@ def test_two_posts_that_would_share_an_id_stop_the_build():
     second.metadata = {"comments_id": "talk-2012"}
     second.discussion = thread(second)
     check_entry_ids([generator])
-
-
-@pytest.mark.parametrize(
-    "output", ["/srv/site/output", "/srv/site/output/", "/", "/srv/./site/../out"]
-)
-@pytest.mark.parametrize(
-    "name",
-    [
-        "index.html",
-        "2011/03/a-post/index.html",
-        "tag/x/page/2/index.html",
-        "a//b.html",
-        "a/./b.html",
-        "a/../b.html",
-        "../outside.html",
-        "",
-    ],
-)
-def test_a_written_page_s_site_path_is_what_relpath_gives(output, name):
-    for path in (os.path.join(output, name), os.path.abspath(os.path.join(output, name))):
-        assert site_relative(path, output) == Path(os.path.relpath(path, output)).as_posix()
