@@ -37,18 +37,21 @@ VERIFIED_EXTENSIONS = (
 PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[,.;:?!'\"()/%$@’‘“”–—…-]| (?=[^ ]))*")
 
 
-def pipeline(converter: Markdown) -> tuple:
-    """Each step of `converter`'s pipeline, in order: its class, and its pattern if it has one."""
-    registries = (
+def registries(converter: Markdown) -> tuple:
+    return (
         converter.preprocessors,
         converter.parser.blockprocessors,
         converter.inlinePatterns,
         converter.treeprocessors,
         converter.postprocessors,
     )
+
+
+def pipeline(converter: Markdown) -> tuple:
+    """Each step of `converter`'s pipeline, in order: its class, and its pattern if it has one."""
     return tuple(
         tuple((type(step), getattr(step, "pattern", None)) for step in registry)
-        for registry in registries
+        for registry in registries(converter)
     )
 
 
@@ -58,6 +61,11 @@ class FieldsMarkdown(Markdown):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.verified_pipeline = pipeline(Markdown(extensions=list(VERIFIED_EXTENSIONS)))
+        # Whether the pipeline is the verified one, by the sizes of its
+        # registries: once a converter is made, what changes it is Pelican
+        # taking the meta preprocessor out before the fields and Commons
+        # putting it back for the next file, and the sizes tell those apart.
+        self.verdicts: dict[tuple[int, ...], bool] = {}
 
     def convert(self, source: str) -> str:
         if self.plain_paragraph(source):
@@ -77,4 +85,8 @@ class FieldsMarkdown(Markdown):
                 marker = extension.getConfig("marker")
                 if marker and marker in source:
                     return False
-        return pipeline(self) == self.verified_pipeline
+        sizes = tuple(len(registry) for registry in registries(self))
+        verdict = self.verdicts.get(sizes)
+        if verdict is None:
+            verdict = self.verdicts[sizes] = pipeline(self) == self.verified_pipeline
+        return verdict
