@@ -12,6 +12,7 @@ from commons.settings import Boolean, Schema, install
 
 from .code_formatters import with_shared_formatters
 from .plain_fields import FieldsMarkdown
+from .toc_marker import with_marker_scanning_toc
 
 SETTING = "MARKDOWN_READER"
 SCHEMA = Schema(
@@ -29,15 +30,16 @@ class ReusingMarkdownReader(MarkdownReader):
     the formatted fields are converted by a second converter, kept as well, and
     the body converter keeps its `meta` preprocessor from file to file. Both
     highlight code with the same Pygments formatters (code_formatters); a field
-    that is one plain line skips Markdown's pipeline (plain_fields).
+    that is one plain line skips Markdown's pipeline (plain_fields); toc looks
+    for its marker only where the text holds it (toc_marker).
     """
 
     def read(self, source_path):
         # Pelican's own read, with the converters reset instead of built anew.
         if getattr(self, "_body_converter", None) is None:
             markdown = with_shared_formatters(self.settings["MARKDOWN"])
-            self._body_converter = Markdown(**markdown)
-            self._fields_converter = FieldsMarkdown(**markdown)
+            self._body_converter = Markdown(**with_marker_scanning_toc(markdown))
+            self._fields_converter = FieldsMarkdown(**with_marker_scanning_toc(markdown))
             self._fields_meta = self._fields_converter.preprocessors[MARKDOWN_META]
         else:
             self._body_converter.reset()

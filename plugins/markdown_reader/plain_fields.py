@@ -8,8 +8,8 @@ spaces and punctuation that no processor of the verified extensions reacts to
 first, no tab, no two spaces in a row, no space at the end), that pipeline
 gives `<p>` + the line + `</p>` (nothing in it to escape). The converter
 gives that without running it, and only while its pipeline is the one the verified
-extensions make (Python-Markdown's own processors, extra, toc, codehilite
-and Commons' user_content: the same classes, inline patterns, in the same
+extensions make (Python-Markdown's own processors, extra, toc as toc_marker
+gives it, codehilite and Commons' user_content: the same classes, inline patterns, in the same
 order): a site that adds an extension, even one that only adds patterns to
 the classes already there (smarty turns quotes into entities), gets the
 whole pipeline.
@@ -23,6 +23,8 @@ import re
 from markdown import Markdown
 from markdown.extensions.abbr import AbbrExtension
 from markdown.extensions.toc import TocExtension
+
+from .toc_marker import with_marker_scanning_toc
 
 # Commons' own extension, as plugins/guard adds it to MARKDOWN's extensions.
 USER_CONTENT_EXTENSION = "plugins.guard.user_content"
@@ -60,7 +62,8 @@ class FieldsMarkdown(Markdown):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.verified_pipeline = pipeline(Markdown(extensions=list(VERIFIED_EXTENSIONS)))
+        verified = with_marker_scanning_toc({"extensions": list(VERIFIED_EXTENSIONS)})
+        self.verified_pipeline = pipeline(Markdown(**verified))
         # Whether the pipeline is the verified one, by the sizes of its
         # registries: once a converter is made, what changes it is Pelican
         # taking the meta preprocessor out before the fields and Commons

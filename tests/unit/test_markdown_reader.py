@@ -181,12 +181,14 @@ def fields_converters(settings, extensions=(), **extension_configs):
 
     from plugins.guard.user_content import UserContentIdsExtension  # noqa: F401
     from plugins.markdown_reader.plain_fields import USER_CONTENT_EXTENSION, FieldsMarkdown
+    from plugins.markdown_reader.toc_marker import with_marker_scanning_toc
 
     markdown = dict(settings["MARKDOWN"])
     configs = {**markdown.get("extension_configs", {}), **extension_configs}
     markdown["extension_configs"] = configs
     markdown["extensions"] = [*configs, *extensions, USER_CONTENT_EXTENSION]
-    converters = FieldsMarkdown(**markdown), Markdown(**markdown)
+    # The reader's converter (toc as toc_marker gives it), and Python-Markdown's own.
+    converters = FieldsMarkdown(**with_marker_scanning_toc(markdown)), Markdown(**markdown)
     for converter in converters:
         # As Pelican converts a field: without the meta preprocessor.
         converter.preprocessors.deregister("meta")
@@ -244,3 +246,37 @@ def test_extensions_that_rewrite_plain_words_get_markdown_s_whole_pipeline(setti
     marking, markdown = fields_converters(settings, **marker)
     assert not marking.plain_paragraph("Contents")
     assert marking.convert("Contents") == markdown.convert("Contents")
+
+
+TOC_DOCUMENTS = [
+    "# One\n\n[TOC]\n\n## Two\n\nText.\n",
+    "# One\n\n\\[TOC\\]\n\n## Two\n",  # escaped: toc still sees the marker
+    "# One\n\n> [TOC]\n\n* [TOC]\n\n    [TOC]\n\n`[TOC]`\n",
+    "# One\n\nA [TOC] in a sentence, [TOC]s, [TOC ] and\n[TOC]\n",
+    '# No marker\n\n## Here\n\n<div markdown="1">[TOC]</div>\n',
+    "Nothing at all.\n",
+]
+
+
+@pytest.mark.parametrize("marker", ["[TOC]", "Contents", ""])
+def test_toc_finds_its_marker_as_python_markdown_s_toc_does(settings, marker):
+    from markdown import Markdown
+
+    from plugins.markdown_reader.toc_marker import with_marker_scanning_toc
+
+    markdown = dict(settings["MARKDOWN"])
+    configs = {**markdown["extension_configs"], "markdown.extensions.toc": {"marker": marker}}
+    markdown["extension_configs"] = configs
+    markdown["extensions"] = list(configs)
+    scanning, stock = Markdown(**with_marker_scanning_toc(markdown)), Markdown(**markdown)
+    documents = TOC_DOCUMENTS + [text.replace("[TOC]", "Contents") for text in TOC_DOCUMENTS]
+    replaced = 0
+    for text in documents:
+        scanning.reset()
+        stock.reset()
+        html = scanning.convert(text)
+        assert html == stock.convert(text), text
+        assert scanning.toc == stock.toc
+        replaced += '<div class="toc">' in html
+    # The marker written plainly and escaped; an empty marker turns the search off.
+    assert replaced >= 2 if marker else replaced == 0
