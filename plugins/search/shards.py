@@ -30,10 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import commons.paths
 from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
 from commons.files import Folder
-from commons.paths import relative_posix
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ class IndexRun:
         return sum(shard.handed_over for shard in self.shards)
 
     def page_written(self, path: str | Path) -> None:
-        site_path = relative_posix(path, self.output)
+        site_path = commons.paths.relative_posix(path, self.output)
         # A path outside the site ("../…") is no shard's page.
         shard = self.shard_of.get(site_path)
         if shard is None or shard.handed_over:
