@@ -1,4 +1,4 @@
-"""How Commons names a content file in a message: its path inside the content folder."""
+"""How Commons names a file by its path inside a folder: a post in a message, a written page."""
 
 from __future__ import annotations
 
@@ -16,20 +16,28 @@ def source_name(path, content_root) -> str:
     """
     if not path:
         return UNKNOWN_SOURCE
-    path, root = os.fspath(path), os.fspath(content_root or "")
-    # The common case, a normalised path under a normalised absolute root,
-    # without relpath's two abspath calls (and their getcwd): a build names
-    # every post this way a dozen times.
-    if (
-        os.path.isabs(root)
-        and path.startswith(root.rstrip("/") + "/")
-        and path == os.path.normpath(path)
-        and root.rstrip("/") == os.path.normpath(root)
-    ):
-        # Normalised already: only the separators may differ from the POSIX form.
-        return path[len(root.rstrip("/")) + 1 :].replace(os.sep, "/")
     try:
-        relative = os.path.relpath(path, content_root or os.getcwd())
+        return relative_posix(path, content_root or os.getcwd())
     except ValueError:  # another drive (Windows): the full path is still a name
         return str(path)
-    return PurePath(relative).as_posix()
+
+
+def relative_posix(path, folder) -> str:
+    """`path` relative to `folder`, as os.path.relpath gives it, with "/" between folders.
+
+    The common case, a normalised path under a normalised absolute folder (a
+    post under PATH, a page Pelican writes under OUTPUT_PATH), is a slice,
+    without relpath's two abspath calls (and their getcwd): a build names
+    every post a dozen times, and every page it writes twice.
+    """
+    path, folder = os.fspath(path), os.fspath(folder)
+    root = folder.rstrip("/")
+    if (
+        os.path.isabs(folder)
+        and path.startswith(root + "/")
+        and path == os.path.normpath(path)
+        and root == os.path.normpath(folder)
+    ):
+        # Normalised already: only the separators may differ from the POSIX form.
+        return path[len(root) + 1 :].replace(os.sep, "/")
+    return PurePath(os.path.relpath(path, folder)).as_posix()

@@ -28,15 +28,25 @@ class FeedLink:
     title: str
 
 
-def links_for(context) -> list[FeedLink]:
-    """The site-wide feeds, then the feeds of the category, tag or author being viewed."""
+def links_for(context, site_links: dict | None = None) -> list[FeedLink]:
+    """The site-wide feeds, then the feeds of the category, tag or author being viewed.
+
+    `site_links` keeps the site-wide links from page to page (FeedLinks).
+    """
     siteurl = context.get("SITEURL") or ""
     sitename = context.get("SITENAME", "")
-    links = []
-    for fmt in ("atom", "rss"):
-        path = context.get(f"FEED_ALL_{fmt.upper()}")
-        if path:
-            links.append(_link(siteurl, path, fmt, feed_title(sitename, "all")))
+    paths = {fmt: context.get(f"FEED_ALL_{fmt.upper()}") for fmt in ("atom", "rss")}
+    key = (siteurl, sitename, paths["atom"], paths["rss"])
+    site = None if site_links is None else site_links.get(key)
+    if site is None:
+        site = [
+            _link(siteurl, path, fmt, feed_title(sitename, "all"))
+            for fmt, path in paths.items()
+            if path
+        ]
+        if site_links is not None:
+            site_links[key] = site
+    links = list(site)
     kind, subject = _subject(context)
     if subject is not None:
         for fmt in ("atom", "rss"):
@@ -69,6 +79,17 @@ def _link(siteurl: str, path: str, fmt: str, title: str) -> FeedLink:
     )
 
 
-@pass_context
-def feed_links(context) -> list[FeedLink]:
-    return links_for(context)
+class FeedLinks:
+    """The `feed_links()` Jinja global of one generator, for one build.
+
+    Every page announces the site-wide feeds: they are worked out once per
+    site address (SITEURL differs from page to page only with relative URLs),
+    not once per page.
+    """
+
+    def __init__(self) -> None:
+        self.site_links: dict[tuple, list[FeedLink]] = {}
+
+    @pass_context
+    def __call__(self, context) -> list[FeedLink]:
+        return links_for(context, self.site_links)

@@ -146,6 +146,11 @@ LINK_ATTRIBUTES = frozenset(
 TAG_START = re.compile(r"<[a-zA-Z][^\s/>]*")
 ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
 TAG_END = re.compile(r"[\s/]*>")
+# A start tag that the attribute-by-attribute reading below passes without a
+# link to check: a bare name, or a name and one class in double quotes (most
+# tags of a body, and every token of highlighted code). The scan reads only
+# the other tags. (A tag start inside a passed tag's name is such a tag too.)
+OTHER_TAG_START = re.compile(r'<[a-zA-Z][^\s/>]*+(?!(?: class="[^"]*")?>)')
 # Where the text is not read as tags (comments, scripts and other raw text),
 # where lxml finds links other than in a single URL attribute (an object's
 # archive list, a meta refresh, a param, CSS), or where absolutize_html
@@ -174,7 +179,7 @@ def links_all_absolute(fragment: str, page_url: str) -> bool:
     """
     if fragment.count("<") > SCAN_MAX_TAGS or NOT_SCANNED.search(fragment.lower()):
         return False
-    for tag in TAG_START.finditer(fragment):
+    for tag in OTHER_TAG_START.finditer(fragment):
         position = tag.end()
         while (attribute := ATTRIBUTE.match(fragment, position)) is not None:
             position = attribute.end()

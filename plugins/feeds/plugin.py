@@ -16,7 +16,7 @@ from commons.settings import install
 from commons.urls import site_base
 
 from . import sitemap
-from .discovery import feed_links
+from .discovery import FeedLinks
 from .entries import entry_id
 from .options import SCHEMA, SETTING, feeds_enabled
 from .writer import CommonsFeedWriter
@@ -91,7 +91,7 @@ def provide_writer(pelican):
 def add_template_globals(generator) -> None:
     env = getattr(generator, "env", None)
     if env is not None:
-        env.globals["feed_links"] = feed_links
+        env.globals["feed_links"] = FeedLinks()
 
 
 def check_entry_ids(generators) -> None:

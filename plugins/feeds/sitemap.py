@@ -7,13 +7,12 @@ same absolute addresses as the feeds, and dates a listing by its newest post.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from lxml import etree
 
+from commons.paths import relative_posix
 from commons.urls import absolute_url, page_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -38,7 +37,7 @@ def entry_for(
     path: str, output_path: str, context: dict, unlisted: set[str] = frozenset()
 ) -> SitemapEntry | None:
     """The sitemap entry for a page Pelican just wrote, or None if it has no place there."""
-    relative = Path(os.path.relpath(path, output_path)).as_posix()
+    relative = relative_posix(path, output_path)
     if not relative.endswith(".html") or relative.rsplit("/", 1)[-1] in UNLISTED_FILES:
         return None
     if relative in unlisted:

@@ -10,6 +10,10 @@ from pelican.utils import pelican_open
 from commons.pelican_patches import MARKDOWN_META, markdown_metadata
 from commons.settings import Boolean, Schema, install
 
+from .code_formatters import with_shared_formatters
+from .plain_fields import FieldsMarkdown
+from .toc_marker import with_marker_scanning_toc
+
 SETTING = "MARKDOWN_READER"
 SCHEMA = Schema(
     SETTING,
@@ -24,14 +28,18 @@ class ReusingMarkdownReader(MarkdownReader):
     Pelican takes the `meta` preprocessor out of the converter it parses
     metadata with (so that a Summary's first lines are not read as metadata):
     the formatted fields are converted by a second converter, kept as well, and
-    the body converter keeps its `meta` preprocessor from file to file.
+    the body converter keeps its `meta` preprocessor from file to file. Both
+    highlight code with the same Pygments formatters (code_formatters); a field
+    that is one plain line skips Markdown's pipeline (plain_fields); toc looks
+    for its marker only where the text holds it (toc_marker).
     """
 
     def read(self, source_path):
         # Pelican's own read, with the converters reset instead of built anew.
         if getattr(self, "_body_converter", None) is None:
-            self._body_converter = Markdown(**self.settings["MARKDOWN"])
-            self._fields_converter = Markdown(**self.settings["MARKDOWN"])
+            markdown = with_shared_formatters(self.settings["MARKDOWN"])
+            self._body_converter = Markdown(**with_marker_scanning_toc(markdown))
+            self._fields_converter = FieldsMarkdown(**with_marker_scanning_toc(markdown))
             self._fields_meta = self._fields_converter.preprocessors[MARKDOWN_META]
         else:
             self._body_converter.reset()

@@ -9,7 +9,7 @@ where the browser has one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 NATIVE = "native"
 LINK_NETWORKS = ("email", "mastodon", "bluesky", "linkedin", "facebook", "x")
@@ -35,35 +35,45 @@ class ShareLink:
     href: str
 
 
-def _query(params: dict[str, str]) -> str:
-    # %20 rather than "+": mail clients and some share dialogs show "+" literally.
-    return urlencode(params, quote_via=quote)
+def _quoted(value: str) -> str:
+    # What urlencode(…, quote_via=quote) writes for a value: %20 rather than
+    # "+" (mail clients and some share dialogs show "+" literally).
+    return quote(value, safe="")
 
 
 def share_url(network: str, title: str, url: str, mastodon_instance: str) -> str:
     """The address that opens `network`'s share dialog for the post `title` at `url`."""
-    text = f"{title} {url}"
-    if network == "email":
-        return "mailto:?" + _query({"subject": title, "body": url})
-    if network == "mastodon":
-        return f"https://{mastodon_instance}/share?" + _query({"text": text})
-    if network == "bluesky":
-        return "https://bsky.app/intent/compose?" + _query({"text": text})
-    if network == "linkedin":
-        return "https://www.linkedin.com/sharing/share-offsite/?" + _query({"url": url})
-    if network == "facebook":
-        return "https://www.facebook.com/sharer/sharer.php?" + _query({"u": url})
-    if network == "x":
-        return "https://x.com/intent/tweet?" + _query({"text": title, "url": url})
-    raise ValueError(f"unknown share link {network!r}; accepted: {list(LINK_NETWORKS)}")
+    urls = share_urls(title, url, mastodon_instance)
+    if network not in urls:
+        raise ValueError(f"unknown share link {network!r}; accepted: {list(LINK_NETWORKS)}")
+    return urls[network]
+
+
+def share_urls(title: str, url: str, mastodon_instance: str) -> dict[str, str]:
+    """Every network's share address for the post `title` at `url`.
+
+    Each value is quoted once for all the links: quoting works character by
+    character, so "title url" quoted is the title quoted, %20, the url quoted.
+    """
+    title, url = _quoted(title), _quoted(url)
+    text = f"{title}%20{url}"
+    return {
+        "email": f"mailto:?subject={title}&body={url}",
+        "mastodon": f"https://{mastodon_instance}/share?text={text}",
+        "bluesky": f"https://bsky.app/intent/compose?text={text}",
+        "linkedin": f"https://www.linkedin.com/sharing/share-offsite/?url={url}",
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={url}",
+        "x": f"https://x.com/intent/tweet?text={title}&url={url}",
+    }
 
 
 def share_links(
     networks: list[str], title: str, url: str, mastodon_instance: str
 ) -> list[ShareLink]:
     """The links of `networks`, in order; the native button is not a link."""
+    urls = share_urls(title, url, mastodon_instance)
     return [
-        ShareLink(network, LABELS[network], share_url(network, title, url, mastodon_instance))
+        ShareLink(network, LABELS[network], urls[network])
         for network in networks
         if network != NATIVE
     ]

@@ -222,7 +222,7 @@ class SiteSearch(BuildReceivers):
     def page_written(self, path, context=None) -> None:
         """Step 4: note a written file; a shard whose pages are all written goes to Pagefind."""
         if self.run is not None:
-            self.run.page_written(Path(path))
+            self.run.page_written(path)
 
     def finish(self, pelican) -> None:
         """Step 5: wait for Pagefind, then put the bundles into the site."""

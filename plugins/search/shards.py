@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import commons.paths
 from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
 from commons.files import Folder
@@ -214,11 +215,9 @@ class IndexRun:
     def queued_count(self) -> int:
         return sum(shard.handed_over for shard in self.shards)
 
-    def page_written(self, path: Path) -> None:
-        try:
-            site_path = path.relative_to(self.output).as_posix()
-        except ValueError:
-            return  # written outside the site
+    def page_written(self, path: str | Path) -> None:
+        site_path = commons.paths.relative_posix(path, self.output)
+        # A path outside the site ("../…") is no shard's page.
         shard = self.shard_of.get(site_path)
         if shard is None or shard.handed_over:
             return  # a listing, feed, draft or hidden page

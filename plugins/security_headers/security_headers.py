@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import re
 from html import escape
 from pathlib import Path
@@ -98,11 +99,25 @@ def may_hold_inline_script(page: bytes) -> bool:
     )
 
 
+def html_pages(output: Path):
+    """Every name under `output` that ends in .html, as Path.rglob("*.html") finds them.
+
+    os.walk and plain strings, without a path object per file and folder:
+    like rglob, it does not follow a link to a folder, and names what it
+    finds whether file, link or folder.
+    """
+    for folder, folders, files in os.walk(output):
+        for name in (*folders, *files):
+            if name.endswith(".html"):
+                yield os.path.join(folder, name)
+
+
 def inline_script_hashes(output: Path) -> list[str]:
     """CSP hashes of every inline script the site's pages execute."""
     hashes = set()
-    for page in output.rglob("*.html"):
-        source = page.read_bytes()
+    for page in html_pages(output):
+        with open(page, "rb") as file:
+            source = file.read()
         if not may_hold_inline_script(source):
             continue  # only external scripts and data blocks: nothing to hash
         for script in html.fromstring(source).iter("script"):

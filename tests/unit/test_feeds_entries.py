@@ -250,6 +250,30 @@ def test_discovery_on_a_post_announces_only_the_site_feeds():
     ]
 
 
+def test_the_site_feeds_each_page_announces_are_worked_out_once_per_site_address():
+    from jinja2 import Environment
+
+    from plugins.feeds.discovery import FeedLinks
+
+    env = Environment(autoescape=True)
+    env.globals["feed_links"] = FeedLinks()
+    template = env.from_string("{% for f in feed_links() %}{{ f.href }}|{{ f.title }};{% endfor %}")
+    category = Category(slug="community", name="Community")
+    pages = [
+        {"SITEURL": "../..", "category": category},
+        {"SITEURL": "", "category": category, "article": post()},
+        {"SITEURL": "../..", "tag": Category(slug="food", name="Food")},
+        {"SITEURL": ".."},
+        {"SITEURL": "..", "SITENAME": "Renamed"},
+    ]
+    for page in pages:
+        context = {**FEED_PATHS, "SITENAME": "Commons", **page}
+        expected = "".join(f"{link.href}|{link.title};" for link in links_for(context))
+        assert template.render(context) == expected
+    # One list of site-wide links per site address and name: four, for five pages.
+    assert len(env.globals["feed_links"].site_links) == 4
+
+
 def test_two_posts_that_would_share_an_id_stop_the_build():
     from pelican.generators import ArticlesGenerator
 
@@ -270,3 +294,47 @@ def test_two_posts_that_would_share_an_id_stop_the_build():
     second.metadata = {"comments_id": "talk-2012"}
     second.discussion = thread(second)
     check_entry_ids([generator])
+
+
+def every_tag_read(fragment: str, page_url: str) -> bool:
+    """links_all_absolute as it read every start tag, attribute by attribute (the reference)."""
+    from plugins.feeds import entries
+
+    if fragment.count("<") > entries.SCAN_MAX_TAGS or entries.NOT_SCANNED.search(fragment.lower()):
+        return False
+    for tag in entries.TAG_START.finditer(fragment):
+        position = tag.end()
+        while (attribute := entries.ATTRIBUTE.match(fragment, position)) is not None:
+            position = attribute.end()
+            if attribute.group(1).lower() not in entries.LINK_ATTRIBUTES:
+                continue
+            value = next((group for group in attribute.groups()[1:] if group is not None), "")
+            if not entries.url_kept(value, page_url):
+                return False
+        if not entries.TAG_END.match(fragment, position):
+            return False
+    return True
+
+
+def test_the_scan_skips_only_tags_that_reading_every_attribute_would_pass():
+    import random
+
+    from plugins.feeds.entries import links_all_absolute
+
+    pieces = [
+        "<p>", "<span class=\"k\">", "</span>", "<a href=\"https://x.org/b/\">", "<a href=rel/>",
+        "<span class='k'>", "<span CLASS=\"k\">", "<span class=\"k\" >", "<span class=\"k\"/>",
+        "<span  class=\"k\">", "<span class=\"<a href=rel/>\">", "<a<b>", "<a<b href=rel/>",
+        "<b class=\"x\" href=\"rel/\">", "<img src=\"https://x.org/i.png\" alt=\"a\">",
+        "<img src=\"i.png\">", "<p class=\"a\"", "<p", "text ", "<code>", "a < b", "<li>",
+        "<div class=\"highlight\"><pre>", "<span class=\"\">", "<i class=\"a\"b\">",
+        "<em class=x>", "<a href=\"https://other.org/\" class=\"k\">",
+    ]  # fmt: skip
+    chooser = random.Random(4)
+    fragments = ["".join(chooser.choices(pieces, k=chooser.randint(1, 12))) for _ in range(5000)]
+    verdicts = set()
+    for fragment in fragments:
+        verdict = every_tag_read(fragment, SITE_PAGE)
+        assert links_all_absolute(fragment, SITE_PAGE) == verdict, fragment
+        verdicts.add(verdict)
+    assert verdicts == {True, False}

@@ -123,3 +123,23 @@ def test_every_executable_inline_script_is_hashed_whatever_its_markup(tmp_path):
         for body in bodies
     )
     assert inline_script_hashes(tmp_path) == expected
+
+
+def test_the_pages_scanned_are_those_rglob_finds(tmp_path):
+    from plugins.security_headers.security_headers import html_pages
+
+    site = tmp_path / "output"
+    for name in ("index.html", "a/b/index.html", ".hidden.html", "x/page.HTML", "feed.xml"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("<p>x</p>", encoding="utf-8")
+    (site / "folder.html").mkdir()
+    (site / "folder.html" / "inside.html").write_text("<p>y</p>", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "not-followed.html").write_text("<p>z</p>", encoding="utf-8")
+    (site / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (site / "linked.html").symlink_to(elsewhere / "not-followed.html")
+    found = sorted(html_pages(site))
+    assert found == sorted(str(page) for page in site.rglob("*.html"))
+    assert str(site / "a/b/index.html") in found and str(site / "folder.html") in found
+    assert not any("not-followed" in page for page in found)

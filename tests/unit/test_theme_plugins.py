@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
@@ -14,10 +14,11 @@ from plugins.css_minify.css_minify import minify
 from plugins.js_minify.js_minify import minify as js_minify
 from plugins.page_meta.page_meta import (
     SCHEMA,
+    PageMeta,
     plain_text,
     shorten,
 )
-from plugins.page_meta.share import LINK_NETWORKS, share_url
+from plugins.page_meta.share import LINK_NETWORKS, share_links, share_url
 from plugins.post_navigation.post_navigation import link_neighbours, link_related
 
 
@@ -34,6 +35,35 @@ def test_share_urls_encode_title_and_address():
     assert "+" not in email.query  # mail clients would show a plus sign
     with pytest.raises(ValueError, match="myspace"):
         share_url("myspace", title, url, "social.coop")
+
+
+def test_share_links_are_the_query_strings_urlencode_writes():
+    networks = ["native", *LINK_NETWORKS]
+    title = "Çà & ça: 50%+ off? #1 / \"quotes\" 'x' <b> 字\u3000 ~_.-"
+    url = "https://example.org/ç a/?q=1&r=2#top"
+    text = f"{title} {url}"
+    expected = {
+        "email": "mailto:?" + urlencode({"subject": title, "body": url}, quote_via=quote),
+        "mastodon": "https://social.coop/share?" + urlencode({"text": text}, quote_via=quote),
+        "bluesky": "https://bsky.app/intent/compose?" + urlencode({"text": text}, quote_via=quote),
+        "linkedin": "https://www.linkedin.com/sharing/share-offsite/?"
+        + urlencode({"url": url}, quote_via=quote),
+        "facebook": "https://www.facebook.com/sharer/sharer.php?"
+        + urlencode({"u": url}, quote_via=quote),
+        "x": "https://x.com/intent/tweet?"
+        + urlencode({"text": title, "url": url}, quote_via=quote),
+    }
+    links = share_links(networks, title, url, "social.coop")
+    assert [link.network for link in links] == list(LINK_NETWORKS)
+    assert {link.network: link.href for link in links} == expected
+
+
+def test_reading_time_counts_words_between_tags_and_unicode_spaces():
+    body = "<p>one\u00a0two\u3000three <b>four</b>five\x1csix\u2003seven</p>\n<p>eight</p>"
+    post = SimpleNamespace(content=body)
+    meta = PageMeta(post, {"words_per_minute": 2})
+    assert meta.word_count == 8
+    assert meta.reading_minutes == 4
 
 
 def test_descriptions_are_plain_text_cut_at_a_word():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from commons.paths import source_name
+from commons.paths import relative_posix, source_name
 from commons.urls import absolute_url, is_safe_url, page_url, site_base
 
 LOCAL = {"SITEURL": "", "FEED_DOMAIN": "http://127.0.0.1:8000"}
@@ -102,3 +105,24 @@ def test_a_raster_data_image_is_safe_only_as_a_picture():
     url = "data:image/png;base64,iVBORw0KGgo="
     assert is_safe_url(url, image=True)
     assert not is_safe_url(url)
+
+
+@pytest.mark.parametrize(
+    "output", ["/srv/site/output", "/srv/site/output/", "/", "/srv/./site/../out"]
+)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index.html",
+        "2011/03/a-post/index.html",
+        "tag/x/page/2/index.html",
+        "a//b.html",
+        "a/./b.html",
+        "a/../b.html",
+        "../outside.html",
+        "",
+    ],
+)
+def test_a_path_inside_a_folder_is_what_relpath_gives(output, name):
+    for path in (os.path.join(output, name), os.path.abspath(os.path.join(output, name))):
+        assert relative_posix(path, output) == Path(os.path.relpath(path, output)).as_posix()
