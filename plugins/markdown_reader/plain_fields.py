@@ -24,10 +24,13 @@ from markdown import Markdown
 from markdown.extensions.abbr import AbbrExtension
 from markdown.extensions.toc import TocExtension
 
+from commons.layout import plugin_package
+
 from .toc_marker import with_marker_scanning_toc
 
-# Commons' own extension, as plugins/guard adds it to MARKDOWN's extensions.
-USER_CONTENT_EXTENSION = "plugins.guard.user_content"
+# Commons' own extension, as plugins/guard adds it to MARKDOWN's extensions:
+# `plugins.guard` in a checkout, `pelican.plugins.commons_guard` installed.
+USER_CONTENT_EXTENSION = f"{plugin_package('guard')}.user_content"
 VERIFIED_EXTENSIONS = (
     "markdown.extensions.extra",
     "markdown.extensions.toc",
