@@ -140,7 +140,7 @@ def article_weight(page, production_site, served_site) -> dict[str, int]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 25: the article page weighs 18.4 KB (HTML 8.3, CSS 7.6, JS 2.2, "
+    reason="issue 25: the article page weighs 18.4 KB (HTML 8.3, CSS 7.6, JS 2.1, "
     "favicon 0.3); the stylesheets, theme.js and the chrome around the post's 2.1 KB "
     "of text are what is left",
 )
