@@ -28,14 +28,16 @@ BURN_THEN_WAIT = (
 )
 
 
+def start_child(program: str) -> subprocess.Popen:
+    """A Python child running `program`, with pipes to talk to it and to end it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", program], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
 def test_a_living_child_is_counted_and_its_cpu_stays_counted_once_it_has_ended():
     before = cpu_reading()
-    child = subprocess.Popen(
-        [sys.executable, "-c", BURN_THEN_WAIT],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_child(BURN_THEN_WAIT)
     try:
         assert child.stdout.readline() == "burnt\n"
         assert sum(descendants_cpu(os.getpid())) >= 0.4
@@ -115,12 +117,7 @@ def test_what_a_living_child_reaped_counts_as_reaped():
     # The build server (commons/build_server.py) reaps the builds it forks and
     # lives until the session ends: its builds are processes waited for.
     before = cpu_reading()
-    child = subprocess.Popen(
-        [sys.executable, "-c", REAP_THEN_WAIT],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_child(REAP_THEN_WAIT)
     try:
         assert child.stdout.readline() == "reaped\n"
         alive = cpu_reading()
