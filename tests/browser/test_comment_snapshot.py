@@ -216,6 +216,14 @@ def _assert_archive_kept(page) -> None:
         return !!(e.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING); }"""
     )
     assert above, "the error is not above the snapshot"
+    # Styled by discussion.css, which live.js links with the thread: a box, and
+    # its retry button in the consent button's colours.
+    looks = page.evaluate(
+        """() => { const e = document.querySelector('[data-discussion-error]');
+        const style = getComputedStyle(e), retry = e.querySelector('[data-discussion-retry]');
+        return [style.display, style.borderTopStyle, getComputedStyle(retry).backgroundColor]; }"""
+    )
+    assert looks[:2] == ["flex", "solid"] and looks[2] not in ("rgba(0, 0, 0, 0)", "")
 
 
 @pytest.mark.parametrize("how", ["abort", "silent"])

@@ -93,6 +93,8 @@
   function load() {
     if (section.dataset.discussionLoaded) return;
     section.dataset.discussionLoaded = "true";
+    // The styles of what this and watch.js write; none of it is on the page before.
+    add(element("link", { rel: "stylesheet", href: d.base + "css/discussion.css" }));
     // The widget's place, right after the consent gate (a theme may write its own).
     if (!$("[data-discussion-thread]", section)) {
       $("[data-discussion-gate]", section).after(element("div", { class: "discussion-thread", "data-discussion-thread": "" }));
