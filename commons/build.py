@@ -32,6 +32,7 @@ from typing import TextIO
 from commons.build_server import run_pelican
 from commons.digests import files_digest
 from commons.errors import OperationError
+from commons.files import replace_file
 
 from . import CONTENT_DIR, DEV_SETTINGS, REPO_ROOT
 from .problems import PROBLEMS_FILE_VARIABLE, Problem, read_problems
@@ -475,9 +476,7 @@ def record_sound_cache(cache: Path, key: str) -> None:
 
 
 def _write_cache_record(cache: Path, record: dict) -> None:
-    partial = cache / f"{CACHE_RECORD}.{os.getpid()}"
-    partial.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(partial, cache / CACHE_RECORD)
+    replace_file(cache / CACHE_RECORD, json.dumps(record))
 
 
 def _cache_record(cache: Path) -> dict:

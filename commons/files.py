@@ -14,6 +14,9 @@ that turns such a name into a written file. It
   that is already there is never replaced without `force`, not even when it
   appears between the check and the write, and a reader never sees half a file;
 - gives files and folders the modes it is told, whatever the umask.
+
+The files Commons keeps for itself, at paths it chose, are written by
+`replace_file`: the same temporary file beside the target, renamed over it.
 """
 
 from __future__ import annotations
@@ -305,18 +308,7 @@ class Folder:
                 problem = _existing_problem(target, existing, replace)
                 if problem is not None:
                     raise WriteRefused(problem)
-            temporary = f".{name[: NAME_MAX - 20]}.{secrets.token_hex(6)}.tmp"
-            descriptor = os.open(
-                temporary,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                0o600,
-                dir_fd=directory,
-            )
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    fill(handle)
-                    handle.flush()
-                    os.fchmod(handle.fileno(), self.file_mode)
+            with _temporary_beside(directory, name, fill, self.file_mode) as temporary:
                 if replace:
                     os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
                 else:
@@ -328,9 +320,6 @@ class Folder:
                             f"{target} appeared while it was being written; nothing was "
                             "written to it. Fix: run the command again."
                         ) from error
-            finally:
-                with suppress(FileNotFoundError):
-                    os.unlink(temporary, dir_fd=directory)
         return target
 
     def write_text(
@@ -344,6 +333,58 @@ class Folder:
         """Copy the regular file `source` (not a link to one) to `relative`."""
         with open_regular(source, shown=Path(source)) as reader:
             return self._place(relative, lambda handle: shutil.copyfileobj(reader, handle), force)
+
+
+def replace_file(path: str | os.PathLike, data: bytes | str, *, mode: int = FILE_MODE) -> Path:
+    """Put `data` (text is written as UTF-8) at `path` with `mode`, replacing what is there;
+    returns the path.
+
+    For the files Commons keeps for itself at paths it chose (a build's problem
+    file, its cache record, the comment snapshots, the server files): the file
+    is written whole beside `path`, then renamed over it, so a reader sees the
+    old file or the new one, never half of one, and two writers never share a
+    temporary file. Names that come from elsewhere go through a `Folder`.
+    """
+    path = Path(path)
+    content = data.encode("utf-8") if isinstance(data, str) else data
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with _temporary_beside(
+            directory, path.name, lambda handle: handle.write(content), mode
+        ) as temporary:
+            os.rename(temporary, path.name, src_dir_fd=directory, dst_dir_fd=directory)
+    finally:
+        os.close(directory)
+    return path
+
+
+@contextmanager
+def _temporary_beside(
+    directory: int, name: str, fill: Callable[[BinaryIO], object], mode: int
+) -> Iterator[str]:
+    """The name of a new file in the folder `directory` (a descriptor), filled by `fill`
+    and given `mode`, for the caller to rename or link to `name`; removed on exit
+    when it is still there.
+
+    Its name is new (`O_EXCL`, never through a link), so nothing planted or
+    half-written by another writer is reused.
+    """
+    temporary = f".{name[: NAME_MAX - 20]}.{secrets.token_hex(6)}.tmp"
+    descriptor = os.open(
+        temporary,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+        0o600,
+        dir_fd=directory,
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            fill(handle)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+        yield temporary
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary, dir_fd=directory)
 
 
 def _existing_problem(target: Path, existing: os.stat_result, replace: bool) -> str | None:
@@ -361,4 +402,12 @@ def _existing_problem(target: Path, existing: os.stat_result, replace: bool) -> 
     return None
 
 
-__all__ = ["Folder", "WriteRefused", "name_problem", "plain_parts", "slug_name", "unsafe_character"]
+__all__ = [
+    "Folder",
+    "WriteRefused",
+    "name_problem",
+    "plain_parts",
+    "replace_file",
+    "slug_name",
+    "unsafe_character",
+]

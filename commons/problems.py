@@ -13,6 +13,8 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from commons.files import replace_file
+
 # The file of a problem found in no file (a setting, the site as a whole).
 NO_FILE = ""
 # The environment variable that names the problem file of one build
@@ -45,13 +47,10 @@ class Problem:
 
 def write_problems(path: str | os.PathLike, problems: list[Problem]) -> None:
     """The problem file: a JSON list of objects with file, field, problem, fix and stops."""
-    path = Path(path)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_text(
+    replace_file(
+        path,
         json.dumps([problem.as_json() for problem in problems], ensure_ascii=False, indent=1),
-        encoding="utf-8",
     )
-    os.replace(partial, path)
 
 
 def read_problems(path: str | os.PathLike) -> list[Problem] | None:

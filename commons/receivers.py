@@ -13,7 +13,13 @@ from collections.abc import Callable
 
 
 class BuildReceivers:
-    """A base for such objects: `receivers()` lists (Pelican signal, bound method) pairs."""
+    """A base for such objects: `receivers()` lists (Pelican signal, bound method) pairs.
+
+    An object that lists `(signals.initialized, self.stop_if_replaced)` holds its
+    Pelican's `settings`, and lets go of its build when another Pelican starts.
+    """
+
+    settings: dict
 
     def receivers(self) -> list[tuple[object, Callable]]:
         raise NotImplementedError
@@ -26,3 +32,13 @@ class BuildReceivers:
     def disconnect(self) -> None:
         for signal, receiver in self.receivers():
             signal.disconnect(receiver)
+
+    def stop_if_replaced(self, pelican) -> None:
+        """`initialized` with other settings: another Pelican (autoreload after a settings
+        change) takes over, so this one's receivers go, and what it held of its build."""
+        if pelican.settings is not self.settings:
+            self.disconnect()
+            self.forget_build()
+
+    def forget_build(self) -> None:
+        """Let go of what the object holds of a build that will not finish; nothing here."""

@@ -213,6 +213,24 @@ def verbose_build(content: Path, output: Path, overrides: dict) -> str:
     return completed.stdout + completed.stderr
 
 
+def run_python(program: str, *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`program` run by this Python with `arguments`, in a process of its own started from
+    the repository's root (so it imports the checkout); its output is captured as text.
+
+    A child that exits non-zero fails the test with what it wrote to stderr.
+    """
+    completed = subprocess.run(
+        [sys.executable, "-c", program, *arguments],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed
+
+
 def parse_html(path: Path):
     """A parsed HTML document, for XPath and CSS-like queries."""
     return html.fromstring(Path(path).read_bytes())

@@ -29,7 +29,6 @@ reported at once, each with its key and its fix.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shlex
@@ -38,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from commons.errors import OperationError
+from commons.files import replace_file
 from commons.publish_options import SCHEMA as PUBLISH_SCHEMA
 from commons.settings import SettingsError
 from commons.urls import origin_of
@@ -441,16 +441,6 @@ PORT={existing.get("PORT", "8080")}
 """
 
 
-def _write(path: Path, text: str, mode: int = 0o644) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, mode)
-    tmp.replace(path)
-    return path
-
-
 def write_server_files(settings: dict, dest: Path) -> list[Path]:
     """Write the comment server's files into `dest`; return their paths."""
     provider, siteurl, public_url, options = production_values(settings)
@@ -460,24 +450,26 @@ def write_server_files(settings: dict, dest: Path) -> list[Path]:
         env = dest / "remark42.env"
         site_id = (settings["DISCUSSION"].get("remark42") or {}).get("site_id", "remark")
         text = remark42_env(siteurl, public_url, site_id, env_values(env))
-        return [_write(env, text, 0o600)]
+        return [replace_file(env, text, mode=0o600)]
     if provider == "comentario":
         env = dest / "comentario.env"
-        return [_write(env, comentario_env(siteurl, public_url, env_values(env)), 0o600)]
+        return [replace_file(env, comentario_env(siteurl, public_url, env_values(env)), mode=0o600)]
     env = dest / ENV_FILE
     publisher = dest / PUBLISHER_ENV_FILE
     publisher_text = publisher_env(settings.get("PUBLISH") or {}, env_values(publisher))
     written = [
-        _write(dest / ISSO_CFG, isso_config(production_profile(siteurl, public_url, options))),
-        _write(dest / LIMITS_FILE, Limits.of(options).to_json()),
-        _write(env, isso_env(env_values(env)), 0o600),
-        _write(dest / UNIT_FILE, systemd_unit(siteurl, options)),
-        _write(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url, options)),
-        _write(dest / PUBLISHER_UNIT_FILE, publisher_unit(siteurl, public_url, options)),
-        _write(publisher, publisher_text, 0o600),
+        replace_file(
+            dest / ISSO_CFG, isso_config(production_profile(siteurl, public_url, options))
+        ),
+        replace_file(dest / LIMITS_FILE, Limits.of(options).to_json()),
+        replace_file(env, isso_env(env_values(env)), mode=0o600),
+        replace_file(dest / UNIT_FILE, systemd_unit(siteurl, options)),
+        replace_file(dest / NGINX_HTTP_FILE, nginx_http(siteurl, public_url, options)),
+        replace_file(dest / PUBLISHER_UNIT_FILE, publisher_unit(siteurl, public_url, options)),
+        replace_file(publisher, publisher_text, mode=0o600),
     ]
     if separate_host(siteurl, public_url):
         text = nginx_acme_conf(siteurl, public_url, options)
-        written.append(_write(dest / NGINX_ACME_FILE, text))
-    written.append(_write(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)))
+        written.append(replace_file(dest / NGINX_ACME_FILE, text))
+    written.append(replace_file(dest / NGINX_FILE, nginx_conf(siteurl, public_url, options)))
     return written

@@ -50,7 +50,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from .guard import FORM_NEW_PATH, FORM_PUBLISH_PATH, GuardPolicy, normalise_origin, request_origin
-from .limits import Limits, RateLimiter, client_address, text_problem
+from .limits import Limits, RateLimiter, client_address, request_body, text_problem
 
 HONEYPOT_FIELD = "subject"
 # The fields a reader fills in, and the ones the post's page fills in.
@@ -127,13 +127,10 @@ def token_age(key: bytes, token: str, fields: dict, now: float) -> float | None:
 
 def _request_body(environ: dict) -> bytes:
     """The request's body, refused past MAX_FORM_BYTES (a form's or the widget's JSON)."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_FORM_BYTES:
+    body = request_body(environ, MAX_FORM_BYTES)
+    if body is None:
         raise Refused("413 Content Too Large", "The comment is too large. Fix: shorten it.")
-    return environ["wsgi.input"].read(length)
+    return body
 
 
 def _form_fields(environ: dict) -> dict:

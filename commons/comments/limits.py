@@ -7,7 +7,8 @@
   file beside Isso's database, so that every gunicorn worker sees the same
   count;
 - `text_problem`: what is wrong with a comment's text (too long, too many links);
-- `client_address`: the reader's address, through the trusted proxy in front.
+- `client_address`: the reader's address, through the trusted proxy in front;
+- `request_body`: a posted body, read only up to a cap.
 
 The posting endpoints that enforce them are in commons/comments/form.py.
 """
@@ -84,6 +85,22 @@ def client_address(environ: dict) -> str:
     if (remote in TRUSTED_PROXIES or not remote) and forwarded.strip():
         return forwarded.split(",")[-1].strip()
     return remote
+
+
+def request_body(environ: dict, most: int) -> bytes | None:
+    """The request's body as its CONTENT_LENGTH gives it, or None (nothing read) when
+    that is over `most` bytes, for the caller to refuse.
+
+    A missing, garbled or negative length reads nothing: a read of -1 bytes
+    would take the body to its end, however large.
+    """
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > most:
+        return None
+    return environ["wsgi.input"].read(max(length, 0))
 
 
 class RateLimiter:

@@ -55,6 +55,7 @@ from commons import CONTENT_DIR, PUBLISH_SETTINGS, REPO_ROOT
 from commons.build import BuildError, build_site, cache_key, os_error_sentence
 from commons.digests import files_digest, folder_files
 from commons.errors import OperationError
+from commons.files import replace_file
 from commons.linkcheck import page_anchors
 from commons.partial_build import THREAD_PAGES
 from commons.publish import PublishError, check_site, publish_lock, publish_site, validate_options
@@ -262,9 +263,7 @@ def write_published(path: Path, versions: dict[str, str]) -> None:
 def _write_json(path: Path, data: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    os.replace(partial, path)
+    replace_file(path, json.dumps(data, sort_keys=True))
 
 
 def changed_threads(current: dict[str, str], published: dict[str, str]) -> list[str]:

@@ -51,6 +51,7 @@ from urllib.parse import urlencode, urlsplit
 
 from commons import deep_json
 from commons.errors import OperationError
+from commons.files import replace_file
 
 from .guard import normalise_origin
 from .versions import EMPTY_VERSION
@@ -173,10 +174,7 @@ def write_thread(
         "mentions": mentions or [],
     }
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return path
+    return replace_file(path, text)
 
 
 def _get_json(url: str, timeout: float):

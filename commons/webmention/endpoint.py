@@ -36,7 +36,7 @@ from lxml.etree import LxmlError
 
 from commons.comments.answers import answer
 from commons.comments.guard import WEBMENTION_PATH, isso_policy
-from commons.comments.limits import Limits, RateLimiter, client_address
+from commons.comments.limits import Limits, RateLimiter, client_address, request_body
 from commons.errors import InputError
 from commons.html_policy import comment_cleaner
 from commons.unicode_controls import terminal_safe
@@ -136,14 +136,10 @@ class WebmentionEndpoint:
                 "415 Unsupported Media Type",
                 f"Send source and target as {FORM_TYPE} (W3C Webmention 3.1.2).",
             )
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY:
+        body = request_body(environ, MAX_BODY)
+        if body is None:
             raise Refused("413 Content Too Large", "The request is too large.")
-        body = environ["wsgi.input"].read(length).decode("utf-8", "replace")
-        fields = parse_qs(body, keep_blank_values=True)
+        fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         source = (fields.get("source") or [""])[0].strip()
         target = (fields.get("target") or [""])[0].strip()
         self.check(source, target)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
+from commons.files import replace_file
 from commons.urls import normalise_origin
 
 from .fetch import AddressRule, FetchLimits, FetchRefused, fetch, post_form
@@ -161,9 +161,7 @@ def read_sent(path: Path) -> dict[str, dict]:
 def write_sent(path: Path, posts: dict[str, dict]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"posts": posts}, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
+    replace_file(path, json.dumps({"posts": posts}, indent=1, sort_keys=True))
 
 
 def send_webmentions(

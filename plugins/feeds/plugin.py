@@ -53,10 +53,6 @@ class SitemapPages(BuildReceivers):
             (signals.finalized, self.write),
         ]
 
-    def stop_if_replaced(self, pelican) -> None:
-        if pelican.settings is not self.settings:
-            self.disconnect()
-
     def page_written(self, path, context=None) -> None:
         entry = sitemap.entry_for(path, self.output_path, context or {}, self.unlisted)
         if entry is not None:

@@ -68,10 +68,8 @@ class BodyLinks(BuildReceivers):
             (signals.finalized, self.check),
         ]
 
-    def stop_if_replaced(self, pelican) -> None:
-        if pelican.settings is not self.settings:
-            self.disconnect()
-            self.contents = []
+    def forget_build(self) -> None:
+        self.contents = []
 
     def keep_contents(self, generators: list) -> None:
         contents = []

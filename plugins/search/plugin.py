@@ -187,11 +187,8 @@ class SiteSearch(BuildReceivers):
             (signals.finalized, self.finish),
         ]
 
-    def stop_if_replaced(self, pelican) -> None:
-        """`initialized` again: another Pelican (autoreload after a settings change) takes over."""
-        if pelican.settings is not self.settings:
-            self.disconnect()
-            self.abandon_run()
+    def forget_build(self) -> None:
+        self.abandon_run()
 
     def keep_generators(self, generators: list) -> None:
         """Step 2: the generators hold the posts and pages that step 3 plans."""

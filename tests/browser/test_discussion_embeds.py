@@ -19,7 +19,7 @@ from commons import DEV_SETTINGS
 from commons.build import build_site
 from commons.servers import StaticSiteServer
 from tests.conftest import VIEWPORT, copy_content
-from tests.unit.test_discussion_settings import SAMPLES
+from tests.unit.test_discussion_settings import GISCUS_ATTRIBUTES, SAMPLES
 
 TITLE = "Tools & \"things\" 'shared' </script><script>window.__pwned=1</script>"
 THREAD_ID = "id \"q\" & 'a' </script><script>window.__pwned=2</script>"
@@ -48,19 +48,7 @@ EMBEDS = {
     "giscus": [
         (
             "script[data-term]",
-            {
-                "src": "https://giscus.app/client.js",
-                "data-repo": "cohere/commons",
-                "data-repo-id": "R_kgDOExample",
-                "data-category": "Comments",
-                "data-category-id": "DIC_kwDOExample",
-                "data-mapping": "specific",
-                "data-term": "{id}",
-                "data-strict": "1",
-                "data-lang": "en",
-                "data-theme": "light",
-                "crossorigin": "anonymous",
-            },
+            {**GISCUS_ATTRIBUTES, "data-term": "{id}", "data-theme": "light"},
         ),
         ("div.giscus", {}),
     ],

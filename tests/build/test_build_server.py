@@ -27,6 +27,7 @@ from tests.conftest import (
     checkout_copy,
     copy_content,
     parse_html,
+    run_python,
     site_files,
     start_build_server,
     stop_build_server,
@@ -363,13 +364,7 @@ print(json.dumps({
 
 
 def test_what_the_server_reads_at_import_makes_a_build_with_other_values_run_anew():
-    completed = subprocess.run(
-        [sys.executable, "-c", READ_WHILE_PRELOADING],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    completed = run_python(READ_WHILE_PRELOADING)
     found = json.loads(completed.stdout)
     assert found["read"], "nothing was recorded"
     assert [name for name in found["read"] if not is_frozen(name)] == []

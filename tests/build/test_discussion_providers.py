@@ -15,7 +15,7 @@ from lxml import html
 from commons import DEV_SETTINGS
 from commons.build import build_site
 from tests.conftest import SAMPLE_ARTICLE, SAMPLE_TITLE, copy_content, parse_html
-from tests.unit.test_discussion_settings import SAMPLES
+from tests.unit.test_discussion_settings import GISCUS_ATTRIBUTES, SAMPLES
 
 SAMPLE_ID = "sharing-your-work-and-coworking-to-share"
 CUSTOM_TEMPLATE = (
@@ -79,18 +79,10 @@ def discussion_sections(doc):
 PROVIDER_SETTINGS = {
     "isso": {"lang": "en", "css": True},
     "giscus": {
-        "src": "https://giscus.app/client.js",
-        "data-repo": "cohere/commons",
-        "data-repo-id": "R_kgDOExample",
-        "data-category": "Comments",
-        "data-category-id": "DIC_kwDOExample",
-        "data-mapping": "specific",
-        "data-strict": "1",
+        **GISCUS_ATTRIBUTES,
         "data-reactions-enabled": "1",
         "data-emit-metadata": "0",
         "data-input-position": "bottom",
-        "data-lang": "en",
-        "crossorigin": "anonymous",
     },
     "utterances": {
         "src": "https://utteranc.es/client.js",

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from commons.comments.limits import Limits
-from commons.webmention.endpoint import WebmentionEndpoint
+from commons.webmention.endpoint import MAX_BODY, WebmentionEndpoint
 from commons.webmention.fetch import AddressRule, FetchLimits
 from commons.webmention.mail import ModeratorMail
 from commons.webmention.store import Store
@@ -110,6 +110,7 @@ def test_what_is_refused_at_once(tmp_path, site):
         ({"source": target + "#again", "target": target}, 400),
         ({"source": "https://blog.example/x", "target": "https://elsewhere.example/post/"}, 400),
         ({"source": "https://blog.example/x", "target": "https://x\n.example/"}, 400),
+        ({"source": "https://blog.example/" + "x" * MAX_BODY, "target": target}, 413),
     ]
     for fields, expected in cases:
         assert endpoint.post(fields)[0] == expected, fields

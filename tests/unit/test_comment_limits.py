@@ -4,6 +4,7 @@ link and size caps, and the limits file `invoke comments-config` writes."""
 
 from __future__ import annotations
 
+import io
 from contextlib import closing
 
 import pytest
@@ -13,6 +14,7 @@ from commons.comments.limits import (
     Limits,
     RateLimiter,
     client_address,
+    request_body,
     text_problem,
 )
 from commons.comments.options import check_options
@@ -174,3 +176,49 @@ def test_a_server_process_starting_beside_another_on_a_new_database_starts(tmp_p
     assert len(made) == 2 and second.preferences.get("session-key") == (
         first.preferences.get("session-key")
     )
+
+
+def test_a_posted_body_is_read_up_to_its_length_and_never_past_the_cap():
+    posted = b"x" * 100
+
+    def read(environ: dict, most: int = 100) -> tuple[bytes | None, int]:
+        stream = io.BytesIO(posted)
+        return request_body({**environ, "wsgi.input": stream}, most), stream.tell()
+
+    assert read({"CONTENT_LENGTH": "100"}) == (posted, 100)
+    assert read({"CONTENT_LENGTH": "10"}) == (b"x" * 10, 10)
+    # Over the cap: refused with nothing read.
+    assert read({"CONTENT_LENGTH": "101"}) == (None, 0)
+    # Missing, garbled or negative: nothing read, not the body to its end.
+    for environ in (
+        {},
+        {"CONTENT_LENGTH": ""},
+        {"CONTENT_LENGTH": "ten"},
+        {"CONTENT_LENGTH": "-1"},
+    ):
+        assert read(environ) == (b"", 0), environ
+
+
+def test_the_comment_forms_refuse_a_body_over_their_cap_unread(tmp_path):
+    from commons.comments.form import MAX_FORM_BYTES, CommentForms
+    from commons.comments.guard import GuardPolicy
+
+    def isso(environ, start_response):
+        raise AssertionError("a refused body reached Isso")
+
+    forms = CommentForms(
+        isso, GuardPolicy(frozenset(), frozenset()), Limits(), tmp_path / "limits.sqlite"
+    )
+    stream = io.BytesIO(b"x" * (MAX_FORM_BYTES + 1))
+    answered = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/new",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(MAX_FORM_BYTES + 1),
+        "REMOTE_ADDR": "192.0.2.1",
+        "wsgi.input": stream,
+    }
+    b"".join(forms(environ, lambda status, headers, exc_info=None: answered.append(status)))
+    assert answered == ["413 Content Too Large"]
+    assert stream.tell() == 0

@@ -16,6 +16,20 @@ GISCUS = {
     "category": "Comments",
     "category_id": "DIC_kwDOExample",
 }
+# The attributes GISCUS gives giscus' script on any page: the page's settings
+# carry them (tests/build/test_discussion_providers.py) and the adapter puts
+# them on the script it makes (tests/browser/test_discussion_embeds.py).
+GISCUS_ATTRIBUTES = {
+    "src": "https://giscus.app/client.js",
+    "data-repo": "cohere/commons",
+    "data-repo-id": "R_kgDOExample",
+    "data-category": "Comments",
+    "data-category-id": "DIC_kwDOExample",
+    "data-mapping": "specific",
+    "data-strict": "1",
+    "data-lang": "en",
+    "crossorigin": "anonymous",
+}
 SAMPLES = {
     "isso": ISSO,
     "giscus": GISCUS,

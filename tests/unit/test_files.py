@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 
 import pytest
 
-from commons.files import Folder, WriteRefused, name_problem, slug_name
+from commons.files import Folder, WriteRefused, name_problem, replace_file, slug_name
 
 
 @pytest.mark.parametrize(
@@ -153,3 +154,65 @@ def test_files_lists_plain_files_and_reports_links_without_following_them(tmp_pa
     assert f"{root / 'linked.md'}: a symbolic link, not followed" in skipped
     assert any(".hidden.md" in line and "hidden" in line for line in skipped)
     assert len(skipped) == 3
+
+
+def test_replace_file_puts_the_whole_file_with_its_mode_and_leaves_nothing_beside(tmp_path):
+    # A hidden name, as the preview's problem file has: a path Commons chose, not a Folder's.
+    target = tmp_path / ".preview-problems-output.json"
+    target.write_text("old", encoding="utf-8")
+    previous = os.umask(0o077)
+    try:
+        assert replace_file(target, "né\n") == target
+        private = replace_file(tmp_path / "server.env", b"KEY=1\n", mode=0o600)
+    finally:
+        os.umask(previous)
+    assert target.read_bytes() == "né\n".encode()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".preview-problems-output.json",
+        "server.env",
+    ]
+
+
+def test_replace_file_replaces_a_link_without_writing_through_it(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept", encoding="utf-8")
+    target = tmp_path / "cache" / "record.json"
+    target.parent.mkdir()
+    target.symlink_to(victim)
+    replace_file(target, "{}")
+    assert victim.read_text(encoding="utf-8") == "kept"
+    assert not target.is_symlink()
+    assert target.read_text(encoding="utf-8") == "{}"
+
+
+def test_replace_file_that_fails_leaves_the_folder_as_it_was(tmp_path):
+    (tmp_path / "record.json").mkdir()
+    with pytest.raises(IsADirectoryError):
+        replace_file(tmp_path / "record.json", "{}")
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+    assert list((tmp_path / "record.json").iterdir()) == []
+
+
+def test_replace_file_from_many_threads_at_once_gives_one_whole_file(tmp_path):
+    # The comment snapshots are written by a pool of threads of one process.
+    target = tmp_path / "thread.json"
+    texts = [f"{index}" * 100_000 for index in range(8)]
+    errors = []
+
+    def write(text):
+        try:
+            for _ in range(20):
+                replace_file(target, text)
+        except OSError as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(text,)) for text in texts]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == []
+    assert target.read_text(encoding="utf-8") in texts
+    assert [p.name for p in tmp_path.iterdir()] == ["thread.json"]

@@ -17,8 +17,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from pelican.settings import DEFAULT_CONFIG, read_settings
 from pelican.utils import get_date
 from pelican.writers import Writer
 
-from commons import REPO_ROOT, pelican_patches
+from commons import pelican_patches
 from commons.pelican_patches import (
     RAW_BODY_ATTRIBUTE,
     SITE_CONTEXT_ATTRIBUTE,
@@ -49,6 +47,7 @@ from commons.pelican_patches import (
     set_raw_summary,
     url_setting_ignoring_override,
 )
+from tests.conftest import run_python
 
 # patch -> {"file::Qualified.name": the first 16 hex digits of the SHA-256 of
 # its source}. run_exit_handlers has no entry: atexit is written in C; its
@@ -269,14 +268,7 @@ print(json.dumps(found))
 
 def test_writer_for_is_pelican_run_s(tmp_path):
     (tmp_path / "content").mkdir()
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_SITE, str(tmp_path / "content"), str(tmp_path / "output")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    result = run_python(RUN_SITE, str(tmp_path / "content"), str(tmp_path / "output"))
     found = json.loads(result.stdout.splitlines()[-1])
     assert found["writer"] == "Writer"
     assert found["plugin_writer"] == "ExtraWriter" and found["writer_output"]
@@ -305,14 +297,7 @@ def test_run_exit_handlers_runs_them_once_in_a_child_leaving_by_os_exit(tmp_path
         atexit.unregister(print)
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    result = run_python(program, timeout=60)
     assert result.stdout.splitlines() == ["handler ran"]
 
 
