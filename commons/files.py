@@ -352,7 +352,7 @@ def replace_file(path: str | os.PathLike, data: bytes | str, *, mode: int = FILE
         with _temporary_beside(
             directory, path.name, lambda handle: handle.write(content), mode
         ) as temporary:
-            os.rename(temporary, path.name, src_dir_fd=directory, dst_dir_fd=directory)
+            os.replace(temporary, path.name, src_dir_fd=directory, dst_dir_fd=directory)
     finally:
         os.close(directory)
     return path
