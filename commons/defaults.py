@@ -265,6 +265,7 @@ PLUGINS = [
     plugin_package("template_cache"),
     plugin_package("css_minify"),
     plugin_package("js_minify"),
+    plugin_package("html_minify"),
     # Summaries cut in linear time (Pelican's counter rescans earlier lines).
     plugin_package("summaries"),
     plugin_package("security_headers"),
@@ -381,10 +382,12 @@ TAXONOMY_INDEX = {"enabled": True}
 POST_NAVIGATION = {"related_count": 3}
 
 # The theme's stylesheets and scripts are written minified (comments and layout
-# whitespace removed) to keep the article page within its weight budget
-# (plugins/css_minify, plugins/js_minify).
+# whitespace removed), and so is every page (layout whitespace and needless
+# attribute quotes), to keep the article page within its weight budget
+# (plugins/css_minify, plugins/js_minify, plugins/html_minify).
 CSS_MINIFY = {"enabled": True}
 JS_MINIFY = {"enabled": True}
+HTML_MINIFY = {"enabled": True}
 
 # The comment thread under each post (plugins/discussion;
 # docs/discussion.md). Locally: the Isso server `invoke serve` starts on 127.0.0.1.

@@ -66,3 +66,60 @@ def add_theme_posts(content: Path, *, hostile: bool = False, draft: bool = True)
             encoding="utf-8",
         )
     return content
+
+
+# A post with the markup whose whitespace means something: code blocks,
+# inline elements side by side, a hard line break, a table, nested lists.
+MARKUP_POST_SLUG = "every-kind-of-markup"
+MARKUP_POST = (
+    """Title: Every Kind Of Markup
+Date: 2026-04-01 09:00
+Slug: every-kind-of-markup
+Category: Community
+Summary: Code, quotes, tables and lists.
+
+A paragraph with *emphasis*, **strong**, `inline  code`, [a link](https://example.org/)
+and <kbd>Ctrl</kbd> <kbd>C</kbd> side by side.
+
+    indented    code
+        keeps   its  spaces
+
+```python
+def greet():
+    return  "two  spaces"
+```
+
+> A quote
+> over two lines.
+
+| Tool | Shelf |
+| --- | --- |
+| Drill | A |
+
+1. one
+2. two
+    - nested
+
+A line that ends in two spaces"""
+    "  \nbreaks here.\n"
+)
+
+
+def build_minified_and_plain(root: Path) -> tuple[Path, Path]:
+    """The theme's content and MARKUP_POST built twice with the local settings:
+    as Commons writes pages (minified, plugins/html_minify), and with
+    HTML_MINIFY off. Returns both output folders."""
+    from commons import DEV_SETTINGS
+    from commons.build import build_site
+    from tests.conftest import copy_content
+
+    content = add_theme_posts(copy_content(root / "content"), hostile=True)
+    (content / f"{MARKUP_POST_SLUG}.md").write_text(MARKUP_POST, encoding="utf-8")
+    minified = build_site(root / "minified", settings_file=DEV_SETTINGS, content=content)
+    plain = build_site(
+        root / "plain",
+        settings_file=DEV_SETTINGS,
+        content=content,
+        overrides={"HTML_MINIFY": {"enabled": False}},
+    )
+    return minified.output, plain.output

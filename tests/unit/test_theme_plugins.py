@@ -1,4 +1,5 @@
-"""The theme's plugins as pure functions: page_meta, post_navigation, css_minify, js_minify."""
+"""The theme's plugins as pure functions: page_meta, post_navigation, css_minify, js_minify,
+html_minify."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import jinja2
 import pytest
+from lxml import html as lxml_html
+from markupsafe import Markup, escape
 
 from commons import REPO_ROOT
 from commons.settings import SettingsError
 from plugins.css_minify.css_minify import minify
+from plugins.html_minify.compact import attribute_value, compact
+from plugins.html_minify.html_minify import CompactMarkup
 from plugins.js_minify.js_minify import minify as js_minify
 from plugins.page_meta.page_meta import (
     SCHEMA,
@@ -180,3 +186,113 @@ def test_js_minify_output_of_the_theme_runs_the_same(reading_page):
             [source, kind],
         )
         assert ok is True, (script.name, ok)
+
+
+def compacted_environment(templates: dict[str, str], autoescape: bool = True):
+    loader = jinja2.DictLoader(templates)
+    environment = jinja2.Environment(loader=loader, autoescape=autoescape, trim_blocks=True)
+    environment.add_extension(CompactMarkup)
+    return environment
+
+
+COMPACTED_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+  <title>{{ title }}</title>
+  <meta property="og:title" content="{{ title }}">
+</head>
+<body>
+  <p class="byline">
+    <a href="{{ base }}/{{ url }}" rel="author">{{ name }}</a>
+    <span class="when">{{ when }}</span>
+  </p>
+  <svg width="2" height="2"><rect width="2" rx="1"/></svg>
+  <pre>  keep
+    this  </pre>
+  <script type="application/json">{"a": "b c"}</script>
+  <!-- a  comment -->
+  <ul class='{{ kind }}'>
+    <li>{{ body }}</li>
+  </ul>
+</body>
+</html>
+"""
+HOSTILE_VALUES = {
+    "lang": "en",
+    "title": '" onmouseover=alert(1) x="',
+    "base": "",
+    "url": "a b/",
+    "name": "<script>alert(2)</script>",
+    "when": "today",
+    "kind": "x' onfocus='alert(3)",
+    "body": "<b>kept</b>  as  given",
+}
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_compacted_templates_render_the_same_page(autoescape):
+    plain = jinja2.Environment(
+        loader=jinja2.DictLoader({"page.html": COMPACTED_PAGE}),
+        autoescape=autoescape,
+        trim_blocks=True,
+    )
+    compacted = compacted_environment({"page.html": COMPACTED_PAGE}, autoescape)
+    for values in (HOSTILE_VALUES, {**HOSTILE_VALUES, "url": "about/", "title": "Tools"}):
+        before = plain.get_template("page.html").render(values)
+        after = compacted.get_template("page.html").render(values)
+        assert len(after) < len(before)
+        if autoescape:
+            parsed = [lxml_html.fromstring(page) for page in (before, after)]
+            for path in ("//meta", "//a", "//ul", "//svg/*", "//html"):
+                assert [dict(e.attrib) for e in parsed[1].xpath(path)] == [
+                    dict(e.attrib) for e in parsed[0].xpath(path)
+                ], path
+            assert parsed[1].xpath("//script/@type") == ["application/json"]
+            assert [e.text for e in parsed[1].xpath("//body//script")] == ['{"a": "b c"}']
+        body = escape(values["body"]) if autoescape else values["body"]
+        for kept in ("<pre>  keep\n    this  </pre>", "<!-- a  comment -->", body):
+            assert kept in after
+    page = compacted.get_template("page.html").render({**HOSTILE_VALUES, "url": "about/"})
+    # What may be written unquoted is; what may not keeps its quotes.
+    assert "<a href=/about/ rel=author>" in page and '<rect width=2 rx="1"/>' in page
+    assert "<p class=byline><a " in page and "</a>\n<span class=when>" in page
+
+
+def test_compacting_keeps_every_line_of_the_template():
+    source = COMPACTED_PAGE.replace("<li>{{ body }}</li>", "<li>{{ body | nosuchfilter }}</li>")
+    compacted = compact(source)
+    assert compacted.count("\n") == source.count("\n") and compact(compacted) == compacted
+    environment = compacted_environment({"broken.html": source})
+    with pytest.raises(jinja2.TemplateAssertionError) as error:
+        environment.get_template("broken.html")
+    assert (
+        error.value.lineno
+        == source.splitlines().index("    <li>{{ body | nosuchfilter }}</li>") + 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "written"),
+    [
+        (("", "/about/"), "/about/"),
+        (("", "a b"), '"a b"'),
+        (("", '" onmouseover=alert(1)'), '"&#34; onmouseover=alert(1)"'),
+        (("x", "=y"), '"x=y"'),
+        (("", "`"), '"`"'),
+        (("", ""), '""'),
+        (("", Markup("<b>")), '"<b>"'),
+    ],
+)
+def test_an_attribute_value_loses_its_quotes_only_where_it_may(parts, written):
+    assert attribute_value(True, '"', *parts) == written
+
+
+def test_a_template_with_other_delimiters_is_left_as_it_is():
+    source = '<p class="x">\n<%= a %>\n</p>'
+    environment = jinja2.Environment(
+        loader=jinja2.DictLoader({"other.html": source}),
+        variable_start_string="<%=",
+        variable_end_string="%>",
+        extensions=[CompactMarkup],
+    )
+    assert environment.get_template("other.html").render(a="1") == '<p class="x">\n1\n</p>'
