@@ -35,17 +35,20 @@ from markupsafe import Markup, escape
 
 # Jinja's syntax with its default delimiters; a string inside an expression
 # may hold the closing delimiter.
+STRING = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
 JINJA = re.compile(
-    r"""\{\{(?:[^"'}]|"[^"]*"|'[^']*'|\}(?!\}))*\}\}"""
-    r"""|\{%(?:[^"'%]|"[^"]*"|'[^']*'|%(?!\}))*%\}"""
-    r"""|\{\#.*?\#\}""",
+    r"\{\{(?:[^\"'}]|" + STRING + r"|\}(?!\}))*\}\}"
+    r"|\{%(?:[^\"'%]|" + STRING + r"|%(?!\}))*%\}"
+    r"|\{\#.*?\#\}",
     re.DOTALL,
 )
 TAG_NAME = re.compile(r"</?(!?[A-Za-z][A-Za-z0-9-]*)")
 WHITESPACE = re.compile(r"\s+")
 UNQUOTED_VALUE = re.compile(r"[^\s\"'=<>`]+")
-# The global a template calls for an attribute value made with expressions.
+# The global a template calls for an attribute value made with expressions,
+# and its first argument, the value's quote, as a Jinja string.
 ATTRIBUTE_VALUE = "_commons_attribute_value"
+QUOTE_ARGUMENT = {'"': "'\"'", "'": '"\'"'}
 # Elements laid out as blocks (or not at all, in the head): whitespace beside
 # their tags is never rendered. Not script, style, template or noscript: a
 # hidden element between two words would join them.
@@ -173,7 +176,15 @@ class _Compactor:
             parts += [source[literal:at], expression[2:-2].strip()]
             literal = at = jinja.end()
         follower = source[at + 1 : at + 2]
-        if parts is None or at >= len(source) or not (follower == ">" or follower.isspace()):
+        # A line break in the value's literal text stays where it is, in the
+        # value as written, so that the template keeps its line numbers.
+        broken = "\n" in source[start:at] and parts
+        if (
+            parts is None
+            or broken
+            or at >= len(source)
+            or not (follower == ">" or follower.isspace())
+        ):
             self.out.append("=" + quote)  # then read as written, Jinja's parts skipped
             self.at += 2
             self._copy_quoted(quote)
@@ -188,7 +199,7 @@ class _Compactor:
                 json.dumps(part, ensure_ascii=False) if index % 2 == 0 else f"({part})"
                 for index, part in enumerate(parts)
             )
-            self.out.append(f"={{{{ {ATTRIBUTE_VALUE}({json.dumps(quote)}, {arguments}) }}}}")
+            self.out.append(f"={{{{ {ATTRIBUTE_VALUE}({QUOTE_ARGUMENT[quote]}, {arguments}) }}}}")
         self.at = at + 1
 
     def _copy_quoted(self, quote: str) -> None:

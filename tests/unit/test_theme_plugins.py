@@ -211,6 +211,8 @@ COMPACTED_PAGE = """<!DOCTYPE html>
     this  </pre>
   <script type="application/json">{"a": "b c"}</script>
   <!-- a  comment -->
+  <p title="{{ when }}
+    and later">{{ when }}</p>
   <ul class='{{ kind }}'>
     <li>{{ body }}</li>
   </ul>
@@ -296,3 +298,13 @@ def test_a_template_with_other_delimiters_is_left_as_it_is():
         extensions=[CompactMarkup],
     )
     assert environment.get_template("other.html").render(a="1") == '<p class="x">\n1\n</p>'
+
+
+def test_compacting_the_themes_templates_twice_changes_nothing():
+    templates = sorted((REPO_ROOT / "theme" / "templates").rglob("*.html"))
+    assert len(templates) > 20
+    for path in templates:
+        source = path.read_text(encoding="utf-8")
+        compacted = compact(source)
+        assert compacted.count("\n") == source.count("\n"), path
+        assert compact(compacted) == compacted, path
