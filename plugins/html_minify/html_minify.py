@@ -51,9 +51,9 @@ DEFAULT_SYNTAX = {
 
 
 @pass_eval_context
-def rendered_attribute_value(eval_context, quote: str, *parts):
+def rendered_attribute_value(eval_context, parts: tuple, quote: str):
     """An attribute value made with expressions, escaped as `{{ }}` escapes."""
-    return attribute_value(eval_context.autoescape, quote, *parts)
+    return attribute_value(parts, quote, eval_context.autoescape)
 
 
 class CompactMarkup(Extension):
@@ -63,7 +63,7 @@ class CompactMarkup(Extension):
         super().__init__(environment)
         digest = hashlib.sha256(COMPACTOR_SOURCE.read_bytes()).hexdigest()
         environment.extend(html_minify_compactor=digest)
-        environment.globals[ATTRIBUTE_VALUE] = rendered_attribute_value
+        environment.filters[ATTRIBUTE_VALUE] = rendered_attribute_value
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         syntax = {key: getattr(self.environment, key) for key in DEFAULT_SYNTAX}

@@ -286,7 +286,7 @@ def test_compacting_keeps_every_line_of_the_template():
     ],
 )
 def test_an_attribute_value_loses_its_quotes_only_where_it_may(parts, written):
-    assert attribute_value(True, '"', *parts) == written
+    assert attribute_value(parts, '"') == written
 
 
 def test_a_template_with_other_delimiters_is_left_as_it_is():
