@@ -95,6 +95,7 @@ class _Compactor:
 
     def __init__(self, source: str):
         self.source = source
+        self.lowered = source.lower()  # where a verbatim element's end tag is
         self.out: list[str] = []
         self.at = 0
         self.in_tag = False
@@ -129,7 +130,7 @@ class _Compactor:
         return found if found >= 0 else len(self.source)
 
     def _verbatim(self) -> None:
-        end = self.source.lower().find(self.verbatim_until, self.at)
+        end = self.lowered.find(self.verbatim_until, self.at)
         end = len(self.source) if end < 0 else end
         stop = min(end, self._next_jinja(self.at))
         self.out.append(self.source[self.at : stop])

@@ -1,12 +1,13 @@
 """The receivers for HTML_MINIFY: the theme's templates compacted as Jinja loads them.
 
 The seam is Jinja's own: an extension's `preprocess` gets each template's
-source before Jinja compiles it, so the work is done once per template (the
-compiled template is kept between builds, plugins/template_cache), never per
-page, and whatever a template inserts is never touched (plugins/html_minify/
-compact.py says what changes). The extension sets the digest of compact.py on
-the environment, which the compiled-template cache's key reads, so a changed
-compactor compiles every template again.
+source before Jinja compiles it, so the compaction is done once per template
+(the compiled template is kept between builds, plugins/template_cache); only
+an attribute value made with expressions is decided per page, by the filter
+this extension adds, after escaping. Whatever a template inserts is never
+touched (plugins/html_minify/compact.py says what changes). The extension
+sets the digest of compact.py on the environment, which the compiled-template
+cache's key reads, so a changed compactor compiles every template again.
 """
 
 from __future__ import annotations
