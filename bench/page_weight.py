@@ -33,10 +33,10 @@ from commons.servers import IssoServer, StaticSiteServer, free_port
 SAMPLE_ARTICLE = "2011/03/sharing-your-work-and-coworking-to-share/"
 # The listings: the home page and the sample article's first category.
 LISTING_PAGES = {"home": "", "category": "category/benefits-of-coworking/"}
-# The article page's target before interaction (issue 25): HTML, CSS, JS,
-# fonts and images, uncompressed, at most 18 KB, what the best anchors weigh
-# for a post this short. tests/browser/test_theme_budget.py holds the figure
-# the theme has reached (docs/theme.md).
+# The article page's budget before interaction: HTML, CSS, JS, fonts and
+# images, uncompressed, at most 18 KB, what the best anchors weigh for a post
+# this short. tests/browser/test_theme_budget.py holds the page to it
+# (docs/theme.md).
 WEIGHT_BUDGET_BYTES = 18 * 1024
 BUDGETED_TYPES = ("html", "css", "js", "font", "image")
 # The consent button: the documented data attribute (docs/theme.md, "Markup interface").

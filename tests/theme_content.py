@@ -107,7 +107,7 @@ A line that ends in two spaces"""
 
 def build_minified_and_plain(root: Path) -> tuple[Path, Path]:
     """The theme's content and MARKUP_POST built twice with the local settings:
-    as Commons writes pages (minified, plugins/html_minify), and with
+    as Commons writes pages (templates compacted, plugins/html_minify), and with
     HTML_MINIFY off. Returns both output folders."""
     from commons import DEV_SETTINGS
     from commons.build import build_site
